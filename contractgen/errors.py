@@ -64,12 +64,15 @@ class ContractgenError(Exception):
         self.problems: list[Problem] = list(problems or [])
 
     def __str__(self) -> str:
-        if not self.problems:
-            return self.message
+        return "\n".join(self.report_lines())
+
+    def report_lines(self) -> list[str]:
+        """Each located problem on its own line (``file:line:col: key: message``), then
+        one ``error:`` line saying what failed (unless a problem already said it)."""
         lines = [str(p) for p in self.problems]
-        if self.message and all(p.message != self.message for p in self.problems):
-            lines.append(self.message)
-        return "\n".join(lines)
+        if not self.problems or all(p.message != self.message for p in self.problems):
+            lines.append(f"error: {self.message}")
+        return lines
 
 
 class UsageError(ContractgenError):

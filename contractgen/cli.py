@@ -1,0 +1,186 @@
+"""The command line: parse options, call one library function, print a short summary.
+
+All errors are turned into messages and exit codes in exactly one place
+(:meth:`_Group.invoke`): 1 for bad input, 2 for bad usage, 130 when interrupted.
+Work is imported lazily inside each command so that ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ContractgenError
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ContractgenError as exc:
+            for line in exc.report_lines():
+                click.echo(line, err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted: finished files were kept, no file was left half-written", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--workspace", "-w", type=click.Path(path_type=Path, file_okay=False), default=None,
+    help="The workspace folder (default: the nearest folder with contractgen.yaml).",
+)
+@click.version_option(__version__, prog_name="contractgen")
+@click.pass_context
+def cli(ctx: click.Context, workspace: Path | None) -> None:
+    """DSPT contract schedules, provider letters and reviewable clause changes
+    for councils' adult social care contracts."""
+    ctx.obj = workspace
+
+
+def _workspace(ctx: click.Context):
+    from .workspace import find_workspace
+
+    return find_workspace(ctx.obj)
+
+
+def _date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value else None
+
+
+@cli.command("init")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+def init_command(directory: Path) -> None:
+    """Create a new workspace in DIRECTORY from the shipped example."""
+    from .workspace import init_workspace
+
+    created = init_workspace(directory)
+    click.echo(f"created workspace {directory}: {', '.join(created)}")
+    click.echo(f"next: cd {directory} && contractgen validate && contractgen build")
+
+
+@cli.command("validate")
+@click.pass_context
+def validate_command(ctx: click.Context) -> None:
+    """Check the clause library, every profile and every template; report every problem."""
+    from .validate import validate_workspace
+
+    report = validate_workspace(_workspace(ctx))
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    summary = (
+        f"{report.clauses} clauses, {report.profiles} profiles, {report.templates} templates, "
+        f"{report.renders} test renders"
+    )
+    if report.problems:
+        n = len(report.problems)
+        click.echo(f"error: {n} problem{'s' if n != 1 else ''} found ({summary})", err=True)
+        ctx.exit(1)
+    click.echo(f"ok: {summary}")
+
+
+@cli.command("schedule")
+@click.argument("profile")
+@click.option("--tier", "-t", help="Render for this tier instead of the profile's default.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="The .docx to write (default: out/PROFILE-schedule-TIER.docx).")
+@click.option("--date", "date_", type=DATE, help="Document date, YYYY-MM-DD (default: the profile's contract.date).")
+@click.option("--include-drafts", is_flag=True, help="Include clauses whose status is draft.")
+@click.pass_context
+def schedule_command(ctx, profile, tier, output, date_, include_drafts) -> None:
+    """Write the council's DSPT contract schedule as a Word document."""
+    from .schedule import render_schedule
+
+    result = render_schedule(
+        _workspace(ctx), profile, tier=tier, output=output, date=_date(date_), include_drafts=include_drafts
+    )
+    click.echo(
+        f"wrote {result.path} ({result.profile}, {result.tier} tier, {result.clauses} clauses, "
+        f"library release {result.release})"
+    )
+
+
+@cli.group("clauses", cls=_Group)
+def clauses_group() -> None:
+    """List and show the clauses of the library."""
+
+
+@clauses_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include withdrawn clauses.")
+@click.pass_context
+def clauses_list_command(ctx, show_all: bool) -> None:
+    """One line per clause: id, version, status, section, tiers, title."""
+    from .library import ClauseStatus, load_library
+
+    library = load_library(_workspace(ctx).library_dir)
+    rows = []
+    for c in library.ordered("schedule") + library.ordered("letter"):
+        if c.status is ClauseStatus.WITHDRAWN and not show_all:
+            continue
+        tiers = ",".join(t for t in library.tiers if c.text_for(t) is not None) if "schedule" in c.applies_to else "letter"
+        rows.append((c.id, c.version, c.status.value, c.section, tiers, c.title))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)] if rows else [0] * 5
+    for r in rows:
+        click.echo("  ".join(r[i].ljust(widths[i]) for i in range(5)) + "  " + r[5])
+    click.echo(f"{len(rows)} clauses in release {library.spec.release}")
+
+
+@clauses_group.command("show")
+@click.argument("clause_id")
+@click.pass_context
+def clauses_show_command(ctx, clause_id: str) -> None:
+    """Everything about one clause, with each tier's text."""
+    from .library import load_library
+
+    library = load_library(_workspace(ctx).library_dir)
+    click.echo(describe_clause(library, clause_id))
+
+
+def describe_clause(library, clause_id: str) -> str:
+    c = library.clause(clause_id)
+    lines = [f"{c.title}", f"{c.id}@{c.version} ({c.status.value}), section {c.section}, for {', '.join(c.applies_to)}"]
+    if c.references:
+        lines.append("References: " + "; ".join(c.references))
+    if c.parameters:
+        lines.append("Parameters:")
+        for p in c.parameters:
+            default = f" = {p.default!r}" if p.default is not None else " (required)"
+            lines.append(f"  {p.name}: {p.type.value}{default}: {p.description}")
+    tiers = library.tiers if "schedule" in c.applies_to else ["default"]
+    for tier in tiers:
+        text = c.text_for(tier) if tier != "default" else c.text_for(library.tiers[0])
+        lines.append("")
+        lines.append(f"[{tier}]" if text is not None else f"[{tier}] (not in this tier)")
+        if text is not None:
+            lines.extend("  " + t if t else "" for t in text.rstrip().splitlines())
+    if c.guidance:
+        lines += ["", "Guidance for commissioners:"] + ["  " + t if t else "" for t in c.guidance.rstrip().splitlines()]
+    lines += ["", "Changelog:"] + [f"  {e.version} ({e.date}): {e.summary}" for e in c.changelog]
+    return "\n".join(lines)
+
+
+@cli.command("build")
+@click.pass_context
+def build_command(ctx) -> None:
+    """The main job: every council's schedule for its tier (and letters) into out/."""
+    from .build import build_workspace
+
+    ws = _workspace(ctx)
+    result = build_workspace(ws, progress=lambda line: click.echo(line))
+    click.echo(result.summary())
+    if result.failed:
+        ctx.exit(1)
+
+
+def main() -> None:  # pragma: no cover - the console script
+    cli(prog_name="contractgen")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

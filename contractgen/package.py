@@ -1,0 +1,185 @@
+"""The .docx zip package: read parts, write them reproducibly and atomically.
+
+* Same parts in, same bytes out: fixed timestamps and permissions, parts in a fixed order.
+* Nothing half-written: a document is written to a temporary file in the target folder
+  and renamed into place, so an interrupted run leaves the old file or none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Location, OutputError, Problem, TemplateError
+from .wordml import xml_attr, xml_text
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+CORE_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+NUMBERING_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering"
+CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+CORE_CT = "application/vnd.openxmlformats-package.core-properties+xml"
+NUMBERING_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"
+
+
+def read_package(path: Path, shown: str) -> dict[str, bytes]:
+    """The parts of a .docx, in zip order."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = {info.filename: z.read(info) for info in z.infolist() if not info.is_dir()}
+    except FileNotFoundError as exc:
+        raise TemplateError(
+            f"{shown}: template not found", [Problem(Location(shown), "", "template not found; check the path in the profile's `templates` key")]
+        ) from exc
+    except (zipfile.BadZipFile, OSError) as exc:
+        message = "not a Word .docx file (it is not a zip package); save it from Word as .docx"
+        raise TemplateError(message, [Problem(Location(shown), "", message)]) from exc
+    if "word/document.xml" not in parts:
+        message = "not a Word document: it has no word/document.xml; save it from Word as .docx"
+        raise TemplateError(message, [Problem(Location(shown), "", message)])
+    return parts
+
+
+def package_bytes(parts: dict[str, bytes], compresslevel: int = 6) -> bytes:
+    """Zip the parts reproducibly; ``[Content_Types].xml`` first, as Word writes it."""
+    import io
+
+    buf = io.BytesIO()
+    names = sorted(parts, key=lambda n: (n != "[Content_Types].xml", n != "_rels/.rels", n))
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as z:
+        for name in names:
+            info = zipfile.ZipInfo(name, ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 0
+            z.writestr(info, parts[name], compresslevel=compresslevel)
+    return buf.getvalue()
+
+
+def write_atomic(path: Path, data: bytes, *, force: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    With ``force=False`` an existing file is refused (:class:`OutputError`).
+    """
+    if not force and path.exists():
+        raise OutputError(f"{path} already exists; use --force to overwrite it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~cg-", suffix=path.suffix + ".part", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {path.parent}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise
+
+
+# ----------------------------------------------------------------- relationships
+
+
+def add_relationships(rels_xml: bytes | None, rels: list[tuple[str, str, str, bool]]) -> bytes:
+    """Add ``(id, type, target, external)`` relationships to a rels part."""
+    text = (rels_xml or f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{REL_NS}"></Relationships>'.encode()).decode("utf-8")
+    if text.rstrip().endswith("/>") and "</Relationships>" not in text:
+        text = text.rstrip()[:-2] + "></Relationships>"
+    extra = "".join(
+        f'<Relationship Id="{rid}" Type="{rtype}" Target="{xml_attr(target)}"'
+        + (' TargetMode="External"' if external else "")
+        + "/>"
+        for rid, rtype, target, external in rels
+    )
+    close = text.rindex("</Relationships>")
+    return (text[:close] + extra + text[close:]).encode("utf-8")
+
+
+def has_relationship_type(rels_xml: bytes | None, rtype: str) -> bool:
+    return rels_xml is not None and f'Type="{rtype}"'.encode() in rels_xml
+
+
+def add_override(content_types: bytes, part: str, content_type: str) -> bytes:
+    text = content_types.decode("utf-8")
+    if f'PartName="/{part}"' in text:
+        return content_types
+    close = text.rindex("</Types>")
+    entry = f'<Override PartName="/{part}" ContentType="{content_type}"/>'
+    return (text[:close] + entry + text[close:]).encode("utf-8")
+
+
+# ----------------------------------------------------------------- properties
+
+
+@dataclass(frozen=True)
+class DocumentProperties:
+    """What the document says about itself: core properties and provenance."""
+
+    title: str
+    subject: str
+    creator: str
+    date: dt.date
+    keywords: str = ""
+    description: str = ""
+    custom: dict[str, str] = field(default_factory=dict)
+
+    def core_xml(self) -> bytes:
+        stamp = f"{self.date.isoformat()}T00:00:00Z"
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"<dc:title>{xml_text(self.title)}</dc:title>"
+            f"<dc:subject>{xml_text(self.subject)}</dc:subject>"
+            f"<dc:creator>{xml_text(self.creator)}</dc:creator>"
+            f"<cp:keywords>{xml_text(self.keywords)}</cp:keywords>"
+            f"<dc:description>{xml_text(self.description)}</dc:description>"
+            f"<cp:lastModifiedBy>{xml_text(self.creator)}</cp:lastModifiedBy>"
+            "<cp:revision>1</cp:revision>"
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+            "</cp:coreProperties>"
+        ).encode("utf-8")
+
+    def custom_xml(self) -> bytes:
+        props = "".join(
+            f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" name="{xml_attr(name)}">'
+            f"<vt:lpwstr>{xml_text(value)}</vt:lpwstr></property>"
+            for pid, (name, value) in enumerate(self.custom.items(), start=2)
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+            f'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">{props}</Properties>'
+        ).encode("utf-8")
+
+
+def apply_properties(parts: dict[str, bytes], props: DocumentProperties) -> None:
+    """Write core and custom properties into ``parts`` (in place)."""
+    parts["docProps/core.xml"] = props.core_xml()
+    parts["docProps/custom.xml"] = props.custom_xml()
+    ct = parts["[Content_Types].xml"]
+    ct = add_override(ct, "docProps/core.xml", CORE_CT)
+    parts["[Content_Types].xml"] = add_override(ct, "docProps/custom.xml", CUSTOM_CT)
+    rels = parts.get("_rels/.rels")
+    new: list[tuple[str, str, str, bool]] = []
+    if not has_relationship_type(rels, CORE_REL):
+        new.append(("rIdCGcore", CORE_REL, "docProps/core.xml", False))
+    if not has_relationship_type(rels, CUSTOM_REL):
+        new.append(("rIdCGcustom", CUSTOM_REL, "docProps/custom.xml", False))
+    if new:
+        parts["_rels/.rels"] = add_relationships(rels, new)

@@ -1,0 +1,116 @@
+"""Typed models at the boundary: pydantic errors turned into located, fixable problems."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import Problem
+from .yamlio import KeyPath, YamlDocument, format_key_path
+
+# Characters that XML 1.0 cannot hold (a Word document with them is corrupt).
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def find_xml_illegal(text: str) -> str | None:
+    """The first character XML cannot hold, as ``U+0007``, or None."""
+    m = _XML_ILLEGAL.search(text)
+    return f"U+{ord(m.group()):04X}" if m else None
+
+
+def check_xml_text(value: Any) -> Any:
+    """Pydantic validator: refuse strings with control characters, naming the character."""
+    if isinstance(value, str):
+        bad = find_xml_illegal(value)
+        if bad:
+            raise ValueError(
+                f"contains the control character {bad}, which a Word document cannot hold; "
+                "delete it (it is often pasted invisibly from another program)"
+            )
+    return value
+
+
+class Strict(BaseModel):
+    """Base of every model read from a user's file: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def suggest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
+    """A " (did you mean 'x'?)" suffix, or the empty string."""
+    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names allowed at ``loc`` (walking nested models), for did-you-mean."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or current is None:
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        current = _inner_model(fields[part].annotation)
+    fields = getattr(current, "model_fields", None)
+    return [f.alias or name for name, f in fields.items()] if fields else []
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _message(err: dict[str, Any], model: type[BaseModel]) -> str:
+    kind = err["type"]
+    loc = err["loc"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, loc)
+        hint = suggest(str(loc[-1]), allowed)
+        known = f"; allowed keys: {', '.join(sorted(allowed))}" if allowed and not hint else ""
+        return f"unknown key {loc[-1]!r}{hint}{known}"
+    if kind == "missing":
+        return "required key is missing; add it"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    inp = err.get("input")
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind == "literal_error":
+        shown = repr(inp) if not isinstance(inp, (dict, list)) else type(inp).__name__
+        return f"{msg[0].lower()}{msg[1:]} (got {shown})"
+    return msg
+
+
+def validate_model(
+    model: type[M], doc: YamlDocument, data: Any = None, base: KeyPath = ()
+) -> tuple[M | None, list[Problem]]:
+    """Validate ``data`` (default: the document's data) against ``model``.
+
+    Returns the model, or None with one located problem per error.
+    """
+    payload = doc.data if data is None else data
+    try:
+        return model.model_validate(payload), []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
+            path = base + loc
+            problems.append(Problem(doc.locate(path), format_key_path(path), _message(err, model)))
+        return None, problems
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic puts the union member's name into the location ("str", "function-after[...]")
+    return isinstance(part, str) and ("[" in part or part in {"str", "int", "dict", "list"})

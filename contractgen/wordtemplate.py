@@ -1,0 +1,183 @@
+"""A council's Word template, compiled once and rendered many times.
+
+Templates are written for docxtpl (``{{ council.name }}``, ``{%p if ... %}``,
+``{%tr for ... %}``, ``{{p body }}``). docxtpl's own preprocessing turns the Word XML
+into Jinja source; we compile that once with the sandboxed, strict, XML-escaping
+environment and render it per document straight into the zip parts. That is what makes
+a batch of letters fast: no python-docx object model, no re-parsing per document.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docxtpl import DocxTemplate
+from jinja2 import meta
+from lxml import etree
+from markupsafe import Markup
+
+from .environment import XmlValueError, template_environment
+from .errors import Location, Problem, TemplateError
+from .package import (
+    DocumentProperties,
+    NUMBERING_CT,
+    NUMBERING_REL,
+    add_override,
+    add_relationships,
+    apply_properties,
+    has_relationship_type,
+    read_package,
+)
+from .wordml import HYPERLINK_REL, BodyWriter, NumberingPlan, letter_list_numbering, prepare_styles
+
+_TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+_TAGS = re.compile(r"<[^>]+>")
+DOC_RELS = "word/_rels/document.xml.rels"
+
+
+@dataclass
+class WordTemplate:
+    """A loaded and compiled template."""
+
+    shown: str  # the file name as shown to the user
+    parts: dict[str, bytes]
+    compiled: dict[str, jinja2.Template] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    plan: NumberingPlan | None = None
+
+    @classmethod
+    def load(cls, path: Path, shown: str | None = None) -> "WordTemplate":
+        shown = shown or str(path)
+        tpl = cls(shown=shown, parts=read_package(path, shown))
+        tpl._compile()
+        return tpl
+
+    def _compile(self) -> None:
+        env = template_environment()
+        problems: list[Problem] = []
+        for name, data in self.parts.items():
+            if not _TEMPLATED_PART.match(name) or b"{" not in data:
+                continue
+            xml = data.decode("utf-8")
+            source = DocxTemplate.patch_xml(None, xml)  # type: ignore[arg-type]
+            source = re.sub(r"<w:p([ >])", r"\n<w:p\1", source)
+            self.sources[name] = source
+            try:
+                self.compiled[name] = env.from_string(source)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(self._problem(name, exc.lineno, f"template syntax error: {exc.message}"))
+        if problems:
+            raise TemplateError(problems[0].message, problems)
+        if "word/styles.xml" in self.parts:
+            self.plan = prepare_styles(self.parts["word/styles.xml"], self.parts.get("word/numbering.xml"))
+
+    def _problem(self, part: str, lineno: int | None, message: str) -> Problem:
+        where = _part_label(part)
+        if lineno and part in self.sources:
+            lines = self.sources[part].split("\n")
+            text = _TAGS.sub("", lines[min(lineno, len(lines)) - 1]).strip()
+            if text:
+                where += f', paragraph "{text[:80]}"'
+        return Problem(Location(self.shown), "", f"{where}: {message}")
+
+    def variables(self) -> set[str]:
+        """Top-level names the template uses (to check against what it will receive)."""
+        env = template_environment()
+        names: set[str] = set()
+        for source in self.sources.values():
+            names |= meta.find_undeclared_variables(env.parse(source))
+        return names
+
+    def uses(self, name: str) -> bool:
+        return name in self.variables()
+
+    def render(
+        self,
+        context: dict[str, Any],
+        *,
+        writer: BodyWriter | None = None,
+        properties: DocumentProperties | None = None,
+        letter_lists: int = 0,
+    ) -> dict[str, bytes]:
+        """Render every templated part; return the complete set of package parts."""
+        parts = dict(self.parts)
+        for name, template in self.compiled.items():
+            try:
+                xml = template.render(context)
+            except XmlValueError as exc:
+                raise TemplateError(str(exc), [Problem(Location(self.shown), "", str(exc))]) from exc
+            except jinja2.TemplateError as exc:
+                line = _template_line(exc)
+                message = _friendly(exc)
+                raise TemplateError(message, [self._problem(name, line, message)]) from exc
+            xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+            xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+            data = xml.encode("utf-8")
+            try:
+                etree.fromstring(data)
+            except etree.XMLSyntaxError as exc:
+                message = (
+                    f"{_part_label(name)}: rendering produced invalid Word XML ({exc.msg}); a "
+                    "{% if %} or {% for %} probably spans paragraphs or table rows without "
+                    "the p/tr form ({%p if ... %}); see README 'Branding a template'"
+                )
+                raise TemplateError(message, [Problem(Location(self.shown), "", message)]) from exc
+            parts[name] = data
+        if self.plan is not None:
+            parts["word/styles.xml"] = self.plan.styles_xml
+            parts["word/numbering.xml"] = letter_list_numbering(self.plan.numbering_xml, self.plan, letter_lists)
+            _ensure_numbering_part(parts)
+        if writer is not None and writer.links:
+            parts[DOC_RELS] = add_relationships(
+                parts.get(DOC_RELS), [(rid, HYPERLINK_REL, url, True) for url, rid in writer.links.items()]
+            )
+        if properties is not None:
+            apply_properties(parts, properties)
+        return parts
+
+
+def _ensure_numbering_part(parts: dict[str, bytes]) -> None:
+    parts["[Content_Types].xml"] = add_override(parts["[Content_Types].xml"], "word/numbering.xml", NUMBERING_CT)
+    if not has_relationship_type(parts.get(DOC_RELS), NUMBERING_REL):
+        parts[DOC_RELS] = add_relationships(parts.get(DOC_RELS), [("rIdCGnumbering", NUMBERING_REL, "numbering.xml", False)])
+
+
+def _part_label(part: str) -> str:
+    stem = part.rsplit("/", 1)[-1].removesuffix(".xml")
+    if stem == "document":
+        return "body"
+    return re.sub(r"(\D+)(\d*)", lambda m: m.group(1) + (f" {m.group(2)}" if m.group(2) else ""), stem)
+
+
+def _template_line(exc: BaseException) -> int | None:
+    lineno = getattr(exc, "lineno", None)
+    if lineno:
+        return lineno
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == "<template>":
+            lineno = line
+    return lineno
+
+
+def _friendly(exc: jinja2.TemplateError) -> str:
+    text = str(exc.message or exc)
+    text = re.sub(r"'(?:dict|[\w.]+) object' has no attribute '([^']+)'", r"there is no value named '\1' there", text)
+    m = re.match(r"'([^']+)' is undefined", text)
+    if m:
+        return (
+            f"the template uses '{m.group(1)}', which is not a template variable; "
+            "fix the tag in Word (README 'Template variables' lists them)"
+        )
+    return f"the template cannot be rendered: {text}; fix the tag in Word (README 'Template variables')"
+
+
+def raw_xml(xml: str) -> Markup:
+    """Mark generated WordprocessingML as safe to insert with ``{{p name }}``."""
+    return Markup(xml)
+
+
