@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterator
 
 import jinja2
@@ -100,10 +101,9 @@ def render_clause_text(
     list_ids: Iterator[int] | None = None,
 ) -> list[Paragraph]:
     """Render one clause's Markdown through Jinja and parse it into paragraphs."""
-    env = clause_environment()
     path = ("text",) if isinstance(clause.text, str) else ("text", _variant_key(clause, text))
     try:
-        markdown = env.from_string(text).render({**context, "ref": ref_marker})
+        markdown = _compiled(text).render({**context, "ref": ref_marker})
     except jinja2.TemplateError as exc:
         message = str(getattr(exc, "message", None) or exc)
         message = message.replace("'dict object' has no attribute", "there is no value named")
@@ -113,6 +113,17 @@ def render_clause_text(
             [Problem(loc, ".".join(map(str, path)), f"cannot render clause text: {message}; check the {{{{ }}}} tags")],
         ) from exc
     return markdown_to_blocks(markdown, mode=mode, clause_id=clause.id, list_ids=list_ids)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=512)
+def _compiled(text: str) -> jinja2.Template:
+    """Clause text compiled once per process (a letter batch renders each many times)."""
+    return _environment().from_string(text)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return clause_environment()
 
 
 def _variant_key(clause: Clause, text: str) -> str:

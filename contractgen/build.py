@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import ContractgenError
+from .errors import ContractgenError, display_path
+from .letters import LettersResult, generate_letters
 from .schedule import ScheduleResult, render_schedule
 from .workspace import Workspace
 
@@ -14,14 +15,19 @@ from .workspace import Workspace
 @dataclass
 class BuildResult:
     schedules: list[ScheduleResult] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)  # "profile: message"
+    letters: list[LettersResult] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # what failed, by profile
     output: Path | None = None
 
     def summary(self) -> str:
-        parts = [f"{len(self.schedules)} schedule{'s' if len(self.schedules) != 1 else ''}"]
-        text = f"built {', '.join(parts)} in {self.output}"
+        n = len(self.schedules)
+        parts = [f"{n} schedule{'s' if n != 1 else ''}"]
+        if self.letters:
+            count = sum(len(r.written) for r in self.letters)
+            parts.append(f"{count} letter{'s' if count != 1 else ''} for {len(self.letters)} council{'s' if len(self.letters) != 1 else ''}")
+        text = f"built {' and '.join(parts)} in {display_path(self.output) if self.output else '?'}"
         if self.failed:
-            text += f"; {len(self.failed)} failed"
+            text += f"; {len(self.failed)} failed: {', '.join(self.failed)}"
         return text
 
 
@@ -42,5 +48,25 @@ def build_workspace(workspace: Workspace, progress: Callable[[str], None] | None
                 say(f"  {line}")
             continue
         result.schedules.append(done)
-        say(f"[{i}/{len(names)}] {done.path.relative_to(workspace.root) if done.path.is_relative_to(workspace.root) else done.path}: {done.tier} tier, {done.clauses} clauses")
+        say(f"[{i}/{len(names)}] {display_path(done.path)}: {done.tier} tier, {done.clauses} clauses")
+    for run in workspace.config.build.letters:
+        try:
+            letters = generate_letters(
+                workspace,
+                run.profile,
+                workspace.root / run.providers,
+                dspt_file=workspace.root / run.dspt if run.dspt else None,
+                as_of=run.as_of,
+                force=True,  # the build owns its output folder
+            )
+        except ContractgenError as exc:
+            result.failed.append(f"{run.profile} letters")
+            for line in exc.report_lines():
+                say(f"  {line}")
+            continue
+        result.letters.append(letters)
+        if letters.failed:
+            result.failed.append(f"{run.profile} letters")
+        for line in letters.summary_lines():
+            say(line)
     return result

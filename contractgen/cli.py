@@ -92,18 +92,21 @@ def validate_command(ctx: click.Context) -> None:
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="The .docx to write (default: out/PROFILE-schedule-TIER.docx).")
 @click.option("--date", "date_", type=DATE, help="Document date, YYYY-MM-DD (default: the profile's contract.date).")
 @click.option("--include-drafts", is_flag=True, help="Include clauses whose status is draft.")
+@click.option("--pdf", is_flag=True, help="Also write a PDF beside the .docx (needs LibreOffice).")
 @click.pass_context
-def schedule_command(ctx, profile, tier, output, date_, include_drafts) -> None:
+def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf) -> None:
     """Write the council's DSPT contract schedule as a Word document."""
     from .schedule import render_schedule
 
     result = render_schedule(
-        _workspace(ctx), profile, tier=tier, output=output, date=_date(date_), include_drafts=include_drafts
+        _workspace(ctx), profile, tier=tier, output=output, date=_date(date_), include_drafts=include_drafts, pdf=pdf
     )
     click.echo(
         f"wrote {result.path} ({result.profile}, {result.tier} tier, {result.clauses} clauses, "
         f"library release {result.release})"
     )
+    if result.pdf:
+        click.echo(f"wrote {result.pdf}")
 
 
 @cli.group("clauses", cls=_Group)
@@ -163,6 +166,58 @@ def describe_clause(library, clause_id: str) -> str:
         lines += ["", "Guidance for commissioners:"] + ["  " + t if t else "" for t in c.guidance.rstrip().splitlines()]
     lines += ["", "Changelog:"] + [f"  {e.version} ({e.date}): {e.summary}" for e in c.changelog]
     return "\n".join(lines)
+
+
+@cli.command("letters")
+@click.argument("profile")
+@click.option("--providers", "-p", "providers", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The provider register (.csv or .xlsx).")
+@click.option("--dspt", "dspt", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The DSPT organisation search export (.csv or .xlsx).")
+@click.option("--as-of", "as_of", type=DATE, help="Decide each letter as of this date, YYYY-MM-DD (default: today).")
+@click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), help="Folder for the letters (default: out/PROFILE-letters).")
+@click.option("--only", multiple=True, metavar="CODE", help="Only the provider with this ODS code (repeatable).")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["start", "lapsed", "remedy", "improve", "renew", "confirm"], case_sensitive=False), help="Only letters of this kind (repeatable).")
+@click.option("--pdf", is_flag=True, help="Also convert each letter to PDF with LibreOffice.")
+@click.option("--force", is_flag=True, help="Overwrite letters that already exist.")
+@click.option("--strict", is_flag=True, help="Stop at any bad register row instead of skipping it.")
+@click.option("--workers", type=click.IntRange(1, 16), help="Worker processes (default: one per core).")
+@click.pass_context
+def letters_command(ctx, profile, providers, dspt, as_of, output, only, kinds, pdf, force, strict, workers) -> None:
+    """Write one DSPT guidance letter per provider, and report.csv."""
+    from .letters import generate_letters
+
+    bar = _Progress("letters")
+    result = generate_letters(
+        _workspace(ctx), profile, providers, dspt_file=dspt, as_of=_date(as_of), output=output,
+        only=only, kinds=kinds, pdf=pdf, force=force, strict=strict, workers=workers,
+        start=bar.start, progress=bar.advance,
+    )
+    bar.finish()
+    for line in result.summary_lines():
+        click.echo(line)
+    if result.failed:
+        ctx.exit(1)
+
+
+class _Progress:
+    """A progress bar on a terminal; silent when output is redirected."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar = None
+
+    def start(self, total: int) -> None:
+        if sys.stderr.isatty() and total > 1:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+
+    def advance(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @cli.command("build")

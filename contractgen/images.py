@@ -36,6 +36,16 @@ def image_size(data: bytes) -> tuple[int, int]:
     raise ValueError("not a PNG or JPEG image")
 
 
+def attach_logo(context: dict, profile) -> dict[str, bytes]:
+    """Put the logo's run XML into ``context["council"]["logo"]`` (empty without a logo);
+    return the media parts the document must carry."""
+    if not profile.model.council.logo:
+        context["council"]["logo"] = ""
+        return {}
+    context["council"]["logo"], media = logo_markup(profile)
+    return media
+
+
 def logo_markup(profile) -> tuple[Markup, dict[str, bytes]]:
     """The run XML for the logo and the media part it needs."""
     from .profiles import profile_file

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import struct
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import Location, OutputError, Problem, TemplateError
@@ -47,20 +50,42 @@ def read_package(path: Path, shown: str) -> dict[str, bytes]:
     return parts
 
 
-def package_bytes(parts: dict[str, bytes], compresslevel: int = 6) -> bytes:
-    """Zip the parts reproducibly; ``[Content_Types].xml`` first, as Word writes it."""
-    import io
+_DOS_DATE = ((ZIP_DATE[0] - 1980) << 9) | (ZIP_DATE[1] << 5) | ZIP_DATE[2]
+_DOS_TIME = (ZIP_DATE[3] << 11) | (ZIP_DATE[4] << 5) | (ZIP_DATE[5] // 2)
 
-    buf = io.BytesIO()
+
+@lru_cache(maxsize=256)
+def _deflate(data: bytes, level: int) -> tuple[int, bytes]:
+    """CRC and raw deflate stream of a part. Cached: in a batch most parts (styles,
+    theme, settings, fonts) are the same bytes in every document."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return zlib.crc32(data), compressor.compress(data) + compressor.flush()
+
+
+def package_bytes(parts: dict[str, bytes], compresslevel: int = 6) -> bytes:
+    """Zip the parts reproducibly: ``[Content_Types].xml`` first, as Word writes it, then
+    the others by name; fixed timestamps and permissions; no extra fields."""
     names = sorted(parts, key=lambda n: (n != "[Content_Types].xml", n != "_rels/.rels", n))
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as z:
-        for name in names:
-            info = zipfile.ZipInfo(name, ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 0
-            z.writestr(info, parts[name], compresslevel=compresslevel)
-    return buf.getvalue()
+    out = bytearray()
+    central = bytearray()
+    for name in names:
+        data = parts[name]
+        crc, packed = _deflate(data, compresslevel)
+        raw_name = name.encode("utf-8")
+        flags = 0 if raw_name.isascii() else 0x800
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, _DOS_TIME, _DOS_DATE,
+                           crc, len(packed), len(data), len(raw_name), 0)
+        out += raw_name
+        out += packed
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 8, _DOS_TIME,
+                               _DOS_DATE, crc, len(packed), len(data), len(raw_name), 0, 0, 0, 0,
+                               0o644 << 16, offset)
+        central += raw_name
+    cd_offset = len(out)
+    out += central
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(names), len(names), len(central), cd_offset, 0)
+    return bytes(out)
 
 
 def write_atomic(path: Path, data: bytes, *, force: bool = True) -> None:

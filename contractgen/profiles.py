@@ -16,68 +16,53 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from .errors import Location, Problem, ProfileError, UsageError, display_path
-from .library import ClauseLibrary, ClauseStatus, check_parameter_value
-from .schema import Strict, check_xml_text, suggest, validate_model
+from .library import REF_CALL, ClauseLibrary, ClauseStatus, check_parameter_value
+from .schema import Strict, XmlSafe, XmlText, suggest, validate_model
 from .yamlio import KeyPath, YamlDocument, format_key_path, read_yaml
 
 
-class _Text(Strict):
-    """Every string field refuses characters that Word XML cannot hold."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _xml_safe(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for value in data.values():
-                check_xml_text(value)
-                if isinstance(value, list):
-                    for item in value:
-                        check_xml_text(item)
-        return data
+class Contact(Strict):
+    name: XmlText
+    email: XmlText | None = None
+    phone: XmlText | None = None
+    website: XmlText | None = None
+    address: list[XmlText] = []
 
 
-class Contact(_Text):
-    name: str
-    email: str | None = None
-    phone: str | None = None
-    website: str | None = None
-    address: list[str] = []
+class Council(Strict):
+    name: XmlText
+    short_name: XmlText | None = None
+    address: list[XmlText] = []
+    logo: XmlText | None = None  # an image file, relative to the profile's folder
+    website: XmlText | None = None
 
 
-class Council(_Text):
-    name: str
-    short_name: str | None = None
-    address: list[str] = []
-    logo: str | None = None  # an image file, relative to the profile's folder
-    website: str | None = None
-
-
-class Contract(_Text):
-    title: str
-    reference: str
-    schedule_number: str = ""
+class Contract(Strict):
+    title: XmlText
+    reference: XmlText
+    schedule_number: XmlText = ""
     start_date: dt.date | None = None
     date: dt.date | None = None  # the document date printed in the schedule
 
     @field_validator("schedule_number", mode="before")
     @classmethod
     def _number_as_text(cls, v: Any) -> Any:
-        return str(v) if isinstance(v, int) else v
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
 
-class Contacts(_Text):
+class Contacts(Strict):
     commissioning: Contact
     lso: Contact
 
 
-class Signatory(_Text):
-    name: str
-    title: str
-    email: str | None = None
-    phone: str | None = None
+class Signatory(Strict):
+    name: XmlText
+    title: XmlText
+    email: XmlText | None = None
+    phone: XmlText | None = None
 
 
 class ClauseChoice(Strict):
@@ -102,7 +87,7 @@ class DeadlineOverride(Strict):
 class LetterSettings(Strict):
     response_working_days: int = Field(default=20, ge=1, le=120)
     renewal_window_days: int | None = Field(default=None, ge=0, le=366)
-    register_columns: dict[str, str] = {}
+    register_columns: dict[str, XmlText] = {}
 
 
 class ProfileModel(Strict):
@@ -111,16 +96,12 @@ class ProfileModel(Strict):
     contract: Contract
     contacts: Contacts
     tier: str
-    parameters: dict[str, Any] = {}
+    parameters: dict[str, XmlSafe] = {}
     clauses: ClauseChoice = ClauseChoice()
     library: LibraryPin = LibraryPin()
     templates: TemplateChoice = TemplateChoice()
     signatory: Signatory
     letters: LetterSettings = LetterSettings()
-
-    _xml = field_validator("parameters", mode="before")(
-        lambda v: {k: check_xml_text(x) for k, x in v.items()} if isinstance(v, dict) else v
-    )
 
 
 @dataclass
@@ -198,9 +179,15 @@ def load_profile(ref: str | Path, profiles_dir: Path) -> Profile:
     merged["extends"] = docs[0].data.get("extends")
     model, problems = _validate_merged(docs, merged)
     if model is None:
-        raise ProfileError(f"{len(problems)} problem(s) in profile {path.stem}", problems)
+        raise ProfileError(f"{count_problems(problems)} in profile {path.stem}", problems)
     digest = hashlib.sha256(json.dumps(merged, sort_keys=True, default=str).encode()).hexdigest()
     return Profile(name=path.stem, path=path, model=model, docs=docs, digest=digest)
+
+
+def count_problems(problems: list[Problem]) -> str:
+    """``1 problem`` or ``3 problems``."""
+    n = len(problems)
+    return f"{n} problem{'s' if n != 1 else ''}"
 
 
 def _base_path(base: str, *, current_dir: Path, profiles_dir: Path) -> Path | None:
@@ -275,11 +262,14 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
     for clause in library.clauses.values():
         if clause.id in excluded or "schedule" not in clause.applies_to:
             continue
-        if clause.status is not ClauseStatus.APPROVED and clause.id not in m.clauses.include:
+        if clause.status is ClauseStatus.WITHDRAWN:
+            continue
+        if clause.status is ClauseStatus.DRAFT and not include_drafts:
             continue
         for p in clause.parameters:
             if p.required and p.name not in m.parameters:
                 problems.append(profile.problem(("parameters",), f"missing parameter {p.name!r} ({p.type.value}) needed by clause {clause.id}: {p.description}"))
+    problems.extend(_references_to_excluded(profile, library, include_drafts=include_drafts))
     if m.library.release is not None and not release_satisfies(library.spec.release, m.library.release):
         problems.append(profile.problem(("library", "release"), f"pins release {m.library.release!r} but the clause library is release {library.spec.release}; change the pin or render from that release"))
     if m.council.logo:
@@ -289,6 +279,41 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
         elif logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
             problems.append(profile.problem(("council", "logo"), "the logo must be a .png or .jpg image"))
     return _dedupe(problems)
+
+
+def _references_to_excluded(profile: Profile, library: ClauseLibrary, *, include_drafts: bool) -> list[Problem]:
+    """A clause the profile leaves out must not be referred to by one it keeps (in any
+    tier: ``contractgen validate`` renders them all, and ``--tier`` can ask for any)."""
+    from .assembly import select_clauses  # assembly builds on profiles
+
+    choice = profile.model.clauses
+    excluded = set(choice.exclude) - set(choice.include)
+    if not excluded:
+        return []
+    users: dict[str, dict[str, list[str]]] = {}  # excluded id -> referring clause -> tiers
+    for tier in library.tiers:
+        for clause in select_clauses(library, profile, tier, include_drafts=include_drafts):
+            for target in REF_CALL.findall(clause.text_for(tier) or ""):
+                if target in excluded:
+                    tiers = users.setdefault(target, {}).setdefault(clause.id, [])
+                    if tier not in tiers:
+                        tiers.append(tier)
+    problems = []
+    for i, cid in enumerate(choice.exclude):
+        if cid not in users:
+            continue
+        who = [
+            user if len(tiers) == len(library.tiers) else f"{user} ({' and '.join(tiers)} tier{'s' if len(tiers) > 1 else ''})"
+            for user, tiers in users[cid].items()
+        ]
+        listed = who[0] if len(who) == 1 else f"{', '.join(who[:-1])} and {who[-1]}"
+        them = next(iter(users[cid])) if len(who) == 1 else "those clauses"
+        problems.append(profile.problem(
+            ("clauses", "exclude", i),
+            f"cannot leave out {cid}: {listed} refer{'s' if len(who) == 1 else ''} to it; "
+            f"stop excluding {cid}, or exclude {them} as well",
+        ))
+    return problems
 
 
 def profile_file(profile: Profile, rel: str) -> Path:

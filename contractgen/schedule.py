@@ -16,7 +16,7 @@ from .profiles import Profile, check_profile, load_profile
 from .wordml import BodyWriter
 from .wordtemplate import WordTemplate, raw_xml
 from .workspace import Workspace
-from .images import logo_markup
+from .images import attach_logo
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class ScheduleResult:
     clauses: int
     release: str
     size: int
+    pdf: Path | None = None
 
 
 def schedule_context(
@@ -115,15 +116,10 @@ def build_schedule_parts(
     writer = BodyWriter()
     body = writer.blocks(assembly.paragraphs)
     context = schedule_context(library, profile, assembly, body, when)
-    context["council"]["logo"] = ""
-    parts_extra: dict[str, bytes] = {}
-    if profile.model.council.logo:
-        context["council"]["logo"], parts_extra = logo_markup(profile)
-    parts = template.render(context, writer=writer, properties=schedule_properties(library, profile, assembly, when))
-    if parts_extra:
-        from .images import add_image_parts
-
-        add_image_parts(parts, parts_extra)
+    media = attach_logo(context, profile)
+    parts = template.render(
+        context, writer=writer, properties=schedule_properties(library, profile, assembly, when), media=media
+    )
     return parts, assembly
 
 
@@ -148,15 +144,26 @@ def render_schedule(
     output: Path | None = None,
     date: dt.date | None = None,
     include_drafts: bool = False,
+    pdf: bool = False,
 ) -> ScheduleResult:
-    """Write a council's DSPT schedule as a Word document (atomically)."""
+    """Write a council's DSPT schedule as a Word document (atomically), and with ``pdf``
+    a PDF beside it through LibreOffice."""
     library, profile = prepare(workspace, profile_ref, include_drafts=include_drafts)
     parts, assembly = build_schedule_parts(
         workspace, library, profile, tier=tier, date=date, include_drafts=include_drafts
     )
     data = package_bytes(parts)
     path = output or default_schedule_path(workspace, profile, assembly.tier)
+    if pdf:
+        from .pdf import find_soffice
+
+        find_soffice()  # refuse before writing anything when LibreOffice is missing
     write_atomic(path, data)
+    pdf_path = None
+    if pdf:
+        from .pdf import convert_to_pdf
+
+        pdf_path = convert_to_pdf([path], path.parent, workers=1)[0]
     return ScheduleResult(
         path=path,
         profile=profile.name,
@@ -164,6 +171,7 @@ def render_schedule(
         clauses=len(assembly.placed),
         release=library.spec.release,
         size=len(data),
+        pdf=pdf_path,
     )
 
 

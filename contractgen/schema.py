@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from .errors import Problem
 from .yamlio import KeyPath, YamlDocument, format_key_path
@@ -33,6 +34,12 @@ def check_xml_text(value: Any) -> Any:
     return value
 
 
+#: A text field that refuses control characters; the error names the field (or list item).
+XmlText = Annotated[str, BeforeValidator(check_xml_text)]
+#: Any value; when it is text, control characters are refused as for :data:`XmlText`.
+XmlSafe = Annotated[Any, BeforeValidator(check_xml_text)]
+
+
 class Strict(BaseModel):
     """Base of every model read from a user's file: unknown keys are errors."""
 
@@ -42,10 +49,15 @@ class Strict(BaseModel):
 M = TypeVar("M", bound=BaseModel)
 
 
-def suggest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
-    """A " (did you mean 'x'?)" suffix, or the empty string."""
-    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+def suggest(word: str, choices: Any) -> str:
+    """A " (did you mean 'x'?)" suffix, or the empty string (case is ignored: 'Core'
+    suggests 'core')."""
+    names = sorted(str(c) for c in choices)
+    by_folded: dict[str, str] = {}
+    for name in names:
+        by_folded.setdefault(name.casefold(), name)
+    close = difflib.get_close_matches(str(word).casefold(), sorted(by_folded), n=1, cutoff=0.6)
+    return f" (did you mean {by_folded[close[0]]!r}?)" if close else ""
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
@@ -72,6 +84,29 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
+#: What a value of each kind looks like, by the start of pydantic's error type.
+_EXPECTED = (
+    ("date", "a date written as YYYY-MM-DD, such as 2026-06-30"),
+    ("int", "a whole number such as 10"),
+    ("float", "a number such as 2.5"),
+    ("bool", "true or false"),
+    ("string", "text"),
+    ("list", "a list (one `- item` per line, or [a, b])"),
+    ("dict", "a mapping of keys (`key: value` on indented lines)"),
+    ("model", "a mapping of keys (`key: value` on indented lines)"),
+)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return repr(value)
+
+
 def _message(err: dict[str, Any], model: type[BaseModel]) -> str:
     kind = err["type"]
     loc = err["loc"]
@@ -86,9 +121,16 @@ def _message(err: dict[str, Any], model: type[BaseModel]) -> str:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     inp = err.get("input")
+    for prefix, expected in _EXPECTED:
+        if kind.startswith(prefix) and (kind.endswith(("_type", "_parsing")) or "_from_" in kind):
+            hint = ""
+            if prefix == "string" and isinstance(inp, (int, float, dt.date)) and not isinstance(inp, bool):
+                hint = "; put it in quotes to keep it as text"
+            return f"must be {expected} (got {_shown(inp)}){hint}"
     if kind.endswith("_type") or kind.endswith("_parsing") or kind == "literal_error":
-        shown = repr(inp) if not isinstance(inp, (dict, list)) else type(inp).__name__
-        return f"{msg[0].lower()}{msg[1:]} (got {shown})"
+        return f"{msg[0].lower()}{msg[1:]} (got {_shown(inp)})"
+    if re.match(r"(Input|String|List|Dictionary|Value|Datetimes) ", msg):
+        msg = msg[0].lower() + msg[1:]
     return msg
 
 

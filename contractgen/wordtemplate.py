@@ -22,6 +22,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from .environment import XmlValueError, template_environment
+from .images import add_image_parts
 from .errors import Location, Problem, TemplateError
 from .package import (
     DocumentProperties,
@@ -103,6 +104,7 @@ class WordTemplate:
         writer: BodyWriter | None = None,
         properties: DocumentProperties | None = None,
         letter_lists: int = 0,
+        media: dict[str, bytes] | None = None,
     ) -> dict[str, bytes]:
         """Render every templated part; return the complete set of package parts."""
         parts = dict(self.parts)
@@ -138,6 +140,8 @@ class WordTemplate:
             )
         if properties is not None:
             apply_properties(parts, properties)
+        if media:
+            add_image_parts(parts, media)
         return parts
 
 

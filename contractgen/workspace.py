@@ -6,6 +6,7 @@ Commands find it by walking up from the current folder, or take ``--workspace DI
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,19 @@ from .yamlio import read_yaml
 CONFIG_FILE = "contractgen.yaml"
 
 
+class LetterRun(Strict):
+    """A batch of letters that ``contractgen build`` writes."""
+
+    profile: str
+    providers: str  # register file, relative to the workspace
+    dspt: str | None = None  # DSPT export, relative to the workspace
+    as_of: dt.date | None = None  # fixed for reproducible builds; omitted: today
+
+
+class BuildSettings(Strict):
+    letters: list[LetterRun] = []
+
+
 class WorkspaceConfig(Strict):
     """``contractgen.yaml``."""
 
@@ -28,6 +42,7 @@ class WorkspaceConfig(Strict):
     output: str = "out"
     examples: str = "examples"
     release_tag_pattern: str = Field(default="release-{version}", pattern=r"\{version\}")
+    build: BuildSettings = BuildSettings()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Safe YAML reading that remembers where every key came from.
 
-* Only a :class:`yaml.SafeLoader` subclass is used: no Python objects, ever.
+* Only a :class:`yaml.SafeLoader` subclass is used: no Python objects, ever. Explicit
+  tags (``!!python/object:...``, ``!!binary``, ``!custom``) are refused with a located
+  message rather than ignored, and aliases cannot expand a file without limit.
 * Duplicate keys are refused (PyYAML silently keeps the last one).
 * Every key and list item keeps its line and column, so that a schema error
   found later can be reported as ``profiles/x.yaml:14:3: contract.reference: ...``.
@@ -23,6 +25,8 @@ KeyPath = tuple[str | int, ...]
 
 class _Loader(yaml.SafeLoader):
     """SafeLoader; a fresh subclass so that nothing we add leaks into PyYAML."""
+
+    values_left: int = 0
 
 
 # YAML 1.1 turns `on`, `yes`, `no` into booleans and `2026-04-01` into dates. Keep the
@@ -74,16 +78,52 @@ def format_key_path(path: KeyPath) -> str:
     return out
 
 
+_YAML_TAG = "tag:yaml.org,2002:"
+#: The only tags a scalar may carry: what a safe loader resolves plain values to.
+_SCALAR_TAGS = frozenset(_YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp"))
+_MAP_TAG, _SEQ_TAG = _YAML_TAG + "map", _YAML_TAG + "seq"
+#: Values one file may expand to; anchors and aliases (``*name``) cannot blow it up further.
+MAX_VALUES = 200_000
+
+
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag[len(_YAML_TAG) :] if tag.startswith(_YAML_TAG) else tag
+
+
+def _check_tag(node: yaml.Node, allowed: frozenset[str] | str, doc: YamlDocument, path: KeyPath) -> None:
+    """Refuse explicit tags (``!!python/object:...``, ``!!binary``, ``!custom``) cleanly."""
+    if node.tag == allowed or node.tag in allowed:
+        return
+    raise _problem(
+        doc,
+        node,
+        path,
+        f"the YAML tag {_shown_tag(node.tag)} is not allowed: contractgen reads plain data "
+        "(text, numbers, dates, true/false, lists and mappings) only; remove the tag",
+    )
+
+
 def _construct(loader: _Loader, node: yaml.Node, path: KeyPath, doc: YamlDocument) -> Any:
     doc.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    loader.values_left -= 1
+    if loader.values_left < 0:
+        raise _problem(
+            doc, node, path,
+            f"the file expands to more than {MAX_VALUES} values (through anchors and aliases); "
+            "write the values out instead of repeating aliases",
+        )
     if isinstance(node, yaml.MappingNode):
+        _check_tag(node, _MAP_TAG, doc, path)
         loader.flatten_mapping(node)
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _problem(doc, key_node, path, "keys must be plain text, not lists or mappings")
+            _check_tag(key_node, _SCALAR_TAGS, doc, path)
             key = loader.construct_object(key_node, deep=True)
             if isinstance(key, (dt.date, int, float, bool)) or key is None:
                 key = str(key_node.value)
-            if not isinstance(key, str):
+            if not isinstance(key, str):  # pragma: no cover - every plain scalar is handled above
                 raise _problem(doc, key_node, path, "keys must be plain text")
             if key in result:
                 first = doc.positions.get(path + (key,), (0, 0))[0]
@@ -101,9 +141,11 @@ def _construct(loader: _Loader, node: yaml.Node, path: KeyPath, doc: YamlDocumen
             result[key] = _construct(loader, value_node, path + (key,), doc)
         return result
     if isinstance(node, yaml.SequenceNode):
+        _check_tag(node, _SEQ_TAG, doc, path)
         return [
             _construct(loader, item, path + (i,), doc) for i, item in enumerate(node.value)
         ]
+    _check_tag(node, _SCALAR_TAGS, doc, path)
     return loader.construct_object(node, deep=True)
 
 
@@ -116,6 +158,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     """Parse one YAML document; raise :class:`InputError` with a located problem."""
     doc = YamlDocument(file=file, data=None)
     loader = _Loader(text)
+    loader.values_left = MAX_VALUES
     try:
         node = loader.get_single_node()
         if node is None:
@@ -125,10 +168,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
-        what = exc.problem or "invalid YAML"
-        if exc.context:
-            what = f"{exc.context}, {what}"
-        message = f"YAML syntax error: {what}; check the indentation and quoting here"
+        message = f"YAML syntax error: {_syntax_problem(exc)}"
         raise InputError(message, [Problem(loc, "", message)]) from exc
     except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
         message = f"YAML error: {exc}"
@@ -136,6 +176,25 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     finally:
         loader.dispose()
     return doc
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's description, with where the broken construct began and a hint."""
+    what = exc.problem or "invalid YAML"
+    if exc.context:
+        start = exc.context_mark
+        moved = start is not None and exc.problem_mark is not None and start.line != exc.problem_mark.line
+        if moved and exc.context.startswith("while"):
+            what = f"{exc.context} (which starts on line {start.line + 1}), {what}"
+        else:
+            what = f"{exc.context}, {what}"
+    if "'\\t'" in what:
+        return f"{what}; indent with spaces, not tabs"
+    if "expected a single document" in what:
+        return f"{what}; a file holds one document: remove the `---` line"
+    if "mapping values are not allowed" in what:
+        return f"{what}; put text that contains ': ' in quotes, or check the indentation"
+    return f"{what}; check the indentation and quoting here"
 
 
 def read_yaml(path: Path, display: str | None = None) -> YamlDocument:

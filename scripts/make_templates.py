@@ -178,7 +178,8 @@ def letter_template() -> Document:
     contact = doc.add_paragraph("{{ contacts.commissioning.name }}{% if contacts.commissioning.email %}: {{ contacts.commissioning.email }}{% endif %}")
     contact.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     doc.add_paragraph()
-    for text in ("{{ provider.contact_name }}", "{{ provider.name }}"):
+    doc.add_paragraph("{%p if provider.contact_name %}")
+    for text in ("{{ provider.contact_name }}", "{%p endif %}", "{{ provider.name }}"):
         p = doc.add_paragraph(text)
         p.paragraph_format.space_after = Pt(0)
     p = doc.add_paragraph("{{ provider.address }}")

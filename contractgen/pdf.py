@@ -1,0 +1,73 @@
+"""PDF through LibreOffice, headless: one soffice process per worker for a whole batch.
+
+Each process gets its own temporary user profile (so it neither clashes with a desktop
+LibreOffice the user has open nor with the other worker) and converts its share of the
+files into a temporary folder; finished PDFs are renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .errors import ExternalToolError
+
+INSTALL_HINT = (
+    "LibreOffice is needed for --pdf but was not found (no `soffice` or `libreoffice` on PATH); "
+    "install it (Debian/Ubuntu: `sudo apt-get install libreoffice-writer`; Windows/macOS: "
+    "libreoffice.org) or leave out --pdf"
+)
+
+
+def find_soffice() -> str:
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ExternalToolError(INSTALL_HINT)
+
+
+def convert_to_pdf(files: list[Path], output: Path, *, workers: int = 2, timeout: float = 3600) -> list[Path]:
+    """Convert ``files`` to PDFs in ``output``; return the PDFs written."""
+    if not files:
+        return []
+    soffice = find_soffice()
+    workers = max(1, min(workers, len(files)))
+    shares = [files[i::workers] for i in range(workers)]
+    scratch = Path(tempfile.mkdtemp(prefix=".~cg-pdf-", dir=output))
+    try:
+        procs = []
+        for n, share in enumerate(shares):
+            profile = scratch / f"profile{n}"
+            outdir = scratch / f"out{n}"
+            outdir.mkdir(parents=True)
+            cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+                   "--nologo", "--nodefault", "--convert-to", "pdf", "--outdir", str(outdir), *map(str, share)]
+            procs.append((subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT), outdir, share))
+        written: list[Path] = []
+        failed: list[str] = []
+        for proc, outdir, share in procs:
+            try:
+                log, _ = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise ExternalToolError(f"LibreOffice did not finish converting {len(share)} files within {timeout:.0f} s")
+            for source in share:
+                made = outdir / (source.stem + ".pdf")
+                if made.is_file() and made.stat().st_size > 0:
+                    target = output / made.name
+                    os.replace(made, target)
+                    written.append(target)
+                else:
+                    failed.append(source.name)
+        if failed:
+            raise ExternalToolError(
+                f"LibreOffice could not convert {len(failed)} of {len(files)} files to PDF "
+                f"(first: {failed[0]}); the .docx files are complete, try opening that one in LibreOffice"
+            )
+        return written
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
