@@ -86,6 +86,7 @@ def base_context(library: ClauseLibrary, profile: Profile, tier: str) -> dict[st
             "name": spec.name,
             "release": spec.release,
             "release_date": spec.release_date,
+            "source": library.origin,
         },
         "contractgen_version": __version__,
     }

@@ -93,13 +93,16 @@ def validate_command(ctx: click.Context) -> None:
 @click.option("--date", "date_", type=DATE, help="Document date, YYYY-MM-DD (default: the profile's contract.date).")
 @click.option("--include-drafts", is_flag=True, help="Include clauses whose status is draft.")
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside the .docx (needs LibreOffice).")
+@click.option("--at", "at", metavar="REF", help="Render from the clause library at this git reference (a release tag, branch or commit).")
+@click.option("--compare-to", "compare_to", metavar="REF", help="Write the schedule as tracked changes from the library at REF (a contract variation).")
 @click.pass_context
-def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf) -> None:
+def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf, at, compare_to) -> None:
     """Write the council's DSPT contract schedule as a Word document."""
     from .schedule import render_schedule
 
     result = render_schedule(
-        _workspace(ctx), profile, tier=tier, output=output, date=_date(date_), include_drafts=include_drafts, pdf=pdf
+        _workspace(ctx), profile, tier=tier, output=output, date=_date(date_), include_drafts=include_drafts,
+        pdf=pdf, at=at, compare_to=compare_to,
     )
     click.echo(
         f"wrote {result.path} ({result.profile}, {result.tier} tier, {result.clauses} clauses, "
@@ -114,14 +117,19 @@ def clauses_group() -> None:
     """List and show the clauses of the library."""
 
 
+AT_OPTION = click.option("--at", "at", metavar="REF", help="The library as it was at this git reference (release tag, branch, commit).")
+
+
 @clauses_group.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include withdrawn clauses.")
+@AT_OPTION
 @click.pass_context
-def clauses_list_command(ctx, show_all: bool) -> None:
+def clauses_list_command(ctx, show_all: bool, at: str | None) -> None:
     """One line per clause: id, version, status, section, tiers, title."""
-    from .library import ClauseStatus, load_library
+    from .library import ClauseStatus
+    from .releases import library_at
 
-    library = load_library(_workspace(ctx).library_dir)
+    library = library_at(_workspace(ctx), at).library
     rows = []
     for c in library.ordered("schedule") + library.ordered("letter"):
         if c.status is ClauseStatus.WITHDRAWN and not show_all:
@@ -136,12 +144,13 @@ def clauses_list_command(ctx, show_all: bool) -> None:
 
 @clauses_group.command("show")
 @click.argument("clause_id")
+@AT_OPTION
 @click.pass_context
-def clauses_show_command(ctx, clause_id: str) -> None:
+def clauses_show_command(ctx, clause_id: str, at: str | None) -> None:
     """Everything about one clause, with each tier's text."""
-    from .library import load_library
+    from .releases import library_at
 
-    library = load_library(_workspace(ctx).library_dir)
+    library = library_at(_workspace(ctx), at).library
     click.echo(describe_clause(library, clause_id))
 
 
@@ -218,6 +227,79 @@ class _Progress:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+
+@cli.command("diff")
+@click.argument("old", required=False)
+@click.argument("new", required=False)
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "markdown", "json", "docx"]), default="text", show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file (required for docx).")
+@click.option("--author", default="contractgen", show_default=True, help="Author of the tracked changes (docx).")
+@click.option("--date", "date_", type=DATE, help="Date of the tracked changes, YYYY-MM-DD (docx; default: the new release date).")
+@click.pass_context
+def diff_command(ctx, old, new, fmt, output, author, date_) -> None:
+    """Clause changes from OLD to NEW (git references; defaults: the latest release tag
+    against the working tree)."""
+    from .diff import diff_library, format_docx, format_json, format_markdown, format_text
+    from .package import write_atomic
+    from .releases import latest_release, library_at
+
+    ws = _workspace(ctx)
+    old_ref = old or latest_release(ws).name
+    result = diff_library(library_at(ws, old_ref), library_at(ws, new))
+    if fmt == "docx":
+        if output is None:
+            raise click.UsageError("--format docx writes a Word file: give it with -o FILE.docx")
+        new_release_date = library_at(ws, new).library.spec.release_date
+        write_atomic(output, format_docx(result, author=author, date=_date(date_) or new_release_date))
+        click.echo(f"wrote {output}: {result.summary()}")
+        return
+    text = {
+        "text": lambda: format_text(result, color=output is None and sys.stdout.isatty()),
+        "markdown": lambda: format_markdown(result),
+        "json": lambda: format_json(result),
+    }[fmt]()
+    if output is not None:
+        write_atomic(output, text.encode("utf-8"))
+        click.echo(f"wrote {output}: {result.summary()}")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command("check-versions")
+@click.option("--against", metavar="REF", help="Compare with this git reference (default: the latest release tag).")
+@click.pass_context
+def check_versions_command(ctx, against: str | None) -> None:
+    """Refuse clause changes without a version bump and changelog entry."""
+    from .versions import check_versions, summary
+
+    report = check_versions(_workspace(ctx), against)
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    if report.problems:
+        click.echo(f"error: {summary(report)}", err=True)
+        ctx.exit(1)
+    click.echo(summary(report))
+
+
+@cli.command("textconv")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+def textconv_command(file: Path) -> None:
+    """Print a .docx as stable plain text (for git diff)."""
+    from .textconv import docx_to_text
+
+    sys.stdout.buffer.write(docx_to_text(file).encode("utf-8"))
+    sys.stdout.flush()
+
+
+@cli.command("git-setup")
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False), default=".")
+def git_setup_command(path: Path) -> None:
+    """Make git diff and git log -p show the text of .docx files in this repository."""
+    from .gitsetup import git_setup
+
+    for action in git_setup(path):
+        click.echo(action)
 
 
 @cli.command("build")

@@ -11,16 +11,59 @@ import datetime as dt
 import re
 from typing import Any
 
-from jinja2 import StrictUndefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from .schema import find_xml_illegal
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
 def format_date(value: dt.date) -> str:
-    """UK long date: ``30 June 2026``."""
-    return f"{value.day} {value:%B %Y}"
+    """UK long date, ``30 June 2026``, in English whatever the process locale."""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def long_date(value: Any) -> str:
+    """The ``long_date`` filter: refuses anything but a date with a template error."""
+    if not isinstance(value, dt.date):
+        raise TemplateRuntimeError(f"long_date needs a date, not {value!r}")
+    return format_date(value)
+
+
+#: The longest text or list that ``*`` may build in a template.
+MAX_REPEAT = 100_000
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with every error a template can cause (a failing
+    call, a division by zero, a huge ``range`` or repetition) raised as a
+    :class:`jinja2.TemplateError`, which the callers report as a located problem."""
+
+    intercepted_binops = frozenset({"*", "**", "/", "//", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
+            raise SecurityError(f"the power {right!r} is too large for a template")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_REPEAT:
+                    raise SecurityError("the repeated text or list would be too long for a template")
+        try:
+            return super().call_binop(context, operator, left, right)
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            raise TemplateRuntimeError(f"cannot work out {left!r} {operator} {right!r}: {exc}") from exc
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja's signature
+        try:
+            return super().call(__context, __obj, *args, **kwargs)
+        except TemplateError:
+            raise
+        except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+            raise TemplateRuntimeError(str(exc)) from exc
 
 
 class MarkdownSafe(str):
@@ -43,15 +86,15 @@ def escape_markdown(value: Any) -> str:
     return "\\\n".join(text.splitlines()) if "\n" in text else text
 
 
-def clause_environment() -> ImmutableSandboxedEnvironment:
+def clause_environment() -> Sandbox:
     """Environment for clause text (Markdown out)."""
-    env = ImmutableSandboxedEnvironment(
+    env = Sandbox(
         undefined=StrictUndefined,
         autoescape=False,
         finalize=escape_markdown,
         keep_trailing_newline=True,
     )
-    env.filters["long_date"] = lambda d: MarkdownSafe(escape_markdown(format_date(d)))
+    env.filters["long_date"] = lambda d: MarkdownSafe(escape_markdown(long_date(d)))
     return env
 
 
@@ -85,13 +128,13 @@ def escape_xml_value(value: Any) -> Markup:
     return out
 
 
-def template_environment() -> ImmutableSandboxedEnvironment:
+def template_environment() -> Sandbox:
     """Environment for Word templates (XML out)."""
-    env = ImmutableSandboxedEnvironment(
+    env = Sandbox(
         undefined=StrictUndefined,
         autoescape=True,
         finalize=escape_xml_value,
         keep_trailing_newline=True,
     )
-    env.filters["long_date"] = format_date
+    env.filters["long_date"] = long_date
     return env

@@ -68,13 +68,16 @@ def resolve_ref(repo: Path, ref: str) -> str:
         check=False,
     )
     if result.returncode != 0:
+        if b"not a git repository" in result.stderr:
+            find_repo_root(repo)  # raises the explanation
         raise GitError(f"unknown git reference '{ref}' in {display_path(repo)}{_tags_hint(repo)}")
     return result.stdout.decode("ascii").strip()
 
 
 def read_tree(repo: Path, ref: str, subdir: str) -> dict[str, bytes]:
     """Every file under ``subdir`` as it was at ``ref``, keyed by its POSIX path inside
-    ``subdir`` (``"clauses/dspt.yaml"``). ``subdir`` is relative to the repository root;
+    ``subdir`` (for ``"clause_library"``: ``"clauses/dspt.yaml"``, ``"library.yaml"``),
+    ready for loading a library from a mapping. ``subdir`` is relative to the repository root;
     ``""`` or ``"."`` means the whole tree. Submodules and symbolic links are skipped.
     """
     commit = resolve_ref(repo, ref)

@@ -95,11 +95,21 @@ def check_parameter_value(ptype: ParameterType, value: Any, choices: list[Any] |
 
 
 class Parameter(Strict):
-    name: str = Field(pattern=PARAM_NAME.pattern)
+    name: str
     type: ParameterType
     description: str
     default: Any = None
     choices: list[Any] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not PARAM_NAME.match(v):
+            raise ValueError(
+                f"{v!r} is not a parameter name: use lowercase letters, digits and underscores, "
+                "starting with a letter, such as evidence_working_days"
+            )
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> "Parameter":
@@ -184,8 +194,15 @@ class TierSpec(Strict):
 
 
 class SectionSpec(Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    id: str
     title: str
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not re.match(r"^[a-z][a-z0-9-]*$", v):
+            raise ValueError(f"{v!r} is not a section id: use lowercase words joined by hyphens, such as incidents")
+        return v
 
 
 class DeadlineSpec(Strict):
@@ -198,7 +215,9 @@ class DeadlineSpec(Strict):
         return self
 
     def text(self) -> str:
-        return f"{self.day} {dt.date(2000, self.month, 1):%B}"
+        from .environment import format_date
+
+        return format_date(dt.date(2000, self.month, self.day)).rsplit(" ", 1)[0]
 
 
 class DsptSettings(Strict):
@@ -210,11 +229,20 @@ class LibrarySpec(Strict):
     """``library.yaml``."""
 
     name: str
-    release: str = Field(pattern=r"^\d+(\.\d+)*$")
+    release: str
     release_date: dt.date
     dspt: DsptSettings = DsptSettings()
     tiers: dict[str, TierSpec] = Field(min_length=1)
     sections: list[SectionSpec] = Field(min_length=1)
+
+    @field_validator("release", mode="before")
+    @classmethod
+    def _release(cls, v: Any) -> Any:
+        if isinstance(v, str) and not re.match(r"^\d+(\.\d+)*$", v):
+            raise ValueError(f"{v!r} is not a release: use numbers joined by dots, such as \"2026.1\" (in quotes)")
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            raise ValueError(f"write the release in quotes, such as \"{v}\", so that YAML keeps it as text")
+        return v
 
 
 @dataclass
@@ -367,8 +395,14 @@ def _cross_check(
         if clause.section not in sections:
             problems.append(doc.problem(("section",), f"unknown section {clause.section!r}{suggest(clause.section, sections)}; sections are listed in library.yaml"))
         newest = max(clause.changelog, key=lambda e: parse_semver(e.version))
-        if newest.version != clause.version:
+        logged = [e.version for e in clause.changelog]
+        if clause.version not in logged:
             problems.append(doc.problem(("version",), f"version {clause.version} has no changelog entry (newest entry is {newest.version}); add a changelog entry for {clause.version}"))
+        elif newest.version != clause.version:
+            problems.append(doc.problem(("version",), f"version {clause.version} is older than the newest changelog entry ({newest.version}); set version: {newest.version}"))
+        for i, entry in enumerate(clause.changelog):
+            if entry.version in logged[:i]:
+                problems.append(doc.problem(("changelog", i, "version"), f"version {entry.version} is in the changelog twice; give each change its own version"))
         if isinstance(clause.text, dict):
             for key in clause.text:
                 if key != "default" and key not in spec.tiers:
@@ -395,6 +429,8 @@ def _cross_check(
                     problems.append(doc.problem(path, f"ref({target!r}) points to no clause{suggest(target, clauses)}"))
                 elif clauses[target].status is ClauseStatus.WITHDRAWN and clause.status is not ClauseStatus.WITHDRAWN:
                     problems.append(doc.problem(path, f"ref({target!r}) points to a withdrawn clause; refer to its replacement"))
+                elif clauses[target].status is ClauseStatus.DRAFT and clause.status is ClauseStatus.APPROVED:
+                    problems.append(doc.problem(path, f"ref({target!r}) points to a draft clause, which schedules leave out unless drafts are included; approve {target} first or remove the reference"))
                 elif "schedule" not in clauses[target].applies_to:
                     problems.append(doc.problem(path, f"ref({target!r}) points to a clause that is not in schedules"))
     return problems

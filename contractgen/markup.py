@@ -37,8 +37,9 @@ def ref_marker(clause_id: str) -> MarkdownSafe:
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    # images stay enabled only so that ``![alt](src)`` can be printed back as written
     md.disable(["heading", "lheading", "code", "fence", "blockquote", "hr", "html_block",
-                "html_inline", "image", "reference"])
+                "html_inline", "reference"])
     return md
 
 
@@ -119,6 +120,8 @@ def _inline_runs(children: list[Token]) -> Iterator[Run]:
             yield Run(" ", bool(bold), bool(italic), link)
         elif t == "hardbreak":
             yield Run("", line_break=True)
+        elif t == "image":  # no pictures in clause text: print what was written
+            yield Run(f"![{tok.content}]({tok.attrGet('src') or ''})", bool(bold), bool(italic), link)
         elif t in ("text", "code_inline"):
             yield from _split_refs(tok.content, bool(bold), bool(italic), link)
 

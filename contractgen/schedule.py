@@ -9,10 +9,10 @@ from typing import Any
 
 from . import __version__
 from .assembly import Assembly, assemble_schedule, base_context, document_date, select_clauses
-from .errors import Problem, ProfileError, UsageError, display_path
-from .library import ClauseLibrary, load_library
+from .errors import GitError, Problem, ProfileError, UsageError, display_path
+from .library import ClauseLibrary
 from .package import DocumentProperties, package_bytes, write_atomic
-from .profiles import Profile, check_profile, load_profile
+from .profiles import Profile, check_profile, load_profile, release_satisfies
 from .wordml import BodyWriter
 from .wordtemplate import WordTemplate, raw_xml
 from .workspace import Workspace
@@ -64,6 +64,7 @@ def schedule_properties(
         "contractgen.version": __version__,
         "contractgen.library": library.spec.name,
         "contractgen.library.release": library.spec.release,
+        "contractgen.library.source": library.origin,
         "contractgen.profile": profile.name,
         "contractgen.profile.sha256": profile.digest,
         "contractgen.tier": assembly.tier,
@@ -83,11 +84,24 @@ def schedule_properties(
 
 
 def prepare(
-    workspace: Workspace, profile_ref: str, *, include_drafts: bool = False
+    workspace: Workspace, profile_ref: str, *, include_drafts: bool = False, at: str | None = None
 ) -> tuple[ClauseLibrary, Profile]:
-    """Load the library and a profile and check them against each other."""
-    library = load_library(workspace.library_dir)
+    """Load the library (the working tree, or the release at git reference ``at``) and a
+    profile, and check them against each other.
+
+    A profile that pins a release the working library does not satisfy is rendered from
+    the newest release tag that does, when the workspace is a git repository.
+    """
+    from .releases import is_repository, library_at, release_for_pin
+
+    library = library_at(workspace, at).library
     profile = load_profile(profile_ref, workspace.profiles_dir)
+    pin = profile.model.library.release
+    if at is None and pin and not release_satisfies(library.spec.release, pin) and is_repository(workspace.root):
+        try:
+            library = library_at(workspace, release_for_pin(workspace, pin).name).library
+        except GitError:
+            pass  # check_profile reports the unsatisfiable pin with its location
     problems = check_profile(profile, library, include_drafts=include_drafts)
     if problems:
         raise ProfileError(f"{len(problems)} problem(s) in profile {profile.name}", problems)
@@ -102,8 +116,10 @@ def build_schedule_parts(
     tier: str | None = None,
     date: dt.date | None = None,
     include_drafts: bool = False,
+    compare_to: str | None = None,
 ) -> tuple[dict[str, bytes], Assembly]:
-    """The package parts of a schedule, in memory."""
+    """The package parts of a schedule, in memory; with ``compare_to`` (a git reference)
+    the whole schedule as tracked changes from the library at that reference."""
     tier = tier or profile.model.tier
     if tier not in library.tiers:
         from .schema import suggest
@@ -114,7 +130,18 @@ def build_schedule_parts(
     when = document_date(profile, date, library)
     template = load_template(workspace, profile, "schedule")
     writer = BodyWriter()
-    body = writer.blocks(assembly.paragraphs)
+    if compare_to is None:
+        body = writer.blocks(assembly.paragraphs)
+    else:
+        from .redline import Revision, redline_blocks
+        from .releases import library_at
+
+        old_library = library_at(workspace, compare_to).library
+        old = assemble_schedule(
+            old_library, profile, tier, select_clauses(old_library, profile, tier, include_drafts=include_drafts)
+        )
+        revision = Revision(f"contractgen: clause library {old_library.spec.release} to {library.spec.release}", when)
+        body = redline_blocks(old.paragraphs, assembly.paragraphs, writer, revision)
     context = schedule_context(library, profile, assembly, body, when)
     media = attach_logo(context, profile)
     parts = template.render(
@@ -132,10 +159,6 @@ def load_template(workspace: Workspace, profile: Profile, kind: str) -> WordTemp
     return WordTemplate.load(path, display_path(path))
 
 
-def default_schedule_path(workspace: Workspace, profile: Profile, tier: str) -> Path:
-    return workspace.output_dir / f"{profile.name}-schedule-{tier}.docx"
-
-
 def render_schedule(
     workspace: Workspace,
     profile_ref: str,
@@ -145,15 +168,18 @@ def render_schedule(
     date: dt.date | None = None,
     include_drafts: bool = False,
     pdf: bool = False,
+    at: str | None = None,
+    compare_to: str | None = None,
 ) -> ScheduleResult:
     """Write a council's DSPT schedule as a Word document (atomically), and with ``pdf``
     a PDF beside it through LibreOffice."""
-    library, profile = prepare(workspace, profile_ref, include_drafts=include_drafts)
+    library, profile = prepare(workspace, profile_ref, include_drafts=include_drafts, at=at)
     parts, assembly = build_schedule_parts(
-        workspace, library, profile, tier=tier, date=date, include_drafts=include_drafts
+        workspace, library, profile, tier=tier, date=date, include_drafts=include_drafts, compare_to=compare_to
     )
     data = package_bytes(parts)
-    path = output or default_schedule_path(workspace, profile, assembly.tier)
+    kind = "variation" if compare_to else "schedule"
+    path = output or workspace.output_dir / f"{profile.name}-{kind}-{assembly.tier}.docx"
     if pdf:
         from .pdf import find_soffice
 

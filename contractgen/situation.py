@@ -22,6 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
 
+from .environment import format_date
 from .dspt import (
     DEADLINE_DAY,
     DEADLINE_MONTH,
@@ -34,10 +35,6 @@ from .dspt import (
 #: How many days before a publication stops counting the letter asks to renew.
 RENEWAL_WINDOW_DAYS = 90
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 class LetterKind(str, Enum):
@@ -170,11 +167,6 @@ def next_deadline(
     """The next deadline (30 June by default) on or after ``as_of``."""
     this_year = dt.date(as_of.year, month, day)
     return this_year if as_of <= this_year else dt.date(as_of.year + 1, month, day)
-
-
-def format_date(day: dt.date) -> str:
-    """``30 June 2027``: English month names whatever the process locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _days(count: int) -> str:

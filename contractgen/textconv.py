@@ -303,8 +303,8 @@ class _Numbering:
         """The level of ``num_id`` whose w:pStyle is one of ``style_ids``, if any."""
         key = (num_id, *style_ids)
         if key not in self._linked:
-            resolved = self.levels(num_id)
-            found = [k for k, lv in (resolved[1] if resolved else {}).items() if lv.pstyle and lv.pstyle in style_ids]
+            levels = (self.levels(num_id) or ("", {}))[1]
+            found = [k for k, lv in levels.items() if lv.pstyle and lv.pstyle in style_ids]
             self._linked[key] = min(found) if found else None
         return self._linked[key]
 

@@ -1,12 +1,22 @@
-"""``contractgen validate``: check the library, every profile and every template at once."""
+"""``contractgen validate``: check the library, every profile and every template at once.
+
+Every problem is collected before anything is reported (one run shows them all): the
+library, each profile against the library, each Word template (syntax and the variables
+it uses), the templates each profile names, and then a test render of every profile in
+every tier. A render is only tried for a profile whose own checks passed and whose
+template loaded, so one mistake is reported once rather than once per render.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from jinja2 import meta, nodes
+
+from .environment import template_environment
 from .errors import ContractgenError, Location, Problem, display_path
 from .library import ClauseLibrary, load_library
-from .profiles import check_profile, load_profile
+from .profiles import Profile, check_profile, load_profile
 from .schedule import build_schedule_parts
 from .wordtemplate import WordTemplate
 from .workspace import Workspace
@@ -20,6 +30,7 @@ LETTER_VARIABLES = frozenset(
     {"council", "contract", "contacts", "signatory", "tier", "dspt", "library", "contractgen_version",
      "provider", "letter", "letter_body", "profile"}
 )
+TEMPLATE_KINDS = ("schedule", "letter")
 
 
 @dataclass
@@ -43,61 +54,107 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
         library = load_library(workspace.library_dir)
         report.clauses = len(library.clauses)
     except ContractgenError as exc:
-        report.problems.extend(_problems(exc))
+        report.problems.extend(_problems(exc, workspace))
 
-    template_kinds: dict[str, set[str]] = {}
-    profiles = []
+    profiles: list[Profile] = []  # loaded
+    checked: list[Profile] = []  # loaded and consistent with the library
     for name in workspace.profile_names():
         try:
             profile = load_profile(name, workspace.profiles_dir)
         except ContractgenError as exc:
-            report.problems.extend(_problems(exc))
+            report.problems.extend(_problems(exc, workspace))
             continue
         report.profiles += 1
-        for kind in ("schedule", "letter"):
-            template_kinds.setdefault(getattr(profile.model.templates, kind), set()).add(kind)
+        profiles.append(profile)
         if library is None:
             continue
         found = check_profile(profile, library, include_drafts=False)
         report.problems.extend(found)
         if not found:
-            profiles.append(profile)
+            checked.append(profile)
 
+    kinds_of: dict[str, set[str]] = {}  # template file name -> the kinds profiles use it as
+    for profile in profiles:
+        for kind in TEMPLATE_KINDS:
+            kinds_of.setdefault(getattr(profile.model.templates, kind), set()).add(kind)
+
+    usable: set[str] = set()  # template file names that loaded without problems
     for path in sorted(workspace.templates_dir.glob("*.docx")):
         if path.name.startswith("~$"):
             continue  # Word's lock file while the template is open
-        shown = display_path(path)
         try:
-            template = WordTemplate.load(path, shown)
+            template = WordTemplate.load(path, display_path(path))
         except ContractgenError as exc:
-            report.problems.extend(_problems(exc))
+            report.problems.extend(_problems(exc, workspace))
             continue
         report.templates += 1
-        kinds = template_kinds.get(path.name, set())
-        allowed = frozenset().union(*(SCHEDULE_VARIABLES if k == "schedule" else LETTER_VARIABLES for k in kinds)) if kinds else SCHEDULE_VARIABLES | LETTER_VARIABLES
-        for name in sorted(template.variables() - allowed):
-            kind = " or ".join(sorted(kinds)) or "schedule or letter"
-            report.problems.append(
-                Problem(Location(shown), "", f"the template uses '{name}', which a {kind} template does not receive; fix the tag in Word (README 'Template variables')")
-            )
+        found = _variable_problems(template, kinds_of.get(path.name, set()))
+        report.problems.extend(found)
+        if not found:
+            usable.add(path.name)
 
-    if library is not None and not report.problems:
-        for profile in profiles:
+    for profile in profiles:
+        report.problems.extend(_missing_templates(workspace, profile))
+
+    if library is not None:
+        for profile in checked:
+            if profile.model.templates.schedule not in usable:
+                continue  # its template's problems are reported above
             for tier in library.tiers:
                 try:
                     build_schedule_parts(workspace, library, profile, tier=tier)
                     report.renders += 1
                 except ContractgenError as exc:
-                    report.problems.extend(_problems(exc))
-    seen: set[str] = set()
-    unique = []
-    for p in report.problems:
-        if str(p) not in seen:
-            seen.add(str(p))
-            unique.append(p)
-    report.problems = unique
+                    report.problems.extend(_problems(exc, workspace))
+    report.problems = _unique(report.problems)
     return report
 
 
-def _problems(exc: ContractgenError) -> list[Problem]:
-    return exc.problems or [Problem(Location("?"), "", exc.message)]
+def _variable_problems(template: WordTemplate, kinds: set[str]) -> list[Problem]:
+    """Names the template uses that its kind of template does not receive, each located
+    at the first paragraph that uses it."""
+    allowed: frozenset[str] = frozenset()
+    for kind in kinds or TEMPLATE_KINDS:
+        allowed |= SCHEDULE_VARIABLES if kind == "schedule" else LETTER_VARIABLES
+    described = " or ".join(sorted(kinds)) if kinds else "schedule or letter"
+    env = template_environment()
+    problems = []
+    for part, source in sorted(template.sources.items()):
+        ast = env.parse(source)
+        for name in sorted(meta.find_undeclared_variables(ast) - allowed):
+            line = min((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), default=None)
+            message = (
+                f"the template uses '{name}', which a {described} template does not receive; "
+                "fix the tag in Word (README 'Template variables')"
+            )
+            problems.append(template._problem(part, line, message))
+    return problems
+
+
+def _missing_templates(workspace: Workspace, profile: Profile) -> list[Problem]:
+    problems = []
+    for kind in TEMPLATE_KINDS:
+        name = getattr(profile.model.templates, kind)
+        if not (workspace.templates_dir / name).is_file():
+            available = sorted(p.name for p in workspace.templates_dir.glob("*.docx") if not p.name.startswith("~$"))
+            problems.append(profile.problem(
+                ("templates", kind),
+                f"profile {profile.name}: {kind} template {name!r} not found in "
+                f"{display_path(workspace.templates_dir)} (templates there: {', '.join(available) or 'none'}); "
+                f"fix templates.{kind} or add the file",
+            ))
+    return problems
+
+
+def _problems(exc: ContractgenError, workspace: Workspace) -> list[Problem]:
+    return exc.problems or [Problem(Location(display_path(workspace.root)), "", exc.message)]
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[str] = set()
+    unique = []
+    for p in problems:
+        if str(p) not in seen:
+            seen.add(str(p))
+            unique.append(p)
+    return unique

@@ -53,6 +53,11 @@ class BodyWriter:
     next_bookmark: int = 1000
     letter_num_base: int = 0  # numId of the first letter-list instance (set by prepare)
 
+    def next_id(self) -> int:
+        """A document-unique id for a bookmark or a tracked change."""
+        self.next_bookmark += 1
+        return self.next_bookmark - 1
+
     def link_id(self, url: str) -> str:
         if url not in self.links:
             self.links[url] = f"rIdCG{len(self.links) + 1}"
@@ -72,8 +77,7 @@ class BodyWriter:
             )
         body = self.runs(p.runs) if runs_xml is None else runs_xml
         if p.bookmark:
-            bid = self.next_bookmark
-            self.next_bookmark += 1
+            bid = self.next_id()
             body = (
                 f'<w:bookmarkStart w:id="{bid}" w:name="{p.bookmark}"/>{body}'
                 f'<w:bookmarkEnd w:id="{bid}"/>'

@@ -58,6 +58,31 @@ class WordTemplate:
         tpl._compile()
         return tpl
 
+    @classmethod
+    def from_document_body(cls, text: str) -> "WordTemplate":
+        """A plain A4 template whose body is one paragraph holding ``text`` (e.g.
+        ``{{p body }}``): for documents that have no council template, such as redlines."""
+        import io
+        import zipfile
+
+        from docx import Document
+        from docx.shared import Cm, Pt
+
+        doc = Document()
+        section = doc.sections[0]
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        section.left_margin = section.right_margin = Cm(2.3)
+        doc.styles["Normal"].font.name = "Arial"
+        doc.styles["Normal"].font.size = Pt(10.5)
+        doc.add_paragraph(text)
+        buf = io.BytesIO()
+        doc.save(buf)
+        with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+            parts = {i.filename: z.read(i) for i in z.infolist()}
+        tpl = cls(shown="(built-in template)", parts=parts)
+        tpl._compile()
+        return tpl
+
     def _compile(self) -> None:
         env = template_environment()
         problems: list[Problem] = []

@@ -105,7 +105,7 @@ def load_workspace(root: Path) -> Workspace:
     doc = read_yaml(root / CONFIG_FILE, shown)
     config, problems = validate_model(WorkspaceConfig, doc, data=doc.data or {})
     if config is None:
-        raise WorkspaceError(f"{len(problems)} problem(s) in {shown}", problems)
+        raise WorkspaceError(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {shown}", problems)
     ws = Workspace(root=root.resolve(), config=config)
     missing = [
         Problem(doc.locate((key,)), key, f"folder {value!r} does not exist; create it or fix the path")
@@ -113,7 +113,7 @@ def load_workspace(root: Path) -> Workspace:
         if not (ws.root / value).is_dir()
     ]
     if missing:
-        raise WorkspaceError(f"{len(missing)} problem(s) in {shown}", missing)
+        raise WorkspaceError(f"{len(missing)} problem{'s' if len(missing) != 1 else ''} in {shown}", missing)
     return ws
 
 
@@ -150,16 +150,25 @@ def init_workspace(target: Path) -> list[str]:
             "or move them away first",
             [Problem(Location(display_path(target / c)), "", "already exists") for c in clashes],
         )
-    target.mkdir(parents=True, exist_ok=True)
     created = []
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "~$*")
-    for name in INIT_ITEMS:
-        src = source / name
-        if src.is_dir():
-            shutil.copytree(src, target / name, ignore=ignore)
-        elif src.is_file():
-            shutil.copy2(src, target / name)
-        else:
-            continue
-        created.append(name)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name in INIT_ITEMS:
+            src = source / name
+            if src.is_dir():
+                shutil.copytree(src, target / name, ignore=ignore)
+            elif src.is_file():
+                shutil.copy2(src, target / name)
+            else:
+                continue
+            created.append(name)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        where = display_path(exc.filename) if getattr(exc, "filename", None) else display_path(target)
+        shown = display_path(target)
+        detail = why if where == shown else f"{where}: {why}"
+        raise WorkspaceError(
+            f"cannot create the workspace in {shown}: {detail}; choose a folder you can write to"
+        ) from exc
     return created

@@ -29,16 +29,29 @@ class _Loader(yaml.SafeLoader):
     values_left: int = 0
 
 
-# YAML 1.1 turns `on`, `yes`, `no` into booleans and `2026-04-01` into dates. Keep the
-# date resolver (clause changelogs use real dates) but only true/false as booleans.
+# YAML 1.1 turns `on`, `yes`, `no` into booleans, `014` into 12 (octal), `10:30` into 630
+# (base 60) and `0x1F` into 31. Keep the date resolver (clause changelogs use real dates)
+# but only true/false as booleans and plain decimal numbers as numbers; anything else
+# stays text, so a schedule number "014" or a time 10:30 prints as written.
+_OVERRIDDEN = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    key: [(tag, rx) for tag, rx in resolvers if tag not in _OVERRIDDEN]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"),
+    list("-+0123456789"),
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+.0123456789"),
 )
 
 
