@@ -51,6 +51,10 @@ def _workspace(ctx: click.Context):
     return find_workspace(ctx.obj)
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _date(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
@@ -75,9 +79,10 @@ def validate_command(ctx: click.Context) -> None:
     report = validate_workspace(_workspace(ctx))
     for problem in report.problems:
         click.echo(str(problem), err=True)
-    summary = (
-        f"{report.clauses} clauses, {report.profiles} profiles, {report.templates} templates, "
-        f"{report.renders} test renders"
+    summary = ", ".join(
+        _count(n, word)
+        for n, word in ((report.clauses, "clause"), (report.profiles, "profile"),
+                        (report.templates, "template"), (report.renders, "test render"))
     )
     if report.problems:
         n = len(report.problems)

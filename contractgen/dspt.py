@@ -12,23 +12,18 @@ Nothing here decides what a status means for a contract: see
 
 from __future__ import annotations
 
-import bisect
-import csv
 import datetime as dt
-import difflib
-import io
 import re
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from itertools import chain
 from pathlib import Path
 
-from .errors import ExportError, InputError, Location, Problem, display_path
-from .yamlio import decode_text
+from .errors import ExportError, Location, Problem
+from .names import NameIndex
+from .tables import Table, header_key, read_table
 
 #: The submission deadline of an assessment year N-(N+1) is this day in N+1 (30 June
 #: since 2021; it was 31 March before). Every function takes month and day as
@@ -320,96 +315,6 @@ def clean_org_name(name: str, code: str) -> str:
     return text
 
 
-# ----------------------------------------------------------------------------- tables
-
-
-@dataclass
-class Table:
-    """Rows of a CSV or XLSX file: the header, and the data rows with their numbers."""
-
-    file: str
-    header: list[str]
-    rows: list[tuple[int, list[object]]]
-
-
-def read_table(path: Path, error: type[InputError] = ExportError) -> Table:
-    """Read the first sheet of an .xlsx, or a UTF-8 .csv (BOM or not), as a Table.
-
-    The first non-blank row is the header. Row numbers are the spreadsheet's (the first
-    row is 1; in a CSV a quoted value may span lines, so a row can start below its
-    number). Blank rows are dropped. Other extensions, a missing, unreadable or empty
-    file raise ``error``.
-    """
-    shown = display_path(path)
-
-    def fail(message: str, line: int | None = None) -> InputError:
-        return error(message, [Problem(Location(shown, line), "", message)])
-
-    suffix = path.suffix.casefold()
-    if suffix not in (".csv", ".xlsx"):
-        kind = f"a {path.suffix} file" if path.suffix else "a file without an extension"
-        raise fail(f"cannot read {kind}; save it as .csv (UTF-8) or .xlsx")
-    if not path.is_file():
-        raise fail("file not found; check the path")
-    raw_rows = (
-        _csv_rows(path, shown, error) if suffix == ".csv" else _xlsx_rows(path, fail)
-    )
-    header: list[str] | None = None
-    rows: list[tuple[int, list[object]]] = []
-    for number, values in enumerate(raw_rows, start=1):
-        if not any(v is not None and str(v).strip() for v in values):
-            continue
-        if header is None:
-            header = ["" if v is None else str(v).strip() for v in values]
-        else:
-            rows.append((number, values))
-    if header is None:
-        raise fail("the file is empty; the first row must hold the column headers", 1)
-    return Table(shown, header, rows)
-
-
-def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[object]]:
-    try:
-        text = decode_text(path.read_bytes(), shown)
-    except OSError as exc:
-        message = f"cannot read file: {exc.strerror or exc}"
-        raise error(message, [Problem(Location(shown), "", message)]) from exc
-    except InputError as exc:
-        raise error(exc.message, exc.problems) from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        return [list(r) for r in reader]
-    except csv.Error as exc:
-        message = f"not a readable CSV file ({exc}); save it again as CSV"
-        location = Location(shown, reader.line_num)
-        raise error(message, [Problem(location, "", message)]) from exc
-
-
-def _xlsx_rows(path: Path, fail: Callable[[str], InputError]) -> list[list[object]]:
-    from zipfile import BadZipFile
-
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-        raise fail(
-            f"cannot open the Excel workbook ({exc}); save it again as .xlsx"
-        ) from exc
-    try:
-        return [
-            list(values) for values in book.worksheets[0].iter_rows(values_only=True)
-        ]
-    finally:
-        book.close()
-
-
-def header_key(text: str) -> str:
-    """Header comparison key: case-, space- and underscore-insensitive."""
-    return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", text)).casefold()
-
-
 # ------------------------------------------------------------------------ the export
 
 #: Export columns by our field name: the header spellings of each known format.
@@ -441,9 +346,9 @@ class DsptExport:
         self._by_code = {r.code: r for r in self.records}
 
     @cached_property
-    def _names(self) -> _NameIndex:
+    def _names(self) -> NameIndex[DsptRecord]:
         """Built on the first name lookup (a third of a second for 32,000 names)."""
-        return _NameIndex(self.records)
+        return NameIndex(self.records)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -468,75 +373,6 @@ class DsptExport:
         instead of a third of a second.
         """
         return self._names.closest(name, n, cutoff)
-
-
-def normalise_name(name: str) -> str:
-    """Name comparison form: ``The Pinés & Co. Limited`` -> ``the pines and co``."""
-    text = unicodedata.normalize("NFKD", name.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.replace("&", " and ")
-    text = re.sub(r"[\W_]+", " ", text)
-    words = text.split()
-    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
-        words.pop()
-    return " ".join(words)
-
-
-#: Trailing words dropped before names are compared: ``Langdale House Ltd`` is
-#: ``Langdale House``.
-_LEGAL_SUFFIXES = frozenset({"ltd", "limited", "plc", "llp", "cic", "lp"})
-
-
-class _NameIndex:
-    """Normalised names with a trigram index: candidates first, difflib on a shortlist.
-
-    A query's trigrams vote for the names that share them; only the names with the most
-    shared trigrams are compared with :class:`difflib.SequenceMatcher`, and a candidate
-    is skipped when its cheap upper bounds cannot beat the n-th best ratio so far.
-    """
-
-    SHORTLIST = 50
-    COMMON = 200
-    COMMON_SHARE = 0.1
-
-    def __init__(self, records: Sequence[DsptRecord]) -> None:
-        self._records = list(records)
-        self._names = [normalise_name(r.clean_name) for r in self._records]
-        postings: defaultdict[str, list[int]] = defaultdict(list)
-        for i, norm in enumerate(self._names):
-            for gram in _trigrams(norm):
-                postings[gram].append(i)
-        self._postings = dict(postings)
-
-    def closest(self, name: str, n: int, cutoff: float) -> list[DsptRecord]:
-        query = normalise_name(name)
-        if n <= 0 or not query:
-            return []
-        lists = [self._postings.get(g, ()) for g in _trigrams(query)]
-        # Trigrams of common words ("care", "home") vote for thousands of names and
-        # tell little: count them only when the query has few rarer trigrams.
-        common = max(self.COMMON, int(len(self._names) * self.COMMON_SHARE))
-        rare = [p for p in lists if len(p) <= common]
-        counts = Counter(chain.from_iterable(rare if len(rare) >= 4 else lists))
-        shortlist = [i for i, _ in counts.most_common(max(self.SHORTLIST, n))]
-        matcher = difflib.SequenceMatcher(autojunk=False)
-        matcher.set_seq2(query)
-        best: list[tuple[float, int]] = []  # (-ratio, index), kept sorted, at most n
-        for i in shortlist:
-            floor = -best[-1][0] if len(best) == n else cutoff
-            matcher.set_seq1(self._names[i])
-            if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
-                continue
-            ratio = matcher.ratio()
-            if ratio >= floor:
-                bisect.insort(best, (-ratio, i))
-                del best[n:]
-        return [self._records[i] for _, i in best]
-
-
-def _trigrams(norm: str) -> set[str]:
-    padded = f"  {norm} "
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
 def read_export(

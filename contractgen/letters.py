@@ -16,6 +16,7 @@ import itertools
 import multiprocessing
 import os
 import re
+import signal
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ from .workspace import Workspace
 REPORT_FIELDS = ("ods_code", "name", "tier", "dspt_status", "publication_date", "letter_kind", "response_by", "file")
 SUPPORT_CLAUSE = "letter.support"
 TEMP_PATTERN = ".~cg-*.part"
+UNMATCHED_FILE = "unmatched.csv"
+UNMATCHED_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,12 @@ class LettersResult:
             lines.append(f"converted {self.pdfs} letters to PDF")
         if self.unmatched:
             lines.append(f"{len(self.unmatched)} provider{'s' if len(self.unmatched) != 1 else ''} not found in the DSPT export (sent a start letter):")
-            for provider, close in self.unmatched:
+            for provider, close in self.unmatched[:UNMATCHED_SHOWN]:
                 hint = f"; closest names in the export: {'; '.join(close)}" if close else ""
                 lines.append(f"  {provider.ods_code} {provider.name}{hint}")
+            if len(self.unmatched) > UNMATCHED_SHOWN:
+                more = len(self.unmatched) - UNMATCHED_SHOWN
+                lines.append(f"  ... and {more} more: all are listed with the closest names in {display_path(self.output / UNMATCHED_FILE)}")
         if self.rejected:
             lines.append(f"{len(self.rejected)} register row{'s' if len(self.rejected) != 1 else ''} rejected (no letter written):")
             lines.extend(f"  {p}" for p in self.rejected)
@@ -240,11 +246,15 @@ _RENDERER: LetterRenderer | None = None
 _OUTPUT: Path | None = None
 
 
-def _init_worker(renderer: LetterRenderer | None, output: Path) -> None:
+def _use(renderer: LetterRenderer, output: Path) -> None:
     global _RENDERER, _OUTPUT
-    if renderer is not None:
-        _RENDERER = renderer
-    _OUTPUT = output
+    _RENDERER, _OUTPUT = renderer, output
+
+
+def _init_worker() -> None:
+    """In a worker process: Ctrl-C is the parent's to handle. The parent stops handing
+    out letters and waits for the ones in progress, so every letter is whole."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _write_one(job: LetterJob) -> str:
@@ -254,17 +264,15 @@ def _write_one(job: LetterJob) -> str:
 
 
 def _run_jobs(renderer: LetterRenderer, output: Path, jobs: list[LetterJob], workers: int, progress: Callable[[int], None]) -> None:
+    _use(renderer, output)
     if workers <= 1 or len(jobs) < 8:
-        _init_worker(renderer, output)
         for job in jobs:
             _write_one(job)
             progress(1)
         return
     # fork: the workers inherit the compiled template instead of re-reading it
     ctx = multiprocessing.get_context("fork")
-    global _RENDERER
-    _RENDERER = renderer
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(None, output)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
         try:
             for _ in pool.map(_write_one, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8)))):
                 progress(1)
@@ -365,6 +373,8 @@ def generate_letters(
         result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
     result.report = output / "report.csv"
     write_atomic(result.report, report_csv(jobs, renderer.response_by))
+    if result.unmatched:
+        write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched))
     return result
 
 
@@ -385,6 +395,17 @@ def report_csv(jobs: Sequence[LetterJob], response_by: dt.date) -> bytes:
             response_by.isoformat(),
             job.file,
         ])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def unmatched_csv(unmatched: Sequence[tuple[Provider, list[str]]]) -> bytes:
+    """Providers not found in the export, with the closest names found there: wrong codes
+    show up here."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(("ods_code", "name", "closest_in_export"))
+    for provider, close in unmatched:
+        writer.writerow((provider.ods_code, provider.name, "; ".join(close)))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

@@ -337,33 +337,40 @@ def load_library_files(files: Mapping[str, bytes], origin: str) -> ClauseLibrary
 
     clauses: dict[str, Clause] = {}
     sources: dict[str, YamlDocument] = {}
+    # ids of clause files that have problems of their own: a reference to one of them is
+    # not reported again as "points to no clause"
+    unusable: set[str] = set()
     for rel in sorted(files):
         if not rel.startswith(CLAUSES_DIR + "/"):
             continue
+        stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         doc = parse(rel)
         if doc is None:
+            unusable.add(stem)
             continue
         if not isinstance(doc.data, dict):
             problems.append(doc.problem((), "a clause file must be a mapping of keys (id, title, ...)"))
+            unusable.add(stem)
             continue
         clause, found = validate_model(Clause, doc)
         problems.extend(found)
         if clause is None:
+            unusable.update({stem, str(doc.data.get("id"))})
             continue
-        stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         if stem != clause.id:
             problems.append(
                 doc.problem(("id",), f"the file name must match the id: rename the file to {clause.id}.yaml or change the id to {stem!r}")
             )
-        if clause.id in clauses:
+            unusable.update({stem, clause.id})
+            continue
+        if clause.id in clauses:  # pragma: no cover - two files cannot have the same stem
             other = sources[clause.id].file
             problems.append(doc.problem(("id",), f"clause id {clause.id!r} is also used by {other}"))
             continue
         clauses[clause.id] = clause
         sources[clause.id] = doc
 
-    if spec is not None:
-        problems.extend(_cross_check(spec, clauses, sources))
+    problems.extend(_cross_check(spec, clauses, sources, unusable))
     if problems:
         raise LibraryError(_count(problems, "clause library"), sorted(problems, key=_order))
     assert spec is not None
@@ -381,18 +388,21 @@ def _count(problems: list[Problem], what: str) -> str:
 
 
 def _cross_check(
-    spec: LibrarySpec, clauses: dict[str, Clause], sources: dict[str, YamlDocument]
+    spec: LibrarySpec | None, clauses: dict[str, Clause], sources: dict[str, YamlDocument], unusable: set[str]
 ) -> list[Problem]:
-    """What no single file can know: sections, references, tiers, parameter consistency."""
+    """What no single file can know: sections, references, tiers, parameter consistency.
+    Without a valid ``library.yaml`` (``spec`` None) sections and tiers are not checked,
+    but everything else still is."""
     from .environment import clause_environment
 
     env = clause_environment()
     problems: list[Problem] = []
-    sections = [s.id for s in spec.sections]
+    sections = [s.id for s in spec.sections] if spec is not None else None
+    tiers = list(spec.tiers) if spec is not None else None
     declared: dict[str, tuple[Parameter, str]] = {}
     for cid, clause in clauses.items():
         doc = sources[cid]
-        if clause.section not in sections:
+        if sections is not None and clause.section not in sections:
             problems.append(doc.problem(("section",), f"unknown section {clause.section!r}{suggest(clause.section, sections)}; sections are listed in library.yaml"))
         newest = max(clause.changelog, key=lambda e: parse_semver(e.version))
         logged = [e.version for e in clause.changelog]
@@ -403,10 +413,10 @@ def _cross_check(
         for i, entry in enumerate(clause.changelog):
             if entry.version in logged[:i]:
                 problems.append(doc.problem(("changelog", i, "version"), f"version {entry.version} is in the changelog twice; give each change its own version"))
-        if isinstance(clause.text, dict):
+        if isinstance(clause.text, dict) and tiers is not None:
             for key in clause.text:
-                if key != "default" and key not in spec.tiers:
-                    problems.append(doc.problem(("text", key), f"unknown tier {key!r}{suggest(key, list(spec.tiers))}; use default or one of {', '.join(spec.tiers)}"))
+                if key != "default" and key not in tiers:
+                    problems.append(doc.problem(("text", key), f"unknown tier {key!r}{suggest(key, tiers)}; use default or one of {', '.join(tiers)}"))
         names = {p.name for p in clause.parameters}
         for i, p in enumerate(clause.parameters):
             if p.name in declared and (declared[p.name][0].type, declared[p.name][0].default) != (p.type, p.default):
@@ -425,6 +435,8 @@ def _cross_check(
             for name in sorted(meta.find_undeclared_variables(ast) - names - CONTEXT_NAMES):
                 problems.append(doc.problem(path, f"uses {{{{ {name} }}}} but declares no parameter {name!r}{suggest(name, names | CONTEXT_NAMES)}; add it to `parameters` or fix the name"))
             for target in REF_CALL.findall(text):
+                if target in unusable and target not in clauses:
+                    continue  # that clause's own file is reported
                 if target not in clauses:
                     problems.append(doc.problem(path, f"ref({target!r}) points to no clause{suggest(target, clauses)}"))
                 elif clauses[target].status is ClauseStatus.WITHDRAWN and clause.status is not ClauseStatus.WITHDRAWN:
@@ -433,4 +445,11 @@ def _cross_check(
                     problems.append(doc.problem(path, f"ref({target!r}) points to a draft clause, which schedules leave out unless drafts are included; approve {target} first or remove the reference"))
                 elif "schedule" not in clauses[target].applies_to:
                     problems.append(doc.problem(path, f"ref({target!r}) points to a clause that is not in schedules"))
+                elif tiers is not None and "schedule" in clause.applies_to:
+                    # the text is used in these tiers; the target must be there too
+                    used_in = [t for t in tiers if clause.text_for(t) == text]
+                    missing = [t for t in used_in if clauses[target].text_for(t) is None]
+                    if missing:
+                        which = " and ".join(missing)
+                        problems.append(doc.problem(path, f"ref({target!r}) is used in the {which} tier{'s' if len(missing) > 1 else ''}, which {target} is left out of (it has no text for {which}); refer to it only in texts for tiers that have it"))
     return problems

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from .dspt import Table, header_key, read_table
 from .errors import Location, Problem, RegisterError
+from .tables import Table, header_key, read_table
 
 #: Our field names, in the order of the default register columns.
 FIELDS: tuple[str, ...] = (

@@ -127,7 +127,7 @@ def _message(err: dict[str, Any], model: type[BaseModel]) -> str:
             if prefix == "string" and isinstance(inp, (int, float, dt.date)) and not isinstance(inp, bool):
                 hint = "; put it in quotes to keep it as text"
             return f"must be {expected} (got {_shown(inp)}){hint}"
-    if kind.endswith("_type") or kind.endswith("_parsing") or kind == "literal_error":
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind in ("literal_error", "enum"):
         return f"{msg[0].lower()}{msg[1:]} (got {_shown(inp)})"
     if re.match(r"(Input|String|List|Dictionary|Value|Datetimes) ", msg):
         msg = msg[0].lower() + msg[1:]
