@@ -303,8 +303,11 @@ def git_setup_command(path: Path) -> None:
     """Make git diff and git log -p show the text of .docx files in this repository."""
     from .gitsetup import git_setup
 
-    for action in git_setup(path):
+    actions = git_setup(path)
+    for action in actions:
         click.echo(action)
+    if not actions:
+        click.echo("already set up: git diff shows .docx files as text")
 
 
 @cli.command("build")

@@ -49,7 +49,7 @@ def find_repo_root(path: Path) -> Path:
     if not path.exists():
         raise GitError(f"{display_path(path)}: no such file or folder")
     folder = path if path.is_dir() else path.parent
-    result = _run(folder, ["rev-parse", "--show-toplevel"], check=False)
+    result = run_git(folder, ["rev-parse", "--show-toplevel"], check=False)
     if result.returncode != 0:
         raise GitError(
             f"{display_path(path)} is not inside a git work tree "
@@ -63,7 +63,7 @@ def resolve_ref(repo: Path, ref: str) -> str:
     """The full sha of the commit that ``ref`` (branch, tag, sha, ``HEAD~2``...) names."""
     if not ref or ref.startswith("-") or any(c in ref for c in "\n\r\0"):
         raise GitError(f"unknown git reference '{ref}' in {display_path(repo)}{_tags_hint(repo)}")
-    result = _run(
+    result = run_git(
         repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
         check=False,
     )
@@ -83,9 +83,9 @@ def read_tree(repo: Path, ref: str, subdir: str) -> dict[str, bytes]:
     commit = resolve_ref(repo, ref)
     folder = _clean_subdir(subdir)
     treeish = f"{commit}:{folder}" if folder else f"{commit}^{{tree}}"
-    listing = _run(repo, ["ls-tree", "-r", "-z", "--end-of-options", treeish], check=False)
+    listing = run_git(repo, ["ls-tree", "-r", "-z", "--end-of-options", treeish], check=False)
     if listing.returncode != 0:
-        kind = _run(repo, ["cat-file", "-t", treeish], check=False).stdout.strip()
+        kind = run_git(repo, ["cat-file", "-t", treeish], check=False).stdout.strip()
         what = "is a file, not a folder" if kind == b"blob" else "does not exist"
         raise GitError(
             f"'{folder}' {what} at git reference '{ref}' (commit {commit[:12]}); "
@@ -113,7 +113,7 @@ def read_file(repo: Path, ref: str, path: str) -> bytes | None:
     name = _clean_subdir(path)
     if not name or "\n" in name:
         raise GitError(f"'{path}' is not a file path inside the repository")
-    out = _run(repo, ["cat-file", "--batch"], stdin=f"{commit}:{name}\n".encode()).stdout
+    out = run_git(repo, ["cat-file", "--batch"], stdin=f"{commit}:{name}\n".encode()).stdout
     header, _, rest = out.partition(b"\n")
     fields = header.split(b" ")
     if fields[-1] in (b"missing", b"ambiguous"):
@@ -170,7 +170,7 @@ def tag_regex(pattern: str) -> re.Pattern[str]:
 def _matching_tags(repo: Path, pattern: str, selection: list[str]) -> list[ReleaseTag]:
     regex = tag_regex(pattern)
     fmt = "%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"
-    out = _run(repo, ["for-each-ref", f"--format={fmt}", *selection]).stdout
+    out = run_git(repo, ["for-each-ref", f"--format={fmt}", *selection]).stdout
     tags = []
     for line in out.decode("utf-8", "surrogateescape").splitlines():
         name, kind, sha, peeled_kind, peeled_sha = line.split("\0")
@@ -192,7 +192,7 @@ def _cat_blobs(repo: Path, shas: list[str]) -> list[bytes]:
     """Contents of the blobs ``shas`` from one ``git cat-file --batch`` process."""
     if not shas:
         return []
-    out = _run(repo, ["cat-file", "--batch"], stdin="".join(f"{s}\n" for s in shas).encode()).stdout
+    out = run_git(repo, ["cat-file", "--batch"], stdin="".join(f"{s}\n" for s in shas).encode()).stdout
     blobs = []
     pos = 0
     for sha in shas:
@@ -214,7 +214,7 @@ def _clean_subdir(subdir: str) -> str:
 
 
 def _tags_hint(repo: Path) -> str:
-    result = _run(repo, ["tag", "--sort=-creatordate"], check=False)
+    result = run_git(repo, ["tag", "--sort=-creatordate"], check=False)
     tags = result.stdout.decode("utf-8", "replace").split() if result.returncode == 0 else []
     if not tags:
         return "; the repository has no tags: give a branch name or a commit sha"
@@ -227,7 +227,7 @@ def _first_line(stderr: bytes) -> str:
     return text.splitlines()[0] if text else "git failed"
 
 
-def _run(
+def run_git(
     repo: Path, args: list[str], *, stdin: bytes | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in _REPO_ENV}

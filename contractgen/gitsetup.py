@@ -15,6 +15,10 @@
 
 Running it again changes nothing. The documents themselves are untouched: this changes
 only how git shows them.
+
+The cache is keyed by the command, not by contractgen's version: after an upgrade that
+changes the text of documents, drop it with
+``git update-ref -d refs/notes/textconv/contractgen-docx``.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import sys
 from pathlib import Path
 
 from .errors import GitError, display_path
-from .gitrefs import _run as run_git
+from .gitrefs import run_git
 from .gitrefs import find_repo_root
 
 DRIVER = "contractgen-docx"

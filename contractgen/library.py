@@ -387,6 +387,11 @@ def _count(problems: list[Problem], what: str) -> str:
     return f"{n} problem{'s' if n != 1 else ''} in the {what}"
 
 
+def _unknown_variants(clause: Clause, tiers: list[str]) -> bool:
+    """Whether the clause has text variants for unknown tiers (reported on their own)."""
+    return isinstance(clause.text, dict) and any(k != "default" and k not in tiers for k in clause.text)
+
+
 def _cross_check(
     spec: LibrarySpec | None, clauses: dict[str, Clause], sources: dict[str, YamlDocument], unusable: set[str]
 ) -> list[Problem]:
@@ -445,7 +450,7 @@ def _cross_check(
                     problems.append(doc.problem(path, f"ref({target!r}) points to a draft clause, which schedules leave out unless drafts are included; approve {target} first or remove the reference"))
                 elif "schedule" not in clauses[target].applies_to:
                     problems.append(doc.problem(path, f"ref({target!r}) points to a clause that is not in schedules"))
-                elif tiers is not None and "schedule" in clause.applies_to:
+                elif tiers is not None and "schedule" in clause.applies_to and not _unknown_variants(clauses[target], tiers):
                     # the text is used in these tiers; the target must be there too
                     used_in = [t for t in tiers if clause.text_for(t) == text]
                     missing = [t for t in used_in if clauses[target].text_for(t) is None]

@@ -1,0 +1,50 @@
+"""Shared fixtures: an isolated home, a copy of the example workspace, real-reader checks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's home or config."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("CONTRACTGEN_WORKSPACE", raising=False)
+
+
+@pytest.fixture
+def workspace_dir(tmp_path: Path) -> Path:
+    """A private copy of the shipped example workspace (the repository's own)."""
+    target = tmp_path / "ws"
+    target.mkdir()
+    shutil.copy2(ROOT / "contractgen.yaml", target / "contractgen.yaml")
+    for name in ("clause_library", "templates", "profiles", "examples"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("~$*"))
+    return target
+
+
+@pytest.fixture
+def workspace(workspace_dir: Path):
+    from contractgen.workspace import load_workspace
+
+    return load_workspace(workspace_dir)
+
+
+def require_tool(name: str) -> str:
+    """The path of an external reader; skip without it, except in CI where it must exist."""
+    path = shutil.which(name)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{name} is required in CI (.ci/run installs it) but is not on PATH")
+        pytest.skip(f"{name} is not installed")
+    return path

@@ -1,0 +1,263 @@
+"""Reading files and release tags out of small git repositories made under tmp_path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from contractgen import gitrefs
+from contractgen.errors import GitError, InputError
+from contractgen.gitrefs import (
+    ReleaseTag,
+    find_repo_root,
+    latest_release_tag,
+    read_file,
+    read_tree,
+    release_tags,
+    resolve_ref,
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(monkeypatch, tmp_path):
+    """No user or system git configuration; a fixed identity and dates."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{var}_NAME", "Lead")
+        monkeypatch.setenv(f"GIT_{var}_EMAIL", "lead@example.org")
+        monkeypatch.setenv(f"GIT_{var}_DATE", "2026-01-01T12:00:00Z")
+    monkeypatch.chdir(tmp_path)
+
+
+def git(repo: Path, *args: str) -> str:
+    result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
+    return result.stdout.strip()
+
+
+def commit(repo: Path, files: dict[str, bytes | None], message: str = "change") -> str:
+    """Write (or delete, for None) files, commit them all, return the sha."""
+    for name, data in files.items():
+        path = repo / name
+        if data is None:
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    path = tmp_path / "library"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    return path
+
+
+def test_find_repo_root_from_a_subfolder_or_a_file(repo):
+    commit(repo, {"clauses/dspt.yaml": b"id: x\n"})
+    assert find_repo_root(repo / "clauses") == repo.resolve()
+    assert find_repo_root(repo / "clauses" / "dspt.yaml") == repo.resolve()
+
+
+def test_find_repo_root_outside_a_repository(tmp_path):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(GitError, match=r"plain is not inside a git work tree \(fatal: not a git repository.*\); "
+                       r"run contractgen inside the clause library's git repository"):
+        find_repo_root(plain)
+    with pytest.raises(GitError, match="nowhere: no such file or folder$"):
+        find_repo_root(tmp_path / "nowhere")
+
+
+def test_resolve_ref_outside_a_repository(tmp_path):
+    with pytest.raises(GitError, match="is not inside a git work tree"):
+        resolve_ref(tmp_path, "HEAD")
+
+
+def test_resolve_ref_branches_tags_and_expressions(repo):
+    first = commit(repo, {"a.yaml": b"1"})
+    second = commit(repo, {"a.yaml": b"2"})
+    git(repo, "tag", "-a", "-m", "annotated", "release-2026.1", first)
+    assert resolve_ref(repo, "main") == second
+    assert resolve_ref(repo, "HEAD~1") == first
+    assert resolve_ref(repo, "release-2026.1") == first  # annotated tags peel to the commit
+    assert resolve_ref(repo, first[:10]) == first
+
+
+def test_unknown_ref_lists_some_tags(repo):
+    sha = commit(repo, {"a.yaml": b"1"})
+    for n in range(1, 8):
+        git(repo, "tag", f"release-2026.{n}", sha)
+    with pytest.raises(GitError) as e:
+        resolve_ref(repo, "release-2027.1")
+    message = e.value.message
+    assert message.startswith("unknown git reference 'release-2027.1' in library; give a branch, a commit sha or a tag such as ")
+    assert message.endswith(", ...") and message.count("release-2026.") == 5
+    with pytest.raises(GitError, match="unknown git reference '--output=x'"):
+        resolve_ref(repo, "--output=x")
+
+
+def test_unknown_ref_in_a_repository_without_tags(repo):
+    commit(repo, {"a.yaml": b"1"})
+    with pytest.raises(GitError, match="the repository has no tags: give a branch name or a commit sha$"):
+        resolve_ref(repo, "nope")
+
+
+def test_read_tree_returns_the_folder_as_it_was(repo):
+    old = commit(repo, {
+        "clauses/dspt.yaml": b"id: dspt\r\nversion: 1\n",
+        "clauses/sub dir/café & co.yaml": b"",
+        "clauses/binary.bin": bytes(range(256)) * 3 + b"\n",
+        "profiles/x.yaml": b"council: X\n",
+    })  # fmt: skip
+    commit(repo, {"clauses/dspt.yaml": b"id: dspt\nversion: 2\n", "clauses/new.yaml": b"new\n"})
+    assert read_tree(repo, old, "clauses") == {
+        "dspt.yaml": b"id: dspt\r\nversion: 1\n",
+        "sub dir/café & co.yaml": b"",
+        "binary.bin": bytes(range(256)) * 3 + b"\n",
+    }
+    now = read_tree(repo, "HEAD", "./clauses/")
+    assert now["dspt.yaml"] == b"id: dspt\nversion: 2\n" and "new.yaml" in now
+    assert set(read_tree(repo, "HEAD", "")) == {
+        "clauses/dspt.yaml", "clauses/sub dir/café & co.yaml", "clauses/binary.bin",
+        "clauses/new.yaml", "profiles/x.yaml",
+    }  # fmt: skip
+
+
+def test_read_tree_ignores_uncommitted_edits(repo):
+    commit(repo, {"clauses/a.yaml": b"committed\n"})
+    (repo / "clauses" / "a.yaml").write_bytes(b"edited\n")
+    (repo / "clauses" / "b.yaml").write_bytes(b"untracked\n")
+    assert read_tree(repo, "HEAD", "clauses") == {"a.yaml": b"committed\n"}
+
+
+def test_read_tree_uses_two_git_processes_whatever_the_file_count(repo, monkeypatch):
+    commit(repo, {f"clauses/c{n:02}.yaml": f"id: c{n}\n".encode() for n in range(40)})
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def counting_run(command, *args, **kwargs):
+        calls.append(command[3:])
+        return real_run(command, *args, **kwargs)
+
+    monkeypatch.setattr(gitrefs.subprocess, "run", counting_run)
+    files = read_tree(repo, "HEAD", "clauses")
+    assert len(files) == 40 and files["c07.yaml"] == b"id: c7\n"
+    assert [c[0] for c in calls] == ["rev-parse", "ls-tree", "cat-file"]
+
+
+def test_read_tree_missing_folder_or_a_file(repo):
+    sha = commit(repo, {"clauses/a.yaml": b"a"})
+    with pytest.raises(GitError, match=rf"'profiles' does not exist at git reference 'HEAD' \(commit {sha[:12]}\); "):
+        read_tree(repo, "HEAD", "profiles")
+    with pytest.raises(GitError, match=r"'clauses/a.yaml' is a file, not a folder at git reference 'HEAD'"):
+        read_tree(repo, "HEAD", "clauses/a.yaml")
+    with pytest.raises(GitError, match="leaves the repository"):
+        read_tree(repo, "HEAD", "../elsewhere")
+
+
+def test_read_tree_of_an_empty_folder_tree(repo):
+    commit(repo, {"clauses/a.yaml": b"a"})
+    commit(repo, {"clauses/a.yaml": None, "other.txt": b"x"})
+    with pytest.raises(GitError, match="does not exist"):
+        read_tree(repo, "HEAD", "clauses")
+    assert read_tree(repo, "HEAD~1", "clauses") == {"a.yaml": b"a"}
+
+
+def test_read_file(repo):
+    old = commit(repo, {"contractgen.yaml": b"library: clauses\n", "clauses/a b.yaml": b"x\n"})
+    commit(repo, {"contractgen.yaml": None})
+    assert read_file(repo, old, "contractgen.yaml") == b"library: clauses\n"
+    assert read_file(repo, old, "clauses/a b.yaml") == b"x\n"
+    assert read_file(repo, "HEAD", "contractgen.yaml") is None
+    with pytest.raises(GitError, match="'clauses' is a folder, not a file"):
+        read_file(repo, old, "clauses")
+    with pytest.raises(GitError, match="unknown git reference 'v9'"):
+        read_file(repo, "v9", "contractgen.yaml")
+
+
+def test_release_tags_sorted_numerically(repo):
+    a = commit(repo, {"a": b"1"})
+    b = commit(repo, {"a": b"2"})
+    git(repo, "tag", "release-2026.9", a)
+    git(repo, "tag", "-a", "-m", "ten", "release-2026.10", b)  # annotated
+    git(repo, "tag", "release-2026.1.2", a)
+    git(repo, "tag", "release-2025.3", a)
+    git(repo, "tag", "release-candidate", b)  # not a version
+    git(repo, "tag", "v2027.1", b)  # another pattern
+    git(repo, "tag", "release-2028.1", git(repo, "rev-parse", "HEAD^{tree}"))  # not a commit
+    assert release_tags(repo, "release-{version}") == [
+        ReleaseTag("release-2025.3", (2025, 3), a),
+        ReleaseTag("release-2026.1.2", (2026, 1, 2), a),
+        ReleaseTag("release-2026.9", (2026, 9), a),
+        ReleaseTag("release-2026.10", (2026, 10), b),
+    ]
+    assert latest_release_tag(repo, "release-{version}").name == "release-2026.10"
+    assert latest_release_tag(repo, "v{version}") == ReleaseTag("v2027.1", (2027, 1), b)
+    assert latest_release_tag(repo, "v{version}").version_text == "2027.1"
+
+
+def test_latest_release_before_a_ref(repo):
+    one = commit(repo, {"a": b"1"})
+    git(repo, "tag", "release-2026.1", one)
+    two = commit(repo, {"a": b"2"})
+    git(repo, "tag", "release-2026.2", two)
+    git(repo, "switch", "-q", "-c", "hotfix", one)
+    fix = commit(repo, {"a": b"1.1"})
+    git(repo, "tag", "release-2026.1.1", fix)
+    pattern = "release-{version}"
+    assert latest_release_tag(repo, pattern, before="release-2026.2").name == "release-2026.1"
+    assert latest_release_tag(repo, pattern, before="main").name == "release-2026.1"  # main is tagged 2026.2
+    assert latest_release_tag(repo, pattern, before="hotfix").name == "release-2026.1"
+    three = commit(repo, {"a": b"1.2"})
+    assert latest_release_tag(repo, pattern, before=three).name == "release-2026.1.1"
+    with pytest.raises(GitError, match=r"no release tag matching 'release-\{version\}' before 'release-2026.1'"):
+        latest_release_tag(repo, pattern, before="release-2026.1")
+
+
+def test_no_release_tag_says_how_to_tag_one(repo):
+    commit(repo, {"a": b"1"})
+    year = dt.date.today().year
+    with pytest.raises(GitError) as e:
+        latest_release_tag(repo, "release-{version}")
+    assert e.value.message == (
+        f"no release tag matching 'release-{{version}}' in library; tag a release with `git tag release-{year}.1`"
+    )
+
+
+def test_bad_tag_pattern(repo):
+    with pytest.raises(InputError, match=r"must contain \{version\} exactly once"):
+        release_tags(repo, "release")
+
+
+def test_git_missing_is_a_git_error(repo, monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(GitError, match="git is not installed or not on PATH"):
+        resolve_ref(repo, "HEAD")
+
+
+def test_git_dir_from_a_hook_does_not_redirect_reads(repo, tmp_path, monkeypatch):
+    sha = commit(repo, {"a.yaml": b"mine"})
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q")
+    monkeypatch.setenv("GIT_DIR", str(other / ".git"))
+    assert resolve_ref(repo, "HEAD") == sha
+    assert read_file(repo, "HEAD", "a.yaml") == b"mine"
+
+
+def test_read_tree_skips_symbolic_links_and_submodules(repo, tmp_path):
+    (repo / "clauses").mkdir()
+    (repo / "clauses" / "real.yaml").write_bytes(b"real\n")
+    (repo / "clauses" / "link.yaml").symlink_to("real.yaml")
+    git(repo, "add", "-A")
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{'a' * 40},clauses/vendored")
+    git(repo, "commit", "-q", "-m", "links")
+    assert read_tree(repo, "HEAD", "clauses") == {"real.yaml": b"real\n"}
