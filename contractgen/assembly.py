@@ -106,7 +106,7 @@ def render_clause_text(
     try:
         markdown = _compiled(text).render({**context, "ref": ref_marker})
     except jinja2.TemplateError as exc:
-        message = str(getattr(exc, "message", None) or exc)
+        message = str(getattr(exc, "message", None) or exc).rstrip(".")
         message = message.replace("'dict object' has no attribute", "there is no value named")
         loc = library.locate(clause.id, *path)
         raise TemplateError(
@@ -230,9 +230,12 @@ def _resolve_refs(p: Paragraph, numbers: dict[str, str], library: ClauseLibrary,
                 elif target.text_for(tier) is None:
                     why = f"has no text for the {tier} tier"
                 src = p.clause_id or "?"
-                loc = library.locate(src, "text")
+                clause = library.clauses.get(src)
+                path = ("text",)
+                if clause is not None and not isinstance(clause.text, str):
+                    path = ("text", _variant_key(clause, clause.text_for(tier) or ""))
                 message = f"clause {src} refers to {r.ref}, which {why}; remove the reference or include that clause"
-                raise TemplateError(message, [Problem(loc, "text", message)])
+                raise TemplateError(message, [Problem(library.locate(src, *path), ".".join(path), message)])
             r = Run(numbers[r.ref], r.bold, r.italic, None, ref=r.ref)
         runs.append(r)
     return p.with_(runs=tuple(runs))

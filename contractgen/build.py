@@ -31,12 +31,17 @@ class BuildResult:
         return text
 
 
-def build_workspace(workspace: Workspace, progress: Callable[[str], None] | None = None) -> BuildResult:
+def build_workspace(
+    workspace: Workspace,
+    progress: Callable[[str], None] | None = None,
+    error: Callable[[str], None] | None = None,
+) -> BuildResult:
     """Write every council's schedule for its own tier into the workspace's output folder.
 
     A profile that fails is reported and the others are still built.
     """
     say = progress or (lambda _line: None)
+    complain = error or say
     result = BuildResult(output=workspace.output_dir)
     names = workspace.profile_names()
     for i, name in enumerate(names, start=1):
@@ -45,7 +50,7 @@ def build_workspace(workspace: Workspace, progress: Callable[[str], None] | None
         except ContractgenError as exc:
             result.failed.append(name)
             for line in exc.report_lines():
-                say(f"  {line}")
+                complain(f"  {line}")
             continue
         result.schedules.append(done)
         say(f"[{i}/{len(names)}] {display_path(done.path)}: {done.tier} tier, {done.clauses} clauses")
@@ -62,7 +67,7 @@ def build_workspace(workspace: Workspace, progress: Callable[[str], None] | None
         except ContractgenError as exc:
             result.failed.append(f"{run.profile} letters")
             for line in exc.report_lines():
-                say(f"  {line}")
+                complain(f"  {line}")
             continue
         result.letters.append(letters)
         if letters.failed:

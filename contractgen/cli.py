@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import ContractgenError
+from .errors import ContractgenError, display_path
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -110,11 +110,11 @@ def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf, at,
         pdf=pdf, at=at, compare_to=compare_to,
     )
     click.echo(
-        f"wrote {result.path} ({result.profile}, {result.tier} tier, {result.clauses} clauses, "
+        f"wrote {display_path(result.path)} ({result.profile}, {result.tier} tier, {result.clauses} clauses, "
         f"library release {result.release})"
     )
     if result.pdf:
-        click.echo(f"wrote {result.pdf}")
+        click.echo(f"wrote {display_path(result.pdf)}")
 
 
 @cli.group("clauses", cls=_Group)
@@ -317,7 +317,7 @@ def build_command(ctx) -> None:
     from .build import build_workspace
 
     ws = _workspace(ctx)
-    result = build_workspace(ws, progress=lambda line: click.echo(line))
+    result = build_workspace(ws, progress=click.echo, error=lambda line: click.echo(line, err=True))
     click.echo(result.summary())
     if result.failed:
         ctx.exit(1)

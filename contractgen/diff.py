@@ -9,8 +9,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from enum import Enum
 from typing import Any
 
@@ -41,7 +44,7 @@ class TextChange:
 
     @property
     def ops(self) -> list[DiffOp]:
-        return diff_words(self.old or "", self.new or "")
+        return diff_text(self.old or "", self.new or "")
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,48 @@ def _parameters(ca: Clause, cb: Clause) -> tuple[FieldChange, ...]:
     return tuple(FieldChange(name, pa.get(name), pb.get(name)) for name in sorted(set(pa) | set(pb)) if pa.get(name) != pb.get(name))
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n(?:[ \t]*\n)+")
+
+
+def _paragraphs(text: str) -> list[str]:
+    """``text`` cut after each blank line; the pieces join back to ``text``."""
+    pieces: list[str] = []
+    start = 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        pieces.append(text[start : m.end()])
+        start = m.end()
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
+def diff_text(old: str, new: str) -> list[DiffOp]:
+    """The word diff of two clause texts, paragraph by paragraph: paragraphs are aligned
+    first, so that a paragraph removed or inserted is one operation, and only paragraphs
+    that changed are diffed word by word. Joining the ``equal`` and ``delete`` texts gives
+    ``old``, the ``equal`` and ``insert`` texts ``new``."""
+    a, b = _paragraphs(old), _paragraphs(new)
+    matcher = SequenceMatcher(None, [p.strip() for p in a], [p.strip() for p in b], autojunk=False)
+    ops: list[DiffOp] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "delete":
+            ops.append(DiffOp("delete", "".join(a[i1:i2])))
+        elif tag == "insert":
+            ops.append(DiffOp("insert", "".join(b[j1:j2])))
+        elif i2 - i1 == j2 - j1:  # equal (up to spacing), or as many paragraphs rewritten
+            for x, y in zip(a[i1:i2], b[j1:j2]):
+                ops.extend(diff_words(x, y))
+        else:
+            ops.extend(diff_words("".join(a[i1:i2]), "".join(b[j1:j2])))
+    merged: list[DiffOp] = []
+    for op in ops:
+        if merged and merged[-1].kind == op.kind:
+            merged[-1] = DiffOp(op.kind, merged[-1].text + op.text)
+        elif op.text:
+            merged.append(op)
+    return merged
+
+
 def _new_entries(ca: Clause | None, cb: Clause) -> tuple[str, ...]:
     known = {(e.version, e.summary) for e in ca.changelog} if ca else set()
     return tuple(f"{e.version} ({e.date}): {e.summary}" for e in cb.changelog if (e.version, e.summary) not in known)
@@ -161,14 +206,12 @@ def format_text(diff: LibraryDiff, *, color: bool = False) -> str:
     lines = [f"clause library {diff.old} (release {diff.old_release}) → {diff.new} (release {diff.new_release})", ""]
     for c in diff.changes:
         lines.append(bold(f"{c.kind.value:9} {c.label}  {c.title}"))
-        for f in c.fields:
-            lines.append(f"    {f.name}: {_short(f.old)} → {_short(f.new)}")
-        for p in c.parameters:
-            lines.append(f"    parameter {p.name}: {_short(p.old)} → {_short(p.new)}")
+        for name, old, new in _field_lines(c):
+            lines.append(f"    {name}: {_change(old, new, 'text', color)}")
         for t in c.texts:
             lines.append(f"    text [{t.scope}]:")
-            if c.kind is ChangeKind.CHANGED:
-                body = _changed_paragraphs(format_inline(t.ops, "text", color=color))
+            if c.kind in (ChangeKind.CHANGED, ChangeKind.WITHDRAWN):  # old and new texts: a word diff
+                body = _changed_paragraphs(t.ops, color)
             else:
                 body = t.new or t.old or ""
             lines.extend(f"      {line}" if line else "" for line in body.rstrip().splitlines())
@@ -176,28 +219,81 @@ def format_text(diff: LibraryDiff, *, color: bool = False) -> str:
             lines.append(f"    changelog {entry}")
         lines.append("")
     lines.append(diff.summary())
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
-def _changed_paragraphs(inline: str) -> str:
-    """Only the paragraphs of a word diff that hold a change; "..." for the others."""
+def _changed_paragraphs(ops: list[DiffOp], color: bool) -> str:
+    """The paragraphs of a word diff that hold a change, marked git-style; "..." for the
+    others. A paragraph inserted or deleted whole is one marked paragraph."""
+    groups: list[list[DiffOp]] = [[]]
+    for op in ops:
+        for piece in _paragraphs(op.text):
+            core = piece.rstrip(" \t\n")
+            ends = _PARAGRAPH_BREAK.search(piece[len(core) :]) is not None
+            text = core if ends else piece
+            if text:
+                groups[-1].append(DiffOp(op.kind, text))
+            if ends:
+                groups.append([])
     out: list[str] = []
-    for para in inline.split("\n\n"):
-        if any(mark in para for mark in ("[-", "{+")):
-            out.append(para)
+    for group in groups:
+        if not group:
+            continue
+        if any(op.kind != "equal" for op in group):
+            out.append(format_inline(group, "text", color=color))
         elif not out or out[-1] != "...":
             out.append("...")
     return "\n\n".join(out)
 
 
-def _short(value: Any) -> str:
+def _field_lines(c: ClauseChange) -> list[tuple[str, Any, Any]]:
+    """(what, old, new) for each changed property; a changed parameter gives one line per
+    changed attribute (``parameter x default``), an added or removed one a single line."""
+    lines = [(f.name, f.old, f.new) for f in c.fields]
+    for p in c.parameters:
+        if p.old is None or p.new is None:
+            lines.append((f"parameter {p.name}", _describe_parameter(p.old), _describe_parameter(p.new)))
+            continue
+        for key in sorted(set(p.old) | set(p.new), key=lambda k: (k != "type", k != "default", k)):
+            if key != "name" and p.old.get(key) != p.new.get(key):
+                lines.append((f"parameter {p.name} {key}", p.old.get(key), p.new.get(key)))
+    return lines
+
+
+def _describe_parameter(spec: dict[str, Any] | None) -> str | None:
+    if spec is None:
+        return None
+    default = "required" if spec.get("default") is None else f"default {_plain(spec['default'])}"
+    return f"{spec.get('type')}, {default}: {spec.get('description', '')}"
+
+
+def _plain(value: Any) -> str:
+    """A value in full, on one line."""
     if value is None:
         return "(none)"
     if isinstance(value, Enum):
         return str(value.value)
-    text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else value
-    text = " ".join(text.split())
-    return text if len(text) <= 100 else text[:97] + "..."
+    if isinstance(value, (list, tuple)):
+        return "; ".join(_plain(v) for v in value) or "(none)"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return " ".join(str(value).split())
+
+
+_SHORT_CHANGE = 60
+
+
+def _change(old: Any, new: Any, style: str, color: bool = False) -> str:
+    """``old → new`` for short values; a word diff for long ones, so that a change deep
+    inside a long value is never cut off."""
+    a, b = _plain(old), _plain(new)
+    if len(a) <= _SHORT_CHANGE and len(b) <= _SHORT_CHANGE:
+        if style == "markdown":  # escaped once, "|" included
+            return f"{format_inline([DiffOp('equal', a)], 'markdown')} → {format_inline([DiffOp('equal', b)], 'markdown')}"
+        return f"{a} → {b}"
+    if style == "markdown":
+        return format_inline(diff_words(a, b), "markdown")
+    return format_inline(diff_words(a, b), "text", color=color)
 
 
 # ------------------------------------------------------------------ markdown
@@ -222,22 +318,34 @@ def format_markdown(diff: LibraryDiff) -> str:
         lines.append("")
         if c.old_version and c.new_version and c.old_version != c.new_version:
             lines.append(f"Version {c.old_version} → {c.new_version}.")
-        for f in c.fields:
-            lines.append(f"- **{f.name}**: {_md_cell(_short(f.old))} → {_md_cell(_short(f.new))}")
-        for p in c.parameters:
-            lines.append(f"- **parameter `{p.name}`**: {_md_cell(_short(p.old))} → {_md_cell(_short(p.new))}")
+        for name, old, new in _field_lines(c):
+            lines.append(f"- **{_md_name(name)}**: {_change(old, new, 'markdown')}")
         for entry in c.changelog:
             lines.append(f"- changelog: {_md_cell(entry)}")
         for t in c.texts:
-            lines += ["", f"**Text ({t.scope})**", ""]
-            body = format_inline(t.ops, "markdown") if c.kind is ChangeKind.CHANGED else _md_cell(t.new or t.old or "")
-            lines.extend(f"> {line}" if line else ">" for line in body.rstrip().splitlines())
-        lines.append("")
+            if lines[-1] != "":
+                lines.append("")
+            lines += [f"**Text ({t.scope})**", ""]
+            if c.kind in (ChangeKind.CHANGED, ChangeKind.WITHDRAWN):  # old and new texts: a word diff
+                body = format_inline(t.ops, "markdown")
+            else:  # the whole text, escaped, its paragraphs kept
+                body = format_inline([DiffOp("equal", t.new or t.old or "")], "markdown")
+            lines.extend(f"> {line}" if line.strip() else ">" for line in body.rstrip().splitlines())
+        if lines[-1] != "":
+            lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_name(name: str) -> str:
+    """``parameter x default`` -> ``parameter `x` default``."""
+    if name.startswith("parameter "):
+        words = name.split(" ")
+        return " ".join([words[0], f"`{words[1]}`", *words[2:]])
+    return name
 
 
 # ------------------------------------------------------------------ json
@@ -273,11 +381,14 @@ def format_json(diff: LibraryDiff) -> str:
 # ------------------------------------------------------------------ docx
 
 
-def redline_paragraphs(text: str | None, clause_id: str) -> list[Paragraph]:
-    """Clause Markdown as paragraphs for a redline (Jinja tags shown as written)."""
+def redline_paragraphs(text: str | None, clause_id: str, list_ids: Any = None) -> list[Paragraph]:
+    """Clause Markdown as paragraphs for a redline (Jinja tags shown as written).
+
+    Outside a schedule there is no clause numbering: paragraphs are body text and each
+    ordered list is its own lettered list, (a), (b)..., numbered from ``list_ids``."""
     if not text:
         return []
-    return markdown_to_blocks(text, mode="clause", clause_id=clause_id)
+    return markdown_to_blocks(text, mode="letter", clause_id=clause_id, list_ids=list_ids)
 
 
 def format_docx(diff: LibraryDiff, *, author: str = "contractgen", date: dt.date | None = None) -> bytes:
@@ -286,7 +397,10 @@ def format_docx(diff: LibraryDiff, *, author: str = "contractgen", date: dt.date
     from .wordtemplate import WordTemplate
 
     revision = Revision(author, date or dt.date(2000, 1, 1))
-    writer = BodyWriter()
+    template = WordTemplate.from_document_body("{{p body }}")
+    # each clause text's lists restart at (a): one numbering instance per list
+    writer = BodyWriter(letter_num_base=template.plan.letter_num_base if template.plan else 0)
+    next_list = 1
     body: list[str] = [
         _heading(f"Clause library changes: {diff.old} → {diff.new}"),
         writer.paragraph(Paragraph(Style.BODY, (Run(f"Release {diff.old_release} → {diff.new_release}. " + diff.summary() + ". Every change below is a tracked change: accept or reject each one in Word."),))),
@@ -298,23 +412,25 @@ def format_docx(diff: LibraryDiff, *, author: str = "contractgen", date: dt.date
                                        tuple((c.id, c.kind.value, c.old_version or "—", c.new_version or "—") for c in diff.changes))))
     for c in diff.changes:
         body.append(_heading(f"{c.label}: {c.title} ({c.kind.value})"))
-        for f in c.fields:
-            if f.name == "guidance":
+        for name, old_value, new_value in _field_lines(c):
+            if name == "guidance":
                 continue
-            body.append(_redline_line(writer, revision, f"{f.name}: ", _short(f.old), _short(f.new)))
-        for p in c.parameters:
-            body.append(_redline_line(writer, revision, f"parameter {p.name}: ", _short(p.old), _short(p.new)))
+            body.append(_redline_line(writer, revision, f"{name}: ", _plain(old_value), _plain(new_value)))
         for t in c.texts:
             body.append(writer.paragraph(Paragraph(Style.BODY, (Run(f"Text ({t.scope})", bold=True),))))
-            old = redline_paragraphs(t.old, c.id)
-            new = redline_paragraphs(t.new, c.id)
-            body.append(redline_blocks(_unnumbered(old), _unnumbered(new), writer, revision))
-    template = WordTemplate.from_document_body("{{p body }}")
+            old_ids, new_ids = itertools.count(next_list), itertools.count(next_list)
+            old = redline_paragraphs(t.old, c.id, old_ids)
+            new = redline_paragraphs(t.new, c.id, new_ids)
+            next_list = max(next(old_ids), next(new_ids))
+            body.append(redline_blocks(old, new, writer, revision))
+    # Word cannot delete a document's last paragraph mark: never end on a tracked paragraph
+    body.append(writer.paragraph(Paragraph(Style.BODY, (Run("End of changes."),))))
     from .wordtemplate import raw_xml
 
     parts = template.render(
         {"body": raw_xml("".join(body))},
         writer=writer,
+        letter_lists=next_list - 1,
         properties=DocumentProperties(
             title=f"Clause library changes {diff.old_release} to {diff.new_release}",
             subject=diff.summary(),
@@ -324,12 +440,6 @@ def format_docx(diff: LibraryDiff, *, author: str = "contractgen", date: dt.date
         ),
     )
     return package_bytes(parts)
-
-
-def _unnumbered(paragraphs: list[Paragraph]) -> list[Paragraph]:
-    """Clause text outside a schedule: numbered paragraphs become body text, items keep
-    their (a), (b) numbering under it."""
-    return [p.with_(style=Style.BODY) if p.style is Style.CLAUSE else p for p in paragraphs]
 
 
 def _heading(text: str) -> str:

@@ -4,7 +4,7 @@ DSPT export, in batch.
 The letter template is parsed and compiled once per batch; each letter is a Jinja render
 of its parts and a zip write, done by one worker process per core. Every letter is
 written to a temporary file and renamed into place, so an interrupted batch leaves whole
-letters or none, and ``report.csv`` is written last, the same way.
+letters or none, and ``report.csv`` is written once every letter is, the same way.
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ from .workspace import Workspace
 REPORT_FIELDS = ("ods_code", "name", "tier", "dspt_status", "publication_date", "letter_kind", "response_by", "file")
 SUPPORT_CLAUSE = "letter.support"
 TEMP_PATTERN = ".~cg-*.part"
+#: Names Windows reserves for devices, with any extension (ODS-shaped: CON, NUL, COM1...).
+WINDOWS_DEVICE_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(10)), *(f"LPT{n}" for n in range(10))]
+)
 UNMATCHED_FILE = "unmatched.csv"
 UNMATCHED_SHOWN = 10
 
@@ -93,7 +97,8 @@ class LettersResult:
                 more = len(self.unmatched) - UNMATCHED_SHOWN
                 lines.append(f"  ... and {more} more: all are listed with the closest names in {display_path(self.output / UNMATCHED_FILE)}")
         if self.rejected:
-            lines.append(f"{len(self.rejected)} register row{'s' if len(self.rejected) != 1 else ''} rejected (no letter written):")
+            rows = len({(p.location.file, p.location.line) for p in self.rejected})  # a row may have several problems
+            lines.append(f"{rows} register row{'s' if rows != 1 else ''} rejected (no letter written):")
             lines.extend(f"  {p}" for p in self.rejected)
         if self.report:
             lines.append(f"report: {display_path(self.report)}")
@@ -120,6 +125,8 @@ def letter_file_names(providers: Sequence[Provider]) -> list[str]:
     names = []
     for p in providers:
         stem = "-".join(part for part in (slug(p.ods_code, 12).upper(), slug(p.name)) if part) or "provider"
+        if stem.upper() in WINDOWS_DEVICE_NAMES:
+            stem += "-letter"  # CON.docx would open the console on Windows, not a file
         candidate = stem
         for n in itertools.count(2):
             if candidate.lower() not in used:
@@ -340,42 +347,56 @@ def generate_letters(
         record = export.by_code(p.ods_code) if export is not None else None
         minimum = DsptStatus(spec.tiers[p.tier].minimum_status)
         situation = decide_letter(record, minimum, as_of, deadline_month=deadline.month, deadline_day=deadline.day, renewal_window_days=window)
-        if record is None:
-            close = [f"{r.code} {r.clean_name}" for r in export.closest_names(p.name, 3)] if export is not None else []
-            result.unmatched.append((p, close))
         situations.append(situation)
     chosen = [(p, s) for p, s in zip(providers, situations) if not kinds_wanted or s.kind.value in kinds_wanted]
+    for p, s in chosen:  # only those sent a start letter (--kind may leave them out)
+        if s.record is None:
+            close = [f"{r.code} {r.clean_name}" for r in export.closest_names(p.name, 3)] if export is not None else []
+            result.unmatched.append((p, close))
     names = letter_file_names([p for p, _ in chosen])
     jobs = [LetterJob(p, s, name) for (p, s), name in zip(chosen, names)]
 
-    output.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(output)
+    # Everything that can refuse the batch is checked before anything is written.
     targets = [inside(output, job.file) for job in jobs]
+    report = output / "report.csv"
     if not force:
-        existing = [t for t in targets if t.exists()]
-        if existing:
-            raise OutputError(
-                f"{len(existing)} letter{'s' if len(existing) != 1 else ''} already exist in {display_path(output)} "
-                f"(first: {existing[0].name}); use --force to overwrite them, or choose another folder with -o"
-            )
+        pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
+        _refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched else [])])
     if pdf:
         from .pdf import find_soffice
 
         find_soffice()  # refuse before writing anything when LibreOffice is missing
     renderer = LetterRenderer(library, profile, load_template(workspace, profile, "letter"), as_of)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder {display_path(output)}: {exc.strerror or exc}; choose another folder with -o") from exc
+    _remove_stale_temporaries(output)
     if start:
         start(len(jobs))
     _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None))
     result.written = jobs
+    result.report = report  # before the PDFs: a failed conversion still leaves the report of the letters
+    write_atomic(report, report_csv(jobs, renderer.response_by))
+    if result.unmatched:
+        write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched))
     if pdf:
         from .pdf import convert_to_pdf
 
         result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
-    result.report = output / "report.csv"
-    write_atomic(result.report, report_csv(jobs, renderer.response_by))
-    if result.unmatched:
-        write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched))
     return result
+
+
+def _refuse_overwriting(output: Path, files: Sequence[Path]) -> None:
+    """Refuse the batch, before writing anything, when any of its files exists."""
+    existing = [f for f in files if f.exists()]
+    if existing:
+        n = len(existing)
+        raise OutputError(
+            f"{n} file{'s' if n != 1 else ''} already exist{'s' if n == 1 else ''} in {display_path(output)} "
+            f"(first: {existing[0].name}); use --force to overwrite {'it' if n == 1 else 'them'}, "
+            "or choose another folder with -o"
+        )
 
 
 def report_csv(jobs: Sequence[LetterJob], response_by: dt.date) -> bytes:

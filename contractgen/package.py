@@ -208,3 +208,39 @@ def apply_properties(parts: dict[str, bytes], props: DocumentProperties) -> None
         new.append(("rIdCGcustom", CUSTOM_REL, "docProps/custom.xml", False))
     if new:
         parts["_rels/.rels"] = add_relationships(rels, new)
+
+
+APP_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+    'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    "<Application>contractgen</Application><DocSecurity>0</DocSecurity></Properties>"
+).encode("utf-8")
+
+
+def strip_python_docx_leftovers(parts: dict[str, bytes]) -> None:
+    """Remove what python-docx's stock template carries that is not ours to ship: its
+    thumbnail (a picture of another document), a bibliography custom XML part and an
+    ``app.xml`` that claims to be Word for Mac."""
+    import re
+
+    from lxml import etree
+
+    dropped = [name for name in parts if name == "docProps/thumbnail.jpeg" or name.startswith("customXml/")]
+    for name in dropped:
+        del parts[name]
+    for rels_name in ("_rels/.rels", "word/_rels/document.xml.rels"):
+        if rels_name not in parts:
+            continue
+        root = etree.fromstring(parts[rels_name])
+        for rel in list(root):
+            target = rel.get("Target", "").lstrip("/").replace("../", "")
+            if target in dropped:
+                root.remove(rel)
+        parts[rels_name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    for name in dropped:
+        types = re.sub(rf'<Override PartName="/{re.escape(name)}"[^>]*/>', "", types)
+    parts["[Content_Types].xml"] = types.encode("utf-8")
+    if "docProps/app.xml" in parts:
+        parts["docProps/app.xml"] = APP_XML

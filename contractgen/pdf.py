@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -38,22 +39,23 @@ def convert_to_pdf(files: list[Path], output: Path, *, workers: int = 2, timeout
     workers = max(1, min(workers, len(files)))
     shares = [files[i::workers] for i in range(workers)]
     scratch = Path(tempfile.mkdtemp(prefix=".~cg-pdf-", dir=output))
+    procs: list[tuple[subprocess.Popen[bytes], Path, list[Path]]] = []
     try:
-        procs = []
         for n, share in enumerate(shares):
             profile = scratch / f"profile{n}"
             outdir = scratch / f"out{n}"
             outdir.mkdir(parents=True)
             cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                    "--nologo", "--nodefault", "--convert-to", "pdf", "--outdir", str(outdir), *map(str, share)]
-            procs.append((subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT), outdir, share))
+            # its own process group: soffice starts soffice.bin as a child, and _stop ends both
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=_POSIX)
+            procs.append((proc, outdir, share))
         written: list[Path] = []
         failed: list[str] = []
         for proc, outdir, share in procs:
             try:
                 log, _ = proc.communicate(timeout=timeout)
             except subprocess.TimeoutExpired:
-                proc.kill()
                 raise ExternalToolError(f"LibreOffice did not finish converting {len(share)} files within {timeout:.0f} s")
             for source in share:
                 made = outdir / (source.stem + ".pdf")
@@ -70,4 +72,24 @@ def convert_to_pdf(files: list[Path], output: Path, *, workers: int = 2, timeout
             )
         return written
     finally:
+        for proc, _, _ in procs:  # timed out, failed or interrupted (Ctrl-C): none left running
+            _stop(proc)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+_POSIX = os.name == "posix"
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """End a LibreOffice that is still running, with the processes it started."""
+    if proc.poll() is None:
+        try:
+            if _POSIX:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+        except OSError:
+            pass  # it ended meanwhile
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()

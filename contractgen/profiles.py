@@ -66,12 +66,24 @@ class Signatory(Strict):
 
 
 class ClauseChoice(Strict):
-    include: list[str] = []  # draft clauses to add (needs --include-drafts) or clauses restored after a base excluded them
+    include: list[str] = []  # clauses to keep although a base profile excludes them; a draft here needs --include-drafts
     exclude: list[str] = []
 
 
 class LibraryPin(Strict):
     release: str | None = None  # "2026.1", ">=2026.1", "2026.*", ">=2026.1,<2027"
+
+    @field_validator("release", mode="before")
+    @classmethod
+    def _pin(cls, v: Any) -> Any:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            raise ValueError(f'write the pin in quotes, such as "{v}", so that YAML keeps it as text')
+        if isinstance(v, str) and not valid_pin(v):
+            raise ValueError(
+                f'{v!r} is not a release pin: write a release such as "2026.1", or ">=2026.1", '
+                '"2026.*" or ">=2026.1,<2027"'
+            )
+        return v
 
 
 class TemplateChoice(Strict):

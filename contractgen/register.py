@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from .schema import find_xml_illegal
 from .errors import Location, Problem, RegisterError
 from .tables import Table, header_key, read_table
 
@@ -302,7 +303,16 @@ class _RowReader:
         index = self.columns.get(name)
         if index is None or index >= len(values):
             return ""
-        return cell_text(values[index])
+        text = cell_text(values[index])
+        bad = find_xml_illegal(text)
+        if bad:
+            self.problem(
+                name,
+                f"contains the control character {bad}, which a Word letter cannot hold; "
+                "delete it from the cell (it is often pasted invisibly from another program)",
+            )
+            return text.translate({ord(c): None for c in text if find_xml_illegal(c)})
+        return text
 
     def problem(self, name: str, message: str) -> None:
         self._row_ok = False

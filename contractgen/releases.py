@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import GitError
 from .gitrefs import ReleaseTag, find_repo_root, latest_release_tag, read_tree, release_tags, resolve_ref
-from .library import ClauseLibrary, load_library, load_library_files
+from .library import CLAUSES_DIR, LIBRARY_FILE, ClauseLibrary, load_library, load_library_files
 from .profiles import release_satisfies
 from .workspace import Workspace
 
@@ -27,26 +27,40 @@ class LibraryVersion:
 
 
 def library_at(workspace: Workspace, ref: str | None) -> LibraryVersion:
-    """The workspace's clause library at ``ref`` (None: the working tree)."""
+    """The workspace's clause library at ``ref`` (None: the working tree).
+
+    The repository is the one that holds the library folder (usually the workspace's own;
+    it may be a clone of its own inside the workspace). As from a folder, only
+    ``library.yaml`` and the YAML files under ``clauses/`` are read: a README or a
+    ``.gitkeep`` beside them is not a clause.
+    """
     if ref is None:
         return LibraryVersion(load_library(workspace.library_dir), "working tree", None, None)
-    repo = find_repo_root(workspace.root)
+    repo = find_repo_root(workspace.library_dir)
     commit = resolve_ref(repo, ref)
-    subdir = workspace.library_dir.resolve().relative_to(repo.resolve()).as_posix()
-    files = read_tree(repo, commit, subdir)
+    try:
+        subdir = workspace.library_dir.resolve().relative_to(repo.resolve()).as_posix()
+    except ValueError:  # pragma: no cover - git reports the folder's own work tree
+        raise GitError(f"{workspace.library_dir} is not inside the git repository {repo}") from None
+    files = {
+        name: data
+        for name, data in read_tree(repo, ref, subdir).items()  # messages name the ref given
+        if name == LIBRARY_FILE or (name.startswith(CLAUSES_DIR + "/") and name.endswith((".yaml", ".yml")))
+    }
     label = f"{ref} ({commit[:7]})" if not commit.startswith(ref) else commit[:7]
     library = load_library_files(files, origin=f"{ref}:{subdir}")
     return LibraryVersion(library, label, ref, commit)
 
 
 def latest_release(workspace: Workspace, before: str | None = None) -> ReleaseTag:
-    repo = find_repo_root(workspace.root)
+    """The release tag with the highest version (with ``before``: the one preceding it)."""
+    repo = find_repo_root(workspace.library_dir)
     return latest_release_tag(repo, workspace.config.release_tag_pattern, before=before)
 
 
 def release_for_pin(workspace: Workspace, pin: str) -> ReleaseTag:
     """The newest release tag whose version satisfies a profile's ``library.release`` pin."""
-    repo = find_repo_root(workspace.root)
+    repo = find_repo_root(workspace.library_dir)
     matching = [t for t in release_tags(repo, workspace.config.release_tag_pattern) if release_satisfies(t.version_text, pin)]
     if not matching:
         raise GitError(

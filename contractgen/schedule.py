@@ -12,7 +12,7 @@ from .assembly import Assembly, assemble_schedule, base_context, document_date, 
 from .errors import GitError, Problem, ProfileError, UsageError, display_path
 from .library import ClauseLibrary
 from .package import DocumentProperties, package_bytes, write_atomic
-from .profiles import Profile, check_profile, load_profile, release_satisfies
+from .profiles import Profile, check_profile, count_problems, load_profile, release_satisfies
 from .wordml import BodyWriter
 from .wordtemplate import WordTemplate, raw_xml
 from .workspace import Workspace
@@ -71,10 +71,10 @@ def schedule_properties(
     }
     for pc in assembly.placed:
         custom[f"clause:{pc.clause.id}"] = pc.clause.version
-    title = f"{m.contract.title}: Schedule {m.contract.schedule_number} Data Security and Protection".replace("Schedule  ", "Schedule ")
+    number = f" {m.contract.schedule_number}" if m.contract.schedule_number else ""
     return DocumentProperties(
-        title=title,
-        subject=f"DSPT requirements ({library.spec.tiers[assembly.tier].title} tier), {m.contract.reference}",
+        title=f"Schedule{number}: Data Security and Protection",
+        subject=f"{m.contract.title} ({m.contract.reference}): DSPT requirements, {library.spec.tiers[assembly.tier].title} tier",
         creator=m.council.name,
         date=date,
         keywords=f"DSPT; data security; {assembly.tier}; release {library.spec.release}",
@@ -97,14 +97,14 @@ def prepare(
     library = library_at(workspace, at).library
     profile = load_profile(profile_ref, workspace.profiles_dir)
     pin = profile.model.library.release
-    if at is None and pin and not release_satisfies(library.spec.release, pin) and is_repository(workspace.root):
+    if at is None and pin and not release_satisfies(library.spec.release, pin) and is_repository(workspace.library_dir):
         try:
             library = library_at(workspace, release_for_pin(workspace, pin).name).library
         except GitError:
             pass  # check_profile reports the unsatisfiable pin with its location
     problems = check_profile(profile, library, include_drafts=include_drafts)
     if problems:
-        raise ProfileError(f"{len(problems)} problem(s) in profile {profile.name}", problems)
+        raise ProfileError(f"{count_problems(problems)} in profile {profile.name}", problems)
     return library, profile
 
 
@@ -143,9 +143,13 @@ def build_schedule_parts(
         revision = Revision(f"contractgen: clause library {old_library.spec.release} to {library.spec.release}", when)
         body = redline_blocks(old.paragraphs, assembly.paragraphs, writer, revision)
     context = schedule_context(library, profile, assembly, body, when)
+    properties = schedule_properties(library, profile, assembly, when)
+    if compare_to is not None:
+        properties.custom["contractgen.variation.from"] = f"{compare_to}:{old_library.origin.split(':', 1)[-1]}"
+        properties.custom["contractgen.variation.from_release"] = old_library.spec.release
     media = attach_logo(context, profile)
     parts = template.render(
-        context, writer=writer, properties=schedule_properties(library, profile, assembly, when), media=media
+        context, writer=writer, properties=properties, media=media
     )
     return parts, assembly
 

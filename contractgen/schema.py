@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import typing
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
@@ -61,17 +62,38 @@ def suggest(word: str, choices: Any) -> str:
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
-    """The field names allowed at ``loc`` (walking nested models), for did-you-mean."""
+    """The field names allowed at ``loc`` (walking nested models, lists and mappings of
+    models), for did-you-mean."""
     current: Any = model
     for part in loc[:-1]:
-        if isinstance(part, int) or current is None:
+        if _is_union_tag(part):
             continue
-        fields = getattr(current, "model_fields", None)
-        if not fields or part not in fields:
+        current = _step(current, part)
+        if current is None:
             return []
-        current = _inner_model(fields[part].annotation)
-    fields = getattr(current, "model_fields", None)
+    inner = _inner_model(current)
+    fields = getattr(inner, "model_fields", None)
     return [f.alias or name for name, f in fields.items()] if fields else []
+
+
+def _step(annotation: Any, part: Any) -> Any:
+    """The annotation of ``annotation[part]``: a model's field, a list's item or a
+    mapping's value."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(part) if isinstance(part, str) else None
+        return field.annotation if field is not None else None
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Annotated:
+        return _step(args[0], part)
+    if origin in (list, tuple, set, frozenset) and isinstance(part, int):
+        return args[0] if args else None
+    if origin is dict:
+        return args[1] if len(args) == 2 else None
+    for arg in args:  # a union: the first member that has ``part``
+        found = _step(arg, part)
+        if found is not None:
+            return found
+    return None
 
 
 def _inner_model(annotation: Any) -> Any:
@@ -145,12 +167,32 @@ def validate_model(
     try:
         return model.model_validate(payload), []
     except ValidationError as exc:
+        errors = [
+            (tuple(p for p in err["loc"] if not _is_union_tag(p)), err) for err in exc.errors(include_url=False)
+        ]
+        misspelt = _misspelt_keys(errors)
         problems = []
-        for err in exc.errors(include_url=False):
-            loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
+        for loc, err in errors:
+            if err["type"] == "missing" and loc in misspelt:
+                continue  # "unknown key 'titel' (did you mean 'title'?)" already says it
             path = base + loc
             problems.append(Problem(doc.locate(path), format_key_path(path), _message(err, model)))
         return None, problems
+
+
+def _misspelt_keys(errors: list[tuple[tuple, dict[str, Any]]]) -> set[tuple]:
+    """Locations of missing keys for which an unknown sibling key looks like a typo."""
+    unknown: dict[tuple, list[str]] = {}
+    for loc, err in errors:
+        if err["type"] == "extra_forbidden" and loc:
+            unknown.setdefault(loc[:-1], []).append(str(loc[-1]))
+    return {
+        loc
+        for loc, err in errors
+        if err["type"] == "missing" and loc and any(
+            suggest(typo, [str(loc[-1])]) for typo in unknown.get(loc[:-1], [])
+        )
+    }
 
 
 def _is_union_tag(part: Any) -> bool:

@@ -33,6 +33,7 @@ from .package import (
     apply_properties,
     has_relationship_type,
     read_package,
+    strip_python_docx_leftovers,
 )
 from .wordml import HYPERLINK_REL, BodyWriter, NumberingPlan, letter_list_numbering, prepare_styles
 
@@ -79,6 +80,7 @@ class WordTemplate:
         doc.save(buf)
         with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
             parts = {i.filename: z.read(i) for i in z.infolist()}
+        strip_python_docx_leftovers(parts)
         tpl = cls(shown="(built-in template)", parts=parts)
         tpl._compile()
         return tpl
@@ -91,6 +93,10 @@ class WordTemplate:
                 continue
             xml = data.decode("utf-8")
             source = DocxTemplate.patch_xml(None, xml)  # type: ignore[arg-type]
+            # docxtpl's escapes for literal tags, turned into Jinja string literals here
+            # (not replaced after rendering, which would alter values that contain them)
+            for escape, literal in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):
+                source = source.replace(escape, "{{ '" + literal + "' }}")
             source = re.sub(r"<w:p([ >])", r"\n<w:p\1", source)
             self.sources[name] = source
             try:
@@ -143,7 +149,6 @@ class WordTemplate:
                 message = _friendly(exc)
                 raise TemplateError(message, [self._problem(name, line, message)]) from exc
             xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
-            xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
             data = xml.encode("utf-8")
             try:
                 etree.fromstring(data)
@@ -194,7 +199,7 @@ def _template_line(exc: BaseException) -> int | None:
 
 
 def _friendly(exc: jinja2.TemplateError) -> str:
-    text = str(exc.message or exc)
+    text = str(exc.message or exc).rstrip(".")
     text = re.sub(r"'(?:dict|[\w.]+) object' has no attribute '([^']+)'", r"there is no value named '\1' there", text)
     m = re.match(r"'([^']+)' is undefined", text)
     if m:

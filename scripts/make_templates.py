@@ -25,7 +25,7 @@ from docx.shared import Cm, Pt, RGBColor, Twips
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from contractgen.package import package_bytes  # noqa: E402
+from contractgen.package import package_bytes, strip_python_docx_leftovers  # noqa: E402
 from contractgen.wordml import prepare_styles  # noqa: E402
 
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
@@ -140,7 +140,7 @@ def schedule_template() -> Document:
         [
             ["Contract reference", "{{ contract.reference }}"],
             ["Tier", "{{ tier.title }}: {{ tier.description }}"],
-            ["DSPT status required", "{{ tier.minimum_status }}, renewed every year by {{ dspt.deadline }}"],
+            ["DSPT status required", "{% if tier.minimum_status == 'Approaching Standards' %}Approaching Standards with an action plan (once only), then Standards Met{% else %}{{ tier.minimum_status }}{% endif %}, published every year by {{ dspt.deadline }}"],
             ["Commissioning contact", "{{ contacts.commissioning.name }}{% if contacts.commissioning.email %}, {{ contacts.commissioning.email }}{% endif %}"],
             ["Date", "{{ document_date }}"],
         ],
@@ -221,6 +221,7 @@ def save(doc: Document, path: Path) -> None:
     doc.save(buf)
     with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
         parts = {i.filename: z.read(i) for i in z.infolist()}
+    strip_python_docx_leftovers(parts)
     plan = prepare_styles(parts["word/styles.xml"], parts.get("word/numbering.xml"))
     parts["word/styles.xml"] = plan.styles_xml
     parts["word/numbering.xml"] = plan.numbering_xml

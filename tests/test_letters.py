@@ -1,0 +1,830 @@
+"""Provider guidance letters through the library API: ``generate_letters``.
+
+Most tests run the shipped example workspace (copied into ``tmp_path`` by the
+``workspace`` fixture) against small registers and exports written here. The command
+line's messages are in test_letters_cli.py, PDF conversion in test_pdf.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import errno
+import io
+import os
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import openpyxl
+import pytest
+from lxml import etree
+
+from conftest_shared import require_shared_data
+from contractgen.errors import ContractgenError, ExportError, OutputError, RegisterError, UsageError
+from contractgen.letters import (
+    LetterRenderer,
+    LettersResult,
+    generate_letters,
+    inside,
+    letter_file_names,
+)
+from contractgen.register import Provider
+from contractgen.textconv import docx_to_text
+from contractgen.workspace import Workspace
+from helpers import custom_properties, core_properties, docx_parts, files_under
+
+D = dt.date
+AS_OF = D(2026, 11, 26)
+REPORT_HEADER = "ods_code,name,tier,dspt_status,publication_date,letter_kind,response_by,file"
+REGISTER_HEADER = ["name", "ods_code", "contact_name", "email", "address", "cqc_registered", "tier"]
+EXPORT_HEADER = ["Code", "Organisation Name", "Status", "Date Of Publication", "Primary Sector",
+                 "Integrated Care Board (where available, from ODS)"]  # fmt: skip
+
+#: The example register as of 2026-11-26 (export: examples/dspt-export-example.csv).
+EXAMPLE_KINDS = {
+    "VM1A2": "confirm",  # 25/26 Standards Met, core
+    "AH7Q": "lapsed",  # 24/25 counted until 30 June 2026
+    "C4SD": "improve",  # 25/26 Approaching Standards, core needs Met
+    "8KT41": "confirm",  # 25/26 Approaching Standards meets the foundation tier
+    "VN3B7": "start",  # not in the export (it holds VN3B8)
+    "AS9R": "start",  # Not Published
+    "VL5F2": "improve",  # 25/26 Standards Met, advanced needs Exceeded
+    "VM8K1": "confirm",  # 25/26 Standards Exceeded, advanced
+    "AW2T": "remedy",  # 25/26 Standards Not Met
+    "VL2N9": "lapsed",  # Entry Level of 2019-20
+}
+#: Riverside & Vale's register as of 2026-11-26, with its 240-day renewal window.
+RIVERSIDE_KINDS = {
+    "VM4R3": "renew",  # 25/26 Met counts until 30 June 2027: 216 days away
+    "VN6H1": "renew",  # 25/26 Exceeded, advanced
+    "VL7B4": "renew",  # 25/26 Met, core
+    "VM2Q6": "improve",  # 25/26 Approaching, core
+    "VN9P3": "lapsed",  # 23/24 Met
+    "8HX22": "start",  # Not Published
+}
+#: What each kind's clause says, and no other kind's letter does.
+KIND_PHRASES = {
+    "start": "Your contract asks every care provider to complete the Data Security and Protection Toolkit",
+    "lapsed": "The date for renewing yours has passed",
+    "remedy": "A remedial plan does not need to be long.",
+    "improve": "Your current publication is below that level",
+    "renew": "This is a reminder that your Data Security and Protection Toolkit (DSPT) assessment is due for renewal.",
+    "confirm": "You do not need to do anything in response to this letter.",
+}
+#: The clause titles, which make each letter's subject line.
+KIND_TITLES = {
+    "start": "Getting started with the DSPT",
+    "lapsed": "Your DSPT publication has lapsed",
+    "remedy": "Standards Not Met: a remedial plan is needed",
+    "improve": "Your DSPT status is below your tier",
+    "renew": "Time to renew your DSPT",
+    "confirm": "Your DSPT publication meets your contract",
+}
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def write_register(path: Path, rows: Sequence[Sequence[object]], header: Sequence[str] = REGISTER_HEADER) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def provider_row(name: str, code: str, tier: str = "core", *, contact: str = "A Manager",
+                 email: str = "", address: str = "1 High Street\nExampleton EX1 1AA") -> list[str]:  # fmt: skip
+    return [name, code, contact, email, address, "yes", tier]
+
+
+def write_export(path: Path, rows: Sequence[Sequence[str]]) -> Path:
+    """A modern organisation-search CSV (UTF-8 with BOM): code, name, status, date."""
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(EXPORT_HEADER)
+        for code, name, status, published in rows:
+            writer.writerow([code, name, status, published, "Care Home", "NHS Example ICB"])
+    return path
+
+
+def example(workspace: Workspace, profile: str = "example-borough", **options) -> LettersResult:
+    """Letters for one of the shipped example councils, as ``contractgen build`` writes them."""
+    register = {"example-borough": "example-borough-providers.csv",
+                "riverside-and-vale": "riverside-and-vale-providers.csv"}[profile]  # fmt: skip
+    options.setdefault("dspt_file", workspace.root / "examples" / "dspt-export-example.csv")
+    options.setdefault("as_of", AS_OF)
+    options.setdefault("output", workspace.root / "letters")
+    options.setdefault("workers", 1)
+    return generate_letters(workspace, profile, workspace.root / "examples" / register, **options)
+
+
+def kinds(result: LettersResult) -> dict[str, str]:
+    return {job.provider.ods_code: job.situation.kind.value for job in result.written}
+
+
+def letter_text(result: LettersResult, code: str) -> str:
+    (job,) = [j for j in result.written if j.provider.ods_code == code]
+    return docx_to_text(result.output / job.file)
+
+
+def read_report(folder: Path) -> list[dict[str, str]]:
+    raw = (folder / "report.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "report.csv must start with a BOM so that Excel reads UTF-8"
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0] == REPORT_HEADER
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def assert_sound_docx(path: Path) -> None:
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None, f"{path.name}: a corrupt part"
+        etree.fromstring(z.read("word/document.xml"))
+
+
+def temporaries(folder: Path) -> list[str]:
+    return [p.name for p in folder.rglob("*") if p.name.endswith(".part") or p.name.startswith(".~cg-")]
+
+
+# ----------------------------------------------------------------- letter kinds
+
+
+def test_example_borough_kinds_as_of_2026_11_26(workspace: Workspace) -> None:
+    result = example(workspace)
+    assert kinds(result) == EXAMPLE_KINDS
+    assert result.by_kind == {"start": 2, "lapsed": 2, "remedy": 1, "improve": 2, "renew": 0, "confirm": 3}
+    assert not result.failed and result.rejected == []
+
+
+def test_riverside_renews_within_its_240_day_window(workspace: Workspace) -> None:
+    result = example(workspace, "riverside-and-vale")
+    assert kinds(result) == RIVERSIDE_KINDS
+
+
+@pytest.mark.parametrize(
+    ("as_of", "kind"),
+    [
+        (D(2027, 3, 31), "confirm"),  # 91 days before 30 June 2027
+        (D(2027, 4, 1), "renew"),  # 90 days: inside the default window
+        (D(2027, 5, 15), "renew"),
+        (D(2027, 6, 30), "renew"),  # the last day it counts
+        (D(2027, 7, 1), "lapsed"),
+    ],
+)
+def test_default_90_day_window_for_25_26_standards_met(workspace: Workspace, as_of: dt.date, kind: str) -> None:
+    result = example(workspace, only=["VM1A2"], as_of=as_of)  # 25/26 Standards Met, core
+    assert kinds(result) == {"VM1A2": kind}
+
+
+def test_provider_missing_from_the_export_gets_start_and_the_closest_names(workspace: Workspace) -> None:
+    result = example(workspace)
+    assert [(p.ods_code, close) for p, close in result.unmatched] == [
+        ("VN3B7", ["VN3B8 DAR AL-SALAM CARE LIMITED"])
+    ]
+    text = letter_text(result, "VN3B7")
+    assert "| DSPT status on record | no DSPT publication on record |" in text
+    assert KIND_PHRASES["start"] in text
+
+
+def test_without_an_export_every_provider_gets_start(workspace: Workspace) -> None:
+    result = example(workspace, dspt_file=None)
+    assert set(kinds(result).values()) == {"start"}
+    assert len(result.written) == len(EXAMPLE_KINDS)
+
+
+def test_only_and_kind_choose_the_letters(workspace: Workspace, tmp_path: Path) -> None:
+    only = example(workspace, only=["vm1a2", " AW2T "], output=tmp_path / "only")
+    assert kinds(only) == {"VM1A2": "confirm", "AW2T": "remedy"}
+    chosen = example(workspace, kinds=["IMPROVE", "lapsed"], output=tmp_path / "kind")
+    assert kinds(chosen) == {c: k for c, k in EXAMPLE_KINDS.items() if k in ("improve", "lapsed")}
+    assert chosen.unmatched == []  # VN3B7 gets no letter here, so no start letter is claimed
+    assert sorted(files_under(tmp_path / "kind")) == sorted([j.file for j in chosen.written] + ["report.csv"])
+    assert [r["ods_code"] for r in read_report(tmp_path / "kind")] == [j.provider.ods_code for j in chosen.written]
+
+
+# ----------------------------------------------------------------- what a letter says
+
+
+@pytest.mark.parametrize("code", ["VN3B7", "AH7Q", "AW2T", "C4SD", "VM1A2"])
+def test_example_borough_letter_content(workspace: Workspace, code: str) -> None:
+    result = example(workspace)
+    kind = EXAMPLE_KINDS[code]
+    lines = letter_text(result, code).splitlines()
+    text = "\n".join(lines)
+    job = next(j for j in result.written if j.provider.ods_code == code)
+    provider = job.provider
+    # letterhead
+    for line in ("Example Borough Council", "Adult Social Care Commissioning", "Town Hall, 1 Market Street",
+                 "Exampleton EX1 2AB"):  # fmt: skip
+        assert line in lines
+    # the provider's name and address, exactly as in the register
+    block = [provider.contact_name, provider.name, *provider.address.splitlines()]
+    start = lines.index(provider.contact_name)
+    assert lines[start : start + len(block)] == block
+    assert f"Dear {provider.contact_name}," in lines
+    assert "26 November 2026" in lines
+    assert f"Our reference: EBC/ASC/2026/014/{code}" in lines
+    # status and tier requirement
+    assert f"| ODS code | {code} |" in lines
+    assert f"Data Security and Protection Toolkit: {KIND_TITLES[kind]}" in lines
+    requirement = {"core": "Core: Standards Met or better", "advanced": "Advanced: Standards Exceeded or better"}
+    assert f"| Your tier | {requirement[provider.tier]} |" in lines
+    # the kind's own clause and nobody else's, then letter.support
+    assert KIND_PHRASES[kind] in text
+    assert [k for k, phrase in KIND_PHRASES.items() if phrase in text] == [kind]
+    assert "In our area your Local Support Organisation for the programme is Northshire Care Association." in text
+    assert "dspt-support@northshire-care.example.org" in text
+    # response-by: 20 working days (profile letters.response_working_days)
+    assert "| Please respond by | 24 December 2026 |" in lines
+    # signatory
+    assert lines[-3:] == ["Priya Shah", "Head of Commissioning, Adult Social Care", "Example Borough Council"]
+    assert "Yours sincerely," in lines
+
+
+def test_letter_status_tier_and_salutation(workspace: Workspace) -> None:
+    result = example(workspace)
+    foundation = letter_text(result, "8KT41").splitlines()
+    assert "| Your tier | Foundation: Approaching Standards or better |" in foundation
+    assert "Dear Zoë Lefèvre," in foundation
+    no_contact = letter_text(result, "AS9R").splitlines()  # the register has no contact name
+    assert "Dear Sir or Madam," in no_contact
+    assert no_contact[no_contact.index("Sunrise 🌅 Home Support") - 1] == ""
+    expected = {
+        "VM1A2": "2025-26 Standards Met",
+        "AS9R": "registered, with no assessment published",
+        "VN3B7": "no DSPT publication on record",
+        "VL2N9": "2019-20 Entry Level",
+    }
+    for code, status in expected.items():
+        assert f"| DSPT status on record | {status} |" in letter_text(result, code).splitlines()
+    assert "published on 12 June 2026" in letter_text(result, "VM1A2")
+
+
+def test_riverside_letter_uses_its_own_profile(workspace: Workspace) -> None:
+    result = example(workspace, "riverside-and-vale")
+    text = letter_text(result, "VM4R3")
+    lines = text.splitlines()
+    assert "Riverside & Vale City Council" in lines
+    assert "Care & Health Commissioning" in lines
+    assert "Data Security and Protection Toolkit: Time to renew your DSPT" in lines
+    assert KIND_PHRASES["renew"] in text
+    assert "yours counts until 30 June 2027" in text
+    assert "Vale Care Providers' Network" in text
+    # 15 working days (its letters.response_working_days) after Thursday 26 November 2026
+    assert "| Please respond by | 17 December 2026 |" in lines
+    assert lines[-3:] == ["Dr Siân O'Connor-Ibrahim", "Assistant Director, Care & Health Commissioning",
+                          "Riverside & Vale City Council"]  # fmt: skip
+    assert {r["response_by"] for r in read_report(result.output)} == {"2026-12-17"}
+
+
+def test_response_by_skips_christmas_bank_holidays(workspace: Workspace) -> None:
+    # 20 working days after Thursday 10 December 2026 skip Christmas Day, Monday 28
+    # December (Boxing Day's substitute) and New Year's Day: Tuesday 12 January 2027.
+    result = example(workspace, as_of=D(2026, 12, 10), only=["VM1A2"])
+    assert "| Please respond by | 12 January 2027 |" in letter_text(result, "VM1A2").splitlines()
+    assert read_report(result.output)[0]["response_by"] == "2027-01-12"
+
+
+def test_letter_text_comes_from_the_clause_library(workspace: Workspace) -> None:
+    support = workspace.root / "clause_library" / "clauses" / "letter.support.yaml"
+    text = support.read_text(encoding="utf-8")
+    marker = "  If you have any questions about this letter"
+    assert text.count(marker) == 1
+    support.write_text(text.replace(marker, "  Our DSPT drop-in runs every Tuesday & Thursday.\n\n" + marker), encoding="utf-8")
+    result = example(workspace)
+    for job in result.written:
+        assert "Our DSPT drop-in runs every Tuesday & Thursday." in docx_to_text(result.output / job.file)
+
+
+def test_letter_records_its_provenance(workspace: Workspace) -> None:
+    result = example(workspace, only=["AW2T"])
+    parts = docx_parts(result.output / result.written[0].file)
+    custom = custom_properties(parts)
+    assert custom["contractgen.letter.kind"] == "remedy"
+    assert custom["contractgen.provider.ods_code"] == "AW2T"
+    assert custom["contractgen.profile"] == "example-borough"
+    assert custom["clause:letter.remedy"] == "1.0.0"
+    assert custom["clause:letter.support"] == "1.0.0"
+    assert core_properties(parts)["subject"] == "Willow Tree Homecare (AW2T)"
+
+
+# ----------------------------------------------------------------- names as typed
+
+ODD_NAMES = {
+    "VM1A2": 'Smith & Daughters <Care> "Home"',
+    "AH7Q": "Café Crème – Zoë’s Place",
+    "C4SD": "دار السلام للرعاية",
+    "AS9R": "Sunrise 🌅 Home Support",
+    "VL5F2": "*Star* Care_Home [one](two) # 3",  # Markdown must stay literal
+    "VM8K1": "{{ council.name }} {% if x %}Care",  # and so must Jinja
+    "AW2T": "O'Neill &amp; Sons",  # an entity stays as typed
+}
+
+
+def odd_register(tmp_path: Path) -> Path:
+    rows = [provider_row(name, code, contact=f"Zoë {name}", address=f"{name}\nExampleton EX1 1AA")
+            for code, name in ODD_NAMES.items()]  # fmt: skip
+    return write_register(tmp_path / "odd.csv", rows)
+
+
+def test_names_come_out_exactly_as_typed(workspace: Workspace, tmp_path: Path) -> None:
+    result = generate_letters(workspace, "example-borough", odd_register(tmp_path),
+                              dspt_file=workspace.root / "examples" / "dspt-export-example.csv",
+                              as_of=AS_OF, output=tmp_path / "out", workers=1)  # fmt: skip
+    assert len(result.written) == len(ODD_NAMES)
+    for job in result.written:
+        name, code = ODD_NAMES[job.provider.ods_code], job.provider.ods_code
+        lines = docx_to_text(tmp_path / "out" / job.file).splitlines()
+        assert name in lines  # the address block
+        assert any(line.startswith(f"[footer] Example Borough Council: {name} ({code})") for line in lines)
+        assert any(f"{name} (ODS code {code})" in line for line in lines)  # the body
+        assert f"Dear Zoë {name}," in lines
+        assert core_properties(docx_parts(tmp_path / "out" / job.file))["subject"] == f"{name} ({code})"
+    report = read_report(tmp_path / "out")
+    assert {r["ods_code"]: r["name"] for r in report} == ODD_NAMES
+
+
+def test_report_csv(workspace: Workspace) -> None:
+    result = example(workspace)
+    rows = read_report(result.output)
+    assert [r["ods_code"] for r in rows] == list(EXAMPLE_KINDS)
+    assert {r["ods_code"]: r["letter_kind"] for r in rows} == EXAMPLE_KINDS
+    for row in rows:
+        assert "/" not in row["file"] and "\\" not in row["file"]
+        assert (result.output / row["file"]).is_file()
+        assert row["response_by"] == "2026-12-24"
+    by_code = {r["ods_code"]: r for r in rows}
+    assert by_code["8KT41"] == {
+        "ods_code": "8KT41", "name": '"Café Crème" Supported Living', "tier": "foundation",
+        "dspt_status": "2025-26 Approaching Standards", "publication_date": "2026-05-02",
+        "letter_kind": "confirm", "response_by": "2026-12-24", "file": by_code["8KT41"]["file"],
+    }  # fmt: skip
+    assert by_code["VN3B7"]["name"] == "Dar Al-Salam Care (دار السلام للرعاية)"
+    assert (by_code["VN3B7"]["dspt_status"], by_code["VN3B7"]["publication_date"]) == ("", "")
+    assert by_code["AS9R"]["name"] == "Sunrise 🌅 Home Support"
+    assert by_code["AS9R"]["dspt_status"] == "Not Published"
+    assert by_code["VL5F2"]["name"] == "Oakwood <Nursing> Home"
+    assert by_code["C4SD"]["name"] == "Smith & Daughters Domiciliary Care"
+    assert by_code["VL2N9"]["publication_date"] == "2020-03-01"
+    # Excel's line ends
+    assert (result.output / "report.csv").read_bytes().count(b"\r\n") == len(rows) + 1
+
+
+# ----------------------------------------------------------------- file names
+
+
+def test_file_names_never_leave_the_folder(workspace: Workspace, tmp_path: Path) -> None:
+    names = {"ABC1": "../../etc/passwd", "ABC2": "..\\x", "ABC3": "a/b/../c", "ABC4": "..",
+             "ABC5": "/etc/passwd", "ABC6": "C:\\Windows\\system32\\x", "ABC7": "...",
+             "ABC8": "~/.bashrc", "ABC9": "CON"}  # fmt: skip
+    register = write_register(tmp_path / "providers.csv", [provider_row(n, c) for c, n in names.items()])
+    before = set(files_under(tmp_path))
+    result = generate_letters(workspace, "example-borough", register, as_of=AS_OF, output=tmp_path / "out", workers=1)
+    assert len(result.written) == len(names)
+    written = files_under(tmp_path / "out")
+    assert set(files_under(tmp_path)) - before == {f"out/{f}" for f in written}
+    for job in result.written:
+        assert re.fullmatch(r"[A-Z0-9]{3,6}(-[a-z0-9]+)*\.docx", job.file), job.file
+        assert job.file in written
+        assert names[job.provider.ods_code] in docx_to_text(tmp_path / "out" / job.file).splitlines()
+    assert {f for f in written if f.endswith(".docx")} == {j.file for j in result.written}
+
+
+@pytest.mark.parametrize("code", ["CON", "NUL", "AUX", "PRN", "COM1", "LPT9"])
+def test_file_names_avoid_windows_device_names(workspace: Workspace, tmp_path: Path, code: str) -> None:
+    # An ODS-shaped code and a name with no Latin letters would make CON.docx: Windows
+    # opens the console device instead of a file for every name CON.* .
+    register = write_register(tmp_path / "providers.csv", [provider_row("دار السلام", code)])
+    result = generate_letters(workspace, "example-borough", register, as_of=AS_OF, output=tmp_path / "out", workers=1)
+    (job,) = result.written
+    assert job.file.split(".")[0].upper() not in {"CON", "NUL", "AUX", "PRN", "COM1", "LPT9"}
+    assert (tmp_path / "out" / job.file).is_file()
+
+
+def test_odd_codes_are_rejected_by_the_register(workspace: Workspace, tmp_path: Path) -> None:
+    rows = [provider_row("Good Care", "VM1A2"), provider_row("Slash", "../X1"), provider_row("Dots", "VM1A2/.."),
+            provider_row("Space", "AB C1"), provider_row("Backslash", "AB\\C1"), provider_row("Dot", ".")]  # fmt: skip
+    register = write_register(tmp_path / "providers.csv", rows)
+    result = generate_letters(workspace, "example-borough", register, as_of=AS_OF, output=tmp_path / "out", workers=1,
+                              dspt_file=workspace.root / "examples" / "dspt-export-example.csv")  # fmt: skip
+    assert [j.provider.ods_code for j in result.written] == ["VM1A2"]
+    assert [(p.location.line, p.key) for p in result.rejected] == [(n, "ods_code") for n in (3, 4, 5, 6, 7)]
+    assert "'../X1' is not an ODS code" in result.rejected[0].message
+    assert result.failed
+    assert files_under(tmp_path / "out") == ["VM1A2-good-care.docx", "report.csv"]
+
+
+def test_colliding_slugs_get_distinct_files(workspace: Workspace, tmp_path: Path) -> None:
+    rows = [provider_row("Café Crème", "VL1A1"), provider_row("Cafe Creme", "VL1A2"),
+            provider_row("CAFÉ-CRÈME!", "VL1A3"), provider_row("Café Crème", "VL1A")]  # fmt: skip
+    register = write_register(tmp_path / "providers.csv", rows)
+    result = generate_letters(workspace, "example-borough", register, as_of=AS_OF, output=tmp_path / "out", workers=1)
+    files = [j.file for j in result.written]
+    assert len({f.casefold() for f in files}) == 4  # distinct on case-insensitive disks too
+    for job in result.written:
+        assert f"| ODS code | {job.provider.ods_code} |" in docx_to_text(tmp_path / "out" / job.file).splitlines()
+
+
+def provider(name: str, code: str = "ABC1") -> Provider:
+    return Provider(name=name, ods_code=code, contact_name="", email="", address="", cqc_registered=None, tier="core", row=2)
+
+
+def test_letter_file_names_never_collide() -> None:
+    names = letter_file_names([provider("Café Crème"), provider("Cafe Creme"), provider("CAFE CREME"),
+                               provider("Cafe Creme 2"), provider("cafe-creme-2"), provider("دار"),
+                               provider("دار السلام"), provider("x" * 200), provider("x" * 201)])  # fmt: skip
+    assert len({n.casefold() for n in names}) == len(names), names
+    assert names[:3] == ["ABC1-cafe-creme.docx", "ABC1-cafe-creme-2.docx", "ABC1-cafe-creme-3.docx"]
+    for name in names:
+        assert re.fullmatch(r"[A-Za-z0-9-]+\.docx", name) and len(name) <= 80, name
+
+
+def test_inside_refuses_names_that_leave_the_folder(tmp_path: Path) -> None:
+    # the last line of defence, behind letter_file_names
+    for name in ("../x.docx", "../../etc/passwd", "/etc/passwd", "", ".", "a/../../x"):
+        with pytest.raises(OutputError, match="refusing to write"):
+            inside(tmp_path / "out", name)
+    assert inside(tmp_path / "out", "VM1A2-x.docx") == (tmp_path / "out" / "VM1A2-x.docx").resolve()
+
+
+# ----------------------------------------------------------------- writing safely
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def fail_render_after(monkeypatch: pytest.MonkeyPatch, count: int, error: BaseException) -> None:
+    real = LetterRenderer.render
+    calls = {"n": 0}
+
+    def render(self, provider, situation):
+        calls["n"] += 1
+        if calls["n"] > count:
+            raise error
+        return real(self, provider, situation)
+
+    monkeypatch.setattr(LetterRenderer, "render", render)
+
+
+def test_a_crash_mid_batch_leaves_whole_letters_only(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    fail_render_after(monkeypatch, 3, Boom("renderer crashed"))
+    with pytest.raises(Boom):
+        example(workspace)
+    out = workspace.root / "letters"
+    letters = [f for f in files_under(out) if f.endswith(".docx")]
+    assert len(letters) == 3
+    for name in letters:
+        assert_sound_docx(out / name)
+    assert temporaries(out) == []
+    assert not (out / "report.csv").exists()
+
+
+def test_disk_full_while_writing_leaves_no_half_letter(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import contractgen.package as package
+
+    real_fdopen = os.fdopen
+    opened = {"n": 0}
+
+    class HalfWriter:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def write(self, data: bytes) -> int:
+            self.fh.write(data[: len(data) // 2])
+            self.fh.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def fdopen(fd, mode="r", *args, **kwargs):
+        fh = real_fdopen(fd, mode, *args, **kwargs)
+        opened["n"] += 1
+        return HalfWriter(fh) if opened["n"] == 4 else fh
+
+    monkeypatch.setattr(package.os, "fdopen", fdopen)
+    with pytest.raises(OutputError, match="No space left on device"):
+        example(workspace)
+    monkeypatch.undo()
+    out = workspace.root / "letters"
+    letters = [f for f in files_under(out) if f.endswith(".docx")]
+    assert len(letters) == 3
+    for name in letters:
+        assert_sound_docx(out / name)
+    assert temporaries(out) == []
+
+
+def test_a_failed_rename_leaves_no_temporary_file(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import contractgen.package as package
+
+    real_replace = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if str(dst).endswith("AW2T-willow-tree-homecare.docx"):
+            raise OSError(errno.EACCES, "Permission denied")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(package.os, "replace", replace)
+    with pytest.raises(OutputError, match="AW2T-willow-tree-homecare.docx"):
+        example(workspace)
+    monkeypatch.undo()
+    out = workspace.root / "letters"
+    assert temporaries(out) == []
+    assert not (out / "AW2T-willow-tree-homecare.docx").exists()
+
+
+def test_temporaries_of_a_killed_batch_are_cleared(workspace: Workspace) -> None:
+    out = workspace.root / "letters"
+    out.mkdir()
+    (out / ".~cg-abc123.docx.part").write_bytes(b"PK\x03\x04half a letter")
+    example(workspace)
+    assert temporaries(out) == []
+
+
+def test_existing_letters_are_kept_without_force(workspace: Workspace) -> None:
+    first = example(workspace)
+    out = first.output
+    before = {name: (out / name).read_bytes() for name in files_under(out)}
+    with pytest.raises(OutputError) as caught:
+        example(workspace, as_of=D(2027, 5, 15))
+    message = caught.value.message
+    assert message.startswith(f"{len(before)} files already exist in ")
+    assert f"(first: {first.written[0].file})" in message
+    assert "--force" in message
+    assert {name: (out / name).read_bytes() for name in files_under(out)} == before
+    forced = example(workspace, as_of=D(2027, 5, 15), force=True)
+    assert kinds(forced)["VM1A2"] == "renew"
+    assert (out / "report.csv").read_bytes() != before["report.csv"]
+
+
+def test_report_of_an_earlier_batch_is_kept_without_force(workspace: Workspace) -> None:
+    example(workspace, only=["VM1A2"])
+    report = (workspace.root / "letters" / "report.csv").read_bytes()
+    with pytest.raises(OutputError, match=r"1 file already exists in .*\(first: report\.csv\)"):
+        example(workspace, only=["AW2T"])
+    assert (workspace.root / "letters" / "report.csv").read_bytes() == report
+    assert files_under(workspace.root / "letters") == ["VM1A2-maple-lodge-care-home.docx", "report.csv"]
+
+
+def test_an_output_folder_that_cannot_be_made_is_an_output_error(workspace: Workspace, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(OutputError, match="cannot create"):
+        example(workspace, output=tmp_path / "a-file" / "letters")
+
+
+# ----------------------------------------------------------------- bad input
+
+
+def test_bad_register_rows_are_reported_and_skipped(workspace: Workspace, tmp_path: Path) -> None:
+    rows = [provider_row("Good Care", "VM1A2"), provider_row("", "AH7Q"),
+            provider_row("Bad Email & Tier", "C4SD", email="not-an-email", tier="gold"),
+            provider_row("Twin", "VM1A2"), provider_row("Also Good", "AW2T")]  # fmt: skip
+    register = write_register(tmp_path / "providers.csv", rows)
+    result = generate_letters(workspace, "example-borough", register, as_of=AS_OF, output=tmp_path / "out", workers=1,
+                              dspt_file=workspace.root / "examples" / "dspt-export-example.csv")  # fmt: skip
+    assert kinds(result) == {"VM1A2": "confirm", "AW2T": "remedy"}
+    assert [(p.location.line, p.key) for p in result.rejected] == [(3, "name"), (4, "email"), (4, "tier"), (5, "ods_code")]
+    assert "duplicate ODS code 'VM1A2', first on row 2" in result.rejected[-1].message
+    assert result.failed
+    assert [r["ods_code"] for r in read_report(tmp_path / "out")] == ["VM1A2", "AW2T"]
+
+
+def test_strict_refuses_a_bad_register_and_writes_nothing(workspace: Workspace, tmp_path: Path) -> None:
+    rows = [provider_row("Good Care", "VM1A2"), provider_row("Bad", "../X1")]
+    register = write_register(tmp_path / "providers.csv", rows)
+    with pytest.raises(RegisterError) as caught:
+        generate_letters(workspace, "example-borough", register, as_of=AS_OF, output=tmp_path / "out", strict=True)
+    assert [(p.location.line, p.key) for p in caught.value.problems] == [(3, "ods_code")]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_control_character_in_the_register_rejects_that_row(workspace: Workspace, tmp_path: Path) -> None:
+    # No Word document can hold U+0001: the row is rejected, not the whole batch stopped half-way.
+    rows = [provider_row("Good Care", "VM1A2"), provider_row("Bad\x01Care", "AH7Q"), provider_row("Also Good", "AW2T")]
+    register = write_register(tmp_path / "providers.csv", rows)
+    result = generate_letters(workspace, "example-borough", register, as_of=AS_OF, output=tmp_path / "out", workers=1)
+    assert [j.provider.ods_code for j in result.written] == ["VM1A2", "AW2T"]
+    assert [(p.location.line, p.key) for p in result.rejected] == [(3, "name")]
+    assert "U+0001" in result.rejected[0].message
+    assert result.failed
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"kinds": ["gold"]}, "unknown letter kind 'gold'"),
+        ({"only": ["ZZZ9"]}, "--only ZZZ9: no provider with that ODS code"),
+    ],
+)
+def test_usage_errors_write_nothing(workspace: Workspace, options: dict, message: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(message)) as caught:
+        example(workspace, **options)
+    assert caught.value.exit_code == 2
+    assert not (workspace.root / "letters").exists()
+
+
+def test_unknown_profile_is_a_usage_error(workspace: Workspace, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no profile 'nope'") as caught:
+        generate_letters(workspace, "nope", workspace.root / "examples" / "example-borough-providers.csv",
+                         output=tmp_path / "out")  # fmt: skip
+    assert caught.value.exit_code == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_letter_clause_that_is_not_approved_writes_nothing(workspace: Workspace) -> None:
+    clause = workspace.root / "clause_library" / "clauses" / "letter.renew.yaml"
+    text = clause.read_text(encoding="utf-8")
+    clause.write_text(text.replace("status: approved", "status: draft", 1), encoding="utf-8")
+    with pytest.raises(ContractgenError, match="letter.renew") as caught:
+        example(workspace, only=["VM1A2"])  # even though nobody gets a renew letter
+    assert caught.value.exit_code == 1
+    assert not (workspace.root / "letters").exists()
+
+
+def test_unreadable_export_writes_nothing(workspace: Workspace, tmp_path: Path) -> None:
+    export = write_export(tmp_path / "export.csv", [("VM1A2", "MAPLE", "Standards Almost Met", "12/06/2026")])
+    with pytest.raises(ExportError, match="unknown DSPT status"):
+        example(workspace, dspt_file=export)
+    assert not (workspace.root / "letters").exists()
+
+
+# ----------------------------------------------------------------- reproducible
+
+
+def test_same_letters_twice_are_byte_identical(workspace: Workspace, tmp_path: Path) -> None:
+    one = example(workspace, output=tmp_path / "one")
+    two = example(workspace, output=tmp_path / "two", workers=2)
+    names = files_under(tmp_path / "one")
+    assert names == files_under(tmp_path / "two")
+    assert {n for n in names if n.endswith(".docx")} == {j.file for j in one.written} == {j.file for j in two.written}
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+
+
+# ----------------------------------------------------------------- a big batch
+
+BATCH_NAMES = ["Maple & Oak Care <Home>", '"Café Crème" Supported Living', "دار السلام للرعاية",
+               "St Anne's Residential Home", "Sunrise 🌅 Home Support", "Zoë's Homecare Ltd"]  # fmt: skip
+BATCH_STATUSES = [("25/26 Standards Met", "12/06/2026"), ("24/25 Standards Met", "20/06/2025"),
+                  ("25/26 Approaching Standards", "27/06/2026"), ("25/26 Standards Not Met", "29/06/2026"),
+                  ("25/26 Standards Exceeded", "18/06/2026"), ("Not Published", ""), None]  # fmt: skip
+BATCH_TIERS = ["foundation", "core", "core", "advanced"]
+
+
+def batch_expected_kind(status: str | None, tier: str) -> str:
+    """The rules of the issue, spelled out for the batch's statuses as of 2026-11-26."""
+    if status is None or status == "Not Published":
+        return "start"
+    year, label = status.split(" ", 1)
+    if year == "24/25":
+        return "lapsed"  # counted until 30 June 2026
+    if label == "Standards Not Met":
+        return "remedy"
+    rank = {"Approaching Standards": 1, "Standards Met": 2, "Standards Exceeded": 3}[label]
+    needed = {"foundation": 1, "core": 2, "advanced": 3}[tier]
+    return "confirm" if rank >= needed else "improve"  # 25/26 counts until 30 June 2027
+
+
+def test_a_thousand_letters(workspace: Workspace, tmp_path: Path) -> None:
+    count = 1000
+    expected: dict[str, tuple[str, str]] = {}
+    register_rows, export_rows = [], []
+    for i in range(count):
+        code = f"V{'LMN'[i % 3]}{i:03d}"
+        name = f"{BATCH_NAMES[i % len(BATCH_NAMES)]} {i}"
+        tier = BATCH_TIERS[i % len(BATCH_TIERS)]
+        status = BATCH_STATUSES[i % len(BATCH_STATUSES)]
+        register_rows.append(provider_row(name, code, tier, contact=f"Manager {i}", email=f"m{i}@example.org"))
+        if status is not None:
+            export_rows.append((code, name.upper(), *status))
+        expected[code] = (name, batch_expected_kind(status and status[0], tier))
+    register = write_register(tmp_path / "providers.csv", register_rows)
+    export = write_export(tmp_path / "export.csv", export_rows)
+    out = tmp_path / "out"
+
+    result = generate_letters(workspace, "example-borough", register, dspt_file=export, as_of=AS_OF, output=out, workers=2)
+
+    assert {j.provider.ods_code: (j.provider.name, j.situation.kind.value) for j in result.written} == expected
+    assert set(Counter(k for _, k in expected.values())) == {"start", "lapsed", "remedy", "improve", "confirm"}
+    assert len(result.unmatched) == sum(1 for i in range(count) if BATCH_STATUSES[i % len(BATCH_STATUSES)] is None)
+    rows = read_report(out)
+    assert {r["ods_code"]: (r["name"], r["letter_kind"]) for r in rows} == expected
+    files = {r["file"] for r in rows}
+    assert len(files) == count
+    assert set(files_under(out)) - {"report.csv", "unmatched.csv"} == files
+    for name in files:
+        with zipfile.ZipFile(out / name) as z:
+            assert z.testzip() is None, name
+    for row in rows[::50]:
+        assert_sound_docx(out / row["file"])
+        assert row["name"] in docx_to_text(out / row["file"]).splitlines()
+    assert temporaries(out) == []
+
+
+# ----------------------------------------------------------------- real DSPT exports
+
+
+def _xlsx_rows(path: Path) -> list[tuple]:
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return list(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+
+
+@pytest.fixture(scope="module")
+def real_exports() -> dict[str, dict[str, str]]:
+    """Every real export as ``{file: {code: raw status}}``, read here with openpyxl and
+    csv (not with contractgen), to pick real codes and to know what each one holds."""
+    folder = require_shared_data("dspt-export-2019-06-17.xlsx", "dspt-export-2023-11-16-trusts.csv",
+                                 "dspt-export-2023-10-17-icb.csv")  # fmt: skip
+    exports: dict[str, dict[str, str]] = {}
+    sectors: dict[str, str] = {}
+    names: dict[str, str] = {}
+    rows = _xlsx_rows(folder / "dspt-export-2019-06-17.xlsx")
+    header = rows[0]
+    col = {h: i for i, h in enumerate(header)}
+    held: dict[str, str] = {}
+    for row in rows[1:]:
+        code = row[col["ODSCode"]]
+        name = str(row[col["OrganisationName"]] or "").strip()
+        if isinstance(code, (dt.date, dt.datetime)):  # Excel turned APR6 into a date
+            code = re.search(r"\((\w+)\)$", name).group(1)
+        code = str(code).strip().upper()
+        held[code] = (row[col["PublicationStatus"]] or "").strip()
+        sectors[code] = row[col["PrimarySector"]] or ""
+        names.setdefault(code, name)
+        if str(row[col["DateOfPublication"]]) == "CompletedThroughQIO":
+            sectors[code] = "QIO"
+    exports["dspt-export-2019-06-17.xlsx"] = held
+    for file in ("dspt-export-2023-11-16-trusts.csv", "dspt-export-2023-10-17-icb.csv"):
+        held = {}
+        for row in _csv_rows(folder / file):
+            code = row["Code"].strip().upper()
+            held[code] = row["Status"].strip()
+            names.setdefault(code, row["Organisation Name"].strip())
+        exports[file] = held
+    exports["_names"] = names
+    exports["_sectors"] = sectors
+    return exports
+
+
+def _pick_real_providers(exports: dict[str, dict[str, str]]) -> list[str]:
+    """About twenty real codes: care homes and home care from the 2019 xlsx (every
+    status, the APR6 code Excel turned into a date, a QIO row), trusts and ICBs from
+    the modern CSVs (every status)."""
+    xlsx, sectors = exports["dspt-export-2019-06-17.xlsx"], exports["_sectors"]
+    picked: list[str] = ["APR6"]
+    wanted = [("Care Home", ""), ("Care Home", ""), ("Care Home", "Standards Met"), ("Care Home", "Standards Met"),
+              ("Care Home", "Entry Level"), ("Care Home", "Standards Met (19-20)"), ("Care Home", "Standards Exceeded"),
+              ("Domiciliary Care Organisation", ""), ("Domiciliary Care Organisation", "Standards Met"),
+              ("QIO", "Standards Met"), ("QIO", "Entry Level")]  # fmt: skip
+    for sector, status in wanted:
+        picked.append(next(c for c, s in xlsx.items() if sectors[c] == sector and s == status and c not in picked))
+    for file in ("dspt-export-2023-11-16-trusts.csv", "dspt-export-2023-10-17-icb.csv"):
+        held = exports[file]
+        for status in sorted({s.split(" ", 1)[-1] if s[:1].isdigit() else s for s in held.values()}):
+            picked.append(next(c for c, s in held.items() if s.endswith(status) and c not in picked))
+    return picked
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    "file", ["dspt-export-2019-06-17.xlsx", "dspt-export-2023-11-16-trusts.csv", "dspt-export-2023-10-17-icb.csv"]
+)
+def test_letters_from_real_exports(workspace: Workspace, tmp_path: Path, real_exports, file: str) -> None:
+    codes = _pick_real_providers(real_exports)
+    assert 18 <= len(codes) <= 24 and len(set(codes)) == len(codes)
+    names = {c: real_exports["_names"][c].split(" (")[0].title() for c in codes}
+    register = write_register(tmp_path / "providers.csv",
+                              [provider_row(names[c], c, ("foundation", "core", "advanced")[i % 3]) for i, c in enumerate(codes)])  # fmt: skip
+    held = real_exports[file]
+    # Every publication in these old exports has lapsed by 2026; Not Published or blank
+    # (registered, never published) and codes the export lacks get a start letter.
+    expected = {c: ("start" if held.get(c, "") in ("", "Not Published") else "lapsed") for c in codes}
+    assert set(expected.values()) == {"start", "lapsed"}
+
+    result = generate_letters(workspace, "example-borough", register, dspt_file=require_shared_data(file) / file,
+                              as_of=AS_OF, output=tmp_path / "out", workers=2)  # fmt: skip
+
+    assert kinds(result) == expected
+    assert sorted(p.ods_code for p, _ in result.unmatched) == sorted(c for c in codes if c not in held)
+    rows = read_report(tmp_path / "out")
+    assert {r["ods_code"]: r["letter_kind"] for r in rows} == expected
+    for row in rows:
+        assert row["name"] == names[row["ods_code"]]
+        text = docx_to_text(tmp_path / "out" / row["file"])
+        assert f"{names[row['ods_code']]} (ODS code {row['ods_code']})" in text
+        if row["letter_kind"] == "lapsed":
+            assert row["dspt_status"] and KIND_PHRASES["lapsed"] in text

@@ -1,0 +1,270 @@
+"""``contractgen letters`` and ``contractgen build`` on the command line: the printed
+summary, messages, exit codes, and Ctrl-C in the middle of a batch."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+
+from contractgen.letters import LetterRenderer
+from helpers import files_under, run_cli
+from test_letters import EXAMPLE_KINDS, provider_row, read_report, write_export, write_register
+
+ROOT = Path(__file__).resolve().parent.parent
+REGISTER = "examples/example-borough-providers.csv"
+EXPORT = "examples/dspt-export-example.csv"
+INTERRUPTED = "interrupted: finished files were kept, no file was left half-written"
+
+
+@pytest.fixture
+def ws(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in a copy of the example workspace, as a user in their workspace folder."""
+    monkeypatch.chdir(workspace_dir)
+    return workspace_dir
+
+
+def letters(*args: str):
+    return run_cli("letters", *args, "--workers", "1")
+
+
+def example_letters(*args: str):
+    return letters("example-borough", "--providers", REGISTER, "--dspt", EXPORT, "--as-of", "2026-11-26", *args)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in files_under(folder)}
+
+
+# ----------------------------------------------------------------- the summary
+
+
+def test_summary_example_borough(ws: Path) -> None:
+    result = example_letters()
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "wrote 10 letters to out/example-borough-letters (2 start, 2 lapsed, 1 remedy, 2 improve, 3 confirm)",
+        "1 provider not found in the DSPT export (sent a start letter):",
+        "  VN3B7 Dar Al-Salam Care (دار السلام للرعاية); closest names in the export: VN3B8 DAR AL-SALAM CARE LIMITED",
+        "report: out/example-borough-letters/report.csv",
+    ]
+    assert result.stderr == ""
+    rows = read_report(ws / "out" / "example-borough-letters")
+    assert {r["ods_code"]: r["letter_kind"] for r in rows} == EXAMPLE_KINDS
+
+
+def test_summary_riverside_and_vale(ws: Path) -> None:
+    result = letters("riverside-and-vale", "-p", "examples/riverside-and-vale-providers.csv", "--dspt", EXPORT,
+                     "--as-of", "2026-11-26", "-o", "rv")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "wrote 6 letters to rv (1 start, 1 lapsed, 1 improve, 3 renew)",
+        "report: rv/report.csv",
+    ]
+
+
+def test_summary_with_rejected_rows_exits_1(ws: Path) -> None:
+    write_register(ws / "providers.csv", [
+        provider_row("Maple Lodge", "VM1A2"),
+        ["Two Problems", "AH7Q", "", "not-an-email", "", "maybe", "core"],
+        provider_row("Bad Code", "../X1"),
+        provider_row("Willow Tree", "AW2T"),
+    ])  # fmt: skip
+    result = letters("example-borough", "-p", "providers.csv", "--dspt", EXPORT, "--as-of", "2026-11-26", "-o", "out")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "wrote 2 letters to out (1 remedy, 1 confirm)",
+        "2 register rows rejected (no letter written):",
+        "  providers.csv:3: email: 'not-an-email' is not an email address; write one address like name@example.org, "
+        "or leave the cell blank",
+        "  providers.csv:3: cqc_registered: 'maybe' is not yes or no; write yes, no or leave it blank",
+        "  providers.csv:4: ods_code: '../X1' is not an ODS code; ODS codes are 3 to 6 letters and digits, "
+        "e.g. VM79V or ADAG",
+        "report: out/report.csv",
+    ]
+    assert [r["ods_code"] for r in read_report(ws / "out")] == ["VM1A2", "AW2T"]
+
+
+def test_summary_with_no_letters(ws: Path) -> None:
+    result = example_letters("--kind", "renew")  # nobody is in the renewal window
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "wrote 0 letters to out/example-borough-letters",
+        "report: out/example-borough-letters/report.csv",
+    ]
+    assert read_report(ws / "out" / "example-borough-letters") == []
+
+
+def test_only_and_kind_options(ws: Path) -> None:
+    result = example_letters("--only", "vm1a2", "--only", "AW2T", "--kind", "REMEDY")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "wrote 1 letter to out/example-borough-letters (1 remedy)"
+    assert [r["ods_code"] for r in read_report(ws / "out" / "example-borough-letters")] == ["AW2T"]
+
+
+# ----------------------------------------------------------------- refusals
+
+
+def test_strict_stops_at_a_bad_row_and_writes_nothing(ws: Path) -> None:
+    write_register(ws / "providers.csv", [provider_row("Maple Lodge", "VM1A2"), provider_row("", "AH7Q"),
+                                          provider_row("Bad Code", "../X1")])  # fmt: skip
+    result = letters("example-borough", "-p", "providers.csv", "--strict")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "providers.csv:3: name: missing provider name; every provider needs one",
+        "providers.csv:4: ods_code: '../X1' is not an ODS code; ODS codes are 3 to 6 letters and digits, e.g. VM79V or ADAG",
+        "error: providers.csv: 2 problems in the provider register; correct the rows named above",
+    ]
+    assert files_under(ws / "out") == []
+
+
+def test_existing_letters_need_force(ws: Path) -> None:
+    assert example_letters().exit_code == 0
+    folder = ws / "out" / "example-borough-letters"
+    before = snapshot(folder)
+    again = example_letters()
+    assert again.exit_code == 1
+    assert again.stdout == ""
+    assert again.stderr.splitlines() == [
+        f"error: {len(before)} files already exist in out/example-borough-letters "
+        "(first: VM1A2-maple-lodge-care-home.docx); use --force to overwrite them, or choose another folder with -o"
+    ]
+    assert snapshot(folder) == before
+    forced = example_letters("--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert snapshot(folder) == before  # the same letters, byte for byte
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["letters", "nope", "-p", REGISTER],
+         "error: no profile 'nope'; profiles in profiles: example-borough, riverside-and-vale"),
+        (["letters", "example-borough", "-p", REGISTER, "--as-of", "2026-13-01"],
+         "Error: Invalid value for '--as-of': '2026-13-01' does not match the format '%Y-%m-%d'."),
+        (["letters", "example-borough", "-p", REGISTER, "--as-of", "26/11/2026"],
+         "Error: Invalid value for '--as-of': '26/11/2026' does not match the format '%Y-%m-%d'."),
+        (["letters", "example-borough", "-p", REGISTER, "--kind", "gold"],
+         "Error: Invalid value for '--kind': 'gold' is not one of 'start', 'lapsed', 'remedy', 'improve', 'renew', "
+         "'confirm'."),
+        (["letters", "example-borough", "-p", REGISTER, "--only", "VM1A2", "--only", "ZZZ9"],
+         "error: --only ZZZ9: no provider with that ODS code in examples/example-borough-providers.csv"),
+        (["letters", "example-borough"], "Error: Missing option '--providers' / '-p'."),
+        (["letters", "example-borough", "-p", "missing.csv"],
+         "Error: Invalid value for '--providers' / '-p': File 'missing.csv' does not exist."),
+    ],
+)  # fmt: skip
+def test_usage_errors_exit_2_and_write_nothing(ws: Path, args: list[str], message: str) -> None:
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == message
+    assert result.stdout == ""
+    assert files_under(ws / "out") == []
+
+
+def test_an_output_folder_that_cannot_be_made(ws: Path) -> None:
+    (ws / "a-file").write_text("not a folder", encoding="utf-8")
+    result = example_letters("-o", "a-file/letters")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot create the folder a-file/letters: ")
+    assert result.stderr.rstrip().endswith("choose another folder with -o")
+
+
+# ----------------------------------------------------------------- interruptions
+
+
+def test_interrupted_in_process_exits_130_with_whole_letters(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = LetterRenderer.render
+    calls = {"n": 0}
+
+    def render(self, provider, situation):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return real(self, provider, situation)
+
+    monkeypatch.setattr(LetterRenderer, "render", render)
+    result = example_letters()
+    assert result.exit_code == 130
+    assert result.stderr.splitlines() == [INTERRUPTED]
+    folder = ws / "out" / "example-borough-letters"
+    assert len(files_under(folder)) == 3
+    for name in files_under(folder):
+        assert name.endswith(".docx")
+        docx.Document(str(folder / name))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Ctrl-C is simulated with SIGINT to a process group (POSIX)")
+def test_ctrl_c_mid_batch_leaves_only_whole_letters(workspace_dir: Path, tmp_path: Path) -> None:
+    count = 300
+    rows = [provider_row(f"Provider & Sons {i}", f"V{'LMN'[i % 3]}{i:03d}", ("foundation", "core", "advanced")[i % 3])
+            for i in range(count)]  # fmt: skip
+    register = write_register(tmp_path / "providers.csv", rows)
+    export = write_export(tmp_path / "export.csv", [(r[1], r[0].upper(), "25/26 Standards Met", "12/06/2026") for r in rows])
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-m", "contractgen", "-w", str(workspace_dir), "letters", "example-borough",
+               "-p", str(register), "--dspt", str(export), "--as-of", "2026-11-26", "-o", str(out), "--workers", "2"]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not any(out.glob("*.docx")):  # the batch is under way
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no letter after 60 s"
+            time.sleep(0.002)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole group gets SIGINT
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    err = stderr.decode()
+    assert proc.returncode == 130, err
+    assert err.splitlines() == [INTERRUPTED]  # no worker's traceback either
+    assert stdout == b""
+    names = files_under(out)
+    letters = [n for n in names if n.endswith(".docx")]
+    assert names == letters, "temporary files or a report were left behind"
+    assert 0 < len(letters) < count
+    for name in letters:
+        with zipfile.ZipFile(out / name) as z:
+            assert z.testzip() is None, name
+        docx.Document(str(out / name))
+
+
+# ----------------------------------------------------------------- contractgen build
+
+
+def test_build_writes_both_councils_letters(ws: Path) -> None:
+    result = run_cli("build")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "built 2 schedules and 16 letters for 2 councils in out"
+    assert "wrote 10 letters to out/example-borough-letters (2 start, 2 lapsed, 1 remedy, 2 improve, 3 confirm)" in lines
+    assert "wrote 6 letters to out/riverside-and-vale-letters (1 start, 1 lapsed, 1 improve, 3 renew)" in lines
+    assert "report: out/example-borough-letters/report.csv" in lines
+    assert "report: out/riverside-and-vale-letters/report.csv" in lines
+    for council, count in (("example-borough", 10), ("riverside-and-vale", 6)):
+        folder = ws / "out" / f"{council}-letters"
+        assert len([n for n in files_under(folder) if n.endswith(".docx")]) == count
+        assert len(read_report(folder)) == count
+    before = snapshot(ws / "out" / "example-borough-letters")
+    again = run_cli("build")  # the build owns its folders: it overwrites, with the same bytes
+    assert again.exit_code == 0, again.stderr
+    assert snapshot(ws / "out" / "example-borough-letters") == before
+
+
+def test_letters_help(ws: Path) -> None:
+    result = run_cli("letters", "--help")
+    assert result.exit_code == 0
+    for option in ("--providers", "--dspt", "--as-of", "--output", "--only", "--kind", "--pdf", "--force", "--strict"):
+        assert option in result.stdout

@@ -1,0 +1,230 @@
+"""``contractgen letters --pdf``: LibreOffice headless, one process per worker for the
+whole batch; a clear refusal when it is missing; no LibreOffice left running."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import require_tool
+from contractgen.errors import ExternalToolError, OutputError
+from contractgen.letters import generate_letters
+from contractgen.pdf import INSTALL_HINT, convert_to_pdf
+from helpers import files_under, run_cli
+from test_letters import read_report
+
+REGISTER = "examples/example-borough-providers.csv"
+EXPORT = "examples/dspt-export-example.csv"
+POSIX_ONLY = pytest.mark.skipif(os.name != "posix", reason="a fake soffice is a shell script")
+
+
+@pytest.fixture
+def ws(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(workspace_dir)
+    return workspace_dir
+
+
+def pdf_letters(*args: str):
+    return run_cli("letters", "example-borough", "-p", REGISTER, "--dspt", EXPORT, "--as-of", "2026-11-26", "--pdf", *args)
+
+
+def fake_soffice(folder: Path, body: str) -> Path:
+    """A ``soffice`` shell script in ``folder`` (put first on PATH by the caller)."""
+    folder.mkdir(exist_ok=True)
+    script = folder / "soffice"
+    script.write_text("#!/bin/sh\n" + body + "\n", encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+def alive(pid: int) -> bool:
+    """Running, and not a zombie waiting for a parent that is gone (Linux /proc)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+# ----------------------------------------------------------------- LibreOffice missing
+
+
+def test_no_libreoffice_is_a_clear_message_and_nothing_is_written(ws: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = pdf_letters()
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [f"error: {INSTALL_HINT}"]
+    assert "install it" in INSTALL_HINT and "leave out --pdf" in INSTALL_HINT
+    assert not (ws / "out").exists()
+
+
+def test_no_libreoffice_through_the_api(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("shutil.which", lambda name, *args, **kwargs: None)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(ExternalToolError, match="LibreOffice is needed for --pdf"):
+        generate_letters(workspace, "example-borough", workspace.root / REGISTER, output=out, pdf=True, workers=1)
+    assert files_under(out) == []
+
+
+@POSIX_ONLY
+def test_existing_pdfs_need_force(ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "bin"
+    fake_soffice(bin_dir, "exit 0")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    folder = ws / "out" / "example-borough-letters"
+    folder.mkdir(parents=True)
+    (folder / "VM1A2-maple-lodge-care-home.pdf").write_bytes(b"%PDF-1.4 an earlier letter")
+    result = pdf_letters()
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: 1 file already exists in out/example-borough-letters (first: VM1A2-maple-lodge-care-home.pdf); "
+        "use --force to overwrite it, or choose another folder with -o"
+    ]
+    assert files_under(folder) == ["VM1A2-maple-lodge-care-home.pdf"]
+
+
+# ----------------------------------------------------------------- real LibreOffice
+
+
+@pytest.mark.reader
+def test_pdf_letters_with_libreoffice(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_tool("soffice")
+    pdftotext = require_tool("pdftotext")
+    real_popen = subprocess.Popen
+    soffice_calls: list[list[str]] = []
+
+    def popen(args, *rest, **kwargs):
+        if Path(args[0]).name in ("soffice", "libreoffice"):
+            soffice_calls.append([str(a) for a in args])
+        return real_popen(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    names = {"VM1A2": "Maple Lodge Care Home", "C4SD": "Smith & Daughters Domiciliary Care",
+             "8KT41": '"Café Crème" Supported Living', "VL5F2": "Oakwood <Nursing> Home"}  # fmt: skip
+    only = [arg for code in names for arg in ("--only", code)]
+    result = pdf_letters(*only, "--workers", "2")
+    monkeypatch.undo()
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "wrote 4 letters to out/example-borough-letters (2 improve, 2 confirm)",
+        "converted 4 letters to PDF",
+        "report: out/example-borough-letters/report.csv",
+    ]
+    # one LibreOffice per worker for the whole batch, each converting its share
+    assert len(soffice_calls) == 2
+    assert sorted(sum(1 for a in call if a.endswith(".docx")) for call in soffice_calls) == [2, 2]
+    folder = ws / "out" / "example-borough-letters"
+    rows = read_report(folder)
+    letters = [r["file"] for r in rows]
+    pdfs = [Path(f).with_suffix(".pdf").name for f in letters]
+    assert files_under(folder) == sorted([*letters, *pdfs, "report.csv"])  # no scratch folder left
+    for row, pdf in zip(rows, pdfs):
+        assert (folder / pdf).read_bytes().startswith(b"%PDF")
+        text = subprocess.run([pdftotext, "-enc", "UTF-8", str(folder / pdf), "-"], capture_output=True, check=True).stdout
+        flat = " ".join(text.decode("utf-8").split())
+        assert names[row["ods_code"]] in flat, flat[:400]
+        assert f"Our reference: EBC/ASC/2026/014/{row['ods_code']}" in flat
+
+
+# ----------------------------------------------------------------- LibreOffice failing
+
+
+@POSIX_ONLY
+def test_a_failed_conversion_keeps_the_letters_and_the_report(workspace, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    bin_dir = tmp_path / "bin"
+    fake_soffice(bin_dir, "exit 0")  # runs, converts nothing
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "out"
+    with pytest.raises(ExternalToolError) as caught:
+        generate_letters(workspace, "example-borough", workspace.root / REGISTER, output=out, pdf=True,
+                         only=["VM1A2", "AW2T", "C4SD"], workers=2)  # fmt: skip
+    assert re.fullmatch(
+        r"LibreOffice could not convert 3 of 3 files to PDF \(first: [A-Z0-9]+-[a-z0-9-]+\.docx\); "
+        r"the \.docx files are complete, try opening that one in LibreOffice",
+        caught.value.message,
+    )
+    assert len([f for f in files_under(out) if f.endswith(".docx")]) == 3
+    assert len(read_report(out)) == 3
+    assert [f for f in files_under(out) if not f.endswith((".docx", ".csv"))] == []  # no scratch folder
+
+
+@POSIX_ONLY
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="checks processes through /proc")
+def test_a_slow_libreoffice_is_stopped_at_the_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "bin"
+    pids = tmp_path / "pids"
+    # like the real soffice, the program that converts is a child of the one started
+    fake_soffice(bin_dir, f'sleep 300 &\necho $! >> "{pids}"\nwait')
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    files = []
+    for n in range(3):
+        files.append(tmp_path / f"letter{n}.docx")
+        files[-1].write_bytes(b"PK")
+    with pytest.raises(ExternalToolError, match="did not finish converting"):
+        convert_to_pdf(files, tmp_path, workers=2, timeout=1)
+    assert_all_stopped(pids, 2)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".~cg-pdf-")] == []
+
+
+@POSIX_ONLY
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="checks processes through /proc")
+def test_ctrl_c_during_conversion_leaves_no_libreoffice_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "bin"
+    pids = tmp_path / "pids"
+    fake_soffice(bin_dir, f'sleep 300 &\necho $! >> "{pids}"\nwait')
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    real_popen = subprocess.Popen
+
+    class Interrupted(real_popen):  # type: ignore[misc, valid-type]
+        def communicate(self, *args, **kwargs):
+            deadline = time.monotonic() + 20
+            while (not pids.exists() or len(pids.read_text().split()) < 2) and time.monotonic() < deadline:
+                time.sleep(0.01)  # both LibreOffices are running
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(subprocess, "Popen", Interrupted)
+    files = []
+    for n in range(2):
+        files.append(tmp_path / f"letter{n}.docx")
+        files[-1].write_bytes(b"PK")
+    with pytest.raises(KeyboardInterrupt):
+        convert_to_pdf(files, tmp_path, workers=2)
+    monkeypatch.undo()
+    assert_all_stopped(pids, 2)
+
+
+def assert_all_stopped(pids: Path, count: int) -> None:
+    started = [int(p) for p in pids.read_text().split()]
+    assert len(started) == count
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in started) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    running = [p for p in started if alive(p)]
+    for pid in running:  # do not leave them behind even when the test fails
+        os.kill(pid, 9)
+    assert running == [], "LibreOffice (or its child) was left running"
+
+
+def test_pdf_of_no_letters_starts_no_libreoffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: pytest.fail("started a process"))
+    assert convert_to_pdf([], tmp_path) == []
+
+
+def test_output_error_is_not_hidden_by_pdf(workspace, tmp_path: Path) -> None:
+    """--force is still needed for existing letters when --pdf is given."""
+    out = tmp_path / "out"
+    generate_letters(workspace, "example-borough", workspace.root / REGISTER, output=out, only=["VM1A2"], workers=1)
+    with pytest.raises(OutputError, match="already exist"):
+        generate_letters(workspace, "example-borough", workspace.root / REGISTER, output=out, only=["VM1A2"], pdf=True)

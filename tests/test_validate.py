@@ -1,0 +1,166 @@
+"""``validate_workspace``: every problem of every file in one report, no cascades."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pytest
+from helpers import append, edit, files_under, line_of
+
+from contractgen.validate import validate_workspace
+from contractgen.workspace import load_workspace
+
+BOROUGH = "profiles/example-borough.yaml"
+RIVERSIDE = "profiles/riverside-and-vale.yaml"
+REGION = "profiles/regions/north-west.yaml"
+
+
+@pytest.fixture
+def ws(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(workspace_dir)
+    return workspace_dir
+
+
+def report_of(root: Path):
+    return validate_workspace(load_workspace(root))
+
+
+def add_paragraph(template: Path, text: str) -> None:
+    document = docx.Document(str(template))
+    document.add_paragraph(text)
+    document.save(str(template))
+
+
+def test_the_example_workspace_is_valid(ws):
+    report = report_of(ws)
+    assert report.ok and report.problems == []
+    assert report.profiles == 2 and report.templates == 2
+    assert report.clauses >= 20
+    assert report.renders == 2 * 3  # every profile in every tier
+    assert files_under(ws / "out") == []  # renders happen in memory
+
+
+def test_problems_across_profiles_and_templates_are_all_reported(ws):
+    edit(ws / BOROUGH, "  short_name: EBC", "  shortname: EBC")  # schema
+    edit(ws / RIVERSIDE, "tier: advanced", "tier: advnced")  # against the library
+    append(ws / RIVERSIDE, "parameters:\n  evidence_working_days: ten\n")
+    add_paragraph(ws / "templates/schedule.docx", "Signed by {{ signatory.name }} for {{ councel.name }}.")
+    (ws / "templates/letter.docx").unlink()
+    report = report_of(ws)
+    template_message = (
+        "the template uses 'councel', which a schedule template does not receive; fix the tag in Word "
+        "(README 'Template variables')"
+    )
+    assert [str(p) for p in report.problems] == [
+        f"profiles/example-borough.yaml:{line_of(ws / BOROUGH, 'shortname')}:3: council.shortname: unknown key "
+        "'shortname' (did you mean 'short_name'?)",
+        f"profiles/riverside-and-vale.yaml:{line_of(ws / RIVERSIDE, 'tier: advnced')}:1: tier: unknown tier "
+        "'advnced' (did you mean 'advanced'?); tiers: foundation, core, advanced",
+        f"profiles/riverside-and-vale.yaml:{line_of(ws / RIVERSIDE, 'evidence_working_days: ten')}:3: "
+        "parameters.evidence_working_days: must be a whole number such as 10 (got 'ten') "
+        f"({report_parameter(ws, 'evidence_working_days')})",
+        f'templates/schedule.docx: body, paragraph "Signed by {{{{ signatory.name }}}} for {{{{ councel.name }}}}.": '
+        f"{template_message}",
+        "profiles/riverside-and-vale.yaml:3:1: templates.letter: profile riverside-and-vale: letter template "
+        "'letter.docx' not found in templates (templates there: schedule.docx); fix templates.letter or add the file",
+    ]
+    assert report.renders == 0 and not report.ok
+
+
+def report_parameter(root: Path, name: str) -> str:
+    from contractgen.library import load_library
+
+    return load_library(root / "clause_library").parameters()[name].description
+
+
+def test_library_problems_in_several_files_with_a_broken_profile(ws):
+    edit(ws / "clause_library/clauses/dspt.support.yaml", "title: Support for the Provider", "titel: Support for the Provider")
+    edit(ws / "clause_library/clauses/dspt.tier.yaml", "  core: |", "  cor: |")
+    edit(ws / BOROUGH, "  start_date: 2026-04-01", "  start_date: soon")
+    report = report_of(ws)
+    support, tier = (ws / f"clause_library/clauses/dspt.{n}.yaml" for n in ("support", "tier"))
+    assert [str(p) for p in report.problems] == [
+        f"clause_library/clauses/dspt.support.yaml:{line_of(support, 'titel:')}:1: titel: unknown key 'titel' (did you mean 'title'?)",
+        f"clause_library/clauses/dspt.tier.yaml:{line_of(tier, '  cor: |')}:3: text.cor: unknown tier 'cor' (did you "
+        "mean 'core'?); use default or one of foundation, core, advanced",
+        f"profiles/example-borough.yaml:{line_of(ws / BOROUGH, 'start_date')}:3: contract.start_date: must be a date "
+        "written as YYYY-MM-DD, such as 2026-06-30 (got 'soon')",
+    ]
+    assert report.clauses == 0 and report.renders == 0
+
+
+def test_a_render_problem_is_reported_once_not_once_per_tier(ws):
+    edit(ws / "clause_library/clauses/dspt.support.yaml", "text: |\n", "text: |\n  Call {{ contacts.lso.fax }}.\n\n")
+    report = report_of(ws)
+    line = line_of(ws / "clause_library/clauses/dspt.support.yaml", "text: |")
+    assert [str(p) for p in report.problems] == [
+        f"clause_library/clauses/dspt.support.yaml:{line}:1: text: cannot render clause text: there is no value "
+        "named 'fax'; check the {{ }} tags"
+    ]
+
+
+def test_a_profile_with_problems_does_not_stop_the_others_being_rendered(ws):
+    edit(ws / BOROUGH, "tier: core", "tier: gold")
+    clause = ws / "clause_library/clauses/dspt.advanced-tier.yaml"
+    edit(clause, "    A Provider in the Advanced Tier shall:", "    A Provider in the {{ tier.nosuch }} Tier shall:")
+    report = report_of(ws)
+    assert [str(p) for p in report.problems] == [
+        f"profiles/example-borough.yaml:{line_of(ws / BOROUGH, 'tier: gold')}:1: tier: unknown tier 'gold'; tiers: "
+        "foundation, core, advanced",
+        # riverside-and-vale is still rendered, so the broken advanced text is found too
+        f"clause_library/clauses/dspt.advanced-tier.yaml:{line_of(clause, '  advanced: |')}:3: text.advanced: cannot "
+        "render clause text: there is no value named 'nosuch'; check the {{ }} tags",
+    ]
+    assert report.renders == 2  # riverside-and-vale in the foundation and core tiers
+
+
+# ------------------------------------------------------------------- a new workspace
+
+
+def test_init_workspace_creates_one_that_validates_and_builds(tmp_path, monkeypatch):
+    from contractgen.build import build_workspace
+    from contractgen.workspace import init_workspace
+
+    monkeypatch.chdir(tmp_path)
+    created = init_workspace(tmp_path / "council")
+    assert created == ["contractgen.yaml", "clause_library", "templates", "profiles", "examples"]
+    workspace = load_workspace(tmp_path / "council")
+    assert validate_workspace(workspace).ok
+    result = build_workspace(workspace)
+    assert result.failed == []
+    assert sorted(s.path.name for s in result.schedules) == [
+        "example-borough-schedule-core.docx",
+        "riverside-and-vale-schedule-advanced.docx",
+    ]
+
+
+@pytest.mark.parametrize(
+    "setup, expected",
+    [
+        pytest.param(
+            lambda root: (root / "council").write_text("a file"),
+            "cannot create the workspace in council: File exists; choose a folder you can write to",
+            id="a-file-in-the-way",
+        ),
+        pytest.param(
+            lambda root: (root / "council").mkdir() or (root / "council" / "contractgen.yaml").write_text(""),
+            "council is already a workspace (contractgen.yaml exists); choose an empty folder",
+            id="already-a-workspace",
+        ),
+        pytest.param(
+            lambda root: (root / "council" / "templates").mkdir(parents=True),
+            "council already has templates; choose an empty folder or move them away first",
+            id="a-folder-in-the-way",
+        ),
+    ],
+)
+def test_init_workspace_refuses_cleanly(tmp_path, monkeypatch, setup, expected):
+    from contractgen.errors import WorkspaceError
+    from contractgen.workspace import init_workspace
+
+    monkeypatch.chdir(tmp_path)
+    setup(tmp_path)
+    with pytest.raises(WorkspaceError) as caught:
+        init_workspace(tmp_path / "council")
+    assert caught.value.message == expected
