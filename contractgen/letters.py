@@ -70,6 +70,7 @@ class LettersResult:
     rejected: list[Problem] = field(default_factory=list)  # register rows skipped
     unmatched: list[tuple[Provider, list[str]]] = field(default_factory=list)  # with closest export names
     pdfs: int = 0
+    without_export: bool = False  # no --dspt: every provider gets a start letter
     report: Path | None = None
 
     @property
@@ -87,7 +88,9 @@ class LettersResult:
         kinds = ", ".join(f"{n} {k}" for k, n in self.by_kind.items() if n)
         lines = [f"wrote {len(self.written)} letter{'s' if len(self.written) != 1 else ''} to {display_path(self.output)}" + (f" ({kinds})" if kinds else "")]
         if self.pdfs:
-            lines.append(f"converted {self.pdfs} letters to PDF")
+            lines.append(f"converted {self.pdfs} letter{'s' if self.pdfs != 1 else ''} to PDF")
+        if self.without_export:
+            lines.append("no DSPT export given (--dspt FILE): every provider was sent a start letter")
         if self.unmatched:
             lines.append(f"{len(self.unmatched)} provider{'s' if len(self.unmatched) != 1 else ''} not found in the DSPT export (sent a start letter):")
             for provider, close in self.unmatched[:UNMATCHED_SHOWN]:
@@ -349,9 +352,10 @@ def generate_letters(
         situation = decide_letter(record, minimum, as_of, deadline_month=deadline.month, deadline_day=deadline.day, renewal_window_days=window)
         situations.append(situation)
     chosen = [(p, s) for p, s in zip(providers, situations) if not kinds_wanted or s.kind.value in kinds_wanted]
+    result.without_export = export is None
     for p, s in chosen:  # only those sent a start letter (--kind may leave them out)
-        if s.record is None:
-            close = [f"{r.code} {r.clean_name}" for r in export.closest_names(p.name, 3)] if export is not None else []
+        if s.record is None and export is not None:
+            close = [f"{r.code} {r.clean_name}" for r in export.closest_names(p.name, 3)]
             result.unmatched.append((p, close))
     names = letter_file_names([p for p, _ in chosen])
     jobs = [LetterJob(p, s, name) for (p, s), name in zip(chosen, names)]

@@ -56,7 +56,7 @@ def convert_to_pdf(files: list[Path], output: Path, *, workers: int = 2, timeout
             try:
                 log, _ = proc.communicate(timeout=timeout)
             except subprocess.TimeoutExpired:
-                raise ExternalToolError(f"LibreOffice did not finish converting {len(share)} files within {timeout:.0f} s")
+                raise ExternalToolError(f"LibreOffice did not finish converting {len(share)} file{'s' if len(share) != 1 else ''} within {timeout:.0f} s")
             for source in share:
                 made = outdir / (source.stem + ".pdf")
                 if made.is_file() and made.stat().st_size > 0:

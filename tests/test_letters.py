@@ -828,3 +828,12 @@ def test_letters_from_real_exports(workspace: Workspace, tmp_path: Path, real_ex
         assert f"{names[row['ods_code']]} (ODS code {row['ods_code']})" in text
         if row["letter_kind"] == "lapsed":
             assert row["dspt_status"] and KIND_PHRASES["lapsed"] in text
+
+
+def test_without_an_export_everyone_gets_a_start_letter_and_the_summary_says_why(workspace: Workspace, tmp_path: Path) -> None:
+    register = workspace.root / "examples" / "example-borough-providers.csv"
+    result = generate_letters(workspace, "example-borough", register, as_of=dt.date(2026, 11, 26), output=tmp_path / "out", workers=1)
+    assert {job.situation.kind.value for job in result.written} == {"start"}
+    assert result.unmatched == []  # nothing was looked up, so nothing is "not found"
+    assert "no DSPT export given (--dspt FILE): every provider was sent a start letter" in result.summary_lines()
+    assert not (tmp_path / "out" / "unmatched.csv").exists()
