@@ -91,8 +91,12 @@ class LibraryDiff:
         return out
 
     def summary(self) -> str:
-        counts = ", ".join(f"{n} {k}" for k, n in self.counts().items() if n) or "no changes"
-        return f"{self.old} → {self.new}: {counts}; {self.unchanged} unchanged"
+        return f"{self.old} → {self.new}: {_counts_text(self)}"
+
+
+def _counts_text(diff: LibraryDiff) -> str:
+    counts = ", ".join(f"{n} {k}" for k, n in diff.counts().items() if n) or "no changes"
+    return f"{counts}; {diff.unchanged} unchanged"
 
 
 def diff_library(old: LibraryVersion, new: LibraryVersion) -> LibraryDiff:
@@ -300,11 +304,10 @@ def _change(old: Any, new: Any, style: str, color: bool = False) -> str:
 
 
 def format_markdown(diff: LibraryDiff) -> str:
-    counts = ", ".join(f"{n} {k}" for k, n in diff.counts().items() if n) or "no changes"
     lines = [
         f"## Clause library changes: {diff.old} → {diff.new}",
         "",
-        f"Release {diff.old_release} → {diff.new_release}: {counts}; {diff.unchanged} unchanged.",
+        f"Release {diff.old_release} → {diff.new_release}: {_counts_text(diff)}.",
         "",
     ]
     if diff.changes:
@@ -403,7 +406,7 @@ def format_docx(diff: LibraryDiff, *, author: str = "contractgen", date: dt.date
     next_list = 1
     body: list[str] = [
         _heading(f"Clause library changes: {diff.old} → {diff.new}"),
-        writer.paragraph(Paragraph(Style.BODY, (Run(f"Release {diff.old_release} → {diff.new_release}. " + diff.summary() + ". Every change below is a tracked change: accept or reject each one in Word."),))),
+        writer.paragraph(Paragraph(Style.BODY, (Run(f"Library release {diff.old_release} → {diff.new_release}: {_counts_text(diff)}. Every change below is a tracked change: accept or reject each one in Word."),))),
     ]
     from .blocks import Table
 
