@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import Location, OutputError, Problem, TemplateError
+from .errors import Location, OutputError, Problem, TemplateError, display_path
 from .wordml import xml_attr, xml_text
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -94,12 +94,17 @@ def write_atomic(path: Path, data: bytes, *, force: bool = True) -> None:
     With ``force=False`` an existing file is refused (:class:`OutputError`).
     """
     if not force and path.exists():
-        raise OutputError(f"{path} already exists; use --force to overwrite it")
+        raise OutputError(f"{display_path(path)} already exists; use --force to overwrite it")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".~cg-", suffix=path.suffix + ".part", dir=path.parent)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise OutputError(
+            f"cannot write {display_path(path)}: {display_path(Path(exc.filename or path.parent))} "
+            "is a file, not a folder; choose another output path"
+        ) from exc
     except OSError as exc:
-        raise OutputError(f"cannot write to {path.parent}: {exc.strerror or exc}") from exc
+        raise OutputError(f"cannot write to {display_path(path.parent)}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -610,3 +610,12 @@ def test_a_broken_workspace_file(ws, old, new, expected):
     result = run_cli("validate")
     assert result.exit_code == 1
     assert stderr_lines(result) == expected
+
+
+def test_an_output_path_through_a_file_is_refused_with_a_fix(ws):
+    (ws / "afile").write_text("not a folder", encoding="utf-8")
+    result = run_cli("schedule", "example-borough", "-o", "afile/schedule.docx")
+    assert result.exit_code == 1
+    assert stderr_lines(result) == [
+        "error: cannot write afile/schedule.docx: afile is a file, not a folder; choose another output path"
+    ]
