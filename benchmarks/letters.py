@@ -76,7 +76,8 @@ def run_baseline(count: int, tmp: Path) -> float:
 
     from contractgen.letters import LetterRenderer
     from contractgen.register import read_register
-    from contractgen.dspt import DsptStatus, read_export
+    from contractgen.dspt import DsptStatus
+    from contractgen.dsptexport import read_export
     from contractgen.schedule import load_template, prepare
     from contractgen.situation import decide_letter
     from contractgen.wordml import BodyWriter

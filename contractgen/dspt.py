@@ -1,10 +1,10 @@
-"""DSPT statuses, assessment years and the organisation-search export.
+"""DSPT statuses, assessment years, status parsing and records.
 
 The Data Security and Protection Toolkit (DSPT) organisation search downloads one row
 per organisation: its ODS code, name, latest status and date of publication. This module
-reads every real format of that export (the modern CSV and the 2019 XLSX) into typed
-:class:`DsptRecord` objects, and reads a status such as ``22/23 Standards Met`` or
-``Standards Met (19-20)`` into a :class:`DsptStatus` and an :class:`AssessmentYear`.
+holds one such row as a typed :class:`DsptRecord`, and reads a status such as
+``22/23 Standards Met`` or ``Standards Met (19-20)`` into a :class:`DsptStatus` and an
+:class:`AssessmentYear`. Reading the export itself is :mod:`contractgen.dsptexport`.
 
 Nothing here decides what a status means for a contract: see
 :mod:`contractgen.situation`.
@@ -15,15 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
-from functools import cached_property
-from pathlib import Path
-
-from .errors import ExportError, Location, Problem
-from .names import NameIndex
-from .tables import Table, header_key, read_table
 
 #: The submission deadline of an assessment year N-(N+1) is this day in N+1 (30 June
 #: since 2021; it was 31 March before). Every function takes month and day as
@@ -180,7 +173,10 @@ _YEAR_PAIR = re.compile(r"(\d{4}|\d{2})\s*[/-]\s*(\d{2})")
 
 
 class UnknownStatusError(ValueError):
-    """A status text that is not a DSPT status. :func:`read_export` reports these."""
+    """A status text that is not a DSPT status.
+
+    :func:`~contractgen.dsptexport.read_export` reports these.
+    """
 
     def __init__(self, raw: str) -> None:
         super().__init__(f"unknown DSPT status {raw!r}; expected {EXPECTED_STATUSES}")
@@ -313,254 +309,3 @@ def clean_org_name(name: str, code: str) -> str:
     if match and code and match.group(2).casefold() == code.strip().casefold():
         return match.group(1) or text
     return text
-
-
-# ------------------------------------------------------------------------ the export
-
-#: Export columns by our field name: the header spellings of each known format.
-EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "code": ("Code", "ODSCode", "ODS Code"),
-    "name": ("Organisation Name", "OrganisationName"),
-    "status": ("Status", "PublicationStatus"),
-    "publication_date": ("Date Of Publication", "DateOfPublication"),
-    "sector": ("Primary Sector", "PrimarySector"),
-}
-_OPTIONAL_COLUMNS = {"sector"}
-_MAX_ROWS_SHOWN = 5
-
-
-@dataclass
-class DsptExport:
-    """The records of one export, one per ODS code, with lookups by code and by name.
-
-    When a code appears more than once the latest publication is kept (latest
-    assessment year, then latest publication date, then the later row); the others are
-    in ``duplicates``.
-    """
-
-    file: str
-    records: list[DsptRecord]
-    duplicates: list[DsptRecord] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self._by_code = {r.code: r for r in self.records}
-
-    @cached_property
-    def _names(self) -> NameIndex[DsptRecord]:
-        """Built on the first name lookup (a third of a second for 32,000 names)."""
-        return NameIndex(self.records)
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def __iter__(self) -> Iterator[DsptRecord]:
-        return iter(self.records)
-
-    def by_code(self, code: str) -> DsptRecord | None:
-        """The record for an ODS code (any case, surrounding spaces ignored)."""
-        return self._by_code.get(code.strip().upper())
-
-    def closest_names(
-        self, name: str, n: int = 3, cutoff: float = 0.6
-    ) -> list[DsptRecord]:
-        """Up to ``n`` records whose names are most like ``name``, best first.
-
-        Names are compared normalised (case, accents, punctuation, ``&``/``and``, a
-        trailing ``Ltd``/``Limited``, the bracketed code suffix) by their
-        :mod:`difflib` ratio, which must be at least ``cutoff``. A trigram index picks
-        the candidates (names sharing no three-letter sequence with ``name`` are never
-        returned), so a lookup among 32,000 names takes one or two milliseconds
-        instead of a third of a second.
-        """
-        return self._names.closest(name, n, cutoff)
-
-
-def read_export(
-    path: Path,
-    *,
-    deadline_month: int = DEADLINE_MONTH,
-    deadline_day: int = DEADLINE_DAY,
-) -> DsptExport:
-    """Read a DSPT organisation-search export (.csv or .xlsx) as a DsptExport.
-
-    Columns are found by header name (case and spaces ignored); other columns are
-    ignored. Every problem (unknown status, unreadable date, missing code) is collected
-    and raised at once as one :class:`ExportError`; a missing column raises at once.
-    ``deadline_month``/``deadline_day`` give the year of statuses that carry none.
-    """
-    table = read_table(path, ExportError)
-    reader = _ExportReader(table, _find_columns(table), deadline_month, deadline_day)
-    rows = (reader.read(number, values) for number, values in table.rows)
-    records = [record for record in rows if record is not None]
-    problems = reader.finish()
-    if problems:
-        count = len(problems)
-        raise ExportError(
-            f"{table.file}: {count} problem{'s' if count > 1 else ''} in the DSPT "
-            "export; correct them or download the export again",
-            problems,
-        )
-    kept, duplicates = _latest_per_code(records)
-    return DsptExport(table.file, kept, duplicates)
-
-
-class _ExportReader:
-    """Turns export rows into records; collects problems, unknown statuses by value."""
-
-    def __init__(
-        self, table: Table, columns: dict[str, int], month: int, day: int
-    ) -> None:
-        self.table = table
-        self.columns = columns
-        self.month, self.day = month, day
-        self.problems: list[Problem] = []
-        self.unknown: dict[str, list[int]] = {}
-
-    def read(self, number: int, values: list[object]) -> DsptRecord | None:
-        def cell(name: str) -> object:
-            index = self.columns.get(name)
-            return values[index] if index is not None and index < len(values) else None
-
-        ok = True
-        code, code_error = _read_code(cell("code"), cell("name"))
-        if code_error:
-            self.problem(number, "code", code_error)
-            ok = False
-        published, date_error = _read_date(cell("publication_date"))
-        if date_error:
-            self.problem(number, "publication_date", date_error)
-            ok = False
-        raw_status = _text(cell("status"))
-        try:
-            record = DsptRecord.from_raw(
-                code,
-                _text(cell("name")),
-                raw_status,
-                published,
-                _text(cell("sector")) or None,
-                number,
-                deadline_month=self.month,
-                deadline_day=self.day,
-            )
-        except UnknownStatusError:
-            self.unknown.setdefault(raw_status, []).append(number)
-            return None
-        return record if ok else None
-
-    def problem(self, number: int, name: str, message: str) -> None:
-        header = self.table.header[self.columns[name]]
-        self.problems.append(
-            Problem(Location(self.table.file, number), header, message)
-        )
-
-    def finish(self) -> list[Problem]:
-        """All problems by row: one per distinct unknown status, at its first row."""
-        for raw, rows in self.unknown.items():
-            message = f"unknown DSPT status {raw!r}; expected {EXPECTED_STATUSES}"
-            if len(rows) > 1:
-                shown = ", ".join(str(r) for r in rows[1 : _MAX_ROWS_SHOWN + 1])
-                more = len(rows) - 1 - _MAX_ROWS_SHOWN
-                message += f"; also on rows {shown}"
-                message += f" and {more} more" if more > 0 else ""
-            self.problem(rows[0], "status", message)
-        return sorted(self.problems, key=lambda p: p.location)
-
-
-def _find_columns(table: Table) -> dict[str, int]:
-    keys = {name: {header_key(s) for s in spellings} for name, spellings in
-            EXPORT_COLUMNS.items()}  # fmt: skip
-    found: dict[str, int] = {}
-    for index, header in enumerate(table.header):
-        for name, spellings in keys.items():
-            if name not in found and header_key(header) in spellings:
-                found[name] = index
-    missing = [
-        n for n in EXPORT_COLUMNS if n not in found and n not in _OPTIONAL_COLUMNS
-    ]
-    if missing:
-        wanted = ", ".join(
-            " or ".join(repr(s) for s in EXPORT_COLUMNS[n][:2]) for n in missing
-        )
-        present = ", ".join(repr(h) for h in table.header if h) or "none"
-        message = (
-            f"missing column{'s' if len(missing) > 1 else ''} {wanted}; columns found: "
-            f"{present}. Use the CSV from the DSPT organisation search"
-        )
-        raise ExportError(message, [Problem(Location(table.file, 1), "", message)])
-    return found
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _read_code(value: object, name: object) -> tuple[str, str | None]:
-    """An ODS code cell: (code, None) or ("", what is wrong).
-
-    Excel turned the code ``APR6`` into 1 April 2006 in the 2019 export; such a code is
-    recovered from the name's bracketed suffix, ``LEAF CARE SERVICES LTD (APR6)``.
-    """
-    if isinstance(value, dt.date):
-        match = re.search(r"\(\s*([A-Za-z0-9]+)\s*\)\s*$", _text(name))
-        if match:
-            return match.group(1).upper(), None
-        return "", (
-            "the ODS code cell holds a date (Excel converts codes such as APR6); "
-            "format the column as text and type the code again"
-        )
-    code = _text(value).upper()
-    return (code, None) if code else ("", "missing ODS code; every row needs one")
-
-
-_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
-
-
-def _read_date(value: object) -> tuple[dt.date | None, str | None]:
-    """A publication date cell: (date, None), (None, None) when blank or the QIO
-    marker, or (None, what is wrong)."""
-    if isinstance(value, dt.datetime):
-        return value.date(), None
-    if isinstance(value, dt.date):
-        return value, None
-    text = _text(value)
-    if not text or text.casefold() == QIO_MARKER.casefold():
-        return None, None
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date(), None
-        except ValueError:
-            pass
-    return None, (
-        f"cannot read the date {text!r}; write it as dd/mm/yyyy (e.g. 30/06/2025) "
-        "or leave it blank"
-    )
-
-
-def _latest_per_code(
-    records: list[DsptRecord],
-) -> tuple[list[DsptRecord], list[DsptRecord]]:
-    def recency(r: DsptRecord) -> tuple[int, dt.date, int]:
-        return (
-            r.year.start if r.year else -1,
-            r.publication_date or dt.date.min,
-            r.row,
-        )
-
-    best: dict[str, DsptRecord] = {}
-    order: list[str] = []
-    duplicates: list[DsptRecord] = []
-    for record in records:
-        held = best.get(record.code)
-        if held is None:
-            best[record.code] = record
-            order.append(record.code)
-        elif recency(record) > recency(held):
-            duplicates.append(held)
-            best[record.code] = record
-        else:
-            duplicates.append(record)
-    return [best[c] for c in order], duplicates

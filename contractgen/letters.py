@@ -26,7 +26,8 @@ from typing import Any, Callable, Iterable, Sequence
 from . import __version__
 from .assembly import base_context, parameter_values, render_clause_text
 from .blocks import Paragraph, Style
-from .dspt import DsptExport, DsptStatus, read_export
+from .dspt import DsptStatus
+from .dsptexport import DsptExport, read_export
 from .environment import format_date
 from .images import attach_logo
 from .errors import OutputError, Problem, ProfileError, RegisterError, UsageError, display_path
@@ -240,6 +241,7 @@ class LetterRenderer:
                 "contractgen.version": __version__,
                 "contractgen.library": self.library.spec.name,
                 "contractgen.library.release": self.library.spec.release,
+                "contractgen.library.sha256": self.library.digest,
                 "contractgen.profile": self.profile.name,
                 "contractgen.profile.sha256": self.profile.digest,
                 "contractgen.letter.kind": situation.kind.value,

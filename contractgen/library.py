@@ -310,8 +310,33 @@ def _show(path: Path) -> str:
     return display_path(path)
 
 
+_LOADED: dict[tuple[str, str], ClauseLibrary] = {}  # (origin, content digest) -> library
+
+
+def files_digest(files: Mapping[str, bytes]) -> str:
+    """SHA-256 over every file's relative path and bytes: what a document records."""
+    return hashlib.sha256(b"".join(k.encode() + b"\0" + files[k] + b"\0" for k in sorted(files))).hexdigest()
+
+
 def load_library_files(files: Mapping[str, bytes], origin: str) -> ClauseLibrary:
-    """Build a library from relative paths -> bytes; ``origin`` prefixes file names."""
+    """Build a library from relative paths -> bytes; ``origin`` prefixes file names.
+
+    Libraries are immutable once loaded, so the same content is parsed once per process
+    (``build`` and ``validate`` render many profiles from one library).
+    """
+    digest = files_digest(files)
+    cached = _LOADED.get((origin, digest))
+    if cached is not None:
+        return cached
+    library = _load(files, origin)
+    library.digest = digest
+    if len(_LOADED) > 16:
+        _LOADED.clear()
+    _LOADED[(origin, digest)] = library
+    return library
+
+
+def _load(files: Mapping[str, bytes], origin: str) -> ClauseLibrary:
     problems: list[Problem] = []
 
     def shown(rel: str) -> str:
@@ -374,8 +399,7 @@ def load_library_files(files: Mapping[str, bytes], origin: str) -> ClauseLibrary
     if problems:
         raise LibraryError(_count(problems, "clause library"), sorted(problems, key=_order))
     assert spec is not None
-    digest = hashlib.sha256(b"".join(k.encode() + b"\0" + files[k] for k in sorted(files))).hexdigest()
-    return ClauseLibrary(spec=spec, clauses=clauses, origin=origin, sources=sources, digest=digest)
+    return ClauseLibrary(spec=spec, clauses=clauses, origin=origin, sources=sources)
 
 
 def _order(p: Problem) -> tuple:

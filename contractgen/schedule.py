@@ -65,6 +65,7 @@ def schedule_properties(
         "contractgen.library": library.spec.name,
         "contractgen.library.release": library.spec.release,
         "contractgen.library.source": library.origin,
+        "contractgen.library.sha256": library.digest,
         "contractgen.profile": profile.name,
         "contractgen.profile.sha256": profile.digest,
         "contractgen.tier": assembly.tier,

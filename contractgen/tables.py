@@ -1,6 +1,6 @@
 """Reading CSV and XLSX tables by header name.
 
-Both the DSPT organisation-search export (:mod:`contractgen.dspt`) and the council's
+Both the DSPT organisation-search export (:mod:`contractgen.dsptexport`) and the council's
 provider register (:mod:`contractgen.register`) are spreadsheets whose columns are found
 by their header, not their position. :func:`read_table` reads either format into a
 :class:`Table` (the header row and the numbered data rows); :func:`header_key` is the

@@ -40,6 +40,7 @@ from .wordml import HYPERLINK_REL, BodyWriter, NumberingPlan, letter_list_number
 _TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _TAGS = re.compile(r"<[^>]+>")
 DOC_RELS = "word/_rels/document.xml.rels"
+_COMPILED: dict[tuple, "WordTemplate"] = {}
 
 
 @dataclass
@@ -54,9 +55,21 @@ class WordTemplate:
 
     @classmethod
     def load(cls, path: Path, shown: str | None = None) -> "WordTemplate":
+        """Read and compile a template; the same file is compiled once per process."""
         shown = shown or str(path)
+        try:
+            stat = path.stat()
+            key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, shown)
+        except OSError:
+            key = None
+        if key is not None and key in _COMPILED:
+            return _COMPILED[key]
         tpl = cls(shown=shown, parts=read_package(path, shown))
         tpl._compile()
+        if key is not None:
+            if len(_COMPILED) > 16:
+                _COMPILED.clear()
+            _COMPILED[key] = tpl
         return tpl
 
     @classmethod

@@ -18,14 +18,13 @@ from contractgen.dspt import (
     EXPECTED_STATUSES,
     TIER_STATUSES,
     AssessmentYear,
-    DsptExport,
     DsptRecord,
     DsptStatus,
     UnknownStatusError,
     clean_org_name,
     parse_status,
-    read_export,
 )
+from contractgen.dsptexport import DsptExport, read_export
 from contractgen.errors import ExportError, InputError
 from contractgen.names import normalise_name
 from contractgen.tables import read_table
