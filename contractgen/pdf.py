@@ -36,6 +36,9 @@ def convert_to_pdf(files: list[Path], output: Path, *, workers: int = 2, timeout
     if not files:
         return []
     soffice = find_soffice()
+    # LibreOffice needs absolute paths (its profile is a file: URI; its cwd is its own)
+    files = [f.resolve() for f in files]
+    output = output.resolve()
     workers = max(1, min(workers, len(files)))
     shares = [files[i::workers] for i in range(workers)]
     scratch = Path(tempfile.mkdtemp(prefix=".~cg-pdf-", dir=output))

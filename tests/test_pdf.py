@@ -228,3 +228,28 @@ def test_output_error_is_not_hidden_by_pdf(workspace, tmp_path: Path) -> None:
     generate_letters(workspace, "example-borough", workspace.root / REGISTER, output=out, only=["VM1A2"], workers=1)
     with pytest.raises(OutputError, match="already exist"):
         generate_letters(workspace, "example-borough", workspace.root / REGISTER, output=out, only=["VM1A2"], pdf=True)
+
+
+# ----------------------------------------------------------------- schedule --pdf
+
+
+def test_schedule_pdf_without_libreoffice_writes_nothing(ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = run_cli("schedule", "example-borough", "--pdf")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"error: {INSTALL_HINT}"]
+    assert not (ws / "out").exists()
+
+
+@pytest.mark.reader
+def test_schedule_pdf_is_written_beside_the_docx(ws: Path) -> None:
+    require_tool("soffice")
+    require_tool("pdftotext")
+    result = run_cli("schedule", "riverside-and-vale", "--pdf", "-o", "tender/schedule-7.docx")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "wrote tender/schedule-7.pdf"
+    text = subprocess.run(["pdftotext", "tender/schedule-7.pdf", "-"], capture_output=True, text=True, check=True).stdout
+    assert "Riverside & Vale City Council" in text
+    assert sorted(p.name for p in (ws / "tender").iterdir()) == ["schedule-7.docx", "schedule-7.pdf"]
