@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, Mapping
@@ -245,15 +246,21 @@ class LibrarySpec(Strict):
         return v
 
 
-@dataclass
+@dataclass(frozen=True)
 class ClauseLibrary:
-    """A loaded, cross-checked clause library."""
+    """A loaded, cross-checked clause library. Immutable: one loaded library is shared by
+    every document of a run (see :func:`load_library_files`); to vary one, build a new one
+    with :func:`dataclasses.replace`."""
 
     spec: LibrarySpec
-    clauses: dict[str, Clause]
+    clauses: Mapping[str, Clause]
     origin: str  # where it was read from: a folder, or "release-2026.1:clause_library"
-    sources: dict[str, YamlDocument] = field(default_factory=dict)  # clause id -> its file
-    digest: str = ""
+    sources: Mapping[str, YamlDocument] = field(default_factory=dict)  # clause id -> its file
+    digest: str = ""  # SHA-256 of the files it was read from
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "clauses", MappingProxyType(dict(self.clauses)))
+        object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
 
     @property
     def tiers(self) -> list[str]:
@@ -328,8 +335,7 @@ def load_library_files(files: Mapping[str, bytes], origin: str) -> ClauseLibrary
     cached = _LOADED.get((origin, digest))
     if cached is not None:
         return cached
-    library = _load(files, origin)
-    library.digest = digest
+    library = replace(_load(files, origin), digest=digest)
     if len(_LOADED) > 16:
         _LOADED.clear()
     _LOADED[(origin, digest)] = library

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import re
 import subprocess
@@ -176,7 +178,7 @@ def test_bump_without_changelog_entry_is_also_checked_explicitly(ws):
     old = library_at(workspace, "HEAD").library
     new = library_at(workspace, None).library
     clause = new.clauses["dspt.tier"]
-    new.clauses["dspt.tier"] = clause.model_copy(update={"version": "1.1.0"})
+    new = dataclasses.replace(new, clauses={**new.clauses, "dspt.tier": clause.model_copy(update={"version": "1.1.0"})})
     problems, changed, added = compare_libraries(old, new, since="HEAD")
     assert [str(p) for p in problems] == [
         "clause_library/clauses/dspt.tier.yaml:3:1: version: dspt.tier version went from 1.0.0 to 1.1.0 but its "
