@@ -86,7 +86,7 @@ def base_context(library: ClauseLibrary, profile: Profile, tier: str) -> dict[st
             "name": spec.name,
             "release": spec.release,
             "release_date": spec.release_date,
-            "source": library.origin,
+            "source": library.source,
         },
         "contractgen_version": __version__,
     }

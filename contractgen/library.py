@@ -257,6 +257,7 @@ class ClauseLibrary:
     origin: str  # where it was read from: a folder, or "release-2026.1:clause_library"
     sources: Mapping[str, YamlDocument] = field(default_factory=dict)  # clause id -> its file
     digest: str = ""  # SHA-256 of the files it was read from
+    source: str = ""  # what documents record: "clause_library", "release-2026.1:clause_library"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "clauses", MappingProxyType(dict(self.clauses)))
@@ -335,7 +336,7 @@ def load_library_files(files: Mapping[str, bytes], origin: str) -> ClauseLibrary
     cached = _LOADED.get((origin, digest))
     if cached is not None:
         return cached
-    library = replace(_load(files, origin), digest=digest)
+    library = replace(_load(files, origin), digest=digest, source=origin)
     if len(_LOADED) > 16:
         _LOADED.clear()
     _LOADED[(origin, digest)] = library

@@ -6,7 +6,7 @@ tags named by the workspace's ``release_tag_pattern`` (``release-{version}``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import GitError
@@ -35,7 +35,9 @@ def library_at(workspace: Workspace, ref: str | None) -> LibraryVersion:
     ``.gitkeep`` beside them is not a clause.
     """
     if ref is None:
-        return LibraryVersion(load_library(workspace.library_dir), "working tree", None, None)
+        # recorded in documents relative to the workspace, not to wherever the command ran
+        library = replace(load_library(workspace.library_dir), source=workspace.config.clause_library)
+        return LibraryVersion(library, "working tree", None, None)
     repo = find_repo_root(workspace.library_dir)
     commit = resolve_ref(repo, ref)
     try:

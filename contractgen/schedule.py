@@ -64,7 +64,7 @@ def schedule_properties(
         "contractgen.version": __version__,
         "contractgen.library": library.spec.name,
         "contractgen.library.release": library.spec.release,
-        "contractgen.library.source": library.origin,
+        "contractgen.library.source": library.source,
         "contractgen.library.sha256": library.digest,
         "contractgen.profile": profile.name,
         "contractgen.profile.sha256": profile.digest,
@@ -146,7 +146,7 @@ def build_schedule_parts(
     context = schedule_context(library, profile, assembly, body, when)
     properties = schedule_properties(library, profile, assembly, when)
     if compare_to is not None:
-        properties.custom["contractgen.variation.from"] = f"{compare_to}:{old_library.origin.split(':', 1)[-1]}"
+        properties.custom["contractgen.variation.from"] = old_library.source
         properties.custom["contractgen.variation.from_release"] = old_library.spec.release
     media = attach_logo(context, profile)
     parts = template.render(

@@ -159,6 +159,15 @@ def test_written_files_are_byte_identical(ws):
     assert first == second
 
 
+def test_the_folder_the_command_runs_in_does_not_change_the_bytes(ws, tmp_path, monkeypatch):
+    monkeypatch.chdir(ws)
+    inside = render_schedule(workspace_of(ws), "example-borough", output=tmp_path / "a.docx").path.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    outside = render_schedule(workspace_of(ws), "example-borough", output=tmp_path / "b.docx").path.read_bytes()
+    assert inside == outside
+    assert custom_properties(docx_parts(inside))["contractgen.library.source"] == "clause_library"
+
+
 def test_another_date_changes_only_the_dates(ws):
     workspace = workspace_of(ws)
     d1, d2 = dt.date(2026, 5, 20), dt.date(2027, 9, 15)  # neither is the release date
