@@ -131,20 +131,12 @@ AT_OPTION = click.option("--at", "at", metavar="REF", help="The library as it wa
 @click.pass_context
 def clauses_list_command(ctx, show_all: bool, at: str | None) -> None:
     """One line per clause: id, version, status, section, tiers, title."""
-    from .library import ClauseStatus
+    from .catalogue import list_clauses
     from .releases import library_at
 
     library = library_at(_workspace(ctx), at).library
-    rows = []
-    for c in library.ordered("schedule") + library.ordered("letter"):
-        if c.status is ClauseStatus.WITHDRAWN and not show_all:
-            continue
-        tiers = ",".join(t for t in library.tiers if c.text_for(t) is not None) if "schedule" in c.applies_to else "letter"
-        rows.append((c.id, c.version, c.status.value, c.section, tiers, c.title))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)] if rows else [0] * 5
-    for r in rows:
-        click.echo("  ".join(r[i].ljust(widths[i]) for i in range(5)) + "  " + r[5])
-    click.echo(f"{len(rows)} clauses in release {library.spec.release}")
+    for line in list_clauses(library, include_withdrawn=show_all):
+        click.echo(line)
 
 
 @clauses_group.command("show")
@@ -156,30 +148,9 @@ def clauses_show_command(ctx, clause_id: str, at: str | None) -> None:
     from .releases import library_at
 
     library = library_at(_workspace(ctx), at).library
+    from .catalogue import describe_clause
+
     click.echo(describe_clause(library, clause_id))
-
-
-def describe_clause(library, clause_id: str) -> str:
-    c = library.clause(clause_id)
-    lines = [f"{c.title}", f"{c.id}@{c.version} ({c.status.value}), section {c.section}, for {', '.join(c.applies_to)}"]
-    if c.references:
-        lines.append("References: " + "; ".join(c.references))
-    if c.parameters:
-        lines.append("Parameters:")
-        for p in c.parameters:
-            default = f" = {p.default!r}" if p.default is not None else " (required)"
-            lines.append(f"  {p.name}: {p.type.value}{default}: {p.description}")
-    tiers = library.tiers if "schedule" in c.applies_to else ["default"]
-    for tier in tiers:
-        text = c.text_for(tier) if tier != "default" else c.text_for(library.tiers[0])
-        lines.append("")
-        lines.append(f"[{tier}]" if text is not None else f"[{tier}] (not in this tier)")
-        if text is not None:
-            lines.extend("  " + t if t else "" for t in text.rstrip().splitlines())
-    if c.guidance:
-        lines += ["", "Guidance for commissioners:"] + ["  " + t if t else "" for t in c.guidance.rstrip().splitlines()]
-    lines += ["", "Changelog:"] + [f"  {e.version} ({e.date}): {e.summary}" for e in c.changelog]
-    return "\n".join(lines)
 
 
 @cli.command("letters")
