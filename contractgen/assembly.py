@@ -22,6 +22,7 @@ from .library import Clause, ClauseLibrary, ClauseStatus
 from .markup import markdown_to_blocks, ref_marker
 from .profiles import Profile
 from .wordml import bookmark_name
+from .wordnumbering import format_number
 
 
 @dataclass(frozen=True)
@@ -164,31 +165,7 @@ def assemble_schedule(
     return Assembly(paragraphs=resolved, placed=placed, tier=tier)
 
 
-_FORMATS = {
-    0: lambda n: str(n),
-    1: lambda n: str(n),
-    2: lambda n: _letters(n),
-    3: lambda n: _roman(n),
-}
-
-
-def _letters(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(ord("a") + r) + out
-    return out
-
-
-def _roman(n: int) -> str:
-    table = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-             (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
-    out = ""
-    for value, letters in table:
-        while n >= value:
-            out += letters
-            n -= value
-    return out
+_FORMATS = ("decimal", "decimal", "lowerLetter", "lowerRoman")  # w:numFmt of levels 0-3 (wordml)
 
 
 def number_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
@@ -207,11 +184,11 @@ def number_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
             elif level == 1:
                 label = f"{counters[0]}.{counters[1]}"
             else:
-                label = f"({_FORMATS[level](counters[level])})"
+                label = f"({format_number(counters[level], _FORMATS[level])})"
             p = p.with_(number=label)
         elif p.style is Style.LETTER_ITEM:
             letter_counts[p.list_id] = letter_counts.get(p.list_id, 0) + 1
-            p = p.with_(number=f"({_letters(letter_counts[p.list_id])})")
+            p = p.with_(number=f"({format_number(letter_counts[p.list_id], 'lowerLetter')})")
         out.append(p)
     return out
 

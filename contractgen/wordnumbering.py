@@ -273,7 +273,7 @@ class Counters:
             k = int(match.group(1)) - 1
             count = counters[k]
             fmt = levels.get(k, _Level()).fmt
-            return _format_number(count or 0, "decimal" if level.is_lgl else fmt)
+            return format_number(count or 0, "decimal" if level.is_lgl else fmt)
 
         return _PLACEHOLDER.sub(value, level.text)
 
@@ -282,7 +282,8 @@ _ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "x
           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))  # fmt: skip
 
 
-def _format_number(n: int, fmt: str) -> str:
+def format_number(n: int, fmt: str) -> str:
+    """Counter ``n`` as Word writes it in number format ``fmt`` (w:numFmt)."""
     if fmt in ("none", "bullet"):
         return ""
     if fmt in ("lowerLetter", "upperLetter") and n > 0:

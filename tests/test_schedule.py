@@ -577,3 +577,14 @@ def test_template_sandbox_messages_read_cleanly(ws):
 def test_a_value_with_docxtpl_escapes_prints_as_typed(ws):
     edit(ws / "profiles/example-borough.yaml", "  name: Example Borough Council", '  name: "Council {_{ x }_}"')
     assert "[header] Council {_{ x }_}\t" in docx_text(render_docx(workspace_of(ws), "example-borough"))
+
+
+def test_long_lists_are_labelled_as_word_labels_them():
+    """After (z) Word writes (aa), (bb): the cached labels (and REF results) must agree."""
+    from contractgen.assembly import number_paragraphs
+    from contractgen.blocks import Paragraph, Style
+
+    paragraphs = [Paragraph(Style.SECTION), Paragraph(Style.CLAUSE)] + [Paragraph(Style.ITEM) for _ in range(28)]
+    labels = [p.number for p in number_paragraphs(paragraphs)]
+    assert labels[:3] == ["1.", "1.1", "(a)"]
+    assert labels[-3:] == ["(z)", "(aa)", "(bb)"]
