@@ -208,7 +208,7 @@ def _resolve_refs(p: Paragraph, numbers: dict[str, str], library: ClauseLibrary,
                     why = f"has no text for the {tier} tier"
                 src = p.clause_id or "?"
                 clause = library.clauses.get(src)
-                path = ("text",)
+                path: tuple[str, ...] = ("text",)
                 if clause is not None and not isinstance(clause.text, str):
                     path = ("text", _variant_key(clause, clause.text_for(tier) or ""))
                 message = f"clause {src} refers to {r.ref}, which {why}; remove the reference or include that clause"

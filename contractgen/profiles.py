@@ -252,7 +252,7 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
         problems.append(profile.problem(("tier",), f"unknown tier {m.tier!r}{suggest(m.tier, tiers)}; tiers: {', '.join(tiers)}"))
     for kind, ids in (("include", m.clauses.include), ("exclude", m.clauses.exclude)):
         for i, cid in enumerate(ids):
-            path = ("clauses", kind, i)
+            path: tuple[str | int, ...] = ("clauses", kind, i)
             clause = library.clauses.get(cid)
             if clause is None:
                 problems.append(profile.problem(path, f"unknown clause id {cid!r}{suggest(cid, library.clauses)}; `contractgen clauses list` shows them"))

@@ -59,9 +59,11 @@ def redline_blocks(
     new_bookmarks = {p.bookmark for p in new if p.bookmark}
     for kind, a, b in align(old, new):
         if kind == "equal":
+            assert b is not None
             stats.kept += 1
             out.append(writer.paragraph(b))
         elif kind == "insert":
+            assert b is not None
             stats.inserted += 1
             out.append(_whole(writer, b, revision, "ins"))
         elif kind == "delete":
@@ -71,6 +73,7 @@ def redline_blocks(
                 a = a.with_(bookmark=None)
             out.append(_whole(writer, a, revision, "del"))
         else:
+            assert a is not None and b is not None
             stats.changed += 1
             out.append(_changed(writer, a, b, revision))
     return "".join(out)

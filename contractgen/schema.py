@@ -6,6 +6,7 @@ import datetime as dt
 import difflib
 import re
 import typing
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
@@ -129,7 +130,7 @@ def _shown(value: Any) -> str:
     return repr(value)
 
 
-def _message(err: dict[str, Any], model: type[BaseModel]) -> str:
+def _message(err: Mapping[str, Any], model: type[BaseModel]) -> str:
     kind = err["type"]
     loc = err["loc"]
     if kind == "extra_forbidden":
@@ -180,7 +181,7 @@ def validate_model(
         return None, problems
 
 
-def _misspelt_keys(errors: list[tuple[tuple, dict[str, Any]]]) -> set[tuple]:
+def _misspelt_keys(errors: Sequence[tuple[tuple[Any, ...], Mapping[str, Any]]]) -> set[tuple[Any, ...]]:
     """Locations of missing keys for which an unknown sibling key looks like a typo."""
     unknown: dict[tuple, list[str]] = {}
     for loc, err in errors:

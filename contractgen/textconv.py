@@ -72,7 +72,7 @@ _T = TypeVar("_T")
 
 def docx_to_text(source: str | os.PathLike[str] | bytes) -> str:
     """The plain text of a .docx file (a path, or the file's bytes), ending in a newline."""
-    name = "the document" if isinstance(source, (bytes, bytearray)) else display_path(source)
+    name = "the document" if isinstance(source, (bytes, bytearray)) else display_path(Path(source))
     stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else Path(source)
     try:
         with zipfile.ZipFile(stream) as zf:
@@ -158,12 +158,13 @@ class _Document:
         for _, (kind, target) in package.rels("").items():
             if kind == "officeDocument":
                 main = target
-        self.root = package.xml(main)
-        if self.root is None or self.root.find(w("body")) is None:
+        root = package.xml(main)
+        if root is None or root.find(w("body")) is None:
             raise InputError(
                 f"{package.name} has no Word document body; it is not a .docx (or it was "
                 "saved as Strict Open XML): save it as 'Word Document (.docx)'"
             )
+        self.root: etree._Element = root
         self.rels = package.rels(main)
         parts = {kind: target for kind, target in self.rels.values()}
         styles, numbering = parts.get("styles", ""), parts.get("numbering", "")
@@ -191,7 +192,9 @@ class _Document:
         if lines:
             lines.append("")
         body = _Renderer(self)
-        lines += body.block_lines(self.root.find(w("body")))
+        body_element = self.root.find(w("body"))
+        assert body_element is not None  # checked on opening
+        lines += body.block_lines(body_element)
         if body.notes:
             lines.append("")
         for prefix, number, note in body.notes:

@@ -257,8 +257,8 @@ def prepare_styles(styles_xml: bytes, numbering_xml: bytes | None) -> NumberingP
     styles = etree.fromstring(styles_xml)
     numbering = etree.fromstring(numbering_xml or EMPTY_NUMBERING)
     existing_styles = {s.get(f"{{{W_NS}}}styleId") for s in styles.iter(f"{{{W_NS}}}style")}
-    used = [int(e.get(f"{{{W_NS}}}abstractNumId")) for e in numbering.iter(f"{{{W_NS}}}abstractNum")]
-    used += [int(e.get(f"{{{W_NS}}}numId")) for e in numbering.iter(f"{{{W_NS}}}num")]
+    used = [int(e.get(f"{{{W_NS}}}abstractNumId") or 0) for e in numbering.iter(f"{{{W_NS}}}abstractNum")]
+    used += [int(e.get(f"{{{W_NS}}}numId") or 0) for e in numbering.iter(f"{{{W_NS}}}num")]
     base = max([0, *used]) + 1
     clause_id, bullet_id, letter_id = base, base + 1, base + 2
     letter_num_base = base + 10
@@ -311,7 +311,8 @@ def _abstract_of_style(styles: etree._Element, numbering: etree._Element, style_
             for n in numbering.iter(f"{{{W_NS}}}num"):
                 if n.get(f"{{{W_NS}}}numId") == num.get(f"{{{W_NS}}}val"):
                     a = n.find(f"{{{W_NS}}}abstractNumId")
-                    return int(a.get(f"{{{W_NS}}}val")) if a is not None else None
+                    value = a.get(f"{{{W_NS}}}val") if a is not None else None
+                    return int(value) if value is not None else None
     return None
 
 

@@ -105,7 +105,7 @@ class WordTemplate:
             if not _TEMPLATED_PART.match(name) or b"{" not in data:
                 continue
             xml = data.decode("utf-8")
-            source = DocxTemplate.patch_xml(None, xml)  # type: ignore[arg-type]
+            source = DocxTemplate.patch_xml(None, xml)
             # docxtpl's escapes for literal tags, turned into Jinja string literals here
             # (not replaced after rendering, which would alter values that contain them)
             for escape, literal in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):

@@ -197,7 +197,7 @@ def _syntax_problem(exc: yaml.MarkedYAMLError) -> str:
     if exc.context:
         start = exc.context_mark
         moved = start is not None and exc.problem_mark is not None and start.line != exc.problem_mark.line
-        if moved and exc.context.startswith("while"):
+        if moved and start is not None and exc.context.startswith("while"):
             what = f"{exc.context} (which starts on line {start.line + 1}), {what}"
         else:
             what = f"{exc.context}, {what}"
