@@ -113,6 +113,9 @@ def _table(doc: Document, header: list[str], rows: list[list[str]], widths: list
     for r, row in enumerate(rows, start=1):
         for i, text in enumerate(row):
             table.rows[r].cells[i].text = text
+    table.autofit = False
+    for i, w in enumerate(widths):
+        table.columns[i].width = Cm(w)  # the grid Word and LibreOffice lay out from
     for row in table.rows:
         for i, w in enumerate(widths):
             row.cells[i].width = Cm(w)
@@ -155,7 +158,7 @@ def schedule_template() -> Document:
         "council profile {{ profile.name }} (fingerprint {{ profile.hash }}). The clauses and their "
         "versions are listed below."
     )
-    table = _table(doc, ["Clause", "Title", "Clause id", "Version"], [["{%tr for c in clauses %}", "", "", ""], ["{{ c.number }}", "{{ c.title }}", "{{ c.id }}", "{{ c.version }}"], ["{%tr endfor %}", "", "", ""]], [1.6, 7.6, 5.2, 2.0])
+    table = _table(doc, ["Clause", "Title", "Clause id", "Version"], [["{%tr for c in clauses %}", "", "", ""], ["{{ c.number }}", "{{ c.title }}", "{{ c.id }}", "{{ c.version }}"], ["{%tr endfor %}", "", "", ""]], [2.0, 7.4, 5.0, 2.0])
     del table
     return doc
 
