@@ -239,8 +239,7 @@ def save(doc: Document, path: Path) -> None:
     path.write_bytes(package_bytes(parts))
 
 
-def main() -> None:
-    out = ROOT / "templates"
+def main(out: Path = ROOT / "templates") -> None:
     out.mkdir(exist_ok=True)
     save(schedule_template(), out / "schedule.docx")
     save(letter_template(), out / "letter.docx")
