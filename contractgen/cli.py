@@ -229,7 +229,7 @@ def diff_command(ctx, old, new, fmt, output, author, date_) -> None:
             raise click.UsageError("--format docx writes a Word file: give it with -o FILE.docx")
         new_release_date = library_at(ws, new).library.spec.release_date
         write_atomic(output, format_docx(result, author=author, date=_date(date_) or new_release_date))
-        click.echo(f"wrote {output}: {result.summary()}")
+        click.echo(f"wrote {display_path(output)}: {result.summary()}")
         return
     text = {
         "text": lambda: format_text(result, color=output is None and sys.stdout.isatty()),
@@ -238,9 +238,11 @@ def diff_command(ctx, old, new, fmt, output, author, date_) -> None:
     }[fmt]()
     if output is not None:
         write_atomic(output, text.encode("utf-8"))
-        click.echo(f"wrote {output}: {result.summary()}")
+        click.echo(f"wrote {display_path(output)}: {result.summary()}")
     else:
         click.echo(text, nl=False)
+        if fmt != "text":  # the text format ends with its own summary
+            click.echo(result.summary(), err=True)
 
 
 @cli.command("check-versions")
