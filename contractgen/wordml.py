@@ -263,15 +263,14 @@ def prepare_styles(styles_xml: bytes, numbering_xml: bytes | None) -> NumberingP
     clause_id, bullet_id, letter_id = base, base + 1, base + 2
     letter_num_base = base + 10
 
-    letter_abs = letter_id
     wanted = style_definitions(clause_id, bullet_id, letter_id)
     missing = [sid for sid in wanted if sid not in existing_styles]
-    if missing:
-        for sid in missing:
-            styles.append(etree.fromstring(wanted[sid].replace("<w:style ", f'<w:style xmlns:w="{W_NS}" ', 1)))
-    else:
-        # the template brands every style; letter lists follow its CGLetterItem numbering
+    # a template that brands CGLetterItem keeps its numbering for letter lists
+    letter_abs = letter_id
+    if Style.LETTER_ITEM.value in existing_styles:
         letter_abs = _abstract_of_style(styles, numbering, Style.LETTER_ITEM.value) or letter_id
+    for sid in missing:
+        styles.append(etree.fromstring(wanted[sid].replace("<w:style ", f'<w:style xmlns:w="{W_NS}" ', 1)))
 
     abstracts = abstract_definitions(clause_id, bullet_id, letter_id)
     nums = [
