@@ -116,3 +116,24 @@ def test_libreoffice_numbers_a_plain_template_like_word(workspace: Workspace, tm
     assert re.search(r"^\s*1\.\s+Definitions and interpretation", text, re.MULTILINE)  # caps is formatting
     assert re.search(r"^\s*1\.1\s+Definitions\.", text, re.MULTILINE)
     assert re.search(r"^\s*\(a\)\s+", text, re.MULTILINE)
+
+
+@pytest.mark.reader
+def test_numbering_follows_a_paragraph_added_by_hand(workspace: Workspace, tmp_path: Path) -> None:
+    """Numbering is in the styles, not typed in: a paragraph a user adds with the "CG
+    Clause" style is numbered in sequence and the clauses after it move on."""
+    require_tool("soffice")
+    result = render_schedule(workspace, "example-borough", output=tmp_path / "s.docx")
+    doc = Document(str(result.path))
+    target = next(p for p in doc.paragraphs if p.style.style_id == "CGClause" and p.text.startswith("The DSPT requirement."))
+    target.insert_paragraph_before("A clause added by hand in Word.", style="CG Clause")
+    doc.save(str(tmp_path / "edited.docx"))
+    profile = tmp_path / "lo-profile"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "txt:Text (encoded):UTF8",
+         "--outdir", str(tmp_path), str(tmp_path / "edited.docx")],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    text = (tmp_path / "edited.txt").read_text(encoding="utf-8-sig")
+    assert re.search(r"^\s*2\.1\s+A clause added by hand in Word\.", text, re.MULTILINE)
+    assert re.search(r"^\s*2\.2\s+The DSPT requirement\.", text, re.MULTILINE)
