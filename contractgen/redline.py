@@ -195,9 +195,6 @@ def _pair_greedy(olds: list[Paragraph], news: list[Paragraph]) -> Iterator[tuple
             j += 1
 
 
-def _similar(a: str, b: str) -> bool:
-    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= SIMILARITY
-
 
 def _whole(writer: BodyWriter, p: Paragraph, revision: Revision, tag: str) -> str:
     """A whole paragraph inserted or deleted: its runs and its paragraph mark."""

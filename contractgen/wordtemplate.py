@@ -138,9 +138,6 @@ class WordTemplate:
             names |= meta.find_undeclared_variables(env.parse(source))
         return names
 
-    def uses(self, name: str) -> bool:
-        return name in self.variables()
-
     def render(
         self,
         context: dict[str, Any],

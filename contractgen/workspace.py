@@ -66,14 +66,6 @@ class Workspace:
     def output_dir(self) -> Path:
         return self.root / self.config.output
 
-    @property
-    def examples_dir(self) -> Path:
-        return self.root / self.config.examples
-
-    @property
-    def config_file(self) -> Path:
-        return self.root / CONFIG_FILE
-
     def profile_names(self) -> list[str]:
         """Council profiles: the YAML files directly in ``profiles/`` (bases live below)."""
         if not self.profiles_dir.is_dir():
