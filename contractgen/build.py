@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import ContractgenError, display_path
+from .errors import ContractgenError, display_path, plural
 from .letters import LettersResult, generate_letters
 from .schedule import ScheduleResult, render_schedule
 from .workspace import Workspace
@@ -21,10 +21,10 @@ class BuildResult:
 
     def summary(self) -> str:
         n = len(self.schedules)
-        parts = [f"{n} schedule{'s' if n != 1 else ''}"]
+        parts = [plural(n, "schedule")]
         if self.letters:
             count = sum(len(r.written) for r in self.letters)
-            parts.append(f"{count} letter{'s' if count != 1 else ''} for {len(self.letters)} council{'s' if len(self.letters) != 1 else ''}")
+            parts.append(f"{plural(count, 'letter')} for {plural(len(self.letters), 'council')}")
         text = f"built {' and '.join(parts)} in {display_path(self.output) if self.output else '?'}"
         if self.failed:
             text += f"; {len(self.failed)} failed: {', '.join(self.failed)}"

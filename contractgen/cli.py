@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import ContractgenError, display_path
+from .errors import ContractgenError, count_problems, display_path, plural
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -52,10 +52,6 @@ def _workspace(ctx: click.Context):
     return find_workspace(ctx.obj)
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _date(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
@@ -81,13 +77,12 @@ def validate_command(ctx: click.Context) -> None:
     for problem in report.problems:
         click.echo(str(problem), err=True)
     summary = ", ".join(
-        _count(n, word)
+        plural(n, word)
         for n, word in ((report.clauses, "clause"), (report.profiles, "profile"),
                         (report.templates, "template"), (report.renders, "test render"))
     )
     if report.problems:
-        n = len(report.problems)
-        click.echo(f"error: {n} problem{'s' if n != 1 else ''} found ({summary})", err=True)
+        click.echo(f"error: {count_problems(report.problems)} found ({summary})", err=True)
         ctx.exit(1)
     click.echo(f"ok: {summary}")
 

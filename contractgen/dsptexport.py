@@ -25,7 +25,7 @@ from .dspt import (
     DsptRecord,
     UnknownStatusError,
 )
-from .errors import ExportError, Location, Problem
+from .errors import ExportError, Location, Problem, count_problems
 from .names import NameIndex
 from .tables import Table, header_key, read_table
 
@@ -106,10 +106,9 @@ def read_export(
     records = [record for record in rows if record is not None]
     problems = reader.finish()
     if problems:
-        count = len(problems)
         raise ExportError(
-            f"{table.file}: {count} problem{'s' if count > 1 else ''} in the DSPT "
-            f"export; correct {'them' if count > 1 else 'it'} or download the export again",
+            f"{table.file}: {count_problems(problems)} in the DSPT "
+            f"export; correct {'them' if len(problems) > 1 else 'it'} or download the export again",
             problems,
         )
     kept, duplicates = _latest_per_code(records)

@@ -44,6 +44,26 @@ class Problem:
         return f"{self.location}:{key} {self.message}"
 
 
+def plural(n: int, word: str) -> str:
+    """``1 problem``, ``2 problems``: every count a user reads is written this way."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def count_problems(problems: list[Problem]) -> str:
+    return plural(len(problems), "problem")
+
+
+def unique_problems(problems: list[Problem]) -> list[Problem]:
+    """The problems in order, each reported once (several checks can find the same one)."""
+    seen: set[str] = set()
+    out = []
+    for p in problems:
+        if str(p) not in seen:
+            seen.add(str(p))
+            out.append(p)
+    return out
+
+
 def display_path(path: str | Path) -> str:
     """A path as the user should see it: relative to the current folder when inside it."""
     p = Path(path)

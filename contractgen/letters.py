@@ -30,7 +30,7 @@ from .dspt import DsptStatus
 from .dsptexport import DsptExport, read_export
 from .environment import format_date
 from .images import attach_logo
-from .errors import OutputError, Problem, ProfileError, RegisterError, UsageError, display_path
+from .errors import OutputError, Problem, ProfileError, RegisterError, UsageError, display_path, plural
 from .library import ClauseLibrary, ClauseStatus
 from .package import DocumentProperties, package_bytes, write_atomic
 from .profiles import Profile
@@ -87,13 +87,13 @@ class LettersResult:
 
     def summary_lines(self) -> list[str]:
         kinds = ", ".join(f"{n} {k}" for k, n in self.by_kind.items() if n)
-        lines = [f"wrote {len(self.written)} letter{'s' if len(self.written) != 1 else ''} to {display_path(self.output)}" + (f" ({kinds})" if kinds else "")]
+        lines = [f"wrote {plural(len(self.written), 'letter')} to {display_path(self.output)}" + (f" ({kinds})" if kinds else "")]
         if self.pdfs:
-            lines.append(f"converted {self.pdfs} letter{'s' if self.pdfs != 1 else ''} to PDF")
+            lines.append(f"converted {plural(self.pdfs, 'letter')} to PDF")
         if self.without_export:
             lines.append("no DSPT export given (--dspt FILE): every provider was sent a start letter")
         if self.unmatched:
-            lines.append(f"{len(self.unmatched)} provider{'s' if len(self.unmatched) != 1 else ''} not found in the DSPT export (sent a start letter):")
+            lines.append(f"{plural(len(self.unmatched), 'provider')} not found in the DSPT export (sent a start letter):")
             for provider, close in self.unmatched[:UNMATCHED_SHOWN]:
                 hint = f"; closest names in the export: {'; '.join(close)}" if close else ""
                 lines.append(f"  {provider.ods_code} {provider.name}{hint}")
@@ -102,7 +102,7 @@ class LettersResult:
                 lines.append(f"  ... and {more} more: all are listed with the closest names in {display_path(self.output / UNMATCHED_FILE)}")
         if self.rejected:
             rows = len({(p.location.file, p.location.line) for p in self.rejected})  # a row may have several problems
-            lines.append(f"{rows} register row{'s' if rows != 1 else ''} rejected (no letter written):")
+            lines.append(f"{plural(rows, 'register row')} rejected (no letter written):")
             lines.extend(f"  {p}" for p in self.rejected)
         if self.report:
             lines.append(f"report: {display_path(self.report)}")
@@ -399,7 +399,7 @@ def _refuse_overwriting(output: Path, files: Sequence[Path]) -> None:
     if existing:
         n = len(existing)
         raise OutputError(
-            f"{n} file{'s' if n != 1 else ''} already exist{'s' if n == 1 else ''} in {display_path(output)} "
+            f"{plural(n, 'file')} already exist{'s' if n == 1 else ''} in {display_path(output)} "
             f"(first: {existing[0].name}); use --force to overwrite {'it' if n == 1 else 'them'}, "
             "or choose another folder with -o"
         )

@@ -19,7 +19,7 @@ from typing import Any, Literal, Mapping
 from jinja2 import TemplateSyntaxError, meta
 from pydantic import Field, field_validator, model_validator
 
-from .errors import LibraryError, Location, Problem
+from .errors import LibraryError, Location, Problem, count_problems
 from .schema import Strict, check_xml_text, suggest, validate_model
 from .yamlio import YamlDocument, decode_text, parse_yaml
 
@@ -404,18 +404,13 @@ def _load(files: Mapping[str, bytes], origin: str) -> ClauseLibrary:
 
     problems.extend(_cross_check(spec, clauses, sources, unusable))
     if problems:
-        raise LibraryError(_count(problems, "clause library"), sorted(problems, key=_order))
+        raise LibraryError(f"{count_problems(problems)} in the clause library", sorted(problems, key=_order))
     assert spec is not None
     return ClauseLibrary(spec=spec, clauses=clauses, origin=origin, sources=sources)
 
 
 def _order(p: Problem) -> tuple:
     return (p.location.file, p.location.line or 0, p.location.column or 0, p.key)
-
-
-def _count(problems: list[Problem], what: str) -> str:
-    n = len(problems)
-    return f"{n} problem{'s' if n != 1 else ''} in the {what}"
 
 
 def _unknown_variants(clause: Clause, tiers: list[str]) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from .errors import Location, Problem, ProfileError, UsageError, display_path
+from .errors import Location, Problem, ProfileError, UsageError, count_problems, display_path, unique_problems
 from .library import REF_CALL, ClauseLibrary, ClauseStatus, check_parameter_value
 from .schema import Strict, XmlSafe, XmlText, suggest, validate_model
 from .yamlio import KeyPath, YamlDocument, format_key_path, read_yaml
@@ -196,12 +196,6 @@ def load_profile(ref: str | Path, profiles_dir: Path) -> Profile:
     return Profile(name=path.stem, path=path, model=model, docs=docs, digest=digest)
 
 
-def count_problems(problems: list[Problem]) -> str:
-    """``1 problem`` or ``3 problems``."""
-    n = len(problems)
-    return f"{n} problem{'s' if n != 1 else ''}"
-
-
 def _base_path(base: str, *, current_dir: Path, profiles_dir: Path) -> Path | None:
     for root in (profiles_dir, current_dir):
         candidate = root / (base if base.endswith((".yaml", ".yml")) else f"{base}.yaml")
@@ -290,7 +284,7 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
             problems.append(profile.problem(("council", "logo"), f"logo file {m.council.logo!r} not found (looked at {display_path(logo)})"))
         elif logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
             problems.append(profile.problem(("council", "logo"), "the logo must be a .png or .jpg image"))
-    return _dedupe(problems)
+    return unique_problems(problems)
 
 
 def _references_to_excluded(profile: Profile, library: ClauseLibrary, *, include_drafts: bool) -> list[Problem]:
@@ -334,16 +328,6 @@ def profile_file(profile: Profile, rel: str) -> Path:
         if ("council", "logo") in doc.positions:
             return Path(doc.file).parent / rel
     return profile.path.parent / rel
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[str] = set()
-    out = []
-    for p in problems:
-        if str(p) not in seen:
-            seen.add(str(p))
-            out.append(p)
-    return out
 
 
 _PIN = re.compile(r"^\s*(==|>=|<=|>|<|=)?\s*(\d+(?:\.\d+)*)(\.\*)?\s*$")

@@ -21,7 +21,7 @@ from enum import Enum
 from pathlib import Path
 
 from .schema import find_xml_illegal
-from .errors import Location, Problem, RegisterError
+from .errors import Location, Problem, RegisterError, count_problems
 from .tables import Table, header_key, read_table
 
 #: Our field names, in the order of the default register columns.
@@ -118,9 +118,8 @@ class RegisterResult:
     def raise_for_problems(self) -> None:
         """Raise :class:`RegisterError` listing every problem, if there are any."""
         if self.problems:
-            count = len(self.problems)
             raise RegisterError(
-                f"{self.file}: {count} problem{'s' if count > 1 else ''} in the "
+                f"{self.file}: {count_problems(self.problems)} in the "
                 "provider register; correct the rows named above",
                 self.problems,
             )

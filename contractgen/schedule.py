@@ -9,10 +9,10 @@ from typing import Any
 
 from . import __version__
 from .assembly import Assembly, assemble_schedule, base_context, document_date, select_clauses
-from .errors import GitError, Problem, ProfileError, UsageError, display_path
+from .errors import GitError, Problem, ProfileError, UsageError, count_problems, display_path
 from .library import ClauseLibrary
 from .package import DocumentProperties, package_bytes, write_atomic
-from .profiles import Profile, check_profile, count_problems, load_profile, release_satisfies
+from .profiles import Profile, check_profile, load_profile, release_satisfies
 from .wordml import BodyWriter
 from .wordtemplate import WordTemplate, raw_xml
 from .workspace import Workspace

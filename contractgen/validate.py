@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from jinja2 import meta, nodes
 
 from .environment import template_environment
-from .errors import ContractgenError, Location, Problem, display_path
+from .errors import ContractgenError, Location, Problem, display_path, unique_problems
 from .library import ClauseLibrary, load_library
 from .profiles import Profile, check_profile, load_profile
 from .schedule import build_schedule_parts
@@ -106,7 +106,7 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
                     report.renders += 1
                 except ContractgenError as exc:
                     report.problems.extend(_problems(exc, workspace))
-    report.problems = _unique(report.problems)
+    report.problems = unique_problems(report.problems)
     return report
 
 
@@ -148,13 +148,3 @@ def _missing_templates(workspace: Workspace, profile: Profile) -> list[Problem]:
 
 def _problems(exc: ContractgenError, workspace: Workspace) -> list[Problem]:
     return exc.problems or [Problem(Location(display_path(workspace.root)), "", exc.message)]
-
-
-def _unique(problems: list[Problem]) -> list[Problem]:
-    seen: set[str] = set()
-    unique = []
-    for p in problems:
-        if str(p) not in seen:
-            seen.add(str(p))
-            unique.append(p)
-    return unique

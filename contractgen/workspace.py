@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from .errors import Location, Problem, WorkspaceError, display_path
+from .errors import Location, Problem, WorkspaceError, count_problems, display_path
 from .schema import Strict, validate_model
 from .yamlio import read_yaml
 
@@ -97,7 +97,7 @@ def load_workspace(root: Path) -> Workspace:
     doc = read_yaml(root / CONFIG_FILE, shown)
     config, problems = validate_model(WorkspaceConfig, doc, data=doc.data or {})
     if config is None:
-        raise WorkspaceError(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {shown}", problems)
+        raise WorkspaceError(f"{count_problems(problems)} in {shown}", problems)
     ws = Workspace(root=root.resolve(), config=config)
     missing = [
         Problem(doc.locate((key,)), key, f"folder {value!r} does not exist; create it or fix the path")
@@ -105,7 +105,7 @@ def load_workspace(root: Path) -> Workspace:
         if not (ws.root / value).is_dir()
     ]
     if missing:
-        raise WorkspaceError(f"{len(missing)} problem{'s' if len(missing) != 1 else ''} in {shown}", missing)
+        raise WorkspaceError(f"{count_problems(missing)} in {shown}", missing)
     return ws
 
 
