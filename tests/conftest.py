@@ -48,3 +48,12 @@ def require_tool(name: str) -> str:
             pytest.fail(f"{name} is required in CI (.ci/run installs it) but is not on PATH")
         pytest.skip(f"{name} is not installed")
     return path
+
+
+@pytest.fixture(scope="module")
+def libreoffice(tmp_path_factory: pytest.TempPathFactory):
+    """LibreOffice in a private profile, one per test module (see helpers_git.LibreOffice)."""
+    from helpers_git import LibreOffice
+
+    require_tool("soffice")
+    return LibreOffice(tmp_path_factory.mktemp("lo"))

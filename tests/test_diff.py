@@ -31,7 +31,6 @@ from helpers_git import (
     NEW_TAG,
     OLD_TAG,
     REMOVED_PARAGRAPH,
-    LibreOffice,
     build_release_history,
     check_revision_structure,
     commit_all,
@@ -494,12 +493,6 @@ def test_docx_read_by_pandoc_accepting_and_rejecting(redline_files):
     assert "having regard to" in rejected and "taking into account" not in rejected
     assert REMOVED_PARAGRAPH in rejected and REMOVED_PARAGRAPH not in accepted
     assert INSERTED_PARAGRAPH in accepted and INSERTED_PARAGRAPH not in rejected
-
-
-@pytest.fixture(scope="module")
-def libreoffice(tmp_path_factory):
-    require_tool("soffice")
-    return LibreOffice(tmp_path_factory.mktemp("lo"))
 
 
 @pytest.mark.reader

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers_git import git, git_identity
+
 from contractgen import gitrefs
 from contractgen.errors import GitError, InputError
 from contractgen.gitrefs import (
@@ -24,18 +26,8 @@ from contractgen.gitrefs import (
 @pytest.fixture(autouse=True)
 def _isolated_git(monkeypatch, tmp_path):
     """No user or system git configuration; a fixed identity and dates."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{var}_NAME", "Lead")
-        monkeypatch.setenv(f"GIT_{var}_EMAIL", "lead@example.org")
-        monkeypatch.setenv(f"GIT_{var}_DATE", "2026-01-01T12:00:00Z")
+    git_identity(monkeypatch, tmp_path / "home")
     monkeypatch.chdir(tmp_path)
-
-
-def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
-    return result.stdout.strip()
 
 
 def commit(repo: Path, files: dict[str, bytes | None], message: str = "change") -> str:

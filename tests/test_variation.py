@@ -35,7 +35,6 @@ from helpers_git import (
     REMOVED_PARAGRAPH,
     TIER_NEW_WORDS,
     W,
-    LibreOffice,
     build_release_history,
     check_revision_structure,
     document_xml,
@@ -194,12 +193,6 @@ def test_pandoc_reads_the_variation_accepted_and_rejected(borough):
     assert rejected.split(CONTROL)[0] == old.split(CONTROL)[0]
     assert rejected.split(CONTROL)[1] == new.split(CONTROL)[1]
     assert REMOVED_PARAGRAPH in rejected and REMOVED_PARAGRAPH not in accepted
-
-
-@pytest.fixture(scope="module")
-def libreoffice(tmp_path_factory):
-    require_tool("soffice")
-    return LibreOffice(tmp_path_factory.mktemp("lo"))
 
 
 @pytest.mark.reader

@@ -6,10 +6,11 @@ import dataclasses
 
 import datetime as dt
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from helpers_git import git, git_identity
 
 from contractgen.errors import GitError, LibraryError
 from contractgen.releases import library_at
@@ -23,15 +24,7 @@ BUMPS_100 = "bump it (1.0.1 for a correction, 1.1.0 for a change of meaning, 2.0
 @pytest.fixture(autouse=True)
 def _isolated_git(monkeypatch, tmp_path):
     """No user or system git configuration; a fixed identity."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{var}_NAME", "Lead")
-        monkeypatch.setenv(f"GIT_{var}_EMAIL", "lead@example.org")
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout.strip()
+    git_identity(monkeypatch, tmp_path / "home")
 
 
 def commit_all(repo: Path, message: str = "change") -> None:
