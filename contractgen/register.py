@@ -23,6 +23,7 @@ from pathlib import Path
 from .schema import find_xml_illegal
 from .errors import Location, Problem, RegisterError, count_problems
 from .tables import Table, header_key, read_table
+from .untrusted import UnreadableCell
 
 #: Our field names, in the order of the default register columns.
 FIELDS: tuple[str, ...] = (
@@ -302,6 +303,9 @@ class _RowReader:
         index = self.columns.get(name)
         if index is None or index >= len(values):
             return ""
+        if isinstance(values[index], UnreadableCell):
+            self.problem(name, values[index].problem())  # type: ignore[union-attr]
+            return str(values[index])
         text = cell_text(values[index])
         bad = find_xml_illegal(text)
         if bad:
