@@ -55,6 +55,8 @@ MAX_ZIP_RATIO = 200
 MAX_IMAGE_BYTES = 10_000_000
 #: Largest integer a template may pass to a call or filter (widths, counts).
 MAX_ARGUMENT = 100_000
+#: Longest text or list one operation, call or filter in a template may produce.
+MAX_VALUE_CHARS = 2_000_000
 #: Most characters one render of a template part or clause text may produce.
 MAX_RENDER_CHARS = 20_000_000
 #: Longest one render of a template part or clause text may take.
@@ -94,11 +96,11 @@ def check_zip(archive: zipfile.ZipFile, shown: str, error: type[InputError], res
         raise _fail(error, shown, f"the package expands to {total // 1_000_000} MB, more than the limit of {MAX_ZIP_BYTES // 1_000_000} MB; {resave}")
 
 
-def read_zip(path: Path | IO[bytes], shown: str, error: type[InputError], resave: str) -> dict[str, bytes]:
+def read_zip(path: Path | IO[bytes], shown: str, error: type[InputError], resave: str, not_zip: str | None = None) -> dict[str, bytes]:
     """Every file member of a zip package, in zip order, after :func:`check_zip`.
 
     ``FileNotFoundError`` passes through for the caller to word; a file that is not a zip
-    or is damaged raises ``error``.
+    or is damaged raises ``error`` (with the message ``not_zip`` when given).
     """
     try:
         with zipfile.ZipFile(path) as archive:
@@ -108,7 +110,7 @@ def read_zip(path: Path | IO[bytes], shown: str, error: type[InputError], resave
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise _fail(error, shown, f"not a readable zip package ({detail}); {resave}") from exc
+        raise _fail(error, shown, not_zip or f"not a readable zip package ({detail}); {resave}") from exc
 
 
 # --------------------------------------------------------------------------- XML parts
@@ -177,6 +179,13 @@ def check_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
             raise SecurityError(f"the number {value} is too large for a template (the limit is {MAX_ARGUMENT})")
 
 
+def check_size(value: Any) -> Any:
+    """``value``, unless it is a text or list longer than :data:`MAX_VALUE_CHARS`."""
+    if isinstance(value, (str, list, tuple)) and len(value) > MAX_VALUE_CHARS:
+        raise SecurityError(f"a value would be longer than {MAX_VALUE_CHARS:,} characters or items")
+    return value
+
+
 _PERCENT_WIDTH = re.compile(r"%[-#0 +]*(\d*)(?:\.(\d+))?")
 _BRACE_WIDTH = re.compile(r"\{[^{}]*?:[^{}]*?(\d+)(?:\.(\d+))?[^{}]*\}")
 
@@ -201,14 +210,19 @@ def render_bounded(template: jinja2.Template, context: dict[str, Any]) -> str:
     deadline = time.monotonic() + MAX_RENDER_SECONDS
     chunks: list[str] = []
     size = 0
-    with _time_limit(MAX_RENDER_SECONDS):
-        for chunk in template.generate(context):
-            size += len(chunk)
-            if size > MAX_RENDER_CHARS:
-                raise RenderLimitError(f"the output would be longer than {MAX_RENDER_CHARS:,} characters")
-            if time.monotonic() > deadline:
-                raise _too_slow()
-            chunks.append(chunk)
+    try:
+        with _time_limit(MAX_RENDER_SECONDS):
+            for chunk in template.generate(context):
+                size += len(chunk)
+                if size > MAX_RENDER_CHARS:
+                    raise RenderLimitError(f"the output would be longer than {MAX_RENDER_CHARS:,} characters")
+                if time.monotonic() > deadline:
+                    raise _too_slow()
+                chunks.append(chunk)
+    except RecursionError as exc:
+        raise RenderLimitError("a macro or recursive loop calls itself too deeply") from exc
+    except MemoryError as exc:
+        raise RenderLimitError("rendering ran out of memory (a value too large?)") from exc
     return "".join(chunks)
 
 
@@ -320,7 +334,7 @@ def _sheet_rows(book: Any, sheet: Any, shown: str, error: type[InputError], resa
 
 
 __all__ = [
-    "MAX_ARGUMENT", "MAX_IMAGE_BYTES", "MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "MAX_YAML_BYTES",
+    "MAX_ARGUMENT", "MAX_IMAGE_BYTES", "MAX_VALUE_CHARS", "check_size", "MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "MAX_YAML_BYTES",
     "MAX_YAML_DEPTH", "MAX_ZIP_BYTES", "MAX_ZIP_MEMBERS", "MAX_ZIP_RATIO", "RenderLimitError",
     "UnreadableCell", "XML_PARSER", "check_arguments", "check_format", "check_package_xml",
     "check_zip", "parse_xml", "read_zip", "refuse_loading", "render_bounded", "xlsx_rows",
