@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ExportError, InputError, Location, Problem, display_path
-from .untrusted import xlsx_rows
+from .untrusted import MAX_TABLE_BYTES, xlsx_rows
 from .yamlio import decode_text
 
 __all__ = ["Table", "header_key", "read_table"]
@@ -70,6 +70,9 @@ def read_table(path: Path, error: type[InputError] = ExportError) -> Table:
 
 def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[object]]:
     try:
+        if path.stat().st_size > MAX_TABLE_BYTES:
+            message = f"the file is larger than {MAX_TABLE_BYTES // 1_000_000} MB; is it the right file?"
+            raise error(message, [Problem(Location(shown), "", message)])
         text = decode_text(path.read_bytes(), shown)
     except OSError as exc:
         message = f"cannot read file: {exc.strerror or exc}"

@@ -8,6 +8,7 @@ The limits are generous for real files and are listed in the README ("Safety lim
 
 * YAML: :data:`MAX_YAML_BYTES` per file, :data:`MAX_YAML_DEPTH` levels of nesting, and
   (in :mod:`contractgen.yamlio`) ``MAX_VALUES`` values after alias expansion.
+* CSV files: :data:`MAX_TABLE_BYTES`.
 * Zip packages (.docx, .xlsx): :data:`MAX_ZIP_MEMBERS` members, :data:`MAX_ZIP_BYTES`
   uncompressed in all, no member expanding more than :data:`MAX_ZIP_RATIO` times, and no
   member name that is absolute or climbs out with ``..``.
@@ -45,6 +46,8 @@ from .errors import InputError, Location, Problem
 MAX_YAML_BYTES = 2_000_000
 #: Deepest nesting of mappings and lists in a YAML file.
 MAX_YAML_DEPTH = 50
+#: Largest CSV register or export (the national DSPT export is about 5 MB).
+MAX_TABLE_BYTES = 200_000_000
 #: Most members in a .docx or .xlsx package.
 MAX_ZIP_MEMBERS = 2_000
 #: Most bytes all members of a package may expand to.
@@ -334,7 +337,7 @@ def _sheet_rows(book: Any, sheet: Any, shown: str, error: type[InputError], resa
 
 
 __all__ = [
-    "MAX_ARGUMENT", "MAX_IMAGE_BYTES", "MAX_VALUE_CHARS", "check_size", "MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "MAX_YAML_BYTES",
+    "MAX_ARGUMENT", "MAX_IMAGE_BYTES", "MAX_TABLE_BYTES", "MAX_VALUE_CHARS", "check_size", "MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "MAX_YAML_BYTES",
     "MAX_YAML_DEPTH", "MAX_ZIP_BYTES", "MAX_ZIP_MEMBERS", "MAX_ZIP_RATIO", "RenderLimitError",
     "UnreadableCell", "XML_PARSER", "check_arguments", "check_format", "check_package_xml",
     "check_zip", "parse_xml", "read_zip", "refuse_loading", "render_bounded", "xlsx_rows",
