@@ -303,10 +303,11 @@ class _RowReader:
         index = self.columns.get(name)
         if index is None or index >= len(values):
             return ""
-        if isinstance(values[index], UnreadableCell):
-            self.problem(name, values[index].problem())  # type: ignore[union-attr]
-            return str(values[index])
-        text = cell_text(values[index])
+        value = values[index]
+        if isinstance(value, UnreadableCell):
+            self.problem(name, value.problem())
+            return str(value)
+        text = cell_text(value)
         bad = find_xml_illegal(text)
         if bad:
             self.problem(

@@ -142,7 +142,7 @@ def parse_xml(data: bytes, shown: str, part: str, error: type[InputError], resav
         root = etree.fromstring(data, XML_PARSER)
     except etree.XMLSyntaxError as exc:
         raise _fail(error, shown, f"{part} is not well-formed XML ({exc.msg}); {resave}") from exc
-    if root.getroottree().docinfo.doctype:
+    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]
         raise _fail(
             error, shown,
             f"{part} declares a DTD (<!DOCTYPE ...>), which Word documents never hold and contractgen "
@@ -302,12 +302,13 @@ def _sheet_rows(book: Any, sheet: Any, shown: str, error: type[InputError], resa
     # this parser keeps the raw text of such a cell instead (openpyxl's parse per cell).
     from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
 
-    class CellParser(WorkSheetParser):  # type: ignore[misc]
+    class CellParser(WorkSheetParser):
         def parse_cell(self, element: Any) -> dict[str, Any]:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
                 try:
-                    return super().parse_cell(element)  # type: ignore[no-any-return]
+                    cell: dict[str, Any] = super().parse_cell(element)
+                    return cell
                 except (ValueError, OverflowError, UserWarning):
                     raw = element.findtext(VALUE_TAG) or ""
                     return {"row": self.row_counter, "column": self.col_counter, "value": UnreadableCell(raw)}

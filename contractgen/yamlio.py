@@ -30,13 +30,13 @@ class _Loader(yaml.SafeLoader):
     values_left: int = 0
     depth: int = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         # PyYAML composes recursively: refuse deep nesting before Python's stack runs out
         self.depth += 1
         try:
             if self.depth > MAX_YAML_DEPTH:
                 raise _TooDeep(self.peek_event().start_mark)
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 
