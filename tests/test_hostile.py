@@ -320,3 +320,19 @@ def test_a_render_that_never_ends_is_stopped_by_the_timer(monkeypatch: pytest.Mo
         render_bounded(template, {})
     assert time.monotonic() - started < 5
     assert signal.getsignal(signal.SIGALRM) == handler  # the caller's handler is back
+
+
+def test_the_readme_lists_the_limits():
+    from contractgen import environment, untrusted, yamlio
+
+    section = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8").split("### Safety limits")[1]
+    section = section.split("\n## ")[0].replace(",", "")
+    for value in (
+        f"{untrusted.MAX_YAML_BYTES // 1_000_000} MB", f"{untrusted.MAX_YAML_DEPTH} levels", f"{yamlio.MAX_VALUES} values",
+        f"{untrusted.MAX_ZIP_MEMBERS} zip members", f"{untrusted.MAX_ZIP_BYTES // 1_000_000} MB uncompressed",
+        f"{untrusted.MAX_ZIP_RATIO} times", f"{environment.MAX_INT_BITS} bits", f"{environment.MAX_REPEAT} characters",
+        f"above {untrusted.MAX_ARGUMENT} passed", f"{untrusted.MAX_VALUE_CHARS} characters or items",
+        f"{untrusted.MAX_RENDER_CHARS} characters out", f"{untrusted.MAX_RENDER_SECONDS:g} seconds per render",
+        f"CSV at most {untrusted.MAX_TABLE_BYTES // 1_000_000} MB", f"at most {untrusted.MAX_IMAGE_BYTES // 1_000_000} MB",
+    ):
+        assert value in section, value
