@@ -287,7 +287,7 @@ def xlsx_rows(path: Path, shown: str, error: type[InputError]) -> list[list[obje
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, etree.LxmlError) as exc:
+    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, SyntaxError, etree.LxmlError) as exc:
         raise _fail(error, shown, f"cannot open the Excel workbook ({exc}); {resave}") from exc
     try:
         if not book.worksheets:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -125,8 +126,19 @@ def register_with(ref: str, xml: str) -> bytes:
     return xlsx(text_cells(1, REGISTER_HEADER) | text_cells(2, REGISTER_ROW) | {ref: xml})
 
 
-def export_with(ref: str, xml: str) -> bytes:
-    return xlsx(text_cells(1, EXPORT_HEADER) | text_cells(2, EXPORT_ROW) | {ref: xml})
+def export_with(ref: str, xml: str, sheet: Callable[[bytes], bytes] = lambda x: x) -> bytes:
+    """The export as a workbook, with one cell's XML replaced and the sheet XML edited."""
+    data = xlsx(text_cells(1, EXPORT_HEADER) | text_cells(2, EXPORT_ROW) | {ref: xml})
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["xl/worksheets/sheet1.xml"] = sheet(members["xl/worksheets/sheet1.xml"])
+    return package(members)
+
+
+SHEET_LAUGHS = LAUGHS.replace(b"w:document", b"worksheet")[: -len(b"]>\n")] + (
+    b'<!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">'
+    b'<!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;">]>\n'
+)
 
 
 REGISTERS: dict[str, bytes] = {
@@ -140,6 +152,10 @@ EXPORTS: dict[str, bytes] = {
     "impossible-date.xlsx": export_with("D2", ' t="d"><v>2026-02-31</v>'),
     "zero-date.xlsx": export_with("D2", ' t="d"><v>0000-00-00</v>'),
     "zip-bomb.xlsx": package({"xl/filler.bin": b"\0" * 5_000_000}),
+    "entity-expansion.xlsx": export_with(
+        "B2", ' t="inlineStr"><is><t>&g;</t></is>', lambda x: x.replace(DECL, DECL + SHEET_LAUGHS, 1)
+    ),
+    "damaged-sheet.xlsx": export_with("B2", ' t="inlineStr"><is><t>x</t></is>', lambda x: x[: len(x) // 2]),
 }
 
 
