@@ -65,6 +65,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
         self.filters = {name: _bounded_filter(f) for name, f in self.filters.items()}
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        # Jinja's one parsing hook (``parse``, ``from_string`` and ``compile`` all call it)
         tree = super()._parse(source, name, filename)
         refuse_loading(tree, name, filename)
         return tree

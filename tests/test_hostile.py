@@ -104,6 +104,13 @@ def test_hostile_yaml_as_a_clause(ws: Path, name: str):
     assert refused("schedule", "example-borough")[0] == problem
 
 
+@pytest.mark.parametrize("name", sorted(YAML_CASES))
+@pytest.mark.parametrize("target", ["contractgen.yaml", "clause_library/library.yaml"])
+def test_hostile_yaml_as_the_workspace_or_library_file(ws: Path, name: str, target: str):
+    shutil.copy(HOSTILE / "yaml" / name, ws / target)
+    assert refused("validate")[0] == f"{target}:{YAML_CASES[name]}"
+
+
 # ------------------------------------------------------------------------------- Jinja
 
 LOADING = "template syntax error: {{% {} %}} is not allowed: a template cannot load other templates; write the text here instead"

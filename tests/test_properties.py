@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,6 +67,7 @@ class Keeps:
 
     def __init__(self, ws: Path, tmp: Path) -> None:
         self.ws, self.tmp, self.runs = ws, tmp, 0
+        self.sample_every = SAMPLE_EVERY
 
     def run(self, *args: str) -> None:
         self.runs += 1
@@ -81,7 +81,7 @@ class Keeps:
         # 2. every document opens
         for written in sorted(out.rglob("*.docx")) if out.exists() else []:
             docx.Document(str(written))
-            if self.runs % SAMPLE_EVERY == 1 and len(SAMPLED) < 6:
+            if self.runs % self.sample_every == 1 % self.sample_every and len(SAMPLED) < 6:
                 kept = self.tmp.parent / "sampled" / f"{len(SAMPLED)}-{written.name}"
                 kept.parent.mkdir(exist_ok=True)
                 shutil.copy(written, kept)
@@ -184,11 +184,14 @@ def test_any_export_cell(ws: Path, keeps: Keeps, column: str, value: str):
 
 
 @pytest.mark.reader
-def test_a_sample_of_the_fuzzed_documents_opens_in_libreoffice(libreoffice, tmp_path: Path):
-    """Runs after the properties above (pytest keeps file order): one LibreOffice batch."""
+def test_a_sample_of_the_fuzzed_documents_opens_in_libreoffice(libreoffice, ws: Path, keeps: Keeps, tmp_path: Path):
+    """One LibreOffice batch over the documents sampled by the properties above (pytest
+    keeps file order); run alone, it makes its own sample from awkward values."""
     if not SAMPLED:
-        pytest.skip("run with the property tests above to have documents to open")
+        keeps.sample_every = 1
+        for i, name in enumerate(["Maple & Oak <Care> \"Home\"", "دار السلام 😀", "Zoë {{ x }} {% if %}"]):
+            profile_with(ws, name, [name, "\u202e" + name], f"REF/{i}", name)
+            keeps.run("schedule", "fuzzed")
     texts = libreoffice.convert_all(SAMPLED, tmp_path, "txt:Text")
-    assert len(texts) == len(SAMPLED)
+    assert len(texts) == len(SAMPLED) >= 3
     assert all(t.stat().st_size > 0 for t in texts)
-    assert os.environ.get("CI", "") != "true" or len(SAMPLED) >= 3
