@@ -21,6 +21,7 @@ from .errors import Problem, TemplateError
 from .library import Clause, ClauseLibrary, ClauseStatus
 from .markup import markdown_to_blocks, ref_marker
 from .profiles import Profile
+from .untrusted import render_bounded
 from .wordml import bookmark_name
 from .wordnumbering import format_number
 
@@ -105,7 +106,7 @@ def render_clause_text(
     """Render one clause's Markdown through Jinja and parse it into paragraphs."""
     path = ("text",) if isinstance(clause.text, str) else ("text", _variant_key(clause, text))
     try:
-        markdown = _compiled(text).render({**context, "ref": ref_marker})
+        markdown = render_bounded(_compiled(text), {**context, "ref": ref_marker})
     except jinja2.TemplateError as exc:
         message = str(getattr(exc, "message", None) or exc).rstrip(".")
         message = message.replace("'dict object' has no attribute", "there is no value named")

@@ -28,6 +28,7 @@ from .dspt import (
 from .errors import ExportError, Location, Problem, count_problems
 from .names import NameIndex
 from .tables import Table, header_key, read_table
+from .untrusted import UnreadableCell
 
 #: Export columns by our field name: the header spellings of each known format.
 EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -133,6 +134,11 @@ class _ExportReader:
             return values[index] if index is not None and index < len(values) else None
 
         ok = True
+        for name in ("code", "name", "status", "sector"):
+            value = cell(name)
+            if isinstance(value, UnreadableCell):
+                self.problem(number, name, value.problem())
+                ok = False
         code, code_error = _read_code(cell("code"), cell("name"))
         if code_error:
             self.problem(number, "code", code_error)
@@ -227,12 +233,16 @@ def _read_code(value: object, name: object) -> tuple[str, str | None]:
     return (code, None) if code else ("", "missing ODS code; every row needs one")
 
 
+#: Text shaped like a date in one of the formats, whatever its numbers.
+_DATE_SHAPE = re.compile(r"\d{1,2}/\d{1,2}/\d{1,4}(?: [\d:]+)?|\d{1,4}-\d{1,2}-\d{1,2}")
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
 
 
 def _read_date(value: object) -> tuple[dt.date | None, str | None]:
     """A publication date cell: (date, None), (None, None) when blank or the QIO
     marker, or (None, what is wrong)."""
+    if isinstance(value, UnreadableCell):
+        return None, value.problem()
     if isinstance(value, dt.datetime):
         return value.date(), None
     if isinstance(value, dt.date):
@@ -245,6 +255,11 @@ def _read_date(value: object) -> tuple[dt.date | None, str | None]:
             return dt.datetime.strptime(text, fmt).date(), None
         except ValueError:
             pass
+    if _DATE_SHAPE.fullmatch(text):
+        return None, (
+            f"the date {text!r} does not exist (check the day, the month and the year); "
+            "write it as dd/mm/yyyy (e.g. 30/06/2025) or leave it blank"
+        )
     return None, (
         f"cannot read the date {text!r}; write it as dd/mm/yyyy (e.g. 30/06/2025) "
         "or leave it blank"

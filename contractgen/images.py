@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from .errors import ProfileError
 from .package import add_relationships
+from .untrusted import MAX_IMAGE_BYTES
 from .wordml import xml_attr
 
 IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
@@ -51,7 +52,17 @@ def logo_markup(profile) -> tuple[Markup, dict[str, bytes]]:
     from .profiles import profile_file
 
     path = profile_file(profile, profile.model.council.logo)
-    data = path.read_bytes()
+    try:
+        too_large = path.stat().st_size > MAX_IMAGE_BYTES
+        data = b"" if too_large else path.read_bytes()
+    except OSError as exc:
+        raise ProfileError(
+            f"{path}: cannot read the logo",
+            [profile.problem(("council", "logo"), f"cannot read the logo ({exc.strerror or exc}); check the path")],
+        ) from exc
+    if too_large:
+        message = f"the logo is larger than {MAX_IMAGE_BYTES // 1_000_000} MB; export it again smaller (a logo needs a few hundred kilobytes)"
+        raise ProfileError(f"{path}: {message}", [profile.problem(("council", "logo"), message)])
     try:
         width, height = image_size(data)
     except (ValueError, struct.error) as exc:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import Location, OutputError, Problem, TemplateError, display_path
+from .untrusted import check_package_xml, read_zip
 from .wordml import xml_attr, xml_text
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -33,20 +34,20 @@ NUMBERING_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.n
 
 
 def read_package(path: Path, shown: str) -> dict[str, bytes]:
-    """The parts of a .docx, in zip order."""
+    """The parts of a .docx template, in zip order, each XML part checked
+    (:mod:`contractgen.untrusted`: size limits, UTF-8, well-formed, no DTD)."""
+    resave = "open the template in Word and save it again as .docx"
+    not_zip = "not a Word .docx file (it is not a zip package); save it from Word as .docx"
     try:
-        with zipfile.ZipFile(path) as z:
-            parts = {info.filename: z.read(info) for info in z.infolist() if not info.is_dir()}
+        parts = read_zip(path, shown, TemplateError, resave, not_zip)
     except FileNotFoundError as exc:
         raise TemplateError(
             f"{shown}: template not found", [Problem(Location(shown), "", "template not found; check the path in the profile's `templates` key")]
         ) from exc
-    except (zipfile.BadZipFile, OSError) as exc:
-        message = "not a Word .docx file (it is not a zip package); save it from Word as .docx"
-        raise TemplateError(message, [Problem(Location(shown), "", message)]) from exc
     if "word/document.xml" not in parts:
         message = "not a Word document: it has no word/document.xml; save it from Word as .docx"
         raise TemplateError(message, [Problem(Location(shown), "", message)])
+    check_package_xml(parts, shown, TemplateError, resave)
     return parts
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from .schema import find_xml_illegal
 from .errors import Location, Problem, RegisterError, count_problems
 from .tables import Table, header_key, read_table
+from .untrusted import UnreadableCell
 
 #: Our field names, in the order of the default register columns.
 FIELDS: tuple[str, ...] = (
@@ -302,7 +303,11 @@ class _RowReader:
         index = self.columns.get(name)
         if index is None or index >= len(values):
             return ""
-        text = cell_text(values[index])
+        value = values[index]
+        if isinstance(value, UnreadableCell):
+            self.problem(name, value.problem())
+            return str(value)
+        text = cell_text(value)
         bad = find_xml_illegal(text)
         if bad:
             self.problem(

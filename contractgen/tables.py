@@ -13,11 +13,11 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ExportError, InputError, Location, Problem, display_path
+from .untrusted import MAX_TABLE_BYTES, xlsx_rows
 from .yamlio import decode_text
 
 __all__ = ["Table", "header_key", "read_table"]
@@ -52,7 +52,7 @@ def read_table(path: Path, error: type[InputError] = ExportError) -> Table:
     if not path.is_file():
         raise fail("file not found; check the path")
     raw_rows = (
-        _csv_rows(path, shown, error) if suffix == ".csv" else _xlsx_rows(path, fail)
+        _csv_rows(path, shown, error) if suffix == ".csv" else xlsx_rows(path, shown, error)
     )
     header: list[str] | None = None
     rows: list[tuple[int, list[object]]] = []
@@ -70,6 +70,9 @@ def read_table(path: Path, error: type[InputError] = ExportError) -> Table:
 
 def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[object]]:
     try:
+        if path.stat().st_size > MAX_TABLE_BYTES:
+            message = f"the file is larger than {MAX_TABLE_BYTES // 1_000_000} MB; is it the right file?"
+            raise error(message, [Problem(Location(shown), "", message)])
         text = decode_text(path.read_bytes(), shown)
     except OSError as exc:
         message = f"cannot read file: {exc.strerror or exc}"
@@ -83,26 +86,6 @@ def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[obje
         message = f"not a readable CSV file ({exc}); save it again as CSV"
         location = Location(shown, reader.line_num)
         raise error(message, [Problem(location, "", message)]) from exc
-
-
-def _xlsx_rows(path: Path, fail: Callable[[str], InputError]) -> list[list[object]]:
-    from zipfile import BadZipFile
-
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-        raise fail(
-            f"cannot open the Excel workbook ({exc}); save it again as .xlsx"
-        ) from exc
-    try:
-        return [
-            list(values) for values in book.worksheets[0].iter_rows(values_only=True)
-        ]
-    finally:
-        book.close()
 
 
 def header_key(text: str) -> str:

@@ -37,12 +37,14 @@ import io
 import os
 import posixpath
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Callable, TypeVar
 
 from lxml import etree
 
 from .errors import InputError, display_path
+from .untrusted import XML_PARSER, check_zip
 from .wordnumbering import NUM_PR, PPR, Counters, Numbering, Styles, is_on, val, w
 
 _M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
@@ -66,7 +68,7 @@ _RUN_TEXT = {
     w("cr"): "\n", w("noBreakHyphen"): "-", w("softHyphen"): "",
 }  # fmt: skip
 _NOTE_REFS = {w("footnoteReference"): "", w("endnoteReference"): "e"}
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_PARSER = XML_PARSER
 _T = TypeVar("_T")
 
 
@@ -76,10 +78,11 @@ def docx_to_text(source: str | os.PathLike[str] | bytes) -> str:
     stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else Path(source)
     try:
         with zipfile.ZipFile(stream) as zf:
+            check_zip(zf, name, InputError, "open it in Word and save it again as .docx")
             return _Document(_Package(zf, name)).text()
     except FileNotFoundError as e:
         raise InputError(f"{name}: no such file; check the path") from e
-    except zipfile.BadZipFile as e:
+    except (zipfile.BadZipFile, NotImplementedError, EOFError, zlib.error) as e:
         raise InputError(
             f"{name} is not a Word document (.docx); open it in Word and save it "
             "as 'Word Document (.docx)'"

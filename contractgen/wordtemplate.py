@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from .environment import XmlValueError, template_environment
 from .images import add_image_parts
+from .untrusted import render_bounded
 from .errors import Location, Problem, TemplateError
 from .package import (
     DocumentProperties,
@@ -151,7 +152,7 @@ class WordTemplate:
         parts = dict(self.parts)
         for name, template in self.compiled.items():
             try:
-                xml = template.render(context)
+                xml = render_bounded(template, context)
             except XmlValueError as exc:
                 raise TemplateError(str(exc), [Problem(Location(self.shown), "", str(exc))]) from exc
             except jinja2.TemplateError as exc:

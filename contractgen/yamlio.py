@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError, Location, Problem
+from .untrusted import MAX_YAML_BYTES, MAX_YAML_DEPTH
 
 KeyPath = tuple[str | int, ...]
 
@@ -27,6 +28,23 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader; a fresh subclass so that nothing we add leaks into PyYAML."""
 
     values_left: int = 0
+    depth: int = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        # PyYAML composes recursively: refuse deep nesting before Python's stack runs out
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__(mark)
+        self.mark = mark
 
 
 # YAML 1.1 turns `on`, `yes`, `no` into booleans, `014` into 12 (octal), `10:30` into 630
@@ -118,6 +136,12 @@ def _check_tag(node: yaml.Node, allowed: frozenset[str] | str, doc: YamlDocument
 
 def _construct(loader: _Loader, node: yaml.Node, path: KeyPath, doc: YamlDocument) -> Any:
     doc.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    if len(path) > MAX_YAML_DEPTH:  # an alias inside its own anchor nests without end
+        raise _problem(
+            doc, node, path[:3],
+            f"the data is nested more than {MAX_YAML_DEPTH} levels deep (an alias *name inside "
+            "the value it names repeats it without end); write the values out",
+        )
     loader.values_left -= 1
     if loader.values_left < 0:
         raise _problem(
@@ -172,12 +196,18 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     doc = YamlDocument(file=file, data=None)
     loader = _Loader(text)
     loader.values_left = MAX_VALUES
+    if len(text) > MAX_YAML_BYTES:
+        message = f"the file is larger than {MAX_YAML_BYTES // 1_000_000} MB; a profile or clause file is a few kilobytes: split it or remove what is not needed"
+        raise InputError(message, [Problem(Location(file, 1), "", message)])
     try:
         node = loader.get_single_node()
         if node is None:
             doc.data = {}
             return doc
         doc.data = _construct(loader, node, (), doc)
+    except _TooDeep as exc:
+        message = f"the data is nested more than {MAX_YAML_DEPTH} levels deep; contractgen files need a few levels: check the indentation and brackets"
+        raise InputError(message, [Problem(Location(file, exc.mark.line + 1, exc.mark.column + 1), "", message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)

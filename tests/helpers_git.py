@@ -477,6 +477,16 @@ class LibreOffice:
         assert result.returncode == 0 and pdf.is_file(), f"LibreOffice could not convert {docx.name}: {result.stdout}{result.stderr}"
         return pdf
 
+    def convert_all(self, docs: list[Path], outdir: Path, target: str = "pdf") -> list[Path]:
+        """Open every document in one LibreOffice run and convert each (``target``:
+        ``pdf``, ``txt:Text``...); the converted files, in order."""
+        result = self._run("--convert-to", target, "--outdir", str(outdir), *map(str, docs))
+        ext = target.split(":")[0]
+        out = [outdir / f"{d.stem}.{ext}" for d in docs]
+        missing = [p.name for p in out if not p.is_file()]
+        assert not missing, f"LibreOffice could not convert {missing}: {result.stdout}{result.stderr}"
+        return out
+
     def text(self, docx: Path, action: str = "") -> str:
         """The document as LibreOffice's plain text export (number labels included), after
         accepting (``"Accept"``) or rejecting (``"Reject"``) every tracked change, the way a

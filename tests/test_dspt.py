@@ -656,7 +656,7 @@ def test_bad_dates_and_missing_codes_are_problems_too(tmp_path: Path) -> None:
     error = raised(write_csv(tmp_path / "e.csv", lines))
     date_fix = "write it as dd/mm/yyyy (e.g. 30/06/2025) or leave it blank"
     assert [str(p) for p in error.problems] == [
-        f"e.csv:2: Date Of Publication: cannot read the date '31/02/2023'; {date_fix}",
+        f"e.csv:2: Date Of Publication: the date '31/02/2023' does not exist (check the day, the month and the year); {date_fix}",
         "e.csv:3: Code: missing ODS code; every row needs one",
         f"e.csv:4: Date Of Publication: cannot read the date '2023/06/30'; {date_fix}",
         f"e.csv:5: Date Of Publication: cannot read the date 'yesterday'; {date_fix}",
