@@ -153,6 +153,65 @@ def latest_release_tag(repo: Path, pattern: str, before: str | None = None) -> R
     return tags[-1]
 
 
+@dataclass(frozen=True)
+class ValueChange:
+    """A commit whose diff of one file adds a line ``key: value`` at the top level."""
+
+    commit: str  # full sha
+    date: dt.date  # committer date
+    value: str  # the value as written, without quotes or a trailing comment
+
+
+def history_of_key(repo: Path, path: str, key: str, start: str = "HEAD") -> list[ValueChange]:
+    """Every commit reachable from ``start`` (a commit sha or HEAD) whose change to ``path`` adds a top-level line
+    ``key: ...``, parents before children: one ``git log -G`` over that file (git's own
+    history search; nothing is checked out). A commit that deletes the line without adding
+    one is not listed. Raises :class:`GitError` in a shallow clone, whose history is cut
+    off, with the command that fetches the rest."""
+    if run_git(repo, ["rev-parse", "--is-shallow-repository"]).stdout.strip() == b"true":
+        raise GitError(
+            f"{display_path(repo)} is a shallow clone (made with `git clone --depth`): its history "
+            f"is cut off, so the releases in {path} cannot be found; fetch the whole history "
+            "with `git fetch --unshallow` and try again"
+        )
+    name = _clean_subdir(path)
+    result = run_git(repo, [
+        "log", "--topo-order", "--reverse", "--no-color", "--no-ext-diff", "--no-textconv",
+        "--no-renames", "-p", "--unified=0", f"-G^{re.escape(key)}:", "--format=%x00%H %cs",
+        start, "--", name,
+    ], check=False)
+    if result.returncode != 0:
+        if b"does not have any commits" in result.stderr or b"unknown revision" in result.stderr:
+            return []  # a new repository without a first commit
+        raise GitError(f"`git log` over {name} failed in {display_path(repo)}: {_first_line(result.stderr)}")
+    line_start = f"+{key}:".encode()
+    changes = []
+    for block in result.stdout.split(b"\0")[1:]:
+        header, _, patch = block.partition(b"\n")
+        sha, day = header.decode("ascii").split(" ")
+        added = [line for line in patch.split(b"\n") if line.startswith(line_start)]
+        if added:
+            value = _scalar(added[-1][len(line_start):].decode("utf-8", "replace"))
+            changes.append(ValueChange(sha, dt.date.fromisoformat(day), value))
+    return changes
+
+
+def changed_paths(repo: Path, paths: list[str]) -> list[str]:
+    """The files under ``paths`` (relative to the repository root) that differ from HEAD in
+    the work tree: modified, staged, deleted or untracked (ignored files excepted)."""
+    out = run_git(repo, ["status", "--porcelain", "-z", "--untracked-files=all", "--", *paths]).stdout
+    return [entry[3:].decode("utf-8", "surrogateescape") for entry in out.split(b"\0") if len(entry) > 3]
+
+
+def _scalar(text: str) -> str:
+    """``"2026.1"  # a comment`` -> ``2026.1``."""
+    text = text.strip()
+    if text[:1] in ("'", '"'):
+        end = text.find(text[0], 1)
+        return text[1:end] if end > 0 else text[1:]
+    return text.split(" #", 1)[0].strip()
+
+
 def tag_regex(pattern: str) -> re.Pattern[str]:
     """The regular expression for tag names of ``pattern``; group 1 is the version."""
     if pattern.count(_VERSION_PLACEHOLDER) != 1:
