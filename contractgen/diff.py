@@ -207,7 +207,7 @@ def _new_entries(ca: Clause | None, cb: Clause) -> tuple[str, ...]:
 
 def format_text(diff: LibraryDiff, *, color: bool = False) -> str:
     bold = (lambda s: f"\x1b[1m{s}\x1b[0m") if color else (lambda s: s)
-    lines = [f"clause library {diff.old} (release {diff.old_release}) → {diff.new} (release {diff.new_release})", ""]
+    lines = [f"clause library {_side(diff.old, diff.old_release)} → {_side(diff.new, diff.new_release)}", ""]
     for c in diff.changes:
         lines.append(bold(f"{c.kind.value:9} {c.label}  {c.title}"))
         for name, old, new in _field_lines(c):
@@ -224,6 +224,11 @@ def format_text(diff: LibraryDiff, *, color: bool = False) -> str:
         lines.append("")
     lines.append(diff.summary())
     return "\n".join(lines) + "\n"
+
+
+def _side(label: str, release: str) -> str:
+    """``main (3f2a9c1) (release 2026.2)``; a release is not named twice."""
+    return label if label.startswith(f"release {release} ") else f"{label} (release {release})"
 
 
 def _changed_paragraphs(ops: list[DiffOp], color: bool) -> str:
