@@ -43,6 +43,7 @@ class Run:
     link: str | None = None
     ref: str | None = None
     line_break: bool = False  # a hard line break (text is empty)
+    comment: str | None = None  # a Word comment on this text (redlines: which parameter)
 
 
 @dataclass(frozen=True)

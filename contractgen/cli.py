@@ -211,10 +211,11 @@ class _Progress:
 @click.argument("new", required=False)
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "markdown", "json", "docx"]), default="text", show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file (required for docx).")
-@click.option("--author", default="contractgen", show_default=True, help="Author of the tracked changes (docx).")
+@click.option("--profile", "-p", "profile", metavar="NAME", help="Show parameter values from this council profile (docx; default: the library's defaults, each with a comment).")
+@click.option("--author", help="Author of the tracked changes (docx; default: git user.name, else contractgen).")
 @click.option("--date", "date_", type=DATE, help="Date of the tracked changes, YYYY-MM-DD (docx; default: the new release date).")
 @click.pass_context
-def diff_command(ctx, old, new, fmt, output, author, date_) -> None:
+def diff_command(ctx, old, new, fmt, output, profile, author, date_) -> None:
     """Clause changes from OLD to NEW (releases such as 2026.1, tags or git references;
     defaults: the latest release against the working tree)."""
     from .diff import diff_library, format_docx, format_json, format_markdown, format_text
@@ -223,14 +224,21 @@ def diff_command(ctx, old, new, fmt, output, author, date_) -> None:
 
     ws = _workspace(ctx)
     old_ref = old or latest_release(ws).name
-    result = diff_library(library_at(ws, old_ref), library_at(ws, new))
+    newer = library_at(ws, new)
+    result = diff_library(library_at(ws, old_ref), newer)
     if fmt == "docx":
+        from .gitsetup import git_user_name
+        from .profiles import load_profile
+
         if output is None:
             raise click.UsageError("--format docx writes a Word file: give it with -o FILE.docx")
-        new_release_date = library_at(ws, new).library.spec.release_date
-        write_atomic(output, format_docx(result, author=author, date=_date(date_) or new_release_date))
+        chosen = load_profile(profile, ws.profiles_dir) if profile else None
+        who = author or git_user_name(ws.root) or "contractgen"
+        write_atomic(output, format_docx(result, author=who, date=_date(date_) or newer.library.spec.release_date, profile=chosen))
         click.echo(f"wrote {display_path(output)}: {result.summary()}")
         return
+    if profile:
+        raise click.UsageError("--profile applies to --format docx only")
     text = {
         "text": lambda: format_text(result, color=output is None and sys.stdout.isatty()),
         "markdown": lambda: format_markdown(result),

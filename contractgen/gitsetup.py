@@ -194,3 +194,13 @@ def _existing_ancestor(path: Path) -> Path:
     while not path.is_dir():
         path = path.parent
     return path
+
+
+def git_user_name(path: Path) -> str | None:
+    """``git config user.name`` as seen from ``path``, or None (not set, or no git)."""
+    try:
+        result = run_git(_existing_ancestor(path), ["config", "user.name"], check=False)
+    except GitError:
+        return None
+    name = result.stdout.decode("utf-8", "replace").strip()
+    return name or None

@@ -52,6 +52,7 @@ class BodyWriter:
     links: dict[str, str] = field(default_factory=dict)  # url -> relationship id
     next_bookmark: int = 1000
     letter_num_base: int = 0  # numId of the first letter-list instance (set by prepare)
+    comments: list[str] = field(default_factory=list)  # comment texts; the index is the id
 
     def next_id(self) -> int:
         """A document-unique id for a bookmark or a tracked change."""
@@ -112,6 +113,13 @@ class BodyWriter:
             return f"<w:r>{rpr}<w:br/></w:r>"
         text_tag = "w:delText" if deleted else "w:t"
         text = f'<{text_tag} xml:space="preserve">{xml_text(run.text)}</{text_tag}>'
+        if run.ref is None and run.comment is not None and not deleted:
+            cid = len(self.comments)
+            self.comments.append(run.comment)
+            return (
+                f'<w:commentRangeStart w:id="{cid}"/><w:r>{rpr}{text}</w:r><w:commentRangeEnd w:id="{cid}"/>'
+                f'<w:r><w:commentReference w:id="{cid}"/></w:r>'
+            )
         if run.ref is None:
             return f"<w:r>{rpr}{text}</w:r>"
         instr_tag = "w:delInstrText" if deleted else "w:instrText"
