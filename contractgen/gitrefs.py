@@ -6,8 +6,10 @@ folder at a ref costs two git processes (``ls-tree`` and ``cat-file --batch``), 
 many files it holds. Contents are the raw blobs (no end-of-line conversion, no smudge
 filters): the same bytes on every platform.
 
-Release tags follow a pattern such as ``release-{version}`` or ``v{version}``, where the
-version is dotted integers (``2026.1``, ``2026.1.2``) compared numerically.
+Releases themselves are found in the history of ``library.yaml`` (:func:`history_of_key`);
+tags that follow a pattern such as ``release-{version}`` or ``v{version}`` (the version
+dotted integers, ``2026.1``, ``2026.1.2``, compared numerically) are optional and only
+checked against that history.
 """
 
 from __future__ import annotations
@@ -133,26 +135,6 @@ def release_tags(repo: Path, pattern: str) -> list[ReleaseTag]:
     return sorted(tags, key=lambda t: (t.version, t.name))
 
 
-def latest_release_tag(repo: Path, pattern: str, before: str | None = None) -> ReleaseTag:
-    """The release with the highest version; with ``before`` (any git reference), the
-    highest among the releases reachable from ``before`` whose commit is not ``before``'s
-    own commit, i.e. the release preceding it."""
-    if before is None:
-        tags = release_tags(repo, pattern)
-    else:
-        commit = resolve_ref(repo, before)
-        reachable = _matching_tags(repo, pattern, [f"--merged={commit}", "refs/tags"])
-        tags = sorted((t for t in reachable if t.commit != commit), key=lambda t: (t.version, t.name))
-    if not tags:
-        example = pattern.replace(_VERSION_PLACEHOLDER, f"{dt.date.today().year}.1")
-        where = f" before '{before}'" if before is not None else ""
-        raise GitError(
-            f"no release tag matching '{pattern}'{where} in {display_path(repo)}; "
-            f"tag a release with `git tag {example}`"
-        )
-    return tags[-1]
-
-
 @dataclass(frozen=True)
 class ValueChange:
     """A commit whose diff of one file adds a line ``key: value`` at the top level."""
@@ -181,7 +163,7 @@ def history_of_key(repo: Path, path: str, key: str, start: str = "HEAD") -> list
         start, "--", name,
     ], check=False)
     if result.returncode != 0:
-        if b"does not have any commits" in result.stderr or b"unknown revision" in result.stderr:
+        if any(m in result.stderr for m in (b"does not have any commits", b"unknown revision", b"bad revision")):
             return []  # a new repository without a first commit
         raise GitError(f"`git log` over {name} failed in {display_path(repo)}: {_first_line(result.stderr)}")
     line_start = f"+{key}:".encode()

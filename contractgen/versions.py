@@ -89,7 +89,7 @@ def check_versions(workspace: Workspace, against: str | None = None, *, release:
             "compare against another reference with --against",
             exc.problems,
         ) from exc
-    since = old.release.label if old.release is not None else ref
+    since = f"release {old.release.name}" if old.release is not None else ref
     returning = sorted(set(new.library.clauses) - set(old.library.clauses))
     released = _released_clauses(workspace, returning) if returning else {}
     problems, changed, added = compare_libraries(old.library, new.library, since=since, released=released)

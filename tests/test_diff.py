@@ -28,8 +28,8 @@ from helpers import custom_properties, docx_parts, run_cli
 from helpers_git import (
     BOLD_WORDS,
     INSERTED_PARAGRAPH,
-    NEW_TAG,
-    OLD_TAG,
+    NEW_RELEASE,
+    OLD_RELEASE,
     REMOVED_PARAGRAPH,
     build_release_history,
     check_revision_structure,
@@ -62,7 +62,7 @@ def ws(history):
 
 @pytest.fixture(scope="module")
 def changes(ws):
-    return diff_library(library_at(ws, OLD_TAG), library_at(ws, NEW_TAG))
+    return diff_library(library_at(ws, OLD_RELEASE), library_at(ws, NEW_RELEASE))
 
 
 def by_id(changes):
@@ -173,7 +173,7 @@ def test_diff_text_invariants(old, new):
 
 
 def test_the_working_tree_equal_to_the_newest_release_has_no_changes(ws):
-    result = diff_library(library_at(ws, NEW_TAG), library_at(ws, None))
+    result = diff_library(library_at(ws, NEW_RELEASE), library_at(ws, None))
     assert result.changes == [] and result.unchanged == 30
     assert result.new == "working tree"
     assert result.summary().endswith(": no changes; 30 unchanged")
@@ -338,7 +338,7 @@ def test_text_is_coloured_only_when_asked(changes):
 
 
 def test_cli_colours_a_terminal_but_not_a_pipe(history):
-    command = [sys.executable, "-m", "contractgen", "-w", str(history.root), "diff", OLD_TAG, NEW_TAG]
+    command = [sys.executable, "-m", "contractgen", "-w", str(history.root), "diff", OLD_RELEASE, NEW_RELEASE]
     piped = subprocess.run(command, capture_output=True, text=True, check=True)
     assert "\x1b[" not in piped.stdout
     main, secondary = pty.openpty()
@@ -426,7 +426,7 @@ def test_json_has_kinds_versions_and_word_operations(changes):
 
 
 def test_cli_json_parses(history):
-    result = run_cli("-w", str(history.root), "diff", OLD_TAG, NEW_TAG, "--format", "json")
+    result = run_cli("-w", str(history.root), "diff", OLD_RELEASE, NEW_RELEASE, "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["counts"]["changed"] == 5
 
@@ -511,14 +511,14 @@ def test_docx_opened_and_resolved_by_libreoffice(redline_files, libreoffice, tmp
 
 
 def test_cli_docx_needs_an_output_file(history):
-    result = run_cli("-w", str(history.root), "diff", OLD_TAG, NEW_TAG, "-f", "docx")
+    result = run_cli("-w", str(history.root), "diff", OLD_RELEASE, NEW_RELEASE, "-f", "docx")
     assert result.exit_code == 2
     assert "--format docx writes a Word file: give it with -o FILE.docx" in result.stderr
 
 
 def test_cli_docx_dates_changes_with_the_new_release(history, tmp_path):
     out = tmp_path / "changes.docx"
-    result = run_cli("-w", str(history.root), "diff", OLD_TAG, NEW_TAG, "-f", "docx", "-o", str(out), "--author", "A. Solicitor")
+    result = run_cli("-w", str(history.root), "diff", OLD_RELEASE, NEW_RELEASE, "-f", "docx", "-o", str(out), "--author", "A. Solicitor")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"wrote {out}: release-2026.1 (")
     root = document_xml(out)
@@ -529,7 +529,7 @@ def test_cli_docx_dates_changes_with_the_new_release(history, tmp_path):
 
 def test_cli_writes_text_formats_to_a_file(history, tmp_path):
     out = tmp_path / "changes.md"
-    result = run_cli("-w", str(history.root), "diff", OLD_TAG, NEW_TAG, "-f", "markdown", "-o", str(out))
+    result = run_cli("-w", str(history.root), "diff", OLD_RELEASE, NEW_RELEASE, "-f", "markdown", "-o", str(out))
     assert result.exit_code == 0
     assert out.read_text(encoding="utf-8").startswith("## Clause library changes")
 
@@ -557,7 +557,7 @@ def test_default_compares_the_latest_release_with_the_working_tree(clone):
     assert any("free{+ and confidential+} support" in line for line in lines)
     assert lines[-1].endswith(": 1 changed; 29 unchanged")
     # one argument: that reference against the working tree
-    result = run_cli("-w", str(clone), "diff", OLD_TAG)
+    result = run_cli("-w", str(clone), "diff", OLD_RELEASE)
     assert result.stdout.splitlines()[-1].endswith(": 1 added, 1 removed, 1 withdrawn, 5 changed; 23 unchanged")
 
 
@@ -569,7 +569,7 @@ def test_unknown_reference_is_named(history, monkeypatch):
         "error: unknown git reference 'release-2099.1' in .; give a branch, a commit sha or a tag such as release-2026.1, release-2026.2\n",
         "error: unknown git reference 'release-2099.1' in .; give a branch, a commit sha or a tag such as release-2026.2, release-2026.1\n",
     )
-    result = run_cli("diff", OLD_TAG, "no-such-branch")
+    result = run_cli("diff", OLD_RELEASE, "no-such-branch")
     assert result.exit_code == 1 and "unknown git reference 'no-such-branch'" in result.stderr
 
 

@@ -29,9 +29,9 @@ from helpers import custom_properties, docx_parts, run_cli
 from helpers_git import (
     BOLD_WORDS,
     INSERTED_PARAGRAPH,
-    NEW_TAG,
+    NEW_RELEASE,
     NS,
-    OLD_TAG,
+    OLD_RELEASE,
     REMOVED_PARAGRAPH,
     TIER_NEW_WORDS,
     W,
@@ -69,9 +69,9 @@ def docs(ws, tmp_path_factory):
     for profile, tier in (("example-borough", None), ("riverside-and-vale", None), ("example-borough", "foundation")):
         key = f"{profile}-{tier or 'default'}"
         files = {name: folder / f"{key}-{name}.docx" for name in ("variation", "new", "old")}
-        render_schedule(ws, profile, tier=tier, output=files["variation"], compare_to=OLD_TAG)
+        render_schedule(ws, profile, tier=tier, output=files["variation"], compare_to=OLD_RELEASE)
         render_schedule(ws, profile, tier=tier, output=files["new"])
-        render_schedule(ws, profile, tier=tier, output=files["old"], at=OLD_TAG)
+        render_schedule(ws, profile, tier=tier, output=files["old"], at=OLD_RELEASE)
         out[key] = files
     return out
 
@@ -164,7 +164,7 @@ def test_the_core_tier_wording_is_not_a_change_for_an_advanced_tier_council(docs
 
 def test_a_variation_to_the_same_library_has_no_changes(ws, tmp_path):
     out = tmp_path / "same.docx"
-    render_schedule(ws, "example-borough", output=out, compare_to=NEW_TAG)
+    render_schedule(ws, "example-borough", output=out, compare_to=NEW_RELEASE)
     assert check_revision_structure(document_xml(out)) == {"ins": 0, "del": 0, "ins_mark": 0, "del_mark": 0}
 
 
@@ -216,7 +216,7 @@ def test_libreoffice_opens_accepts_and_rejects_the_variation(borough, libreoffic
 
 def test_cli_writes_a_variation(history, monkeypatch):
     monkeypatch.chdir(history.root)
-    result = run_cli("schedule", "example-borough", "--compare-to", OLD_TAG)
+    result = run_cli("schedule", "example-borough", "--compare-to", OLD_RELEASE)
     assert result.exit_code == 0, result.output
     out = history.root / "out" / "example-borough-variation-core.docx"
     assert result.stdout == "wrote out/example-borough-variation-core.docx (example-borough, core tier, 17 clauses, library release 2026.2)\n"
@@ -234,7 +234,7 @@ def test_cli_variation_from_an_unknown_reference(history, monkeypatch, tmp_path)
 def test_variation_between_two_past_releases(ws, tmp_path):
     """--at and --compare-to together: release 2026.1 to the commit before 2026.2."""
     out = tmp_path / "v.docx"
-    result = render_schedule(ws, "example-borough", output=out, at="release-2026.2~1", compare_to=OLD_TAG)
+    result = render_schedule(ws, "example-borough", output=out, at="release-2026.2~1", compare_to=OLD_RELEASE)
     assert result.release == "2026.1"  # that commit's library.yaml was not bumped yet
     root = document_xml(out)
     assert check_revision_structure(root)["ins"] > 0
@@ -244,6 +244,6 @@ def test_variation_between_two_past_releases(ws, tmp_path):
 
 def test_variation_dates_follow_the_document_date(ws, tmp_path):
     out = tmp_path / "v.docx"
-    render_schedule(ws, "example-borough", output=out, compare_to=OLD_TAG, date=dt.date(2026, 11, 2))
+    render_schedule(ws, "example-borough", output=out, compare_to=OLD_RELEASE, date=dt.date(2026, 11, 2))
     dates = {el.get(f"{{{W}}}date") for el in document_xml(out).iter(f"{{{W}}}ins")}
     assert dates == {"2026-11-02T00:00:00Z"}
