@@ -197,10 +197,12 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 def git_user_name(path: Path) -> str | None:
-    """``git config user.name`` as seen from ``path``, or None (not set, or no git)."""
+    """The name git would sign a commit with from ``path`` (``user.name``, or
+    ``GIT_AUTHOR_NAME``), or None when git has none (or is missing)."""
     try:
-        result = run_git(_existing_ancestor(path), ["config", "user.name"], check=False)
+        result = run_git(_existing_ancestor(path), ["var", "GIT_AUTHOR_IDENT"], check=False)
     except GitError:
         return None
-    name = result.stdout.decode("utf-8", "replace").strip()
+    ident = result.stdout.decode("utf-8", "replace").strip()
+    name = ident.split(" <", 1)[0].strip() if result.returncode == 0 else ""
     return name or None

@@ -134,6 +134,15 @@ def resolve_release_ref(workspace: Workspace, ref: str) -> tuple[str, Release | 
     A release name is looked up in the history first; anything else is a git reference
     (a tag, a branch, a commit, ``HEAD~2``)."""
     if not _RELEASE_NAME.fullmatch(ref):
+        repo = find_repo_root(workspace.library_dir)
+        try:
+            resolve_ref(repo, ref)
+        except GitError as exc:
+            try:
+                names = release_history(workspace).names()
+            except GitError:
+                raise exc from None
+            raise GitError(f"{exc.message}; or give a release: {names}") from None
         return ref, None
     history = release_history(workspace)
     release = history.find(ref)

@@ -94,8 +94,8 @@ def test_unknown_reference_names_it_and_the_tags(ws):
     with pytest.raises(GitError) as info:
         library_at(ws, "release-2099.1")
     message = info.value.message
-    assert re.fullmatch(r"unknown git reference 'release-2099\.1' in \S+; give a branch, a commit sha or a tag such as .+", message)
-    assert sorted(message.split("such as ")[1].split(", ")) == ["release-2026.1", "release-2026.1.5"]
+    assert re.fullmatch(r"unknown git reference 'release-2099\.1' in \S+; give a branch, a commit sha or a tag such as .+; or give a release: 2026\.2, 2026\.1", message)
+    assert sorted(message.split("such as ")[1].split(";")[0].split(", ")) == ["release-2026.1", "release-2026.1.5"]
     with pytest.raises(GitError) as info:
         library_at(ws, "2099.1")
     assert info.value.message == (
@@ -113,7 +113,7 @@ def test_references_that_are_not_references(ws, ref):
 def test_not_a_git_repository(tmp_path):
     ws = load_workspace(copy_example_workspace(tmp_path / "plain"))
     assert library_at(ws, None).library.spec.release == "2026.1"  # the working tree needs no git
-    with pytest.raises(GitError, match=r"clause_library is not inside a git work tree \(fatal: not a git repository.*\); run contractgen inside the clause library's git repository, or clone it first with `git clone <url>`"):
+    with pytest.raises(GitError, match=r"clause_library is not inside a git work tree \(fatal: not a git repository.*\); releases and past versions come from the library's git history: clone the library's repository \(`git clone <url>`\), or make this workspace one \(`git init && git add -A && git commit -m \"First release\"`\)"):
         library_at(ws, "main")
     assert not is_repository(ws.root)
 
@@ -288,6 +288,7 @@ def test_clauses_at_an_unknown_reference(history, monkeypatch):
         result = run_cli(*args)
         assert result.exit_code == 1, args
         assert result.stderr.startswith("error: unknown git reference 'nope' in .; give a branch, a commit sha or a tag such as "), args
+        assert result.stderr.endswith("; or give a release: 2026.2, 2026.1\n"), args
         result = run_cli(*args[:-1], "2027.1")
         assert result.exit_code == 1, args
         assert result.stderr == "error: no release 2027.1 in the history of clause_library/library.yaml (releases: 2026.2, 2026.1); give a release, a branch, a tag or a commit\n"
