@@ -155,15 +155,19 @@ def build_schedule_parts(
         from .redline import Revision, redline_blocks
         from .releases import library_at
 
-        old_library = library_at(workspace, compare_to).library
+        old_version = library_at(workspace, compare_to)
+        old_library = old_version.library
         old = assemble_schedule(
             old_library, profile, tier, select_clauses(old_library, profile, tier, include_drafts=include_drafts)
         )
         revision = Revision(f"contractgen: clause library {old_library.spec.release} to {library.spec.release}", when)
-        heading = Paragraph(Style.HEADING, (Run(variation_heading(old_library, library)),))
+        heading = Paragraph(Style.HEADING, (Run(variation_heading(old_version, library, provenance)),))
         body = writer.blocks([heading, *lead]) + redline_blocks(old.paragraphs, assembly.paragraphs, writer, revision)
     context = schedule_context(library, profile, assembly, body, when)
     context["draft"] = draft
+    if compare_to is not None:
+        old_context = schedule_context(old_library, profile, old, "", when)
+        track_document_control(context, old_context, writer, revision)
     properties = schedule_properties(library, profile, assembly, when)
     if provenance is not None:
         properties.custom.update(provenance.properties())
@@ -177,14 +181,58 @@ def build_schedule_parts(
     return parts, assembly
 
 
-def variation_heading(old: ClauseLibrary, new: ClauseLibrary) -> str:
-    """``Variation from clause library release 2026.1 (1 April 2026) to release 2026.2 (...)``."""
+_CONTROL_FIELDS = ("number", "title", "id", "version")
+
+
+def track_document_control(context: dict[str, Any], old: dict[str, Any], writer: BodyWriter, revision: Any) -> None:
+    """In a variation, the document control's release and clause table as tracked changes
+    (in ``context``, in place): a value that changed is the old one deleted and the new one
+    inserted; a clause added or removed has its row's text inserted or deleted."""
+    from markupsafe import Markup
+
+    from .environment import escape_xml_value, format_date
+
+    def tracked(a: Any, b: Any) -> Any:
+        a = format_date(a) if isinstance(a, dt.date) else ("" if a is None else str(a))
+        b = format_date(b) if isinstance(b, dt.date) else ("" if b is None else str(b))
+        if a == b:
+            return b
+        out = "</w:t></w:r>"
+        if a:
+            out += f'<w:del {revision.attrs(writer.next_id())}><w:r><w:delText xml:space="preserve">{escape_xml_value(a)}</w:delText></w:r></w:del>'
+        if b:
+            out += f'<w:ins {revision.attrs(writer.next_id())}><w:r><w:t xml:space="preserve">{escape_xml_value(b)}</w:t></w:r></w:ins>'
+        return Markup(out + '<w:r><w:t xml:space="preserve">')
+
+    context["library"] = {
+        **context["library"],
+        "release": tracked(old["library"]["release"], context["library"]["release"]),
+        "release_date": tracked(old["library"]["release_date"], context["library"]["release_date"]),
+    }
+    before = {c["id"]: c for c in old["clauses"]}
+    now = {c["id"] for c in context["clauses"]}
+    rows = [{k: tracked(before.get(c["id"], {}).get(k), c[k]) for k in _CONTROL_FIELDS} for c in context["clauses"]]
+    rows += [{k: tracked(c[k], None) for k in _CONTROL_FIELDS} for c in old["clauses"] if c["id"] not in now]
+    context["clauses"] = rows
+
+
+def variation_heading(old: LibraryVersion, new: ClauseLibrary, provenance: Provenance | None) -> str:
+    """``Variation from clause library release 2026.1 (1 April 2026) to release 2026.2
+    (1 October 2026)``; a side that is not a release says what it is instead."""
     from .environment import format_date
 
-    return (
-        f"Variation from clause library release {old.spec.release} ({format_date(old.spec.release_date)}) "
-        f"to release {new.spec.release} ({format_date(new.spec.release_date)})"
-    )
+    def released(spec: Any) -> str:
+        return f"release {spec.release} ({format_date(spec.release_date)})"
+
+    if old.release is not None:
+        before = released(old.library.spec)
+    else:
+        before = f"{old.label}, whose library says release {old.library.spec.release}"
+    if provenance is not None and provenance.unreleased:
+        after = f"a draft with unreleased changes since release {provenance.release}" if provenance.release else "an unreleased draft"
+    else:
+        after = released(new.spec)
+    return f"Variation from clause library {before} to {after}"
 
 
 def load_template(workspace: Workspace, profile: Profile, kind: str) -> WordTemplate:
