@@ -55,9 +55,9 @@ def find_repo_root(path: Path) -> Path:
     if result.returncode != 0:
         raise GitError(
             f"{display_path(path)} is not inside a git work tree "
-            f"({_first_line(result.stderr)}); releases and past versions come from the "
-            "library's git history: clone the library's repository (`git clone <url>`), or "
-            "make this workspace one (`git init && git add -A && git commit -m \"First release\"`)"
+            f"({_first_line(result.stderr)}); clone the clause library's repository "
+            "(`git clone <url>`), or make this workspace one "
+            "(`git init && git add -A && git commit -m \"First release\"`)"
         )
     return Path(os.fsdecode(result.stdout.rstrip(b"\n")))
 

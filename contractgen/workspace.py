@@ -149,10 +149,9 @@ def create_workspace(target: Path, *, git: bool = True, force: bool = False) -> 
     from .gitsetup import check_git_identity, commit_new_repository, enclosing_repository
 
     repo = enclosing_repository(target) if git else None
+    _refuse_non_empty(target, INIT_ITEMS + (GIT_ITEMS if git and repo is None else ()), force)
     if git and repo is None:
         check_git_identity(target)  # before anything is written
-    items = INIT_ITEMS + (GIT_ITEMS if git and repo is None else ())
-    _refuse_non_empty(target, items, force)
     created = init_workspace(target, force=True)
     if not git:
         return InitResult(created, [])

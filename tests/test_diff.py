@@ -627,7 +627,7 @@ def test_not_a_git_repository(tmp_path, monkeypatch):
     result = run_cli("diff")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: clause_library is not inside a git work tree (fatal: not a git repository")
-    assert "clone the library's repository (`git clone <url>`), or make this workspace one" in result.stderr
+    assert "clone the clause library's repository (`git clone <url>`), or make this workspace one" in result.stderr
 
 
 def test_the_first_commit_is_the_first_release(tmp_path, monkeypatch):

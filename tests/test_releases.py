@@ -113,7 +113,7 @@ def test_references_that_are_not_references(ws, ref):
 def test_not_a_git_repository(tmp_path):
     ws = load_workspace(copy_example_workspace(tmp_path / "plain"))
     assert library_at(ws, None).library.spec.release == "2026.1"  # the working tree needs no git
-    with pytest.raises(GitError, match=r"clause_library is not inside a git work tree \(fatal: not a git repository.*\); releases and past versions come from the library's git history: clone the library's repository \(`git clone <url>`\), or make this workspace one \(`git init && git add -A && git commit -m \"First release\"`\)"):
+    with pytest.raises(GitError, match=r"clause_library is not inside a git work tree \(fatal: not a git repository.*\); clone the clause library's repository \(`git clone <url>`\), or make this workspace one \(`git init && git add -A && git commit -m \"First release\"`\)"):
         library_at(ws, "main")
     assert not is_repository(ws.root)
 
