@@ -223,18 +223,23 @@ def release_for_pin(workspace: Workspace, pin: str) -> Release:
     return max(matching, key=lambda r: r.version)
 
 
-def check_release_value(workspace: Workspace, library: ClauseLibrary, history: ReleaseHistory) -> list[Problem]:
-    """A working-tree ``library.yaml`` whose release is lower than the latest release."""
-    if not history.releases or release_version(library.spec.release) >= history.latest().version:
+def check_release_value(workspace: Workspace, library: ClauseLibrary, before: str, what: str) -> list[Problem]:
+    """A working-tree ``library.yaml`` whose release is lower than ``before`` (``what``
+    says which release that is: ``the latest release 2026.1 (3f2a9c1)``)."""
+    if release_version(library.spec.release) >= release_version(before):
         return []
-    latest = history.latest()
+    return [Problem(release_location(workspace), "release", (
+        f"release {library.spec.release!r} is lower than {what}; releases only go up: set it to "
+        f"{before!r} or a higher release"
+    ))]
+
+
+def release_location(workspace: Workspace) -> Location:
+    """Where the working tree's ``library.yaml`` says its release."""
     file = workspace.library_dir / LIBRARY_FILE
     lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
     line = next((i for i, text in enumerate(lines, start=1) if text.startswith("release:")), None)
-    return [Problem(Location(display_path(file), line, 1 if line else None), "release", (
-        f"release {library.spec.release!r} is lower than the latest release {latest.name} "
-        f"({latest.commit[:7]}); releases only go up: set it to {latest.name!r} or a higher release"
-    ))]
+    return Location(display_path(file), line, 1 if line else None)
 
 
 @dataclass(frozen=True)

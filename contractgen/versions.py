@@ -32,18 +32,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from .errors import GitError, LibraryError, Location, Problem, display_path, plural
+from .errors import GitError, LibraryError, Location, Problem, plural
 from .gitrefs import find_repo_root, read_tree
-from .library import CLAUSES_DIR, LIBRARY_FILE, Clause, ClauseLibrary, ClauseStatus, parse_semver
-from .releases import (
-    LibraryVersion,
-    Release,
-    ReleaseHistory,
-    check_release_value,
-    library_at,
-    release_history,
-    release_version,
-)
+from .library import CLAUSES_DIR, Clause, ClauseLibrary, ClauseStatus, parse_semver
+from .releases import check_release_value, library_at, release_history, release_location
 from .workspace import Workspace
 from .yamlio import decode_text, parse_yaml
 
@@ -93,10 +85,12 @@ def check_versions(workspace: Workspace, against: str | None = None, *, release:
     returning = sorted(set(new.library.clauses) - set(old.library.clauses))
     released = _released_clauses(workspace, returning) if returning else {}
     problems, changed, added = compare_libraries(old.library, new.library, since=since, released=released)
-    if history is not None:
-        problems[:0] = check_release_value(workspace, new.library, history)
-    elif release_version(new.library.spec.release) < release_version(old.library.spec.release):
-        problems[:0] = check_release_value(workspace, new.library, _history_of(old))
+    if history is not None and old.release is not None:
+        what = f"the latest release {old.release.name} ({old.release.commit[:7]})"
+        problems[:0] = check_release_value(workspace, new.library, old.release.name, what)
+    else:
+        what = f"release {old.library.spec.release} at {old.label}"
+        problems[:0] = check_release_value(workspace, new.library, old.library.spec.release, what)
     unreleased = None
     if old.release is not None and (changed or added) and new.library.spec.release == old.release.name:
         unreleased = old.release.name
@@ -106,17 +100,8 @@ def check_versions(workspace: Workspace, against: str | None = None, *, release:
     return VersionReport(problems, compared, old.label, changed, added, unreleased)
 
 
-def _history_of(old: LibraryVersion) -> ReleaseHistory:
-    """A one-release history: the library read at a reference, as the release it names."""
-    from pathlib import Path
-
-    release = Release(old.library.spec.release, old.commit or "", old.library.spec.release_date)
-    return ReleaseHistory(Path("."), LIBRARY_FILE, (release,))
-
-
 def _unreleased_problem(workspace: Workspace, name: str, ids: list[str]) -> Problem:
-    file = workspace.library_dir / LIBRARY_FILE
-    return Problem(Location(display_path(file)), "release", (
+    return Problem(release_location(workspace), "release", (
         f"{plural(len(ids), 'clause')} changed since release {name} ({', '.join(sorted(ids))}) but "
         f"library.yaml still says release {name!r}; set a new release and release_date to release them"
     ))

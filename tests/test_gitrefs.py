@@ -62,7 +62,7 @@ def test_find_repo_root_outside_a_repository(tmp_path):
     plain = tmp_path / "plain"
     plain.mkdir()
     with pytest.raises(GitError, match=r"plain is not inside a git work tree \(fatal: not a git repository.*\); "
-                       r"run contractgen inside the clause library's git repository"):
+                       r"clone the clause library's repository"):
         find_repo_root(plain)
     with pytest.raises(GitError, match="nowhere: no such file or folder$"):
         find_repo_root(tmp_path / "nowhere")

@@ -372,7 +372,7 @@ def test_uncommitted_clause_edits_are_compared_and_reported_unreleased(ws):
     assert check(ws, None).unreleased_since == "2026.1"
     strict = check_versions(load_workspace(ws), None, release=True)
     assert lines(strict) == [
-        "clause_library/library.yaml: release: 1 clause changed since release 2026.1 (dspt.tier) but library.yaml "
+        "clause_library/library.yaml:6:1: release: 1 clause changed since release 2026.1 (dspt.tier) but library.yaml "
         "still says release '2026.1'; set a new release and release_date to release them"
     ]
     set_release(ws, "2026.2")

@@ -160,7 +160,7 @@ def test_unreleased_clause_changes_are_reported_and_fail_with_release(clone):
     strict = run_cli("check-versions", "--release")
     assert strict.exit_code == 1
     assert stderr_lines(strict)[0] == (
-        "clause_library/library.yaml: release: 1 clause changed since release 2026.2 (dspt.support) but library.yaml "
+        "clause_library/library.yaml:6:1: release: 1 clause changed since release 2026.2 (dspt.support) but library.yaml "
         "still says release '2026.2'; set a new release and release_date to release them"
     )
 
