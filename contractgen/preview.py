@@ -28,7 +28,8 @@ _INDEX = 0xE200  # OPEN is followed by chr(_INDEX + n) for parameter n
 _BARE_NAME = re.compile(r"\{\{-?\s*([A-Za-z_]\w*)\s*-?\}\}")
 _TAG = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}|\{%.*?%\}", re.S)
 #: What a profile or a letter supplies; shown by name without one.
-_SUPPLIED = ("council", "contract", "contacts", "signatory", "provider", "letter")
+_LETTER = ("provider", "letter")
+_SUPPLIED = ("council", "contract", "contacts", "signatory", *_LETTER)
 
 
 class _Named:
@@ -74,8 +75,9 @@ def _render(text: str, names: list[str], library: ClauseLibrary, tier: str, prof
     source = _BARE_NAME.sub(
         lambda m: f"{_OPEN}{index[m.group(1)]}{m.group(0)}{_CLOSE}" if m.group(1) in index else m.group(0), text
     )
-    if profile is not None:
-        context = {**base_context(library, profile, tier), **parameter_values(library, profile)}
+    if profile is not None:  # a letter's provider and letter are still shown by name
+        context = {name: _Named(name) for name in _LETTER}
+        context.update({**base_context(library, profile, tier), **parameter_values(library, profile)})
     else:
         spec = library.spec
         context = {name: _Named(name) for name in _SUPPLIED}

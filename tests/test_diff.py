@@ -717,3 +717,16 @@ def test_a_clause_withdrawn_with_a_text_change_shows_the_word_diff():
     assert result.changes[0].kind is ChangeKind.WITHDRAWN
     assert "      The Provider [-shall-]{+must+} act within {{ old_days }} days." in format_text(result).splitlines()
     assert "> The Provider ~~shall~~ **must** act within {{ old\\_days }} days." in format_markdown(result).splitlines()
+
+
+def test_docx_letter_clauses_with_a_profile_show_provider_values_by_name(ws):
+    """A letter clause's provider and letter values come from each letter: shown by name."""
+    from contractgen.preview import preview_paragraphs
+    from contractgen.profiles import load_profile
+
+    library = library_at(ws, None).library
+    clause = library.clause("letter.start")
+    profile = load_profile("example-borough", ws.profiles_dir)
+    text = "\n".join(p.text for p in preview_paragraphs(clause.text_for("core"), clause.id, library, "core", profile))
+    assert "[provider.name] (ODS code [provider.ods_code])" in text
+    assert profile.model.council.name in text and "{{" not in text and "{%" not in text
