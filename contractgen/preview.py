@@ -75,6 +75,7 @@ def _render(text: str, names: list[str], library: ClauseLibrary, tier: str, prof
     source = _BARE_NAME.sub(
         lambda m: f"{_OPEN}{index[m.group(1)]}{m.group(0)}{_CLOSE}" if m.group(1) in index else m.group(0), text
     )
+    context: dict[str, Any]
     if profile is not None:  # a letter's provider and letter are still shown by name
         context = {name: _Named(name) for name in _LETTER}
         context.update({**base_context(library, profile, tier), **parameter_values(library, profile)})
