@@ -71,6 +71,7 @@ class Table:
 
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    widths: tuple[int, ...] = ()  # each column's share of the width in percent (default: Word decides)
 
 
 Block = Paragraph | Table

@@ -423,8 +423,9 @@ def format_docx(
     if diff.changes:
         body.append(writer.table(Table(
             ("Clause", "Change", "Old version", "New version", "Changelog"),
-            tuple((f"{c.id}: {c.title}", c.kind.value, c.old_version or "—", c.new_version or "—", "\n".join(c.changelog) or "—")
+            tuple((f"{c.id}: {c.title}", c.kind.value, c.old_version or "—", c.new_version or "—", "; ".join(c.changelog) or "—")
                   for c in diff.changes),
+            widths=(26, 14, 14, 14, 32),
         )))
     for c in diff.changes:
         body.append(_heading(f"{c.label}: {c.title} ({c.kind.value})"))

@@ -60,6 +60,16 @@ def test_releases_on_a_fresh_clone(clone):
     assert result.stderr == ""
 
 
+def test_releases_lists_unreleased_working_tree_changes_first(clone):
+    edit(clone / "clause_library" / "clauses" / "dspt.support.yaml", "free support", "free and confidential support")
+    lines = run_cli("releases").stdout.splitlines()
+    assert lines[:2] == [
+        "release     date        commit   changes",
+        "unreleased  -           -        1 changed since 2026.2 (working tree)",
+    ]
+    assert lines[2].startswith("2026.2      2026-10-01  ")
+
+
 def test_the_review_commands_on_a_fresh_clone(clone, tmp_path):
     diff = run_cli("diff")
     assert diff.exit_code == 0, diff.output
