@@ -114,6 +114,8 @@ def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf, at,
         f"wrote {display_path(result.path)} ({result.profile}, {result.tier} tier, {result.clauses} clauses, "
         f"library release {result.release})"
     )
+    if result.draft:
+        click.echo(result.draft)
     if result.pdf:
         click.echo(f"wrote {display_path(result.pdf)}")
 

@@ -32,6 +32,7 @@ class ScheduleResult:
     release: str
     size: int
     pdf: Path | None = None
+    draft: str = ""  # the draft line the document carries, "" when released
 
 
 def schedule_context(
@@ -264,7 +265,7 @@ def render_schedule(
     library = version.library
     parts, assembly = build_schedule_parts(
         workspace, library, profile, tier=tier, date=date, include_drafts=include_drafts, compare_to=compare_to,
-        provenance=provenance(workspace, version),
+        provenance=(origin := provenance(workspace, version)),
     )
     data = package_bytes(parts)
     kind = "variation" if compare_to else "schedule"
@@ -287,6 +288,7 @@ def render_schedule(
         release=library.spec.release,
         size=len(data),
         pdf=pdf_path,
+        draft=origin.draft_line,
     )
 
 
