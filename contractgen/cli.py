@@ -281,6 +281,8 @@ def check_versions_command(ctx, against: str | None, release: bool) -> None:
     from .versions import check_versions, summary
 
     report = check_versions(_workspace(ctx), against, release=release)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in report.problems:
         click.echo(str(problem), err=True)
     if report.problems:

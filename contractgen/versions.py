@@ -54,6 +54,7 @@ class VersionReport:
     changed: list[str]  # ids of clauses in both whose content or version changed
     added: list[str] = field(default_factory=list)  # ids of new clauses
     unreleased_since: str | None = None  # clauses changed after this release, which library.yaml still names
+    warnings: list[Problem] = field(default_factory=list)  # release tags that disagree with the history
 
     @property
     def ok(self) -> bool:
@@ -97,7 +98,8 @@ def check_versions(workspace: Workspace, against: str | None = None, *, release:
         if release:
             problems.append(_unreleased_problem(workspace, old.release.name, changed + added))
     compared = len(set(old.library.clauses) | set(new.library.clauses))
-    return VersionReport(problems, compared, old.label, changed, added, unreleased)
+    warnings = list(history.problems) if history is not None else []
+    return VersionReport(problems, compared, old.label, changed, added, unreleased, warnings)
 
 
 def _unreleased_problem(workspace: Workspace, name: str, ids: list[str]) -> Problem:

@@ -134,6 +134,8 @@ def test_two_releases_on_one_day_and_a_disagreeing_tag(clone):
         f"not the tag: move the tag (`git tag -f release-2026.3 {short(clone, 'HEAD~1')}`) or delete it"
     ]
     assert run_cli("diff", "2026.3", "2026.3.1").stdout.splitlines()[-1].endswith("no changes; 30 unchanged")
+    checked = run_cli("check-versions")
+    assert checked.exit_code == 0 and stderr_lines(checked) == stderr_lines(result)  # CI sees it too
 
 
 def test_a_release_that_goes_backwards_is_refused(clone):
