@@ -43,6 +43,7 @@ class Run:
     link: str | None = None
     ref: str | None = None
     line_break: bool = False  # a hard line break (text is empty)
+    comment: str | None = None  # a Word comment on this text (redlines: which parameter)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Table:
 
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    widths: tuple[int, ...] = ()  # each column's share of the width in percent (default: Word decides)
 
 
 Block = Paragraph | Table

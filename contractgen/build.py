@@ -53,7 +53,8 @@ def build_workspace(
                 complain(f"  {line}")
             continue
         result.schedules.append(done)
-        say(f"[{i}/{len(names)}] {display_path(done.path)}: {done.tier} tier, {done.clauses} clauses")
+        draft = f"; {done.draft}" if done.draft else ""
+        say(f"[{i}/{len(names)}] {display_path(done.path)}: {done.tier} tier, {done.clauses} clauses{draft}")
     for run in workspace.config.build.letters:
         try:
             letters = generate_letters(

@@ -58,13 +58,18 @@ def _date(value: dt.datetime | None) -> dt.date | None:
 
 @cli.command("init")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
-def init_command(directory: Path) -> None:
-    """Create a new workspace in DIRECTORY from the shipped example."""
-    from .workspace import init_workspace
+@click.option("--no-git", "no_git", is_flag=True, help="Do not make a git repository (no first commit, no git-setup, no pre-commit config).")
+@click.option("--force", is_flag=True, help="Create it in a folder that is not empty, overwriting the workspace's files there.")
+def init_command(directory: Path, no_git: bool, force: bool) -> None:
+    """Create a new workspace in DIRECTORY from the shipped example, as a git repository
+    with a first commit (the clause library's first release)."""
+    from .workspace import create_workspace
 
-    created = init_workspace(directory)
-    click.echo(f"created workspace {directory}: {', '.join(created)}")
-    click.echo(f"next: cd {directory} && contractgen validate && contractgen build")
+    result = create_workspace(directory, git=not no_git, force=force)
+    click.echo(f"created workspace {display_path(directory)}: {', '.join(result.created)}")
+    for action in result.actions:
+        click.echo(action)
+    click.echo(f"next: cd {display_path(directory)} && contractgen validate && contractgen build")
 
 
 @cli.command("validate")
@@ -94,8 +99,8 @@ def validate_command(ctx: click.Context) -> None:
 @click.option("--date", "date_", type=DATE, help="Document date, YYYY-MM-DD (default: the profile's contract.date).")
 @click.option("--include-drafts", is_flag=True, help="Include clauses whose status is draft.")
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside the .docx (needs LibreOffice).")
-@click.option("--at", "at", metavar="REF", help="Render from the clause library at this git reference (a release tag, branch or commit).")
-@click.option("--compare-to", "compare_to", metavar="REF", help="Write the schedule as tracked changes from the library at REF (a contract variation).")
+@click.option("--at", "at", metavar="REF", help="Render from the clause library at this release (2026.1), tag, branch or commit.")
+@click.option("--compare-to", "compare_to", metavar="REF", help="Write the schedule as tracked changes from the library at REF, a release such as 2026.1 or a git reference (a contract variation).")
 @click.pass_context
 def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf, at, compare_to) -> None:
     """Write the council's DSPT contract schedule as a Word document."""
@@ -109,6 +114,8 @@ def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf, at,
         f"wrote {display_path(result.path)} ({result.profile}, {result.tier} tier, {result.clauses} clauses, "
         f"library release {result.release})"
     )
+    if result.draft:
+        click.echo(result.draft)
     if result.pdf:
         click.echo(f"wrote {display_path(result.pdf)}")
 
@@ -118,7 +125,7 @@ def clauses_group() -> None:
     """List and show the clauses of the library."""
 
 
-AT_OPTION = click.option("--at", "at", metavar="REF", help="The library as it was at this git reference (release tag, branch, commit).")
+AT_OPTION = click.option("--at", "at", metavar="REF", help="The library as it was at this release (2026.1), tag, branch or commit.")
 
 
 @clauses_group.command("list")
@@ -206,26 +213,34 @@ class _Progress:
 @click.argument("new", required=False)
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "markdown", "json", "docx"]), default="text", show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file (required for docx).")
-@click.option("--author", default="contractgen", show_default=True, help="Author of the tracked changes (docx).")
+@click.option("--profile", "-p", "profile", metavar="NAME", help="Show parameter values from this council profile (docx; default: the library's defaults, each with a comment).")
+@click.option("--author", help="Author of the tracked changes (docx; default: git user.name, else contractgen).")
 @click.option("--date", "date_", type=DATE, help="Date of the tracked changes, YYYY-MM-DD (docx; default: the new release date).")
 @click.pass_context
-def diff_command(ctx, old, new, fmt, output, author, date_) -> None:
-    """Clause changes from OLD to NEW (git references; defaults: the latest release tag
-    against the working tree)."""
+def diff_command(ctx, old, new, fmt, output, profile, author, date_) -> None:
+    """Clause changes from OLD to NEW (releases such as 2026.1, tags or git references;
+    defaults: the latest release against the working tree)."""
     from .diff import diff_library, format_docx, format_json, format_markdown, format_text
     from .package import write_atomic
     from .releases import latest_release, library_at
 
     ws = _workspace(ctx)
     old_ref = old or latest_release(ws).name
-    result = diff_library(library_at(ws, old_ref), library_at(ws, new))
+    newer = library_at(ws, new)
+    result = diff_library(library_at(ws, old_ref), newer)
     if fmt == "docx":
+        from .gitsetup import git_user_name
+        from .profiles import load_profile
+
         if output is None:
             raise click.UsageError("--format docx writes a Word file: give it with -o FILE.docx")
-        new_release_date = library_at(ws, new).library.spec.release_date
-        write_atomic(output, format_docx(result, author=author, date=_date(date_) or new_release_date))
+        chosen = load_profile(profile, ws.profiles_dir) if profile else None
+        who = author or git_user_name(ws.root) or "contractgen"
+        write_atomic(output, format_docx(result, author=who, date=_date(date_) or newer.library.spec.release_date, profile=chosen))
         click.echo(f"wrote {display_path(output)}: {result.summary()}")
         return
+    if profile:
+        raise click.UsageError("--profile applies to --format docx only")
     text = {
         "text": lambda: format_text(result, color=output is None and sys.stdout.isatty()),
         "markdown": lambda: format_markdown(result),
@@ -240,14 +255,34 @@ def diff_command(ctx, old, new, fmt, output, author, date_) -> None:
             click.echo(result.summary(), err=True)
 
 
-@cli.command("check-versions")
-@click.option("--against", metavar="REF", help="Compare with this git reference (default: the latest release tag).")
+@cli.command("releases")
 @click.pass_context
-def check_versions_command(ctx, against: str | None) -> None:
+def releases_command(ctx) -> None:
+    """The releases of the clause library, newest first, from the history of library.yaml."""
+    from .releases import list_releases
+
+    entries, history = list_releases(_workspace(ctx))
+    rows = [("release", "date", "commit", "changes")] + [
+        (e.name, e.date.isoformat() if e.date else "-", e.commit[:7] if e.commit else "-", e.changes) for e in entries
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3])
+    for problem in history.problems:
+        click.echo(f"warning: {problem}", err=True)
+
+
+@cli.command("check-versions")
+@click.option("--against", metavar="REF", help="Compare with this release (2026.1), tag or git reference (default: the latest release).")
+@click.option("--release", "release", is_flag=True, help="Also fail when clauses changed since the release without a new release in library.yaml (for CI on a release branch).")
+@click.pass_context
+def check_versions_command(ctx, against: str | None, release: bool) -> None:
     """Refuse clause changes without a version bump and changelog entry."""
     from .versions import check_versions, summary
 
-    report = check_versions(_workspace(ctx), against)
+    report = check_versions(_workspace(ctx), against, release=release)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in report.problems:
         click.echo(str(problem), err=True)
     if report.problems:

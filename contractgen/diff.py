@@ -19,8 +19,10 @@ from typing import Any
 
 from .blocks import Paragraph, Run, Style
 from .library import Clause, ClauseLibrary, ClauseStatus
-from .markup import markdown_to_blocks
-from .package import DocumentProperties, package_bytes
+from .environment import format_date
+from .package import DocumentProperties, add_comments, package_bytes
+from .preview import preview_paragraphs
+from .profiles import Profile
 from .redline import Revision, redline_blocks
 from .releases import LibraryVersion
 from .wordiff import DiffOp, diff_words, format_inline
@@ -83,6 +85,8 @@ class LibraryDiff:
     new_release: str
     changes: list[ClauseChange] = field(default_factory=list)
     unchanged: int = 0
+    old_library: ClauseLibrary | None = field(default=None, repr=False, compare=False)
+    new_library: ClauseLibrary | None = field(default=None, repr=False, compare=False)
 
     def counts(self) -> dict[str, int]:
         out = {k.value: 0 for k in ChangeKind}
@@ -102,7 +106,7 @@ def _counts_text(diff: LibraryDiff) -> str:
 def diff_library(old: LibraryVersion, new: LibraryVersion) -> LibraryDiff:
     """Every clause added, removed, withdrawn or changed from ``old`` to ``new``."""
     a, b = old.library, new.library
-    result = LibraryDiff(old.label, new.label, a.spec.release, b.spec.release)
+    result = LibraryDiff(old.label, new.label, a.spec.release, b.spec.release, old_library=a, new_library=b)
     for cid in sorted(set(a.clauses) | set(b.clauses), key=lambda i: _order(i, a, b)):
         ca, cb = a.clauses.get(cid), b.clauses.get(cid)
         if ca is None:
@@ -207,7 +211,7 @@ def _new_entries(ca: Clause | None, cb: Clause) -> tuple[str, ...]:
 
 def format_text(diff: LibraryDiff, *, color: bool = False) -> str:
     bold = (lambda s: f"\x1b[1m{s}\x1b[0m") if color else (lambda s: s)
-    lines = [f"clause library {diff.old} (release {diff.old_release}) → {diff.new} (release {diff.new_release})", ""]
+    lines = [f"clause library {_side(diff.old, diff.old_release)} → {_side(diff.new, diff.new_release)}", ""]
     for c in diff.changes:
         lines.append(bold(f"{c.kind.value:9} {c.label}  {c.title}"))
         for name, old, new in _field_lines(c):
@@ -224,6 +228,11 @@ def format_text(diff: LibraryDiff, *, color: bool = False) -> str:
         lines.append("")
     lines.append(diff.summary())
     return "\n".join(lines) + "\n"
+
+
+def _side(label: str, release: str) -> str:
+    """``main (3f2a9c1) (release 2026.2)``; a release is not named twice."""
+    return label if label.startswith(f"release {release} ") else f"{label} (release {release})"
 
 
 def _changed_paragraphs(ops: list[DiffOp], color: bool) -> str:
@@ -384,65 +393,138 @@ def format_json(diff: LibraryDiff) -> str:
 # ------------------------------------------------------------------ docx
 
 
-def redline_paragraphs(text: str | None, clause_id: str, list_ids: Any = None) -> list[Paragraph]:
-    """Clause Markdown as paragraphs for a redline (Jinja tags shown as written).
+def format_docx(
+    diff: LibraryDiff,
+    *,
+    author: str = "contractgen",
+    date: dt.date | None = None,
+    profile: Profile | None = None,
+) -> bytes:
+    """A Word redline for a solicitor: a title page saying what is compared with what, a
+    summary table (clause, versions, changelog), then each changed clause with its text
+    as tracked changes (``w:ins``/``w:del`` by ``author`` on ``date``) to accept or reject
+    in Word; page X of Y in the footer. Clause text shows values as a council's schedule
+    would (:mod:`contractgen.preview`): the profile's, or the library's defaults with a
+    comment naming each parameter; never ``{{ ... }}``."""
+    from .blocks import Table
+    from .wordtemplate import WordTemplate, raw_xml
 
-    Outside a schedule there is no clause numbering: paragraphs are body text and each
-    ordered list is its own lettered list, (a), (b)..., numbered from ``list_ids``."""
-    if not text:
-        return []
-    return markdown_to_blocks(text, mode="letter", clause_id=clause_id, list_ids=list_ids)
-
-
-def format_docx(diff: LibraryDiff, *, author: str = "contractgen", date: dt.date | None = None) -> bytes:
-    """A Word document: a summary table, then each changed clause with its text as tracked
-    changes (``w:ins``/``w:del``), for a solicitor to accept or reject in Word."""
-    from .wordtemplate import WordTemplate
-
+    assert diff.old_library is not None and diff.new_library is not None, "diff_library sets both"
     revision = Revision(author, date or dt.date(2000, 1, 1))
-    template = WordTemplate.from_document_body("{{p body }}")
+    template = WordTemplate.from_document_body("{{p body }}", footer="Clause library changes")
     # each clause text's lists restart at (a): one numbering instance per list
     writer = BodyWriter(letter_num_base=template.plan.letter_num_base if template.plan else 0)
-    next_list = 1
-    body: list[str] = [
-        _heading(f"Clause library changes: {diff.old} → {diff.new}"),
-        writer.paragraph(Paragraph(Style.BODY, (Run(f"Library release {diff.old_release} → {diff.new_release}: {_counts_text(diff)}. Every change below is a tracked change: accept or reject each one in Word."),))),
-    ]
-    from .blocks import Table
-
+    lists = itertools.count(1)
+    body: list[str] = [_heading("Clause library changes")]
+    body += [writer.paragraph(Paragraph(Style.BODY, (Run(label, bold=True), Run(text)))) for label, text in _title_lines(diff, profile, revision)]
+    body.append(_PAGE_BREAK)
+    body.append(_heading("Summary"))
+    body.append(writer.paragraph(Paragraph(Style.BODY, (Run(f"{_counts_text(diff)}."),))))
     if diff.changes:
-        body.append(writer.table(Table(("Clause", "Change", "Old version", "New version"),
-                                       tuple((c.id, c.kind.value, c.old_version or "—", c.new_version or "—") for c in diff.changes))))
+        body.append(writer.table(Table(
+            ("Clause", "Change", "Old version", "New version", "Changelog"),
+            tuple((f"{c.id}: {c.title}", c.kind.value, c.old_version or "—", c.new_version or "—", "; ".join(c.changelog) or "—")
+                  for c in diff.changes),
+            widths=(26, 14, 14, 14, 32),
+        )))
     for c in diff.changes:
         body.append(_heading(f"{c.label}: {c.title} ({c.kind.value})"))
         for name, old_value, new_value in _field_lines(c):
             if name == "guidance":
                 continue
             body.append(_redline_line(writer, revision, f"{name}: ", _plain(old_value), _plain(new_value)))
-        for t in c.texts:
-            body.append(writer.paragraph(Paragraph(Style.BODY, (Run(f"Text ({t.scope})", bold=True),))))
-            old_ids, new_ids = itertools.count(next_list), itertools.count(next_list)
-            old = redline_paragraphs(t.old, c.id, old_ids)
-            new = redline_paragraphs(t.new, c.id, new_ids)
-            next_list = max(next(old_ids), next(new_ids))
-            body.append(redline_blocks(old, new, writer, revision))
+        for t in c.texts or _parameter_effects(c, diff, profile):
+            for scope, tier in _tier_groups(t, c.id, diff, profile):
+                body.append(writer.paragraph(Paragraph(Style.BODY, (Run(f"Text ({scope})", bold=True),))))
+                old = preview_paragraphs(t.old, c.id, diff.old_library, tier, profile, lists)
+                new = preview_paragraphs(t.new, c.id, diff.new_library, tier, profile, lists)
+                body.append(redline_blocks(old, new, writer, revision))
     # Word cannot delete a document's last paragraph mark: never end on a tracked paragraph
     body.append(writer.paragraph(Paragraph(Style.BODY, (Run("End of changes."),))))
-    from .wordtemplate import raw_xml
-
     parts = template.render(
         {"body": raw_xml("".join(body))},
         writer=writer,
-        letter_lists=next_list - 1,
+        letter_lists=next(lists) - 1,
         properties=DocumentProperties(
             title=f"Clause library changes {diff.old_release} to {diff.new_release}",
             subject=diff.summary(),
             creator=author,
             date=revision.date,
-            custom={"contractgen.diff.old": diff.old, "contractgen.diff.new": diff.new},
+            custom={"contractgen.diff.old": diff.old, "contractgen.diff.new": diff.new,
+                    **({"contractgen.profile": profile.name} if profile is not None else {})},
         ),
     )
+    add_comments(parts, writer.comments, "contractgen", revision.date)
     return package_bytes(parts)
+
+
+_PAGE_BREAK = '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+
+
+def _title_lines(diff: LibraryDiff, profile: Profile | None, revision: Revision) -> list[tuple[str, str]]:
+    assert diff.old_library is not None and diff.new_library is not None
+    values = (
+        f"as in the profile {profile.name}" if profile is not None else
+        "the library's defaults; a comment on each value names its parameter, which each council "
+        "sets in its profile. Names in square brackets, such as [council.name], are filled in "
+        "from the council's profile; a cross-reference shows the title of the clause it points at"
+    )
+    return [
+        ("From: ", _describe(diff.old, diff.old_library)),
+        ("To: ", _describe(diff.new, diff.new_library)),
+        ("Parameter values: ", values + "."),
+        ("Tracked changes: ", f"by {revision.author}, dated {format_date(revision.date)}. Accept or reject each one in Word."),
+    ]
+
+
+def _describe(label: str, library: ClauseLibrary) -> str:
+    """``release 2026.1 of 1 April 2026 (commit 3f2a9c1)``, or what a reference holds."""
+    spec = library.spec
+    said = f"release {spec.release} of {format_date(spec.release_date)}"
+    if label.startswith(f"release {spec.release} ("):
+        return f"{said} (commit {label.rsplit('(', 1)[1].rstrip(')')})"
+    if label == "working tree":
+        return f"the library as it is now, not yet released (its library.yaml says {said})"
+    return f"{label}, whose library.yaml says {said}"
+
+
+def _parameter_effects(c: ClauseChange, diff: LibraryDiff, profile: Profile | None) -> tuple[TextChange, ...]:
+    """For a clause whose parameters changed but whose text did not, the text itself,
+    where the values it shows changed: a solicitor reads the words, not the defaults."""
+    assert diff.old_library is not None and diff.new_library is not None
+    ca, cb = diff.old_library.clauses.get(c.id), diff.new_library.clauses.get(c.id)
+    if not c.parameters or ca is None or cb is None:
+        return ()
+    changes = []
+    for tier in diff.new_library.tiers:
+        old, new = ca.text_for(tier), cb.text_for(tier)
+        if tier not in diff.old_library.tiers or old is None or new is None:
+            continue
+        before = preview_paragraphs(old, c.id, diff.old_library, tier, profile)
+        after = preview_paragraphs(new, c.id, diff.new_library, tier, profile)
+        if [p.text for p in before] != [p.text for p in after]:
+            changes.append(TextChange(tier, old, new))
+    if len(changes) == len(diff.new_library.tiers) and len({(t.old, t.new) for t in changes}) == 1:
+        return (TextChange("all tiers", changes[0].old, changes[0].new),)
+    return tuple(changes)
+
+
+def _tier_groups(t: TextChange, clause_id: str, diff: LibraryDiff, profile: Profile | None) -> list[tuple[str, str]]:
+    """(label, tier to render) for a text change: one per group of tiers that read the
+    same once rendered (a text for all tiers can still say different things per tier)."""
+    assert diff.old_library is not None and diff.new_library is not None
+    tiers = [t.scope] if t.scope in diff.new_library.tiers or t.scope in diff.old_library.tiers else diff.new_library.tiers
+    groups: dict[tuple, list[str]] = {}
+    for tier in tiers:
+        key = tuple(
+            tuple((p.style, p.text) for p in preview_paragraphs(text, clause_id, lib, tier, profile))
+            for text, lib in ((t.old, diff.old_library), (t.new, diff.new_library))
+            if tier in lib.tiers
+        )
+        groups.setdefault(key, []).append(tier)
+    if len(groups) == 1:
+        return [(t.scope, tiers[0])]
+    return [(", ".join(members), members[0]) for members in groups.values()]
 
 
 def _heading(text: str) -> str:

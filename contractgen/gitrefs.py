@@ -6,8 +6,10 @@ folder at a ref costs two git processes (``ls-tree`` and ``cat-file --batch``), 
 many files it holds. Contents are the raw blobs (no end-of-line conversion, no smudge
 filters): the same bytes on every platform.
 
-Release tags follow a pattern such as ``release-{version}`` or ``v{version}``, where the
-version is dotted integers (``2026.1``, ``2026.1.2``) compared numerically.
+Releases themselves are found in the history of ``library.yaml`` (:func:`history_of_key`);
+tags that follow a pattern such as ``release-{version}`` or ``v{version}`` (the version
+dotted integers, ``2026.1``, ``2026.1.2``, compared numerically) are optional and only
+checked against that history.
 """
 
 from __future__ import annotations
@@ -53,8 +55,9 @@ def find_repo_root(path: Path) -> Path:
     if result.returncode != 0:
         raise GitError(
             f"{display_path(path)} is not inside a git work tree "
-            f"({_first_line(result.stderr)}); run contractgen inside the clause "
-            "library's git repository, or clone it first with `git clone <url>`"
+            f"({_first_line(result.stderr)}); clone the clause library's repository "
+            "(`git clone <url>`), or make this workspace one "
+            "(`git init && git add -A && git commit -m \"First release\"`)"
         )
     return Path(os.fsdecode(result.stdout.rstrip(b"\n")))
 
@@ -133,24 +136,63 @@ def release_tags(repo: Path, pattern: str) -> list[ReleaseTag]:
     return sorted(tags, key=lambda t: (t.version, t.name))
 
 
-def latest_release_tag(repo: Path, pattern: str, before: str | None = None) -> ReleaseTag:
-    """The release with the highest version; with ``before`` (any git reference), the
-    highest among the releases reachable from ``before`` whose commit is not ``before``'s
-    own commit, i.e. the release preceding it."""
-    if before is None:
-        tags = release_tags(repo, pattern)
-    else:
-        commit = resolve_ref(repo, before)
-        reachable = _matching_tags(repo, pattern, [f"--merged={commit}", "refs/tags"])
-        tags = sorted((t for t in reachable if t.commit != commit), key=lambda t: (t.version, t.name))
-    if not tags:
-        example = pattern.replace(_VERSION_PLACEHOLDER, f"{dt.date.today().year}.1")
-        where = f" before '{before}'" if before is not None else ""
+@dataclass(frozen=True)
+class ValueChange:
+    """A commit whose diff of one file adds a line ``key: value`` at the top level."""
+
+    commit: str  # full sha
+    date: dt.date  # committer date
+    value: str  # the value as written, without quotes or a trailing comment
+
+
+def history_of_key(repo: Path, path: str, key: str, start: str = "HEAD") -> list[ValueChange]:
+    """Every commit reachable from ``start`` (a commit sha or HEAD) whose change to ``path`` adds a top-level line
+    ``key: ...``, parents before children: one ``git log -G`` over that file (git's own
+    history search; nothing is checked out). A commit that deletes the line without adding
+    one is not listed. Raises :class:`GitError` in a shallow clone, whose history is cut
+    off, with the command that fetches the rest."""
+    if run_git(repo, ["rev-parse", "--is-shallow-repository"]).stdout.strip() == b"true":
         raise GitError(
-            f"no release tag matching '{pattern}'{where} in {display_path(repo)}; "
-            f"tag a release with `git tag {example}`"
+            f"{display_path(repo)} is a shallow clone (made with `git clone --depth`): its history "
+            f"is cut off, so the releases in {path} cannot be found; fetch the whole history "
+            "with `git fetch --unshallow` and try again"
         )
-    return tags[-1]
+    name = _clean_subdir(path)
+    result = run_git(repo, [
+        "log", "--topo-order", "--reverse", "--no-color", "--no-ext-diff", "--no-textconv",
+        "--no-renames", "-p", "--unified=0", f"-G^{re.escape(key)}:", "--format=%x00%H %cs",
+        start, "--", name,
+    ], check=False)
+    if result.returncode != 0:
+        if any(m in result.stderr for m in (b"does not have any commits", b"unknown revision", b"bad revision")):
+            return []  # a new repository without a first commit
+        raise GitError(f"`git log` over {name} failed in {display_path(repo)}: {_first_line(result.stderr)}")
+    line_start = f"+{key}:".encode()
+    changes = []
+    for block in result.stdout.split(b"\0")[1:]:
+        header, _, patch = block.partition(b"\n")
+        sha, day = header.decode("ascii").split(" ")
+        added = [line for line in patch.split(b"\n") if line.startswith(line_start)]
+        if added:
+            value = _scalar(added[-1][len(line_start):].decode("utf-8", "replace"))
+            changes.append(ValueChange(sha, dt.date.fromisoformat(day), value))
+    return changes
+
+
+def changed_paths(repo: Path, paths: list[str]) -> list[str]:
+    """The files under ``paths`` (relative to the repository root) that differ from HEAD in
+    the work tree: modified, staged, deleted or untracked (ignored files excepted)."""
+    out = run_git(repo, ["status", "--porcelain", "-z", "--untracked-files=all", "--", *paths]).stdout
+    return [entry[3:].decode("utf-8", "surrogateescape") for entry in out.split(b"\0") if len(entry) > 3]
+
+
+def _scalar(text: str) -> str:
+    """``"2026.1"  # a comment`` -> ``2026.1``."""
+    text = text.strip()
+    if text[:1] in ("'", '"'):
+        end = text.find(text[0], 1)
+        return text[1:end] if end > 0 else text[1:]
+    return text.split(" #", 1)[0].strip()
 
 
 def tag_regex(pattern: str) -> re.Pattern[str]:

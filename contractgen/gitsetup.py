@@ -122,3 +122,87 @@ def _attribute_applies(repo: Path) -> bool:
     """Whether git now gives a .docx at the top of the repository our diff driver."""
     out = run_git(repo, ["check-attr", "diff", "--", "contractgen-probe.docx"]).stdout
     return out.decode("utf-8", "replace").strip().endswith(f": diff: {DRIVER}")
+
+
+# -- a new workspace's repository (contractgen init) --------------------------------------
+
+GITIGNORE = "# what contractgen build writes, and Word's lock files\n/out/\n~$*.docx\n"
+
+PRE_COMMIT_CONFIG = """\
+# Checks before each commit, with pre-commit (https://pre-commit.com):
+#   pip install pre-commit && pre-commit install
+# These are contractgen's shipped hooks (its .pre-commit-hooks.yaml), run with the
+# contractgen installed here. To pin a contractgen release instead, replace this `local`
+# repo by the contractgen repository and a `rev:`, keeping the hook ids.
+repos:
+  - repo: local
+    hooks:
+      - id: contractgen-check-versions
+        name: contractgen check-versions
+        entry: contractgen check-versions
+        language: system
+        pass_filenames: false
+        files: ^clause_library/
+      - id: contractgen-validate
+        name: contractgen validate
+        entry: contractgen validate
+        language: system
+        pass_filenames: false
+        files: ^(contractgen\\.yaml$|clause_library/|profiles/|templates/)
+"""
+
+
+def enclosing_repository(target: Path) -> Path | None:
+    """The git work tree that ``target`` (which may not exist yet) would be inside."""
+    folder = _existing_ancestor(target)
+    result = run_git(folder, ["rev-parse", "--show-toplevel"], check=False)
+    return Path(os.fsdecode(result.stdout.rstrip(b"\n"))) if result.returncode == 0 else None
+
+
+def check_git_identity(target: Path) -> None:
+    """Refuse before anything is written when git cannot make a commit: no identity."""
+    result = run_git(_existing_ancestor(target), ["var", "GIT_COMMITTER_IDENT"], check=False)
+    if result.returncode != 0:
+        raise GitError(
+            "git does not know who you are, so it cannot make the workspace's first commit; set "
+            '`git config --global user.name "Your Name"` and `git config --global user.email '
+            'you@example.org`, or use --no-git'
+        )
+
+
+def commit_new_repository(target: Path) -> list[str]:
+    """``git init`` in ``target``, :func:`git_setup`, a ``.gitignore`` and a
+    ``.pre-commit-config.yaml``, then the first commit of everything; what was done."""
+    from .library import load_library
+
+    run_git(target, ["init", "-q"])
+    actions = [f"created a git repository in {display_path(target)}"]
+    actions += git_setup(target)
+    for name, text in ((".gitignore", GITIGNORE), (".pre-commit-config.yaml", PRE_COMMIT_CONFIG)):
+        (target / name).write_text(text, encoding="utf-8")
+        actions.append(f"wrote {name}")
+    release = load_library(target / "clause_library").spec.release
+    run_git(target, ["add", "-A"])
+    run_git(target, ["commit", "-q", "-m", f"Clause library release {release}"])
+    sha = run_git(target, ["rev-parse", "--short=7", "HEAD"]).stdout.decode("ascii").strip()
+    actions.append(f"committed everything ({sha}): release {release} of the clause library")
+    return actions
+
+
+def _existing_ancestor(path: Path) -> Path:
+    path = Path(path).absolute()
+    while not path.is_dir():
+        path = path.parent
+    return path
+
+
+def git_user_name(path: Path) -> str | None:
+    """The name git would sign a commit with from ``path`` (``user.name``, or
+    ``GIT_AUTHOR_NAME``), or None when git has none (or is missing)."""
+    try:
+        result = run_git(_existing_ancestor(path), ["var", "GIT_AUTHOR_IDENT"], check=False)
+    except GitError:
+        return None
+    ident = result.stdout.decode("utf-8", "replace").strip()
+    name = ident.split(" <", 1)[0].strip() if result.returncode == 0 else ""
+    return name or None

@@ -250,3 +250,30 @@ def strip_python_docx_leftovers(parts: dict[str, bytes]) -> None:
     parts["[Content_Types].xml"] = types.encode("utf-8")
     if "docProps/app.xml" in parts:
         parts["docProps/app.xml"] = APP_XML
+
+
+# ----------------------------------------------------------------- comments
+
+COMMENTS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
+COMMENTS_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
+
+
+def add_comments(parts: dict[str, bytes], comments: list[str], author: str, date: dt.date) -> None:
+    """Write ``word/comments.xml`` (comment ``i`` has id ``i``, as
+    :class:`~contractgen.wordml.BodyWriter` numbers them) into ``parts`` (in place)."""
+    if not comments:
+        return
+    stamp = f"{date.isoformat()}T00:00:00Z"
+    body = "".join(
+        f'<w:comment w:id="{i}" w:author="{xml_attr(author)}" w:date="{stamp}" w:initials="CG">'
+        f'<w:p><w:r><w:t xml:space="preserve">{xml_text(text)}</w:t></w:r></w:p></w:comment>'
+        for i, text in enumerate(comments)
+    )
+    parts["word/comments.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<w:comments xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">{body}</w:comments>'
+    ).encode("utf-8")
+    parts["[Content_Types].xml"] = add_override(parts["[Content_Types].xml"], "word/comments.xml", COMMENTS_CT)
+    rels = "word/_rels/document.xml.rels"
+    if not has_relationship_type(parts.get(rels), COMMENTS_REL):
+        parts[rels] = add_relationships(parts.get(rels), [("rIdCGcomments", COMMENTS_REL, "comments.xml", False)])

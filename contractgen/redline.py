@@ -287,16 +287,21 @@ def _runs(text: str, fmts: list[Run]) -> list[Run]:
     for ch, fmt in zip(text, fmts):
         if fmt.ref is not None or fmt.line_break:
             if buf and current is not None:
-                out.append(Run("".join(buf), current.bold, current.italic, current.link))
+                out.append(Run("".join(buf), current.bold, current.italic, current.link, comment=current.comment))
                 buf = []
             out.append(fmt)
             current = None
             continue
-        if current is not None and (fmt.bold, fmt.italic, fmt.link) != (current.bold, current.italic, current.link):
-            out.append(Run("".join(buf), current.bold, current.italic, current.link))
+        if current is not None and _format(fmt) != _format(current):
+            out.append(Run("".join(buf), current.bold, current.italic, current.link, comment=current.comment))
             buf = []
         current = fmt
         buf.append(ch)
     if buf and current is not None:
-        out.append(Run("".join(buf), current.bold, current.italic, current.link))
+        out.append(Run("".join(buf), current.bold, current.italic, current.link, comment=current.comment))
     return out
+
+
+def _format(r: Run) -> tuple:
+    """What a run of text carries besides its text; a comment marks where a value came from."""
+    return (r.bold, r.italic, r.link, r.comment)

@@ -13,6 +13,8 @@ from .errors import GitError, Problem, ProfileError, UsageError, count_problems,
 from .library import ClauseLibrary
 from .package import DocumentProperties, package_bytes, write_atomic
 from .profiles import Profile, check_profile, load_profile, release_satisfies
+from .blocks import Paragraph, Run, Style
+from .releases import LibraryVersion, Provenance
 from .wordml import BodyWriter
 from .wordtemplate import WordTemplate, raw_xml
 from .workspace import Workspace
@@ -30,6 +32,7 @@ class ScheduleResult:
     release: str
     size: int
     pdf: Path | None = None
+    draft: str = ""  # the draft line the document carries, "" when released
 
 
 def schedule_context(
@@ -87,26 +90,35 @@ def schedule_properties(
 def prepare(
     workspace: Workspace, profile_ref: str, *, include_drafts: bool = False, at: str | None = None
 ) -> tuple[ClauseLibrary, Profile]:
-    """Load the library (the working tree, or the release at git reference ``at``) and a
-    profile, and check them against each other.
+    """Load the library (the working tree, or the library at ``at``: a release name, a
+    tag, a git reference) and a profile, and check them against each other."""
+    version, profile = prepare_version(workspace, profile_ref, include_drafts=include_drafts, at=at)
+    return version.library, profile
+
+
+def prepare_version(
+    workspace: Workspace, profile_ref: str, *, include_drafts: bool = False, at: str | None = None
+) -> tuple[LibraryVersion, Profile]:
+    """:func:`prepare`, keeping where the library came from.
 
     A profile that pins a release the working library does not satisfy is rendered from
-    the newest release tag that does, when the workspace is a git repository.
+    the newest release in the library's history that does, when the workspace is a git
+    repository.
     """
-    from .releases import is_repository, library_at, release_for_pin
+    from .releases import is_repository, library_at, library_at_release, release_for_pin
 
-    library = library_at(workspace, at).library
+    version = library_at(workspace, at)
     profile = load_profile(profile_ref, workspace.profiles_dir)
     pin = profile.model.library.release
-    if at is None and pin and not release_satisfies(library.spec.release, pin) and is_repository(workspace.library_dir):
+    if at is None and pin and not release_satisfies(version.library.spec.release, pin) and is_repository(workspace.library_dir):
         try:
-            library = library_at(workspace, release_for_pin(workspace, pin).name).library
+            version = library_at_release(workspace, release_for_pin(workspace, pin))
         except GitError:
             pass  # check_profile reports the unsatisfiable pin with its location
-    problems = check_profile(profile, library, include_drafts=include_drafts)
+    problems = check_profile(profile, version.library, include_drafts=include_drafts)
     if problems:
         raise ProfileError(f"{count_problems(problems)} in profile {profile.name}", problems)
-    return library, profile
+    return version, profile
 
 
 def build_schedule_parts(
@@ -118,9 +130,12 @@ def build_schedule_parts(
     date: dt.date | None = None,
     include_drafts: bool = False,
     compare_to: str | None = None,
+    provenance: Provenance | None = None,
 ) -> tuple[dict[str, bytes], Assembly]:
     """The package parts of a schedule, in memory; with ``compare_to`` (a git reference)
-    the whole schedule as tracked changes from the library at that reference."""
+    the whole schedule as tracked changes from the library at that reference. With
+    ``provenance`` an unreleased library is marked as a draft (:attr:`Provenance.draft_line`)
+    in the header, the document control and the properties."""
     tier = tier or profile.model.tier
     if tier not in library.tiers:
         from .schema import suggest
@@ -131,20 +146,32 @@ def build_schedule_parts(
     when = document_date(profile, date, library)
     template = load_template(workspace, profile, "schedule")
     writer = BodyWriter()
+    draft = provenance.draft_line if provenance else ""
+    lead: list[Paragraph] = []
+    if draft and "draft" not in template.variables():  # a council template without the draft line
+        lead.append(Paragraph(Style.BODY, (Run(draft, bold=True),)))
     if compare_to is None:
-        body = writer.blocks(assembly.paragraphs)
+        body = writer.blocks(lead + assembly.paragraphs)
     else:
         from .redline import Revision, redline_blocks
         from .releases import library_at
 
-        old_library = library_at(workspace, compare_to).library
+        old_version = library_at(workspace, compare_to)
+        old_library = old_version.library
         old = assemble_schedule(
             old_library, profile, tier, select_clauses(old_library, profile, tier, include_drafts=include_drafts)
         )
         revision = Revision(f"contractgen: clause library {old_library.spec.release} to {library.spec.release}", when)
-        body = redline_blocks(old.paragraphs, assembly.paragraphs, writer, revision)
+        heading = Paragraph(Style.HEADING, (Run(variation_heading(old_version, library, provenance)),))
+        body = writer.blocks([heading, *lead]) + redline_blocks(old.paragraphs, assembly.paragraphs, writer, revision)
     context = schedule_context(library, profile, assembly, body, when)
+    context["draft"] = draft
+    if compare_to is not None:
+        old_context = schedule_context(old_library, profile, old, "", when)
+        track_document_control(context, old_context, writer, revision)
     properties = schedule_properties(library, profile, assembly, when)
+    if provenance is not None:
+        properties.custom.update(provenance.properties())
     if compare_to is not None:
         properties.custom["contractgen.variation.from"] = old_library.source
         properties.custom["contractgen.variation.from_release"] = old_library.spec.release
@@ -153,6 +180,60 @@ def build_schedule_parts(
         context, writer=writer, properties=properties, media=media
     )
     return parts, assembly
+
+
+_CONTROL_FIELDS = ("number", "title", "id", "version")
+
+
+def track_document_control(context: dict[str, Any], old: dict[str, Any], writer: BodyWriter, revision: Any) -> None:
+    """In a variation, the document control's release and clause table as tracked changes
+    (in ``context``, in place): a value that changed is the old one deleted and the new one
+    inserted; a clause added or removed has its row's text inserted or deleted."""
+    from markupsafe import Markup
+
+    from .environment import escape_xml_value, format_date
+
+    def tracked(a: Any, b: Any) -> Any:
+        a = format_date(a) if isinstance(a, dt.date) else ("" if a is None else str(a))
+        b = format_date(b) if isinstance(b, dt.date) else ("" if b is None else str(b))
+        if a == b:
+            return b
+        out = "</w:t></w:r>"
+        if a:
+            out += f'<w:del {revision.attrs(writer.next_id())}><w:r><w:delText xml:space="preserve">{escape_xml_value(a)}</w:delText></w:r></w:del>'
+        if b:
+            out += f'<w:ins {revision.attrs(writer.next_id())}><w:r><w:t xml:space="preserve">{escape_xml_value(b)}</w:t></w:r></w:ins>'
+        return Markup(out + '<w:r><w:t xml:space="preserve">')
+
+    context["library"] = {
+        **context["library"],
+        "release": tracked(old["library"]["release"], context["library"]["release"]),
+        "release_date": tracked(old["library"]["release_date"], context["library"]["release_date"]),
+    }
+    before = {c["id"]: c for c in old["clauses"]}
+    now = {c["id"] for c in context["clauses"]}
+    rows = [{k: tracked(before.get(c["id"], {}).get(k), c[k]) for k in _CONTROL_FIELDS} for c in context["clauses"]]
+    rows += [{k: tracked(c[k], None) for k in _CONTROL_FIELDS} for c in old["clauses"] if c["id"] not in now]
+    context["clauses"] = rows
+
+
+def variation_heading(old: LibraryVersion, new: ClauseLibrary, provenance: Provenance | None) -> str:
+    """``Variation from clause library release 2026.1 (1 April 2026) to release 2026.2
+    (1 October 2026)``; a side that is not a release says what it is instead."""
+    from .environment import format_date
+
+    def released(spec: Any) -> str:
+        return f"release {spec.release} ({format_date(spec.release_date)})"
+
+    if old.release is not None:
+        before = released(old.library.spec)
+    else:
+        before = f"{old.label}, whose library says release {old.library.spec.release}"
+    if provenance is not None and provenance.unreleased:
+        after = f"a draft with unreleased changes since release {provenance.release}" if provenance.release else "an unreleased draft"
+    else:
+        after = released(new.spec)
+    return f"Variation from clause library {before} to {after}"
 
 
 def load_template(workspace: Workspace, profile: Profile, kind: str) -> WordTemplate:
@@ -178,9 +259,13 @@ def render_schedule(
 ) -> ScheduleResult:
     """Write a council's DSPT schedule as a Word document (atomically), and with ``pdf``
     a PDF beside it through LibreOffice."""
-    library, profile = prepare(workspace, profile_ref, include_drafts=include_drafts, at=at)
+    from .releases import provenance
+
+    version, profile = prepare_version(workspace, profile_ref, include_drafts=include_drafts, at=at)
+    library = version.library
     parts, assembly = build_schedule_parts(
-        workspace, library, profile, tier=tier, date=date, include_drafts=include_drafts, compare_to=compare_to
+        workspace, library, profile, tier=tier, date=date, include_drafts=include_drafts, compare_to=compare_to,
+        provenance=(origin := provenance(workspace, version)),
     )
     data = package_bytes(parts)
     kind = "variation" if compare_to else "schedule"
@@ -203,6 +288,7 @@ def render_schedule(
         release=library.spec.release,
         size=len(data),
         pdf=pdf_path,
+        draft=origin.draft_line,
     )
 
 

@@ -24,7 +24,7 @@ from .workspace import Workspace
 #: Top-level names each kind of template receives (README "Template variables").
 SCHEDULE_VARIABLES = frozenset(
     {"council", "contract", "contacts", "signatory", "tier", "dspt", "library", "contractgen_version",
-     "schedule_body", "document_date", "clauses", "profile"}
+     "schedule_body", "document_date", "clauses", "profile", "draft"}
 )
 LETTER_VARIABLES = frozenset(
     {"council", "contract", "contacts", "signatory", "tier", "dspt", "library", "contractgen_version",

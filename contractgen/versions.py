@@ -1,7 +1,8 @@
 """Version discipline: every change to what a clause says comes with a new version.
 
 :func:`check_versions` compares the clause library in the working tree with the library
-at a git reference (by default the latest release tag) and reports one located
+at a release or git reference (by default the latest release in the history of
+``library.yaml``) and reports one located
 :class:`~contractgen.errors.Problem` per finding. The rules:
 
 * **What needs a bump.** A clause's text (any tier variant, compared per tier as each tier
@@ -31,10 +32,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from .errors import GitError, LibraryError, Location, Problem
-from .gitrefs import find_repo_root, read_tree, release_tags
+from .errors import GitError, LibraryError, Location, Problem, plural
+from .gitrefs import find_repo_root, read_tree
 from .library import CLAUSES_DIR, Clause, ClauseLibrary, ClauseStatus, parse_semver
-from .releases import latest_release, library_at
+from .releases import check_release_value, library_at, release_history, release_location
 from .workspace import Workspace
 from .yamlio import decode_text, parse_yaml
 
@@ -49,29 +50,29 @@ class VersionReport:
 
     problems: list[Problem]
     compared: int  # clauses in either library
-    against_label: str  # "release-2026.1 (3f2a9c1)"
+    against_label: str  # "release 2026.1 (3f2a9c1)"
     changed: list[str]  # ids of clauses in both whose content or version changed
     added: list[str] = field(default_factory=list)  # ids of new clauses
+    unreleased_since: str | None = None  # clauses changed after this release, which library.yaml still names
+    warnings: list[Problem] = field(default_factory=list)  # release tags that disagree with the history
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def check_versions(workspace: Workspace, against: str | None = None) -> VersionReport:
-    """Compare the working-tree library with the library at ``against`` (any git
-    reference; default: the latest release tag) and report every version problem."""
-    if against is None:
-        try:
-            ref = latest_release(workspace).name
-        except GitError as exc:
-            raise GitError(
-                f"{exc.message}, or compare with the last commit with "
-                "`contractgen check-versions --against HEAD`",
-                exc.problems,
-            ) from exc
-    else:
-        ref = against
+def check_versions(workspace: Workspace, against: str | None = None, *, release: bool = False) -> VersionReport:
+    """Compare the working-tree library with the library at ``against`` (a release name,
+    a tag or any git reference; default: the latest release in the history of
+    ``library.yaml``) and report every version problem.
+
+    Compared with a release, clauses changed since while ``library.yaml`` still names that
+    release are *unreleased*: reported, and a problem with ``release`` (for CI on a
+    release branch). A ``release:`` lower than the latest release is always a problem.
+    """
+    history = release_history(workspace) if against is None else None
+    ref = history.latest().name if history is not None else against
+    assert ref is not None
     new = library_at(workspace, None)
     try:
         old = library_at(workspace, ref)
@@ -81,11 +82,31 @@ def check_versions(workspace: Workspace, against: str | None = None) -> VersionR
             "compare against another reference with --against",
             exc.problems,
         ) from exc
+    since = f"release {old.release.name}" if old.release is not None else ref
     returning = sorted(set(new.library.clauses) - set(old.library.clauses))
     released = _released_clauses(workspace, returning) if returning else {}
-    problems, changed, added = compare_libraries(old.library, new.library, since=ref, released=released)
+    problems, changed, added = compare_libraries(old.library, new.library, since=since, released=released)
+    if history is not None and old.release is not None:
+        what = f"the latest release {old.release.name} ({old.release.commit[:7]})"
+        problems[:0] = check_release_value(workspace, new.library, old.release.name, what)
+    else:
+        what = f"release {old.library.spec.release} at {old.label}"
+        problems[:0] = check_release_value(workspace, new.library, old.library.spec.release, what)
+    unreleased = None
+    if old.release is not None and (changed or added) and new.library.spec.release == old.release.name:
+        unreleased = old.release.name
+        if release:
+            problems.append(_unreleased_problem(workspace, old.release.name, changed + added))
     compared = len(set(old.library.clauses) | set(new.library.clauses))
-    return VersionReport(problems, compared, old.label, changed, added)
+    warnings = list(history.problems) if history is not None else []
+    return VersionReport(problems, compared, old.label, changed, added, unreleased, warnings)
+
+
+def _unreleased_problem(workspace: Workspace, name: str, ids: list[str]) -> Problem:
+    return Problem(release_location(workspace), "release", (
+        f"{plural(len(ids), 'clause')} changed since release {name} ({', '.join(sorted(ids))}) but "
+        f"library.yaml still says release {name!r}; set a new release and release_date to release them"
+    ))
 
 
 def compare_libraries(
@@ -96,7 +117,7 @@ def compare_libraries(
 ) -> tuple[list[Problem], list[str], list[str]]:
     """The problems, the changed ids and the added ids of ``new`` compared with ``old``
     (read at the git reference ``since``). ``released`` holds, for ids missing from
-    ``old``, the newest version of that id in any release: ``{id: (tag, clause)}``."""
+    ``old``, the newest version of that id in any release: ``{id: (release, clause)}``."""
     released = released or {}
     tiers = list(dict.fromkeys([*new.tiers, *old.tiers]))
     problems: list[Problem] = []
@@ -142,6 +163,11 @@ def summary(report: VersionReport) -> str:
     if report.added:
         k = len(report.added)
         text += f", {k} new clause{_s(k)}"
+    if report.unreleased_since:
+        text += (
+            f"; unreleased: library.yaml still says release {report.unreleased_since}; "
+            "set a new release and release_date to release these changes"
+        )
     return f"{head}: {text}"
 
 
@@ -290,7 +316,7 @@ def _s(n: int) -> str:
 
 
 def _released_clauses(workspace: Workspace, ids: list[str]) -> dict[str, tuple[str, Clause]]:
-    """For each of ``ids``, its highest version in any release tag: ``{id: (tag, clause)}``.
+    """For each of ``ids``, its highest version in any release: ``{id: (release, clause)}``.
 
     Old releases are read leniently: a file that today's schema rejects is skipped."""
     repo = find_repo_root(workspace.root)
@@ -298,21 +324,25 @@ def _released_clauses(workspace: Workspace, ids: list[str]) -> dict[str, tuple[s
     folder = f"{library}/{CLAUSES_DIR}" if library != "." else CLAUSES_DIR
     wanted = set(ids)
     found: dict[str, tuple[str, Clause]] = {}
-    for tag in release_tags(repo, workspace.config.release_tag_pattern):
+    try:
+        releases = release_history(workspace).releases
+    except GitError:
+        return found  # a shallow clone: what it cannot see, it cannot hold against the id
+    for release in releases:
         try:
-            files = read_tree(repo, tag.commit, folder)
+            files = read_tree(repo, release.commit, folder)
         except GitError:
             continue  # no library at that release
         for rel, data in files.items():
             stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             if stem not in wanted:
                 continue
-            clause = _read_clause_leniently(data, f"{tag.name}:{folder}/{rel}")
+            clause = _read_clause_leniently(data, f"{release.name}:{folder}/{rel}")
             if clause is None or clause.id != stem:
                 continue
             previous = found.get(stem)
             if previous is None or parse_semver(clause.version) >= parse_semver(previous[1].version):
-                found[stem] = (tag.name, clause)
+                found[stem] = (f"release {release.name}", clause)
     return found
 
 

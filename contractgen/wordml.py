@@ -52,6 +52,7 @@ class BodyWriter:
     links: dict[str, str] = field(default_factory=dict)  # url -> relationship id
     next_bookmark: int = 1000
     letter_num_base: int = 0  # numId of the first letter-list instance (set by prepare)
+    comments: list[str] = field(default_factory=list)  # comment texts; the index is the id
 
     def next_id(self) -> int:
         """A document-unique id for a bookmark or a tracked change."""
@@ -112,6 +113,13 @@ class BodyWriter:
             return f"<w:r>{rpr}<w:br/></w:r>"
         text_tag = "w:delText" if deleted else "w:t"
         text = f'<{text_tag} xml:space="preserve">{xml_text(run.text)}</{text_tag}>'
+        if run.ref is None and run.comment is not None and not deleted:
+            cid = len(self.comments)
+            self.comments.append(run.comment)
+            return (
+                f'<w:commentRangeStart w:id="{cid}"/><w:r>{rpr}{text}</w:r><w:commentRangeEnd w:id="{cid}"/>'
+                f'<w:r><w:commentReference w:id="{cid}"/></w:r>'
+            )
         if run.ref is None:
             return f"<w:r>{rpr}{text}</w:r>"
         instr_tag = "w:delInstrText" if deleted else "w:instrText"
@@ -124,17 +132,21 @@ class BodyWriter:
         )
 
     def table(self, t: Table) -> str:
+        widths = t.widths or (0,) * len(t.header)
+        tcw = [f'<w:tcW w:w="{w * 50}" w:type="pct"/>' if w else '<w:tcW w:w="0" w:type="auto"/>' for w in widths]
+
         def row(cells: tuple[str, ...], header: bool) -> str:
             trpr = "<w:trPr><w:tblHeader/></w:trPr>" if header else ""
             rpr = "<w:rPr><w:b/></w:rPr>" if header else ""
             tcs = "".join(
-                f'<w:tc><w:tcPr><w:tcW w:w="0" w:type="auto"/></w:tcPr><w:p><w:pPr><w:pStyle w:val="{Style.BODY.value}"/></w:pPr>'
+                f'<w:tc><w:tcPr>{w}</w:tcPr><w:p><w:pPr><w:pStyle w:val="{Style.BODY.value}"/></w:pPr>'
                 f'<w:r>{rpr}<w:t xml:space="preserve">{xml_text(c)}</w:t></w:r></w:p></w:tc>'
-                for c in cells
+                for c, w in zip(cells, tcw)
             )
             return f"<w:tr>{trpr}{tcs}</w:tr>"
 
-        grid = "".join("<w:gridCol/>" for _ in t.header)
+        # a grid in twips of an A4 text width (16.4 cm) when widths are given
+        grid = "".join(f'<w:gridCol w:w="{w * 93}"/>' if w else "<w:gridCol/>" for w in widths)
         borders = "".join(
             f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="808080"/>'
             for side in ("top", "left", "bottom", "right", "insideH", "insideV")

@@ -74,9 +74,10 @@ class WordTemplate:
         return tpl
 
     @classmethod
-    def from_document_body(cls, text: str) -> "WordTemplate":
+    def from_document_body(cls, text: str, footer: str | None = None) -> "WordTemplate":
         """A plain A4 template whose body is one paragraph holding ``text`` (e.g.
-        ``{{p body }}``): for documents that have no council template, such as redlines."""
+        ``{{p body }}``): for documents that have no council template, such as redlines.
+        With ``footer``, the footer says it, then ``Page X of Y``."""
         import io
         import zipfile
 
@@ -90,6 +91,18 @@ class WordTemplate:
         doc.styles["Normal"].font.name = "Arial"
         doc.styles["Normal"].font.size = Pt(10.5)
         doc.add_paragraph(text)
+        if footer is not None:
+            from docx.oxml import parse_xml
+
+            line = section.footer.paragraphs[0]
+            line.add_run(f"{footer}\tPage ")
+            for instr in ("PAGE", None, "NUMPAGES"):
+                if instr is None:
+                    line.add_run(" of ")
+                    continue
+                for xml in ('<w:fldChar w:fldCharType="begin"/>', f'<w:instrText xml:space="preserve"> {instr} </w:instrText>',
+                            '<w:fldChar w:fldCharType="separate"/>', "<w:t>1</w:t>", '<w:fldChar w:fldCharType="end"/>'):
+                    line._p.append(parse_xml(f'<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">{xml}</w:r>'))
         buf = io.BytesIO()
         doc.save(buf)
         with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:

@@ -125,23 +125,70 @@ def defaults_root() -> Path:
 
 
 INIT_ITEMS = (CONFIG_FILE, "clause_library", "templates", "profiles", "examples")
+#: Written besides INIT_ITEMS when init makes a git repository.
+GIT_ITEMS = (".gitignore", ".pre-commit-config.yaml")
 
 
-def init_workspace(target: Path) -> list[str]:
-    """Create a workspace at ``target`` from the shipped defaults; return what was created."""
-    if (target / CONFIG_FILE).exists():
-        raise WorkspaceError(
-            f"{display_path(target)} is already a workspace ({CONFIG_FILE} exists); "
-            "choose an empty folder"
-        )
-    source = defaults_root()
-    clashes = [name for name in INIT_ITEMS if (target / name).exists()]
+@dataclass(frozen=True)
+class InitResult:
+    """What :func:`create_workspace` did: the items copied, then one line per git step."""
+
+    created: list[str]
+    actions: list[str]
+
+
+def create_workspace(target: Path, *, git: bool = True, force: bool = False) -> InitResult:
+    """A new workspace at ``target`` from the shipped defaults, and (unless ``git`` is
+    false) a git repository with a first commit, set up for ``git diff`` of .docx files
+    and with a ``.pre-commit-config.yaml``: ``diff``, ``releases`` and ``check-versions``
+    work at once, the first commit being the library's first release.
+
+    A folder that is not empty is refused without ``force``, naming what would be
+    overwritten; with ``force`` those files are overwritten and the rest left alone.
+    """
+    from .gitsetup import check_git_identity, commit_new_repository, enclosing_repository
+
+    repo = enclosing_repository(target) if git else None
+    _refuse_non_empty(target, INIT_ITEMS + (GIT_ITEMS if git and repo is None else ()), force)
+    if git and repo is None:
+        check_git_identity(target)  # before anything is written
+    created = init_workspace(target, force=True)
+    if not git:
+        return InitResult(created, [])
+    if repo is not None:
+        return InitResult(created, [
+            f"{display_path(target)} is inside the git repository {display_path(repo)}: no new "
+            "repository made; commit the workspace there and run `contractgen git-setup`"
+        ])
+    return InitResult(created, commit_new_repository(target))
+
+
+def _refuse_non_empty(target: Path, items: tuple[str, ...], force: bool) -> None:
+    if force or not target.is_dir() or not any(target.iterdir()):
+        return
+    shown = display_path(target)
+    clashes = [name for name in items if (target / name).exists()]
     if clashes:
+        what = "already a workspace" if CONFIG_FILE in clashes else "not empty"
         raise WorkspaceError(
-            f"{display_path(target)} already has {', '.join(clashes)}; choose an empty folder "
-            "or move them away first",
-            [Problem(Location(display_path(target / c)), "", "already exists") for c in clashes],
+            f"{shown} is {what}: init would overwrite {', '.join(clashes)}; choose an empty "
+            "folder, or use --force to overwrite them",
+            [Problem(Location(display_path(target / c)), "", "would be overwritten") for c in clashes],
         )
+    others = sorted(p.name for p in target.iterdir())
+    listed = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+    raise WorkspaceError(
+        f"{shown} is not empty (it has {listed}); choose an empty folder, or use --force to "
+        "create the workspace beside them (nothing there would be overwritten)"
+    )
+
+
+def init_workspace(target: Path, *, force: bool = False) -> list[str]:
+    """Copy the shipped defaults into ``target``; return what was created. Without
+    ``force`` a workspace or any of its parts already there is refused."""
+    if not force:
+        _refuse_non_empty(target, INIT_ITEMS, force)
+    source = defaults_root()
     created = []
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "~$*")
     try:
@@ -149,7 +196,7 @@ def init_workspace(target: Path) -> list[str]:
         for name in INIT_ITEMS:
             src = source / name
             if src.is_dir():
-                shutil.copytree(src, target / name, ignore=ignore)
+                shutil.copytree(src, target / name, ignore=ignore, dirs_exist_ok=True)
             elif src.is_file():
                 shutil.copy2(src, target / name)
             else:

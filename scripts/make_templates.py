@@ -129,6 +129,13 @@ def schedule_template() -> Document:
         "{{ council.name }}\t{{ contract.reference }}",
         "Schedule {{ contract.schedule_number }}: Data Security and Protection",
     )
+    # a document built from unreleased clause changes says so on every page
+    header = doc.sections[0].header
+    for text in ("{%p if draft %}", "{{ draft }}", "{%p endif %}"):
+        line = header.add_paragraph(text)
+        for run in line.runs:
+            run.font.size = Pt(8.5)
+            run.bold = True
     doc.add_paragraph("{{r council.logo }}")
     title = doc.add_paragraph("Schedule {{ contract.schedule_number }}: Data Security and Protection", style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.LEFT
@@ -152,6 +159,9 @@ def schedule_template() -> Document:
     doc.add_paragraph()
     doc.add_paragraph("{{p schedule_body }}")
     doc.add_paragraph("Document control", style="Heading 1")
+    doc.add_paragraph("{%p if draft %}")
+    doc.add_paragraph().add_run("{{ draft }}").bold = True
+    doc.add_paragraph("{%p endif %}")
     doc.add_paragraph(
         "This Schedule was assembled by contractgen {{ contractgen_version }} from the clause library "
         "“{{ library.name }}”, release {{ library.release }} of {{ library.release_date }}, and the "

@@ -4,8 +4,8 @@ back without Word: accept or reject every ``w:ins``/``w:del`` of a document body
 Import as ``from helpers_git import ...`` (``tests/`` is on ``sys.path``).
 
 The release history that the diff, redline and variation tests share
-(:func:`build_release_history`): the example workspace committed and tagged
-``release-2026.1``, then these commits, then the tag ``release-2026.2``:
+(:func:`build_release_history`): the example workspace committed (release 2026.1, found
+in the history of library.yaml: no tags), then these commits, then release 2026.2:
 
 * ``dspt.tier`` 1.0.1: a word changed in the *core* variant only;
 * ``dspt.annual-renewal`` 1.2.0: the description of parameter ``evidence_working_days``;
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS = {"w": W, "r": R}
-OLD_TAG, NEW_TAG = "release-2026.1", "release-2026.2"
+OLD_RELEASE, NEW_RELEASE = "2026.1", "2026.2"  # release names: found in the history, no tags
 AUTHOR = "Lead Drafter"
 
 
@@ -155,7 +155,6 @@ def build_release_history(root: Path) -> History:
     (root / "profiles" / "pinned-2026-1.yaml").write_text(PINNED_PROFILE, encoding="utf-8")
     init_repo(root)
     old = commit_all(root, "Release 2026.1")
-    git(root, "tag", OLD_TAG)
     clauses = root / "clause_library" / "clauses"
 
     tier = clauses / "dspt.tier.yaml"
@@ -194,7 +193,6 @@ def build_release_history(root: Path) -> History:
     library = root / "clause_library" / "library.yaml"
     edit(library, 'release: "2026.1"\nrelease_date: 2026-04-01', 'release: "2026.2"\nrelease_date: 2026-10-01')
     new = commit_all(root, "Release 2026.2")
-    git(root, "tag", NEW_TAG)
     return History(root=root, old_commit=old, new_commit=new)
 
 

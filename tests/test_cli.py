@@ -143,12 +143,13 @@ def test_build_reports_problems_on_stderr(ws):
 
 def test_init_creates_a_workspace_that_validates_and_builds(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = run_cli("init", "council")
+    result = run_cli("init", "council", "--no-git")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "created workspace council: contractgen.yaml, clause_library, templates, profiles, examples",
         "next: cd council && contractgen validate && contractgen build",
     ]
+    assert not (tmp_path / "council" / ".git").exists()
     assert run_cli("--workspace", "council", "validate").exit_code == 0
     monkeypatch.chdir(tmp_path / "council")
     built = run_cli("build")
@@ -158,24 +159,46 @@ def test_init_creates_a_workspace_that_validates_and_builds(tmp_path, monkeypatc
 
 def test_init_refuses_an_existing_workspace(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert run_cli("init", "council").exit_code == 0
-    result = run_cli("init", "council")
+    assert run_cli("init", "council", "--no-git").exit_code == 0
+    result = run_cli("init", "council", "--no-git")
     assert result.exit_code == 1
     assert stderr_lines(result) == [
-        "error: council is already a workspace (contractgen.yaml exists); choose an empty folder"
+        "council/contractgen.yaml: would be overwritten",
+        "council/clause_library: would be overwritten",
+        "council/templates: would be overwritten",
+        "council/profiles: would be overwritten",
+        "council/examples: would be overwritten",
+        "error: council is already a workspace: init would overwrite contractgen.yaml, clause_library, templates, "
+        "profiles, examples; choose an empty folder, or use --force to overwrite them",
     ]
 
 
 def test_init_refuses_a_folder_with_a_clash(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "council" / "profiles").mkdir(parents=True)
+    (tmp_path / "council" / ".gitignore").write_text("mine\n", encoding="utf-8")
     result = run_cli("init", "council")
     assert result.exit_code == 1
     assert stderr_lines(result) == [
-        "council/profiles: already exists",
-        "error: council already has profiles; choose an empty folder or move them away first",
+        "council/profiles: would be overwritten",
+        "council/.gitignore: would be overwritten",
+        "error: council is not empty: init would overwrite profiles, .gitignore; choose an empty folder, or use "
+        "--force to overwrite them",
     ]
-    assert files_under(tmp_path / "council") == []
+    assert files_under(tmp_path / "council") == [".gitignore"]
+    # a folder with other things in it: nothing would be overwritten, but it is still asked for
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "minutes.txt").write_text("x", encoding="utf-8")
+    result = run_cli("init", "notes", "--no-git")
+    assert result.exit_code == 1
+    assert stderr_lines(result) == [
+        "error: notes is not empty (it has minutes.txt); choose an empty folder, or use --force to create the "
+        "workspace beside them (nothing there would be overwritten)"
+    ]
+    forced = run_cli("init", "notes", "--no-git", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert (tmp_path / "notes" / "minutes.txt").read_text(encoding="utf-8") == "x"
+    assert (tmp_path / "notes" / "contractgen.yaml").is_file()
 
 
 def test_outside_a_workspace(tmp_path, monkeypatch):

@@ -26,10 +26,11 @@ from contractgen.workspace import load_workspace
 from conftest import require_tool
 from helpers import custom_properties, docx_parts, run_cli
 from helpers_git import (
+    NS,
     BOLD_WORDS,
     INSERTED_PARAGRAPH,
-    NEW_TAG,
-    OLD_TAG,
+    NEW_RELEASE,
+    OLD_RELEASE,
     REMOVED_PARAGRAPH,
     build_release_history,
     check_revision_structure,
@@ -62,7 +63,7 @@ def ws(history):
 
 @pytest.fixture(scope="module")
 def changes(ws):
-    return diff_library(library_at(ws, OLD_TAG), library_at(ws, NEW_TAG))
+    return diff_library(library_at(ws, OLD_RELEASE), library_at(ws, NEW_RELEASE))
 
 
 def by_id(changes):
@@ -90,7 +91,7 @@ def test_every_kind_of_change_is_found(changes):
     assert changes.counts() == {"added": 1, "removed": 1, "withdrawn": 1, "changed": 5}
     assert changes.unchanged == 23
     assert (changes.old_release, changes.new_release) == ("2026.1", "2026.2")
-    assert re.fullmatch(r"release-2026\.1 \([0-9a-f]{7}\)", changes.old)
+    assert re.fullmatch(r"release 2026\.1 \([0-9a-f]{7}\)", changes.old)
 
 
 def test_changes_follow_the_library_order(changes):
@@ -173,7 +174,7 @@ def test_diff_text_invariants(old, new):
 
 
 def test_the_working_tree_equal_to_the_newest_release_has_no_changes(ws):
-    result = diff_library(library_at(ws, NEW_TAG), library_at(ws, None))
+    result = diff_library(library_at(ws, NEW_RELEASE), library_at(ws, None))
     assert result.changes == [] and result.unchanged == 30
     assert result.new == "working tree"
     assert result.summary().endswith(": no changes; 30 unchanged")
@@ -257,7 +258,7 @@ sections:
         (clauses / "t.duty.yaml").write_text(duty.format(version="1.0.0", days=5, prompt=""), encoding="utf-8")
         (clauses / "t.old.yaml").write_text(old.format(version="1.0.0", status="approved"), encoding="utf-8")
         commit_all(root, "1.0")
-        git(root, "tag", "v1.0")
+        git(root, "tag", "v1.0")  # tags are optional; these agree with the history
         (root / "clause_library" / "library.yaml").write_text(library.format(release="1.1", month=2), encoding="utf-8")
         (clauses / "t.duty.yaml").write_text(
             duty.format(version="1.1.0", days=10, prompt="prompt ")
@@ -304,10 +305,10 @@ def test_text_format_line_by_line(tiny):
     assert result.stderr == ""
 
 
-def test_default_old_is_the_latest_tag_of_the_workspace_pattern(tiny):
+def test_default_old_is_the_latest_release_in_the_history(tiny):
     result = run_cli("-w", str(tiny), "diff")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0].startswith("clause library v1.1 (")
+    assert result.stdout.splitlines()[0].startswith("clause library release 1.1 (")
     assert result.stdout.splitlines()[0].endswith("→ working tree (release 1.1)")
     assert result.stdout.splitlines()[-1].endswith(": no changes; 3 unchanged")
 
@@ -338,7 +339,7 @@ def test_text_is_coloured_only_when_asked(changes):
 
 
 def test_cli_colours_a_terminal_but_not_a_pipe(history):
-    command = [sys.executable, "-m", "contractgen", "-w", str(history.root), "diff", OLD_TAG, NEW_TAG]
+    command = [sys.executable, "-m", "contractgen", "-w", str(history.root), "diff", OLD_RELEASE, NEW_RELEASE]
     piped = subprocess.run(command, capture_output=True, text=True, check=True)
     assert "\x1b[" not in piped.stdout
     main, secondary = pty.openpty()
@@ -365,7 +366,7 @@ def test_cli_colours_a_terminal_but_not_a_pipe(history):
 
 def test_markdown_names_each_clause_by_id_and_version(changes):
     md = format_markdown(changes)
-    assert md.startswith("## Clause library changes: release-2026.1 (")
+    assert md.startswith("## Clause library changes: release 2026.1 (")
     assert "Release 2026.1 → 2026.2: 1 added, 1 removed, 1 withdrawn, 5 changed; 23 unchanged." in md
     assert "| `dspt.remedial-plan` Shortfalls and Remedial Plans | changed | 1.1.0 → 1.2.0 |" in md
     assert "| `dspt.nhs-standard-contract` NHS-funded services | removed | 1.0.0 → — |" in md
@@ -426,7 +427,7 @@ def test_json_has_kinds_versions_and_word_operations(changes):
 
 
 def test_cli_json_parses(history):
-    result = run_cli("-w", str(history.root), "diff", OLD_TAG, NEW_TAG, "--format", "json")
+    result = run_cli("-w", str(history.root), "diff", OLD_RELEASE, NEW_RELEASE, "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["counts"]["changed"] == 5
 
@@ -473,9 +474,49 @@ def test_docx_properties_and_summary(redline_files, changes):
     props = custom_properties(parts)
     assert props["contractgen.diff.old"] == changes.old and props["contractgen.diff.new"] == changes.new
     text = [t for _, t in paragraphs(document_xml(redline_files["redline"]))]
-    assert text[0] == f"Clause library changes: {changes.old} → {changes.new}"
+    old_sha, new_sha = changes.old.split("(")[1][:7], changes.new.split("(")[1][:7]
+    assert text[:5] == [
+        "Clause library changes",
+        f"From: release 2026.1 of 1 April 2026 (commit {old_sha})",
+        f"To: release 2026.2 of 1 October 2026 (commit {new_sha})",
+        "Parameter values: the library's defaults; a comment on each value names its parameter, which each "
+        "council sets in its profile. Names in square brackets, such as [council.name], are filled in from the "
+        "council's profile; a cross-reference shows the title of the clause it points at.",
+        "Tracked changes: by Lead Drafter, dated 1 October 2026. Accept or reject each one in Word.",
+    ]
+    assert text[5:8] == ["\n", "Summary", "1 added, 1 removed, 1 withdrawn, 5 changed; 23 unchanged."]
+    # the summary table: clause, change, versions, the changelog entries of the change
+    assert text[8:13] == ["Clause", "Change", "Old version", "New version", "Changelog"]
+    assert text[13:18] == ["dspt.tier: The Provider's Tier", "changed", "1.0.0", "1.0.1", "1.0.1 (2026-10-01): Core tier: plainer words."]
     assert "dspt.remedial-plan 1.1.0 → 1.2.0: Shortfalls and Remedial Plans (changed)" in text
     assert "parameter remedial_plan_working_days default: 2015" in text  # both, as tracked
+    assert not any("{{" in t or "{%" in t for t in text)
+    footer = parts["word/footer1.xml"].decode() if "word/footer1.xml" in parts else ""
+    assert "Clause library changes" in footer and " PAGE " in footer and " NUMPAGES " in footer
+
+
+def test_docx_shows_parameter_values_with_a_comment_naming_each(redline_files):
+    root = document_xml(redline_files["redline"])
+    accepted = "\n".join(t for _, t in paragraphs(resolve_changes(root, "accept")))
+    rejected = "\n".join(t for _, t in paragraphs(resolve_changes(root, "reject")))
+    # the default of remedial_plan_working_days went from 20 to 15: the text shows the numbers
+    assert "send a revised Remedial Plan within 15 Working Days." in accepted
+    assert "send a revised Remedial Plan within 20 Working Days." in rejected
+    assert "[New providers]" in accepted  # a cross-reference: the title of the clause it points at
+    comments = docx_parts(redline_files["redline"])["word/comments.xml"].decode()
+    assert "parameter remedial_plan_working_days: the library&apos;s default" in comments or \
+        "parameter remedial_plan_working_days: the library's default" in comments
+    assert root.findall(".//w:commentReference", NS) and len(root.findall(".//w:commentRangeStart", NS)) == comments.count("<w:comment ")
+
+
+def test_docx_with_a_profile_shows_its_values(changes, ws):
+    from contractgen.profiles import load_profile
+
+    profile = load_profile("riverside-and-vale", ws.profiles_dir)
+    root = document_xml(format_docx(changes, date=DATE, profile=profile))
+    text = "\n".join(t for _, t in paragraphs(resolve_changes(root, "accept")))
+    assert "Parameter values: as in the profile riverside-and-vale." in text
+    assert "[council.name]" not in text
 
 
 def test_docx_is_deterministic(changes):
@@ -500,6 +541,9 @@ def test_docx_opened_and_resolved_by_libreoffice(redline_files, libreoffice, tmp
     require_tool("pdftotext")
     pdf = pdf_text(libreoffice.to_pdf(redline_files["redline"], tmp_path))
     assert "Clause library changes" in pdf and "taking into account" in pdf and "having regard to" in pdf
+    # the summary table and page X of Y, as LibreOffice lays them out
+    assert re.search(r"Clause +Change +Old +New +Changelog\n +version +version\ndspt\.tier: The +changed +1\.0\.0 +1\.0\.1 +1\.0\.1 \(2026-10-01\): Core", pdf)
+    assert "Page 1 of " in pdf and "Page 2 of " in pdf
     accepted = libreoffice.text(redline_files["redline"], "Accept")
     assert accepted == libreoffice.text(redline_files["new"])
     assert libreoffice.text(redline_files["redline"], "Reject") == libreoffice.text(redline_files["old"])
@@ -511,25 +555,29 @@ def test_docx_opened_and_resolved_by_libreoffice(redline_files, libreoffice, tmp
 
 
 def test_cli_docx_needs_an_output_file(history):
-    result = run_cli("-w", str(history.root), "diff", OLD_TAG, NEW_TAG, "-f", "docx")
+    result = run_cli("-w", str(history.root), "diff", OLD_RELEASE, NEW_RELEASE, "-f", "docx")
     assert result.exit_code == 2
     assert "--format docx writes a Word file: give it with -o FILE.docx" in result.stderr
 
 
 def test_cli_docx_dates_changes_with_the_new_release(history, tmp_path):
     out = tmp_path / "changes.docx"
-    result = run_cli("-w", str(history.root), "diff", OLD_TAG, NEW_TAG, "-f", "docx", "-o", str(out), "--author", "A. Solicitor")
+    result = run_cli("-w", str(history.root), "diff", OLD_RELEASE, NEW_RELEASE, "-f", "docx", "-o", str(out), "--author", "A. Solicitor")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"wrote {out}: release-2026.1 (")
+    assert result.stdout.startswith(f"wrote {out}: release 2026.1 (")
     root = document_xml(out)
     dates = {el.get(f"{{{root.nsmap['w']}}}date") for el in root.iter(f"{{{root.nsmap['w']}}}ins")}
     authors = {el.get(f"{{{root.nsmap['w']}}}author") for el in root.iter(f"{{{root.nsmap['w']}}}del")}
     assert dates == {"2026-10-01T00:00:00Z"} and authors == {"A. Solicitor"}
+    # without --author: the person running it, as git knows them
+    result = run_cli("-w", str(history.root), "diff", OLD_RELEASE, NEW_RELEASE, "-f", "docx", "-o", str(out))
+    root = document_xml(out)
+    assert {el.get(f"{{{root.nsmap['w']}}}author") for el in root.iter(f"{{{root.nsmap['w']}}}ins")} == {"Lead Drafter"}
 
 
 def test_cli_writes_text_formats_to_a_file(history, tmp_path):
     out = tmp_path / "changes.md"
-    result = run_cli("-w", str(history.root), "diff", OLD_TAG, NEW_TAG, "-f", "markdown", "-o", str(out))
+    result = run_cli("-w", str(history.root), "diff", OLD_RELEASE, NEW_RELEASE, "-f", "markdown", "-o", str(out))
     assert result.exit_code == 0
     assert out.read_text(encoding="utf-8").startswith("## Clause library changes")
 
@@ -539,7 +587,7 @@ def test_cli_writes_text_formats_to_a_file(history, tmp_path):
 
 @pytest.fixture
 def clone(history, tmp_path, monkeypatch):
-    """A clone of the release history (tags included) whose working tree we may edit."""
+    """A clone of the release history (no tags) whose working tree we may edit."""
     from helpers_git import git_identity
 
     git_identity(monkeypatch, tmp_path / "home")
@@ -552,12 +600,12 @@ def test_default_compares_the_latest_release_with_the_working_tree(clone):
     result = run_cli("-w", str(clone), "diff")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert re.fullmatch(r"clause library release-2026\.2 \([0-9a-f]{7}\) \(release 2026\.2\) → working tree \(release 2026\.2\)", lines[0])
+    assert re.fullmatch(r"clause library release 2026\.2 \([0-9a-f]{7}\) → working tree \(release 2026\.2\)", lines[0])
     assert "changed   dspt.support 1.1.0  Support for the Provider" in lines  # no version bump
     assert any("free{+ and confidential+} support" in line for line in lines)
     assert lines[-1].endswith(": 1 changed; 29 unchanged")
     # one argument: that reference against the working tree
-    result = run_cli("-w", str(clone), "diff", OLD_TAG)
+    result = run_cli("-w", str(clone), "diff", OLD_RELEASE)
     assert result.stdout.splitlines()[-1].endswith(": 1 added, 1 removed, 1 withdrawn, 5 changed; 23 unchanged")
 
 
@@ -565,11 +613,11 @@ def test_unknown_reference_is_named(history, monkeypatch):
     monkeypatch.chdir(history.root)
     result = run_cli("diff", "release-2099.1")
     assert result.exit_code == 1
-    assert result.stderr in (
-        "error: unknown git reference 'release-2099.1' in .; give a branch, a commit sha or a tag such as release-2026.1, release-2026.2\n",
-        "error: unknown git reference 'release-2099.1' in .; give a branch, a commit sha or a tag such as release-2026.2, release-2026.1\n",
+    assert result.stderr == (
+        "error: unknown git reference 'release-2099.1' in .; the repository has no tags: give a branch name or a "
+        "commit sha; or give a release: 2026.2, 2026.1\n"
     )
-    result = run_cli("diff", OLD_TAG, "no-such-branch")
+    result = run_cli("diff", OLD_RELEASE, "no-such-branch")
     assert result.exit_code == 1 and "unknown git reference 'no-such-branch'" in result.stderr
 
 
@@ -579,10 +627,10 @@ def test_not_a_git_repository(tmp_path, monkeypatch):
     result = run_cli("diff")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: clause_library is not inside a git work tree (fatal: not a git repository")
-    assert "run contractgen inside the clause library's git repository, or clone it first" in result.stderr
+    assert "clone the clause library's repository (`git clone <url>`), or make this workspace one" in result.stderr
 
 
-def test_no_release_tag_yet(tmp_path, monkeypatch):
+def test_the_first_commit_is_the_first_release(tmp_path, monkeypatch):
     from helpers_git import git_identity
 
     git_identity(monkeypatch, tmp_path / "home")
@@ -591,14 +639,10 @@ def test_no_release_tag_yet(tmp_path, monkeypatch):
     commit_all(ws, "first")
     monkeypatch.chdir(ws)
     result = run_cli("diff")
-    assert result.exit_code == 1
-    assert result.stderr.startswith("error: no release tag matching 'release-{version}' in .; tag a release with `git tag release-")
-    # an explicit reference still works
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == f"release 2026.1 ({git(ws, 'rev-parse', '--short=7', 'HEAD')}) → working tree: no changes; 30 unchanged"
     result = run_cli("diff", "HEAD")
     assert result.exit_code == 0 and result.stdout.splitlines()[-1].endswith("no changes; 30 unchanged")
-
-
-# ---------------------------------------------------------------- properties of a clause
 
 
 def _library(clause: str):
@@ -673,3 +717,16 @@ def test_a_clause_withdrawn_with_a_text_change_shows_the_word_diff():
     assert result.changes[0].kind is ChangeKind.WITHDRAWN
     assert "      The Provider [-shall-]{+must+} act within {{ old_days }} days." in format_text(result).splitlines()
     assert "> The Provider ~~shall~~ **must** act within {{ old\\_days }} days." in format_markdown(result).splitlines()
+
+
+def test_docx_letter_clauses_with_a_profile_show_provider_values_by_name(ws):
+    """A letter clause's provider and letter values come from each letter: shown by name."""
+    from contractgen.preview import preview_paragraphs
+    from contractgen.profiles import load_profile
+
+    library = library_at(ws, None).library
+    clause = library.clause("letter.start")
+    profile = load_profile("example-borough", ws.profiles_dir)
+    text = "\n".join(p.text for p in preview_paragraphs(clause.text_for("core"), clause.id, library, "core", profile))
+    assert "[provider.name] (ODS code [provider.ods_code])" in text
+    assert profile.model.council.name in text and "{{" not in text and "{%" not in text

@@ -15,7 +15,7 @@ from contractgen.errors import GitError, InputError
 from contractgen.gitrefs import (
     ReleaseTag,
     find_repo_root,
-    latest_release_tag,
+    history_of_key,
     read_file,
     read_tree,
     release_tags,
@@ -62,7 +62,7 @@ def test_find_repo_root_outside_a_repository(tmp_path):
     plain = tmp_path / "plain"
     plain.mkdir()
     with pytest.raises(GitError, match=r"plain is not inside a git work tree \(fatal: not a git repository.*\); "
-                       r"run contractgen inside the clause library's git repository"):
+                       r"clone the clause library's repository"):
         find_repo_root(plain)
     with pytest.raises(GitError, match="nowhere: no such file or folder$"):
         find_repo_root(tmp_path / "nowhere")
@@ -191,36 +191,37 @@ def test_release_tags_sorted_numerically(repo):
         ReleaseTag("release-2026.9", (2026, 9), a),
         ReleaseTag("release-2026.10", (2026, 10), b),
     ]
-    assert latest_release_tag(repo, "release-{version}").name == "release-2026.10"
-    assert latest_release_tag(repo, "v{version}") == ReleaseTag("v2027.1", (2027, 1), b)
-    assert latest_release_tag(repo, "v{version}").version_text == "2027.1"
 
 
-def test_latest_release_before_a_ref(repo):
-    one = commit(repo, {"a": b"1"})
-    git(repo, "tag", "release-2026.1", one)
-    two = commit(repo, {"a": b"2"})
-    git(repo, "tag", "release-2026.2", two)
-    git(repo, "switch", "-q", "-c", "hotfix", one)
-    fix = commit(repo, {"a": b"1.1"})
-    git(repo, "tag", "release-2026.1.1", fix)
-    pattern = "release-{version}"
-    assert latest_release_tag(repo, pattern, before="release-2026.2").name == "release-2026.1"
-    assert latest_release_tag(repo, pattern, before="main").name == "release-2026.1"  # main is tagged 2026.2
-    assert latest_release_tag(repo, pattern, before="hotfix").name == "release-2026.1"
-    three = commit(repo, {"a": b"1.2"})
-    assert latest_release_tag(repo, pattern, before=three).name == "release-2026.1.1"
-    with pytest.raises(GitError, match=r"no release tag matching 'release-\{version\}' before 'release-2026.1'"):
-        latest_release_tag(repo, pattern, before="release-2026.1")
+def test_history_of_a_key_is_one_git_log(repo):
+    """Commits that add a top-level ``release:`` line to one file, parents first."""
+    one = commit(repo, {"library.yaml": b'name: x\nrelease: "2026.1"  # first\n'})
+    commit(repo, {"library.yaml": b'name: y\nrelease: "2026.1"  # first\n', "other.yaml": b"release: 9\n"})
+    two = commit(repo, {"library.yaml": b"name: y\nrelease: '2026.2'\nrelease_date: 2026-01-01\n"})
+    commit(repo, {"library.yaml": b"name: y\nrelease_date: 2026-01-01\n"})  # release line deleted
+    three = commit(repo, {"library.yaml": b"name: y\nrelease: 2026.10\n  release: nested\n"})
+    changes = history_of_key(repo, "library.yaml", "release")
+    assert [(c.commit, c.value) for c in changes] == [(one, "2026.1"), (two, "2026.2"), (three, "2026.10")]
+    assert changes[0].date == dt.date(2026, 1, 1)
+    assert history_of_key(repo, "library.yaml", "release", start=two)[-1].commit == two
+    assert history_of_key(repo, "missing.yaml", "release") == []
 
 
-def test_no_release_tag_says_how_to_tag_one(repo):
-    commit(repo, {"a": b"1"})
-    year = dt.date.today().year
+def test_history_in_a_new_repository_is_empty(repo):
+    assert history_of_key(repo, "library.yaml", "release") == []
+
+
+def test_history_of_a_shallow_clone_names_the_fix(repo, tmp_path):
+    commit(repo, {"library.yaml": b'release: "2026.1"\n'})
+    commit(repo, {"library.yaml": b'release: "2026.2"\n'})
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(shallow)], check=True, capture_output=True)
     with pytest.raises(GitError) as e:
-        latest_release_tag(repo, "release-{version}")
+        history_of_key(shallow, "clause_library/library.yaml", "release")
     assert e.value.message == (
-        f"no release tag matching 'release-{{version}}' in library; tag a release with `git tag release-{year}.1`"
+        "shallow is a shallow clone (made with `git clone --depth`): its history is cut off, so the "
+        "releases in clause_library/library.yaml cannot be found; fetch the whole history with "
+        "`git fetch --unshallow` and try again"
     )
 
 

@@ -55,7 +55,10 @@ def repo(tmp_path) -> Path:
 
 @pytest.fixture
 def ws(workspace_dir: Path) -> Path:
+    """The example workspace, committed: its first commit is release 2026.1."""
     git(workspace_dir, "init", "-q", "-b", "main")
+    git(workspace_dir, "add", "-A")
+    git(workspace_dir, "commit", "-q", "-m", "release 2026.1")
     return workspace_dir
 
 
@@ -202,7 +205,7 @@ def test_overriding_info_attributes_is_reported(repo):
 def test_not_in_a_repository(tmp_path):
     plain = tmp_path / "plain"
     plain.mkdir()
-    with pytest.raises(GitError, match=r"plain is not inside a git work tree .*run contractgen inside"):
+    with pytest.raises(GitError, match=r"plain is not inside a git work tree .*clone the clause library's repository"):
         git_setup(plain)
     assert not (plain / ".gitattributes").exists()
 

@@ -10,13 +10,20 @@ import subprocess
 import pytest
 
 from contractgen.errors import GitError
-from contractgen.releases import LibraryVersion, is_repository, latest_release, library_at, release_for_pin
+from contractgen.releases import (
+    LibraryVersion,
+    is_repository,
+    latest_release,
+    library_at,
+    release_for_pin,
+    release_history,
+)
 from contractgen.schedule import render_schedule
 from contractgen.workspace import load_workspace
 from helpers import custom_properties, docx_parts, docx_text, run_cli
 from helpers_git import (
-    NEW_TAG,
-    OLD_TAG,
+    NEW_RELEASE,
+    OLD_RELEASE,
     build_release_history,
     commit_all,
     copy_example_workspace,
@@ -29,12 +36,14 @@ from helpers_git import (
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
-    """The release history, plus ``release-2026.1.5`` on the commit before 2026.2 (whose
-    library.yaml still says 2026.1) and a branch ``drafting`` one commit ahead of 2026.2."""
+    """The release history (no tags), plus a branch ``drafting`` at 2026.2 and two tags
+    that disagree with the history: ``release-2026.1.5`` on the commit before 2026.2 (whose
+    library.yaml still says 2026.1) and ``release-2026.1`` one commit after 2026.1."""
     with module_git_env(tmp_path_factory) as base:
         h = build_release_history(base / "ws")
-        git(h.root, "tag", "release-2026.1.5", f"{NEW_TAG}~1")
-        git(h.root, "branch", "drafting", NEW_TAG)
+        git(h.root, "tag", "release-2026.1.5", "HEAD~1")
+        git(h.root, "tag", "release-2026.1", git(h.root, "rev-list", "--reverse", "HEAD").splitlines()[1])
+        git(h.root, "branch", "drafting", "HEAD")
         yield h
 
 
@@ -52,10 +61,11 @@ def test_working_tree_and_a_release_tag(ws, history):
     assert (now.label, now.ref, now.commit) == ("working tree", None, None)
     assert now.library.spec.release == "2026.2"
     assert now.library.origin.endswith("clause_library")
-    old = library_at(ws, OLD_TAG)
-    assert (old.ref, old.commit) == (OLD_TAG, history.old_commit)
-    assert old.label == f"{OLD_TAG} ({history.old_commit[:7]})"
-    assert old.library.origin == f"{OLD_TAG}:clause_library"
+    old = library_at(ws, OLD_RELEASE)
+    assert (old.ref, old.commit) == (OLD_RELEASE, history.old_commit)
+    assert old.label == f"release 2026.1 ({history.old_commit[:7]})"
+    assert old.release is not None and old.release.name == "2026.1"
+    assert old.library.origin == f"{OLD_RELEASE}:clause_library"
     assert old.library.spec.release == "2026.1"
     assert old.library.clause("dspt.annual-renewal").version == "1.1.0"
     assert now.library.clause("dspt.annual-renewal").version == "1.2.0"
@@ -63,10 +73,10 @@ def test_working_tree_and_a_release_tag(ws, history):
     assert "dspt.moving-tier" in now.library.clauses and "dspt.moving-tier" not in old.library.clauses
     # problems in a past library are located in it, and the digest tells versions apart
     assert old.library.digest != now.library.digest
-    assert library_at(ws, NEW_TAG).library.digest == now.library.digest
+    assert library_at(ws, NEW_RELEASE).library.digest == now.library.digest
 
 
-@pytest.mark.parametrize("ref", ["drafting", "HEAD~1", "release-2026.2^"])
+@pytest.mark.parametrize("ref", ["drafting", "HEAD~1", "release-2026.1.5^", "release-2026.1"])
 def test_branches_and_relative_references(ws, history, ref):
     version = library_at(ws, ref)
     assert version.label.startswith(f"{ref} (")
@@ -84,8 +94,14 @@ def test_unknown_reference_names_it_and_the_tags(ws):
     with pytest.raises(GitError) as info:
         library_at(ws, "release-2099.1")
     message = info.value.message
-    assert re.fullmatch(r"unknown git reference 'release-2099\.1' in \S+; give a branch, a commit sha or a tag such as .+", message)
-    assert sorted(message.split("such as ")[1].split(", ")) == ["release-2026.1", "release-2026.1.5", "release-2026.2"]
+    assert re.fullmatch(r"unknown git reference 'release-2099\.1' in \S+; give a branch, a commit sha or a tag such as .+; or give a release: 2026\.2, 2026\.1", message)
+    assert sorted(message.split("such as ")[1].split(";")[0].split(", ")) == ["release-2026.1", "release-2026.1.5"]
+    with pytest.raises(GitError) as info:
+        library_at(ws, "2099.1")
+    assert info.value.message == (
+        "no release 2099.1 in the history of clause_library/library.yaml (releases: 2026.2, 2026.1); "
+        "give a release, a branch, a tag or a commit"
+    )
 
 
 @pytest.mark.parametrize("ref", ["", "-p", "a\nb"])
@@ -97,7 +113,7 @@ def test_references_that_are_not_references(ws, ref):
 def test_not_a_git_repository(tmp_path):
     ws = load_workspace(copy_example_workspace(tmp_path / "plain"))
     assert library_at(ws, None).library.spec.release == "2026.1"  # the working tree needs no git
-    with pytest.raises(GitError, match=r"clause_library is not inside a git work tree \(fatal: not a git repository.*\); run contractgen inside the clause library's git repository, or clone it first with `git clone <url>`"):
+    with pytest.raises(GitError, match=r"clause_library is not inside a git work tree \(fatal: not a git repository.*\); clone the clause library's repository \(`git clone <url>`\), or make this workspace one \(`git init && git add -A && git commit -m \"First release\"`\)"):
         library_at(ws, "main")
     assert not is_repository(ws.root)
 
@@ -134,33 +150,42 @@ def test_a_library_that_is_a_repository_of_its_own(tmp_path, monkeypatch):
     root = copy_example_workspace(tmp_path / "ws")
     init_repo(root / "clause_library")
     commit_all(root / "clause_library", "2026.1")
-    git(root / "clause_library", "tag", OLD_TAG)
     ws = load_workspace(root)
-    version = library_at(ws, OLD_TAG)
-    assert version.library.origin == f"{OLD_TAG}:."
+    version = library_at(ws, OLD_RELEASE)
+    assert version.library.origin == f"{OLD_RELEASE}:."
     assert version.library.spec.release == "2026.1"
-    assert latest_release(ws).name == OLD_TAG
+    assert latest_release(ws).name == OLD_RELEASE
+    assert release_history(ws).library_file == "library.yaml"
 
 
 # ---------------------------------------------------------------- releases and pins
 
 
-def test_latest_release_and_the_one_before(ws):
-    assert latest_release(ws).name == NEW_TAG
-    assert latest_release(ws, before=NEW_TAG).name == "release-2026.1.5"
-    assert latest_release(ws, before="release-2026.1.5").name == OLD_TAG
+def test_releases_come_from_the_history_of_library_yaml(ws, history):
+    found = release_history(ws)
+    assert [(r.name, r.commit) for r in found.releases] == [("2026.1", history.old_commit), ("2026.2", history.new_commit)]
+    assert latest_release(ws).name == "2026.2"
+    assert [str(p) for p in found.problems] == [
+        f"tag release-2026.1: points at commit {git(history.root, 'rev-parse', '--short=7', 'release-2026.1')}, but "
+        f"release 2026.1 is commit {history.old_commit[:7]}, where clause_library/library.yaml first says it; "
+        "contractgen goes by the history, not the tag: move the tag "
+        f"(`git tag -f release-2026.1 {history.old_commit[:7]}`) or delete it",
+        f"tag release-2026.1.5: points at commit {git(history.root, 'rev-parse', '--short=7', 'HEAD~1')}, but no commit "
+        "of clause_library/library.yaml makes release '2026.1.5'; contractgen goes by the history, not the tag: "
+        "delete the tag (`git tag -d release-2026.1.5`)",
+    ]
 
 
 @pytest.mark.parametrize(
-    "pin, tag",
-    [("2026.1", OLD_TAG), ("<2026.2", "release-2026.1.5"), ("2026.*", NEW_TAG), (">=2026.1,<2026.1.5", OLD_TAG)],
+    "pin, release",
+    [("2026.1", OLD_RELEASE), ("<2026.2", OLD_RELEASE), ("2026.*", NEW_RELEASE), (">=2026.1,<2026.1.5", OLD_RELEASE)],
 )
-def test_release_for_pin_is_the_newest_tag_that_satisfies_it(ws, pin, tag):
-    assert release_for_pin(ws, pin).name == tag
+def test_release_for_pin_is_the_newest_release_that_satisfies_it(ws, pin, release):
+    assert release_for_pin(ws, pin).name == release
 
 
 def test_release_for_an_unsatisfiable_pin(ws):
-    with pytest.raises(GitError, match=r"no release satisfies the pin '2025\.\*': the working library does not, and no tag matching 'release-\{version\}' does; change the pin in the profile"):
+    with pytest.raises(GitError, match=r"no release satisfies the pin '2025\.\*': the working library does not, and no release in the history of clause_library/library.yaml does \(releases: 2026\.2, 2026\.1\); change the pin in the profile"):
         release_for_pin(ws, "2025.*")
 
 
@@ -169,13 +194,14 @@ def test_a_pin_the_working_library_no_longer_satisfies_renders_from_a_release(ws
     result = render_schedule(ws, "pinned-2026-1", output=out)
     assert result.release == "2026.1"
     props = custom_properties(docx_parts(out))
-    assert props["contractgen.library.source"] == f"{OLD_TAG}:clause_library"
+    assert props["contractgen.library.source"] == f"{OLD_RELEASE}:clause_library"
     assert props["contractgen.library.release"] == "2026.1"
+    assert props["contractgen.library.commit"] == history_commit(ws, OLD_RELEASE)
     assert props["clause:dspt.annual-renewal"] == "1.1.0"
     assert "clause:dspt.moving-tier" not in props
     # the same document as rendering that release explicitly
     at = tmp_path / "at.docx"
-    render_schedule(ws, "pinned-2026-1", output=at, at=OLD_TAG)
+    render_schedule(ws, "pinned-2026-1", output=at, at=OLD_RELEASE)
     assert docx_text(out) == docx_text(at)
 
 
@@ -186,8 +212,8 @@ def test_the_newest_satisfying_release_is_chosen(ws, history, tmp_path):
         out = tmp_path / "below.docx"
         render_schedule(ws, "pinned-below", output=out)
         props = custom_properties(docx_parts(out))
-        assert props["contractgen.library.source"] == "release-2026.1.5:clause_library"
-        assert props["clause:dspt.moving-tier"] == "1.0.0"
+        assert props["contractgen.library.source"] == "2026.1:clause_library"
+        assert "clause:dspt.moving-tier" not in props
     finally:
         profile.unlink()
 
@@ -210,11 +236,11 @@ def test_a_pin_no_release_satisfies_is_reported_with_its_location(history, monke
 
 def test_schedule_at_a_release(ws, tmp_path):
     out = tmp_path / "old.docx"
-    result = render_schedule(ws, "example-borough", output=out, at=OLD_TAG)
+    result = render_schedule(ws, "example-borough", output=out, at=OLD_RELEASE)
     assert (result.release, result.clauses) == ("2026.1", 18)
     text = docx_text(out)
     assert "NHS-funded services" in text and "Moving between Tiers" not in text
-    assert custom_properties(docx_parts(out))["contractgen.library.source"] == f"{OLD_TAG}:clause_library"
+    assert custom_properties(docx_parts(out))["contractgen.library.source"] == f"{OLD_RELEASE}:clause_library"
 
 
 def test_pin_fallback_when_the_library_is_a_repository_of_its_own(tmp_path, monkeypatch):
@@ -222,7 +248,6 @@ def test_pin_fallback_when_the_library_is_a_repository_of_its_own(tmp_path, monk
     root = copy_example_workspace(tmp_path / "ws")
     init_repo(root / "clause_library")
     commit_all(root / "clause_library", "2026.1")
-    git(root / "clause_library", "tag", OLD_TAG)
     path = root / "clause_library" / "library.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace('release: "2026.1"', 'release: "2026.2"'), encoding="utf-8")
     (root / "profiles" / "pinned.yaml").write_text('extends: example-borough\nlibrary:\n  release: "2026.1"\n', encoding="utf-8")
@@ -235,7 +260,7 @@ def test_pin_fallback_when_the_library_is_a_repository_of_its_own(tmp_path, monk
 
 def test_clauses_show_at_a_release(history, monkeypatch):
     monkeypatch.chdir(history.root)
-    old = run_cli("clauses", "show", "dspt.annual-renewal", "--at", OLD_TAG)
+    old = run_cli("clauses", "show", "dspt.annual-renewal", "--at", OLD_RELEASE)
     assert old.exit_code == 0, old.output
     assert old.stdout.splitlines()[:2] == ["Annual renewal and evidence", "dspt.annual-renewal@1.1.0 (approved), section maintaining, for schedule"]
     assert "  evidence_working_days: integer = 10: Working Days after a publication," in old.stdout
@@ -247,7 +272,7 @@ def test_clauses_show_at_a_release(history, monkeypatch):
 
 def test_clauses_list_at_a_release(history, monkeypatch):
     monkeypatch.chdir(history.root)
-    old = run_cli("clauses", "list", "--at", OLD_TAG)
+    old = run_cli("clauses", "list", "--at", OLD_RELEASE)
     assert old.exit_code == 0
     ids = [line.split()[0] for line in old.stdout.splitlines()[:-1]]
     assert "dspt.nhs-standard-contract" in ids and "dspt.moving-tier" not in ids
@@ -263,12 +288,16 @@ def test_clauses_at_an_unknown_reference(history, monkeypatch):
         result = run_cli(*args)
         assert result.exit_code == 1, args
         assert result.stderr.startswith("error: unknown git reference 'nope' in .; give a branch, a commit sha or a tag such as "), args
+        assert result.stderr.endswith("; or give a release: 2026.2, 2026.1\n"), args
+        result = run_cli(*args[:-1], "2027.1")
+        assert result.exit_code == 1, args
+        assert result.stderr == "error: no release 2027.1 in the history of clause_library/library.yaml (releases: 2026.2, 2026.1); give a release, a branch, a tag or a commit\n"
         assert result.stdout == ""
 
 
 def test_clauses_at_outside_a_repository(tmp_path, monkeypatch):
     monkeypatch.chdir(copy_example_workspace(tmp_path / "plain"))
-    result = run_cli("clauses", "list", "--at", OLD_TAG)
+    result = run_cli("clauses", "list", "--at", OLD_RELEASE)
     assert result.exit_code == 1
     assert result.stderr.startswith("error: clause_library is not inside a git work tree")
     assert run_cli("clauses", "list").exit_code == 0  # without --at, git is not needed
@@ -278,7 +307,7 @@ def test_git_missing_is_explained(history, monkeypatch):
     monkeypatch.chdir(history.root)
     monkeypatch.setenv("PATH", "/nonexistent")
     assert shutil.which("git") is None
-    result = run_cli("clauses", "list", "--at", OLD_TAG)
+    result = run_cli("clauses", "list", "--at", OLD_RELEASE)
     assert result.exit_code == 1
     assert result.stderr == "error: git is not installed or not on PATH; install git (https://git-scm.com) and try again\n"
 
@@ -287,6 +316,12 @@ def test_reading_a_release_leaves_the_work_tree_alone(history, monkeypatch):
     monkeypatch.chdir(history.root)
     before = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, check=True).stdout
     head = git(history.root, "rev-parse", "HEAD")
-    run_cli("clauses", "list", "--at", OLD_TAG)
+    run_cli("clauses", "list", "--at", OLD_RELEASE)
     assert git(history.root, "rev-parse", "HEAD") == head
     assert subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, check=True).stdout == before
+
+
+def history_commit(ws, name: str) -> str:
+    release = release_history(ws).find(name)
+    assert release is not None
+    return release.commit

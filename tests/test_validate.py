@@ -145,12 +145,14 @@ def test_init_workspace_creates_one_that_validates_and_builds(tmp_path, monkeypa
         ),
         pytest.param(
             lambda root: (root / "council").mkdir() or (root / "council" / "contractgen.yaml").write_text(""),
-            "council is already a workspace (contractgen.yaml exists); choose an empty folder",
+            "council is already a workspace: init would overwrite contractgen.yaml; choose an empty folder, or use "
+            "--force to overwrite them",
             id="already-a-workspace",
         ),
         pytest.param(
             lambda root: (root / "council" / "templates").mkdir(parents=True),
-            "council already has templates; choose an empty folder or move them away first",
+            "council is not empty: init would overwrite templates; choose an empty folder, or use --force to "
+            "overwrite them",
             id="a-folder-in-the-way",
         ),
     ],

@@ -34,10 +34,9 @@ def commit_all(repo: Path, message: str = "change") -> None:
 
 @pytest.fixture
 def ws(workspace_dir: Path, monkeypatch) -> Path:
-    """The example workspace committed and tagged release-2026.1; the current folder."""
+    """The example workspace committed (release 2026.1, no tag); the current folder."""
     git(workspace_dir, "init", "-q", "-b", "main")
     commit_all(workspace_dir, "library 2026.1")
-    git(workspace_dir, "tag", "release-2026.1")
     monkeypatch.chdir(workspace_dir)
     return workspace_dir
 
@@ -67,7 +66,7 @@ def check(ws: Path, against: str | None) -> VersionReport:
 
 
 def since(against: str | None) -> str:
-    return against or "release-2026.1"
+    return against or "release 2026.1"
 
 
 def lines(report: VersionReport) -> list[str]:
@@ -108,7 +107,7 @@ def test_unbumped_text_and_parameter_description_change_names_both(ws):
     edit(ws, "dspt.annual-renewal", "within which it provides\n      information.", "within which it provides\n      the information.")
     assert lines(check(ws, None)) == [
         "clause_library/clauses/dspt.annual-renewal.yaml:3:1: version: dspt.annual-renewal changed "
-        "(text, parameters [evidence_working_days]) since release-2026.1 but its version is still 1.1.0; "
+        "(text, parameters [evidence_working_days]) since release 2026.1 but its version is still 1.1.0; "
         "bump it (1.1.1 for a correction, 1.2.0 for a change of meaning, 2.0.0 for a change of obligation) "
         "and add a changelog entry"
     ]
@@ -136,9 +135,9 @@ def test_version_backwards(ws):
     changelog_line = line_of(ws, "dspt.annual-renewal", "changelog:")
     assert lines(check(ws, None)) == [
         "clause_library/clauses/dspt.annual-renewal.yaml:3:1: version: dspt.annual-renewal version went backwards: "
-        "1.0.0 is lower than 1.1.0 in release-2026.1; versions only go up: set it back to 1.1.0",
+        "1.0.0 is lower than 1.1.0 in release 2026.1; versions only go up: set it back to 1.1.0",
         f"clause_library/clauses/dspt.annual-renewal.yaml:{changelog_line}:1: changelog: dspt.annual-renewal changelog entry "
-        "1.1.0 (2026-04-01) of release-2026.1 was removed; a changelog keeps every past entry: put it back",
+        "1.1.0 (2026-04-01) of release 2026.1 was removed; a changelog keeps every past entry: put it back",
     ]
 
 
@@ -147,10 +146,10 @@ def test_version_backwards_with_a_change_asks_for_a_version_above_the_old_one(ws
     edit(ws, "dspt.tier", "- version: 1.0.0", "- version: 0.9.0")
     edit(ws, "dspt.tier", "Standards Met, which the Provider shall achieve", "Standards Met, which the Provider must achieve")
     assert [p.message for p in check(ws, None).problems] == [
-        "dspt.tier version went backwards: 0.9.0 is lower than 1.0.0 in release-2026.1; versions only go up: "
+        "dspt.tier version went backwards: 0.9.0 is lower than 1.0.0 in release 2026.1; versions only go up: "
         "set it to a version above 1.0.0 (1.0.1 for a correction, 1.1.0 for a change of meaning, 2.0.0 for a "
         "change of obligation) and add a changelog entry",
-        "dspt.tier changelog entry 1.0.0 (2025-04-01) of release-2026.1 was removed; a changelog keeps every "
+        "dspt.tier changelog entry 1.0.0 (2025-04-01) of release 2026.1 was removed; a changelog keeps every "
         "past entry: put it back",
     ]
 
@@ -185,7 +184,7 @@ def test_altered_changelog_entry(ws):
     entry_line = line_of(ws, "dspt.tier", "  - version: 1.0.0")
     assert lines(check(ws, None)) == [
         f"clause_library/clauses/dspt.tier.yaml:{entry_line}:5: changelog[0]: dspt.tier changelog entry 1.0.0 was altered "
-        "(summary) since release-2026.1; released entries are never edited: restore it and record the "
+        "(summary) since release 2026.1; released entries are never edited: restore it and record the "
         "correction in the entry of a new version"
     ]
 
@@ -230,7 +229,7 @@ def test_new_section_title_and_text_is_an_id_reuse(ws):
     assert re.fullmatch(
         re.escape(
             "clause_library/clauses/dspt.staff-training.yaml:1:1: id: dspt.staff-training changed section "
-            "(people -> security) and title ('Staff training' -> 'Server rooms') since release-2026.1, and only "
+            "(people -> security) and title ('Staff training' -> 'Server rooms') since release 2026.1, and only "
             "PERCENT of its text is the same: looks like a different clause reusing the id; give the new clause "
             "a new id and withdraw the old one"
         ).replace("PERCENT", r"\d%"),
@@ -242,7 +241,7 @@ def test_deleted_clause(ws):
     (ws / CLAUSES / "dspt.support.yaml").unlink()
     report = check(ws, None)
     assert lines(report) == [
-        "clause_library/clauses/dspt.support.yaml: dspt.support (approved, version 1.0.0 in release-2026.1) was "
+        "clause_library/clauses/dspt.support.yaml: dspt.support (approved, version 1.0.0 in release 2026.1) was "
         "deleted; withdraw it (status: withdrawn, bump version, changelog entry) instead of deleting the file, "
         "so old schedules can still be traced"
     ]
@@ -265,7 +264,7 @@ def test_clause_deleted_after_a_release_and_back_with_other_text_is_an_id_reuse(
     edit(ws, "dspt.support", "title: ", "title: New ")
     report = check(ws, "HEAD")
     assert lines(report) == [
-        "clause_library/clauses/dspt.support.yaml:1:1: id: dspt.support was in release-2026.1 (version 1.0.0), "
+        "clause_library/clauses/dspt.support.yaml:1:1: id: dspt.support was in release 2026.1 (version 1.0.0), "
         "was deleted since and is back at version 1.0.0: looks like a different clause reusing the id; give the "
         "new clause a new id, and put the old file back as withdrawn"
     ]
@@ -302,7 +301,11 @@ def test_bumped_change_with_changelog_entry_passes(ws, against):
     assert report.ok and report.problems == []
     assert report.changed == ["dspt.tier"]
     sha = git(ws, "rev-parse", "--short=7", "HEAD")
-    assert summary(report) == f"checked 30 clauses against {since(against)} ({sha}): ok, 1 clause changed with a version bump"
+    unreleased = "; unreleased: library.yaml still says release 2026.1; set a new release and release_date to release these changes"
+    assert summary(report) == (
+        f"checked 30 clauses against {since(against)} ({sha}): ok, 1 clause changed with a version bump"
+        + (unreleased if against is None else "")
+    )
 
 
 def test_guidance_and_references_edits_need_no_bump(ws):
@@ -331,34 +334,75 @@ def test_new_clause_passes_at_any_version(ws):
     (ws / CLAUSES / "dspt.staff-vetting.yaml").write_text(new, encoding="utf-8")
     report = check(ws, None)
     assert report.ok and report.added == ["dspt.staff-vetting"] and report.compared == 31
-    assert summary(report).endswith(": ok, no clause changed, 1 new clause")
+    assert ": ok, no clause changed, 1 new clause; unreleased: " in summary(report)
 
 
-def test_default_is_the_latest_release_tag(ws):
+def set_release(ws: Path, release: str, date: str = "2026-04-01") -> None:
+    path = ws / "clause_library" / "library.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert 'release: "2026.1"\nrelease_date: 2026-04-01' in text
+    path.write_text(text.replace('release: "2026.1"\nrelease_date: 2026-04-01', f'release: "{release}"\nrelease_date: {date}'), encoding="utf-8")
+
+
+def change_tier_clause(ws: Path) -> None:
     edit(ws, "dspt.tier", "Standards Met, which the Provider shall achieve", "Standards Met, which the Provider must achieve")
     bump(ws, "dspt.tier", "1.0.0", "1.0.1")
-    commit_all(ws)
-    git(ws, "tag", "release-2026.10")
-    git(ws, "tag", "release-2026.9", "HEAD~1")
+
+
+def test_default_is_the_latest_release_in_the_history(ws):
+    change_tier_clause(ws)
+    set_release(ws, "2026.2", "2026-04-01")  # two releases on one day
+    commit_all(ws, "release 2026.2")
     report = check(ws, None)
-    assert report.ok and report.changed == []
-    assert report.against_label.startswith("release-2026.10 (")
-    assert check(ws, "release-2026.9").changed == ["dspt.tier"]
+    assert report.ok and report.changed == [] and report.unreleased_since is None
+    assert report.against_label == f"release 2026.2 ({git(ws, 'rev-parse', '--short=7', 'HEAD')})"
+    assert check(ws, "2026.1").changed == ["dspt.tier"]
+    assert check(ws, "2026.1").unreleased_since is None  # library.yaml names a new release
+
+
+def test_uncommitted_clause_edits_are_compared_and_reported_unreleased(ws):
+    change_tier_clause(ws)
+    report = check(ws, None)
+    assert report.ok and report.changed == ["dspt.tier"] and report.unreleased_since == "2026.1"
+    assert summary(report).endswith(
+        ": ok, 1 clause changed with a version bump; unreleased: library.yaml still says release 2026.1; "
+        "set a new release and release_date to release these changes"
+    )
+    commit_all(ws)  # committed, still not released
+    assert check(ws, None).unreleased_since == "2026.1"
+    strict = check_versions(load_workspace(ws), None, release=True)
+    assert lines(strict) == [
+        "clause_library/library.yaml:6:1: release: 1 clause changed since release 2026.1 (dspt.tier) but library.yaml "
+        "still says release '2026.1'; set a new release and release_date to release them"
+    ]
+    set_release(ws, "2026.2")
+    assert check_versions(load_workspace(ws), None, release=True).ok
+
+
+def test_a_release_that_goes_backwards_is_refused(ws):
+    set_release(ws, "2025.9")
+    commit_all(ws, "back")
+    head = check(ws, None)
+    first = git(ws, "rev-parse", "--short=7", "HEAD~1")
+    assert lines(head) == [
+        f"clause_library/library.yaml:6:1: release: release '2025.9' is lower than the latest release 2026.1 ({first}); "
+        "releases only go up: set it to '2026.1' or a higher release"
+    ]
+    assert not check(ws, "HEAD~1").ok  # what CI runs: the previous commit said 2026.1
 
 
 # -- git errors -------------------------------------------------------------------------
 
 
-def test_no_release_tag_raises_with_a_hint(ws):
-    git(ws, "tag", "-d", "release-2026.1")
+def test_no_release_yet(workspace_dir, monkeypatch):
+    git(workspace_dir, "init", "-q", "-b", "main")
+    monkeypatch.chdir(workspace_dir)
     with pytest.raises(GitError) as caught:
-        check(ws, None)
-    year = dt.date.today().year
+        check(workspace_dir, None)
     assert caught.value.message == (
-        f"no release tag matching 'release-{{version}}' in .; tag a release with `git tag release-{year}.1`, "
-        "or compare with the last commit with `contractgen check-versions --against HEAD`"
+        "no release of the clause library in the history of clause_library/library.yaml: it has never been "
+        "committed; commit it (`git add -A && git commit`) to make its first release"
     )
-    assert check(ws, "HEAD").ok
 
 
 def test_unknown_reference(ws):
