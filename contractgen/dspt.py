@@ -299,6 +299,15 @@ class DsptRecord:
         return clean_org_name(self.name, self.code)
 
     @property
+    def year_in_status(self) -> bool:
+        """Whether the export's status names the year (``25/26 Standards Met``), rather
+        than the year being read from the publication date."""
+        try:
+            return parse_status(self.raw_status)[1] is not None
+        except UnknownStatusError:
+            return False
+
+    @property
     def year_conflict(self) -> str | None:
         """Why the year in the status cannot be right for the publication date, or
         ``None``: a 25/26 status dated 10 July 2025 (before 2025-26 opened) is

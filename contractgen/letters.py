@@ -179,7 +179,7 @@ def status_on_record(position: ContractualPosition) -> str:
         return "we could not find your ODS code in the DSPT organisation search"
     if not record.status.is_published:
         return "registered, no assessment published"
-    return record.status_text
+    return record.status_text if record.year_in_status else record.status.label
 
 
 def nobreak(text: str | None) -> str | None:
@@ -242,6 +242,8 @@ class LetterRenderer:
                 "found": record is not None,
                 "published": position.status is not None and position.status.is_published,
                 "status": status_on_record(position),
+                "status_label": position.status.label if position.status is not None else "",
+                "year_from_date": record is not None and record.year is not None and not record.year_in_status,
                 "publication_date": format_date(record.publication_date) if record and record.publication_date else "",
             },
             "letter": {
