@@ -253,13 +253,19 @@ class LetterRenderer:
             },
         }
 
-    def render(self, provider: Provider, position: ContractualPosition) -> bytes:
-        context = self.context(provider, position)
+    def body(self, provider: Provider, position: ContractualPosition, context: dict[str, Any] | None = None) -> list[Paragraph]:
+        """The letter's wording: the kind's clause and the support paragraph."""
+        context = context or self.context(provider, position)
         lists = itertools.count(1)
         paragraphs: list[Paragraph] = []
         for clause in (self.clause_for(position.kind), self.library.clause(SUPPORT_CLAUSE)):
             text = clause.text_for(provider.tier) or ""
             paragraphs += render_clause_text(clause, text, context, self.library, mode="letter", list_ids=lists)
+        return paragraphs
+
+    def render(self, provider: Provider, position: ContractualPosition) -> bytes:
+        context = self.context(provider, position)
+        paragraphs = self.body(provider, position, context)
         writer = BodyWriter(letter_num_base=self.template.plan.letter_num_base if self.template.plan else 0)
         context["letter_body"] = raw_xml(writer.blocks(paragraphs))
         used_lists = max((p.list_id for p in paragraphs if p.style is Style.LETTER_ITEM), default=0)
