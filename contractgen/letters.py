@@ -369,6 +369,8 @@ def generate_letters(
     Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
     the caller must say so with ``no_dspt``; otherwise :class:`UsageError`.
     """
+    as_of = as_of or dt.date.today()
+    library, profile = prepare(workspace, profile_ref)
     if dspt_file is None and not no_dspt:
         raise UsageError(
             "no DSPT export given: pass --dspt FILE (the CSV from the DSPT organisation search), "
@@ -376,8 +378,6 @@ def generate_letters(
         )
     if dspt_file is not None and no_dspt:
         raise UsageError("--dspt and --no-dspt cannot be used together; choose one")
-    as_of = as_of or dt.date.today()
-    library, profile = prepare(workspace, profile_ref)
     output = output or workspace.output_dir / f"{profile.name}-letters"
     kinds_wanted = {k.lower() for k in kinds}
     bad = kinds_wanted - {k.value for k in LetterKind}

@@ -185,11 +185,11 @@ def test_interrupted_in_process_exits_130_with_whole_letters(ws: Path, monkeypat
     real = LetterRenderer.render
     calls = {"n": 0}
 
-    def render(self, provider, situation):
+    def render(self, provider, position):
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt
-        return real(self, provider, situation)
+        return real(self, provider, position)
 
     monkeypatch.setattr(LetterRenderer, "render", render)
     result = example_letters()
