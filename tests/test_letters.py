@@ -49,13 +49,15 @@ EXAMPLE_KINDS = {
     "AH7Q": "lapsed",  # 24/25 counted until 30 June 2026
     "C4SD": "improve",  # 25/26 Approaching Standards, core needs Met
     "8KT41": "confirm",  # 25/26 Approaching Standards meets the foundation tier
+    "VN3B8": "confirm",  # 25/26 Standards Met, core
     "AS9R": "start",  # Not Published
     "VL5F2": "improve",  # 25/26 Standards Met, advanced needs Exceeded
     "VM8K1": "confirm",  # 25/26 Standards Exceeded, advanced
     "AW2T": "remedy",  # 25/26 Standards Not Met
     "VL2N9": "lapsed",  # Entry Level of 2019-20
 }
-#: Held for review, no letter: the export has no VN3B7 but has VN3B8 with the same name.
+#: Held for review, no letter, when the register has it: the export has no VN3B7 but has
+#: VN3B8 with the same name (see ``mistyped``).
 HELD = "VN3B7"
 #: Riverside & Vale's register as of 2026-11-26, with its 240-day renewal window.
 RIVERSIDE_KINDS = {
@@ -123,6 +125,13 @@ def example(workspace: Workspace, profile: str = "example-borough", **options) -
     return generate_letters(workspace, profile, workspace.root / "examples" / register, **options)
 
 
+def mistyped(workspace: Workspace) -> Path:
+    """The example register with Dar Al-Salam Care's code mistyped as VN3B7."""
+    path = workspace.root / "examples" / "example-borough-providers.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",VN3B8,", ",VN3B7,"), encoding="utf-8")
+    return path
+
+
 def kinds(result: LettersResult) -> dict[str, str]:
     return {job.provider.ods_code: job.position.kind.value for job in result.written}
 
@@ -156,10 +165,9 @@ def temporaries(folder: Path) -> list[str]:
 def test_example_borough_kinds_as_of_2026_11_26(workspace: Workspace) -> None:
     result = example(workspace)
     assert kinds(result) == EXAMPLE_KINDS
-    assert result.by_kind == {"start": 1, "lapsed": 2, "remedy": 1, "improve": 2, "renew": 0, "confirm": 3}
-    assert result.rejected == []
-    assert [p.ods_code for p, _ in result.held] == [HELD]
-    assert result.failed  # a provider held for review makes the run fail (exit 1)
+    assert result.by_kind == {"start": 1, "lapsed": 2, "remedy": 1, "improve": 2, "renew": 0, "confirm": 4}
+    assert result.rejected == [] and result.held == [] and result.unmatched == []
+    assert not result.failed
 
 
 def test_riverside_renews_within_its_240_day_window(workspace: Workspace) -> None:
@@ -185,10 +193,11 @@ def test_default_90_day_window_for_25_26_standards_met(workspace: Workspace, as_
 def test_a_near_match_is_held_for_review_not_sent_a_letter(workspace: Workspace) -> None:
     """Finding 8: VN3B7 is not in the export, which has VN3B8 with the same name: no
     letter, listed in report.csv and unmatched.csv, and the run fails."""
+    mistyped(workspace)
     result = example(workspace)
     assert [(p.ods_code, near) for p, near in result.held] == [("VN3B7", ["VN3B8 DAR AL-SALAM CARE LIMITED"])]
     assert result.unmatched == []
-    assert HELD not in kinds(result)
+    assert HELD not in kinds(result) and result.failed  # exit 1
     assert not any(name.startswith("VN3B7") for name in files_under(result.output))
     held_row = [r for r in read_report(result.output) if r["ods_code"] == HELD]
     assert held_row == [{"ods_code": "VN3B7", "name": "Dar Al-Salam Care (دار السلام للرعاية)", "tier": "core",
@@ -225,7 +234,7 @@ def test_without_an_export_letters_say_nothing_about_the_record(workspace: Works
     """Finding 7: only with no_dspt; the letters then claim nothing about the record."""
     result = example(workspace, dspt_file=None, no_dspt=True)
     assert set(kinds(result).values()) == {"start"}
-    assert len(result.written) == len(EXAMPLE_KINDS) + 1  # no export: nobody is held
+    assert len(result.written) == len(EXAMPLE_KINDS)
     for job in result.written:
         text = letter_text(result, job.provider.ods_code)
         assert "| DSPT status on record | not checked for this letter |" in text
@@ -407,10 +416,12 @@ def test_names_come_out_exactly_as_typed(workspace: Workspace, tmp_path: Path) -
 
 
 def test_report_csv(workspace: Workspace) -> None:
+    mistyped(workspace)
     result = example(workspace)
     rows = read_report(result.output)
-    assert [r["ods_code"] for r in rows] == [*EXAMPLE_KINDS, HELD]  # letters, then those held
-    assert {r["ods_code"]: r["letter_kind"] for r in rows} == {**EXAMPLE_KINDS, HELD: "held"}
+    written = {c: k for c, k in EXAMPLE_KINDS.items() if c != "VN3B8"}
+    assert [r["ods_code"] for r in rows] == [*written, HELD]  # letters, then those held
+    assert {r["ods_code"]: r["letter_kind"] for r in rows} == {**written, HELD: "held"}
     for row in rows[:-1]:
         assert "/" not in row["file"] and "\\" not in row["file"]
         assert (result.output / row["file"]).is_file()
