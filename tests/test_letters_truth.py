@@ -215,7 +215,7 @@ def test_finding_9_no_sentence_twice_and_no_stray_ending(workspace: Workspace, t
             assert "oversight" not in text
     remedy = letter_text(example_letters(workspace), "AW2T")
     own = remedy[:remedy.index("Free help is available.")].rstrip().splitlines()
-    assert own[-1].startswith("Your current publication counts until 30 June 2027; the deadline for publishing")
+    assert own[-1] == "The deadline for publishing the 2026-27 assessment is 30 June 2027."
 
 
 def test_finding_9_salutation_title_and_surname_or_the_register_column(workspace: Workspace, tmp_path: Path) -> None:
