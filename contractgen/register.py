@@ -34,9 +34,11 @@ FIELDS: tuple[str, ...] = (
     "address",
     "cqc_registered",
     "tier",
+    "salutation",
 )
-#: Fields whose column may be absent (``tier``: every provider gets the default tier).
-OPTIONAL_FIELDS = frozenset({"tier"})
+#: Fields whose column may be absent (``tier``: every provider gets the default tier;
+#: ``salutation``: letters greet the contact as :func:`salutation_for` says).
+OPTIONAL_FIELDS = frozenset({"tier", "salutation"})
 #: Fields that must have a value in every row.
 REQUIRED_VALUES = ("name", "ods_code")
 
@@ -102,6 +104,7 @@ class Provider:
     cqc_registered: bool | None
     tier: str
     row: int
+    salutation: str = ""  # as typed in the register's optional salutation column
 
 
 @dataclass
@@ -244,6 +247,7 @@ class _RowReader:
             cqc_registered=self.yes_no(values),
             tier=self.tier(values),
             row=number,
+            salutation=self.text(values, "salutation"),
         )
         return provider if self._row_ok else None
 
@@ -327,6 +331,32 @@ class _RowReader:
 
 
 _LABEL = {"name": "provider name", "ods_code": "ODS code"}
+
+#: Titles a letter keeps before the surname: ``Dr Helen Marsh`` -> ``Dr Marsh``.
+_TITLES = frozenset(
+    {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "rev", "revd", "cllr"}
+)
+#: Titles used with the first name: ``Sir John Smith`` -> ``Sir John``.
+_FIRST_NAME_TITLES = frozenset({"sir", "dame", "lady", "lord"})
+
+
+def salutation_for(provider: Provider) -> str:
+    """What follows "Dear" in a letter to ``provider``'s contact.
+
+    The register's ``salutation`` cell when there is one; else a name that starts with a
+    title gives the title and surname (``Dr Helen Marsh`` -> ``Dr Marsh``, ``Sir John
+    Smith`` -> ``Sir John``); else the full name as typed; else ``Sir or Madam``.
+    """
+    if provider.salutation:
+        return provider.salutation
+    words = provider.contact_name.split()
+    if len(words) >= 2:
+        title = words[0].rstrip(".").casefold()
+        if title in _TITLES:
+            return f"{words[0]} {words[-1]}"
+        if title in _FIRST_NAME_TITLES:
+            return f"{words[0]} {words[1]}"
+    return provider.contact_name or "Sir or Madam"
 
 
 def cell_text(value: object) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers_git import git, git_identity
+from helpers_git import copy_example_workspace, git, git_identity
 
 from contractgen.errors import GitError, LibraryError
 from contractgen.releases import library_at
@@ -33,8 +33,9 @@ def commit_all(repo: Path, message: str = "change") -> None:
 
 
 @pytest.fixture
-def ws(workspace_dir: Path, monkeypatch) -> Path:
+def ws(tmp_path: Path, monkeypatch) -> Path:
     """The example workspace committed (release 2026.1, no tag); the current folder."""
+    workspace_dir = copy_example_workspace(tmp_path / "ws")
     git(workspace_dir, "init", "-q", "-b", "main")
     commit_all(workspace_dir, "library 2026.1")
     monkeypatch.chdir(workspace_dir)
