@@ -1,7 +1,8 @@
 """The council's provider register: who gets a letter, where, and at which tier.
 
 A register is a CSV or XLSX file with one provider per row. Its columns are, by default,
-``name, ods_code, contact_name, email, address, cqc_registered, tier``; a council whose
+``name, ods_code, contact_name, email, address, cqc_registered, tier`` and, optionally,
+``cyber_essentials_expiry, cyber_essentials_plus_expiry`` (dates); a council whose
 spreadsheet uses its own headers maps our field names to them with ``column_map``.
 
 Bad rows do not stop the reading: each finding becomes a :class:`Problem` (file, row,
@@ -33,9 +34,14 @@ FIELDS: tuple[str, ...] = (
     "address",
     "cqc_registered",
     "tier",
+    "cyber_essentials_expiry",
+    "cyber_essentials_plus_expiry",
 )
-#: Fields whose column may be absent (``tier``: every provider gets the default tier).
-OPTIONAL_FIELDS = frozenset({"tier"})
+#: Fields whose column may be absent (``tier``: every provider gets the default tier;
+#: the Cyber Essentials expiry dates are only for the overview).
+OPTIONAL_FIELDS = frozenset({"tier", "cyber_essentials_expiry", "cyber_essentials_plus_expiry"})
+#: Date fields: a real spreadsheet date, ``yyyy-mm-dd`` or ``dd/mm/yyyy``, or blank.
+DATE_FIELDS = ("cyber_essentials_expiry", "cyber_essentials_plus_expiry")
 #: Fields that must have a value in every row.
 REQUIRED_VALUES = ("name", "ods_code")
 
@@ -101,6 +107,8 @@ class Provider:
     cqc_registered: bool | None
     tier: str
     row: int
+    cyber_essentials_expiry: dt.date | None = None
+    cyber_essentials_plus_expiry: dt.date | None = None
 
 
 @dataclass
@@ -243,6 +251,8 @@ class _RowReader:
             cqc_registered=self.yes_no(values),
             tier=self.tier(values),
             row=number,
+            cyber_essentials_expiry=self.date(values, "cyber_essentials_expiry"),
+            cyber_essentials_plus_expiry=self.date(values, "cyber_essentials_plus_expiry"),
         )
         return provider if self._row_ok else None
 
@@ -297,6 +307,28 @@ class _RowReader:
             f"(blank means {self.default_tier!r})",
         )
         return self.default_tier
+
+    def date(self, values: list[object], name: str) -> dt.date | None:
+        index = self.columns.get(name)
+        value = values[index] if index is not None and index < len(values) else None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        text = self.text(values, name)
+        if not text:
+            return None
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                pass
+        self.problem(
+            name,
+            f"cannot read the date {text!r}; write it as yyyy-mm-dd or dd/mm/yyyy "
+            "(e.g. 2026-03-31), or leave the cell blank",
+        )
+        return None
 
     def text(self, values: list[object], name: str) -> str:
         index = self.columns.get(name)
