@@ -8,14 +8,16 @@ from typing import Callable
 
 from .errors import ContractgenError, display_path, plural
 from .letters import LettersResult, generate_letters
+from .overview import OverviewResult, build_overview
 from .schedule import ScheduleResult, render_schedule
-from .workspace import Workspace
+from .workspace import LetterRun, Workspace
 
 
 @dataclass
 class BuildResult:
     schedules: list[ScheduleResult] = field(default_factory=list)
     letters: list[LettersResult] = field(default_factory=list)
+    overviews: list[OverviewResult] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # what failed, by profile
     output: Path | None = None
 
@@ -25,6 +27,8 @@ class BuildResult:
         if self.letters:
             count = sum(len(r.written) for r in self.letters)
             parts.append(f"{plural(count, 'letter')} for {plural(len(self.letters), 'council')}")
+        if self.overviews:
+            parts.append(plural(len(self.overviews), "market overview"))
         text = f"built {' and '.join(parts)} in {display_path(self.output) if self.output else '?'}"
         if self.failed:
             text += f"; {len(self.failed)} failed: {', '.join(self.failed)}"
@@ -36,7 +40,8 @@ def build_workspace(
     progress: Callable[[str], None] | None = None,
     error: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """Write every council's schedule for its own tier into the workspace's output folder.
+    """Write every council's schedule for its own tier into the workspace's output folder,
+    and the letters and market overview of every council with letters configured.
 
     A profile that fails is reported and the others are still built.
     """
@@ -74,4 +79,30 @@ def build_workspace(
             result.failed.append(f"{run.profile} letters")
         for line in letters.summary_lines():
             say(line)
+        if run.dspt:
+            _overview(workspace, run, result, say, complain)
     return result
+
+
+def _overview(workspace: Workspace, run: LetterRun, result: BuildResult,
+              say: Callable[[str], None], complain: Callable[[str], None]) -> None:
+    """The council's market overview beside its letters, as of the same date."""
+    assert run.dspt is not None
+    try:
+        overview = build_overview(
+            workspace,
+            run.profile,
+            workspace.root / run.providers,
+            workspace.root / run.dspt,
+            previous=[workspace.root / p for p in run.previous],
+            as_of=run.as_of,
+            force=True,  # the build owns its output folder
+        )
+    except ContractgenError as exc:
+        result.failed.append(f"{run.profile} overview")
+        for line in exc.report_lines():
+            complain(f"  {line}")
+        return
+    result.overviews.append(overview)
+    for line in overview.summary_lines():
+        say(line)

@@ -56,7 +56,7 @@ def stacked_bar(segments: Sequence[tuple[str, int, str]], title: str, *, width: 
 
 def trend_line(points: Sequence[tuple[str, float]], title: str, *, width: int = 640) -> str:
     """Percentages (0-100) over labelled points, left to right, each value written."""
-    height, left, right, top, bottom = 220, 44, 24, 16, 48
+    height, left, right, top, bottom = 220, 48, 56, 16, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     parts = [_open(width, height, title)]
     for pct in (0, 25, 50, 75, 100):

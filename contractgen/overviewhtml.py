@@ -51,7 +51,7 @@ td.num,th.num{text-align:right}
 #providers th[aria-sort=ascending]::after{content:" \\25B2"}
 #providers th[aria-sort=descending]::after{content:" \\25BC"}
 .none{color:#4a5568;font-style:italic}
-svg{max-width:100%;height:auto;display:block;margin:6px 0}
+svg{width:100%;max-width:680px;height:auto;display:block;margin:6px 0}
 @page{size:A4;margin:14mm 12mm}
 @media print{
  body{max-width:none;padding:0;font-size:10pt}
