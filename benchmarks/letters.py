@@ -76,10 +76,9 @@ def run_baseline(count: int, tmp: Path) -> float:
 
     from contractgen.letters import LetterRenderer
     from contractgen.register import read_register
-    from contractgen.dspt import DsptStatus
     from contractgen.dsptexport import read_export
+    from contractgen.position import assess_position, contract_terms
     from contractgen.schedule import load_template, prepare
-    from contractgen.situation import decide_letter
     from contractgen.wordml import BodyWriter
     from contractgen.assembly import render_clause_text
     import itertools
@@ -95,7 +94,7 @@ def run_baseline(count: int, tmp: Path) -> float:
     records = read_export(export)
     contexts = []
     for p in providers:
-        s = decide_letter(records.by_code(p.ods_code), DsptStatus(library.spec.tiers[p.tier].minimum_status), AS_OF)
+        s = assess_position(records.by_code(p.ods_code), contract_terms(library, profile, p.tier), AS_OF)
         ctx = renderer.context(p, s)
         lists = itertools.count(1)
         paragraphs = []

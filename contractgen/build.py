@@ -66,6 +66,7 @@ def build_workspace(
                 run.profile,
                 workspace.root / run.providers,
                 dspt_file=workspace.root / run.dspt if run.dspt else None,
+                no_dspt=run.no_dspt,
                 as_of=run.as_of,
                 force=True,  # the build owns its output folder
             )

@@ -153,6 +153,7 @@ def clauses_show_command(ctx, clause_id: str, at: str | None) -> None:
 @click.argument("profile")
 @click.option("--providers", "-p", "providers", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The provider register (.csv or .xlsx).")
 @click.option("--dspt", "dspt", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The DSPT organisation search export (.csv or .xlsx).")
+@click.option("--no-dspt", "no_dspt", is_flag=True, help="Write the letters without a DSPT export: they then say nothing about each provider's DSPT record.")
 @click.option("--as-of", "as_of", type=DATE, help="Decide each letter as of this date, YYYY-MM-DD (default: today).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), help="Folder for the letters (default: out/PROFILE-letters).")
 @click.option("--only", multiple=True, metavar="CODE", help="Only the provider with this ODS code (repeatable).")
@@ -162,13 +163,13 @@ def clauses_show_command(ctx, clause_id: str, at: str | None) -> None:
 @click.option("--strict", is_flag=True, help="Stop at any bad register row instead of skipping it.")
 @click.option("--workers", type=click.IntRange(1, 16), help="Worker processes (default: one per core).")
 @click.pass_context
-def letters_command(ctx, profile, providers, dspt, as_of, output, only, kinds, pdf, force, strict, workers) -> None:
+def letters_command(ctx, profile, providers, dspt, no_dspt, as_of, output, only, kinds, pdf, force, strict, workers) -> None:
     """Write one DSPT guidance letter per provider, and report.csv."""
     from .letters import generate_letters
 
     bar = _Progress("letters")
     result = generate_letters(
-        _workspace(ctx), profile, providers, dspt_file=dspt, as_of=_date(as_of), output=output,
+        _workspace(ctx), profile, providers, dspt_file=dspt, no_dspt=no_dspt, as_of=_date(as_of), output=output,
         only=only, kinds=kinds, pdf=pdf, force=force, strict=strict, workers=workers,
         start=bar.start, progress=bar.advance,
     )

@@ -24,6 +24,13 @@ from enum import Enum
 DEADLINE_MONTH = 6
 DEADLINE_DAY = 30
 
+#: Each toolkit version (assessment year N-(N+1)) opens for publication on about this day
+#: of N (2025-26 opened on 1 September 2025). A publication made after the deadline but
+#: before the next version opens (July, August) is a late publication for the earlier
+#: year.
+OPENS_MONTH = 9
+OPENS_DAY = 1
+
 #: The text the 2019 export writes in the date cell for assessments completed through a
 #: Qualified Improvement Organisation: no date is known, the row is otherwise valid.
 QIO_MARKER = "CompletedThroughQIO"
@@ -116,6 +123,11 @@ class AssessmentYear:
         """The export's prefix form: ``25/26``."""
         return f"{self.start % 100:02d}/{(self.start + 1) % 100:02d}"
 
+    @property
+    def next(self) -> AssessmentYear:
+        """The following assessment year: 2025-26 -> 2026-27."""
+        return AssessmentYear(self.start + 1)
+
     def deadline(self, month: int = DEADLINE_MONTH, day: int = DEADLINE_DAY) -> dt.date:
         """The submission deadline: 30 June after the year (2025-26: 30 June 2026)."""
         return dt.date(self.start + 1, month, day)
@@ -127,7 +139,38 @@ class AssessmentYear:
 
         It counts until the next year's deadline: 2025-26 counts until 30 June 2027.
         """
-        return dt.date(self.start + 2, month, day)
+        return self.next.deadline(month, day)
+
+    def opens(self) -> dt.date:
+        """The day this toolkit version opens for publication: 1 September of its first
+        calendar year (2025-26: 1 September 2025)."""
+        return dt.date(self.start, OPENS_MONTH, OPENS_DAY)
+
+    def accepts_publication_on(self, published: dt.date) -> bool:
+        """Whether a publication for this year can be dated ``published``: from the day
+        the version opens until the day before the next one opens (late publications in
+        July and August included)."""
+        return self.opens() <= published < self.next.opens()
+
+    @classmethod
+    def open_on(cls, day: dt.date) -> AssessmentYear:
+        """The toolkit version a publication made on ``day`` is for.
+
+        From 1 September of year Z: Z-(Z+1). Before it: (Z-1)-Z, including July and
+        August, when publications are late ones for the year whose deadline has just
+        passed (the 2023 export labels those 22/23).
+        """
+        opens = dt.date(day.year, OPENS_MONTH, OPENS_DAY)
+        return cls(day.year if day >= opens else day.year - 1)
+
+    @classmethod
+    def due_next(
+        cls, day: dt.date, month: int = DEADLINE_MONTH, day_of_month: int = DEADLINE_DAY
+    ) -> AssessmentYear:
+        """The first assessment year whose deadline is on or after ``day``: on
+        20 June 2026, 2025-26 (30 June 2026); on 1 July 2026, 2026-27."""
+        year = cls(day.year - 1)
+        return year if day <= year.deadline(month, day_of_month) else year.next
 
     @classmethod
     def from_prefix(cls, text: str) -> AssessmentYear:
@@ -143,16 +186,9 @@ class AssessmentYear:
         return cls._from_pair(inner[1:-1], text)
 
     @classmethod
-    def from_publication_date(
-        cls, published: dt.date, month: int = DEADLINE_MONTH, day: int = DEADLINE_DAY
-    ) -> AssessmentYear:
-        """The year a publication on ``published`` was for.
-
-        On or before the deadline day of year Z: (Z-1)-Z; after it: Z-(Z+1).
-        """
-        if published <= dt.date(published.year, month, day):
-            return cls(published.year - 1)
-        return cls(published.year)
+    def from_publication_date(cls, published: dt.date) -> AssessmentYear:
+        """The year a publication on ``published`` was for (see :meth:`open_on`)."""
+        return cls.open_on(published)
 
     @classmethod
     def _from_pair(cls, text: str, shown: str) -> AssessmentYear:
@@ -263,6 +299,23 @@ class DsptRecord:
         return clean_org_name(self.name, self.code)
 
     @property
+    def year_conflict(self) -> str | None:
+        """Why the year in the status cannot be right for the publication date, or
+        ``None``: a 25/26 status dated 10 July 2025 (before 2025-26 opened) is
+        impossible. The status's year is still the one used."""
+        if self.year is None or self.publication_date is None:
+            return None
+        if self.year.accepts_publication_on(self.publication_date):
+            return None
+        last = self.year.next.opens() - dt.timedelta(days=1)
+        return (
+            f"the status {self.raw_status.strip()!r} is for {self.year}, which could be "
+            f"published only from {self.year.opens():%d/%m/%Y} to {last:%d/%m/%Y}, but the "
+            f"publication is dated {self.publication_date:%d/%m/%Y}; the year in the "
+            "status is used: check the row against the organisation's DSPT page"
+        )
+
+    @property
     def status_text(self) -> str:
         """The status as an organisation page shows it: ``2022-23 Standards Met``."""
         if self.year is None:
@@ -278,18 +331,13 @@ class DsptRecord:
         publication_date: dt.date | None = None,
         sector: str | None = None,
         row: int = 0,
-        *,
-        deadline_month: int = DEADLINE_MONTH,
-        deadline_day: int = DEADLINE_DAY,
     ) -> DsptRecord:
         """Build a record from export values; raises :class:`UnknownStatusError`."""
         status, year = parse_status(raw_status)
         if status is DsptStatus.NOT_PUBLISHED:
             year = None  # a date beside "Not Published" is of an older, unknown result
         elif year is None and publication_date is not None:
-            year = AssessmentYear.from_publication_date(
-                publication_date, deadline_month, deadline_day
-            )
+            year = AssessmentYear.from_publication_date(publication_date)
         return cls(
             code=code,
             name=name,

@@ -18,15 +18,13 @@ from functools import cached_property
 from pathlib import Path
 
 from .dspt import (
-    DEADLINE_DAY,
-    DEADLINE_MONTH,
     EXPECTED_STATUSES,
     QIO_MARKER,
     DsptRecord,
     UnknownStatusError,
 )
 from .errors import ExportError, Location, Problem, count_problems
-from .names import NameIndex
+from .names import NameIndex, name_ratio, normalise_name
 from .tables import Table, header_key, read_table
 
 #: Export columns by our field name: the header spellings of each known format.
@@ -38,6 +36,10 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "sector": ("Primary Sector", "PrimarySector"),
 }
 _OPTIONAL_COLUMNS = {"sector"}
+#: How alike the names must be (:func:`~contractgen.names.name_ratio`) for a code one
+#: character away to be a near match: the cutoff of the closest names shown to users.
+NEAR_NAME_RATIO = 0.6
+_CODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _MAX_ROWS_SHOWN = 5
 
 
@@ -47,12 +49,14 @@ class DsptExport:
 
     When a code appears more than once the latest publication is kept (latest
     assessment year, then latest publication date, then the later row); the others are
-    in ``duplicates``.
+    in ``duplicates``. ``warnings`` are rows read as they are but worth checking: a
+    year in the status that is impossible for the publication date.
     """
 
     file: str
     records: list[DsptRecord]
     duplicates: list[DsptRecord] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._by_code = {r.code: r for r in self.records}
@@ -86,22 +90,37 @@ class DsptExport:
         """
         return self._names.closest(name, n, cutoff)
 
+    def near_matches(self, code: str, name: str) -> list[DsptRecord]:
+        """Records that may be the organisation a register row means although its code
+        is not in the export: a code one character away (one changed, added, dropped or
+        two swapped) with a name alike (:data:`NEAR_NAME_RATIO`), or the same name once
+        normalised (case, accents, punctuation, ``Ltd``). Best first: codes, then names.
+        """
+        wanted = code.strip().upper()
+        found: dict[str, DsptRecord] = {}
+        for other in _one_edit_away(wanted):
+            record = self._by_code.get(other)
+            if record is not None and name_ratio(name, record.clean_name) >= NEAR_NAME_RATIO:
+                found.setdefault(record.code, record)
+        norm = normalise_name(name)
+        for record in self.closest_names(name, 3, cutoff=0.99):
+            if normalise_name(record.clean_name) == norm and record.code != wanted:
+                found.setdefault(record.code, record)
+        return list(found.values())
 
-def read_export(
-    path: Path,
-    *,
-    deadline_month: int = DEADLINE_MONTH,
-    deadline_day: int = DEADLINE_DAY,
-) -> DsptExport:
+
+def read_export(path: Path) -> DsptExport:
     """Read a DSPT organisation-search export (.csv or .xlsx) as a DsptExport.
 
     Columns are found by header name (case and spaces ignored); other columns are
     ignored. Every problem (unknown status, unreadable date, missing code) is collected
     and raised at once as one :class:`ExportError`; a missing column raises at once.
-    ``deadline_month``/``deadline_day`` give the year of statuses that carry none.
+    A status without a year takes the year from its publication date
+    (:meth:`~contractgen.dspt.AssessmentYear.open_on`); a status whose year is impossible
+    for its date is kept and listed in ``warnings`` with its row.
     """
     table = read_table(path, ExportError)
-    reader = _ExportReader(table, _find_columns(table), deadline_month, deadline_day)
+    reader = _ExportReader(table, _find_columns(table))
     rows = (reader.read(number, values) for number, values in table.rows)
     records = [record for record in rows if record is not None]
     problems = reader.finish()
@@ -112,19 +131,17 @@ def read_export(
             problems,
         )
     kept, duplicates = _latest_per_code(records)
-    return DsptExport(table.file, kept, duplicates)
+    return DsptExport(table.file, kept, duplicates, reader.warnings)
 
 
 class _ExportReader:
     """Turns export rows into records; collects problems, unknown statuses by value."""
 
-    def __init__(
-        self, table: Table, columns: dict[str, int], month: int, day: int
-    ) -> None:
+    def __init__(self, table: Table, columns: dict[str, int]) -> None:
         self.table = table
         self.columns = columns
-        self.month, self.day = month, day
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.unknown: dict[str, list[int]] = {}
 
     def read(self, number: int, values: list[object]) -> DsptRecord | None:
@@ -150,19 +167,21 @@ class _ExportReader:
                 published,
                 _text(cell("sector")) or None,
                 number,
-                deadline_month=self.month,
-                deadline_day=self.day,
             )
         except UnknownStatusError:
             self.unknown.setdefault(raw_status, []).append(number)
             return None
+        conflict = record.year_conflict
+        if ok and conflict:
+            self.problem(number, "status", conflict, into=self.warnings)
         return record if ok else None
 
-    def problem(self, number: int, name: str, message: str) -> None:
+    def problem(
+        self, number: int, name: str, message: str, *, into: list[Problem] | None = None
+    ) -> None:
         header = self.table.header[self.columns[name]]
-        self.problems.append(
-            Problem(Location(self.table.file, number), header, message)
-        )
+        found = self.problems if into is None else into
+        found.append(Problem(Location(self.table.file, number), header, message))
 
     def finish(self) -> list[Problem]:
         """All problems by row: one per distinct unknown status, at its first row."""
@@ -275,3 +294,19 @@ def _latest_per_code(
         else:
             duplicates.append(record)
     return [best[c] for c in order], duplicates
+
+
+def _one_edit_away(code: str) -> set[str]:
+    """Every code one character away from ``code``: changed, added, dropped, or two
+    neighbours swapped."""
+    out: set[str] = set()
+    for i in range(len(code) + 1):
+        head, tail = code[:i], code[i:]
+        out.update(head + c + tail for c in _CODE_CHARS)  # added
+        if tail:
+            out.add(head + tail[1:])  # dropped
+            out.update(head + c + tail[1:] for c in _CODE_CHARS)  # changed
+        if len(tail) > 1:
+            out.add(head + tail[1] + tail[0] + tail[2:])  # swapped
+    out.discard(code)
+    return out

@@ -102,6 +102,11 @@ class XmlValueError(ValueError):
     """A value holds a character that XML cannot."""
 
 
+#: U+2011 in text is written as Word's own non-breaking hyphen, which Word and
+#: LibreOffice both keep on one line with its neighbours.
+NON_BREAKING_HYPHEN = "\u2011"
+NO_BREAK_HYPHEN_XML = '</w:t><w:noBreakHyphen/><w:t xml:space="preserve">'
+
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 
 
@@ -125,6 +130,8 @@ def escape_xml_value(value: Any) -> Markup:
     out = escape(text)
     if "\n" in text:
         out = Markup(_BREAK.join(escape(line) for line in text.split("\n")))
+    if NON_BREAKING_HYPHEN in text:
+        out = Markup(out.replace(NON_BREAKING_HYPHEN, NO_BREAK_HYPHEN_XML))
     return out
 
 

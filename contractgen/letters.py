@@ -26,7 +26,6 @@ from typing import Any, Callable, Iterable, Sequence
 from . import __version__
 from .assembly import base_context, parameter_values, render_clause_text
 from .blocks import Paragraph, Style
-from .dspt import DsptStatus
 from .dsptexport import DsptExport, read_export
 from .environment import format_date
 from .images import attach_logo
@@ -34,15 +33,17 @@ from .errors import OutputError, Problem, ProfileError, RegisterError, UsageErro
 from .library import ClauseLibrary, ClauseStatus
 from .package import DocumentProperties, package_bytes, write_atomic
 from .profiles import Profile
-from .register import Provider, read_register
+from .register import Provider, read_register, salutation_for
 from .schedule import load_template, prepare
-from .situation import LetterKind, Situation, decide_letter
+from .position import ContractualPosition, LetterKind, assess_position, contract_terms
 from .wordml import BodyWriter
 from .wordtemplate import WordTemplate, raw_xml
-from .workdays import add_working_days
 from .workspace import Workspace
 
-REPORT_FIELDS = ("ods_code", "name", "tier", "dspt_status", "publication_date", "letter_kind", "response_by", "file")
+REPORT_FIELDS = (
+    "ods_code", "name", "tier", "dspt_status", "assessment_year", "publication_date", "letter_kind",
+    "response_by", "standard_by", "file",
+)
 SUPPORT_CLAUSE = "letter.support"
 TEMP_PATTERN = ".~cg-*.part"
 #: Names Windows reserves for devices, with any extension (ODS-shaped: CON, NUL, COM1...).
@@ -50,15 +51,17 @@ WINDOWS_DEVICE_NAMES = frozenset(
     ["CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(10)), *(f"LPT{n}" for n in range(10))]
 )
 UNMATCHED_FILE = "unmatched.csv"
+#: ``letter_kind`` in report.csv of a provider held for review (no letter written).
+HELD = "held"
 UNMATCHED_SHOWN = 10
 
 
 @dataclass(frozen=True)
 class LetterJob:
-    """One letter to write: who, what situation, where."""
+    """One letter to write: who, in what position, where."""
 
     provider: Provider
-    situation: Situation
+    position: ContractualPosition
     file: str  # relative to the output folder
 
 
@@ -70,20 +73,22 @@ class LettersResult:
     written: list[LetterJob] = field(default_factory=list)
     rejected: list[Problem] = field(default_factory=list)  # register rows skipped
     unmatched: list[tuple[Provider, list[str]]] = field(default_factory=list)  # with closest export names
+    held: list[tuple[Provider, list[str]]] = field(default_factory=list)  # near matches: no letter
+    export_warnings: list[Problem] = field(default_factory=list)
     pdfs: int = 0
-    without_export: bool = False  # no --dspt: every provider gets a start letter
+    without_export: bool = False  # --no-dspt: letters say nothing about the DSPT record
     report: Path | None = None
 
     @property
     def by_kind(self) -> dict[str, int]:
         counts = {k.value: 0 for k in LetterKind}
         for job in self.written:
-            counts[job.situation.kind.value] += 1
+            counts[job.position.kind.value] += 1
         return counts
 
     @property
     def failed(self) -> bool:
-        return bool(self.rejected)
+        return bool(self.rejected or self.held)
 
     def summary_lines(self) -> list[str]:
         kinds = ", ".join(f"{n} {k}" for k, n in self.by_kind.items() if n)
@@ -91,7 +96,19 @@ class LettersResult:
         if self.pdfs:
             lines.append(f"converted {plural(self.pdfs, 'letter')} to PDF")
         if self.without_export:
-            lines.append("no DSPT export given (--dspt FILE): every provider was sent a start letter")
+            lines.append("no DSPT export read (--no-dspt): the letters say nothing about the providers' DSPT records")
+        for warning in self.export_warnings:
+            lines.append(f"warning: {warning}")
+        if self.held:
+            lines.append(
+                f"{plural(len(self.held), 'provider')} held for review (no letter): the export has no row with "
+                "the register's code but has a near match; correct the code in the register, or check the "
+                "organisation on the DSPT, then run again:"
+            )
+            for provider, near in self.held[:UNMATCHED_SHOWN]:
+                lines.append(f"  {provider.ods_code} {provider.name}; near match in the export: {'; '.join(near)}")
+            if len(self.held) > UNMATCHED_SHOWN:
+                lines.append(f"  ... and {len(self.held) - UNMATCHED_SHOWN} more: all are listed in {display_path(self.output / UNMATCHED_FILE)}")
         if self.unmatched:
             lines.append(f"{plural(len(self.unmatched), 'provider')} not found in the DSPT export (sent a start letter):")
             for provider, close in self.unmatched[:UNMATCHED_SHOWN]:
@@ -152,6 +169,34 @@ def inside(folder: Path, name: str) -> Path:
 # ------------------------------------------------------------------ rendering
 
 
+def status_on_record(position: ContractualPosition) -> str:
+    """The letter's "DSPT status on record": only what was found, in the export's words
+    (``2025-26 Standards Met``), and nothing at all when no export was checked."""
+    record = position.record
+    if not position.checked:
+        return "not checked for this letter"
+    if record is None:
+        return "we could not find your ODS code in the DSPT organisation search"
+    if not record.status.is_published:
+        return "registered, no assessment published"
+    return record.status_text
+
+
+def nobreak(text: str | None) -> str | None:
+    """An email address or phone number that a line never breaks inside: spaces become
+    no-break spaces, hyphens non-breaking hyphens (written as Word's own)."""
+    if text is None:
+        return None
+    return text.replace(" ", "\u00a0").replace("-", "\u2011")
+
+
+def _unbreakable_contacts(context: dict[str, Any]) -> None:
+    for contact in (*context["contacts"].values(), context["signatory"]):
+        for key in ("email", "phone"):
+            if contact.get(key):
+                contact[key] = nobreak(contact[key])
+
+
 class LetterRenderer:
     """Everything that is the same for every letter of a batch, prepared once."""
 
@@ -162,11 +207,11 @@ class LetterRenderer:
         self.as_of = as_of
         self.params = parameter_values(library, profile)
         self.contexts = {tier: base_context(library, profile, tier) for tier in library.tiers}
+        for ctx in self.contexts.values():
+            _unbreakable_contacts(ctx)
         self.media: dict[str, bytes] = {}
         for ctx in self.contexts.values():
             self.media = attach_logo(ctx, profile)
-        self.response_days = profile.model.letters.response_working_days
-        self.response_by = add_working_days(as_of, self.response_days)
         for kind in LetterKind:
             self.clause_for(kind)  # fail before the batch if a letter clause is missing
         library.clause(SUPPORT_CLAUSE)
@@ -177,57 +222,50 @@ class LetterRenderer:
             raise ProfileError(f"clause {clause.id} must be an approved letter clause (status {clause.status.value})")
         return clause
 
-    def context(self, provider: Provider, situation: Situation) -> dict[str, Any]:
-        record = situation.record
-        tier_ctx = self.contexts[provider.tier]
-        if record is None:
-            status = "no DSPT publication on record"
-        elif record.status is DsptStatus.NOT_PUBLISHED:
-            status = "registered, with no assessment published"
-        else:
-            status = record.status_text
-        kind_clause = self.clause_for(situation.kind)
+    def context(self, provider: Provider, position: ContractualPosition) -> dict[str, Any]:
+        """What the letter template and the letter clauses see: every date comes
+        formatted from ``position`` (no template computes one)."""
+        record = position.record
+        kind_clause = self.clause_for(position.kind)
         return {
-            **tier_ctx,
+            **self.contexts[provider.tier],
             **self.params,
             "provider": {
                 "name": provider.name,
                 "ods_code": provider.ods_code,
                 "contact_name": provider.contact_name,
-                "salutation": provider.contact_name or "Sir or Madam",
+                "salutation": salutation_for(provider),
                 "email": provider.email,
                 "address": provider.address,
                 "tier": provider.tier,
                 "cqc_registered": provider.cqc_registered,
-                "status": status,
+                "found": record is not None,
+                "published": position.status is not None and position.status.is_published,
+                "status": status_on_record(position),
                 "publication_date": format_date(record.publication_date) if record and record.publication_date else "",
             },
             "letter": {
-                "kind": situation.kind.value,
+                **position.as_context(),
                 "subject": kind_clause.title,
                 "date": format_date(self.as_of),
-                "response_by": format_date(self.response_by),
-                "next_deadline": format_date(situation.next_deadline),
-                "valid_until": format_date(situation.valid_until) if situation.valid_until else "",
-                "reason": situation.reason,
             },
         }
 
-    def render(self, provider: Provider, situation: Situation) -> bytes:
-        context = self.context(provider, situation)
+    def render(self, provider: Provider, position: ContractualPosition) -> bytes:
+        context = self.context(provider, position)
         lists = itertools.count(1)
         paragraphs: list[Paragraph] = []
-        for clause in (self.clause_for(situation.kind), self.library.clause(SUPPORT_CLAUSE)):
+        for clause in (self.clause_for(position.kind), self.library.clause(SUPPORT_CLAUSE)):
             text = clause.text_for(provider.tier) or ""
             paragraphs += render_clause_text(clause, text, context, self.library, mode="letter", list_ids=lists)
         writer = BodyWriter(letter_num_base=self.template.plan.letter_num_base if self.template.plan else 0)
         context["letter_body"] = raw_xml(writer.blocks(paragraphs))
         used_lists = max((p.list_id for p in paragraphs if p.style is Style.LETTER_ITEM), default=0)
-        parts = self.template.render(context, writer=writer, properties=self.properties(provider, situation), letter_lists=used_lists, media=self.media)
+        parts = self.template.render(context, writer=writer, properties=self.properties(provider, position), letter_lists=used_lists, media=self.media)
         return package_bytes(parts)
 
-    def properties(self, provider: Provider, situation: Situation) -> DocumentProperties:
-        kind_clause = self.clause_for(situation.kind)
+    def properties(self, provider: Provider, position: ContractualPosition) -> DocumentProperties:
+        kind_clause = self.clause_for(position.kind)
         support = self.library.clause(SUPPORT_CLAUSE)
         m = self.profile.model
         return DocumentProperties(
@@ -235,8 +273,8 @@ class LetterRenderer:
             subject=f"{provider.name} ({provider.ods_code})",
             creator=m.council.name,
             date=self.as_of,
-            keywords=f"DSPT; letter; {situation.kind.value}; {provider.tier}",
-            description=situation.reason,
+            keywords=f"DSPT; letter; {position.kind.value}; {provider.tier}",
+            description=position.reason,
             custom={
                 "contractgen.version": __version__,
                 "contractgen.library": self.library.spec.name,
@@ -244,7 +282,7 @@ class LetterRenderer:
                 "contractgen.library.sha256": self.library.digest,
                 "contractgen.profile": self.profile.name,
                 "contractgen.profile.sha256": self.profile.digest,
-                "contractgen.letter.kind": situation.kind.value,
+                "contractgen.letter.kind": position.kind.value,
                 "contractgen.provider.ods_code": provider.ods_code,
                 f"clause:{kind_clause.id}": kind_clause.version,
                 f"clause:{support.id}": support.version,
@@ -271,7 +309,7 @@ def _init_worker() -> None:
 
 def _write_one(job: LetterJob) -> str:
     assert _RENDERER is not None and _OUTPUT is not None
-    write_atomic(inside(_OUTPUT, job.file), _RENDERER.render(job.provider, job.situation))
+    write_atomic(inside(_OUTPUT, job.file), _RENDERER.render(job.provider, job.position))
     return job.file
 
 
@@ -306,6 +344,7 @@ def generate_letters(
     providers_file: Path,
     *,
     dspt_file: Path | None = None,
+    no_dspt: bool = False,
     as_of: dt.date | None = None,
     output: Path | None = None,
     only: Iterable[str] = (),
@@ -317,7 +356,18 @@ def generate_letters(
     progress: Callable[[int], None] | None = None,
     start: Callable[[int], None] | None = None,
 ) -> LettersResult:
-    """Write one guidance letter per provider in the register, and ``report.csv``."""
+    """Write one guidance letter per provider in the register, and ``report.csv``.
+
+    Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
+    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`.
+    """
+    if dspt_file is None and not no_dspt:
+        raise UsageError(
+            "no DSPT export given: pass --dspt FILE (the CSV from the DSPT organisation search), "
+            "or --no-dspt to write letters that say nothing about each provider's DSPT record"
+        )
+    if dspt_file is not None and no_dspt:
+        raise UsageError("--dspt and --no-dspt cannot be used together; choose one")
     as_of = as_of or dt.date.today()
     library, profile = prepare(workspace, profile_ref)
     output = output or workspace.output_dir / f"{profile.name}-letters"
@@ -342,23 +392,25 @@ def generate_letters(
     if missing_only:
         raise UsageError(f"--only {sorted(missing_only)[0]}: no provider with that ODS code in {display_path(providers_file)}")
 
-    spec = library.spec
-    deadline = spec.dspt.submission_deadline
-    window = profile.model.letters.renewal_window_days
-    window = spec.dspt.renewal_window_days if window is None else window
-    situations = []
+    terms = {tier: contract_terms(library, profile, tier) for tier in library.tiers}
     result = LettersResult(output=output, rejected=list(register.problems))
+    result.without_export = export is None
+    if export is not None:
+        result.export_warnings = list(export.warnings)
+    chosen: list[tuple[Provider, ContractualPosition]] = []
     for p in providers:
         record = export.by_code(p.ods_code) if export is not None else None
-        minimum = DsptStatus(spec.tiers[p.tier].minimum_status)
-        situation = decide_letter(record, minimum, as_of, deadline_month=deadline.month, deadline_day=deadline.day, renewal_window_days=window)
-        situations.append(situation)
-    chosen = [(p, s) for p, s in zip(providers, situations) if not kinds_wanted or s.kind.value in kinds_wanted]
-    result.without_export = export is None
-    for p, s in chosen:  # only those sent a start letter (--kind may leave them out)
-        if s.record is None and export is not None:
+        position = assess_position(record, terms[p.tier], as_of, checked=export is not None)
+        if kinds_wanted and position.kind.value not in kinds_wanted:
+            continue
+        if export is not None and record is None:
+            near = export.near_matches(p.ods_code, p.name)
+            if near:  # a mistyped code, most likely: a person must look before any letter
+                result.held.append((p, [f"{r.code} {r.clean_name}" for r in near]))
+                continue
             close = [f"{r.code} {r.clean_name}" for r in export.closest_names(p.name, 3)]
             result.unmatched.append((p, close))
+        chosen.append((p, position))
     names = letter_file_names([p for p, _ in chosen])
     jobs = [LetterJob(p, s, name) for (p, s), name in zip(chosen, names)]
 
@@ -367,7 +419,7 @@ def generate_letters(
     report = output / "report.csv"
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
-        _refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched else [])])
+        _refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched or result.held else [])])
     if pdf:
         from .pdf import find_soffice
 
@@ -383,9 +435,9 @@ def generate_letters(
     _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None))
     result.written = jobs
     result.report = report  # before the PDFs: a failed conversion still leaves the report of the letters
-    write_atomic(report, report_csv(jobs, renderer.response_by))
-    if result.unmatched:
-        write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched))
+    write_atomic(report, report_csv(jobs, result.held))
+    if result.unmatched or result.held:
+        write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
     if pdf:
         from .pdf import convert_to_pdf
 
@@ -405,34 +457,50 @@ def _refuse_overwriting(output: Path, files: Sequence[Path]) -> None:
         )
 
 
-def report_csv(jobs: Sequence[LetterJob], response_by: dt.date) -> bytes:
-    """One row per letter: what a contracts officer opens in Excel (UTF-8 with BOM)."""
+def report_csv(jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]] = ()) -> bytes:
+    """One row per letter, then one per provider held for review (``letter_kind``
+    ``held``, no file): what a contracts officer opens in Excel (UTF-8 with BOM). Dates
+    are ISO; ``response_by`` and ``standard_by`` are blank when the letter asks for no
+    reply or the provider already meets its tier."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(REPORT_FIELDS)
+
+    def iso(day: dt.date | None) -> str:
+        return day.isoformat() if day is not None else ""
+
     for job in jobs:
-        record = job.situation.record
+        position = job.position
+        record = position.record
         writer.writerow([
             job.provider.ods_code,
             job.provider.name,
             job.provider.tier,
             record.status_text if record is not None else "",
-            record.publication_date.isoformat() if record is not None and record.publication_date else "",
-            job.situation.kind.value,
-            response_by.isoformat(),
+            str(position.assessment_year) if position.assessment_year else "",
+            iso(record.publication_date if record is not None else None),
+            position.kind.value,
+            iso(position.response_by),
+            iso(position.standard_by),
             job.file,
         ])
+    for provider, _near in held:
+        writer.writerow([provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", ""])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def unmatched_csv(unmatched: Sequence[tuple[Provider, list[str]]]) -> bytes:
-    """Providers not found in the export, with the closest names found there: wrong codes
-    show up here."""
+def unmatched_csv(
+    unmatched: Sequence[tuple[Provider, list[str]]], held: Sequence[tuple[Provider, list[str]]] = ()
+) -> bytes:
+    """Providers whose code is not in the export: those held for review (no letter: the
+    export has a near match) and those sent a start letter, with the names found there."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(("ods_code", "name", "closest_in_export"))
+    writer.writerow(("ods_code", "name", "action", "closest_in_export"))
+    for provider, close in held:
+        writer.writerow((provider.ods_code, provider.name, "held for review: no letter", "; ".join(close)))
     for provider, close in unmatched:
-        writer.writerow((provider.ods_code, provider.name, "; ".join(close)))
+        writer.writerow((provider.ods_code, provider.name, "start letter", "; ".join(close)))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

@@ -30,10 +30,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from .dspt import AssessmentYear, DsptRecord, DsptStatus
+from .dspt import DsptRecord
 from .dsptexport import DsptExport
+from .position import ContractTerms, ContractualPosition, LetterKind, assess_position
 from .register import Provider
-from .situation import LetterKind, decide_letter
 
 #: The horizons (days from the date) of "publications that stop counting".
 EXPIRY_HORIZONS = (30, 60, 90)
@@ -53,6 +53,7 @@ class Standing(str, Enum):
     LAPSED = "lapsed"
     NOT_PUBLISHED = "not published"
     NOT_FOUND = "not found"
+    HELD = "held for review"
 
     @property
     def meets_tier(self) -> bool:
@@ -60,8 +61,10 @@ class Standing(str, Enum):
 
     @property
     def needs_support(self) -> bool:
-        """Whether a Local Support Organisation should be told (lso-referrals.csv)."""
-        return not self.meets_tier
+        """Whether a Local Support Organisation should be told (lso-referrals.csv). A
+        provider held for review is the council's to check first: its code is likely
+        mistyped."""
+        return not self.meets_tier and self is not Standing.HELD
 
     @property
     def key(self) -> str:
@@ -79,25 +82,30 @@ class ChangeKind(str, Enum):
     LEFT = "left the register"
 
 
-@dataclass(frozen=True)
-class Rules:
-    """What decides a position: each tier's minimum status, the deadline, the window."""
-
-    minimums: Mapping[str, DsptStatus]
-    deadline_month: int = 6
-    deadline_day: int = 30
-    renewal_window_days: int = 90
+#: The schedule's terms for each tier (:func:`contractgen.position.contract_terms`).
+Terms = Mapping[str, ContractTerms]
 
 
 @dataclass(frozen=True)
 class Position:
-    """A provider's position on a date, from its record in one export."""
+    """A provider's position on a date, from its record in one export: the contractual
+    position the letters use, and where the overview puts it."""
 
     standing: Standing
-    record: DsptRecord | None
-    year: AssessmentYear | None
-    valid_until: dt.date | None  # the last day the latest publication counts
-    reason: str
+    contractual: ContractualPosition
+
+    @property
+    def record(self) -> DsptRecord | None:
+        return self.contractual.record
+
+    @property
+    def valid_until(self) -> dt.date | None:
+        """The last day the latest publication counts."""
+        return self.contractual.valid_until
+
+    @property
+    def reason(self) -> str:
+        return self.contractual.reason
 
     @property
     def meets_tier(self) -> bool:
@@ -124,21 +132,22 @@ _STANDINGS = {
 }
 
 
-def assess(provider: Provider, record: DsptRecord | None, rules: Rules, as_of: dt.date) -> Position:
-    """A provider's position as of ``as_of``: the one adapter onto the letters' model."""
-    situation = decide_letter(
-        record,
-        rules.minimums[provider.tier],
-        as_of,
-        deadline_month=rules.deadline_month,
-        deadline_day=rules.deadline_day,
-        renewal_window_days=rules.renewal_window_days,
-    )
-    if situation.kind is LetterKind.START:
-        standing = Standing.NOT_FOUND if record is None else Standing.NOT_PUBLISHED
+def assess(provider: Provider, export: DsptExport, terms: Terms, as_of: dt.date, *, held: bool = False) -> Position:
+    """A provider's position as of ``as_of``: the one adapter onto the letters' model
+    (:func:`~contractgen.position.assess_position`). With ``held``, a provider whose
+    code is not in the export but one close to it is (with a name alike) is held for
+    review, as the letters hold it."""
+    record = export.by_code(provider.ods_code)
+    contractual = assess_position(record, terms[provider.tier], as_of)
+    if contractual.kind is not LetterKind.START:
+        standing = _STANDINGS[contractual.kind]
+    elif record is not None:
+        standing = Standing.NOT_PUBLISHED
+    elif held and export.near_matches(provider.ods_code, provider.name):
+        standing = Standing.HELD
     else:
-        standing = _STANDINGS[situation.kind]
-    return Position(standing, record, situation.year, situation.valid_until, situation.reason)
+        standing = Standing.NOT_FOUND
+    return Position(standing, contractual)
 
 
 # --------------------------------------------------------------------------- snapshots
@@ -162,9 +171,10 @@ class Snapshot:
 
 
 def take_snapshot(
-    providers: Sequence[Provider], export: DsptExport, label: str, date: dt.date, rules: Rules
+    providers: Sequence[Provider], export: DsptExport, label: str, date: dt.date, terms: Terms,
+    *, held: bool = False,
 ) -> Snapshot:
-    positions = tuple(assess(p, export.by_code(p.ods_code), rules, date) for p in providers)
+    positions = tuple(assess(p, export, terms, date, held=held) for p in providers)
     return Snapshot(label, date, export, positions)
 
 
@@ -187,7 +197,7 @@ def _level(position: Position) -> int:
 
 def changes_since(before: Snapshot, now: Snapshot, providers: Sequence[Provider]) -> list[Change]:
     """Every change of every provider from ``before`` to ``now``, in register order."""
-    found = []
+    found: list[Change] = []
     for provider, old, new in zip(providers, before.positions, now.positions):
         kinds = []
         if old.record is None and new.record is not None:
@@ -241,7 +251,7 @@ class Market:
     as_of: dt.date
     providers: tuple[Provider, ...]
     tiers: tuple[str, ...]
-    rules: Rules
+    terms: Terms
     current: Snapshot
     previous: tuple[Snapshot, ...]  # oldest first
     changes: tuple[tuple[Snapshot, tuple[Change, ...]], ...]  # per earlier export
@@ -262,6 +272,10 @@ class Market:
     @property
     def meeting(self) -> Share:
         return Share(self.current.meeting, len(self.providers))
+
+    @property
+    def renewal_window_days(self) -> int:
+        return next(iter(self.terms.values())).renewal_window_days
 
     def service_type(self, position: Position) -> str:
         record = position.record
@@ -294,7 +308,7 @@ class Market:
     def certificates(self) -> list[Certificate]:
         """Cyber Essentials (Plus) certificates expired, or expiring within
         :data:`CERTIFICATE_HORIZON` days, soonest first."""
-        found = []
+        found: list[Certificate] = []
         for p in self.providers:
             for scheme, expiry in (("Cyber Essentials", p.cyber_essentials_expiry),
                                    ("Cyber Essentials Plus", p.cyber_essentials_plus_expiry)):
@@ -322,18 +336,19 @@ def _shares(pairs: Iterable[tuple[str, Position]], keys: Sequence[str]) -> dict[
 def survey_market(
     providers: Sequence[Provider],
     tiers: Sequence[str],
-    rules: Rules,
+    terms: Terms,
     current: tuple[DsptExport, str, dt.date],
     previous: Sequence[tuple[DsptExport, str, dt.date]] = (),
 ) -> Market:
     """The market as of the current export's date, compared with each earlier export.
 
-    Exports are ``(export, label, date)``; earlier ones are put in date order.
+    Exports are ``(export, label, date)``; earlier ones are put in date order. Only the
+    current export holds providers for review (in earlier ones they count as not found).
     """
-    now = take_snapshot(providers, current[0], current[1], current[2], rules)
+    now = take_snapshot(providers, current[0], current[1], current[2], terms, held=True)
     earlier = tuple(
-        take_snapshot(providers, export, label, date, rules)
+        take_snapshot(providers, export, label, date, terms)
         for export, label, date in sorted(previous, key=lambda e: (e[2], e[1]))
     )
     changes = tuple((s, tuple(changes_since(s, now, providers))) for s in earlier)
-    return Market(current[2], tuple(providers), tuple(tiers), rules, now, earlier, changes)
+    return Market(current[2], tuple(providers), tuple(tiers), terms, now, earlier, changes)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import Generic, Protocol, TypeVar
 
-__all__ = ["NameIndex", "normalise_name"]
+__all__ = ["NameIndex", "name_ratio", "normalise_name"]
 
 
 class _Named(Protocol):
@@ -42,6 +42,14 @@ def normalise_name(name: str) -> str:
     while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
         words.pop()
     return " ".join(words)
+
+
+def name_ratio(first: str, second: str) -> float:
+    """How alike two names are once normalised: 1.0 for ``The Pines Ltd`` and
+    ``THE PINES``, by :class:`difflib.SequenceMatcher`."""
+    return difflib.SequenceMatcher(
+        None, normalise_name(first), normalise_name(second), autojunk=False
+    ).ratio()
 
 
 #: Trailing words dropped before names are compared: ``Langdale House Ltd`` is

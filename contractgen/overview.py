@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .dspt import DsptStatus
 from .dsptexport import DsptExport, read_export
 from .errors import UsageError, display_path, plural
 from .letters import _refuse_overwriting, inside
 from .library import ClauseLibrary
-from .market import EXPIRY_HORIZONS, Market, Rules, survey_market
+from .market import EXPIRY_HORIZONS, Market, survey_market
+from .position import contract_terms
 from .package import write_atomic
 from .profiles import Profile
 from .register import read_register
@@ -104,18 +104,6 @@ def export_date(path: Path, export: DsptExport) -> dt.date:
     return max(dates)
 
 
-def market_rules(library: ClauseLibrary, profile: Profile) -> Rules:
-    """The library's tier minimums and deadline, and the profile's renewal window."""
-    spec = library.spec
-    window = profile.model.letters.renewal_window_days
-    return Rules(
-        minimums={name: DsptStatus(t.minimum_status) for name, t in spec.tiers.items()},
-        deadline_month=spec.dspt.submission_deadline.month,
-        deadline_day=spec.dspt.submission_deadline.day,
-        renewal_window_days=spec.dspt.renewal_window_days if window is None else window,
-    )
-
-
 def build_overview(
     workspace: Workspace,
     profile_ref: str,
@@ -146,12 +134,11 @@ def build_overview(
         default_tier=profile.model.tier,
     )
     register.raise_for_problems()
-    rules = market_rules(library, profile)
-    month, day = rules.deadline_month, rules.deadline_day
-    current = read_export(dspt_file, deadline_month=month, deadline_day=day)
+    terms = {tier: contract_terms(library, profile, tier) for tier in library.tiers}
+    current = read_export(dspt_file)
     earlier = []
     for path in previous:
-        export = read_export(path, deadline_month=month, deadline_day=day)
+        export = read_export(path)
         date = export_date(path, export)
         if date > as_of:
             raise UsageError(
@@ -160,7 +147,7 @@ def build_overview(
                 "and the latest with --dspt (or a later --as-of)"
             )
         earlier.append((export, path.name, date))
-    market = survey_market(register.providers, library.tiers, rules, (current, dspt_file.name, as_of), earlier)
+    market = survey_market(register.providers, library.tiers, terms, (current, dspt_file.name, as_of), earlier)
     provenance = Provenance.of(library, profile)
 
     contents = {

@@ -27,6 +27,7 @@ COLOURS = {
     Standing.LAPSED: "#c62828",
     Standing.NOT_PUBLISHED: "#8a94a6",
     Standing.NOT_FOUND: "#4a5568",
+    Standing.HELD: "#6b46c1",
 }
 
 CSS = """
@@ -182,10 +183,13 @@ def _standings(m: Market) -> str:
         + stacked_bar([(s.value, n, COLOURS[s]) for s, n in counts.items()], "Providers by contractual position")
         + f'<table id="by-position"><thead><tr><th>position</th><th class="num">providers</th></tr></thead><tbody>{rows}</tbody></table>'
         + '<p class="meta">Meets tier: the latest publication counts and meets the tier\'s minimum. '
-        f"Renewal due: it meets the tier but stops counting within {plural(m.rules.renewal_window_days, 'day')}. "
+        f"Renewal due: it meets the tier but stops counting within {plural(m.renewal_window_days, 'day')}. "
         "Below tier: it counts but is below the minimum. Standards not met: it counts and is Standards Not Met "
         "or plan agreed. Lapsed: it no longer counts. Not published: registered, nothing published. "
-        "Not found: the ODS code is not in the export.</p></section>"
+        "Not found: the ODS code is not in the export. Held for review: the code is not in the export but one "
+        "a character away is, with a name alike (most likely a mistyped code: check it before writing to the "
+        "provider). Shortfall since and Remedial Plan due (in the table of every provider) follow the "
+        f"schedule's Remedial Plan terms, for a letter dated {format_date(m.as_of)}.</p></section>"
     )
 
 
@@ -194,7 +198,7 @@ def _position_cells(p: Provider, pos: Position, as_of: dt.date | None = None) ->
     cells = [
         f"<td>{escape(p.ods_code)}</td>", f"<td>{escape(p.name)}</td>",
         f"<td>{escape(pos.status_text)}</td>",
-        f'<td data-sort="{until.isoformat() if until else ""}">{format_date(until) if until else ""}</td>',
+        _date_cell(until),
     ]
     if as_of is not None and until is not None:
         cells.append(f'<td class="num">{(until - as_of).days}</td>')
@@ -271,25 +275,29 @@ def _certificates(m: Market) -> str:
             f"{CERTIFICATE_HORIZON} days. Both certificates last 12 months.</p>{body}</section>")
 
 
+def _date_cell(day: dt.date | None) -> str:
+    if day is None:
+        return '<td data-sort=""></td>'
+    return f'<td data-sort="{day.isoformat()}">{format_date(day)}</td>'
+
+
 def _options(values: Iterable[tuple[str, str]]) -> str:
     return "".join(f'<option value="{escape(v)}">{escape(label)}</option>' for v, label in values)
 
 
 def _providers(m: Market) -> str:
     head = ("<thead><tr><th>ODS code</th><th>provider</th><th>tier</th><th>service type</th><th>DSPT status</th>"
-            "<th>published</th><th>counts until</th><th>position</th></tr></thead>")
+            "<th>counts until</th><th>position</th><th>shortfall since</th><th>Remedial Plan due</th></tr></thead>")
     rows = []
     for p, pos in m.rows:
-        record = pos.record
-        published = record.publication_date if record is not None else None
         until = pos.valid_until
         rows.append(
             f'<tr data-position="{pos.standing.key}" data-tier="{escape(p.tier)}" title="{escape(pos.reason)}">'
             f"<td>{escape(p.ods_code)}</td><td>{escape(p.name)}</td><td>{escape(p.tier)}</td>"
             f"<td>{escape(m.service_type(pos))}</td><td>{escape(pos.status_text)}</td>"
-            f'<td data-sort="{published.isoformat() if published else ""}">{format_date(published) if published else ""}</td>'
-            f'<td data-sort="{until.isoformat() if until else ""}">{format_date(until) if until else ""}</td>'
-            f'<td data-sort="{list(Standing).index(pos.standing)}">{_badge(pos.standing)}</td></tr>'
+            f"{_date_cell(until)}"
+            f'<td data-sort="{list(Standing).index(pos.standing)}">{_badge(pos.standing)}</td>'
+            f"{_date_cell(pos.contractual.shortfall_since)}{_date_cell(pos.contractual.remedial_plan_due)}</tr>"
         )
     controls = (
         '<div class="controls"><label>Search <input id="filter-text" type="search" placeholder="name, code, status"></label>'

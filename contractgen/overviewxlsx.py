@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .market import EXPIRY_HORIZONS, Market, Standing
@@ -32,7 +33,8 @@ HEADER_FILL = PatternFill("solid", fgColor="F3F5F7")
 _FORMULA_STARTS = ("=", "+", "-", "@")
 PROVIDER_COLUMNS = (
     ("ODS code", 10), ("provider", 40), ("tier", 12), ("service type", 28), ("DSPT status", 30),
-    ("published", 12), ("counts until", 12), ("position", 18), ("reason", 60), ("contact", 22),
+    ("published", 12), ("counts until", 12), ("position", 18), ("shortfall since", 12),
+    ("Remedial Plan due", 12), ("standard by", 12), ("reason", 60), ("contact", 22),
     ("email", 30), ("Cyber Essentials expiry", 14), ("Cyber Essentials Plus expiry", 14),
 )
 
@@ -74,7 +76,8 @@ def render_xlsx(market: Market, provenance: Provenance) -> bytes:
                         ("contractgen.library.sha256", provenance.library_sha256),
                         ("contractgen.profile", provenance.profile),
                         ("contractgen.profile.sha256", provenance.profile_sha256)):
-        wb.custom_doc_props.append(StringProperty(name=name, value=value))
+        props = wb.custom_doc_props  # type: ignore[attr-defined]  # openpyxl 3.1; the stubs lag
+        props.append(StringProperty(name=name, value=value))
     buf = io.BytesIO()
     wb.save(buf)
     with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
@@ -166,16 +169,18 @@ def _bar_chart(ws: Worksheet, title: str, header_row: int, last_row: int, column
 def _providers(ws: Worksheet, m: Market) -> None:
     _header(ws, 1, [name for name, _ in PROVIDER_COLUMNS])
     for col, (_, width) in enumerate(PROVIDER_COLUMNS, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
+        ws.column_dimensions[get_column_letter(col)].width = width
     fills = {s: PatternFill("solid", fgColor=COLOURS[s].lstrip("#").upper()) for s in Standing}
-    white = {s: Font(color="FFFFFF") for s in Standing if s not in (Standing.IMPROVE, Standing.RENEW)}
+    white = Font(color="FFFFFF")
     for row, (p, pos) in enumerate(m.rows, start=2):
         record = pos.record
         values: list[tuple[Any, str | None]] = [
             (p.ods_code, None), (p.name, None), (p.tier, None), (m.service_type(pos), None),
             (pos.status_text, None),
             (record.publication_date if record is not None else None, DATE_FORMAT),
-            (pos.valid_until, DATE_FORMAT), (pos.standing.value, None), (pos.reason, None),
+            (pos.valid_until, DATE_FORMAT), (pos.standing.value, None),
+            (pos.contractual.shortfall_since, DATE_FORMAT), (pos.contractual.remedial_plan_due, DATE_FORMAT),
+            (pos.contractual.standard_by, DATE_FORMAT), (pos.reason, None),
             (p.contact_name, None), (p.email, None),
             (p.cyber_essentials_expiry, DATE_FORMAT), (p.cyber_essentials_plus_expiry, DATE_FORMAT),
         ]
@@ -184,11 +189,10 @@ def _providers(ws: Worksheet, m: Market) -> None:
                 put(ws, row, col, value, fmt)
         status = ws.cell(row=row, column=8)
         status.fill = fills[pos.standing]
-        if pos.standing in white:
-            status.font = white[pos.standing]
+        if pos.standing not in (Standing.IMPROVE, Standing.RENEW):
+            status.font = white
     ws.freeze_panes = "A2"
-    last = ws.cell(row=max(1, len(m.providers) + 1), column=len(PROVIDER_COLUMNS)).coordinate
-    ws.auto_filter.ref = f"A1:{last}"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(PROVIDER_COLUMNS))}{len(m.providers) + 1}"
 
 
 def _changes(ws: Worksheet, m: Market) -> None:
@@ -204,5 +208,5 @@ def _changes(ws: Worksheet, m: Market) -> None:
                 put(ws, row, col, value, DATE_FORMAT if col == 2 else None)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:I{max(row, 1)}"
-    for col, width in zip("ABCDEFGHI", (32, 12, 10, 40, 20, 30, 18, 30, 18)):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEFGHI", (32, 12, 10, 40, 20, 30, 18, 30, 18)):
+        ws.column_dimensions[letter].width = width

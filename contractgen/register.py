@@ -34,12 +34,14 @@ FIELDS: tuple[str, ...] = (
     "address",
     "cqc_registered",
     "tier",
+    "salutation",
     "cyber_essentials_expiry",
     "cyber_essentials_plus_expiry",
 )
 #: Fields whose column may be absent (``tier``: every provider gets the default tier;
-#: the Cyber Essentials expiry dates are only for the overview).
-OPTIONAL_FIELDS = frozenset({"tier", "cyber_essentials_expiry", "cyber_essentials_plus_expiry"})
+#: ``salutation``: letters greet the contact as :func:`salutation_for` says; the Cyber
+#: Essentials expiry dates are only for the overview).
+OPTIONAL_FIELDS = frozenset({"tier", "salutation", "cyber_essentials_expiry", "cyber_essentials_plus_expiry"})
 #: Date fields: a real spreadsheet date, ``yyyy-mm-dd`` or ``dd/mm/yyyy``, or blank.
 DATE_FIELDS = ("cyber_essentials_expiry", "cyber_essentials_plus_expiry")
 #: Fields that must have a value in every row.
@@ -107,6 +109,7 @@ class Provider:
     cqc_registered: bool | None
     tier: str
     row: int
+    salutation: str = ""  # as typed in the register's optional salutation column
     cyber_essentials_expiry: dt.date | None = None
     cyber_essentials_plus_expiry: dt.date | None = None
 
@@ -251,6 +254,7 @@ class _RowReader:
             cqc_registered=self.yes_no(values),
             tier=self.tier(values),
             row=number,
+            salutation=self.text(values, "salutation"),
             cyber_essentials_expiry=self.date(values, "cyber_essentials_expiry"),
             cyber_essentials_plus_expiry=self.date(values, "cyber_essentials_plus_expiry"),
         )
@@ -354,6 +358,32 @@ class _RowReader:
 
 
 _LABEL = {"name": "provider name", "ods_code": "ODS code"}
+
+#: Titles a letter keeps before the surname: ``Dr Helen Marsh`` -> ``Dr Marsh``.
+_TITLES = frozenset(
+    {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "rev", "revd", "cllr"}
+)
+#: Titles used with the first name: ``Sir John Smith`` -> ``Sir John``.
+_FIRST_NAME_TITLES = frozenset({"sir", "dame", "lady", "lord"})
+
+
+def salutation_for(provider: Provider) -> str:
+    """What follows "Dear" in a letter to ``provider``'s contact.
+
+    The register's ``salutation`` cell when there is one; else a name that starts with a
+    title gives the title and surname (``Dr Helen Marsh`` -> ``Dr Marsh``, ``Sir John
+    Smith`` -> ``Sir John``); else the full name as typed; else ``Sir or Madam``.
+    """
+    if provider.salutation:
+        return provider.salutation
+    words = provider.contact_name.split()
+    if len(words) >= 2:
+        title = words[0].rstrip(".").casefold()
+        if title in _TITLES:
+            return f"{words[0]} {words[-1]}"
+        if title in _FIRST_NAME_TITLES:
+            return f"{words[0]} {words[1]}"
+    return provider.contact_name or "Sir or Madam"
 
 
 def cell_text(value: object) -> str:

@@ -19,6 +19,7 @@ from typing import Iterable
 from lxml import etree
 
 from .blocks import Block, Paragraph, Run, Style, Table
+from .environment import NO_BREAK_HYPHEN_XML, NON_BREAKING_HYPHEN
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -112,6 +113,8 @@ class BodyWriter:
             return f"<w:r>{rpr}<w:br/></w:r>"
         text_tag = "w:delText" if deleted else "w:t"
         text = f'<{text_tag} xml:space="preserve">{xml_text(run.text)}</{text_tag}>'
+        if NON_BREAKING_HYPHEN in run.text and not deleted:
+            text = text.replace(NON_BREAKING_HYPHEN, NO_BREAK_HYPHEN_XML)
         if run.ref is None:
             return f"<w:r>{rpr}{text}</w:r>"
         instr_tag = "w:delInstrText" if deleted else "w:instrText"

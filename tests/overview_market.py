@@ -44,6 +44,10 @@ _PUBLISHED = {"23/24": "15/05/2024", "24/25": "15/05/2025", "25/26": "15/10/2025
 
 
 def code(kind: str, i: int) -> str:
+    """Care-site codes; those that leave the register are non-NHS codes, so that no code
+    in the latest export is a character away from theirs (they would be held for review)."""
+    if kind == "G":
+        return f"8GX{i:02d}"
     return f"V{'LMN'[i % 3]}{'ABCDEFGHIJ'.index(kind)}{i:02d}"
 
 
