@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -82,7 +83,13 @@ def render_xlsx(market: Market, provenance: Provenance) -> bytes:
     wb.save(buf)
     with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
         parts = {info.filename: z.read(info) for info in z.infolist()}
+    # openpyxl stamps the time of saving as "modified"; the overview's date replaces it
+    parts["docProps/core.xml"] = _MODIFIED.sub(
+        rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", parts["docProps/core.xml"])
     return package_bytes(parts)
+
+
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def _summary(ws: Worksheet, m: Market, provenance: Provenance) -> None:
