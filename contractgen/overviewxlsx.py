@@ -13,14 +13,15 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from .market import EXPIRY_HORIZONS, Market, Standing
 from .overview import Provenance
@@ -40,33 +41,52 @@ PROVIDER_COLUMNS = (
 )
 
 
-def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | None = None) -> None:
-    """Write one cell; text is stored as text even when it looks like a formula."""
-    cell = ws.cell(row=row, column=column)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(_FORMULA_STARTS):
+class _Sheet:
+    """A write-only worksheet filled row by row (openpyxl's fast mode), counting rows."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.row = 0
+
+    def cell(self, value: Any, number_format: str | None = None, *, font: Font | None = None,
+             fill: PatternFill | None = None) -> Any:
+        """A value to append; text is stored as text even when it looks like a formula."""
+        text_formula = isinstance(value, str) and value.startswith(_FORMULA_STARTS)
+        if not (text_formula or number_format or font or fill) or value is None:
+            return value
+        cell = WriteOnlyCell(self.ws, value)
+        if text_formula:
+            cell.data_type = "s"
             cell.quotePrefix = True  # Excel keeps it text when the cell is edited
-    elif number_format:
-        cell.number_format = number_format
+        if number_format and not isinstance(value, str):
+            cell.number_format = number_format
+        if font:
+            cell.font = font
+        if fill:
+            cell.fill = fill
+        return cell
 
+    def add(self, *values: Any, formats: Sequence[str | None] = ()) -> int:
+        """Append a row of values (``formats`` by position); returns its row number."""
+        self.ws.append([self.cell(v, formats[i] if i < len(formats) else None) for i, v in enumerate(values)])
+        self.row += 1
+        return self.row
 
-def _header(ws: Worksheet, row: int, names: list[str]) -> None:
-    for col, name in enumerate(names, start=1):
-        put(ws, row, col, name)
-        ws.cell(row=row, column=col).font = BOLD
-        ws.cell(row=row, column=col).fill = HEADER_FILL
+    def header(self, *names: str) -> int:
+        self.ws.append([self.cell(n, font=BOLD, fill=HEADER_FILL) for n in names])
+        self.row += 1
+        return self.row
+
+    def widths(self, widths: Sequence[int]) -> None:
+        for col, width in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(col)].width = width
 
 
 def render_xlsx(market: Market, provenance: Provenance) -> bytes:
-    wb = Workbook()
-    summary = wb.active
-    assert summary is not None
-    summary.title = "Summary"
-    _summary(summary, market, provenance)
-    _providers(wb.create_sheet("Providers"), market)
-    _changes(wb.create_sheet("Changes"), market)
+    wb = Workbook(write_only=True)
+    _summary(_Sheet(wb.create_sheet("Summary")), market, provenance)
+    _providers(_Sheet(wb.create_sheet("Providers")), market)
+    _changes(_Sheet(wb.create_sheet("Changes")), market)
     stamp = dt.datetime.combine(market.as_of, dt.time())
     wb.properties.created = wb.properties.modified = stamp
     wb.properties.creator = provenance.council
@@ -92,76 +112,60 @@ def render_xlsx(market: Market, provenance: Provenance) -> bytes:
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
-def _summary(ws: Worksheet, m: Market, provenance: Provenance) -> None:
-    put(ws, 1, 1, f"DSPT market overview: {provenance.council}")
-    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
-    put(ws, 2, 1, "positions as of")
-    put(ws, 2, 2, m.as_of, DATE_FORMAT)
-    put(ws, 3, 1, "DSPT export")
-    put(ws, 3, 2, m.current.label)
-    put(ws, 4, 1, provenance.sentence())
+def _summary(sheet: _Sheet, m: Market, provenance: Provenance) -> None:
+    ws = sheet.ws
+    sheet.widths([42, 14, 14, 14, 14])
+    ws.append([sheet.cell(f"DSPT market overview: {provenance.council}", font=Font(bold=True, size=14))])
+    sheet.row += 1
+    sheet.add("positions as of", m.as_of, formats=(None, DATE_FORMAT))
+    sheet.add("DSPT export", m.current.label)
+    sheet.add(provenance.sentence())
+    sheet.add()
     share = m.meeting
-    rows: list[tuple[str, Any, str | None]] = [
-        ("providers in the register", share.whole, None),
-        ("meet their tier", share.part, None),
-        ("share meeting their tier", share.part / share.whole if share.whole else 0.0, PERCENT_FORMAT),
-        ("need support (referred to the LSO)", len(m.referrals()), None),
-        *((f"publications stopping within {d} days", len(m.stopping_within(d)), None) for d in EXPIRY_HORIZONS),
-    ]
-    for i, (label, value, fmt) in enumerate(rows, start=6):
-        put(ws, i, 1, label)
-        put(ws, i, 2, value, fmt)
-    row = 6 + len(rows) + 1
-    tier_start = row
-    row = _share_block(ws, row, "tier", m.by_tier())
-    ws.add_chart(_bar_chart(ws, "Meeting their tier, by tier (%)", tier_start, row - 1, 4), "G6")
-    type_start = row + 1
-    row = _share_block(ws, type_start, "service type", m.by_service_type())
-    ws.add_chart(_bar_chart(ws, "Meeting their tier, by service type (%)", type_start, row - 1, 4), "G22")
-    row += 1
-    _header(ws, row, ["position", "providers"])
-    position_start = row
+    sheet.add("providers in the register", share.whole)
+    sheet.add("meet their tier", share.part)
+    sheet.add("share meeting their tier", share.part / share.whole if share.whole else 0.0,
+              formats=(None, PERCENT_FORMAT))
+    sheet.add("need support (referred to the LSO)", len(m.referrals()))
+    for days in EXPIRY_HORIZONS:
+        sheet.add(f"publications stopping within {days} days", len(m.stopping_within(days)))
+    sheet.add()
+    first, last = _share_block(sheet, "tier", m.by_tier())
+    ws.add_chart(_bar_chart(ws, "Meeting their tier, by tier (%)", first, last, 4), "G6")
+    sheet.add()
+    first, last = _share_block(sheet, "service type", m.by_service_type())
+    ws.add_chart(_bar_chart(ws, "Meeting their tier, by service type (%)", first, last, 4), "G22")
+    sheet.add()
+    first = sheet.header("position", "providers")
     for standing, n in m.by_standing().items():
-        row += 1
-        put(ws, row, 1, standing.value)
-        put(ws, row, 2, n)
-    ws.add_chart(_bar_chart(ws, "Providers by position", position_start, row, 2), "G38")
-    row += 2
-    _header(ws, row, ["export", "date", "meet their tier", "providers", "share"])
-    trend_start = row
+        last = sheet.add(standing.value, n)
+    ws.add_chart(_bar_chart(ws, "Providers by position", first, last, 2), "G38")
+    sheet.add()
+    first = sheet.header("export", "date", "meet their tier", "providers", "share")
     for s in m.snapshots:
-        row += 1
-        put(ws, row, 1, s.label)
-        put(ws, row, 2, s.date, DATE_FORMAT)
-        put(ws, row, 3, s.meeting)
-        put(ws, row, 4, len(s.positions))
-        put(ws, row, 5, s.meeting / len(s.positions) if s.positions else 0.0, PERCENT_FORMAT)
+        last = sheet.add(s.label, s.date, s.meeting, len(s.positions),
+                         s.meeting / len(s.positions) if s.positions else 0.0,
+                         formats=(None, DATE_FORMAT, None, None, PERCENT_FORMAT))
     if m.previous:
         chart = LineChart()
         chart.title = "Share meeting their tier, by export"
-        chart.add_data(Reference(ws, min_col=5, min_row=trend_start, max_row=row), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=trend_start + 1, max_row=row))
+        chart.add_data(Reference(ws, min_col=5, min_row=first, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=first + 1, max_row=last))
         chart.y_axis.number_format = PERCENT_FORMAT
         chart.legend = None
         ws.add_chart(chart, "G54")
-    ws.column_dimensions["A"].width = 42
-    for col in "BCDE":
-        ws.column_dimensions[col].width = 14
 
 
-def _share_block(ws: Worksheet, row: int, caption: str, shares: dict) -> int:
-    """A table of shares from ``row``; returns the row after it."""
-    _header(ws, row, [caption, "providers", "meet their tier", "share"])
+def _share_block(sheet: _Sheet, caption: str, shares: dict) -> tuple[int, int]:
+    """A table of shares; returns its header row and last row."""
+    first = last = sheet.header(caption, "providers", "meet their tier", "share")
     for name, s in shares.items():
-        row += 1
-        put(ws, row, 1, name)
-        put(ws, row, 2, s.whole)
-        put(ws, row, 3, s.part)
-        put(ws, row, 4, s.part / s.whole if s.whole else 0.0, PERCENT_FORMAT)
-    return row + 1
+        last = sheet.add(name, s.whole, s.part, s.part / s.whole if s.whole else 0.0,
+                         formats=(None, None, None, PERCENT_FORMAT))
+    return first, last
 
 
-def _bar_chart(ws: Worksheet, title: str, header_row: int, last_row: int, column: int) -> BarChart:
+def _bar_chart(ws: Any, title: str, header_row: int, last_row: int, column: int) -> BarChart:
     chart = BarChart()
     chart.type = "bar"
     chart.title = title
@@ -173,47 +177,46 @@ def _bar_chart(ws: Worksheet, title: str, header_row: int, last_row: int, column
     return chart
 
 
-def _providers(ws: Worksheet, m: Market) -> None:
-    _header(ws, 1, [name for name, _ in PROVIDER_COLUMNS])
-    for col, (_, width) in enumerate(PROVIDER_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-    fills = {s: PatternFill("solid", fgColor=COLOURS[s].lstrip("#").upper()) for s in Standing}
-    white = Font(color="FFFFFF")
-    for row, (p, pos) in enumerate(m.rows, start=2):
-        record = pos.record
-        values: list[tuple[Any, str | None]] = [
-            (p.ods_code, None), (p.name, None), (p.tier, None), (m.service_type(pos), None),
-            (pos.status_text, None),
-            (record.publication_date if record is not None else None, DATE_FORMAT),
-            (pos.valid_until, DATE_FORMAT), (pos.standing.value, None),
-            (pos.contractual.shortfall_since, DATE_FORMAT), (pos.contractual.remedial_plan_due, DATE_FORMAT),
-            (pos.contractual.standard_by, DATE_FORMAT), (pos.reason, None),
-            (p.contact_name, None), (p.email, None),
-            (p.cyber_essentials_expiry, DATE_FORMAT), (p.cyber_essentials_plus_expiry, DATE_FORMAT),
-        ]
-        for col, (value, fmt) in enumerate(values, start=1):
-            if value is not None and value != "":
-                put(ws, row, col, value, fmt)
-        status = ws.cell(row=row, column=8)
-        status.fill = fills[pos.standing]
-        if pos.standing not in (Standing.IMPROVE, Standing.RENEW):
-            status.font = white
+def _providers(sheet: _Sheet, m: Market) -> None:
+    ws = sheet.ws
+    sheet.widths([w for _, w in PROVIDER_COLUMNS])
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(PROVIDER_COLUMNS))}{len(m.providers) + 1}"
+    sheet.header(*(name for name, _ in PROVIDER_COLUMNS))
+    fills = {s: PatternFill("solid", fgColor=COLOURS[s].lstrip("#").upper()) for s in Standing}
+    white = Font(color="FFFFFF")
+    dates = DATE_FORMAT
+    for p, pos in m.rows:
+        record = pos.record
+        c = pos.contractual
+        standing = pos.standing
+        position = sheet.cell(standing.value, fill=fills[standing],
+                              font=None if standing in (Standing.IMPROVE, Standing.RENEW) else white)
+        ws.append([
+            sheet.cell(p.ods_code), sheet.cell(p.name), sheet.cell(p.tier), sheet.cell(m.service_type(pos)),
+            sheet.cell(pos.status_text),
+            sheet.cell(record.publication_date if record is not None else None, dates),
+            sheet.cell(pos.valid_until, dates), position,
+            sheet.cell(c.shortfall_since, dates), sheet.cell(c.remedial_plan_due, dates),
+            sheet.cell(c.standard_by, dates), sheet.cell(pos.reason),
+            sheet.cell(p.contact_name or None), sheet.cell(p.email or None),
+            sheet.cell(p.cyber_essentials_expiry, dates), sheet.cell(p.cyber_essentials_plus_expiry, dates),
+        ])
+        sheet.row += 1
 
 
-def _changes(ws: Worksheet, m: Market) -> None:
-    _header(ws, 1, ["since export", "export date", "ODS code", "provider", "change", "status then",
-                    "position then", "status now", "position now"])
-    row = 1
-    for since, changes in m.changes:
-        for c in changes:
-            row += 1
-            for col, value in enumerate((since.label, since.date, c.provider.ods_code, c.provider.name, c.kind.value,
-                                         c.before.status_text, c.before.standing.value, c.after.status_text,
-                                         c.after.standing.value), start=1):
-                put(ws, row, col, value, DATE_FORMAT if col == 2 else None)
+def _changes(sheet: _Sheet, m: Market) -> None:
+    ws = sheet.ws
+    sheet.widths([32, 12, 10, 40, 20, 30, 18, 30, 18])
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:I{max(row, 1)}"
-    for letter, width in zip("ABCDEFGHI", (32, 12, 10, 40, 20, 30, 18, 30, 18)):
-        ws.column_dimensions[letter].width = width
+    count = sum(len(changes) for _, changes in m.changes)
+    ws.auto_filter.ref = f"A1:I{count + 1}"
+    sheet.header("since export", "export date", "ODS code", "provider", "change", "status then",
+                 "position then", "status now", "position now")
+    for since, changes in m.changes:
+        date = sheet.cell(since.date, DATE_FORMAT)
+        for c in changes:
+            ws.append([since.label, date, sheet.cell(c.provider.ods_code), sheet.cell(c.provider.name),
+                       c.kind.value, sheet.cell(c.before.status_text), c.before.standing.value,
+                       sheet.cell(c.after.status_text), c.after.standing.value])
+            sheet.row += 1

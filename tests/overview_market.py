@@ -43,12 +43,14 @@ TRICKY_NAMES = ["=SUM(A1:A9)", "+44 Care", "-minus Homes", "@home care", 'Oak & 
 _PUBLISHED = {"23/24": "15/05/2024", "24/25": "15/05/2025", "25/26": "15/10/2025"}
 
 
-def code(kind: str, i: int) -> str:
-    """Care-site codes; those that leave the register are non-NHS codes, so that no code
-    in the latest export is a character away from theirs (they would be held for review)."""
+def code(kind: str, i: int, per_kind: int = PER_KIND) -> str:
+    """Care-site codes (six characters above 100 of a kind); those that leave the register
+    are non-NHS codes, so that no code in the latest export is a character away from
+    theirs (they would be held for review)."""
+    digits = 2 if per_kind <= 100 else 3
     if kind == "G":
-        return f"8GX{i:02d}"
-    return f"V{'LMN'[i % 3]}{'ABCDEFGHIJ'.index(kind)}{i:02d}"
+        return f"8GX{i:0{digits}d}"
+    return f"V{'LMN'[i % 3]}{'ABCDEFGHIJ'.index(kind)}{i:0{digits}d}"
 
 
 def name(kind: str, i: int) -> str:
@@ -57,15 +59,16 @@ def name(kind: str, i: int) -> str:
     return f"Provider {kind}{i:02d} Care"
 
 
-def write_market(folder: Path) -> tuple[Path, list[Path]]:
-    """The register and the three exports (oldest first) in ``folder``."""
+def write_market(folder: Path, per_kind: int = PER_KIND) -> tuple[Path, list[Path]]:
+    """The register and the three exports (oldest first) in ``folder``: ten kinds of
+    ``per_kind`` providers each (the benchmark uses 1,000)."""
     register = folder / "providers.csv"
     with register.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["name", "ods_code", "contact_name", "email", "address", "cqc_registered", "tier"])
         for kind, tier, *_ in ARCHETYPES:
-            for i in range(PER_KIND):
-                w.writerow([name(kind, i), code(kind, i), f"Manager {kind}{i}", f"m{kind}{i}@example.org",
+            for i in range(per_kind):
+                w.writerow([name(kind, i), code(kind, i, per_kind), f"Manager {kind}{i}", f"m{kind}{i}@example.org",
                             f"{i} High Street", "yes", tier])
     exports = []
     for n, date in enumerate(EXPORT_DATES):
@@ -77,11 +80,11 @@ def write_market(folder: Path) -> tuple[Path, list[Path]]:
                 status = statuses[n]
                 if status is None:
                     continue
-                for i in range(PER_KIND):
+                for i in range(per_kind):
                     published = _PUBLISHED.get(status[:5], "") if status != "Not Published" else ""
                     if status.startswith("25/26") and n == 2 and kind != "H":
                         published = "15/04/2026"
                     sector = "Care Home" if i % 2 else "Domiciliary Care Organisation"
-                    w.writerow([code(kind, i), name(kind, i).upper(), status, published, sector])
+                    w.writerow([code(kind, i, per_kind), name(kind, i).upper(), status, published, sector])
         exports.append(path)
     return register, exports
