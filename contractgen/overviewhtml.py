@@ -115,10 +115,10 @@ def render_html(market: Market, provenance: Provenance) -> bytes:
         f'<p class="meta">Positions as of <b data-figure="as-of">{format_date(m.as_of)}</b>, '
         f"from the DSPT export {escape(m.current.label)}. {escape(provenance.sentence())}</p></header>",
         _headline(m),
+        _changes(m),
         _tiers_and_types(m),
         _standings(m),
         _stopping(m),
-        _changes(m),
         _certificates(m),
         _providers(m),
         f'<footer class="meta"><p>{escape(provenance.sentence())} Library SHA-256 '
@@ -238,6 +238,12 @@ def _changes(m: Market) -> str:
     )
     out = [
         '<section id="changes" class="long"><h2>Changes since earlier exports</h2>',
+        '<p class="meta">Each earlier export is read as of its own date. Newly met: did not meet its tier then, '
+        "meets it now. Newly lapsed: a publication counted then, none counts now. Fell a level: a publication "
+        "counts then and now, and the status now is lower (Standards Exceeded, Standards Met, Approaching "
+        "Standards, then the rest). New to the register: the ODS code was not in the earlier export and is in "
+        "this one (it registered on the DSPT). Left the register: the code was in the earlier export and is "
+        "not in this one.</p>",
         trend_line(points, "Share of providers meeting their tier in each export"),
         "<table id=\"trend\"><thead><tr><th>export</th><th>date</th><th class=\"num\">meet their tier</th>"
         f'<th class="num">providers</th><th class="num">%</th></tr></thead><tbody>{trend_rows}</tbody></table>',

@@ -228,3 +228,25 @@ def test_xlsx_in_libreoffice(libreoffice, market_files, tmp_path: Path) -> None:
     positions = [r[header.index("position")] for r in providers[1:]]
     assert positions.count("lapsed") == m.by_standing()[Standing.LAPSED]
     assert len(rows("Changes")) == 1 + sum(len(c) for _, c in m.changes)
+
+
+# ------------------------------------------------------------------ the README's screenshot
+
+
+def test_readme_screenshot_is_regenerated(browser, tmp_path: Path) -> None:
+    """scripts/overview_screenshot.py makes docs/overview.png from the example workspace;
+    the committed one is a PNG of the same size (pixels may differ between machines)."""
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("overview_screenshot", ROOT / "scripts" / "overview_screenshot.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    fresh = script.make_screenshot(tmp_path / "overview.png").read_bytes()
+    committed = (ROOT / "docs" / "overview.png").read_bytes()
+    for data in (fresh, committed):
+        assert png_size(data) == (script.WIDTH, script.HEIGHT)
+        assert 50_000 < len(data) < 3_000_000
+    assert "docs/overview.png" in (ROOT / "README.md").read_text(encoding="utf-8")
