@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from .errors import ContractgenError, display_path, plural
 from .letters import LettersResult, generate_letters
 from .overview import OverviewResult, build_overview
 from .schedule import ScheduleResult, render_schedule
-from .workspace import LetterRun, Workspace
+from .workspace import Workspace
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -48,62 +51,53 @@ def build_workspace(
     say = progress or (lambda _line: None)
     complain = error or say
     result = BuildResult(output=workspace.output_dir)
+
+    def attempt(what: str, make: Callable[[], T]) -> T | None:
+        """``make()``, or ``None`` after reporting its error and recording ``what`` failed."""
+        try:
+            return make()
+        except ContractgenError as exc:
+            result.failed.append(what)
+            for line in exc.report_lines():
+                complain(f"  {line}")
+            return None
+
     names = workspace.profile_names()
     for i, name in enumerate(names, start=1):
-        try:
-            done = render_schedule(workspace, name)
-        except ContractgenError as exc:
-            result.failed.append(name)
-            for line in exc.report_lines():
-                complain(f"  {line}")
-            continue
-        result.schedules.append(done)
-        say(f"[{i}/{len(names)}] {display_path(done.path)}: {done.tier} tier, {done.clauses} clauses")
+        done = attempt(name, partial(render_schedule, workspace, name))
+        if done is not None:
+            result.schedules.append(done)
+            say(f"[{i}/{len(names)}] {display_path(done.path)}: {done.tier} tier, {done.clauses} clauses")
     for run in workspace.config.build.letters:
-        try:
-            letters = generate_letters(
-                workspace,
-                run.profile,
-                workspace.root / run.providers,
-                dspt_file=workspace.root / run.dspt if run.dspt else None,
-                no_dspt=run.no_dspt,
-                as_of=run.as_of,
-                force=True,  # the build owns its output folder
-            )
-        except ContractgenError as exc:
-            result.failed.append(f"{run.profile} letters")
-            for line in exc.report_lines():
-                complain(f"  {line}")
-            continue
-        result.letters.append(letters)
-        if letters.failed:
-            result.failed.append(f"{run.profile} letters")
-        for line in letters.summary_lines():
-            say(line)
-        if run.dspt:
-            _overview(workspace, run, result, say, complain)
-    return result
-
-
-def _overview(workspace: Workspace, run: LetterRun, result: BuildResult,
-              say: Callable[[str], None], complain: Callable[[str], None]) -> None:
-    """The council's market overview beside its letters, as of the same date."""
-    assert run.dspt is not None
-    try:
-        overview = build_overview(
+        letters = attempt(f"{run.profile} letters", partial(
+            generate_letters,
             workspace,
             run.profile,
             workspace.root / run.providers,
-            workspace.root / run.dspt,
-            previous=[workspace.root / p for p in run.previous],
+            dspt_file=workspace.root / run.dspt if run.dspt else None,
+            no_dspt=run.no_dspt,
             as_of=run.as_of,
             force=True,  # the build owns its output folder
-        )
-    except ContractgenError as exc:
-        result.failed.append(f"{run.profile} overview")
-        for line in exc.report_lines():
-            complain(f"  {line}")
-        return
-    result.overviews.append(overview)
-    for line in overview.summary_lines():
-        say(line)
+        ))
+        if letters is not None:
+            result.letters.append(letters)
+            if letters.failed:
+                result.failed.append(f"{run.profile} letters")
+            for line in letters.summary_lines():
+                say(line)
+        if run.dspt:  # the council's market overview beside its letters, as of the same date
+            overview = attempt(f"{run.profile} overview", partial(
+                build_overview,
+                workspace,
+                run.profile,
+                workspace.root / run.providers,
+                workspace.root / run.dspt,
+                previous=[workspace.root / p for p in run.previous],
+                as_of=run.as_of,
+                force=True,
+            ))
+            if overview is not None:
+                result.overviews.append(overview)
+                for line in overview.summary_lines():
+                    say(line)
+    return result
