@@ -20,6 +20,8 @@ from .environment import clause_environment, format_date
 from .errors import Problem, TemplateError
 from .library import Clause, ClauseLibrary, ClauseStatus
 from .markup import markdown_to_blocks, ref_marker
+from .dspt import DsptStatus
+from .position import contract_terms, tier_requirement, worked_example
 from .profiles import Profile
 from .wordml import bookmark_name
 from .wordnumbering import format_number
@@ -73,16 +75,22 @@ def base_context(library: ClauseLibrary, profile: Profile, tier: str) -> dict[st
     spec = library.spec
     tier_spec = spec.tiers[tier]
     deadline = spec.dspt.submission_deadline
+    terms = contract_terms(library, profile, tier)
     return {
         "council": m.council.model_dump(),
         "contract": m.contract.model_dump(),
         "contacts": m.contacts.model_dump(),
         "signatory": m.signatory.model_dump(),
-        "tier": {"id": tier, **tier_spec.model_dump()},
+        "tier": {
+            "id": tier,
+            **tier_spec.model_dump(),
+            "requirement": tier_requirement(DsptStatus(tier_spec.minimum_status)),
+        },
         "dspt": {
             "deadline": deadline.text(),
-            "renewal_window_days": m.letters.renewal_window_days or spec.dspt.renewal_window_days,
+            "renewal_window_days": terms.renewal_window_days,
         },
+        "example": worked_example(terms, spec.release_date),
         "library": {
             "name": spec.name,
             "release": spec.release,

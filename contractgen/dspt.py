@@ -30,6 +30,10 @@ DEADLINE_DAY = 30
 #: year.
 OPENS_MONTH = 9
 OPENS_DAY = 1
+#: The first DSPT version (it replaced the Information Governance Toolkit in April 2018),
+#: and the first to open in September.
+FIRST_VERSION = 2018
+SEPTEMBER_VERSIONS_FROM = 2020
 
 #: The text the 2019 export writes in the date cell for assessments completed through a
 #: Qualified Improvement Organisation: no date is known, the row is otherwise valid.
@@ -143,25 +147,32 @@ class AssessmentYear:
 
     def opens(self) -> dt.date:
         """The day this toolkit version opens for publication: 1 September of its first
-        calendar year (2025-26: 1 September 2025)."""
+        calendar year (2025-26: 1 September 2025). The first two versions of the DSPT,
+        2018-19 and 2019-20, opened in April (the 2019 export has "(19-20)" publications
+        from June 2019)."""
+        if self.start < SEPTEMBER_VERSIONS_FROM:
+            return dt.date(self.start, 4, 1)
         return dt.date(self.start, OPENS_MONTH, OPENS_DAY)
 
     def accepts_publication_on(self, published: dt.date) -> bool:
         """Whether a publication for this year can be dated ``published``: from the day
-        the version opens until the day before the next one opens (late publications in
-        July and August included)."""
-        return self.opens() <= published < self.next.opens()
+        the version opens until 31 August of its second calendar year (late
+        publications in July and August included)."""
+        return self.opens() <= published < dt.date(self.start + 1, OPENS_MONTH, OPENS_DAY)
 
     @classmethod
     def open_on(cls, day: dt.date) -> AssessmentYear:
-        """The toolkit version a publication made on ``day`` is for.
+        """The toolkit version a publication made on ``day`` without a year is for.
 
         From 1 September of year Z: Z-(Z+1). Before it: (Z-1)-Z, including July and
         August, when publications are late ones for the year whose deadline has just
-        passed (the 2023 export labels those 22/23).
+        passed (the 2023 export labels those 22/23), and April to June 2019 (the 2019
+        export's unsuffixed rows, beside "(19-20)" ones). Never before 2018-19, the
+        first version of the DSPT.
         """
         opens = dt.date(day.year, OPENS_MONTH, OPENS_DAY)
-        return cls(day.year if day >= opens else day.year - 1)
+        start = day.year if day >= opens else day.year - 1
+        return cls(max(start, FIRST_VERSION))
 
     @classmethod
     def due_next(
@@ -299,6 +310,15 @@ class DsptRecord:
         return clean_org_name(self.name, self.code)
 
     @property
+    def year_in_status(self) -> bool:
+        """Whether the export's status names the year (``25/26 Standards Met``), rather
+        than the year being read from the publication date."""
+        try:
+            return parse_status(self.raw_status)[1] is not None
+        except UnknownStatusError:
+            return False
+
+    @property
     def year_conflict(self) -> str | None:
         """Why the year in the status cannot be right for the publication date, or
         ``None``: a 25/26 status dated 10 July 2025 (before 2025-26 opened) is
@@ -307,7 +327,7 @@ class DsptRecord:
             return None
         if self.year.accepts_publication_on(self.publication_date):
             return None
-        last = self.year.next.opens() - dt.timedelta(days=1)
+        last = dt.date(self.year.start + 1, 8, 31)
         return (
             f"the status {self.raw_status.strip()!r} is for {self.year}, which could be "
             f"published only from {self.year.opens():%d/%m/%Y} to {last:%d/%m/%Y}, but the "

@@ -24,7 +24,7 @@ from .dspt import (
     UnknownStatusError,
 )
 from .errors import ExportError, Location, Problem, count_problems
-from .names import NameIndex, name_ratio, normalise_name
+from .names import NameIndex, names_alike, normalise_name
 from .tables import Table, header_key, read_table
 
 #: Export columns by our field name: the header spellings of each known format.
@@ -36,9 +36,6 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "sector": ("Primary Sector", "PrimarySector"),
 }
 _OPTIONAL_COLUMNS = {"sector"}
-#: How alike the names must be (:func:`~contractgen.names.name_ratio`) for a code one
-#: character away to be a near match: the cutoff of the closest names shown to users.
-NEAR_NAME_RATIO = 0.6
 _CODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _MAX_ROWS_SHOWN = 5
 
@@ -93,14 +90,14 @@ class DsptExport:
     def near_matches(self, code: str, name: str) -> list[DsptRecord]:
         """Records that may be the organisation a register row means although its code
         is not in the export: a code one character away (one changed, added, dropped or
-        two swapped) with a name alike (:data:`NEAR_NAME_RATIO`), or the same name once
+        two swapped) with a name alike (:func:`~contractgen.names.names_alike`), or the same name once
         normalised (case, accents, punctuation, ``Ltd``). Best first: codes, then names.
         """
         wanted = code.strip().upper()
         found: dict[str, DsptRecord] = {}
         for other in _one_edit_away(wanted):
             record = self._by_code.get(other)
-            if record is not None and name_ratio(name, record.clean_name) >= NEAR_NAME_RATIO:
+            if record is not None and names_alike(name, record.clean_name):
                 found.setdefault(record.code, record)
         norm = normalise_name(name)
         for record in self.closest_names(name, 3, cutoff=0.99):

@@ -131,7 +131,7 @@ def escape_xml_value(value: Any) -> Markup:
     if "\n" in text:
         out = Markup(_BREAK.join(escape(line) for line in text.split("\n")))
     if NON_BREAKING_HYPHEN in text:
-        out = Markup(out.replace(NON_BREAKING_HYPHEN, NO_BREAK_HYPHEN_XML))
+        out = Markup(out.replace(NON_BREAKING_HYPHEN, Markup(NO_BREAK_HYPHEN_XML)))
     return out
 
 

@@ -179,7 +179,7 @@ def status_on_record(position: ContractualPosition) -> str:
         return "we could not find your ODS code in the DSPT organisation search"
     if not record.status.is_published:
         return "registered, no assessment published"
-    return record.status_text
+    return record.status_text if record.year_in_status else record.status.label
 
 
 def nobreak(text: str | None) -> str | None:
@@ -242,6 +242,8 @@ class LetterRenderer:
                 "found": record is not None,
                 "published": position.status is not None and position.status.is_published,
                 "status": status_on_record(position),
+                "status_label": position.status.label if position.status is not None else "",
+                "year_from_date": record is not None and record.year is not None and not record.year_in_status,
                 "publication_date": format_date(record.publication_date) if record and record.publication_date else "",
             },
             "letter": {
@@ -251,13 +253,19 @@ class LetterRenderer:
             },
         }
 
-    def render(self, provider: Provider, position: ContractualPosition) -> bytes:
-        context = self.context(provider, position)
+    def body(self, provider: Provider, position: ContractualPosition, context: dict[str, Any] | None = None) -> list[Paragraph]:
+        """The letter's wording: the kind's clause and the support paragraph."""
+        context = context or self.context(provider, position)
         lists = itertools.count(1)
         paragraphs: list[Paragraph] = []
         for clause in (self.clause_for(position.kind), self.library.clause(SUPPORT_CLAUSE)):
             text = clause.text_for(provider.tier) or ""
             paragraphs += render_clause_text(clause, text, context, self.library, mode="letter", list_ids=lists)
+        return paragraphs
+
+    def render(self, provider: Provider, position: ContractualPosition) -> bytes:
+        context = self.context(provider, position)
+        paragraphs = self.body(provider, position, context)
         writer = BodyWriter(letter_num_base=self.template.plan.letter_num_base if self.template.plan else 0)
         context["letter_body"] = raw_xml(writer.blocks(paragraphs))
         used_lists = max((p.list_id for p in paragraphs if p.style is Style.LETTER_ITEM), default=0)
@@ -361,6 +369,8 @@ def generate_letters(
     Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
     the caller must say so with ``no_dspt``; otherwise :class:`UsageError`.
     """
+    as_of = as_of or dt.date.today()
+    library, profile = prepare(workspace, profile_ref)
     if dspt_file is None and not no_dspt:
         raise UsageError(
             "no DSPT export given: pass --dspt FILE (the CSV from the DSPT organisation search), "
@@ -368,8 +378,6 @@ def generate_letters(
         )
     if dspt_file is not None and no_dspt:
         raise UsageError("--dspt and --no-dspt cannot be used together; choose one")
-    as_of = as_of or dt.date.today()
-    library, profile = prepare(workspace, profile_ref)
     output = output or workspace.output_dir / f"{profile.name}-letters"
     kinds_wanted = {k.lower() for k in kinds}
     bad = kinds_wanted - {k.value for k in LetterKind}

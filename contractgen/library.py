@@ -33,7 +33,7 @@ REF_CALL = re.compile(r"""ref\(\s*["']([^"']+)["']\s*\)""")
 
 #: Names a clause text may use besides its own parameters.
 CONTEXT_NAMES = frozenset(
-    {"council", "contract", "contacts", "tier", "dspt", "ref", "provider", "letter", "library"}
+    {"council", "contract", "contacts", "tier", "dspt", "example", "ref", "provider", "letter", "library"}
 )
 
 

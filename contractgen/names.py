@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import Generic, Protocol, TypeVar
 
-__all__ = ["NameIndex", "name_ratio", "normalise_name"]
+__all__ = ["NameIndex", "name_ratio", "names_alike", "normalise_name"]
 
 
 class _Named(Protocol):
@@ -50,6 +50,25 @@ def name_ratio(first: str, second: str) -> float:
     return difflib.SequenceMatcher(
         None, normalise_name(first), normalise_name(second), autojunk=False
     ).ratio()
+
+
+#: How alike (:func:`name_ratio`) two names must be to be taken for the same organisation
+#: when neither contains the other.
+ALIKE_RATIO = 0.85
+
+
+def names_alike(first: str, second: str) -> bool:
+    """Whether two names may be one organisation's: once normalised, one contains the
+    other as whole words (``Dar Al-Salam Care (دار السلام للرعاية)`` and ``DAR AL-SALAM
+    CARE LIMITED``), or they are at least :data:`ALIKE_RATIO` alike. Long shared endings
+    such as ``NHS Foundation Trust`` do not make two trusts alike."""
+    a, b = normalise_name(first), normalise_name(second)
+    if not a or not b:
+        return False
+    short, long = sorted((a, b), key=len)
+    if f" {long} ".find(f" {short} ") >= 0:
+        return True
+    return name_ratio(first, second) >= ALIKE_RATIO
 
 
 #: Trailing words dropped before names are compared: ``Langdale House Ltd`` is

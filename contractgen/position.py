@@ -190,7 +190,12 @@ class ContractualPosition:
       (``None`` when it does); ``response_by``: the date the letter asks for a reply
       (``None`` when it asks for none).
     * ``first_publication_by``: the end of the period allowed for a first publication,
-      when the provider is within it; ``reason``: one sentence for the report.
+      when the provider is within it.
+    * ``grace_until``: in a Shortfall, the last day of the grace period for new
+      providers when it has not yet ended (it applies only to a provider that began
+      less than twelve months before the Commencement Date, which the register does not
+      say, so a letter can only mention it).
+    * ``reason``: one sentence for the report.
     """
 
     kind: LetterKind
@@ -211,6 +216,7 @@ class ContractualPosition:
     standard_by: dt.date | None
     response_by: dt.date | None
     first_publication_by: dt.date | None
+    grace_until: dt.date | None
     reason: str
 
     @property
@@ -259,6 +265,9 @@ class ContractualPosition:
             "standard_by": day(self.standard_by),
             "response_by": day(self.response_by),
             "first_publication_by": day(self.first_publication_by),
+            "grace_until": day(self.grace_until),
+            "next_year_open": self.as_of >= self.next_year.opens(),
+            "next_year_opens": f"{self.next_year.opens():%B %Y}",
             "reason": self.reason,
         }
 
@@ -266,6 +275,17 @@ class ContractualPosition:
 def status_or_better(status: DsptStatus) -> str:
     """``Standards Met or better``; ``Standards Exceeded`` alone (nothing is above it)."""
     return status.label if status is DsptStatus.STANDARDS_EXCEEDED else f"{status.label} or better"
+
+
+def tier_requirement(minimum: DsptStatus) -> str:
+    """What a tier needs, in a letter's words: ``Standards Met or better``; for the
+    Foundation Tier the one year of Approaching Standards and then Standards Met."""
+    if minimum is DsptStatus.APPROACHING_STANDARDS:
+        return (
+            "Approaching Standards with an action plan for one assessment year only, "
+            "then Standards Met or better"
+        )
+    return status_or_better(minimum)
 
 
 def assess_position(
@@ -352,8 +372,24 @@ def assess_position(
         standard_by=standard_by,
         response_by=response_by,
         first_publication_by=window_end if in_window else None,
+        grace_until=_grace_until(terms, as_of, record) if shortfall else None,
         reason=reason,
     )
+
+
+def _grace_until(
+    terms: ContractTerms, as_of: dt.date, record: DsptRecord | None
+) -> dt.date | None:
+    """The end of the grace period for new providers while it may still apply: it has
+    not ended, and no publication shows the provider at work more than twelve months
+    before the Commencement Date."""
+    if terms.commencement is None:
+        return None
+    ends = add_months(terms.commencement, terms.new_provider_grace_months)
+    published = record.publication_date if record is not None else None
+    if published is not None and published < add_months(terms.commencement, -12):
+        return None
+    return ends if terms.commencement <= as_of <= ends else None
 
 
 def _kind_and_reason(
@@ -446,5 +482,6 @@ __all__ = [
     "assess_position",
     "contract_terms",
     "status_or_better",
+    "tier_requirement",
     "worked_example",
 ]

@@ -23,11 +23,11 @@ from .workspace import Workspace
 
 #: Top-level names each kind of template receives (README "Template variables").
 SCHEDULE_VARIABLES = frozenset(
-    {"council", "contract", "contacts", "signatory", "tier", "dspt", "library", "contractgen_version",
+    {"council", "contract", "contacts", "signatory", "tier", "dspt", "example", "library", "contractgen_version",
      "schedule_body", "document_date", "clauses", "profile"}
 )
 LETTER_VARIABLES = frozenset(
-    {"council", "contract", "contacts", "signatory", "tier", "dspt", "library", "contractgen_version",
+    {"council", "contract", "contacts", "signatory", "tier", "dspt", "example", "library", "contractgen_version",
      "provider", "letter", "letter_body", "profile"}
 )
 TEMPLATE_KINDS = ("schedule", "letter")

@@ -143,7 +143,7 @@ def schedule_template() -> Document:
         [
             ["Contract reference", "{{ contract.reference }}"],
             ["Tier", "{{ tier.title }}: {{ tier.description }}"],
-            ["DSPT status required", "{% if tier.minimum_status == 'Approaching Standards' %}Approaching Standards with an action plan (once only), then Standards Met{% else %}{{ tier.minimum_status }}{% endif %}, published every year by {{ dspt.deadline }}"],
+            ["DSPT status required", "{{ tier.requirement }}, published every year by {{ dspt.deadline }}"],
             ["Commissioning contact", "{{ contacts.commissioning.name }}{% if contacts.commissioning.email %}, {{ contacts.commissioning.email }}{% endif %}"],
             ["Date", "{{ document_date }}"],
         ],
@@ -199,20 +199,27 @@ def letter_template() -> Document:
         [
             ["ODS code", "{{ provider.ods_code }}"],
             ["DSPT status on record", "{{ provider.status }}"],
-            ["Your tier", "{{ tier.title }}: {{ tier.minimum_status }} or better"],
+            ["Your tier", "{{ tier.title }}: {{ tier.requirement }}"],
+            ["{%tr if letter.response_by %}", ""],
             ["Please respond by", "{{ letter.response_by }}"],
+            ["{%tr endif %}", ""],
         ],
         [5.0, 11.4],
     )
     doc.add_paragraph()
     doc.add_paragraph("{{p letter_body }}")
-    doc.add_paragraph("Yours sincerely,")
-    doc.add_paragraph()
+    # The closing and the signature block stay on one page: each paragraph keeps with
+    # the next, down to the council's name.
+    closing = [doc.add_paragraph("Yours sincerely,"), doc.add_paragraph()]
     p = doc.add_paragraph("{{ signatory.name }}")
     p.paragraph_format.space_after = Pt(0)
     p.runs[0].bold = True
+    closing.append(p)
     p = doc.add_paragraph("{{ signatory.title }}")
     p.paragraph_format.space_after = Pt(0)
+    closing.append(p)
+    for paragraph in closing:
+        paragraph.paragraph_format.keep_with_next = True
     doc.add_paragraph("{{ council.name }}")
     return doc
 

@@ -200,25 +200,61 @@ def test_year_from_suffix_refuses(text: str) -> None:
     ("published", "start"),
     [
         (dt.date(2023, 6, 30), 2022),  # on the deadline: the year that just ended
-        (dt.date(2023, 7, 1), 2023),  # the day after: the new year
+        (dt.date(2023, 7, 1), 2022),  # late publications in July and August: still 2022-23
+        (dt.date(2023, 8, 31), 2022),
+        (dt.date(2023, 9, 1), 2023),  # 2023-24 opens on about 1 September
         (dt.date(2023, 1, 1), 2022),
         (dt.date(2022, 12, 31), 2022),
         (dt.date(2019, 3, 30), 2018),
+        (dt.date(2018, 4, 1), 2018),  # the first DSPT version opened in April 2018
+        (dt.date(2019, 4, 1), 2018),  # 2019 export: unsuffixed April-June 2019 rows are 2018-19
+        (dt.date(2019, 6, 17), 2018),
+        (dt.date(2024, 2, 29), 2023),  # leap day
     ],
 )
 def test_year_from_publication_date(published: dt.date, start: int) -> None:
+    """Finding 4: a publication belongs to the toolkit version open on its date; July and
+    August publications are late ones for the year whose deadline has just passed."""
     assert AssessmentYear.from_publication_date(published) == AssessmentYear(start)
+    assert AssessmentYear.open_on(published) == AssessmentYear(start)
 
 
-def test_year_from_publication_date_with_the_old_march_deadline() -> None:
-    march = {"month": 3, "day": 31}
-    assert (
-        AssessmentYear.from_publication_date(dt.date(2019, 3, 31), **march).start
-        == 2018
-    )
-    assert (
-        AssessmentYear.from_publication_date(dt.date(2019, 4, 1), **march).start == 2019
-    )
+def test_assessment_year_is_the_toolkit_version() -> None:
+    """Finding 5: 2025-26 opened on 1 September 2025, deadline 30 June 2026."""
+    year = AssessmentYear(2025)
+    assert year.opens() == dt.date(2025, 9, 1)
+    assert year.deadline() == dt.date(2026, 6, 30)
+    assert year.counts_until() == dt.date(2027, 6, 30)
+    assert year.next == AssessmentYear(2026)
+    assert year.accepts_publication_on(dt.date(2026, 8, 31))
+    assert not year.accepts_publication_on(dt.date(2025, 7, 10))
+    assert not year.accepts_publication_on(dt.date(2026, 9, 1))
+
+
+@pytest.mark.parametrize(
+    ("day", "start"),
+    [
+        (dt.date(2026, 6, 20), 2025),
+        (dt.date(2026, 6, 30), 2025),
+        (dt.date(2026, 7, 1), 2026),
+        (dt.date(2026, 12, 31), 2026),
+        (dt.date(2027, 1, 1), 2026),
+    ],
+)
+def test_year_due_next(day: dt.date, start: int) -> None:
+    assert AssessmentYear.due_next(day) == AssessmentYear(start)
+
+
+def test_the_real_2023_export_labels_july_and_august_publications_with_the_old_year() -> None:
+    """The 2023 trusts export has 20 publications dated July-August 2023 labelled 22/23:
+    their prefixes agree with the year their dates give, so none is warned about."""
+    name = "dspt-export-2023-11-16-trusts.csv"
+    export = read_export(require_shared_data(name) / name)
+    late = [r for r in export if r.publication_date and r.publication_date.month in (7, 8) and r.year_in_status]
+    assert len(late) == 20
+    assert {r.year for r in late} == {AssessmentYear(2022)}
+    assert all(AssessmentYear.open_on(r.publication_date) == r.year for r in late if r.publication_date)
+    assert export.warnings == []
 
 
 def test_year_out_of_range() -> None:
@@ -328,8 +364,9 @@ def test_clean_org_name(name: str, code: str, clean: str) -> None:
         ("22/23 Standards Met", dt.date(2024, 1, 5), 2022),  # the prefix wins
         ("Standards Met (19-20)", dt.date(2019, 5, 1), 2019),  # the suffix wins
         ("Standards Met", dt.date(2019, 5, 1), 2018),
-        ("Standards Met", dt.date(2019, 7, 1), 2019),
-        ("Entry Level", dt.date(2018, 6, 30), 2017),
+        ("Standards Met", dt.date(2019, 7, 1), 2018),  # a late publication for 2018-19
+        ("Standards Met", dt.date(2019, 9, 1), 2019),
+        ("Entry Level", dt.date(2018, 6, 30), 2018),  # nothing before the first version
         ("Standards Met", None, None),
         ("Not Published", dt.date(2022, 6, 28), None),  # the date is of an older result
         ("", None, None),
@@ -341,16 +378,39 @@ def test_record_year(raw: str, published: dt.date | None, start: int | None) -> 
     assert record.publication_date == published
 
 
-def test_record_year_with_another_deadline() -> None:
-    record = DsptRecord.from_raw(
-        "A1",
-        "X",
-        "Standards Met",
-        dt.date(2019, 4, 1),
-        deadline_month=3,
-        deadline_day=31,
+def test_unsuffixed_status_in_july_is_the_previous_year() -> None:
+    """Finding 4: an unsuffixed Standards Met dated 10/07/2025 is a 2024-25 publication."""
+    record = DsptRecord.from_raw("A1", "X", "Standards Met", dt.date(2025, 7, 10))
+    assert record.year == AssessmentYear(2024)
+    assert not record.year_in_status
+    assert record.year_conflict is None
+
+
+def test_an_impossible_year_prefix_is_kept_and_explained() -> None:
+    record = DsptRecord.from_raw("A1", "X", "25/26 Standards Met", dt.date(2025, 7, 10))
+    assert record.year == AssessmentYear(2025)
+    assert record.year_conflict == (
+        "the status '25/26 Standards Met' is for 2025-26, which could be published only from "
+        "01/09/2025 to 31/08/2026, but the publication is dated 10/07/2025; the year in the status "
+        "is used: check the row against the organisation's DSPT page"
     )
-    assert record.year == AssessmentYear(2019)
+
+
+def test_an_impossible_year_prefix_is_warned_with_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Code,Organisation Name,Status,Date Of Publication\n"
+        "VM1A2,MAPLE LODGE,25/26 Standards Met,10/07/2025\n"
+        "VM1A3,ASH HOUSE,24/25 Standards Met,10/07/2025\n",
+        encoding="utf-8",
+    )
+    export = read_export(path)
+    assert len(export) == 2
+    assert [str(w) for w in export.warnings] == [
+        f"{path.name}:2: Status: the status '25/26 Standards Met' is for 2025-26, which could be published "
+        "only from 01/09/2025 to 31/08/2026, but the publication is dated 10/07/2025; the year in the "
+        "status is used: check the row against the organisation's DSPT page"
+    ]
 
 
 def test_record_status_text() -> None:
@@ -516,7 +576,7 @@ def test_read_2019_xlsx(tmp_path: Path) -> None:
     qio = by_code(export, "FA123")
     assert (qio.publication_date, qio.year) == (None, None)
     council = by_code(export, "204")
-    assert council.year == AssessmentYear(2017)
+    assert council.year == AssessmentYear(2018)  # the first DSPT version: none is older
     leaf = by_code(export, "APR6")  # Excel had turned the code into 1 April 2006
     assert leaf.row == 6
     dental = by_code(export, "V12951")
@@ -783,8 +843,7 @@ def test_real_2019_xlsx() -> None:
     assert all(r.year is None for r in undated)
     assert all(r.year is not None for r in published if r.publication_date)
     assert Counter(r.year for r in export) == {
-        AssessmentYear(2017): 5,  # published on or before 30 June 2018
-        AssessmentYear(2018): 27734,
+        AssessmentYear(2018): 27739,  # the first DSPT version: April 2018 to August 2019
         AssessmentYear(2019): 51,  # the "(19-20)" suffix
         None: 3996 + 184,  # never published, and the QIO rows without a date
     }

@@ -50,14 +50,56 @@ def test_summary_example_borough(ws: Path) -> None:
     result = example_letters()
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "wrote 10 letters to out/example-borough-letters (2 start, 2 lapsed, 1 remedy, 2 improve, 3 confirm)",
-        "1 provider not found in the DSPT export (sent a start letter):",
-        "  VN3B7 Dar Al-Salam Care (دار السلام للرعاية); closest names in the export: VN3B8 DAR AL-SALAM CARE LIMITED",
+        "wrote 10 letters to out/example-borough-letters (1 start, 2 lapsed, 1 remedy, 2 improve, 4 confirm)",
         "report: out/example-borough-letters/report.csv",
     ]
     assert result.stderr == ""
     rows = read_report(ws / "out" / "example-borough-letters")
     assert {r["ods_code"]: r["letter_kind"] for r in rows} == EXAMPLE_KINDS
+
+
+def test_a_near_match_is_held_and_exits_1(ws: Path) -> None:
+    register = ws / REGISTER
+    register.write_text(register.read_text(encoding="utf-8").replace(",VN3B8,", ",VN3B7,"), encoding="utf-8")
+    result = example_letters()
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "wrote 9 letters to out/example-borough-letters (1 start, 2 lapsed, 1 remedy, 2 improve, 3 confirm)",
+        "1 provider held for review (no letter): the export has no row with the register's code but has a near "
+        "match; correct the code in the register, or check the organisation on the DSPT, then run again:",
+        "  VN3B7 Dar Al-Salam Care (دار السلام للرعاية); near match in the export: VN3B8 DAR AL-SALAM CARE LIMITED",
+        "report: out/example-borough-letters/report.csv",
+    ]
+    assert (ws / "out" / "example-borough-letters" / "unmatched.csv").is_file()
+
+
+def test_without_dspt_the_user_must_choose(ws: Path) -> None:
+    refused = letters("example-borough", "--providers", REGISTER, "--as-of", "2026-11-26")
+    assert refused.exit_code == 2
+    assert refused.stderr.splitlines() == [
+        "error: no DSPT export given: pass --dspt FILE (the CSV from the DSPT organisation search), or --no-dspt "
+        "to write letters that say nothing about each provider's DSPT record"
+    ]
+    assert files_under(ws / "out") == []
+    chosen = letters("example-borough", "--providers", REGISTER, "--as-of", "2026-11-26", "--no-dspt")
+    assert chosen.exit_code == 0, chosen.stderr
+    assert chosen.stdout.splitlines() == [
+        "wrote 10 letters to out/example-borough-letters (10 start)",
+        "no DSPT export read (--no-dspt): the letters say nothing about the providers' DSPT records",
+        "report: out/example-borough-letters/report.csv",
+    ]
+
+
+def test_an_impossible_year_prefix_is_a_warning_with_its_row(ws: Path) -> None:
+    export = write_export(ws / "export.csv", [("VM1A2", "MAPLE LODGE CARE HOME", "25/26 Standards Met", "10/07/2025")])
+    result = letters("example-borough", "-p", REGISTER, "--dspt", "export.csv", "--as-of", "2026-11-26",
+                     "--only", "VM1A2", "-o", "out")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1] == (
+        f"warning: {export.name}:2: Status: the status '25/26 Standards Met' is for 2025-26, which could be published "
+        "only from 01/09/2025 to 31/08/2026, but the publication is dated 10/07/2025; the year in the status is "
+        "used: check the row against the organisation's DSPT page"
+    )
 
 
 def test_summary_riverside_and_vale(ws: Path) -> None:
@@ -115,7 +157,7 @@ def test_only_and_kind_options(ws: Path) -> None:
 def test_strict_stops_at_a_bad_row_and_writes_nothing(ws: Path) -> None:
     write_register(ws / "providers.csv", [provider_row("Maple Lodge", "VM1A2"), provider_row("", "AH7Q"),
                                           provider_row("Bad Code", "../X1")])  # fmt: skip
-    result = letters("example-borough", "-p", "providers.csv", "--strict")
+    result = letters("example-borough", "-p", "providers.csv", "--strict", "--no-dspt")
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -155,7 +197,7 @@ def test_existing_letters_need_force(ws: Path) -> None:
         (["letters", "example-borough", "-p", REGISTER, "--kind", "gold"],
          "Error: Invalid value for '--kind': 'gold' is not one of 'start', 'lapsed', 'remedy', 'improve', 'renew', "
          "'confirm'."),
-        (["letters", "example-borough", "-p", REGISTER, "--only", "VM1A2", "--only", "ZZZ9"],
+        (["letters", "example-borough", "-p", REGISTER, "--no-dspt", "--only", "VM1A2", "--only", "ZZZ9"],
          "error: --only ZZZ9: no provider with that ODS code in examples/example-borough-providers.csv"),
         (["letters", "example-borough"], "Error: Missing option '--providers' / '-p'."),
         (["letters", "example-borough", "-p", "missing.csv"],
@@ -185,11 +227,11 @@ def test_interrupted_in_process_exits_130_with_whole_letters(ws: Path, monkeypat
     real = LetterRenderer.render
     calls = {"n": 0}
 
-    def render(self, provider, situation):
+    def render(self, provider, position):
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt
-        return real(self, provider, situation)
+        return real(self, provider, position)
 
     monkeypatch.setattr(LetterRenderer, "render", render)
     result = example_letters()
@@ -249,7 +291,7 @@ def test_build_writes_both_councils_letters(ws: Path) -> None:
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[-1] == "built 2 schedules and 16 letters for 2 councils in out"
-    assert "wrote 10 letters to out/example-borough-letters (2 start, 2 lapsed, 1 remedy, 2 improve, 3 confirm)" in lines
+    assert "wrote 10 letters to out/example-borough-letters (1 start, 2 lapsed, 1 remedy, 2 improve, 4 confirm)" in lines
     assert "wrote 6 letters to out/riverside-and-vale-letters (1 start, 1 lapsed, 1 improve, 3 renew)" in lines
     assert "report: out/example-borough-letters/report.csv" in lines
     assert "report: out/riverside-and-vale-letters/report.csv" in lines
