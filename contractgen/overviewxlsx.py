@@ -27,6 +27,7 @@ from .market import EXPIRY_HORIZONS, Market, Standing
 from .overview import Provenance
 from .overviewhtml import COLOURS
 from .package import package_bytes
+from .xlsxrows import Cell, FastRows
 
 DATE_FORMAT = "dd/mm/yyyy"
 PERCENT_FORMAT = "0.0%"
@@ -85,8 +86,11 @@ class _Sheet:
 def render_xlsx(market: Market, provenance: Provenance) -> bytes:
     wb = Workbook(write_only=True)
     _summary(_Sheet(wb.create_sheet("Summary")), market, provenance)
-    _providers(_Sheet(wb.create_sheet("Providers")), market)
-    _changes(_Sheet(wb.create_sheet("Changes")), market)
+    # the large sheets' rows are written after saving (contractgen.xlsxrows)
+    fast = {
+        "xl/worksheets/sheet2.xml": _providers(_Sheet(wb.create_sheet("Providers")), market),
+        "xl/worksheets/sheet3.xml": _changes(_Sheet(wb.create_sheet("Changes")), market),
+    }
     stamp = dt.datetime.combine(market.as_of, dt.time())
     wb.properties.created = wb.properties.modified = stamp
     wb.properties.creator = provenance.council
@@ -103,6 +107,8 @@ def render_xlsx(market: Market, provenance: Provenance) -> bytes:
     wb.save(buf)
     with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
         parts = {info.filename: z.read(info) for info in z.infolist()}
+    for name, rows in fast.items():
+        parts[name] = rows.apply(parts[name])
     # openpyxl stamps the time of saving as "modified"; the overview's date replaces it
     parts["docProps/core.xml"] = _MODIFIED.sub(
         rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", parts["docProps/core.xml"])
@@ -177,35 +183,51 @@ def _bar_chart(ws: Any, title: str, header_row: int, last_row: int, column: int)
     return chart
 
 
-def _providers(sheet: _Sheet, m: Market) -> None:
+def _quoted(cell: Any) -> None:
+    cell.quotePrefix = True  # Excel keeps the text text when the cell is edited
+
+
+def _date(cell: Any) -> None:
+    cell.number_format = DATE_FORMAT
+
+
+def _text(value: str) -> Cell:
+    """Text, with the quote-prefix style when it looks like a formula."""
+    return (value, "quoted" if value.startswith(_FORMULA_STARTS) else None)
+
+
+def _providers(sheet: _Sheet, m: Market) -> FastRows:
     ws = sheet.ws
     sheet.widths([w for _, w in PROVIDER_COLUMNS])
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(PROVIDER_COLUMNS))}{len(m.providers) + 1}"
     sheet.header(*(name for name, _ in PROVIDER_COLUMNS))
-    fills = {s: PatternFill("solid", fgColor=COLOURS[s].lstrip("#").upper()) for s in Standing}
     white = Font(color="FFFFFF")
-    dates = DATE_FORMAT
+
+    def coloured(standing: Standing) -> Any:
+        def style(cell: Any) -> None:
+            cell.fill = PatternFill("solid", fgColor=COLOURS[standing].lstrip("#").upper())
+            if standing not in (Standing.IMPROVE, Standing.RENEW):
+                cell.font = white
+        return style
+
+    rows = FastRows(ws, {"quoted": _quoted, "date": _date, **{s.key: coloured(s) for s in Standing}})
+    rows.probe()
     for p, pos in m.rows:
         record = pos.record
         c = pos.contractual
-        standing = pos.standing
-        position = sheet.cell(standing.value, fill=fills[standing],
-                              font=None if standing in (Standing.IMPROVE, Standing.RENEW) else white)
-        ws.append([
-            sheet.cell(p.ods_code), sheet.cell(p.name), sheet.cell(p.tier), sheet.cell(m.service_type(pos)),
-            sheet.cell(pos.status_text),
-            sheet.cell(record.publication_date if record is not None else None, dates),
-            sheet.cell(pos.valid_until, dates), position,
-            sheet.cell(c.shortfall_since, dates), sheet.cell(c.remedial_plan_due, dates),
-            sheet.cell(c.standard_by, dates), sheet.cell(pos.reason),
-            sheet.cell(p.contact_name or None), sheet.cell(p.email or None),
-            sheet.cell(p.cyber_essentials_expiry, dates), sheet.cell(p.cyber_essentials_plus_expiry, dates),
+        rows.add([
+            _text(p.ods_code), _text(p.name), _text(p.tier), _text(m.service_type(pos)), _text(pos.status_text),
+            (record.publication_date if record is not None else None, "date"), (pos.valid_until, "date"),
+            (pos.standing.value, pos.standing.key),
+            (c.shortfall_since, "date"), (c.remedial_plan_due, "date"), (c.standard_by, "date"),
+            _text(pos.reason), _text(p.contact_name), _text(p.email),
+            (p.cyber_essentials_expiry, "date"), (p.cyber_essentials_plus_expiry, "date"),
         ])
-        sheet.row += 1
+    return rows
 
 
-def _changes(sheet: _Sheet, m: Market) -> None:
+def _changes(sheet: _Sheet, m: Market) -> FastRows:
     ws = sheet.ws
     sheet.widths([32, 12, 10, 40, 20, 30, 18, 30, 18])
     ws.freeze_panes = "A2"
@@ -213,10 +235,11 @@ def _changes(sheet: _Sheet, m: Market) -> None:
     ws.auto_filter.ref = f"A1:I{count + 1}"
     sheet.header("since export", "export date", "ODS code", "provider", "change", "status then",
                  "position then", "status now", "position now")
+    rows = FastRows(ws, {"quoted": _quoted, "date": _date})
+    rows.probe()
     for since, changes in m.changes:
-        date = sheet.cell(since.date, DATE_FORMAT)
         for c in changes:
-            ws.append([since.label, date, sheet.cell(c.provider.ods_code), sheet.cell(c.provider.name),
-                       c.kind.value, sheet.cell(c.before.status_text), c.before.standing.value,
-                       sheet.cell(c.after.status_text), c.after.standing.value])
-            sheet.row += 1
+            rows.add([_text(since.label), (since.date, "date"), _text(c.provider.ods_code),
+                      _text(c.provider.name), (c.kind.value, None), _text(c.before.status_text),
+                      (c.before.standing.value, None), _text(c.after.status_text), (c.after.standing.value, None)])
+    return rows
