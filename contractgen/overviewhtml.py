@@ -19,6 +19,9 @@ from .market import CERTIFICATE_HORIZON, EXPIRY_HORIZONS, Market, Position, Stan
 from .overview import Provenance
 from .register import Provider
 
+#: Lists other than the provider table show at most this many rows (overview.xlsx has all).
+LISTED = 500
+
 COLOURS = {
     Standing.MEETS: "#2e7d4f",
     Standing.RENEW: "#8cbf3f",
@@ -48,7 +51,9 @@ td.num,th.num{text-align:right}
 .badge.improve,.badge.renew{color:#1b1f24}
 .controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:8px 0}
 .controls input,.controls select{font:inherit;padding:3px 6px}
+#providers{table-layout:fixed}
 #providers th{cursor:pointer;user-select:none;position:sticky;top:0}
+#providers td{overflow-wrap:anywhere}
 #providers th[aria-sort=ascending]::after{content:" \\25B2"}
 #providers th[aria-sort=descending]::after{content:" \\25BC"}
 .none{color:#4a5568;font-style:italic}
@@ -126,6 +131,14 @@ def render_html(market: Market, provenance: Provenance) -> bytes:
         f"<script>{SCRIPT}</script></body></html>\n",
     ]
     return "".join(parts).encode("utf-8")
+
+
+def _more(count: int, what: str, sheet: str) -> str:
+    """The note under a list cut at :data:`LISTED` rows (the page stays light to open)."""
+    if count <= LISTED:
+        return ""
+    return (f'<p class="meta">The first {LISTED} of {count} {what} are listed; overview.xlsx has them all '
+            f"(sheet {sheet}).</p>")
 
 
 def _figure(key: str, value: str, label: str) -> str:
@@ -210,10 +223,12 @@ def _stopping(m: Market) -> str:
         f'<tr><td>within {d} days</td><td class="num" data-figure="stopping-{d}-table">{len(m.stopping_within(d))}</td></tr>'
         for d in EXPIRY_HORIZONS
     )
-    rows = "".join(f"<tr>{_position_cells(p, pos, m.as_of)}</tr>" for p, pos in m.stopping_within(EXPIRY_HORIZONS[-1]))
+    stopping = m.stopping_within(EXPIRY_HORIZONS[-1])
+    rows = "".join(f"<tr>{_position_cells(p, pos, m.as_of)}</tr>" for p, pos in stopping[:LISTED])
     listing = (
         "<table><thead><tr><th>ODS code</th><th>provider</th><th>DSPT status</th><th>counts until</th>"
         f'<th class="num">days left</th></tr></thead><tbody>{rows}</tbody></table>'
+        + _more(len(stopping), "publications", "Providers (filter on counts until)")
         if rows else '<p class="none">No publication stops counting within 90 days.</p>'
     )
     return (
@@ -260,7 +275,7 @@ def _changes(m: Market) -> str:
                            f"<tr><td>{escape(c.provider.ods_code)}</td><td>{escape(c.provider.name)}</td>"
                            f"<td>{escape(c.kind.value)}</td><td>{escape(c.before.status_text)} ({escape(c.before.standing.value)})</td>"
                            f"<td>{escape(c.after.status_text)} ({escape(c.after.standing.value)})</td></tr>"
-                           for c in changes) + "</tbody></table>")
+                           for c in changes[:LISTED]) + "</tbody></table>" + _more(len(changes), "changes", "Changes"))
     out.append("</section>")
     return "".join(out)
 
@@ -292,7 +307,9 @@ def _options(values: Iterable[tuple[str, str]]) -> str:
 
 
 def _providers(m: Market) -> str:
-    head = ("<thead><tr><th>ODS code</th><th>provider</th><th>tier</th><th>service type</th><th>DSPT status</th>"
+    head = ('<colgroup><col style="width:8%"><col style="width:20%"><col style="width:9%"><col style="width:13%">'
+            '<col style="width:14%"><col style="width:9%"><col style="width:11%"><col style="width:8%"><col style="width:8%">'
+            "</colgroup><thead><tr><th>ODS code</th><th>provider</th><th>tier</th><th>service type</th><th>DSPT status</th>"
             "<th>counts until</th><th>position</th><th>shortfall since</th><th>Remedial Plan due</th></tr></thead>")
     rows = []
     for p, pos in m.rows:
