@@ -159,7 +159,6 @@ class Snapshot:
 
     label: str  # the export's file name
     date: dt.date
-    export: DsptExport
     positions: tuple[Position, ...]  # in register order
 
     @property
@@ -175,7 +174,7 @@ def take_snapshot(
     *, held: bool = False,
 ) -> Snapshot:
     positions = tuple(assess(p, export, terms, date, held=held) for p in providers)
-    return Snapshot(label, date, export, positions)
+    return Snapshot(label, date, positions)
 
 
 @dataclass(frozen=True)

@@ -254,7 +254,7 @@ def _changes(m: Market) -> str:
     out = [
         '<section id="changes" class="long"><h2>Changes since earlier exports</h2>',
         '<p class="meta">Each earlier export is read as of its own date. Newly met: did not meet its tier then, '
-        "meets it now. Newly lapsed: a publication counted then, none counts now. Fell a level: a publication "
+        "meets it now. Newly lapsed: a publication counted then, and the latest one in this export no longer counts. Fell a level: a publication "
         "counts then and now, and the status now is lower (Standards Exceeded, Standards Met, Approaching "
         "Standards, then the rest). New to the register: the ODS code was not in the earlier export and is in "
         "this one (it registered on the DSPT). Left the register: the code was in the earlier export and is "

@@ -362,3 +362,18 @@ def test_build_writes_each_councils_overview(workspace_dir: Path, monkeypatch: p
     first = (workspace_dir / "out" / "example-borough-overview" / "overview.xlsx").read_bytes()
     run_cli("build")
     assert (workspace_dir / "out" / "example-borough-overview" / "overview.xlsx").read_bytes() == first
+
+
+def test_cli_unknown_status_in_an_earlier_export(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace_dir)
+    earlier = workspace_dir / "dspt-export-2026-01-31.csv"
+    earlier.write_text("Code,Organisation Name,Status,Date Of Publication\n"
+                       "VM1A2,MAPLE LODGE,25/26 Standards Mett,12/06/2025\n", encoding="utf-8")
+    result = run_cli("overview", "example-borough", "--providers", REGISTER, "--dspt", EXPORT,
+                     "--previous", earlier.name, "--as-of", "2026-11-26")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("dspt-export-2026-01-31.csv:2: Status: unknown DSPT status '25/26 Standards Mett'; "
+                               "expected one of 'Standards Exceeded'")
+    assert lines[-1].startswith("error: dspt-export-2026-01-31.csv: 1 problem in the DSPT export")
+    assert not (workspace_dir / "out" / "example-borough-overview").exists()
