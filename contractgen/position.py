@@ -200,7 +200,7 @@ class ContractualPosition:
 
     kind: LetterKind
     as_of: dt.date
-    tier: str
+    terms: ContractTerms
     required: DsptStatus
     target: DsptStatus
     record: DsptRecord | None
@@ -218,6 +218,10 @@ class ContractualPosition:
     first_publication_by: dt.date | None
     grace_until: dt.date | None
     reason: str
+
+    @property
+    def tier(self) -> str:
+        return self.terms.tier
 
     @property
     def status(self) -> DsptStatus | None:
@@ -269,6 +273,10 @@ class ContractualPosition:
             "next_year_open": self.as_of >= self.next_year.opens(),
             "next_year_opens": f"{self.next_year.opens():%B %Y}",
             "reason": self.reason,
+            # the schedule's periods, so that the letter states the same ones
+            "remedial_plan_working_days": self.terms.remedial_plan_working_days,
+            "remedial_period_months": self.terms.remedial_period_months,
+            "status_change_working_days": self.terms.status_change_working_days,
         }
 
 
@@ -356,7 +364,7 @@ def assess_position(
     return ContractualPosition(
         kind=kind,
         as_of=as_of,
-        tier=terms.tier,
+        terms=terms,
         required=terms.minimum,
         target=target,
         record=record,

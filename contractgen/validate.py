@@ -3,7 +3,8 @@
 Every problem is collected before anything is reported (one run shows them all): the
 library, each profile against the library, each Word template (syntax and the variables
 it uses), the templates each profile names, and then a test render of every profile in
-every tier. A render is only tried for a profile whose own checks passed and whose
+every tier, and of every letter kind in every tier, whose dates must be the schedule's
+(:mod:`contractgen.lettercheck`). A render is only tried for a profile whose own checks passed and whose
 template loaded, so one mistake is reported once rather than once per render.
 """
 
@@ -17,7 +18,8 @@ from .environment import template_environment
 from .errors import ContractgenError, Location, Problem, display_path, unique_problems
 from .library import ClauseLibrary, load_library
 from .profiles import Profile, check_profile, load_profile
-from .schedule import build_schedule_parts
+from .lettercheck import check_letter_dates
+from .schedule import build_schedule_parts, load_template
 from .wordtemplate import WordTemplate
 from .workspace import Workspace
 
@@ -106,6 +108,15 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
                     report.renders += 1
                 except ContractgenError as exc:
                     report.problems.extend(_problems(exc, workspace))
+            if profile.model.templates.letter not in usable:
+                continue
+            try:
+                found, letters = check_letter_dates(library, profile, load_template(workspace, profile, "letter"))
+            except ContractgenError as exc:
+                report.problems.extend(_problems(exc, workspace))
+                continue
+            report.problems.extend(found)
+            report.renders += letters
     report.problems = unique_problems(report.problems)
     return report
 

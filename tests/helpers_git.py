@@ -40,6 +40,8 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS = {"w": W, "r": R}
 OLD_TAG, NEW_TAG = "release-2026.1", "release-2026.2"
+#: The release the repository's own library.yaml carries (relabelled 2026.1 in the history).
+SHIPPED_RELEASE, SHIPPED_RELEASE_DATE = "2026.2", "2026-12-01"
 AUTHOR = "Lead Drafter"
 
 
@@ -80,12 +82,16 @@ def commit_all(repo: Path, message: str) -> str:
 
 
 def copy_example_workspace(target: Path) -> Path:
-    """The shipped example workspace, as conftest's ``workspace_dir`` copies it."""
+    """The shipped example workspace, as conftest's ``workspace_dir`` copies it, with its
+    library labelled release 2026.1 of 1 April 2026: the first release of the histories
+    these tests build, whatever release the repository's library has reached."""
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "contractgen.yaml", target / "contractgen.yaml")
     for name in ("clause_library", "templates", "profiles", "examples"):
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("~$*"))
+    edit(target / "clause_library" / "library.yaml", f'release: "{SHIPPED_RELEASE}"\nrelease_date: {SHIPPED_RELEASE_DATE}',
+         'release: "2026.1"\nrelease_date: 2026-04-01')
     return target
 
 

@@ -128,7 +128,7 @@ def test_added_removed_and_withdrawn_clauses(changes):
     assert (added.old_version, added.new_version, added.label) == (None, "1.0.0", "dspt.moving-tier 1.0.0")
     assert [(t.scope, t.old) for t in added.texts] == [("all tiers", None)]
     removed = c["dspt.nhs-standard-contract"]
-    assert (removed.old_version, removed.new_version) == ("1.0.0", None)
+    assert (removed.old_version, removed.new_version) == ("1.0.1", None)
     assert removed.texts[0].new is None and "NHS Standard Contract" in removed.texts[0].old
     withdrawn = c["dspt.verification"]
     assert withdrawn.label == "dspt.verification 1.0.0 → 2.0.0"
@@ -368,13 +368,13 @@ def test_markdown_names_each_clause_by_id_and_version(changes):
     assert md.startswith("## Clause library changes: release-2026.1 (")
     assert "Release 2026.1 → 2026.2: 1 added, 1 removed, 1 withdrawn, 5 changed; 23 unchanged." in md
     assert "| `dspt.remedial-plan` Shortfalls and Remedial Plans | changed | 1.1.0 → 1.2.0 |" in md
-    assert "| `dspt.nhs-standard-contract` NHS-funded services | removed | 1.0.0 → — |" in md
+    assert "| `dspt.nhs-standard-contract` NHS-funded services | removed | 1.0.1 → — |" in md
     for heading in (
         "### `dspt.tier` 1.0.1: The Provider's Tier (changed)",
         "### `dspt.moving-tier` 1.0.0: Moving between Tiers (added)",
         "### `dspt.annual-renewal` 1.2.0: Annual renewal and evidence (changed)",
         "### `dspt.verification` 2.0.0: Information, monitoring and audit (withdrawn)",
-        "### `dspt.nhs-standard-contract` 1.0.0: NHS-funded services (removed)",
+        "### `dspt.nhs-standard-contract` 1.0.1: NHS-funded services (removed)",
     ):
         assert heading in md.splitlines()
     assert "- **parameter `remedial_plan_working_days` default**: 20 → 15" in md

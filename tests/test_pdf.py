@@ -72,7 +72,7 @@ def test_no_libreoffice_through_the_api(workspace, tmp_path: Path, monkeypatch: 
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(ExternalToolError, match="LibreOffice is needed for --pdf"):
-        generate_letters(workspace, "example-borough", workspace.root / REGISTER, output=out, pdf=True, workers=1)
+        generate_letters(workspace, "example-borough", workspace.root / REGISTER, no_dspt=True, output=out, pdf=True, workers=1)
     assert files_under(out) == []
 
 
@@ -148,7 +148,7 @@ def test_a_failed_conversion_keeps_the_letters_and_the_report(workspace, tmp_pat
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     out = tmp_path / "out"
     with pytest.raises(ExternalToolError) as caught:
-        generate_letters(workspace, "example-borough", workspace.root / REGISTER, output=out, pdf=True,
+        generate_letters(workspace, "example-borough", workspace.root / REGISTER, no_dspt=True, output=out, pdf=True,
                          only=["VM1A2", "AW2T", "C4SD"], workers=2)  # fmt: skip
     assert re.fullmatch(
         r"LibreOffice could not convert 3 of 3 files to PDF \(first: [A-Z0-9]+-[a-z0-9-]+\.docx\); "
@@ -225,9 +225,9 @@ def test_pdf_of_no_letters_starts_no_libreoffice(tmp_path: Path, monkeypatch: py
 def test_output_error_is_not_hidden_by_pdf(workspace, tmp_path: Path) -> None:
     """--force is still needed for existing letters when --pdf is given."""
     out = tmp_path / "out"
-    generate_letters(workspace, "example-borough", workspace.root / REGISTER, output=out, only=["VM1A2"], workers=1)
+    generate_letters(workspace, "example-borough", workspace.root / REGISTER, no_dspt=True, output=out, only=["VM1A2"], workers=1)
     with pytest.raises(OutputError, match="already exist"):
-        generate_letters(workspace, "example-borough", workspace.root / REGISTER, output=out, only=["VM1A2"], pdf=True)
+        generate_letters(workspace, "example-borough", workspace.root / REGISTER, no_dspt=True, output=out, only=["VM1A2"], pdf=True)
 
 
 # ----------------------------------------------------------------- schedule --pdf

@@ -374,7 +374,7 @@ def test_an_unknown_profile_name_is_a_usage_error(ws):
         pytest.param(
             REGION, 'release: ">=2026.1"', 'release: "2027.1"',
             ["profiles/regions/north-west.yaml:8:3: library.release: pins release '2027.1' but the clause library is "
-             "release 2026.1; change the pin or render from that release"],
+             "release 2026.2; change the pin or render from that release"],
             id="unsatisfiable-release-pin",
         ),
         pytest.param(
@@ -382,7 +382,8 @@ def test_an_unknown_profile_name_is_a_usage_error(ws):
             ["profiles/council.yaml:21:13: clauses.exclude[0]: cannot leave out dspt.core-tier: dspt.tier (core tier) "
              "refers to it; stop excluding dspt.core-tier, or exclude dspt.tier as well",
              "profiles/council.yaml:21:29: clauses.exclude[1]: cannot leave out dspt.remedial-plan: dspt.definitions, "
-             "dspt.change-of-status and dspt.advanced-tier (advanced tier) refer to it; stop excluding "
+             "dspt.foundation-tier (foundation tier), dspt.change-of-status and dspt.advanced-tier (advanced tier) "
+             "refer to it; stop excluding "
              "dspt.remedial-plan, or exclude those clauses as well"],
             id="excluded-clause-still-referred-to",
         ),

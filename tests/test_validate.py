@@ -37,8 +37,35 @@ def test_the_example_workspace_is_valid(ws):
     assert report.ok and report.problems == []
     assert report.profiles == 2 and report.templates == 2
     assert report.clauses >= 20
-    assert report.renders == 2 * 3  # every profile in every tier
+    assert report.renders == 2 * 3 + 2 * 3 * 6  # every profile in every tier; and every letter kind
     assert files_under(ws / "out") == []  # renders happen in memory
+
+
+def test_a_letter_date_that_is_not_the_schedules_is_reported(ws):
+    """The consistency check: a letter that promises its own date, instead of the one the
+    schedule's parameters give, is reported at the clause's text, once per tier."""
+    edit(ws / "clause_library/clauses/letter.improve.yaml",
+         "so for a plan sent on {{ letter.remedial_plan_due }} it is {{ letter.standard_by }} at the latest.",
+         "so you must reach it by 30 June 2027.")  # fmt: skip
+    report = report_of(ws)
+    where = f"clause_library/clauses/letter.improve.yaml:{line_of(ws / 'clause_library/clauses/letter.improve.yaml', 'text: |')}:1: text:"
+    assert [str(p) for p in report.problems] == [
+        f"{where} letter.improve for a provider in the {tier} tier as of 1 December 2026 {what}"
+        for tier in ("foundation", "core", "advanced")
+        for what in (
+            "states 30 June 2027, which is none of the dates the schedule gives for it; take dates from letter.* "
+            "(README 'How a letter's dates follow from the schedule')",
+            "does not state standard_by (31 March 2027), which the schedule sets; use {{ letter.standard_by }}",
+        )
+    ]
+
+
+def test_letters_follow_a_councils_remedial_period(ws):
+    """A council that sets remedial_period_months in its profile gets letters that follow:
+    the check passes, and the letters state the later date."""
+    append(ws / BOROUGH, "parameters:\n  remedial_period_months: 6\n")
+    report = report_of(ws)
+    assert report.ok, [str(p) for p in report.problems]
 
 
 def test_problems_across_profiles_and_templates_are_all_reported(ws):
@@ -112,7 +139,7 @@ def test_a_profile_with_problems_does_not_stop_the_others_being_rendered(ws):
         f"clause_library/clauses/dspt.advanced-tier.yaml:{line_of(clause, '  advanced: |')}:3: text.advanced: cannot "
         "render clause text: there is no value named 'nosuch'; check the {{ }} tags",
     ]
-    assert report.renders == 2  # riverside-and-vale in the foundation and core tiers
+    assert report.renders == 2 + 3 * 6  # riverside-and-vale in the foundation and core tiers; its letters
 
 
 # ------------------------------------------------------------------- a new workspace
