@@ -53,7 +53,8 @@ td.num,th.num{text-align:right}
 .controls input,.controls select{font:inherit;padding:3px 6px}
 #providers{table-layout:fixed}
 #providers th{cursor:pointer;user-select:none;position:sticky;top:0}
-#providers td{overflow-wrap:anywhere}
+#providers td{overflow-wrap:break-word}
+#providers .badge{white-space:normal}
 #providers th[aria-sort=ascending]::after{content:" \\25B2"}
 #providers th[aria-sort=descending]::after{content:" \\25BC"}
 .none{color:#4a5568;font-style:italic}
@@ -307,8 +308,8 @@ def _options(values: Iterable[tuple[str, str]]) -> str:
 
 
 def _providers(m: Market) -> str:
-    head = ('<colgroup><col style="width:8%"><col style="width:20%"><col style="width:9%"><col style="width:13%">'
-            '<col style="width:14%"><col style="width:9%"><col style="width:11%"><col style="width:8%"><col style="width:8%">'
+    widths = (7, 16, 9, 10, 13, 11, 12, 10, 12)  # per cent of the table, in column order
+    head = ("<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) +
             "</colgroup><thead><tr><th>ODS code</th><th>provider</th><th>tier</th><th>service type</th><th>DSPT status</th>"
             "<th>counts until</th><th>position</th><th>shortfall since</th><th>Remedial Plan due</th></tr></thead>")
     rows = []
