@@ -377,3 +377,36 @@ def test_cli_unknown_status_in_an_earlier_export(workspace_dir: Path, monkeypatc
                                "expected one of 'Standards Exceeded'")
     assert lines[-1].startswith("error: dspt-export-2026-01-31.csv: 1 problem in the DSPT export")
     assert not (workspace_dir / "out" / "example-borough-overview").exists()
+
+
+REAL_EXPORTS = ["dspt-export-2019-06-17.xlsx", "dspt-export-2023-10-17-icb.csv", "dspt-export-2023-11-16-trusts.csv"]
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("current", REAL_EXPORTS)
+def test_each_real_export_as_the_current_one(workspace, tmp_path: Path, current: str) -> None:
+    """Each real export as the current one, with the earlier real exports as previous; the
+    positions equal the letters' model read record by record."""
+    data = require_shared_data(*REAL_EXPORTS)
+    from contractgen.dsptexport import read_export
+    from contractgen.position import assess_position, contract_terms
+    from contractgen.schedule import prepare
+
+    export = read_export(data / current)
+    picked = export.records[:: max(1, len(export.records) // 40)][:40]
+    register = tmp_path / "providers.csv"
+    with register.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["name", "ods_code", "contact_name", "email", "address", "cqc_registered", "tier"])
+        w.writerows([r.clean_name or r.code, r.code, "", "", "", "", "core"] for r in picked)
+    as_of = dt.date.fromisoformat(current[12:22])
+    earlier = [data / name for name in REAL_EXPORTS if name[12:22] < current[12:22]]
+    m = build_overview(workspace, "example-borough", register, data / current, previous=earlier, as_of=as_of,
+                       output=tmp_path / "out").market
+    assert [s.date.isoformat() for s in m.previous] == [p.name[12:22] for p in earlier]
+    library, profile = prepare(workspace, "example-borough")
+    terms = contract_terms(library, profile, "core")
+    for (p, pos), record in zip(m.rows, picked):
+        assert pos.record == record
+        assert pos.contractual == assess_position(record, terms, as_of)
+    assert m.meeting.part == sum(pos.contractual.meets_tier is True for pos in m.positions)
