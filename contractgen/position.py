@@ -341,6 +341,9 @@ def assess_position(
 
     below = checked and not meets
     window_end = terms.first_publication_by(new_provider) if below else None
+    # The Foundation Tier's months are for a provider with nothing published (a record
+    # below the tier is a Shortfall under dspt.foundation-tier); the grace period for new
+    # providers covers any record.
     in_window = window_end is not None and as_of <= window_end and (
         not published or new_provider
     )

@@ -310,3 +310,20 @@ def test_letters_help(ws: Path) -> None:
     assert result.exit_code == 0
     for option in ("--providers", "--dspt", "--as-of", "--output", "--only", "--kind", "--pdf", "--force", "--strict"):
         assert option in result.stdout
+
+
+def test_build_letters_without_an_export_must_say_no_dspt(ws: Path) -> None:
+    config = ws / "contractgen.yaml"
+    text = config.read_text(encoding="utf-8")
+    riverside = "      providers: examples/riverside-and-vale-providers.csv\n      dspt: examples/dspt-export-example.csv\n"
+    assert riverside in text
+    config.write_text(text.replace(riverside, "      providers: examples/riverside-and-vale-providers.csv\n"), encoding="utf-8")
+    refused = run_cli("build")
+    assert refused.exit_code == 1
+    assert "  error: no DSPT export given: pass --dspt FILE (the CSV from the DSPT organisation search), or --no-dspt " \
+           "to write letters that say nothing about each provider's DSPT record" in refused.stderr.splitlines()
+    config.write_text(text.replace(riverside, riverside.replace("dspt: examples/dspt-export-example.csv", "no_dspt: true")),
+                      encoding="utf-8")  # fmt: skip
+    built = run_cli("build")
+    assert built.exit_code == 0, built.stderr
+    assert "no DSPT export read (--no-dspt): the letters say nothing about the providers' DSPT records" in built.stdout
