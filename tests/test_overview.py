@@ -75,6 +75,7 @@ def test_example_referrals_csv(workspace, tmp_path: Path) -> None:
     assert first["contact_name"] == "Tom Pennington" and first["email"] == "office@harbourview.example.org"
     assert first["address"] == "Unit 3, Quay Business Park\nExampleton EX3 1HV"
     assert first["dspt_status"] == "2024-25 Standards Met" and first["counts_until"] == "2026-06-30"
+    assert {r["ods_code"]: r["name"] for r in rows}["AS9R"] == "Sunrise 🌅 Home Support"
 
 
 def test_a_mistyped_code_is_held_for_review_not_referred(workspace, tmp_path: Path) -> None:
