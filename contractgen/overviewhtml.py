@@ -69,6 +69,8 @@ svg{width:100%;max-width:680px;height:auto;display:block;margin:6px 0}
  thead{display:table-header-group}
  tr{break-inside:avoid}
  #providers th{position:static}
+ #providers{font-size:7.5pt}
+ #providers th,#providers td{padding:2px 3px}
  .figure{break-inside:avoid}
 }
 """

@@ -155,6 +155,14 @@ def test_screenshot_and_a4_pdf(browser, market_files, tmp_path: Path) -> None:
     assert boxes and all(abs(float(w) - 595.92) < 1.5 and abs(float(h) - 842.88) < 1.5 for w, h in boxes), boxes
     (tmp_path / "overview.pdf").write_bytes(pdf)
     page.close()
+    import subprocess
+
+    from conftest import require_tool
+
+    text = subprocess.run([require_tool("pdftotext"), "-layout", str(tmp_path / "overview.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "DSPT market overview" in text
+    assert code("I", 19) in text  # only in the table of every provider, at the end: the whole table prints
 
 
 def test_ten_thousand_rows_stay_usable(browser, tmp_path: Path) -> None:
