@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from .errors import ContractgenError, display_path, plural
 from .letters import LettersResult, generate_letters
+from .overview import OverviewResult, build_overview
 from .schedule import ScheduleResult, render_schedule
 from .workspace import Workspace
+
+T = TypeVar("T")
 
 
 @dataclass
 class BuildResult:
     schedules: list[ScheduleResult] = field(default_factory=list)
     letters: list[LettersResult] = field(default_factory=list)
+    overviews: list[OverviewResult] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # what failed, by profile
     output: Path | None = None
 
@@ -25,6 +30,8 @@ class BuildResult:
         if self.letters:
             count = sum(len(r.written) for r in self.letters)
             parts.append(f"{plural(count, 'letter')} for {plural(len(self.letters), 'council')}")
+        if self.overviews:
+            parts.append(plural(len(self.overviews), "market overview"))
         text = f"built {' and '.join(parts)} in {display_path(self.output) if self.output else '?'}"
         if self.failed:
             text += f"; {len(self.failed)} failed: {', '.join(self.failed)}"
@@ -36,44 +43,62 @@ def build_workspace(
     progress: Callable[[str], None] | None = None,
     error: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """Write every council's schedule for its own tier into the workspace's output folder.
+    """Write every council's schedule for its own tier into the workspace's output folder,
+    and the letters and market overview of every council with letters configured.
 
     A profile that fails is reported and the others are still built.
     """
     say = progress or (lambda _line: None)
     complain = error or say
     result = BuildResult(output=workspace.output_dir)
-    names = workspace.profile_names()
-    for i, name in enumerate(names, start=1):
+
+    def attempt(what: str, make: Callable[[], T]) -> T | None:
+        """``make()``, or ``None`` after reporting its error and recording ``what`` failed."""
         try:
-            done = render_schedule(workspace, name)
+            return make()
         except ContractgenError as exc:
-            result.failed.append(name)
+            result.failed.append(what)
             for line in exc.report_lines():
                 complain(f"  {line}")
-            continue
-        result.schedules.append(done)
-        draft = f"; {done.draft}" if done.draft else ""
-        say(f"[{i}/{len(names)}] {display_path(done.path)}: {done.tier} tier, {done.clauses} clauses{draft}")
+            return None
+
+    names = workspace.profile_names()
+    for i, name in enumerate(names, start=1):
+        done = attempt(name, partial(render_schedule, workspace, name))
+        if done is not None:
+            result.schedules.append(done)
+            draft = f"; {done.draft}" if done.draft else ""
+            say(f"[{i}/{len(names)}] {display_path(done.path)}: {done.tier} tier, {done.clauses} clauses{draft}")
     for run in workspace.config.build.letters:
-        try:
-            letters = generate_letters(
+        letters = attempt(f"{run.profile} letters", partial(
+            generate_letters,
+            workspace,
+            run.profile,
+            workspace.root / run.providers,
+            dspt_file=workspace.root / run.dspt if run.dspt else None,
+            no_dspt=run.no_dspt,
+            as_of=run.as_of,
+            force=True,  # the build owns its output folder
+        ))
+        if letters is not None:
+            result.letters.append(letters)
+            if letters.failed:
+                result.failed.append(f"{run.profile} letters")
+            for line in letters.summary_lines():
+                say(line)
+        if run.dspt:  # the council's market overview beside its letters, as of the same date
+            overview = attempt(f"{run.profile} overview", partial(
+                build_overview,
                 workspace,
                 run.profile,
                 workspace.root / run.providers,
-                dspt_file=workspace.root / run.dspt if run.dspt else None,
-                no_dspt=run.no_dspt,
+                workspace.root / run.dspt,
+                previous=[workspace.root / p for p in run.previous],
                 as_of=run.as_of,
-                force=True,  # the build owns its output folder
-            )
-        except ContractgenError as exc:
-            result.failed.append(f"{run.profile} letters")
-            for line in exc.report_lines():
-                complain(f"  {line}")
-            continue
-        result.letters.append(letters)
-        if letters.failed:
-            result.failed.append(f"{run.profile} letters")
-        for line in letters.summary_lines():
-            say(line)
+                force=True,
+            ))
+            if overview is not None:
+                result.overviews.append(overview)
+                for line in overview.summary_lines():
+                    say(line)
     return result

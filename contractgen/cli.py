@@ -187,6 +187,26 @@ def letters_command(ctx, profile, providers, dspt, no_dspt, as_of, output, only,
         ctx.exit(1)
 
 
+@cli.command("overview")
+@click.argument("profile")
+@click.option("--providers", "-p", "providers", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The provider register (.csv or .xlsx).")
+@click.option("--dspt", "dspt", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The latest DSPT organisation search export (.csv or .xlsx).")
+@click.option("--previous", "previous", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="An earlier export to compare with (repeatable; dated by the YYYY-MM-DD in its name).")
+@click.option("--as-of", "as_of", type=DATE, help="Positions as of this date, YYYY-MM-DD (default: today).")
+@click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), help="Folder for the files (default: out/PROFILE-overview).")
+@click.option("--force", is_flag=True, help="Overwrite an earlier overview in the folder.")
+@click.pass_context
+def overview_command(ctx, profile, providers, dspt, previous, as_of, output, force) -> None:
+    """The market at a glance: overview.html, overview.xlsx and lso-referrals.csv."""
+    from .overview import build_overview
+
+    result = build_overview(
+        _workspace(ctx), profile, providers, dspt, previous=previous, as_of=_date(as_of), output=output, force=force,
+    )
+    for line in result.summary_lines():
+        click.echo(line)
+
+
 class _Progress:
     """A progress bar on a terminal; silent when output is redirected."""
 

@@ -1,7 +1,8 @@
 """The council's provider register: who gets a letter, where, and at which tier.
 
 A register is a CSV or XLSX file with one provider per row. Its columns are, by default,
-``name, ods_code, contact_name, email, address, cqc_registered, tier``; a council whose
+``name, ods_code, contact_name, email, address, cqc_registered, tier`` and, optionally,
+``cyber_essentials_expiry, cyber_essentials_plus_expiry`` (dates); a council whose
 spreadsheet uses its own headers maps our field names to them with ``column_map``.
 
 Bad rows do not stop the reading: each finding becomes a :class:`Problem` (file, row,
@@ -35,10 +36,15 @@ FIELDS: tuple[str, ...] = (
     "cqc_registered",
     "tier",
     "salutation",
+    "cyber_essentials_expiry",
+    "cyber_essentials_plus_expiry",
 )
 #: Fields whose column may be absent (``tier``: every provider gets the default tier;
-#: ``salutation``: letters greet the contact as :func:`salutation_for` says).
-OPTIONAL_FIELDS = frozenset({"tier", "salutation"})
+#: ``salutation``: letters greet the contact as :func:`salutation_for` says; the Cyber
+#: Essentials expiry dates are only for the overview).
+OPTIONAL_FIELDS = frozenset({"tier", "salutation", "cyber_essentials_expiry", "cyber_essentials_plus_expiry"})
+#: Date fields: a real spreadsheet date, ``yyyy-mm-dd`` or ``dd/mm/yyyy``, or blank.
+DATE_FIELDS = ("cyber_essentials_expiry", "cyber_essentials_plus_expiry")
 #: Fields that must have a value in every row.
 REQUIRED_VALUES = ("name", "ods_code")
 
@@ -105,6 +111,8 @@ class Provider:
     tier: str
     row: int
     salutation: str = ""  # as typed in the register's optional salutation column
+    cyber_essentials_expiry: dt.date | None = None
+    cyber_essentials_plus_expiry: dt.date | None = None
 
 
 @dataclass
@@ -248,6 +256,8 @@ class _RowReader:
             tier=self.tier(values),
             row=number,
             salutation=self.text(values, "salutation"),
+            cyber_essentials_expiry=self.date(values, "cyber_essentials_expiry"),
+            cyber_essentials_plus_expiry=self.date(values, "cyber_essentials_plus_expiry"),
         )
         return provider if self._row_ok else None
 
@@ -302,6 +312,28 @@ class _RowReader:
             f"(blank means {self.default_tier!r})",
         )
         return self.default_tier
+
+    def date(self, values: list[object], name: str) -> dt.date | None:
+        index = self.columns.get(name)
+        value = values[index] if index is not None and index < len(values) else None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        text = self.text(values, name)
+        if not text:
+            return None
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                pass
+        self.problem(
+            name,
+            f"cannot read the date {text!r}; write it as yyyy-mm-dd or dd/mm/yyyy "
+            "(e.g. 2026-03-31), or leave the cell blank",
+        )
+        return None
 
     def text(self, values: list[object], name: str) -> str:
         index = self.columns.get(name)

@@ -25,8 +25,11 @@ def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5 and day not in bank_holidays(day.year)
 
 
+@lru_cache(maxsize=1024)
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """The date ``days`` working days after ``start`` (before it when negative).
+
+    Cached: a batch asks the same question for every provider.
 
     ``start`` itself is not counted, and need not be a working day: one working day
     after Thursday 24 December 2026 is Tuesday 29 December. ``days == 0`` returns

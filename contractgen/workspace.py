@@ -27,6 +27,7 @@ class LetterRun(Strict):
     providers: str  # register file, relative to the workspace
     dspt: str | None = None  # DSPT export, relative to the workspace
     no_dspt: bool = False  # without dspt: letters that say nothing about the DSPT record
+    previous: list[str] = []  # earlier DSPT exports for the overview's changes and trend
     as_of: dt.date | None = None  # fixed for reproducible builds; omitted: today
 
 

@@ -131,7 +131,8 @@ def test_build_goes_on_after_a_broken_profile_and_fails_at_the_end(ws):
     assert f"  {problem}" in result.output.splitlines()
     assert (ws / "out/riverside-and-vale-schedule-advanced.docx").is_file()
     assert not any(f.startswith("example-borough-schedule") for f in files_under(ws / "out"))
-    assert result.stdout.splitlines()[-1].endswith("failed: example-borough, example-borough letters")
+    assert result.stdout.splitlines()[-1].endswith(
+        "failed: example-borough, example-borough letters, example-borough overview")
 
 
 def test_build_reports_problems_on_stderr(ws):

@@ -1,0 +1,94 @@
+"""Benchmark: the market overview of 10,000 providers over three DSPT exports.
+
+    python benchmarks/overview.py [--per-kind 1000]
+
+The market is the synthetic one of the tests (tests/overview_market.py: ten kinds of
+provider, every change kind), scaled up. Each measurement runs in a fresh process so
+that its peak memory (maximum resident set size) is its own:
+
+* baseline: reading the inputs only (the register and the three exports);
+* overview: ``build_overview`` end to end (reading, every position in every export, the
+  changes, and writing overview.html, overview.xlsx and lso-referrals.csv).
+
+It prints the time and peak memory of both, the ratio of the overview to the baseline,
+and the same for a market a tenth and a half the size, to show how both grow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def child(mode: str, folder: Path) -> None:
+    """In a fresh process: read or build, then print seconds and peak KiB as JSON."""
+    import resource
+
+    from contractgen.dsptexport import read_export
+    from contractgen.overview import build_overview
+    from contractgen.register import read_register
+    from contractgen.workspace import load_workspace
+    from overview_market import AS_OF
+
+    register = folder / "providers.csv"
+    exports = sorted(folder.glob("dspt-export-*.csv"))
+    workspace = load_workspace(ROOT)
+    start = time.perf_counter()
+    if mode == "baseline":
+        read_register(register, tiers=["foundation", "core", "advanced"], default_tier="core")
+        for export in exports:
+            read_export(export)
+    else:
+        build_overview(workspace, "example-borough", register, exports[-1], previous=exports[:-1],
+                       as_of=AS_OF, output=folder / "out", force=True)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": seconds, "peak_kib": peak}))
+
+
+def measure(mode: str, folder: Path) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--child", mode, str(folder)], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--per-kind", type=int, default=1000, help="providers of each of the ten kinds (default 1000)")
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]))
+        return
+    from overview_market import write_market
+
+    print(f"contractgen overview benchmark, {dt.date.today().isoformat()}, Python {sys.version.split()[0]}")
+    sizes = sorted({max(1, args.per_kind // 10), max(1, args.per_kind // 2), args.per_kind})
+    for per_kind in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            write_market(folder, per_kind)
+            base = measure("baseline", folder)
+            full = measure("overview", folder)
+            html = (folder / "out" / "overview.html").stat().st_size
+            xlsx = (folder / "out" / "overview.xlsx").stat().st_size
+        print(
+            f"{per_kind * 10:>6} providers x 3 exports: overview {full['seconds']:.2f} s, "
+            f"peak {full['peak_kib'] / 1024:.0f} MiB; reading the inputs {base['seconds']:.2f} s, "
+            f"peak {base['peak_kib'] / 1024:.0f} MiB; ratio {full['seconds'] / base['seconds']:.1f}x; "
+            f"overview.html {html / 1e6:.1f} MB, overview.xlsx {xlsx / 1e6:.1f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()

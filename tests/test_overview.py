@@ -1,0 +1,413 @@
+"""``contractgen overview``: the market figures, changes, files and errors, without Click
+(except the CLI tests at the end). Browsers and LibreOffice: test_overview_readers.py."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from contractgen.errors import ExportError, OutputError, RegisterError, UsageError
+from contractgen.market import ChangeKind, Standing
+from contractgen.overview import build_overview
+from conftest_shared import require_shared_data
+from helpers import run_cli
+from overview_market import ARCHETYPES, AS_OF, PER_KIND, TRICKY_NAMES, code, write_market
+
+REGISTER = "examples/example-borough-providers.csv"
+EXPORT = "examples/dspt-export-example.csv"
+PREVIOUS = "examples/dspt-export-2026-05-29.csv"
+EXAMPLE_AS_OF = dt.date(2026, 11, 26)
+
+
+def example(workspace, tmp_path: Path, **kwargs):
+    root = workspace.root
+    kwargs.setdefault("previous", [root / PREVIOUS])
+    return build_overview(workspace, "example-borough", root / REGISTER, root / EXPORT,
+                          as_of=EXAMPLE_AS_OF, output=tmp_path / "out", **kwargs)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+# ------------------------------------------------------------------ golden numbers: the example workspace
+
+
+def test_example_workspace_golden_numbers(workspace, tmp_path: Path) -> None:
+    m = example(workspace, tmp_path).market
+    assert (m.meeting.part, m.meeting.whole, m.meeting.percent) == (4, 10, 40.0)
+    assert {t: (s.part, s.whole) for t, s in m.by_tier().items()} == {
+        "foundation": (1, 1), "core": (2, 7), "advanced": (1, 2)}
+    assert {t: (s.part, s.whole) for t, s in m.by_service_type().items()} == {
+        "Care Home": (3, 5), "Domiciliary Care Organisation": (0, 4), "Social Care": (1, 1)}
+    assert {p.ods_code: pos.standing.value for p, pos in m.rows} == {
+        "VM1A2": "meets tier", "AH7Q": "lapsed", "C4SD": "below tier", "8KT41": "meets tier",
+        "VN3B8": "meets tier", "AS9R": "not published", "VL5F2": "below tier", "VM8K1": "meets tier",
+        "AW2T": "standards not met", "VL2N9": "lapsed"}
+    assert [len(m.stopping_within(d)) for d in (30, 60, 90)] == [0, 0, 0]
+    [(since, changes)] = m.changes
+    assert (since.label, since.date, since.meeting) == ("dspt-export-2026-05-29.csv", dt.date(2026, 5, 29), 5)
+    assert [(c.provider.ods_code, c.kind.value) for c in changes] == [
+        ("AH7Q", "newly lapsed"), ("C4SD", "fell a level"), ("8KT41", "new to the register"),
+        ("8KT41", "newly met"), ("VL5F2", "fell a level"),
+        ("VM8K1", "newly met")]
+    assert [(c.provider.ods_code, c.scheme, c.expiry.isoformat()) for c in m.certificates()] == [
+        ("AH7Q", "Cyber Essentials", "2026-02-28"), ("VM8K1", "Cyber Essentials Plus", "2026-11-01"),
+        ("VM1A2", "Cyber Essentials", "2026-12-15")]
+
+
+def test_example_referrals_csv(workspace, tmp_path: Path) -> None:
+    result = example(workspace, tmp_path)
+    rows = read_csv(result.output / "lso-referrals.csv")
+    assert [(r["ods_code"], r["need"]) for r in rows] == [
+        ("AH7Q", "lapsed"), ("C4SD", "below tier"), ("AS9R", "not published"),
+        ("VL5F2", "below tier"), ("AW2T", "standards not met"), ("VL2N9", "lapsed")]
+    first = rows[0]
+    assert first["contact_name"] == "Tom Pennington" and first["email"] == "office@harbourview.example.org"
+    assert first["address"] == "Unit 3, Quay Business Park\nExampleton EX3 1HV"
+    assert first["dspt_status"] == "2024-25 Standards Met" and first["counts_until"] == "2026-06-30"
+    assert {r["ods_code"]: r["name"] for r in rows}["AS9R"] == "Sunrise 🌅 Home Support"
+
+
+def test_a_mistyped_code_is_held_for_review_not_referred(workspace, tmp_path: Path) -> None:
+    register = tmp_path / "providers.csv"
+    text = (workspace.root / REGISTER).read_text(encoding="utf-8")
+    register.write_text(text.replace(",VN3B8,", ",VN3B7,"), encoding="utf-8")
+    result = build_overview(workspace, "example-borough", register, workspace.root / EXPORT,
+                            as_of=EXAMPLE_AS_OF, output=tmp_path / "out")
+    position = {p.ods_code: pos for p, pos in result.market.rows}["VN3B7"]
+    assert position.standing is Standing.HELD and not position.meets_tier
+    assert "VN3B7" not in {r["ods_code"] for r in read_csv(result.output / "lso-referrals.csv")}
+    page = (result.output / "overview.html").read_text(encoding="utf-8")
+    assert '<tr data-position="held" data-tier="core"' in page
+
+
+def test_summary_lines(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert example(workspace, tmp_path).summary_lines() == [
+        "4 of 10 (40.0%) providers meet their tier as of 2026-11-26",
+        "  tier foundation: 1 of 1 (100.0%)",
+        "  tier core: 2 of 7 (28.6%)",
+        "  tier advanced: 1 of 2 (50.0%)",
+        "positions: 4 meets tier, 2 below tier, 1 standards not met, 2 lapsed, 1 not published",
+        "publications stopping within 30 days: 0, 60 days: 0, 90 days: 0",
+        "since dspt-export-2026-05-29.csv (2026-05-29): 2 newly met, 1 newly lapsed, 2 fell a level, "
+        "1 new to the register",
+        "6 providers to refer to the Local Support Organisation",
+        "wrote out/overview.html",
+        "wrote out/overview.xlsx",
+        "wrote out/lso-referrals.csv",
+    ]
+
+
+# ------------------------------------------------------------------ the synthetic market: hand-checked table
+
+
+@pytest.fixture
+def synthetic(workspace, tmp_path: Path):
+    register, exports = write_market(tmp_path)
+    return build_overview(workspace, "example-borough", register, exports[-1], previous=exports[:-1],
+                          as_of=AS_OF, output=tmp_path / "out")
+
+
+def test_synthetic_market_matches_the_hand_checked_table(synthetic) -> None:
+    m = synthetic.market
+    positions = {p.ods_code: pos.standing.value for p, pos in m.rows}
+    changes = [{(c.provider.ods_code, c.kind.value) for c in found} for _, found in m.changes]
+    for kind, _tier, _statuses, now, since_first, since_second in ARCHETYPES:
+        for i in range(PER_KIND):
+            c = code(kind, i)
+            assert positions[c] == now, (kind, c)
+            assert {k for cc, k in changes[0] if cc == c} == set(since_first), (kind, c)
+            assert {k for cc, k in changes[1] if cc == c} == set(since_second), (kind, c)
+
+
+def test_synthetic_market_totals(synthetic) -> None:
+    m = synthetic.market
+    assert len(m.providers) == 200
+    assert [(s.date.isoformat(), s.meeting) for s in m.snapshots] == [
+        ("2025-05-31", 100), ("2025-11-30", 80), ("2026-05-31", 100)]
+    assert {s.value: n for s, n in m.by_standing().items()} == {
+        "meets tier": 80, "renewal due": 20, "below tier": 20, "standards not met": 20, "lapsed": 20,
+        "not published": 20, "not found": 20, "held for review": 0}
+    assert {t: (s.part, s.whole) for t, s in m.by_tier().items()} == {
+        "foundation": (20, 20), "core": (80, 160), "advanced": (0, 20)}
+    first, second = (m.change_counts(c) for _, c in m.changes)
+    assert {k.value: n for k, n in first.items()} == {
+        "newly met": 40, "newly lapsed": 20, "fell a level": 40, "new to the register": 40, "left the register": 20}
+    assert {k.value: n for k, n in second.items()} == {
+        "newly met": 40, "newly lapsed": 0, "fell a level": 40, "new to the register": 20, "left the register": 20}
+    # B's 24/25 publications stop counting on 30 June 2026, 30 days after 31 May 2026
+    assert [len(m.stopping_within(d)) for d in (29, 30, 60, 90)] == [0, 20, 20, 20]
+    assert len(m.referrals()) == 100
+
+
+def test_same_inputs_same_bytes(workspace, tmp_path: Path) -> None:
+    register, exports = write_market(tmp_path)
+    outputs = []
+    for n in (1, 2):
+        result = build_overview(workspace, "example-borough", register, exports[-1], previous=exports[:-1],
+                                as_of=AS_OF, output=tmp_path / f"out{n}")
+        outputs.append({f.name: f.read_bytes() for f in result.files})
+    assert outputs[0] == outputs[1]
+    with zipfile.ZipFile(io.BytesIO(outputs[0]["overview.xlsx"])) as z:
+        assert {info.date_time for info in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = z.read("docProps/core.xml").decode()
+    assert core.count("2026-05-31T00:00:00Z") == 2  # created and modified: the overview's date, not the clock
+
+
+def test_previous_exports_are_put_in_date_order(workspace, tmp_path: Path) -> None:
+    register, exports = write_market(tmp_path)
+    m = build_overview(workspace, "example-borough", register, exports[-1], previous=[exports[1], exports[0]],
+                       as_of=AS_OF, output=tmp_path / "out").market
+    assert [s.label for s in m.previous] == [exports[0].name, exports[1].name]
+
+
+# ------------------------------------------------------------------ the files
+
+
+def test_xlsx_sheets_dates_colours_and_text(synthetic) -> None:
+    wb = openpyxl.load_workbook(synthetic.output / "overview.xlsx")
+    assert wb.sheetnames == ["Summary", "Providers", "Changes"]
+    summary = {row[0]: row[1] for row in wb["Summary"].iter_rows(min_row=6, max_row=13, max_col=2, values_only=True)}
+    assert summary["providers in the register"] == 200 and summary["meet their tier"] == 100
+    assert summary["share meeting their tier"] == 0.5
+    assert len(wb["Summary"]._charts) == 4
+    providers = wb["Providers"]
+    assert providers.freeze_panes == "A2" and providers.auto_filter.ref == "A1:P201"
+    header = [c.value for c in providers[1]]
+    rows = {r[0].value: r for r in providers.iter_rows(min_row=2)}
+    first = rows[code("A", 0)]
+    assert first[header.index("provider")].value == TRICKY_NAMES[0]
+    assert first[header.index("provider")].data_type == "s"
+    assert first[header.index("published")].value == dt.datetime(2026, 4, 15)
+    assert first[header.index("published")].number_format == "dd/mm/yyyy"
+    assert first[header.index("position")].fill.fgColor.rgb == "002E7D4F"
+    changes = wb["Changes"]
+    assert changes.max_row == 1 + 160 + 120
+
+
+def test_xlsx_formula_looking_names_are_text(synthetic) -> None:
+    with zipfile.ZipFile(synthetic.output / "overview.xlsx") as z:
+        sheets = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        strings = z.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in z.namelist() else b""
+    assert not any(b"<f>" in s or b"<f " in s for s in sheets)
+    for name in TRICKY_NAMES[:4]:
+        assert name.encode() in strings or any(name.encode() in s for s in sheets)
+    wb = openpyxl.load_workbook(synthetic.output / "overview.xlsx")
+    names = [c.value for c in wb["Providers"]["B"]]
+    assert all(n in names for n in TRICKY_NAMES)
+    quoted = [c for c in wb["Providers"]["B"] if isinstance(c.value, str) and c.value[0] in "=+-@"]
+    assert len(quoted) == 4 and all(c.quotePrefix for c in quoted)
+
+
+def test_html_escapes_and_records_provenance(synthetic) -> None:
+    page = (synthetic.output / "overview.html").read_text(encoding="utf-8")
+    assert "Oak &amp; &quot;Ash&quot; &lt;Care&gt;" in page and "<Care>" not in page
+    assert "دار السلام للرعاية" in page and "Sunrise 🌅 Support" in page
+    assert "profile example-borough" in page and "clause library" in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in page and "<link" not in page and "src=" not in page
+
+
+def test_refuses_to_overwrite_without_force(workspace, tmp_path: Path) -> None:
+    example(workspace, tmp_path)
+    with pytest.raises(OutputError, match=r"3 files already exist in .* \(first: overview.html\); use --force"):
+        example(workspace, tmp_path)
+    example(workspace, tmp_path, force=True)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_unknown_status_stops_with_its_rows(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    register, exports = write_market(tmp_path)
+    text = exports[0].read_text(encoding="utf-8-sig").replace("24/25 Standards Met", "24/25 Standards Mett")
+    exports[0].write_text(text, encoding="utf-8-sig")
+    with pytest.raises(ExportError) as caught:
+        build_overview(workspace, "example-borough", register, exports[-1], previous=[exports[0]],
+                       as_of=AS_OF, output=tmp_path / "out")
+    assert str(caught.value.problems[0]) == (
+        f"{exports[0].name}:2: Status: unknown DSPT status '24/25 Standards Mett'; expected "
+        + caught.value.problems[0].message.split("expected ", 1)[1])
+    assert "also on rows 3, 4, 5, 6, 7 and" in caught.value.problems[0].message
+    assert not (tmp_path / "out").exists()
+
+
+def test_previous_after_the_date_is_refused(workspace, tmp_path: Path) -> None:
+    register, exports = write_market(tmp_path)
+    with pytest.raises(UsageError, match=r"--previous .*dspt-export-2026-05-31.csv is dated 2026-05-31, after the "
+                                         r"overview's date 2025-12-01"):
+        build_overview(workspace, "example-borough", register, exports[1], previous=[exports[2]],
+                       as_of=dt.date(2025, 12, 1), output=tmp_path / "out")
+
+
+def test_previous_without_a_date_uses_its_latest_publication(workspace, tmp_path: Path) -> None:
+    register, exports = write_market(tmp_path)
+    undated = tmp_path / "older.csv"
+    shutil.copy(exports[1], undated)
+    m = build_overview(workspace, "example-borough", register, exports[-1], previous=[undated],
+                       as_of=AS_OF, output=tmp_path / "out").market
+    assert m.previous[0].date == dt.date(2025, 10, 15)
+
+
+def test_bad_certificate_date_in_the_register(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    register = tmp_path / "providers.csv"
+    register.write_text("name,ods_code,contact_name,email,address,cqc_registered,tier,cyber_essentials_expiry\n"
+                        "Maple,VM1A2,,,,yes,core,31 March 2026\n", encoding="utf-8")
+    with pytest.raises(RegisterError) as caught:
+        build_overview(workspace, "example-borough", register, workspace.root / EXPORT, as_of=EXAMPLE_AS_OF,
+                       output=tmp_path / "out")
+    assert [str(p) for p in caught.value.problems] == [
+        "providers.csv:2: cyber_essentials_expiry: cannot read the date '31 March 2026'; write it as "
+        "yyyy-mm-dd or dd/mm/yyyy (e.g. 2026-03-31), or leave the cell blank"]
+
+
+def test_certificate_dates_from_xlsx_and_text(workspace, tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["name", "ods_code", "contact_name", "email", "address", "cqc_registered", "tier",
+               "Cyber Essentials Expiry", "cyber_essentials_plus_expiry"])
+    ws.append(["Maple", "VM1A2", "", "", "", "yes", "core", dt.datetime(2026, 12, 1), "01/01/2027"])
+    wb.save(tmp_path / "providers.xlsx")
+    m = build_overview(workspace, "example-borough", tmp_path / "providers.xlsx", workspace.root / EXPORT,
+                       as_of=EXAMPLE_AS_OF, output=tmp_path / "out").market
+    p = m.providers[0]
+    assert (p.cyber_essentials_expiry, p.cyber_essentials_plus_expiry) == (dt.date(2026, 12, 1), dt.date(2027, 1, 1))
+    assert [c.scheme for c in m.certificates()] == ["Cyber Essentials", "Cyber Essentials Plus"]
+
+
+# ------------------------------------------------------------------ the real exports
+
+
+@pytest.mark.shared_data
+def test_real_exports_as_current_and_previous(workspace, tmp_path: Path) -> None:
+    data = require_shared_data("dspt-export-2019-06-17.xlsx", "dspt-export-2023-10-17-icb.csv",
+                               "dspt-export-2023-11-16-trusts.csv")
+    from contractgen.dsptexport import read_export
+
+    trusts = read_export(data / "dspt-export-2023-11-16-trusts.csv")
+    icb = read_export(data / "dspt-export-2023-10-17-icb.csv")
+    old = read_export(data / "dspt-export-2019-06-17.xlsx")
+    picked = [*trusts.records[:30], *icb.records[:10], *[r for r in old.records if r.sector == "Care Home"][:20]]
+    register = tmp_path / "providers.csv"
+    with register.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["name", "ods_code", "contact_name", "email", "address", "cqc_registered", "tier"])
+        w.writerows([r.clean_name, r.code, "", "", "", "", "core"] for r in picked)
+    result = build_overview(
+        workspace, "example-borough", register, data / "dspt-export-2023-11-16-trusts.csv",
+        previous=[data / "dspt-export-2019-06-17.xlsx", data / "dspt-export-2023-10-17-icb.csv"],
+        as_of=dt.date(2023, 11, 16), output=tmp_path / "out")
+    m = result.market
+    assert [s.date for s in m.snapshots] == [dt.date(2019, 6, 17), dt.date(2023, 10, 17), dt.date(2023, 11, 16)]
+    now = {p.ods_code: pos for p, pos in m.rows}
+    for r in trusts.records[:30]:
+        assert now[r.code].record == r
+    expected_met = sum(
+        1 for r in trusts.records[:30]
+        if (r.status.rank or 0) >= 2 and r.year is not None and dt.date(2023, 11, 16) <= r.year.counts_until())
+    assert m.meeting.part == expected_met
+    assert ChangeKind.LEFT in {c.kind for _, cs in m.changes for c in cs}
+    assert {pos.standing for pos in m.positions} >= {Standing.NOT_FOUND, Standing.MEETS}
+    assert (result.output / "overview.xlsx").stat().st_size > 0
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def test_cli_overview(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace_dir)
+    result = run_cli("overview", "example-borough", "--providers", REGISTER, "--dspt", EXPORT,
+                     "--previous", PREVIOUS, "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "4 of 10 (40.0%) providers meet their tier as of 2026-11-26"
+    assert lines[-3:] == ["wrote out/example-borough-overview/overview.html",
+                          "wrote out/example-borough-overview/overview.xlsx",
+                          "wrote out/example-borough-overview/lso-referrals.csv"]
+    again = run_cli("overview", "example-borough", "--providers", REGISTER, "--dspt", EXPORT, "--as-of", "2026-11-26")
+    assert again.exit_code == 1
+    assert again.stderr == ("error: 3 files already exist in out/example-borough-overview (first: overview.html); "
+                            "use --force to overwrite them, or choose another folder with -o\n")
+
+
+def test_cli_overview_needs_dspt(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace_dir)
+    result = run_cli("overview", "example-borough", "--providers", REGISTER)
+    assert result.exit_code == 2
+    assert "Missing option '--dspt'" in result.stderr
+
+
+def test_build_writes_each_councils_overview(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace_dir)
+    result = run_cli("build")
+    assert result.exit_code == 0, result.stderr
+    assert "2 market overviews" in result.stdout.splitlines()[-1]
+    assert "overview" not in result.stderr
+    for profile in ("example-borough", "riverside-and-vale"):
+        assert sorted(p.name for p in (workspace_dir / "out" / f"{profile}-overview").iterdir()) == [
+            "lso-referrals.csv", "overview.html", "overview.xlsx"]
+    first = (workspace_dir / "out" / "example-borough-overview" / "overview.xlsx").read_bytes()
+    run_cli("build")
+    assert (workspace_dir / "out" / "example-borough-overview" / "overview.xlsx").read_bytes() == first
+
+
+def test_cli_unknown_status_in_an_earlier_export(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace_dir)
+    earlier = workspace_dir / "dspt-export-2026-01-31.csv"
+    earlier.write_text("Code,Organisation Name,Status,Date Of Publication\n"
+                       "VM1A2,MAPLE LODGE,25/26 Standards Mett,12/06/2025\n", encoding="utf-8")
+    result = run_cli("overview", "example-borough", "--providers", REGISTER, "--dspt", EXPORT,
+                     "--previous", earlier.name, "--as-of", "2026-11-26")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("dspt-export-2026-01-31.csv:2: Status: unknown DSPT status '25/26 Standards Mett'; "
+                               "expected one of 'Standards Exceeded'")
+    assert lines[-1].startswith("error: dspt-export-2026-01-31.csv: 1 problem in the DSPT export")
+    assert not (workspace_dir / "out" / "example-borough-overview").exists()
+
+
+REAL_EXPORTS = ["dspt-export-2019-06-17.xlsx", "dspt-export-2023-10-17-icb.csv", "dspt-export-2023-11-16-trusts.csv"]
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("current", REAL_EXPORTS)
+def test_each_real_export_as_the_current_one(workspace, tmp_path: Path, current: str) -> None:
+    """Each real export as the current one, with the earlier real exports as previous; the
+    positions equal the letters' model read record by record."""
+    data = require_shared_data(*REAL_EXPORTS)
+    from contractgen.dsptexport import read_export
+    from contractgen.position import assess_position, contract_terms
+    from contractgen.schedule import prepare
+
+    export = read_export(data / current)
+    picked = export.records[:: max(1, len(export.records) // 40)][:40]
+    register = tmp_path / "providers.csv"
+    with register.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["name", "ods_code", "contact_name", "email", "address", "cqc_registered", "tier"])
+        w.writerows([r.clean_name or r.code, r.code, "", "", "", "", "core"] for r in picked)
+    as_of = dt.date.fromisoformat(current[12:22])
+    earlier = [data / name for name in REAL_EXPORTS if name[12:22] < current[12:22]]
+    m = build_overview(workspace, "example-borough", register, data / current, previous=earlier, as_of=as_of,
+                       output=tmp_path / "out").market
+    assert [s.date.isoformat() for s in m.previous] == [p.name[12:22] for p in earlier]
+    library, profile = prepare(workspace, "example-borough")
+    terms = contract_terms(library, profile, "core")
+    for (p, pos), record in zip(m.rows, picked):
+        assert pos.record == record
+        assert pos.contractual == assess_position(record, terms, as_of)
+    assert m.meeting.part == sum(pos.contractual.meets_tier is True for pos in m.positions)
