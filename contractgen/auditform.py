@@ -254,7 +254,7 @@ def render_letter_document(
     context = letter_context(library, profile, qs.tier, provider, subject=subject, date=date,
                              response_by=response_by, reason=reason, body_xml=body, kind=f"audit-{document}")
     media = attach_logo(context, profile)
-    props = audit_properties(library, profile, qs, provider, title=f"{qs.title}: {subject}" if document != DOCUMENT_FORM else qs.title,
+    props = audit_properties(library, profile, qs, provider, title=subject,
                              date=date, document=document, extra=extra)
     parts = template.render(context, writer=writer, properties=props, media=media)
     return package_bytes(parts)

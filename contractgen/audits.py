@@ -270,7 +270,7 @@ def _cross_check(spec: QuestionSetSpec, doc: YamlDocument, library: ClauseLibrar
             base: tuple = ("sections", si, "questions", qi)
             if q.id in seen:
                 problems.append(doc.problem(base + ("id",), f"question id {q.id!r} is also used at {seen[q.id]}; give each question its own id"))
-            seen.setdefault(q.id, str(doc.locate(base + ("id",))))
+            seen.setdefault(q.id, f"line {doc.locate(base + ('id',)).line}")
             if q.id.split(".", 1)[0] != section.id:
                 problems.append(doc.problem(base + ("id",), f"question id {q.id!r} must start with its section id: {section.id}.{q.id.split('.', 1)[1]}"))
             if q.clause is None and q.dspt_item is None:

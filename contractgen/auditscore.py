@@ -574,7 +574,7 @@ def score_audit_forms(
                  "contractgen.audit.critical_gaps": "; ".join(a.question.id for a in score.critical_gaps)}
         data = render_letter_document(
             workspace, library, profile, score.question_set, score.provider, body=body, writer=writer,
-            subject="feedback", date=date, response_by=response_by,
+            subject=f"{score.question_set.title}: feedback", date=date, response_by=response_by,
             reason="Business continuity plan audit feedback", document=DOCUMENT_FEEDBACK, extra=extra,
         )
         file = name.removesuffix(".docx") + "-bcp-feedback.docx"
