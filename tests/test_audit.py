@@ -356,7 +356,7 @@ def test_only_forms_of_the_named_council(workspace, tmp_path: Path, monkeypatch:
     result = score_audit_forms(workspace, [path], tmp_path / "out", profile_ref="riverside-and-vale", date=DATE)
     assert result.error_lines()[0] == (
         "returned.docx: a form from another council: it was made for Example Borough Council (profile example-borough), "
-        "not Riverside and Vale Council; send it back to the council that sent it"
+        "not Riverside & Vale City Council; send it back to the council that sent it"
     )
 
 
