@@ -102,3 +102,93 @@ def edit_part(docx: bytes, part: str, old: str, new: str) -> bytes:
     assert old in text, f"{old!r} not in {part}"
     parts[part] = text.replace(old, new).encode("utf-8")
     return package_bytes(parts)
+
+
+# ------------------------------------------------------------------ LibreOffice
+
+#: A Basic macro that fills content controls found by the bookmark before or inside them
+#: (LibreOffice 7.4 drops w:tag) and saves as .docx. ``sSpec`` is ``name=value|...``.
+FILL_MACRO = """
+Function Lookup(sSpec As String, sName As String) As String
+  Dim aPairs() As String
+  aPairs = Split(sSpec, "|")
+  Lookup = Chr(1)
+  For i = LBound(aPairs) To UBound(aPairs)
+    iEq = InStr(aPairs(i), "=")
+    If iEq &gt; 0 Then
+      If Left(aPairs(i), iEq - 1) = sName Then Lookup = Mid(aPairs(i), iEq + 1)
+    End If
+  Next i
+End Function
+
+Sub Fill(sIn As String, sOut As String, sSpec As String)
+  Dim aLoad(0) As New com.sun.star.beans.PropertyValue
+  aLoad(0).Name = "Hidden"
+  aLoad(0).Value = True
+  oDoc = StarDesktop.loadComponentFromURL(ConvertToURL(sIn), "_blank", 0, aLoad())
+  oParEnum = oDoc.getText().createEnumeration()
+  Do While oParEnum.hasMoreElements()
+    oPar = oParEnum.nextElement()
+    If oPar.supportsService("com.sun.star.text.Paragraph") Then
+      sLast = ""
+      oPortions = oPar.createEnumeration()
+      Do While oPortions.hasMoreElements()
+        oPortion = oPortions.nextElement()
+        sType = oPortion.TextPortionType
+        If sType = "Bookmark" Then
+          If oPortion.IsStart Then sLast = oPortion.Bookmark.Name
+        ElseIf sType = "ContentControl" Then
+          sValue = Lookup(sSpec, sLast)
+          If sValue &lt;&gt; Chr(1) Then
+            oCC = oPortion.ContentControl
+            oInner = oCC.createEnumeration()
+            Do While oInner.hasMoreElements()
+              oIn = oInner.nextElement()
+              If oIn.TextPortionType = "Text" Then oIn.setString("")
+            Loop
+            If oCC.Date Then
+              oCC.CurrentDate = Left(sValue, 10) &amp; "T00:00:00Z"
+              sValue = Mid(sValue, 12)
+            End If
+            oCC.ShowingPlaceHolder = False
+            oCC.String = sValue
+          End If
+          sLast = ""
+        ElseIf sType = "TextField" Then
+          sValue = Lookup(sSpec, sLast)
+          If sValue &lt;&gt; Chr(1) Then oPortion.TextField.Content = sValue
+          sLast = ""
+        End If
+      Loop
+    End If
+  Loop
+  Dim aSave(0) As New com.sun.star.beans.PropertyValue
+  aSave(0).Name = "FilterName"
+  aSave(0).Value = "MS Word 2007 XML"
+  oDoc.storeToURL(ConvertToURL(sOut), aSave())
+  oDoc.close(True)
+End Sub
+"""
+
+
+def libreoffice_fill(lo, docx: Path, out: Path, values: dict[str, str | dt.date]) -> Path:
+    """Fill ``docx`` in LibreOffice (``lo``: helpers_git.LibreOffice) through its UI
+    objects, by tag -> value (a date as the date), and save it as .docx at ``out``."""
+    from contractgen.auditform import control_bookmark
+    from helpers_git import _MACRO
+
+    if not getattr(lo, "_fill_macro", False):
+        if not (lo.profile / "user" / "basic" / "Standard").is_dir():
+            lo._run("--terminate_after_init")
+        module = lo.profile / "user" / "basic" / "Standard" / "Module1.xba"
+        module.write_text(_MACRO.replace("</script:module>", FILL_MACRO + "</script:module>"), encoding="utf-8")
+        lo._macro = lo._fill_macro = True
+    spec = "|".join(
+        f"{control_bookmark(tag)}={value.isoformat() + ' ' + format_date(value) if isinstance(value, dt.date) else value}"
+        for tag, value in values.items()
+    )
+    assert '"' not in spec
+    out.unlink(missing_ok=True)
+    result = lo._run(f'macro:///Standard.Module1.Fill("{docx}","{out}","{spec}")')
+    assert out.is_file(), f"LibreOffice did not save {out.name}: {result.stdout}{result.stderr}"
+    return out
