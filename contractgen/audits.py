@@ -179,9 +179,9 @@ class AuditLibrary:
                 f"versions: {', '.join(self.versions)}"
             )
         key = parse_semver(version)
-        sections = []
+        sections: list[Section] = []
         for section in self.spec.sections:
-            asked = []
+            asked: list[tuple[QuestionSpec, dict[str, Any]]] = []
             for q in section.questions:
                 if q.since and parse_semver(q.since) > key:
                     continue

@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from lxml import etree
 
@@ -359,7 +359,11 @@ class _Scorer:
         found = read_controls(document, by_bookmark)
         return self._check(path, shown, props, name, qs, controls, found, problem, fail)
 
-    def _check(self, path, shown, props, profile_name, qs, controls, found, problem, fail) -> AuditScore:  # type: ignore[no-untyped-def]
+    def _check(
+        self, path: Path, shown: str, props: dict[str, str], profile_name: str, qs: QuestionSet,
+        controls: list[tuple[str, str, str]], found: dict[str, list[ControlValue]],
+        problem: Callable[[str, str], Problem], fail: Callable[[list[Problem]], FormError],
+    ) -> AuditScore:
         problems: list[Problem] = []
         unanswered: list[Question] = []
         values: dict[tuple[str, str], str] = {}
@@ -391,7 +395,7 @@ class _Scorer:
                 if not _same_text(value.text, q.text if q else ""):
                     problems.append(problem(key, f"{what}: the question text was changed to {value.text!r}; the answers "
                                                  "cannot be scored against a changed question; ask the provider to answer the question as asked"))
-            elif kind == "answer":
+            elif kind == "answer" and q is not None:
                 choice = next((a for a in ANSWERS if a.casefold() == value.text.casefold()), None)
                 if not value.text:
                     unanswered.append(q)
@@ -433,7 +437,7 @@ class _Scorer:
 UNANSWERED_SHOWN = 5
 
 
-def _unanswered(missing: list[Question], total: int, problem) -> list[Problem]:  # type: ignore[no-untyped-def]
+def _unanswered(missing: list[Question], total: int, problem: Callable[[str, str], Problem]) -> list[Problem]:
     choose = f"choose {', '.join(list(ANSWERS)[:-1])} or {NOT_APPLICABLE} in each"
     if not missing:
         return []
@@ -494,7 +498,7 @@ def feedback_body(score: AuditScore, writer: BodyWriter, response_by: dt.date, l
     return "".join(out)
 
 
-def _gap(para, a: Answer) -> str:  # type: ignore[no-untyped-def]
+def _gap(para: Callable[..., str], a: Answer) -> str:
     return para(Run(f"{a.question.number} {a.question.text} ", bold=True), Run(f"You answered {a.answer}. "),
                 Run(f"What good looks like: {a.question.help}", italic=True))
 
