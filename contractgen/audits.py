@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import Field, field_validator
 
@@ -40,6 +40,15 @@ SECTION_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 def _semver(v: str) -> str:
     parse_semver(v)
     return v
+
+
+def _matching(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
+    """A validator: the value must match ``pattern``; else "'x' is not <what>"."""
+    def check(v: str) -> str:
+        if not pattern.match(v):
+            raise ValueError(f"{v!r} is not {what}")
+        return v
+    return check
 
 
 class Earlier(Strict):
@@ -73,16 +82,7 @@ class QuestionSpec(Strict):
     earlier: list[Earlier] = []
 
     _versions = field_validator("since", "withdrawn")(lambda v: v if v is None else _semver(v))
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not QUESTION_ID.match(v):
-            raise ValueError(
-                f"{v!r} is not a question id: use the section id, a dot and lowercase words "
-                "joined by hyphens, such as roles.owner"
-            )
-        return v
+    _id = field_validator("id")(_matching(QUESTION_ID, "a question id: use the section id, a dot and lowercase words joined by hyphens, such as roles.owner"))
 
 
 class SectionSpec(Strict):
@@ -90,12 +90,7 @@ class SectionSpec(Strict):
     title: XmlText
     questions: list[QuestionSpec] = Field(min_length=1)
 
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not SECTION_ID.match(v):
-            raise ValueError(f"{v!r} is not a section id: use lowercase words joined by hyphens, such as roles")
-        return v
+    _id = field_validator("id")(_matching(SECTION_ID, "a section id: use lowercase words joined by hyphens, such as roles"))
 
 
 class QuestionSetSpec(Strict):
