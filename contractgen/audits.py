@@ -24,10 +24,10 @@ from typing import Any, Callable
 
 from pydantic import Field, field_validator
 
-from .errors import LibraryError, Location, Problem, count_problems, display_path
+from .errors import ContractgenError, LibraryError, Location, Problem, count_problems, display_path
 from .library import ClauseLibrary, ChangelogEntry, parse_semver
 from .schema import Strict, XmlText, check_xml_text, suggest, validate_model
-from .yamlio import YamlDocument, read_yaml
+from .yamlio import YamlDocument, decode_text, parse_yaml, read_yaml
 
 AUDITS_DIR = "audits"
 #: The answers a provider chooses from, and what each is worth.
@@ -223,12 +223,15 @@ def load_audit(library_dir: Path, audit_id: str, library: ClauseLibrary) -> Audi
 
 
 def load_audit_file(path: Path, library: ClauseLibrary) -> AuditLibrary:
-    doc = read_yaml(path, display_path(path))
+    return _load_audit_doc(read_yaml(path, display_path(path)), path.stem, library)
+
+
+def _load_audit_doc(doc: YamlDocument, stem: str, library: ClauseLibrary) -> AuditLibrary:
     spec, problems = validate_model(QuestionSetSpec, doc)
     if spec is not None:
-        problems = _cross_check(spec, doc, library, path.stem)
+        problems = _cross_check(spec, doc, library, stem)
     if problems or spec is None:
-        raise LibraryError(f"{count_problems(problems)} in the question set {display_path(path)}", problems)
+        raise LibraryError(f"{count_problems(problems)} in the question set {doc.file}", problems)
     return AuditLibrary(spec=spec, doc=doc, tiers=tuple(library.tiers))
 
 
@@ -304,3 +307,46 @@ def check_audits(library_dir: Path, library: ClauseLibrary) -> tuple[int, list[P
             problems.extend(getattr(exc, "problems", []) or [Problem(Location(display_path(path)), "", str(exc))])
     return loaded, problems
 
+
+
+def check_audit_history(old: AuditLibrary, new: AuditLibrary, since: str) -> list[Problem]:
+    """What ``check-versions`` reports: every version of the set at ``since`` must still
+    ask exactly the same questions, so that forms already sent are scored as they were
+    asked."""
+    problems = []
+    for version in old.versions:
+        if version not in new.versions:
+            problems.append(new.doc.problem(("changelog",), (
+                f"version {version} of question set {new.spec.id} (at {since}) is gone from the changelog; forms "
+                "sent with it could no longer be scored; keep its changelog entry")))
+            continue
+        for tier in new.tiers:
+            if old.at(version, tier) != new.at(version, tier):
+                problems.append(new.doc.problem(("version",), (
+                    f"what version {version} of question set {new.spec.id} asks in the {tier} tier changed since "
+                    f"{since}: forms already sent with it would be scored against other questions; keep the old "
+                    "values under the question's `earlier:` (or use `since:`/`withdrawn:`) and give the change a new "
+                    "version and changelog entry")))
+                break
+    return problems
+
+
+def check_audit_versions(library_dir: Path, files_at_ref: dict[str, bytes], origin: str, since: str, library: ClauseLibrary) -> list[Problem]:
+    """:func:`check_audit_history` for every question set of the working library that
+    also exists in ``files_at_ref`` (the library folder's files at a git reference)."""
+    problems: list[Problem] = []
+    for path in audit_files(library_dir):
+        rel = f"{AUDITS_DIR}/{path.name}"
+        if rel not in files_at_ref:
+            continue  # a new question set: nothing was sent with it yet
+        try:
+            old = _load_audit_doc(parse_yaml(decode_text(files_at_ref[rel], f"{origin}/{rel}"), f"{origin}/{rel}"), path.stem, library)
+        except ContractgenError:
+            continue  # an unreadable old file cannot have been sent
+        try:
+            new = load_audit_file(path, library)
+        except ContractgenError as exc:
+            problems.extend(exc.problems)
+            continue
+        problems.extend(check_audit_history(old, new, since))
+    return problems

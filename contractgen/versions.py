@@ -84,8 +84,20 @@ def check_versions(workspace: Workspace, against: str | None = None) -> VersionR
     returning = sorted(set(new.library.clauses) - set(old.library.clauses))
     released = _released_clauses(workspace, returning) if returning else {}
     problems, changed, added = compare_libraries(old.library, new.library, since=ref, released=released)
+    problems += _audit_problems(workspace, ref, new.library)
     compared = len(set(old.library.clauses) | set(new.library.clauses))
     return VersionReport(problems, compared, old.label, changed, added)
+
+
+def _audit_problems(workspace: Workspace, ref: str, library: ClauseLibrary) -> list[Problem]:
+    """Question sets (``audits/``) must keep asking what each earlier version asked."""
+    from .audits import audit_files, check_audit_versions
+
+    if not audit_files(workspace.library_dir):
+        return []
+    repo = find_repo_root(workspace.library_dir)
+    subdir = workspace.library_dir.resolve().relative_to(repo.resolve()).as_posix()
+    return check_audit_versions(workspace.library_dir, read_tree(repo, ref, subdir), f"{ref}:{subdir}", ref, library)
 
 
 def compare_libraries(

@@ -374,3 +374,34 @@ def test_latest_audit_scores(workspace, tmp_path: Path) -> None:
     assert latest["AS9R"].scored_on == dt.date(2027, 1, 5)
     only_autumn = latest_audit_scores([tmp_path / "autumn" / "audit-scores.csv"])
     assert only_autumn["AS9R"].critical_gaps == ("roles.owner",)
+
+
+# ------------------------------------------------------------------ version discipline
+
+
+def test_check_versions_refuses_changing_what_a_sent_version_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpers_git import commit_all, copy_example_workspace, git_identity, init_repo
+
+    from contractgen.versions import check_versions
+    from contractgen.workspace import load_workspace
+
+    git_identity(monkeypatch, tmp_path / "home")
+    root = copy_example_workspace(tmp_path / "ws")
+    init_repo(root)
+    commit_all(root, "Question set 1.0.0")
+    path = root / "clause_library" / "audits" / "bcp.yaml"
+    old_text = "Does a named senior manager own the business continuity plan and approve it?"
+    new_text = "Does a named member of the senior team own the plan?"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace(f"text: {old_text}", f"text: {new_text}"), encoding="utf-8")
+    ws = load_workspace(root)
+    report = check_versions(ws, "HEAD")
+    assert [p.message for p in report.problems] == [
+        "what version 1.0.0 of question set bcp asks in the foundation tier changed since HEAD: forms already sent "
+        "with it would be scored against other questions; keep the old values under the question's `earlier:` (or use "
+        "`since:`/`withdrawn:`) and give the change a new version and changelog entry"
+    ]
+    fixed = original.replace(f"        text: {old_text}\n", f"        text: {new_text}\n        earlier:\n          - until: 1.1.0\n            text: {old_text}\n", 1)
+    fixed = fixed.replace("version: 1.0.0\nsources:", "version: 1.1.0\nsources:") + "  - version: 1.1.0\n    date: 2027-01-01\n    summary: Shorter owner question.\n"
+    path.write_text(fixed, encoding="utf-8")
+    assert check_versions(load_workspace(root), "HEAD").problems == []
