@@ -105,7 +105,7 @@ def test_validate_passes_on_the_shipped_question_set(workspace) -> None:
 
 def test_blank_form_golden_text_and_controls(workspace, tmp_path: Path) -> None:
     path = blank_form(workspace, tmp_path)
-    check_golden("audit-bcp-form-core.txt", without_version(docx_text(path)))
+    check_golden("audit/bcp-form-core.txt", without_version(docx_text(path)))
     parts = docx_parts(path)
     root = etree.fromstring(parts["word/document.xml"])
     qs = audit_of(workspace).at(tier="core")
@@ -219,7 +219,7 @@ def test_score_outputs_csv_and_feedback_letter(workspace, tmp_path: Path) -> Non
     letter_name = result.scored[0][1]
     assert row["letter"] == letter_name == "AS9R-sunrise-home-support-bcp-feedback.docx"
     text = docx_text(tmp_path / "out" / letter_name)
-    check_golden("audit-bcp-feedback.txt", without_version(text))
+    check_golden("audit/bcp-feedback.txt", without_version(text))
     first = (tmp_path / "out" / letter_name).read_bytes()
     score_audit_forms(workspace, [path], tmp_path / "again", date=DATE)
     assert (tmp_path / "again" / letter_name).read_bytes() == first
