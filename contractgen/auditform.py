@@ -30,7 +30,7 @@ from .environment import format_date
 from .errors import OutputError, Problem, UsageError, display_path, plural
 from .images import attach_logo
 from .library import ClauseLibrary
-from .package import DocumentProperties, package_bytes, write_atomic
+from .package import DocumentProperties, package_bytes, refuse_overwriting, write_atomic
 from .profiles import Profile
 from .register import Provider, read_register
 from .schedule import load_template, prepare
@@ -298,9 +298,11 @@ def write_audit_forms(
     for_all: bool = False,
     output: Path | None = None,
     date: dt.date | None = None,
+    force: bool = False,
 ) -> AuditFormsResult:
     """Write a business continuity plan audit form: blank, for one provider of the
-    register (``provider_code``), or one per provider (``for_all``, into a folder)."""
+    register (``provider_code``), or one per provider (``for_all``, into a folder).
+    Forms that exist already are refused, before anything is written, unless ``force``."""
     from .letters import inside, letter_file_names
 
     if (provider_code or for_all) and providers_file is None:
@@ -333,6 +335,7 @@ def write_audit_forms(
         else:
             raise UsageError("--providers FILE is read with --provider CODE or --for-all")
 
+    folder: Path | None = None  # -o names a folder (--for-all) or the one form
     if for_all:
         folder = output or workspace.output_dir / f"{profile.name}-{AUDIT_ID}-forms"
         if folder.exists() and not folder.is_dir():
@@ -343,6 +346,8 @@ def write_audit_forms(
         only = providers[0]
         default = f"{profile.name}-{AUDIT_ID}-form" + (f"-{only.ods_code}" if only else "") + f"-{tier or (only.tier if only else profile.model.tier)}.docx"
         targets = [output or workspace.output_dir / default]
+    if not force:
+        refuse_overwriting(folder, targets)
 
     jobs = []
     for provider, target in zip(providers, targets):

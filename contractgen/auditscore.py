@@ -34,7 +34,7 @@ from .blocks import Paragraph, Run, Style, Table
 from .environment import format_date
 from .errors import ContractgenError, InputError, Location, Problem, display_path, plural
 from .library import ClauseLibrary
-from .package import write_atomic
+from .package import refuse_overwriting, write_atomic
 from .profiles import Profile
 from .wordml import BodyWriter
 from .workdays import add_working_days
@@ -547,9 +547,11 @@ def score_audit_forms(
     *,
     profile_ref: str | None = None,
     date: dt.date | None = None,
+    force: bool = False,
 ) -> AuditScoresResult:
     """Score returned forms; write a feedback letter per form and ``audit-scores.csv``
-    into ``output``. Forms that cannot be scored are reported in ``failed``."""
+    into ``output``. Forms that cannot be scored are reported in ``failed``. Files that
+    exist already are refused, before anything is written, unless ``force``."""
     from .letters import inside, letter_file_names
     from .register import Provider
 
@@ -584,11 +586,14 @@ def score_audit_forms(
         file = name.removesuffix(".docx") + "-bcp-feedback.docx"
         letters.append((inside(output, file), data))
         result.scored.append((score, file))
+    report = output / SCORES_FILE if scores or not result.failed else None
+    if not force:
+        refuse_overwriting(output, [target for target, _ in letters] + ([report] if report else []))
     for target, data in letters:
         write_atomic(target, data)
-    if scores or not result.failed:
-        result.report = output / SCORES_FILE
-        write_atomic(result.report, scores_csv(scores, date, [f for _, f in result.scored]))
+    if report is not None:
+        result.report = report
+        write_atomic(report, scores_csv(scores, date, [f for _, f in result.scored]))
     return result
 
 

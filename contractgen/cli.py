@@ -305,14 +305,15 @@ def audit_group() -> None:
 @click.option("--for-all", "for_all", is_flag=True, help="One form per provider in --providers, into the folder -o.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="The .docx to write (with --for-all: the folder).")
 @click.option("--date", "date_", type=DATE, help="Date of the form, YYYY-MM-DD (default: today).")
+@click.option("--force", is_flag=True, help="Overwrite forms that already exist.")
 @click.pass_context
-def audit_form_command(ctx, profile, tier, provider_code, providers, for_all, output, date_) -> None:
+def audit_form_command(ctx, profile, tier, provider_code, providers, for_all, output, date_, force) -> None:
     """Write the business continuity plan audit form(s) as Word documents."""
     from .auditform import write_audit_forms
 
     result = write_audit_forms(
         _workspace(ctx), profile, tier=tier, provider_code=provider_code, providers_file=providers,
-        for_all=for_all, output=output, date=_date(date_),
+        for_all=for_all, output=output, date=_date(date_), force=force,
     )
     for line in result.summary_lines():
         click.echo(line)
@@ -325,12 +326,13 @@ def audit_form_command(ctx, profile, tier, provider_code, providers, for_all, ou
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path, file_okay=False), help="Folder for the feedback letters and audit-scores.csv.")
 @click.option("--profile", "profile", help="Only accept forms this council sent.")
 @click.option("--date", "date_", type=DATE, help="Date of the feedback letters, YYYY-MM-DD (default: today).")
+@click.option("--force", is_flag=True, help="Overwrite feedback letters and audit-scores.csv that already exist.")
 @click.pass_context
-def audit_score_command(ctx, files, output, profile, date_) -> None:
+def audit_score_command(ctx, files, output, profile, date_, force) -> None:
     """Score returned audit forms: feedback letters and audit-scores.csv."""
     from .auditscore import score_audit_forms
 
-    result = score_audit_forms(_workspace(ctx), list(files), output, profile_ref=profile, date=_date(date_))
+    result = score_audit_forms(_workspace(ctx), list(files), output, profile_ref=profile, date=_date(date_), force=force)
     for line in result.summary_lines():
         click.echo(line)
     for line in result.error_lines():

@@ -32,7 +32,7 @@ from .environment import format_date
 from .images import attach_logo
 from .errors import OutputError, Problem, ProfileError, RegisterError, UsageError, display_path, plural
 from .library import ClauseLibrary, ClauseStatus
-from .package import DocumentProperties, package_bytes, write_atomic
+from .package import DocumentProperties, package_bytes, refuse_overwriting, write_atomic
 from .profiles import Profile
 from .register import Provider, read_register
 from .schedule import load_template, prepare
@@ -367,7 +367,7 @@ def generate_letters(
     report = output / "report.csv"
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
-        _refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched else [])])
+        refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched else [])])
     if pdf:
         from .pdf import find_soffice
 
@@ -391,18 +391,6 @@ def generate_letters(
 
         result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
     return result
-
-
-def _refuse_overwriting(output: Path, files: Sequence[Path]) -> None:
-    """Refuse the batch, before writing anything, when any of its files exists."""
-    existing = [f for f in files if f.exists()]
-    if existing:
-        n = len(existing)
-        raise OutputError(
-            f"{plural(n, 'file')} already exist{'s' if n == 1 else ''} in {display_path(output)} "
-            f"(first: {existing[0].name}); use --force to overwrite {'it' if n == 1 else 'them'}, "
-            "or choose another folder with -o"
-        )
 
 
 def report_csv(jobs: Sequence[LetterJob], response_by: dt.date) -> bytes:

@@ -33,7 +33,7 @@ def audit_of(workspace):
 
 def blank_form(workspace, tmp_path: Path, tier: str = "core", name: str = "blank.docx") -> Path:
     out = tmp_path / name
-    write_audit_forms(workspace, "example-borough", tier=tier, output=out, date=DATE)
+    write_audit_forms(workspace, "example-borough", tier=tier, output=out, date=DATE, force=True)  # a scratch file, written again by each helper call
     return out
 
 
@@ -46,7 +46,7 @@ def returned(workspace, tmp_path: Path, name: str = "returned.docx", tier: str =
 
 
 def score_one(workspace, path: Path, tmp_path: Path):
-    result = score_audit_forms(workspace, [path], tmp_path / "scored", date=DATE)
+    result = score_audit_forms(workspace, [path], tmp_path / "scored", date=DATE, force=True)
     assert not result.failed, result.error_lines()
     return result.scored[0][0]
 
@@ -156,6 +156,52 @@ def test_cli_form_for_all(workspace_dir: Path, tmp_path: Path, monkeypatch: pyte
     result = run_cli("audit", "form", "example-borough", "--for-all")
     assert result.exit_code == 2
     assert result.stderr == "error: --provider and --for-all read the provider register: give it with --providers FILE\n"
+
+
+def _bytes_under(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in files_under(folder)}
+
+
+def test_cli_form_for_all_refuses_to_overwrite_without_force(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace_dir)
+    args = ("audit", "form", "example-borough", "--for-all", "--providers", REGISTER, "-o", "forms")
+    assert run_cli(*args, "--date", "2026-12-01").exit_code == 0
+    before = _bytes_under(workspace_dir / "forms")
+    again = run_cli(*args, "--date", "2027-01-04")
+    assert again.exit_code == 1
+    assert again.stdout == ""
+    assert again.stderr == (
+        "error: 10 files already exist in forms (first: VM1A2-maple-lodge-care-home.docx); "
+        "use --force to overwrite them, or choose another folder with -o\n"
+    )
+    assert _bytes_under(workspace_dir / "forms") == before
+    forced = run_cli(*args, "--date", "2026-12-01", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert _bytes_under(workspace_dir / "forms") == before  # same inputs, same bytes
+    assert run_cli(*args, "--date", "2027-01-04", "--force").exit_code == 0
+    assert _bytes_under(workspace_dir / "forms") != before
+
+
+def test_cli_one_form_refuses_to_overwrite_without_force(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace_dir)
+    first = run_cli("audit", "form", "example-borough", "--date", "2026-12-01")
+    assert first.stdout == "wrote 1 audit form to out/example-borough-bcp-form-core.docx (question set bcp 1.0.0; 1 core)\n"
+    before = (workspace_dir / "out" / "example-borough-bcp-form-core.docx").read_bytes()
+    again = run_cli("audit", "form", "example-borough", "--date", "2027-01-04")
+    assert again.exit_code == 1
+    assert again.stdout == ""
+    assert again.stderr == (
+        "error: out/example-borough-bcp-form-core.docx already exists; use --force to overwrite it, "
+        "or choose another file with -o\n"
+    )
+    assert (workspace_dir / "out" / "example-borough-bcp-form-core.docx").read_bytes() == before
+    assert run_cli("audit", "form", "example-borough", "-o", "blank.docx", "--date", "2026-12-01").exit_code == 0
+    again = run_cli("audit", "form", "example-borough", "-o", "blank.docx", "--date", "2026-12-01")
+    assert again.exit_code == 1
+    assert again.stderr == "error: blank.docx already exists; use --force to overwrite it, or choose another file with -o\n"
+    forced = run_cli("audit", "form", "example-borough", "-o", "blank.docx", "--date", "2026-12-01", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert (workspace_dir / "blank.docx").read_bytes() == before
 
 
 # ------------------------------------------------------------------ scoring
@@ -328,6 +374,34 @@ def test_bad_returned_files_are_reported_and_the_others_scored(workspace_dir: Pa
                       "Yes, Partly, No, Not applicable; choose one from the drop-down")
     assert err[-1] == "error: 9 forms not scored (problems above); the others were scored"
     assert files_under(workspace_dir / "scored") == ["AS9R-sunrise-home-support-bcp-feedback.docx", "audit-scores.csv"]
+
+
+def test_cli_score_refuses_to_overwrite_without_force(workspace_dir: Path, workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (workspace_dir / "first.docx").write_bytes(returned(workspace, tmp_path, premises_power="No").read_bytes())
+    (workspace_dir / "second.docx").write_bytes(returned(workspace, tmp_path).read_bytes())
+    monkeypatch.chdir(workspace_dir)
+    assert run_cli("audit", "score", "first.docx", "-o", "scored", "--date", "2027-01-11").exit_code == 0
+    before = _bytes_under(workspace_dir / "scored")
+    again = run_cli("audit", "score", "second.docx", "-o", "scored", "--date", "2027-01-12")
+    assert again.exit_code == 1
+    assert again.stdout == ""
+    assert again.stderr == (
+        "error: 2 files already exist in scored (first: AS9R-sunrise-home-support-bcp-feedback.docx); "
+        "use --force to overwrite them, or choose another folder with -o\n"
+    )
+    assert _bytes_under(workspace_dir / "scored") == before
+    forced = run_cli("audit", "score", "second.docx", "-o", "scored", "--date", "2027-01-12", "--force")
+    assert forced.exit_code == 0, forced.output
+    after = _bytes_under(workspace_dir / "scored")
+    assert sorted(after) == sorted(before) and after != before
+    (workspace_dir / "scored" / "AS9R-sunrise-home-support-bcp-feedback.docx").unlink()
+    again = run_cli("audit", "score", "first.docx", "-o", "scored", "--date", "2027-01-11")
+    assert again.exit_code == 1
+    assert again.stderr == (
+        "error: 1 file already exists in scored (first: audit-scores.csv); "
+        "use --force to overwrite it, or choose another folder with -o\n"
+    )
+    assert files_under(workspace_dir / "scored") == ["audit-scores.csv"]
 
 
 def _typed_over(data: bytes, tag: str) -> bytes:
