@@ -20,7 +20,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import __version__
 from .assembly import base_context, parameter_values
@@ -186,10 +186,11 @@ def _question(writer: BodyWriter, qs: QuestionSet, q: Question, para: Any, tag: 
 
 def letter_context(
     library: ClauseLibrary, profile: Profile, tier: str, provider: dict[str, Any], *,
-    subject: str, date: dt.date, response_by: dt.date, reason: str, body_xml: str, kind: str,
+    subject: str, date: dt.date, response_by: dt.date, reason: str, kind: str,
 ) -> dict[str, Any]:
     """What the council's letter template receives for an audit document (README
-    'Template variables'): the provider's DSPT status is not part of an audit."""
+    'Template variables') but ``letter_body``: the provider's DSPT status is not part of
+    an audit."""
     context = {**base_context(library, profile, tier), **parameter_values(library, profile)}
     context.update(
         provider={
@@ -208,7 +209,6 @@ def letter_context(
             "kind": kind, "subject": subject, "date": format_date(date), "response_by": format_date(response_by),
             "next_deadline": "", "valid_until": "", "reason": reason,
         },
-        letter_body=raw_xml(body_xml),
     )
     return context
 
@@ -244,19 +244,31 @@ def audit_properties(
     )
 
 
+#: What writes an audit document's body: given the template context and the writer,
+#: its body XML, or paragraphs (clause text, whose lettered lists need numbering).
+BodyMaker = Callable[[dict[str, Any], BodyWriter], "str | list[Paragraph]"]
+
+
 def render_letter_document(
     workspace: Workspace, library: ClauseLibrary, profile: Profile, qs: QuestionSet, provider: dict[str, Any],
-    *, body: str, writer: BodyWriter, subject: str, date: dt.date, response_by: dt.date, reason: str, document: str,
+    *, body: BodyMaker, subject: str, date: dt.date, response_by: dt.date, reason: str, document: str,
     extra: dict[str, str] | None = None,
 ) -> bytes:
     """An audit document's bytes through the council's letter template."""
     template = load_template(workspace, profile, "letter")
+    writer = BodyWriter(letter_num_base=template.plan.letter_num_base if template.plan else 0)
     context = letter_context(library, profile, qs.tier, provider, subject=subject, date=date,
-                             response_by=response_by, reason=reason, body_xml=body, kind=f"audit-{document}")
+                             response_by=response_by, reason=reason, kind=f"audit-{document}")
+    made = body(context, writer)
+    lists = 0
+    if not isinstance(made, str):
+        lists = max((p.list_id for p in made if p.style is Style.LETTER_ITEM), default=0)
+        made = writer.blocks(made)
+    context["letter_body"] = raw_xml(made)
     media = attach_logo(context, profile)
     props = audit_properties(library, profile, qs, provider, title=subject,
                              date=date, document=document, extra=extra)
-    parts = template.render(context, writer=writer, properties=props, media=media)
+    parts = template.render(context, writer=writer, properties=props, letter_lists=lists, media=media)
     return package_bytes(parts)
 
 
@@ -373,10 +385,9 @@ def render_form(
 ) -> bytes:
     """One form's bytes."""
     qs = audit.at(tier=tier)
-    writer = BodyWriter()
-    body = form_body(qs, writer, provider, return_by)
     return render_letter_document(
-        workspace, library, profile, qs, provider_fields(provider), body=body, writer=writer,
+        workspace, library, profile, qs, provider_fields(provider),
+        body=lambda _context, writer: form_body(qs, writer, provider, return_by),
         subject=f"{qs.title} ({library.spec.tiers[tier].title} tier)", date=date, response_by=return_by,
         reason="Business continuity plan audit form", document=DOCUMENT_FORM,
     )

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
+import itertools
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from lxml import etree
 
@@ -30,13 +32,11 @@ from .auditform import (
     render_letter_document,
 )
 from .audits import ANSWERS, NOT_APPLICABLE, AuditLibrary, Question, QuestionSet, load_audit
-from .blocks import Paragraph, Run, Style, Table
-from .environment import format_date
+from .blocks import Paragraph
 from .errors import ContractgenError, InputError, Location, Problem, display_path, plural
 from .library import ClauseLibrary
 from .package import refuse_overwriting, write_atomic
 from .profiles import Profile
-from .wordml import BodyWriter
 from .workdays import add_working_days
 from .workspace import Workspace
 
@@ -458,49 +458,42 @@ def tags_for(qs: QuestionSet, key: str, kind: str) -> str:
 # ------------------------------------------------------------------ feedback letter
 
 
-def feedback_body(score: AuditScore, writer: BodyWriter, response_by: dt.date, lso: dict[str, str | None]) -> str:
-    def para(*runs: Run, style: Style = Style.BODY) -> str:
-        return writer.paragraph(Paragraph(style, tuple(runs)))
-
-    qs = score.question_set
-    completed = f", completed on {format_date(score.completed_on)}" if score.completed_on else ""
-    by = f" by {score.completed_by}" if score.completed_by else ""
-    overall = score.overall
-    out = [
-        para(Run(f"Thank you for returning the business continuity plan audit form{completed}{by}. "
-                 f"We scored it against question set {qs.id} version {qs.version} for the {qs.tier} tier.")),
-        para(Run("Your overall score is "), Run(f"{overall}%" if overall is not None else "not available", bold=True),
-             Run(". Yes counts in full, Partly half and No nothing, each question by its weight; "
-                 "questions answered Not applicable are left out.")),
-        para(Run("Score by section"), style=Style.HEADING),
-        writer.table(Table(("Section", "Score"), tuple(
-            (f"{s.number}. {s.title}", f"{s.percent}%" if s.percent is not None else "not applicable")
-            for s in score.sections
-        ))),
-        para(Run("Critical gaps"), style=Style.HEADING),
-    ]
-    gaps = score.critical_gaps
-    if gaps:
-        out.append(para(Run(f"Please send us your plan for closing these gaps by {format_date(response_by)}:")))
-        out += [_gap(para, a) for a in gaps]
-    else:
-        out.append(para(Run("There are no critical gaps: every critical question was answered Yes or Not applicable.")))
-    out.append(para(Run("What to improve"), style=Style.HEADING))
-    others = score.improvements
-    if others:
-        out += [_gap(para, a) for a in others]
-    else:
-        out.append(para(Run("Every other question was answered Yes or Not applicable.")))
-    if lso.get("name"):
-        contact = f" ({lso['email']})" if lso.get("email") else ""
-        out.append(para(Run(f"{lso['name']}{contact}, our Local Support Organisation, can help you improve your "
-                            "business continuity plan.")))
-    return "".join(out)
+#: The letter clauses a feedback letter is written from, in order (clause_library/clauses).
+FEEDBACK_CLAUSES = ("letter.audit-feedback", "letter.support")
 
 
-def _gap(para: Callable[..., str], a: Answer) -> str:
-    return para(Run(f"{a.question.number} {a.question.text} ", bold=True), Run(f"You answered {a.answer}. "),
-                Run(f"What good looks like: {a.question.help}", italic=True))
+def audit_values(score: AuditScore) -> dict[str, Any]:
+    """What the feedback clause text reads as ``audit``: the score, never wording."""
+    def gaps(answers: list[Answer]) -> list[dict[str, str]]:
+        return [{"id": a.question.id, "number": a.question.number, "question": a.question.text,
+                 "answer": a.answer, "help": a.question.help} for a in answers]
+
+    return {
+        "question_set": score.question_set.id,
+        "version": score.question_set.version,
+        "completed_on": score.completed_on,
+        "completed_by": score.completed_by,
+        "overall": score.overall,
+        "sections": [{"id": s.id, "number": s.number, "title": s.title, "percent": s.percent} for s in score.sections],
+        "critical_gaps": gaps(score.critical_gaps),
+        "improvements": gaps(score.improvements),
+    }
+
+
+def feedback_paragraphs(library: ClauseLibrary, score: AuditScore, context: dict[str, Any], _writer: object = None) -> list[Paragraph]:
+    """The feedback letter's body: the feedback clauses rendered with the score (and the
+    letter template's context)."""
+    from .assembly import render_clause_text
+    from .letters import letter_clause
+
+    context = {**context, "audit": audit_values(score)}
+    lists = itertools.count(1)
+    paragraphs: list[Paragraph] = []
+    for clause_id in FEEDBACK_CLAUSES:
+        clause = letter_clause(library, clause_id)
+        text = clause.text_for(score.question_set.tier) or ""
+        paragraphs += render_clause_text(clause, text, context, library, mode="letter", list_ids=lists)
+    return paragraphs
 
 
 # ------------------------------------------------------------------ the command
@@ -573,13 +566,12 @@ def score_audit_forms(
     for score, name in zip(scores, names):
         library, profile, _ = scorer.profile(score.profile)
         response_by = add_working_days(date, profile.model.letters.response_working_days)
-        writer = BodyWriter()
-        lso = profile.model.contacts.lso
-        body = feedback_body(score, writer, response_by, {"name": lso.name, "email": lso.email})
         extra = {"contractgen.audit.score": "" if score.overall is None else str(score.overall),
-                 "contractgen.audit.critical_gaps": "; ".join(a.question.id for a in score.critical_gaps)}
+                 "contractgen.audit.critical_gaps": "; ".join(a.question.id for a in score.critical_gaps),
+                 **{f"clause:{c}": library.clause(c).version for c in FEEDBACK_CLAUSES}}
         data = render_letter_document(
-            workspace, library, profile, score.question_set, score.provider, body=body, writer=writer,
+            workspace, library, profile, score.question_set, score.provider,
+            body=functools.partial(feedback_paragraphs, library, score),
             subject=f"{score.question_set.title}: feedback", date=date, response_by=response_by,
             reason="Business continuity plan audit feedback", document=DOCUMENT_FEEDBACK, extra=extra,
         )

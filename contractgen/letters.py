@@ -31,7 +31,7 @@ from .dsptexport import DsptExport, read_export
 from .environment import format_date
 from .images import attach_logo
 from .errors import OutputError, Problem, ProfileError, RegisterError, UsageError, display_path, plural
-from .library import ClauseLibrary, ClauseStatus
+from .library import Clause, ClauseLibrary, ClauseStatus
 from .package import DocumentProperties, package_bytes, refuse_overwriting, write_atomic
 from .profiles import Profile
 from .register import Provider, read_register
@@ -152,6 +152,14 @@ def inside(folder: Path, name: str) -> Path:
 # ------------------------------------------------------------------ rendering
 
 
+def letter_clause(library: ClauseLibrary, clause_id: str) -> Clause:
+    """The clause a letter is written from: it must exist, be approved and be for letters."""
+    clause = library.clause(clause_id)
+    if clause.status is not ClauseStatus.APPROVED or "letter" not in clause.applies_to:
+        raise ProfileError(f"clause {clause.id} must be an approved letter clause (status {clause.status.value})")
+    return clause
+
+
 class LetterRenderer:
     """Everything that is the same for every letter of a batch, prepared once."""
 
@@ -171,11 +179,8 @@ class LetterRenderer:
             self.clause_for(kind)  # fail before the batch if a letter clause is missing
         library.clause(SUPPORT_CLAUSE)
 
-    def clause_for(self, kind: LetterKind):
-        clause = self.library.clause(f"letter.{kind.value}")
-        if clause.status is not ClauseStatus.APPROVED or "letter" not in clause.applies_to:
-            raise ProfileError(f"clause {clause.id} must be an approved letter clause (status {clause.status.value})")
-        return clause
+    def clause_for(self, kind: LetterKind) -> Clause:
+        return letter_clause(self.library, f"letter.{kind.value}")
 
     def context(self, provider: Provider, situation: Situation) -> dict[str, Any]:
         record = situation.record

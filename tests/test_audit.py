@@ -22,6 +22,7 @@ from contractgen.library import load_library
 from contractgen.validate import validate_workspace
 
 DATE = dt.date(2026, 12, 1)
+SCORED = dt.date(2027, 1, 11)  # after the forms were completed (provider_details: 10 December 2026)
 REGISTER = "examples/example-borough-providers.csv"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
@@ -180,6 +181,10 @@ def test_cli_form_for_all_refuses_to_overwrite_without_force(workspace_dir: Path
     assert _bytes_under(workspace_dir / "forms") == before  # same inputs, same bytes
     assert run_cli(*args, "--date", "2027-01-04", "--force").exit_code == 0
     assert _bytes_under(workspace_dir / "forms") != before
+    form = workspace_dir / "forms" / "VM1A2-maple-lodge-care-home.docx"
+    text = docx_text(form)  # the date given, printed; the return-by date counted from it
+    assert "\n4 January 2027\nOur reference:" in text and "| Please respond by | 1 February 2027 |" in text
+    assert b"<dcterms:created xsi:type=\"dcterms:W3CDTF\">2027-01-04T00:00:00Z</dcterms:created>" in docx_parts(form)["docProps/core.xml"]
 
 
 def test_cli_one_form_refuses_to_overwrite_without_force(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -254,20 +259,22 @@ def test_not_applicable_is_left_out_of_the_denominator(workspace, tmp_path: Path
 
 def test_score_outputs_csv_and_feedback_letter(workspace, tmp_path: Path) -> None:
     path = returned(workspace, tmp_path, it_records_backups="Partly", premises_power="No")
-    result = score_audit_forms(workspace, [path], tmp_path / "out", date=DATE)
+    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "audit-scores.csv").read_bytes().decode("utf-8-sig"))))
     assert len(rows) == 1
     row = rows[0]
     assert row["ods_code"] == "AS9R" and row["version"] == "1.0.0" and row["tier"] == "core"
     assert row["critical_gaps"] == "it-records.backups"
-    assert row["completed_on"] == "2026-12-10" and row["scored_on"] == "2026-12-01"
+    assert row["completed_on"] == "2026-12-10" and row["scored_on"] == "2027-01-11"
     assert row["section:premises"] == "33"  # unavailable 1 Yes, power 2 No -> 1/3
     letter_name = result.scored[0][1]
     assert row["letter"] == letter_name == "AS9R-sunrise-home-support-bcp-feedback.docx"
     text = docx_text(tmp_path / "out" / letter_name)
     check_golden("audit/bcp-feedback.txt", without_version(text))
+    props = custom_properties(docx_parts(tmp_path / "out" / letter_name))
+    assert (props["clause:letter.audit-feedback"], props["clause:letter.support"]) == ("1.0.0", "1.0.0")
     first = (tmp_path / "out" / letter_name).read_bytes()
-    score_audit_forms(workspace, [path], tmp_path / "again", date=DATE)
+    score_audit_forms(workspace, [path], tmp_path / "again", date=SCORED)
     assert (tmp_path / "again" / letter_name).read_bytes() == first
     assert (tmp_path / "again" / "audit-scores.csv").read_bytes() == (tmp_path / "out" / "audit-scores.csv").read_bytes()
 

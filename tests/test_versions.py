@@ -91,7 +91,7 @@ def test_unbumped_text_change_in_one_tier_variant(ws, against):
     assert not report.ok
     assert report.changed == ["dspt.tier"]
     sha = git(ws, "rev-parse", "--short=7", "HEAD")
-    assert summary(report) == f"checked 30 clauses against {since(against)} ({sha}): 1 problem"
+    assert summary(report) == f"checked 31 clauses against {since(against)} ({sha}): 1 problem"
 
 
 @BOTH
@@ -246,7 +246,7 @@ def test_deleted_clause(ws):
         "deleted; withdraw it (status: withdrawn, bump version, changelog entry) instead of deleting the file, "
         "so old schedules can still be traced"
     ]
-    assert report.compared == 30
+    assert report.compared == 31
 
 
 def test_deleted_withdrawn_clause(ws):
@@ -302,7 +302,7 @@ def test_bumped_change_with_changelog_entry_passes(ws, against):
     assert report.ok and report.problems == []
     assert report.changed == ["dspt.tier"]
     sha = git(ws, "rev-parse", "--short=7", "HEAD")
-    assert summary(report) == f"checked 30 clauses against {since(against)} ({sha}): ok, 1 clause changed with a version bump"
+    assert summary(report) == f"checked 31 clauses against {since(against)} ({sha}): ok, 1 clause changed with a version bump"
 
 
 def test_guidance_and_references_edits_need_no_bump(ws):
@@ -330,7 +330,7 @@ def test_new_clause_passes_at_any_version(ws):
     new = new.replace("- version: 1.0.0", "- version: 0.3.0")
     (ws / CLAUSES / "dspt.staff-vetting.yaml").write_text(new, encoding="utf-8")
     report = check(ws, None)
-    assert report.ok and report.added == ["dspt.staff-vetting"] and report.compared == 31
+    assert report.ok and report.added == ["dspt.staff-vetting"] and report.compared == 32
     assert summary(report).endswith(": ok, no clause changed, 1 new clause")
 
 
