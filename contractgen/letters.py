@@ -30,7 +30,7 @@ from .dspt import DsptStatus
 from .dsptexport import DsptExport, read_export
 from .environment import format_date
 from .images import attach_logo
-from .errors import OutputError, Problem, ProfileError, RegisterError, UsageError, display_path, plural
+from .errors import LibraryError, OutputError, Problem, RegisterError, UsageError, display_path, plural
 from .library import Clause, ClauseLibrary, ClauseStatus
 from .package import DocumentProperties, package_bytes, refuse_overwriting, write_atomic
 from .profiles import Profile
@@ -155,9 +155,14 @@ def inside(folder: Path, name: str) -> Path:
 def letter_clause(library: ClauseLibrary, clause_id: str) -> Clause:
     """The clause a letter is written from: it must exist, be approved and be for letters."""
     clause = library.clause(clause_id)
-    if clause.status is not ClauseStatus.APPROVED or "letter" not in clause.applies_to:
-        raise ProfileError(f"clause {clause.id} must be an approved letter clause (status {clause.status.value})")
-    return clause
+    if clause.status is not ClauseStatus.APPROVED:
+        key, why = "status", f"is {clause.status.value}: letters are written from approved clauses only; set status: approved once it is reviewed"
+    elif "letter" not in clause.applies_to:
+        key, why = "applies_to", "is not a letter clause; add letter to its applies_to"
+    else:
+        return clause
+    message = f"clause {clause.id} {why}"
+    raise LibraryError(message, [Problem(library.locate(clause.id, key), key, message)])
 
 
 class LetterRenderer:

@@ -19,6 +19,7 @@ from contractgen.auditform import control_bookmark, control_tag, write_audit_for
 from contractgen.audits import load_audit
 from contractgen.auditscore import latest_audit_scores, score_audit_forms
 from contractgen.library import load_library
+from contractgen.errors import ContractgenError
 from contractgen.validate import validate_workspace
 
 DATE = dt.date(2026, 12, 1)
@@ -277,6 +278,32 @@ def test_score_outputs_csv_and_feedback_letter(workspace, tmp_path: Path) -> Non
     score_audit_forms(workspace, [path], tmp_path / "again", date=SCORED)
     assert (tmp_path / "again" / letter_name).read_bytes() == first
     assert (tmp_path / "again" / "audit-scores.csv").read_bytes() == (tmp_path / "out" / "audit-scores.csv").read_bytes()
+
+
+def test_feedback_wording_comes_from_the_clause_library(workspace_dir: Path, workspace, tmp_path: Path) -> None:
+    path = returned(workspace, tmp_path, premises_power="No")
+    clause = workspace_dir / "clause_library" / "clauses" / "letter.audit-feedback.yaml"
+    text = clause.read_text(encoding="utf-8")
+    text = text.replace("Thank you for returning the business continuity plan audit form",
+                        "Many thanks for sending back your business continuity plan audit form")
+    text = text.replace("version: 1.0.0\n", "version: 1.0.1\n", 1)
+    text += "  - version: 1.0.1\n    date: 2027-01-01\n    summary: Warmer thanks.\n"
+    clause.write_text(text, encoding="utf-8")
+    from contractgen.workspace import load_workspace
+
+    result = score_audit_forms(load_workspace(workspace_dir), [path], tmp_path / "out", date=SCORED)
+    letter = tmp_path / "out" / result.scored[0][1]
+    assert "\nMany thanks for sending back your business continuity plan audit form, completed on 10 December 2026" in docx_text(letter)
+    assert custom_properties(docx_parts(letter))["clause:letter.audit-feedback"] == "1.0.1"
+
+    clause.write_text(text.replace("status: approved", "status: draft"), encoding="utf-8")
+    with pytest.raises(ContractgenError) as caught:
+        score_audit_forms(load_workspace(workspace_dir), [path], tmp_path / "draft", date=SCORED)
+    assert caught.value.report_lines() == [
+        f"{clause}:4:1: status: clause letter.audit-feedback is draft: letters are written from approved clauses only; "
+        "set status: approved once it is reviewed",
+    ]
+    assert files_under(tmp_path / "draft") == []
 
 
 def test_missing_answers_are_named(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
