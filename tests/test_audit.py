@@ -164,19 +164,20 @@ def _bytes_under(folder: Path) -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in files_under(folder)}
 
 
+def _refused(result, message: str, folder: Path, before: dict[str, bytes]) -> None:
+    """The command wrote nothing and said why, on stderr, with exit code 1."""
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"error: {message}\n")
+    assert _bytes_under(folder) == before
+
+
 def test_cli_form_for_all_refuses_to_overwrite_without_force(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(workspace_dir)
     args = ("audit", "form", "example-borough", "--for-all", "--providers", REGISTER, "-o", "forms")
     assert run_cli(*args, "--date", "2026-12-01").exit_code == 0
     before = _bytes_under(workspace_dir / "forms")
-    again = run_cli(*args, "--date", "2027-01-04")
-    assert again.exit_code == 1
-    assert again.stdout == ""
-    assert again.stderr == (
-        "error: 10 files already exist in forms (first: VM1A2-maple-lodge-care-home.docx); "
-        "use --force to overwrite them, or choose another folder with -o\n"
-    )
-    assert _bytes_under(workspace_dir / "forms") == before
+    _refused(run_cli(*args, "--date", "2027-01-04"),
+             "10 files already exist in forms (first: VM1A2-maple-lodge-care-home.docx); "
+             "use --force to overwrite them, or choose another folder with -o", workspace_dir / "forms", before)
     forced = run_cli(*args, "--date", "2026-12-01", "--force")
     assert forced.exit_code == 0, forced.output
     assert _bytes_under(workspace_dir / "forms") == before  # same inputs, same bytes
@@ -192,19 +193,16 @@ def test_cli_one_form_refuses_to_overwrite_without_force(workspace_dir: Path, mo
     monkeypatch.chdir(workspace_dir)
     first = run_cli("audit", "form", "example-borough", "--date", "2026-12-01")
     assert first.stdout == "wrote 1 audit form to out/example-borough-bcp-form-core.docx (question set bcp 1.0.0; 1 core)\n"
-    before = (workspace_dir / "out" / "example-borough-bcp-form-core.docx").read_bytes()
-    again = run_cli("audit", "form", "example-borough", "--date", "2027-01-04")
-    assert again.exit_code == 1
-    assert again.stdout == ""
-    assert again.stderr == (
-        "error: out/example-borough-bcp-form-core.docx already exists; use --force to overwrite it, "
-        "or choose another file with -o\n"
-    )
-    assert (workspace_dir / "out" / "example-borough-bcp-form-core.docx").read_bytes() == before
+    out = _bytes_under(workspace_dir / "out")
+    _refused(run_cli("audit", "form", "example-borough", "--date", "2027-01-04"),
+             "out/example-borough-bcp-form-core.docx already exists; use --force to overwrite it, "
+             "or choose another file with -o", workspace_dir / "out", out)
+    before = out["example-borough-bcp-form-core.docx"]
     assert run_cli("audit", "form", "example-borough", "-o", "blank.docx", "--date", "2026-12-01").exit_code == 0
-    again = run_cli("audit", "form", "example-borough", "-o", "blank.docx", "--date", "2026-12-01")
-    assert again.exit_code == 1
-    assert again.stderr == "error: blank.docx already exists; use --force to overwrite it, or choose another file with -o\n"
+    _refused(run_cli("audit", "form", "example-borough", "-o", "blank.docx", "--date", "2027-01-04"),
+             "blank.docx already exists; use --force to overwrite it, or choose another file with -o",
+             workspace_dir / "out", out)
+    assert (workspace_dir / "blank.docx").read_bytes() == before
     forced = run_cli("audit", "form", "example-borough", "-o", "blank.docx", "--date", "2026-12-01", "--force")
     assert forced.exit_code == 0, forced.output
     assert (workspace_dir / "blank.docx").read_bytes() == before
@@ -416,26 +414,21 @@ def test_cli_score_refuses_to_overwrite_without_force(workspace_dir: Path, works
     monkeypatch.chdir(workspace_dir)
     assert run_cli("audit", "score", "first.docx", "-o", "scored", "--date", "2027-01-11").exit_code == 0
     before = _bytes_under(workspace_dir / "scored")
-    again = run_cli("audit", "score", "second.docx", "-o", "scored", "--date", "2027-01-12")
-    assert again.exit_code == 1
-    assert again.stdout == ""
-    assert again.stderr == (
-        "error: 2 files already exist in scored (first: AS9R-sunrise-home-support-bcp-feedback.docx); "
-        "use --force to overwrite them, or choose another folder with -o\n"
-    )
-    assert _bytes_under(workspace_dir / "scored") == before
+    letter = docx_text(workspace_dir / "scored" / "AS9R-sunrise-home-support-bcp-feedback.docx")
+    assert "\n11 January 2027\nOur reference:" in letter and "| Please respond by | 8 February 2027 |" in letter
+    _refused(run_cli("audit", "score", "second.docx", "-o", "scored", "--date", "2027-01-12"),
+             "2 files already exist in scored (first: AS9R-sunrise-home-support-bcp-feedback.docx); "
+             "use --force to overwrite them, or choose another folder with -o", workspace_dir / "scored", before)
     forced = run_cli("audit", "score", "second.docx", "-o", "scored", "--date", "2027-01-12", "--force")
     assert forced.exit_code == 0, forced.output
     after = _bytes_under(workspace_dir / "scored")
     assert sorted(after) == sorted(before) and after != before
     (workspace_dir / "scored" / "AS9R-sunrise-home-support-bcp-feedback.docx").unlink()
-    again = run_cli("audit", "score", "first.docx", "-o", "scored", "--date", "2027-01-11")
-    assert again.exit_code == 1
-    assert again.stderr == (
-        "error: 1 file already exists in scored (first: audit-scores.csv); "
-        "use --force to overwrite it, or choose another folder with -o\n"
-    )
-    assert files_under(workspace_dir / "scored") == ["audit-scores.csv"]
+    left = _bytes_under(workspace_dir / "scored")
+    _refused(run_cli("audit", "score", "first.docx", "-o", "scored", "--date", "2027-01-11"),
+             "1 file already exists in scored (first: audit-scores.csv); "
+             "use --force to overwrite it, or choose another folder with -o", workspace_dir / "scored", left)
+    assert list(left) == ["audit-scores.csv"]
 
 
 def _typed_over(data: bytes, tag: str) -> bytes:
