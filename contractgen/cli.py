@@ -348,6 +348,55 @@ def build_command(ctx) -> None:
         ctx.exit(1)
 
 
+@cli.group("audit", cls=_Group)
+def audit_group() -> None:
+    """Business continuity plan audit: send forms to providers, score the returned ones."""
+
+
+@audit_group.command("form")
+@click.argument("profile")
+@click.option("--tier", "-t", help="Ask this tier's questions (default: the provider's tier, else the profile's).")
+@click.option("--provider", "provider_code", metavar="CODE", help="Fill in this provider's details (ODS code in --providers).")
+@click.option("--providers", "-p", "providers", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The provider register (.csv or .xlsx), for --provider or --for-all.")
+@click.option("--for-all", "for_all", is_flag=True, help="One form per provider in --providers, into the folder -o.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="The .docx to write (with --for-all: the folder).")
+@click.option("--date", "date_", type=DATE, help="Date of the form, YYYY-MM-DD (default: today).")
+@click.option("--force", is_flag=True, help="Overwrite forms that already exist.")
+@click.pass_context
+def audit_form_command(ctx, profile, tier, provider_code, providers, for_all, output, date_, force) -> None:
+    """Write the business continuity plan audit form(s) as Word documents."""
+    from .auditform import write_audit_forms
+
+    result = write_audit_forms(
+        _workspace(ctx), profile, tier=tier, provider_code=provider_code, providers_file=providers,
+        for_all=for_all, output=output, date=_date(date_), force=force,
+    )
+    for line in result.summary_lines():
+        click.echo(line)
+    if result.failed:
+        ctx.exit(1)
+
+
+@audit_group.command("score")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--output", "-o", required=True, type=click.Path(path_type=Path, file_okay=False), help="Folder for the feedback letters and audit-scores.csv.")
+@click.option("--profile", "profile", help="Only accept forms this council sent.")
+@click.option("--date", "date_", type=DATE, help="Date of the feedback letters, YYYY-MM-DD (default: today).")
+@click.option("--force", is_flag=True, help="Overwrite feedback letters and audit-scores.csv that already exist.")
+@click.pass_context
+def audit_score_command(ctx, files, output, profile, date_, force) -> None:
+    """Score returned audit forms: feedback letters and audit-scores.csv."""
+    from .auditscore import score_audit_forms
+
+    result = score_audit_forms(_workspace(ctx), list(files), output, profile_ref=profile, date=_date(date_), force=force)
+    for line in result.summary_lines():
+        click.echo(line)
+    for line in result.error_lines():
+        click.echo(line, err=True)
+    if result.failed:
+        ctx.exit(1)
+
+
 def main() -> None:  # pragma: no cover - the console script
     cli(prog_name="contractgen")
 

@@ -29,9 +29,9 @@ from .blocks import Paragraph, Style
 from .dsptexport import DsptExport, read_export
 from .environment import format_date
 from .images import attach_logo
-from .errors import OutputError, Problem, ProfileError, RegisterError, UsageError, display_path, plural
-from .library import ClauseLibrary, ClauseStatus
-from .package import DocumentProperties, package_bytes, write_atomic
+from .errors import LibraryError, OutputError, Problem, RegisterError, UsageError, display_path, plural
+from .library import Clause, ClauseLibrary, ClauseStatus
+from .package import DocumentProperties, package_bytes, refuse_overwriting, write_atomic
 from .profiles import Profile
 from .register import Provider, read_register, salutation_for
 from .schedule import load_template, prepare
@@ -169,6 +169,19 @@ def inside(folder: Path, name: str) -> Path:
 # ------------------------------------------------------------------ rendering
 
 
+def letter_clause(library: ClauseLibrary, clause_id: str) -> Clause:
+    """The clause a letter is written from: it must exist, be approved and be for letters."""
+    clause = library.clause(clause_id)
+    if clause.status is not ClauseStatus.APPROVED:
+        key, why = "status", f"is {clause.status.value}: letters are written from approved clauses only; set status: approved once it is reviewed"
+    elif "letter" not in clause.applies_to:
+        key, why = "applies_to", "is not a letter clause; add letter to its applies_to"
+    else:
+        return clause
+    message = f"clause {clause.id} {why}"
+    raise LibraryError(message, [Problem(library.locate(clause.id, key), key, message)])
+
+
 def status_on_record(position: ContractualPosition) -> str:
     """The letter's "DSPT status on record": only what was found, in the export's words
     (``2025-26 Standards Met``), and nothing at all when no export was checked."""
@@ -216,11 +229,8 @@ class LetterRenderer:
             self.clause_for(kind)  # fail before the batch if a letter clause is missing
         library.clause(SUPPORT_CLAUSE)
 
-    def clause_for(self, kind: LetterKind):
-        clause = self.library.clause(f"letter.{kind.value}")
-        if clause.status is not ClauseStatus.APPROVED or "letter" not in clause.applies_to:
-            raise ProfileError(f"clause {clause.id} must be an approved letter clause (status {clause.status.value})")
-        return clause
+    def clause_for(self, kind: LetterKind) -> Clause:
+        return letter_clause(self.library, f"letter.{kind.value}")
 
     def context(self, provider: Provider, position: ContractualPosition) -> dict[str, Any]:
         """What the letter template and the letter clauses see: every date comes
@@ -427,7 +437,7 @@ def generate_letters(
     report = output / "report.csv"
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
-        _refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched or result.held else [])])
+        refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched or result.held else [])])
     if pdf:
         from .pdf import find_soffice
 
@@ -451,18 +461,6 @@ def generate_letters(
 
         result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
     return result
-
-
-def _refuse_overwriting(output: Path, files: Sequence[Path]) -> None:
-    """Refuse the batch, before writing anything, when any of its files exists."""
-    existing = [f for f in files if f.exists()]
-    if existing:
-        n = len(existing)
-        raise OutputError(
-            f"{plural(n, 'file')} already exist{'s' if n == 1 else ''} in {display_path(output)} "
-            f"(first: {existing[0].name}); use --force to overwrite {'it' if n == 1 else 'them'}, "
-            "or choose another folder with -o"
-        )
 
 
 def report_csv(jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]] = ()) -> bytes:

@@ -31,9 +31,10 @@ CLAUSE_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9
 PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REF_CALL = re.compile(r"""ref\(\s*["']([^"']+)["']\s*\)""")
 
-#: Names a clause text may use besides its own parameters.
+#: Names a clause text may use besides its own parameters (``audit``: the score a
+#: business continuity plan audit feedback letter reports).
 CONTEXT_NAMES = frozenset(
-    {"council", "contract", "contacts", "tier", "dspt", "example", "ref", "provider", "letter", "library"}
+    {"council", "contract", "contacts", "tier", "dspt", "example", "ref", "provider", "letter", "library", "audit"}
 )
 
 

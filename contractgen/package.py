@@ -16,8 +16,9 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
-from .errors import Location, OutputError, Problem, TemplateError, display_path
+from .errors import Location, OutputError, Problem, TemplateError, display_path, plural
 from .untrusted import check_package_xml, read_zip
 from .wordml import xml_attr, xml_text
 
@@ -87,6 +88,23 @@ def package_bytes(parts: dict[str, bytes], compresslevel: int = 6) -> bytes:
     out += central
     out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(names), len(names), len(central), cd_offset, 0)
     return bytes(out)
+
+
+def refuse_overwriting(output: Path | None, files: Sequence[Path]) -> None:
+    """Refuse a command, before it writes anything, when any of the files it would write
+    exists; its ``--force`` skips this check. ``output`` is the folder ``-o`` named, or
+    None for a command that writes the one file ``-o`` names."""
+    existing = [f for f in files if f.exists()]
+    if not existing:
+        return
+    if output is None:
+        raise OutputError(f"{display_path(existing[0])} already exists; use --force to overwrite it, or choose another file with -o")
+    n = len(existing)
+    raise OutputError(
+        f"{plural(n, 'file')} already exist{'s' if n == 1 else ''} in {display_path(output)} "
+        f"(first: {existing[0].name}); use --force to overwrite {'it' if n == 1 else 'them'}, "
+        "or choose another folder with -o"
+    )
 
 
 def write_atomic(path: Path, data: bytes, *, force: bool = True) -> None:

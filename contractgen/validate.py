@@ -57,6 +57,10 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
         report.clauses = len(library.clauses)
     except ContractgenError as exc:
         report.problems.extend(_problems(exc, workspace))
+    if library is not None:
+        from .audits import check_audits
+
+        report.problems.extend(check_audits(workspace.library_dir, library)[1])
 
     profiles: list[Profile] = []  # loaded
     checked: list[Profile] = []  # loaded and consistent with the library

@@ -86,6 +86,7 @@ def check_versions(workspace: Workspace, against: str | None = None, *, release:
     returning = sorted(set(new.library.clauses) - set(old.library.clauses))
     released = _released_clauses(workspace, returning) if returning else {}
     problems, changed, added = compare_libraries(old.library, new.library, since=since, released=released)
+    problems += _audit_problems(workspace, old.commit or ref, since, new.library)
     if history is not None and old.release is not None:
         what = f"the latest release {old.release.name} ({old.release.commit[:7]})"
         problems[:0] = check_release_value(workspace, new.library, old.release.name, what)
@@ -107,6 +108,17 @@ def _unreleased_problem(workspace: Workspace, name: str, ids: list[str]) -> Prob
         f"{plural(len(ids), 'clause')} changed since release {name} ({', '.join(sorted(ids))}) but "
         f"library.yaml still says release {name!r}; set a new release and release_date to release them"
     ))
+
+
+def _audit_problems(workspace: Workspace, ref: str, since: str, library: ClauseLibrary) -> list[Problem]:
+    """Question sets (``audits/``) must keep asking what each earlier version asked."""
+    from .audits import audit_files, check_audit_versions
+
+    if not audit_files(workspace.library_dir):
+        return []
+    repo = find_repo_root(workspace.library_dir)
+    subdir = workspace.library_dir.resolve().relative_to(repo.resolve()).as_posix()
+    return check_audit_versions(workspace.library_dir, read_tree(repo, ref, subdir), f"{since}:{subdir}", since, library)
 
 
 def compare_libraries(

@@ -91,7 +91,7 @@ def test_unbumped_text_change_in_one_tier_variant(ws, against):
     assert not report.ok
     assert report.changed == ["dspt.tier"]
     sha = git(ws, "rev-parse", "--short=7", "HEAD")
-    assert summary(report) == f"checked 30 clauses against {since(against)} ({sha}): 1 problem"
+    assert summary(report) == f"checked 31 clauses against {since(against)} ({sha}): 1 problem"
 
 
 @BOTH
@@ -246,7 +246,7 @@ def test_deleted_clause(ws):
         "deleted; withdraw it (status: withdrawn, bump version, changelog entry) instead of deleting the file, "
         "so old schedules can still be traced"
     ]
-    assert report.compared == 30
+    assert report.compared == 31
 
 
 def test_deleted_withdrawn_clause(ws):
@@ -304,7 +304,7 @@ def test_bumped_change_with_changelog_entry_passes(ws, against):
     sha = git(ws, "rev-parse", "--short=7", "HEAD")
     unreleased = "; unreleased: library.yaml still says release 2026.1; set a new release and release_date to release these changes"
     assert summary(report) == (
-        f"checked 30 clauses against {since(against)} ({sha}): ok, 1 clause changed with a version bump"
+        f"checked 31 clauses against {since(against)} ({sha}): ok, 1 clause changed with a version bump"
         + (unreleased if against is None else "")
     )
 
@@ -334,7 +334,7 @@ def test_new_clause_passes_at_any_version(ws):
     new = new.replace("- version: 1.0.0", "- version: 0.3.0")
     (ws / CLAUSES / "dspt.staff-vetting.yaml").write_text(new, encoding="utf-8")
     report = check(ws, None)
-    assert report.ok and report.added == ["dspt.staff-vetting"] and report.compared == 31
+    assert report.ok and report.added == ["dspt.staff-vetting"] and report.compared == 32
     assert ": ok, no clause changed, 1 new clause; unreleased: " in summary(report)
 
 

@@ -1,0 +1,67 @@
+"""Audit forms in real readers: LibreOffice fills and saves a form that is then scored;
+LibreOffice and pandoc show every question of the blank form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+from helpers import custom_properties, docx_parts
+from helpers_audit import answers, libreoffice_fill, provider_details
+from conftest import require_tool
+
+from contractgen.auditform import control_tag, write_audit_forms
+from contractgen.audits import load_audit
+from contractgen.auditscore import score_audit_forms
+from contractgen.library import load_library
+
+DATE = dt.date(2026, 12, 1)
+
+
+def _form(workspace, tmp_path: Path, tier: str = "advanced") -> tuple[Path, object]:
+    out = tmp_path / "form.docx"
+    write_audit_forms(workspace, "example-borough", tier=tier, output=out, date=DATE)
+    qs = load_audit(workspace.library_dir, "bcp", load_library(workspace.library_dir)).at(tier=tier)
+    return out, qs
+
+
+def test_libreoffice_fills_a_form_that_is_then_scored(workspace, tmp_path: Path, libreoffice) -> None:
+    form, qs = _form(workspace, tmp_path)
+    values = {**answers(qs, roles_owner="No", cyber_scenario="Partly", premises_power="Not applicable"), **provider_details(qs)}
+    values[control_tag(qs.id, qs.version, "testing.tested", "date")] = dt.date(2026, 10, 2)
+    values[control_tag(qs.id, qs.version, "testing.tested", "evidence")] = "Exercise record, 2 October 2026 & <lessons>"
+    filled = libreoffice_fill(libreoffice, form, tmp_path / "filled-by-libreoffice.docx", values)
+    parts = docx_parts(filled)
+    xml = parts["word/document.xml"].decode("utf-8")
+    # what LibreOffice 7.4 does: the controls stay content controls, their tags are dropped
+    assert "<w:dropDownList>" in xml and "<w:date" in xml
+    assert "cg:bcp:" not in xml
+    assert custom_properties(parts)["contractgen.audit.version"] == qs.version  # properties survive
+    result = score_audit_forms(workspace, [filled], tmp_path / "out", date=DATE)
+    assert not result.failed, result.error_lines()
+    score = result.scored[0][0]
+    assert score.provider["ods_code"] == "AS9R" and score.completed_on == dt.date(2026, 12, 10)
+    by_id = {a.question.id: a for a in score.answers}
+    assert by_id["roles.owner"].answer == "No"
+    assert by_id["cyber.scenario"].answer == "Partly"
+    assert by_id["premises.power"].answer == "Not applicable"
+    assert by_id["testing.tested"].date == dt.date(2026, 10, 2)
+    assert by_id["testing.tested"].evidence == "Exercise record, 2 October 2026 & <lessons>"
+    assert by_id["staff.shortage"].evidence == ""  # LibreOffice keeps the placeholder as text: read as empty
+    assert [a.question.id for a in score.critical_gaps] == ["roles.owner", "cyber.scenario"]
+
+
+def test_blank_form_shows_every_question_in_libreoffice_and_pandoc(workspace, tmp_path: Path, libreoffice) -> None:
+    require_tool("pandoc")
+    form, qs = _form(workspace, tmp_path)
+    lo_text = " ".join(libreoffice.text(form).split())
+    pandoc_text = " ".join(subprocess.run(
+        ["pandoc", "-f", "docx", "-t", "plain", "--wrap=none", str(form)], capture_output=True, text=True, check=True
+    ).stdout.split())
+    for q in qs.questions:
+        assert q.text in lo_text, q.id
+        assert q.text in pandoc_text, q.id
+    for section in qs.sections:
+        assert f"{section.number}. {section.title}" in lo_text
+    assert lo_text.count("Choose an answer") == len(qs.questions)
