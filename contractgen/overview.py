@@ -20,11 +20,11 @@ from typing import Sequence
 from . import __version__
 from .dsptexport import DsptExport, read_export
 from .errors import UsageError, display_path, plural
-from .letters import _refuse_overwriting, inside
+from .letters import inside
 from .library import ClauseLibrary
 from .market import EXPIRY_HORIZONS, Market, survey_market
 from .position import contract_terms
-from .package import write_atomic
+from .package import refuse_overwriting, write_atomic
 from .profiles import Profile
 from .register import read_register
 from .schedule import prepare
@@ -157,7 +157,7 @@ def build_overview(
     }
     targets = {name: inside(output, name) for name in contents}
     if not force:
-        _refuse_overwriting(output, list(targets.values()))
+        refuse_overwriting(output, list(targets.values()))
     for name, data in contents.items():
         write_atomic(targets[name], data)
     return OverviewResult(market, output, list(targets.values()))

@@ -42,6 +42,8 @@ NS = {"w": W, "r": R}
 OLD_RELEASE, NEW_RELEASE = "2026.1", "2026.2"  # release names: found in the history, no tags
 #: The release the repository's own library.yaml carries (relabelled 2026.1 in the history).
 SHIPPED_RELEASE, SHIPPED_RELEASE_DATE = "2026.2", "2026-12-01"
+#: How many clauses the shipped library has (counts in messages follow it as it grows).
+SHIPPED_CLAUSES = len(list((ROOT / "clause_library" / "clauses").glob("*.yaml")))
 AUTHOR = "Lead Drafter"
 
 

@@ -137,13 +137,13 @@ def test_form_is_reproducible(workspace, tmp_path: Path) -> None:
 
 def test_form_for_one_provider_fills_in_its_details(workspace, tmp_path: Path) -> None:
     out = tmp_path / "form.docx"
-    result = write_audit_forms(workspace, "example-borough", provider_code="vn3b7", providers_file=workspace.root / REGISTER, output=out, date=DATE)
+    result = write_audit_forms(workspace, "example-borough", provider_code="vn3b8", providers_file=workspace.root / REGISTER, output=out, date=DATE)
     assert result.tiers == {"core": 1}
     text = docx_text(out)
     assert "Organisation name: Dar Al-Salam Care (دار السلام للرعاية)" in text
-    assert "ODS code: VN3B7" in text
+    assert "ODS code: VN3B8" in text
     props = custom_properties(docx_parts(out))
-    assert props["contractgen.provider.ods_code"] == "VN3B7"
+    assert props["contractgen.provider.ods_code"] == "VN3B8"
 
 
 def test_cli_form_for_all(workspace_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,7 +151,7 @@ def test_cli_form_for_all(workspace_dir: Path, tmp_path: Path, monkeypatch: pyte
     result = run_cli("audit", "form", "example-borough", "--for-all", "--providers", REGISTER, "-o", "forms", "--date", "2026-12-01")
     assert result.exit_code == 0, result.output
     assert result.stdout == "wrote 10 audit forms to forms (question set bcp 1.0.0; 7 core, 1 foundation, 2 advanced)\n"
-    assert "VN3B7-dar-al-salam-care.docx" in files_under(workspace_dir / "forms")
+    assert "VN3B8-dar-al-salam-care.docx" in files_under(workspace_dir / "forms")
     result = run_cli("audit", "form", "example-borough", "--provider", "ZZZZ", "--providers", REGISTER)
     assert result.exit_code == 2
     assert result.stderr == f"error: --provider ZZZZ: no provider with that ODS code in {REGISTER}\n"

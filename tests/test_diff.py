@@ -484,7 +484,7 @@ def test_docx_properties_and_summary(redline_files, changes):
         "council's profile; a cross-reference shows the title of the clause it points at.",
         "Tracked changes: by Lead Drafter, dated 1 October 2026. Accept or reject each one in Word.",
     ]
-    assert text[5:8] == ["\n", "Summary", "1 added, 1 removed, 1 withdrawn, 5 changed; 23 unchanged."]
+    assert text[5:8] == ["\n", "Summary", "1 added, 1 removed, 1 withdrawn, 5 changed; 24 unchanged."]
     # the summary table: clause, change, versions, the changelog entries of the change
     assert text[8:13] == ["Clause", "Change", "Old version", "New version", "Changelog"]
     assert text[13:18] == ["dspt.tier: The Provider's Tier", "changed", "1.0.0", "1.0.1", "1.0.1 (2026-10-01): Core tier: plainer words."]

@@ -16,6 +16,7 @@ from helpers import custom_properties, docx_parts, docx_text, run_cli, stderr_li
 from helpers_git import (
     NEW_RELEASE,
     OLD_RELEASE,
+    SHIPPED_CLAUSES,
     SHIPPED_RELEASE,
     SHIPPED_RELEASE_DATE,
     build_release_history,
@@ -58,7 +59,7 @@ def test_releases_on_a_fresh_clone(clone):
     assert result.stdout.splitlines() == [
         "release  date        commit   changes",
         f"2026.2   2026-10-01  {short(clone, 'HEAD')}  1 added, 1 removed, 1 withdrawn, 5 changed",
-        f"2026.1   2026-04-01  {short(clone, 'HEAD~6')}  first release: 30 clauses",
+        f"2026.1   2026-04-01  {short(clone, 'HEAD~6')}  first release: {SHIPPED_CLAUSES} clauses",
     ]
     assert result.stderr == ""
 
@@ -76,9 +77,9 @@ def test_releases_lists_unreleased_working_tree_changes_first(clone):
 def test_the_review_commands_on_a_fresh_clone(clone, tmp_path):
     diff = run_cli("diff")
     assert diff.exit_code == 0, diff.output
-    assert diff.stdout.splitlines()[-1] == f"release 2026.2 ({short(clone, 'HEAD')}) → working tree: no changes; 30 unchanged"
+    assert diff.stdout.splitlines()[-1] == f"release 2026.2 ({short(clone, 'HEAD')}) → working tree: no changes; {SHIPPED_CLAUSES} unchanged"
     versions = run_cli("check-versions")
-    assert versions.stdout == f"checked 30 clauses against release 2026.2 ({short(clone, 'HEAD')}): ok, no clause changed\n"
+    assert versions.stdout == f"checked {SHIPPED_CLAUSES} clauses against release 2026.2 ({short(clone, 'HEAD')}): ok, no clause changed\n"
     shown = run_cli("clauses", "show", "dspt.annual-renewal", "--at", OLD_RELEASE)
     assert shown.stdout.splitlines()[1] == "dspt.annual-renewal@1.1.0 (approved), section maintaining, for schedule"
     out = tmp_path / "old.docx"
@@ -89,7 +90,7 @@ def test_the_review_commands_on_a_fresh_clone(clone, tmp_path):
     assert props["contractgen.library.commit"] == git(clone, "rev-parse", "HEAD~6")
     assert "Draft" not in docx_text(out)
     between = run_cli("diff", OLD_RELEASE, NEW_RELEASE)
-    assert between.stdout.splitlines()[-1].endswith(": 1 added, 1 removed, 1 withdrawn, 5 changed; 23 unchanged")
+    assert between.stdout.splitlines()[-1].endswith(f": 1 added, 1 removed, 1 withdrawn, 5 changed; {SHIPPED_CLAUSES - 7} unchanged")
 
 
 def test_a_profile_pin_on_a_fresh_clone(clone, tmp_path):
@@ -136,7 +137,7 @@ def test_two_releases_on_one_day_and_a_disagreeing_tag(clone):
         f"{short(clone, 'HEAD~1')}, where clause_library/library.yaml first says it; contractgen goes by the history, "
         f"not the tag: move the tag (`git tag -f release-2026.3 {short(clone, 'HEAD~1')}`) or delete it"
     ]
-    assert run_cli("diff", "2026.3", "2026.3.1").stdout.splitlines()[-1].endswith("no changes; 30 unchanged")
+    assert run_cli("diff", "2026.3", "2026.3.1").stdout.splitlines()[-1].endswith(f"no changes; {SHIPPED_CLAUSES} unchanged")
     checked = run_cli("check-versions")
     assert checked.exit_code == 0 and stderr_lines(checked) == stderr_lines(result)  # CI sees it too
 
@@ -260,9 +261,9 @@ def test_init_makes_a_repository_where_review_works_at_once(tmp_path, monkeypatc
     assert git(repo, "status", "--porcelain") == ""
     assert "contractgen-check-versions" in (repo / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     monkeypatch.chdir(repo)
-    assert run_cli("releases").stdout.splitlines()[1] == f"{SHIPPED_RELEASE}   {SHIPPED_RELEASE_DATE}  {short(repo, 'HEAD')}  first release: 30 clauses"
+    assert run_cli("releases").stdout.splitlines()[1] == f"{SHIPPED_RELEASE}   {SHIPPED_RELEASE_DATE}  {short(repo, 'HEAD')}  first release: {SHIPPED_CLAUSES} clauses"
     assert run_cli("check-versions").exit_code == 0
-    assert run_cli("diff").stdout.splitlines()[-1].endswith("→ working tree: no changes; 30 unchanged")
+    assert run_cli("diff").stdout.splitlines()[-1].endswith(f"→ working tree: no changes; {SHIPPED_CLAUSES} unchanged")
     # a generated schedule, committed, then changed: git diff shows its words
     assert run_cli("schedule", "example-borough", "-o", "schedule.docx").exit_code == 0
     git(repo, "add", "-A")
