@@ -54,10 +54,10 @@ EDITS = [
     lambda clone: (
         edit(clone / "clause_library/clauses/dspt.remedial-plan.yaml", "\nversion: 1.1.0\n", "\nversion: 1.2.0\n"),
         (clone / "clause_library/clauses/dspt.remedial-plan.yaml").open("a", encoding="utf-8").write(
-            "  - version: 1.2.0\n    date: 2026-12-01\n    summary: Remedial Plans within 15 Working Days by default.\n"
+            "  - version: 1.2.0\n    date: 2026-12-02\n    summary: Remedial Plans within 15 Working Days by default.\n"
         ),
     ),
-    lambda clone: edit(clone / "clause_library/library.yaml", 'release: "2026.1"\nrelease_date: 2026-04-01', 'release: "2026.2"\nrelease_date: 2026-12-01'),
+    lambda clone: edit(clone / "clause_library/library.yaml", 'release: "2026.2"\nrelease_date: 2026-12-01', 'release: "2026.3"\nrelease_date: 2026-12-02'),
 ]
 
 
@@ -113,5 +113,5 @@ def test_the_readme_review_workflow_from_a_clean_clone(tmp_path, monkeypatch):
     rejected = "\n".join(t for _, t in paragraphs(resolve_changes(root, "reject")))
     assert "within 15 Working Days" in accepted and "within 20 Working Days" in rejected
     assert "{{" not in accepted
-    assert run("contractgen schedule example-borough -o released.docx", clone)[0].endswith("library release 2026.2)")
+    assert run("contractgen schedule example-borough -o released.docx", clone)[0].endswith("library release 2026.3)")
     assert run("contractgen textconv released.docx | grep Draft", clone) == []
