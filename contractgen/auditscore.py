@@ -565,7 +565,8 @@ def score_audit_forms(
     letters = []
     for score, name in zip(scores, names):
         library, profile, _ = scorer.profile(score.profile)
-        response_by = add_working_days(date, profile.model.letters.response_working_days)
+        # the letter asks for a reply (a plan for closing them) only about critical gaps
+        response_by = add_working_days(date, profile.model.letters.response_working_days) if score.critical_gaps else None
         extra = {"contractgen.audit.score": "" if score.overall is None else str(score.overall),
                  "contractgen.audit.critical_gaps": "; ".join(a.question.id for a in score.critical_gaps),
                  **{f"clause:{c}": library.clause(c).version for c in FEEDBACK_CLAUSES}}

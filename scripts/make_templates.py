@@ -175,7 +175,14 @@ def schedule_template() -> Document:
 
 def letter_template() -> Document:
     doc = _base_document()
-    _header_footer(doc, "{{ council.name }}\tData Security and Protection Toolkit", "{{ council.name }}: {{ provider.name }} ({{ provider.ods_code }})")
+    # A blank audit form has no provider: the footer and the reference then name none,
+    # without a dangling separator or empty brackets.
+    _header_footer(
+        doc,
+        "{{ council.name }}\tData Security and Protection Toolkit",
+        "{{ council.name }}{% if provider.name %}: {{ provider.name }}{% endif %}"
+        "{% if provider.ods_code %} ({{ provider.ods_code }}){% endif %}",
+    )
     doc.add_paragraph("{{r council.logo }}")
     head = doc.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -199,7 +206,7 @@ def letter_template() -> Document:
     doc.add_paragraph("{{ letter.date }}")
     p = doc.add_paragraph()
     p.add_run("Our reference: ").bold = True
-    p.add_run("{{ contract.reference }}/{{ provider.ods_code }}")
+    p.add_run("{{ contract.reference }}{% if provider.ods_code %}/{{ provider.ods_code }}{% endif %}")
     doc.add_paragraph("Dear {{ provider.salutation }},")
     subject = doc.add_paragraph()
     subject.add_run("Data Security and Protection Toolkit: {{ letter.subject }}").bold = True
@@ -207,7 +214,9 @@ def letter_template() -> Document:
         doc,
         ["Your organisation", ""],
         [
+            ["{%tr if provider.ods_code %}", ""],
             ["ODS code", "{{ provider.ods_code }}"],
+            ["{%tr endif %}", ""],
             ["DSPT status on record", "{{ provider.status }}"],
             ["Your tier", "{{ tier.title }}: {{ tier.requirement }}"],
             ["{%tr if letter.response_by %}", ""],
