@@ -194,6 +194,7 @@ def letter_context(
     template then shows no "Please respond by" row, as for a confirm or renew letter."""
     context = {**base_context(library, profile, tier), **parameter_values(library, profile)}
     context.update(
+        draft="",  # the letter template's draft line: audit documents are not marked (see README)
         provider={
             "name": provider.get("name", ""),
             "ods_code": provider.get("ods_code", ""),
