@@ -186,13 +186,15 @@ def _question(writer: BodyWriter, qs: QuestionSet, q: Question, para: Any, tag: 
 
 def letter_context(
     library: ClauseLibrary, profile: Profile, tier: str, provider: dict[str, Any], *,
-    subject: str, date: dt.date, response_by: dt.date, reason: str, kind: str,
+    subject: str, date: dt.date, response_by: dt.date | None, reason: str, kind: str,
 ) -> dict[str, Any]:
     """What the council's letter template receives for an audit document (README
     'Template variables') but ``letter_body``: the provider's DSPT status is not part of
-    an audit."""
+    an audit. ``response_by`` is ``None`` for a document that asks for no reply: the
+    template then shows no "Please respond by" row, as for a confirm or renew letter."""
     context = {**base_context(library, profile, tier), **parameter_values(library, profile)}
     context.update(
+        draft="",  # the letter template's draft line: audit documents are not marked (see README)
         provider={
             "name": provider.get("name", ""),
             "ods_code": provider.get("ods_code", ""),
@@ -206,7 +208,7 @@ def letter_context(
             "publication_date": "",
         },
         letter={
-            "kind": kind, "subject": subject, "date": format_date(date), "response_by": format_date(response_by),
+            "kind": kind, "subject": subject, "date": format_date(date), "response_by": format_date(response_by) if response_by else "",
             "next_deadline": "", "valid_until": "", "reason": reason,
         },
     )
@@ -251,7 +253,7 @@ BodyMaker = Callable[[dict[str, Any], BodyWriter], "str | list[Paragraph]"]
 
 def render_letter_document(
     workspace: Workspace, library: ClauseLibrary, profile: Profile, qs: QuestionSet, provider: dict[str, Any],
-    *, body: BodyMaker, subject: str, date: dt.date, response_by: dt.date, reason: str, document: str,
+    *, body: BodyMaker, subject: str, date: dt.date, response_by: dt.date | None, reason: str, document: str,
     extra: dict[str, str] | None = None,
 ) -> bytes:
     """An audit document's bytes through the council's letter template."""

@@ -565,7 +565,8 @@ def score_audit_forms(
     letters = []
     for score, name in zip(scores, names):
         library, profile, _ = scorer.profile(score.profile)
-        response_by = add_working_days(date, profile.model.letters.response_working_days)
+        # the letter asks for a reply (a plan for closing them) only about critical gaps
+        response_by = add_working_days(date, profile.model.letters.response_working_days) if score.critical_gaps else None
         extra = {"contractgen.audit.score": "" if score.overall is None else str(score.overall),
                  "contractgen.audit.critical_gaps": "; ".join(a.question.id for a in score.critical_gaps),
                  **{f"clause:{c}": library.clause(c).version for c in FEEDBACK_CLAUSES}}
@@ -629,17 +630,29 @@ class ProviderAudit:
     scored_on: dt.date
 
 
+#: The columns of ``audit-scores.csv`` that :func:`latest_audit_scores` reads.
+_SCORE_COLUMNS_READ = ("ods_code", "provider", "overall", "critical_gaps", "version", "completed_on", "scored_on")
+
+
 def latest_audit_scores(files: Iterable[Path]) -> dict[str, ProviderAudit]:
     """Each provider's latest audit (by ODS code) from one or more ``audit-scores.csv``
     files: the latest completion date, then the latest scoring date, wins."""
     latest: dict[str, ProviderAudit] = {}
+    give = f"give the {SCORES_FILE} that `contractgen audit score` wrote"
     for path in files:
         shown = display_path(path)
+        if not path.is_file():
+            raise InputError(f"{shown}: no such file; {give}")
         try:
             text = path.read_bytes().decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{shown}: cannot read the audit scores ({exc}); write it again with `contractgen audit score`") from exc
-        for number, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2):
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = [c for c in _SCORE_COLUMNS_READ if c not in (reader.fieldnames or [])]
+        if missing:
+            message = f"not a file of audit scores: no column {', '.join(missing)}; {give}"
+            raise InputError(message, [Problem(Location(shown, 1), "", message)])
+        for number, row in enumerate(reader, start=2):
             try:
                 entry = ProviderAudit(
                     ods_code=row["ods_code"].strip().upper(),

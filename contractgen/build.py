@@ -96,6 +96,7 @@ def build_workspace(
                 previous=[workspace.root / p for p in run.previous],
                 as_of=run.as_of,
                 force=True,
+                audit_scores=[workspace.root / p for p in run.audit_scores],
             ))
             if overview is not None:
                 result.overviews.append(overview)

@@ -195,13 +195,15 @@ def letters_command(ctx, profile, providers, dspt, no_dspt, as_of, output, only,
 @click.option("--as-of", "as_of", type=DATE, help="Positions as of this date, YYYY-MM-DD (default: today).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), help="Folder for the files (default: out/PROFILE-overview).")
 @click.option("--force", is_flag=True, help="Overwrite an earlier overview in the folder.")
+@click.option("--audit-scores", "audit_scores", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="An audit-scores.csv of `contractgen audit score` (repeatable): each provider's latest audit score and critical gaps.")
 @click.pass_context
-def overview_command(ctx, profile, providers, dspt, previous, as_of, output, force) -> None:
+def overview_command(ctx, profile, providers, dspt, previous, as_of, output, force, audit_scores) -> None:
     """The market at a glance: overview.html, overview.xlsx and lso-referrals.csv."""
     from .overview import build_overview
 
     result = build_overview(
         _workspace(ctx), profile, providers, dspt, previous=previous, as_of=_date(as_of), output=output, force=force,
+        audit_scores=audit_scores,
     )
     for line in result.summary_lines():
         click.echo(line)

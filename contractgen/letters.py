@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from . import __version__
 from .assembly import base_context, parameter_values, render_clause_text
-from .blocks import Paragraph, Style
+from .blocks import Paragraph, Run, Style
 from .dsptexport import DsptExport, read_export
 from .environment import format_date
 from .images import attach_logo
@@ -34,7 +34,8 @@ from .library import Clause, ClauseLibrary, ClauseStatus
 from .package import DocumentProperties, package_bytes, refuse_overwriting, write_atomic
 from .profiles import Profile
 from .register import Provider, read_register, salutation_for
-from .schedule import load_template, prepare
+from .releases import Provenance
+from .schedule import load_template, prepare_version
 from .position import ContractualPosition, LetterKind, assess_position, contract_terms
 from .wordml import BodyWriter
 from .wordtemplate import WordTemplate, raw_xml
@@ -78,6 +79,7 @@ class LettersResult:
     pdfs: int = 0
     without_export: bool = False  # --no-dspt: letters say nothing about the DSPT record
     report: Path | None = None
+    draft: str = ""  # the draft line the letters carry (unreleased clause changes), "" when released
 
     @property
     def by_kind(self) -> dict[str, int]:
@@ -93,6 +95,8 @@ class LettersResult:
     def summary_lines(self) -> list[str]:
         kinds = ", ".join(f"{n} {k}" for k, n in self.by_kind.items() if n)
         lines = [f"wrote {plural(len(self.written), 'letter')} to {display_path(self.output)}" + (f" ({kinds})" if kinds else "")]
+        if self.draft:
+            lines.append(self.draft)
         if self.pdfs:
             lines.append(f"converted {plural(self.pdfs, 'letter')} to PDF")
         if self.without_export:
@@ -211,13 +215,23 @@ def _unbreakable_contacts(context: dict[str, Any]) -> None:
 
 
 class LetterRenderer:
-    """Everything that is the same for every letter of a batch, prepared once."""
+    """Everything that is the same for every letter of a batch, prepared once.
 
-    def __init__(self, library: ClauseLibrary, profile: Profile, template: WordTemplate, as_of: dt.date) -> None:
+    With ``provenance`` a library holding unreleased changes makes every letter a draft:
+    its header says so (the template's ``draft``; a template that does not use it gets the
+    line at the top of the letter) and its properties record the commit."""
+
+    def __init__(
+        self, library: ClauseLibrary, profile: Profile, template: WordTemplate, as_of: dt.date,
+        provenance: Provenance | None = None,
+    ) -> None:
         self.library = library
         self.profile = profile
         self.template = template
         self.as_of = as_of
+        self.provenance = provenance or Provenance()
+        self.draft = self.provenance.draft_line
+        self.draft_in_body = bool(self.draft) and "draft" not in template.variables()
         self.params = parameter_values(library, profile)
         self.contexts = {tier: base_context(library, profile, tier) for tier in library.tiers}
         for ctx in self.contexts.values():
@@ -240,6 +254,7 @@ class LetterRenderer:
         return {
             **self.contexts[provider.tier],
             **self.params,
+            "draft": self.draft,
             "provider": {
                 "name": provider.name,
                 "ods_code": provider.ods_code,
@@ -276,6 +291,8 @@ class LetterRenderer:
     def render(self, provider: Provider, position: ContractualPosition) -> bytes:
         context = self.context(provider, position)
         paragraphs = self.body(provider, position, context)
+        if self.draft_in_body:  # a council template without the draft line
+            paragraphs = [Paragraph(Style.BODY, (Run(self.draft, bold=True),)), *paragraphs]
         writer = BodyWriter(letter_num_base=self.template.plan.letter_num_base if self.template.plan else 0)
         context["letter_body"] = raw_xml(writer.blocks(paragraphs))
         used_lists = max((p.list_id for p in paragraphs if p.style is Style.LETTER_ITEM), default=0)
@@ -304,6 +321,7 @@ class LetterRenderer:
                 "contractgen.provider.ods_code": provider.ods_code,
                 f"clause:{kind_clause.id}": kind_clause.version,
                 f"clause:{support.id}": support.version,
+                **self.provenance.properties(),
             },
         )
 
@@ -379,8 +397,11 @@ def generate_letters(
     Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
     the caller must say so with ``no_dspt``; otherwise :class:`UsageError`.
     """
+    from .releases import provenance
+
     as_of = as_of or dt.date.today()
-    library, profile = prepare(workspace, profile_ref)
+    version, profile = prepare_version(workspace, profile_ref)
+    library = version.library
     if dspt_file is None and not no_dspt:
         raise UsageError(
             "no DSPT export given: pass --dspt FILE (the CSV from the DSPT organisation search), "
@@ -442,7 +463,9 @@ def generate_letters(
         from .pdf import find_soffice
 
         find_soffice()  # refuse before writing anything when LibreOffice is missing
-    renderer = LetterRenderer(library, profile, load_template(workspace, profile, "letter"), as_of)
+    origin = provenance(workspace, version)
+    result.draft = origin.draft_line
+    renderer = LetterRenderer(library, profile, load_template(workspace, profile, "letter"), as_of, origin)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

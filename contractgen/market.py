@@ -29,11 +29,15 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from .dspt import DsptRecord
 from .dsptexport import DsptExport
 from .position import ContractTerms, ContractualPosition, LetterKind, assess_position
 from .register import Provider
+
+if TYPE_CHECKING:
+    from .auditscore import ProviderAudit
 
 #: The horizons (days from the date) of "publications that stop counting".
 EXPIRY_HORIZONS = (30, 60, 90)
@@ -254,6 +258,9 @@ class Market:
     current: Snapshot
     previous: tuple[Snapshot, ...]  # oldest first
     changes: tuple[tuple[Snapshot, tuple[Change, ...]], ...]  # per earlier export
+    #: Each provider's latest business continuity plan audit, by ODS code; ``None`` when
+    #: no audit scores were given (the overview then says nothing about audits).
+    audits: Mapping[str, ProviderAudit] | None = None
 
     @property
     def positions(self) -> tuple[Position, ...]:
@@ -319,6 +326,18 @@ class Market:
         """Providers a Local Support Organisation should help, in register order."""
         return [(p, pos) for p, pos in self.rows if pos.standing.needs_support]
 
+    def audit(self, provider: Provider) -> ProviderAudit | None:
+        """The provider's latest audit, if audit scores were given and it has one."""
+        return (self.audits or {}).get(provider.ods_code.upper())
+
+    def audited(self) -> list[tuple[Provider, ProviderAudit]]:
+        """Providers in the register with an audit, in register order."""
+        return [(p, a) for p in self.providers if (a := self.audit(p)) is not None]
+
+    def with_critical_gaps(self) -> list[tuple[Provider, ProviderAudit]]:
+        """Providers whose latest audit has a critical gap, in register order."""
+        return [(p, a) for p, a in self.audited() if a.critical_gaps]
+
     def change_counts(self, changes: Sequence[Change]) -> dict[ChangeKind, int]:
         return {k: sum(c.kind is k for c in changes) for k in ChangeKind}
 
@@ -338,11 +357,13 @@ def survey_market(
     terms: Terms,
     current: tuple[DsptExport, str, dt.date],
     previous: Sequence[tuple[DsptExport, str, dt.date]] = (),
+    audits: Mapping[str, ProviderAudit] | None = None,
 ) -> Market:
     """The market as of the current export's date, compared with each earlier export.
 
     Exports are ``(export, label, date)``; earlier ones are put in date order. Only the
     current export holds providers for review (in earlier ones they count as not found).
+    ``audits`` (each provider's latest audit, by ODS code) is carried as given.
     """
     now = take_snapshot(providers, current[0], current[1], current[2], terms, held=True)
     earlier = tuple(
@@ -350,4 +371,4 @@ def survey_market(
         for export, label, date in sorted(previous, key=lambda e: (e[2], e[1]))
     )
     changes = tuple((s, tuple(changes_since(s, now, providers))) for s in earlier)
-    return Market(current[2], tuple(providers), tuple(tiers), terms, now, earlier, changes)
+    return Market(current[2], tuple(providers), tuple(tiers), terms, now, earlier, changes, audits)

@@ -82,6 +82,9 @@ class OverviewResult:
             counts = ", ".join(f"{n} {k.value}" for k, n in m.change_counts(changes).items() if n)
             lines.append(f"since {since.label} ({since.date.isoformat()}): {counts or 'no changes'}")
         lines.append(f"{plural(len(m.referrals()), 'provider')} to refer to the Local Support Organisation")
+        if m.audits is not None:
+            lines.append(f"business continuity plan audits: {len(m.audited())} of {plural(len(m.providers), 'provider')} "
+                         f"audited, {len(m.with_critical_gaps())} with critical gaps")
         lines += [f"wrote {display_path(f)}" for f in self.files]
         return lines
 
@@ -114,13 +117,16 @@ def build_overview(
     as_of: dt.date | None = None,
     output: Path | None = None,
     force: bool = False,
+    audit_scores: Sequence[Path] = (),
 ) -> OverviewResult:
     """Write ``overview.html``, ``overview.xlsx`` and ``lso-referrals.csv`` for a council.
 
     Every earlier export is compared with the current one as of its own date (see
     :func:`export_date`). A register with any bad row is refused: every figure counts
-    every provider.
+    every provider. With ``audit_scores`` (``audit-scores.csv`` files of ``contractgen
+    audit score``), each provider's latest audit score and critical gaps are shown too.
     """
+    from .auditscore import latest_audit_scores
     from .overviewhtml import render_html
     from .overviewxlsx import render_xlsx
 
@@ -147,7 +153,8 @@ def build_overview(
                 "and the latest with --dspt (or a later --as-of)"
             )
         earlier.append((export, path.name, date))
-    market = survey_market(register.providers, library.tiers, terms, (current, dspt_file.name, as_of), earlier)
+    audits = latest_audit_scores(audit_scores) if audit_scores else None
+    market = survey_market(register.providers, library.tiers, terms, (current, dspt_file.name, as_of), earlier, audits)
     provenance = Provenance.of(library, profile)
 
     contents = {

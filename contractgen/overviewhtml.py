@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
 from .charts import percent_bars, stacked_bar, trend_line
 from .environment import format_date
@@ -18,6 +19,9 @@ from .errors import plural
 from .market import CERTIFICATE_HORIZON, EXPIRY_HORIZONS, Market, Position, Standing
 from .overview import Provenance
 from .register import Provider
+
+if TYPE_CHECKING:
+    from .auditscore import ProviderAudit
 
 #: Lists other than the provider table show at most this many rows (overview.xlsx has all).
 LISTED = 500
@@ -82,12 +86,13 @@ SCRIPT = """
  var text=rows.map(function(r){return r.textContent.toLowerCase();});
  var order=rows.map(function(_,i){return i;});
  var search=document.getElementById('filter-text'),pos=document.getElementById('filter-position'),
-     tier=document.getElementById('filter-tier'),shown=document.getElementById('shown');
+     tier=document.getElementById('filter-tier'),aud=document.getElementById('filter-audit'),shown=document.getElementById('shown');
  function key(row,col){var c=row.cells[col];var v=c.getAttribute('data-sort');return v===null?c.textContent.toLowerCase():v;}
  function filter(){
-  var q=search.value.trim().toLowerCase(),p=pos.value,t=tier.value,n=0;
+  var q=search.value.trim().toLowerCase(),p=pos.value,t=tier.value,a=aud?aud.value:'',n=0;
   for(var i=0;i<rows.length;i++){var r=rows[i];
-   var ok=(!q||text[i].indexOf(q)>=0)&&(!p||r.getAttribute('data-position')===p)&&(!t||r.getAttribute('data-tier')===t);
+   var ok=(!q||text[i].indexOf(q)>=0)&&(!p||r.getAttribute('data-position')===p)&&(!t||r.getAttribute('data-tier')===t)
+    &&(!a||r.getAttribute('data-audit')===a);
    r.hidden=!ok;if(ok)n++;}
   shown.textContent=n;
  }
@@ -95,14 +100,17 @@ SCRIPT = """
   var h=heads[col],dir=h.getAttribute('aria-sort')==='ascending'?-1:1,num=h.classList.contains('num');
   for(var i=0;i<heads.length;i++)heads[i].removeAttribute('aria-sort');
   h.setAttribute('aria-sort',dir===1?'ascending':'descending');
-  var keys=rows.map(function(r){var k=key(r,col);return num?(k===''?Infinity:parseFloat(k)):k;});
-  order.sort(function(a,b){var x=keys[a],y=keys[b];if(x<y)return -dir;if(x>y)return dir;return a-b;});
+  var keys=rows.map(function(r){var k=key(r,col);return num?(k===''?null:parseFloat(k)):k;});
+  order.sort(function(a,b){var x=keys[a],y=keys[b];
+   if(x===null||y===null){if(x!==y)return x===null?1:-1;return a-b;}  /* a blank number sorts last both ways */
+   if(x<y)return -dir;if(x>y)return dir;return a-b;});
   var f=document.createDocumentFragment();
   for(var j=0;j<order.length;j++)f.appendChild(rows[order[j]]);
   body.appendChild(f);
  }
  for(var i=0;i<heads.length;i++)(function(c){heads[c].addEventListener('click',function(){sort(c);});})(i);
  search.addEventListener('input',filter);pos.addEventListener('change',filter);tier.addEventListener('change',filter);
+ if(aud)aud.addEventListener('change',filter);
  filter();
 })();
 """
@@ -159,6 +167,9 @@ def _headline(m: Market) -> str:
         + _figure("meeting-percent", f"{share.percent:.1f}%", "of providers meet their tier")
         + _figure("needing-support", str(needing), "need support (referred to the LSO)")
         + _figure("stopping-90", str(len(within)), f"publications stop counting within {EXPIRY_HORIZONS[-1]} days")
+        + ("" if m.audits is None else _figure(
+            "audit-critical-gaps", str(len(m.with_critical_gaps())),
+            f"have critical gaps in their latest business continuity plan audit ({len(m.audited())} audited)"))
         + "</div></section>"
     )
 
@@ -309,21 +320,47 @@ def _options(values: Iterable[tuple[str, str]]) -> str:
     return "".join(f'<option value="{escape(v)}">{escape(label)}</option>' for v, label in values)
 
 
+#: The audit filter's values (``data-audit`` of a provider row) and labels.
+AUDIT_FILTER = (("gaps", "critical gaps"), ("clear", "no critical gaps"), ("none", "not audited"))
+
+
+def _audit_cells(audit: ProviderAudit | None) -> tuple[str, str]:
+    """The row's ``data-audit`` value and its two cells: the latest audit's overall score
+    and its critical gaps (how many, and the question ids)."""
+    if audit is None:
+        return "none", '<td class="num" data-sort=""></td><td class="num" data-sort=""></td>'
+    completed = f", completed {format_date(audit.completed_on)}" if audit.completed_on else ""
+    title = escape(f"question set version {audit.version}{completed}, scored {format_date(audit.scored_on)}")
+    score = "" if audit.overall is None else str(audit.overall)
+    gaps = len(audit.critical_gaps)
+    listed = f": {', '.join(audit.critical_gaps)}" if gaps else ""
+    return ("gaps" if gaps else "clear",
+            f'<td class="num" data-sort="{score}" title="{title}">{score + "%" if score else "n/a"}</td>'
+            f'<td class="num" data-sort="{gaps}">{gaps}{escape(listed)}</td>')
+
+
 def _providers(m: Market) -> str:
-    widths = (7, 16, 9, 10, 13, 11, 12, 10, 12)  # per cent of the table, in column order
+    audits = m.audits is not None
+    # per cent of the table, in column order
+    widths = (6, 14, 7, 9, 12, 9, 11, 9, 9, 6, 8) if audits else (7, 16, 9, 10, 13, 11, 12, 10, 12)
     head = ("<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) +
             "</colgroup><thead><tr><th>ODS code</th><th>provider</th><th>tier</th><th>service type</th><th>DSPT status</th>"
-            "<th>counts until</th><th>position</th><th>shortfall since</th><th>Remedial Plan due</th></tr></thead>")
+            "<th>counts until</th><th>position</th><th>shortfall since</th><th>Remedial Plan due</th>"
+            + ('<th class="num">BCP audit score</th><th class="num">critical gaps</th>' if audits else "")
+            + "</tr></thead>")
     rows = []
     for p, pos in m.rows:
         until = pos.valid_until
+        audit_key, audit_cells = _audit_cells(m.audit(p)) if audits else ("", "")
         rows.append(
-            f'<tr data-position="{pos.standing.key}" data-tier="{escape(p.tier)}" title="{escape(pos.reason)}">'
+            f'<tr data-position="{pos.standing.key}" data-tier="{escape(p.tier)}"'
+            + (f' data-audit="{audit_key}"' if audits else "") + f' title="{escape(pos.reason)}">'
             f"<td>{escape(p.ods_code)}</td><td>{escape(p.name)}</td><td>{escape(p.tier)}</td>"
             f"<td>{escape(m.service_type(pos))}</td><td>{escape(pos.status_text)}</td>"
             f"{_date_cell(until)}"
             f'<td data-sort="{list(Standing).index(pos.standing)}">{_badge(pos.standing)}</td>'
-            f"{_date_cell(pos.contractual.shortfall_since)}{_date_cell(pos.contractual.remedial_plan_due)}</tr>"
+            f"{_date_cell(pos.contractual.shortfall_since)}{_date_cell(pos.contractual.remedial_plan_due)}"
+            f"{audit_cells}</tr>"
         )
     controls = (
         '<div class="controls"><label>Search <input id="filter-text" type="search" placeholder="name, code, status"></label>'
@@ -331,9 +368,14 @@ def _providers(m: Market) -> str:
         + _options((s.key, s.value) for s in Standing) + "</select></label>"
         '<label>Tier <select id="filter-tier"><option value="">all</option>'
         + _options((t, t) for t in m.tiers) + "</select></label>"
-        f'<span>showing <b id="shown">{len(rows)}</b> of {plural(len(rows), "provider")}; click a heading to sort</span></div>'
+        + ('<label>Audit <select id="filter-audit"><option value="">all</option>'
+           + _options(AUDIT_FILTER) + "</select></label>" if audits else "")
+        + f'<span>showing <b id="shown">{len(rows)}</b> of {plural(len(rows), "provider")}; click a heading to sort</span></div>'
     )
-    return (f'<section id="all-providers" class="long"><h2>Every provider</h2>{controls}'
+    note = ('<p class="meta">BCP audit score: the overall score of the provider\'s latest business continuity plan '
+            "audit (n/a: every question answered Not applicable); critical gaps: how many critical questions it "
+            "answered No or Partly, with their question ids. Blank: no audit in the scores given.</p>" if audits else "")
+    return (f'<section id="all-providers" class="long"><h2>Every provider</h2>{note}{controls}'
             f'<table id="providers">{head}<tbody>{"".join(rows)}</tbody></table></section>')
 
 

@@ -40,6 +40,12 @@ PROVIDER_COLUMNS = (
     ("Remedial Plan due", 12), ("standard by", 12), ("reason", 60), ("contact", 22),
     ("email", 30), ("Cyber Essentials expiry", 14), ("Cyber Essentials Plus expiry", 14),
 )
+#: Added to ``PROVIDER_COLUMNS`` when audit scores are given: the latest business
+#: continuity plan audit's overall score (a fraction, shown as a percentage), its
+#: critical gaps (how many, then the question ids) and when it was completed.
+AUDIT_COLUMNS = (
+    ("BCP audit score", 12), ("critical gaps", 10), ("critical gap questions", 40), ("audit completed", 12),
+)
 
 
 class _Sheet:
@@ -133,6 +139,9 @@ def _summary(sheet: _Sheet, m: Market, provenance: Provenance) -> None:
     sheet.add("share meeting their tier", share.part / share.whole if share.whole else 0.0,
               formats=(None, PERCENT_FORMAT))
     sheet.add("need support (referred to the LSO)", len(m.referrals()))
+    if m.audits is not None:
+        sheet.add("business continuity plan audits (latest per provider)", len(m.audited()))
+        sheet.add("with critical gaps in their latest audit", len(m.with_critical_gaps()))
     for days in EXPIRY_HORIZONS:
         sheet.add(f"publications stopping within {days} days", len(m.stopping_within(days)))
     sheet.add()
@@ -198,10 +207,11 @@ def _text(value: str) -> Cell:
 
 def _providers(sheet: _Sheet, m: Market) -> FastRows:
     ws = sheet.ws
-    sheet.widths([w for _, w in PROVIDER_COLUMNS])
+    columns = PROVIDER_COLUMNS + (AUDIT_COLUMNS if m.audits is not None else ())
+    sheet.widths([w for _, w in columns])
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(PROVIDER_COLUMNS))}{len(m.providers) + 1}"
-    sheet.header(*(name for name, _ in PROVIDER_COLUMNS))
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(m.providers) + 1}"
+    sheet.header(*(name for name, _ in columns))
     white = Font(color="FFFFFF")
 
     def coloured(standing: Standing) -> Any:
@@ -211,11 +221,24 @@ def _providers(sheet: _Sheet, m: Market) -> FastRows:
                 cell.font = white
         return style
 
-    rows = FastRows(ws, {"quoted": _quoted, "date": _date, **{s.key: coloured(s) for s in Standing}})
+    def percent(cell: Any) -> None:
+        cell.number_format = "0%"
+
+    styles = {"quoted": _quoted, "date": _date, **{s.key: coloured(s) for s in Standing}}
+    if m.audits is not None:  # only then: without scores the workbook is as before, byte for byte
+        styles["percent"] = percent
+    rows = FastRows(ws, styles)
     rows.probe()
     for p, pos in m.rows:
         record = pos.record
         c = pos.contractual
+        audit: list[Cell] = []
+        if m.audits is not None:
+            a = m.audit(p)
+            audit = [(None, None)] * len(AUDIT_COLUMNS) if a is None else [
+                (None if a.overall is None else a.overall / 100, "percent"), (len(a.critical_gaps), None),
+                _text("; ".join(a.critical_gaps)), (a.completed_on, "date"),
+            ]
         rows.add([
             _text(p.ods_code), _text(p.name), _text(p.tier), _text(m.service_type(pos)), _text(pos.status_text),
             (record.publication_date if record is not None else None, "date"), (pos.valid_until, "date"),
@@ -223,6 +246,7 @@ def _providers(sheet: _Sheet, m: Market) -> FastRows:
             (c.shortfall_since, "date"), (c.remedial_plan_due, "date"), (c.standard_by, "date"),
             _text(pos.reason), _text(p.contact_name), _text(p.email),
             (p.cyber_essentials_expiry, "date"), (p.cyber_essentials_plus_expiry, "date"),
+            *audit,
         ])
     return rows
 

@@ -30,7 +30,7 @@ SCHEDULE_VARIABLES = frozenset(
 )
 LETTER_VARIABLES = frozenset(
     {"council", "contract", "contacts", "signatory", "tier", "dspt", "example", "library", "contractgen_version",
-     "provider", "letter", "letter_body", "profile"}
+     "provider", "letter", "letter_body", "profile", "draft"}
 )
 TEMPLATE_KINDS = ("schedule", "letter")
 

@@ -28,6 +28,7 @@ class LetterRun(Strict):
     dspt: str | None = None  # DSPT export, relative to the workspace
     no_dspt: bool = False  # without dspt: letters that say nothing about the DSPT record
     previous: list[str] = []  # earlier DSPT exports for the overview's changes and trend
+    audit_scores: list[str] = []  # audit-scores.csv files: the overview shows each provider's latest audit
     as_of: dt.date | None = None  # fixed for reproducible builds; omitted: today
 
 

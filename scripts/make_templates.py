@@ -95,6 +95,16 @@ def _header_footer(doc: Document, header_text: str, footer_left: str) -> None:
         run.font.size = Pt(8.5)
 
 
+def _draft_lines(doc: Document) -> None:
+    """The header's draft line: ``{{ draft }}`` in bold, shown only when there is one."""
+    header = doc.sections[0].header
+    for text in ("{%p if draft %}", "{{ draft }}", "{%p endif %}"):
+        line = header.add_paragraph(text)
+        for run in line.runs:
+            run.font.size = Pt(8.5)
+            run.bold = True
+
+
 def _shade(cell, fill: str) -> None:
     cell._tc.get_or_add_tcPr().append(
         parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>')
@@ -130,12 +140,7 @@ def schedule_template() -> Document:
         "Schedule {{ contract.schedule_number }}: Data Security and Protection",
     )
     # a document built from unreleased clause changes says so on every page
-    header = doc.sections[0].header
-    for text in ("{%p if draft %}", "{{ draft }}", "{%p endif %}"):
-        line = header.add_paragraph(text)
-        for run in line.runs:
-            run.font.size = Pt(8.5)
-            run.bold = True
+    _draft_lines(doc)
     doc.add_paragraph("{{r council.logo }}")
     title = doc.add_paragraph("Schedule {{ contract.schedule_number }}: Data Security and Protection", style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.LEFT
@@ -175,7 +180,17 @@ def schedule_template() -> Document:
 
 def letter_template() -> Document:
     doc = _base_document()
-    _header_footer(doc, "{{ council.name }}\tData Security and Protection Toolkit", "{{ council.name }}: {{ provider.name }} ({{ provider.ods_code }})")
+    # A blank audit form has no provider: the footer and the reference then name none,
+    # without a dangling separator or empty brackets.
+    _header_footer(
+        doc,
+        "{{ council.name }}\tData Security and Protection Toolkit",
+        "{{ council.name }}{% if provider.name %}: {{ provider.name }}{% endif %}"
+        "{% if provider.ods_code %} ({{ provider.ods_code }}){% endif %}",
+    )
+    # a letter written from unreleased clause changes is a draft, never to be sent: it
+    # says so at the top of every page
+    _draft_lines(doc)
     doc.add_paragraph("{{r council.logo }}")
     head = doc.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -199,7 +214,7 @@ def letter_template() -> Document:
     doc.add_paragraph("{{ letter.date }}")
     p = doc.add_paragraph()
     p.add_run("Our reference: ").bold = True
-    p.add_run("{{ contract.reference }}/{{ provider.ods_code }}")
+    p.add_run("{{ contract.reference }}{% if provider.ods_code %}/{{ provider.ods_code }}{% endif %}")
     doc.add_paragraph("Dear {{ provider.salutation }},")
     subject = doc.add_paragraph()
     subject.add_run("Data Security and Protection Toolkit: {{ letter.subject }}").bold = True
@@ -207,7 +222,9 @@ def letter_template() -> Document:
         doc,
         ["Your organisation", ""],
         [
+            ["{%tr if provider.ods_code %}", ""],
             ["ODS code", "{{ provider.ods_code }}"],
+            ["{%tr endif %}", ""],
             ["DSPT status on record", "{{ provider.status }}"],
             ["Your tier", "{{ tier.title }}: {{ tier.requirement }}"],
             ["{%tr if letter.response_by %}", ""],

@@ -88,3 +88,18 @@ def write_market(folder: Path, per_kind: int = PER_KIND) -> tuple[Path, list[Pat
                     w.writerow([code(kind, i, per_kind), name(kind, i).upper(), status, published, sector])
         exports.append(path)
     return register, exports
+
+
+def write_audit_scores(path: Path, rows: list[tuple[str, str, str, str, str, str]]) -> Path:
+    """An ``audit-scores.csv`` as ``contractgen audit score`` writes it (UTF-8 with BOM),
+    from rows of (ODS code, provider, overall, critical gaps, completed on, scored on)."""
+    from contractgen.auditscore import SCORE_FIELDS
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f, lineterminator="\r\n")
+        writer.writerow([*SCORE_FIELDS, "form", "letter"])
+        for ods, provider, overall, gaps, completed, scored in rows:
+            writer.writerow([ods, provider, "example-borough", "core", "bcp", "1.0.0", completed, scored,
+                             overall, gaps, 22, 0, f"{ods}.docx", f"{ods}-bcp-feedback.docx"])
+    return path

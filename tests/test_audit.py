@@ -129,6 +129,22 @@ def test_blank_form_golden_text_and_controls(workspace, tmp_path: Path) -> None:
     assert props["contractgen.council"] == "Example Borough Council"
 
 
+def _clean(text: str) -> None:
+    """No dangling separator or empty brackets where a value is missing."""
+    for line in text.splitlines():
+        assert "()" not in line and not line.endswith(("/", ": ")), line
+        assert ":  " not in line and ": \t" not in line and "/\t" not in line, line
+        assert not (line.endswith("|  |") and line != "| Your organisation |  |"), line
+
+
+def test_blank_form_names_no_provider_in_header_footer_or_reference(workspace, tmp_path: Path) -> None:
+    text = docx_text(blank_form(workspace, tmp_path))
+    assert "[footer] Example Borough Council\tPage 1 of 1\n" in text
+    assert "\nOur reference: EBC/ASC/2026/014\n" in text
+    assert "| ODS code |" not in text  # asked for in the form itself
+    _clean(text)
+
+
 def test_form_is_reproducible(workspace, tmp_path: Path) -> None:
     a = blank_form(workspace, tmp_path, name="a.docx").read_bytes()
     b = blank_form(workspace, tmp_path, name="b.docx").read_bytes()
@@ -142,6 +158,9 @@ def test_form_for_one_provider_fills_in_its_details(workspace, tmp_path: Path) -
     text = docx_text(out)
     assert "Organisation name: Dar Al-Salam Care (دار السلام للرعاية)" in text
     assert "ODS code: VN3B8" in text
+    assert "[footer] Example Borough Council: Dar Al-Salam Care (دار السلام للرعاية) (VN3B8)\tPage 1 of 1\n" in text
+    assert "\nOur reference: EBC/ASC/2026/014/VN3B8\n" in text and "| ODS code | VN3B8 |" in text
+    _clean(text)
     props = custom_properties(docx_parts(out))
     assert props["contractgen.provider.ods_code"] == "VN3B8"
 
@@ -278,6 +297,27 @@ def test_score_outputs_csv_and_feedback_letter(workspace, tmp_path: Path) -> Non
     assert (tmp_path / "again" / "audit-scores.csv").read_bytes() == (tmp_path / "out" / "audit-scores.csv").read_bytes()
 
 
+def test_feedback_without_critical_gaps_asks_for_no_reply(workspace, tmp_path: Path) -> None:
+    path = returned(workspace, tmp_path, premises_power="No")  # not a critical question
+    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED)
+    assert result.scored[0][0].critical_gaps == []
+    text = docx_text(tmp_path / "out" / result.scored[0][1])
+    check_golden("audit/bcp-feedback-no-gaps.txt", without_version(text))
+    assert "Please respond by" not in text and "8 February 2027" not in text
+    assert "There are no critical gaps: every critical question was answered Yes or Not applicable." in text
+    assert "| Your tier | Core: Standards Met or better |\n\n" in text
+    _clean(text)
+
+
+def test_feedback_with_a_critical_gap_asks_for_a_plan_by_the_date_it_shows(workspace, tmp_path: Path) -> None:
+    path = returned(workspace, tmp_path, it_records_backups="No")
+    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED)
+    text = docx_text(tmp_path / "out" / result.scored[0][1])
+    assert "| Please respond by | 8 February 2027 |" in text
+    assert "Please send us your plan for closing these gaps by 8 February 2027:" in text
+    _clean(text)
+
+
 def test_feedback_wording_comes_from_the_clause_library(workspace_dir: Path, workspace, tmp_path: Path) -> None:
     path = returned(workspace, tmp_path, premises_power="No")
     clause = workspace_dir / "clause_library" / "clauses" / "letter.audit-feedback.yaml"
@@ -409,7 +449,7 @@ def test_bad_returned_files_are_reported_and_the_others_scored(workspace_dir: Pa
 
 
 def test_cli_score_refuses_to_overwrite_without_force(workspace_dir: Path, workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (workspace_dir / "first.docx").write_bytes(returned(workspace, tmp_path, premises_power="No").read_bytes())
+    (workspace_dir / "first.docx").write_bytes(returned(workspace, tmp_path, it_records_backups="Partly").read_bytes())
     (workspace_dir / "second.docx").write_bytes(returned(workspace, tmp_path).read_bytes())
     monkeypatch.chdir(workspace_dir)
     assert run_cli("audit", "score", "first.docx", "-o", "scored", "--date", "2027-01-11").exit_code == 0

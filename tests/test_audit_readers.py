@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from helpers import custom_properties, docx_parts
-from helpers_audit import answers, libreoffice_fill, provider_details
+from helpers_audit import answers, fill_form, libreoffice_fill, provider_details
 from conftest import require_tool
 
 from contractgen.auditform import control_tag, write_audit_forms
@@ -65,3 +65,40 @@ def test_blank_form_shows_every_question_in_libreoffice_and_pandoc(workspace, tm
     for section in qs.sections:
         assert f"{section.number}. {section.title}" in lo_text
     assert lo_text.count("Choose an answer") == len(qs.questions)
+
+
+def test_header_footer_reference_and_reply_row_as_libreoffice_prints_them(workspace, tmp_path: Path, libreoffice) -> None:
+    """A blank form names no provider, a provider's form and letters name it; a feedback
+    letter shows "Please respond by" only when it asks for a plan (a critical gap)."""
+    from helpers_git import pdf_text
+
+    require_tool("pdftotext")
+    register = workspace.root / "examples" / "example-borough-providers.csv"
+    blank = tmp_path / "blank.docx"
+    write_audit_forms(workspace, "example-borough", tier="core", output=blank, date=DATE)
+    mine = tmp_path / "provider.docx"
+    write_audit_forms(workspace, "example-borough", provider_code="AS9R", providers_file=register, output=mine, date=DATE)
+    qs = load_audit(workspace.library_dir, "bcp", load_library(workspace.library_dir)).at(tier="core")
+    letters = []
+    for name, gaps in (("gap", {"it_records_backups": "No"}), ("no-gap", {"premises_power": "No"})):
+        filled = tmp_path / f"{name}-form.docx"
+        filled.write_bytes(fill_form(mine, {**answers(qs, **gaps), **provider_details(qs)}))
+        result = score_audit_forms(workspace, [filled], tmp_path / name, date=dt.date(2027, 1, 11))
+        letter = tmp_path / f"{name}-letter.docx"  # one name each: LibreOffice names the PDF after it
+        letter.write_bytes((tmp_path / name / result.scored[0][1]).read_bytes())
+        letters.append(letter)
+    pdfs = libreoffice.convert_all([blank, mine, *letters], tmp_path / "pdf")
+    texts = [" ".join(pdf_text(pdf).split()) for pdf in pdfs]
+    for text in texts:
+        assert "()" not in text and ":  " not in text
+    blank_text, mine_text, gap_text, no_gap_text = texts
+    assert "Our reference: EBC/ASC/2026/014 Dear Sir or Madam" in blank_text
+    assert "Example Borough Council Page 1 of" in blank_text
+    assert "Example Borough Council: Sunrise 🌅 Home Support (AS9R) Page 1 of" in mine_text  # as registered
+    assert "Our reference: EBC/ASC/2026/014/AS9R" in mine_text
+    assert "Please respond by 31 December 2026" in blank_text and "Please respond by 31 December 2026" in mine_text
+    assert "Please respond by 8 February 2027" in gap_text  # the name as the form was filled in:
+    assert "Example Borough Council: Sunrise Home Support (AS9R) Page 1 of" in gap_text
+    assert "closing these gaps by 8 February 2027" in gap_text
+    assert "Please respond by" not in no_gap_text and "There are no critical gaps" in no_gap_text
+    assert "Example Borough Council: Sunrise Home Support (AS9R) Page 1 of" in no_gap_text

@@ -18,7 +18,7 @@ from contractgen.market import ChangeKind, Standing
 from contractgen.overview import build_overview
 from conftest_shared import require_shared_data
 from helpers import run_cli
-from overview_market import ARCHETYPES, AS_OF, PER_KIND, TRICKY_NAMES, code, write_market
+from overview_market import ARCHETYPES, AS_OF, PER_KIND, TRICKY_NAMES, code, write_audit_scores, write_market
 
 REGISTER = "examples/example-borough-providers.csv"
 EXPORT = "examples/dspt-export-example.csv"
@@ -411,3 +411,121 @@ def test_each_real_export_as_the_current_one(workspace, tmp_path: Path, current:
         assert pos.record == record
         assert pos.contractual == assess_position(record, terms, as_of)
     assert m.meeting.part == sum(pos.contractual.meets_tier is True for pos in m.positions)
+
+
+# ------------------------------------------------------------------ audit scores (issue 10)
+
+
+def example_scores(folder: Path) -> list[Path]:
+    """Two scoring runs: VM1A2 audited twice (the later one has no gaps), AS9R with two
+    critical gaps, AW2T with every question Not applicable, and a provider not in the
+    register (left out)."""
+    autumn = write_audit_scores(folder / "autumn" / "audit-scores.csv", [
+        ("VM1A2", "Maple Lodge Care Home", "70", "roles.owner", "2026-09-01", "2026-09-10"),
+        ("AS9R", "Sunrise Home Support", "55", "roles.owner; it-records.backups", "2026-09-02", "2026-09-10"),
+    ])
+    winter = write_audit_scores(folder / "winter" / "audit-scores.csv", [
+        ("VM1A2", "Maple Lodge Care Home", "96", "", "2026-11-02", "2026-11-10"),
+        ("AW2T", "Willow Court", "", "", "2026-11-03", "2026-11-10"),
+        ("ZZ9Z", "Not In The Register Care", "20", "roles.owner", "2026-11-03", "2026-11-10"),
+    ])
+    return [winter, autumn]
+
+
+def test_audit_scores_each_providers_latest(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = example(workspace, tmp_path, audit_scores=example_scores(tmp_path))
+    m = result.market
+    assert [(p.ods_code, a.overall, a.critical_gaps) for p, a in m.audited()] == [
+        ("VM1A2", 96, ()), ("AS9R", 55, ("roles.owner", "it-records.backups")), ("AW2T", None, ())]
+    assert [p.ods_code for p, _ in m.with_critical_gaps()] == ["AS9R"]
+    lines = result.summary_lines()
+    assert lines[-4] == "business continuity plan audits: 3 of 10 providers audited, 1 with critical gaps"
+    html = (tmp_path / "out" / "overview.html").read_text(encoding="utf-8")
+    assert ('<span class="n" data-figure="audit-critical-gaps">1</span><span class="l">have critical gaps in their '
+            "latest business continuity plan audit (3 audited)</span>") in html
+    assert '<th class="num">BCP audit score</th><th class="num">critical gaps</th>' in html
+    assert '<td class="num" data-sort="2">2: roles.owner, it-records.backups</td>' in html
+    assert '<td class="num" data-sort="" title="question set version 1.0.0, completed 3 November 2026, scored 10 November 2026">n/a</td>' in html
+    assert '<select id="filter-audit">' in html and "ZZ9Z" not in html
+    wb = openpyxl.load_workbook(tmp_path / "out" / "overview.xlsx")
+    summary = {row[0]: row[1] for row in wb["Summary"].iter_rows(min_row=6, max_row=20, max_col=2, values_only=True)}
+    assert summary["business continuity plan audits (latest per provider)"] == 3
+    assert summary["with critical gaps in their latest audit"] == 1
+    providers = wb["Providers"]
+    header = [c.value for c in providers[1]]
+    assert header[-4:] == ["BCP audit score", "critical gaps", "critical gap questions", "audit completed"]
+    assert providers.auto_filter.ref == "A1:T11"
+    rows = {r[0].value: r for r in providers.iter_rows(min_row=2)}
+    score = rows["AS9R"][header.index("BCP audit score")]
+    assert score.value == 0.55 and score.number_format == "0%"
+    assert rows["AS9R"][header.index("critical gaps")].value == 2
+    assert rows["AS9R"][header.index("critical gap questions")].value == "roles.owner; it-records.backups"
+    assert rows["VM1A2"][header.index("audit completed")].value == dt.datetime(2026, 11, 2)
+    assert rows["AW2T"][header.index("BCP audit score")].value is None
+    assert all(c.value is None for c in rows["AH7Q"][-4:])  # not audited
+
+
+def test_without_audit_scores_nothing_about_audits(workspace, tmp_path: Path) -> None:
+    result = example(workspace, tmp_path)
+    assert result.market.audits is None
+    assert not any("business continuity" in line for line in result.summary_lines())
+    html = (tmp_path / "out" / "overview.html").read_text(encoding="utf-8").lower()
+    assert "audit" not in html.split("<script>")[0]  # the page's script is the same either way
+    wb = openpyxl.load_workbook(tmp_path / "out" / "overview.xlsx")
+    assert [c.value for c in wb["Providers"][1]][-1] == "Cyber Essentials Plus expiry"
+    assert not any("audit" in str(row[0]) for row in wb["Summary"].iter_rows(values_only=True))
+
+
+def test_audit_scores_same_inputs_same_bytes(workspace, tmp_path: Path) -> None:
+    scores = example_scores(tmp_path / "scores")
+    example(workspace, tmp_path / "a", audit_scores=scores)
+    example(workspace, tmp_path / "b", audit_scores=scores)
+    for name in ("overview.html", "overview.xlsx"):
+        assert (tmp_path / "a" / "out" / name).read_bytes() == (tmp_path / "b" / "out" / name).read_bytes()
+
+
+def test_cli_overview_with_audit_scores(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace_dir)
+    winter, autumn = example_scores(workspace_dir / "scores")
+    result = run_cli("overview", "example-borough", "--providers", REGISTER, "--dspt", EXPORT, "--as-of", "2026-11-26",
+                     "--audit-scores", "scores/winter/audit-scores.csv", "--audit-scores", "scores/autumn/audit-scores.csv")
+    assert result.exit_code == 0, result.stderr
+    assert "business continuity plan audits: 3 of 10 providers audited, 1 with critical gaps" in result.stdout.splitlines()
+
+
+def test_cli_overview_refuses_a_missing_or_wrong_scores_file(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace_dir)
+    base = ["overview", "example-borough", "--providers", REGISTER, "--dspt", EXPORT, "--as-of", "2026-11-26"]
+    missing = run_cli(*base, "--audit-scores", "scored/audit-scores.csv")
+    assert missing.exit_code == 1
+    assert missing.stderr == ("error: scored/audit-scores.csv: no such file; give the audit-scores.csv that "
+                              "`contractgen audit score` wrote\n")
+    wrong = run_cli(*base, "--audit-scores", REGISTER)
+    assert wrong.exit_code == 1
+    assert wrong.stderr == (f"{REGISTER}:1: not a file of audit scores: no column provider, overall, critical_gaps, "
+                            "version, completed_on, scored_on; give the audit-scores.csv that `contractgen audit score` wrote\n")
+    bad_row = write_audit_scores(workspace_dir / "bad.csv", [("AS9R", "Sunrise", "ninety", "", "2026-11-02", "2026-11-10")])
+    bad = run_cli(*base, "--audit-scores", bad_row.name)
+    assert bad.exit_code == 1
+    assert bad.stderr == ("bad.csv:2: not a row of audit scores (invalid literal for int() with base 10: 'ninety'); "
+                          "write the file again with `contractgen audit score`\n")
+    assert not (workspace_dir / "out" / "example-borough-overview").exists()  # nothing written
+
+
+def test_build_shows_the_audit_scores_of_a_letters_run(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace_dir)
+    example_scores(workspace_dir / "scores")
+    config = workspace_dir / "contractgen.yaml"
+    text = config.read_text(encoding="utf-8")
+    anchor = "    - profile: example-borough\n"
+    assert anchor in text
+    config.write_text(text.replace(anchor, anchor + "      audit_scores: [scores/winter/audit-scores.csv, "
+                                                    "scores/autumn/audit-scores.csv]\n", 1), encoding="utf-8")
+    result = run_cli("build")
+    assert result.exit_code == 0, result.stderr
+    assert "business continuity plan audits: 3 of 10 providers audited, 1 with critical gaps" in result.stdout.splitlines()
+    html = (workspace_dir / "out" / "example-borough-overview" / "overview.html").read_text(encoding="utf-8")
+    assert 'data-figure="audit-critical-gaps">1<' in html
+    other = (workspace_dir / "out" / "riverside-and-vale-overview" / "overview.html").read_text(encoding="utf-8")
+    assert "audit" not in other.lower().split("<script>")[0]

@@ -13,7 +13,7 @@ import pytest
 
 from contractgen.market import Standing
 from contractgen.overview import build_overview
-from overview_market import AS_OF, code, write_market
+from overview_market import AS_OF, code, write_audit_scores, write_market
 
 pytestmark = pytest.mark.reader
 
@@ -72,6 +72,56 @@ def market_files(tmp_path_factory: pytest.TempPathFactory):
     register, exports = write_market(folder)
     return build_overview(load_workspace(ROOT), "example-borough", register, exports[-1], previous=exports[:-1],
                           as_of=AS_OF, output=folder / "out")
+
+
+@pytest.fixture(scope="module")
+def audited_files(tmp_path_factory: pytest.TempPathFactory):
+    """The synthetic market with audit scores for 30 providers: every third has a
+    critical gap, one has no overall score (every question Not applicable)."""
+    from contractgen.workspace import load_workspace
+    from conftest import ROOT
+
+    folder = tmp_path_factory.mktemp("audited")
+    register, exports = write_market(folder)
+    rows = [(code("A", i), f"A{i}", "" if i == 5 else str(40 + 2 * i), "roles.owner" if i % 3 == 0 else "",
+             "2026-04-01", "2026-04-10") for i in range(15)]
+    rows += [(code("B", i), f"B{i}", str(90 - i), "", "2026-04-01", "2026-04-10") for i in range(15)]
+    scores = write_audit_scores(folder / "audit-scores.csv", rows)
+    return build_overview(load_workspace(ROOT), "example-borough", register, exports[-1], previous=exports[:-1],
+                          as_of=AS_OF, output=folder / "out", audit_scores=[scores])
+
+
+def test_audit_columns_sort_and_filter(browser, audited_files) -> None:
+    m = audited_files.market
+    page = browser.open(audited_files.output / "overview.html")
+    assert page.errors == []
+    assert figure(page, "audit-critical-gaps") == str(len(m.with_critical_gaps())) == "5"
+    heads = page.eval_on_selector_all("#providers thead th", "hs => hs.map(h => h.innerText.trim())")
+    assert heads[-2:] == ["BCP audit score", "critical gaps"]
+    page.click("#providers th:nth-child(10)")  # the score, as a number; blanks (not audited, n/a) last
+    scores = _column(page, 9)
+    expected = sorted(a.overall for _, a in m.audited() if a.overall is not None)
+    assert scores[:len(expected)] == [f"{n}%" for n in expected]
+    assert sorted(set(scores[len(expected):])) == ["", "n/a"]  # n/a and not audited: blanks, after
+    assert len(scores) == 200
+    page.click("#providers th:nth-child(11)")
+    page.click("#providers th:nth-child(11)")  # most critical gaps first
+    assert _column(page, 10)[:5] == ["1: roles.owner"] * 5
+    page.select_option("#filter-audit", "gaps")
+    assert page.inner_text("#shown") == "5"
+    assert sorted(_column(page, 0)) == sorted(p.ods_code for p, _ in m.with_critical_gaps())
+    page.select_option("#filter-audit", "clear")
+    assert page.inner_text("#shown") == "25"
+    page.select_option("#filter-audit", "none")
+    assert page.inner_text("#shown") == "170"
+    page.select_option("#filter-position", Standing.LAPSED.key)  # with the other filters
+    assert page.inner_text("#shown") == "20"
+    page.select_option("#filter-audit", "")
+    page.select_option("#filter-position", "")
+    page.fill("#filter-text", "roles.owner")
+    assert page.inner_text("#shown") == "5"
+    assert page.errors == []
+    page.close()
 
 
 def figure(page, key: str) -> str:

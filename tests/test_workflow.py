@@ -231,6 +231,64 @@ def test_a_released_build_matches_the_golden_text(clone, tmp_path):
     assert released == docx_text(tmp_path / "fresh.docx")
 
 
+def _letters(clone, out):
+    import datetime as dt
+
+    from contractgen.letters import generate_letters
+
+    return generate_letters(load_workspace(clone), "example-borough", clone / "examples" / "example-borough-providers.csv",
+                            dspt_file=clone / "examples" / "dspt-export-example.csv", as_of=dt.date(2026, 11, 26),
+                            output=out, workers=1)
+
+
+def test_letters_from_unreleased_clause_changes_are_drafts(clone, tmp_path):
+    released = _letters(clone, tmp_path / "released")
+    assert not released.draft and not any("Draft" in line for line in released.summary_lines())
+    first = tmp_path / "released" / released.written[0].file
+    props = custom_properties(docx_parts(first))
+    assert (props["contractgen.library.commit"], props["contractgen.library.dirty"]) == (git(clone, "rev-parse", "HEAD"), "false")
+    assert "contractgen.library.unreleased_since" not in props
+    clean_text = docx_text(first)
+    assert "Draft" not in clean_text
+
+    edit(clone / "clause_library" / "clauses" / "letter.support.yaml", "Better Security, Better Care is a free",
+         "Better Security, Better Care is a free and confidential")
+    draft = _letters(clone, tmp_path / "draft")
+    line = "Draft: includes unreleased changes since release 2026.2"
+    assert draft.draft == line and draft.summary_lines()[1] == line
+    for job in draft.written:
+        letter = tmp_path / "draft" / job.file
+        props = custom_properties(docx_parts(letter))
+        assert props["contractgen.library.dirty"] == "true"
+        assert props["contractgen.library.unreleased_since"] == "2026.2"
+        assert props["contractgen.library.commit"] == git(clone, "rev-parse", "HEAD")
+    added = [x for x in difflib.ndiff(clean_text.splitlines(), docx_text(tmp_path / "draft" / draft.written[0].file).splitlines())
+             if x.startswith("+ ")]
+    assert [x for x in added if "Draft" in x] == [f"+ [header] {line}"]
+    built = run_cli("build")
+    assert built.exit_code == 0, built.output
+    out = built.stdout.splitlines()
+    wrote = [i for i, x in enumerate(out) if x.startswith("wrote ") and "letters" in x]
+    assert wrote and all(out[i + 1] == line for i in wrote)
+
+
+def test_a_letter_template_without_the_draft_line_gets_it_in_the_letter(clone, tmp_path):
+    from helpers_audit import edit_part
+
+    template = clone / "templates" / "letter.docx"
+    data = template.read_bytes()
+    for tag in ("{%p if draft %}", "{{ draft }}", "{%p endif %}"):
+        data = edit_part(data, "word/header1.xml", tag, "")
+    template.write_bytes(data)
+    git(clone, "commit", "-q", "-am", "a council's own letter template")
+    edit(clone / "clause_library" / "clauses" / "letter.support.yaml", "Better Security, Better Care is a free",
+         "Better Security, Better Care is a free and confidential")
+    draft = _letters(clone, tmp_path / "draft")
+    text = docx_text(tmp_path / "draft" / draft.written[0].file)
+    assert "[header] Draft" not in text
+    assert "\nDraft: includes unreleased changes since release 2026.2\n" in text
+
+
 def test_a_profile_edit_sets_the_dirty_flag_only(clone, tmp_path):
     profile = clone / "profiles" / "example-borough.yaml"
     profile.write_text(profile.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
