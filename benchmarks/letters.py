@@ -41,11 +41,13 @@ def make_inputs(folder: Path, count: int) -> tuple[Path, Path]:
         ew.writerow(["Code", "Organisation Name", "Status", "Date Of Publication", "Primary Sector",
                      "Integrated Care Board (where available, from ODS)"])
         for i in range(count):
-            code = f"V{'LMN'[i % 3]}{i % 1000:03d}"  # unique below 3,000 providers
+            status = STATUSES[i % len(STATUSES)]
+            # unique below 3,000 providers; a provider missing from the export has a head-office
+            # code no export code is near (a near match would be held for review, not written)
+            code = f"V{'LMN'[i % 3]}{i % 1000:03d}" if status is not None else f"A{i % 1000:03d}"
             name = f"{NAMES[i % len(NAMES)]} {i}"
             tier = ("foundation", "core", "core", "advanced")[i % 4]
             rw.writerow([name, code, f"Manager {i}", f"m{i}@example.org", f"{i} High Street\nExampleton EX{i % 9 + 1} 1AA", "yes", tier])
-            status = STATUSES[i % len(STATUSES)]
             if status is not None:
                 ew.writerow([code, name.upper(), status, "15/06/2026" if "25/26" in status else "20/06/2025", "Care Home", "NHS Example ICB"])
     return register, export
