@@ -49,10 +49,7 @@ def decide(rec: DsptRecord | None, minimum: DsptStatus, as_of: dt.date, **change
     return assess_position(rec, terms(minimum, **changes), as_of)
 
 
-def test_letter_kinds_stay_importable_from_situation() -> None:
-    from contractgen.situation import LetterKind as Old
-
-    assert Old is LetterKind
+def test_letter_kinds_name_their_templates() -> None:
     assert [k.value for k in LetterKind] == ["start", "lapsed", "remedy", "improve", "renew", "confirm"]
     assert LetterKind("renew") is RENEW
 
