@@ -37,6 +37,7 @@ from .errors import ContractgenError, InputError, Location, Problem, display_pat
 from .library import ClauseLibrary
 from .package import refuse_overwriting, write_atomic
 from .profiles import Profile
+from .untrusted import XML_PARSER, check_zip
 from .workdays import add_working_days
 from .workspace import Workspace
 
@@ -46,11 +47,8 @@ _CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properti
 _VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 
 #: Limits for reading a returned .docx: generous for any real form, small for a bomb.
-MAX_ENTRIES = 2000
-MAX_PART_BYTES = 32 * 1024 * 1024
-MAX_TOTAL_BYTES = 256 * 1024 * 1024
 _PARTS = ("word/document.xml", "docProps/custom.xml")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+RESEND = "ask the provider to send the form again"
 
 
 def _w(name: str) -> str:
@@ -65,7 +63,8 @@ class FormError(InputError):
 
 
 def read_returned_parts(path: Path) -> dict[str, bytes]:
-    """The parts of a returned .docx this module reads, within the limits above."""
+    """The parts of a returned .docx this module reads, within the limits of
+    :mod:`contractgen.untrusted`."""
     shown = display_path(path)
 
     def fail(message: str) -> FormError:
@@ -80,28 +79,16 @@ def read_returned_parts(path: Path) -> dict[str, bytes]:
     except OSError as exc:
         raise fail(f"cannot read the file: {exc.strerror or exc}") from exc
     with zf:
-        infos = zf.infolist()
-        total = sum(i.file_size for i in infos)
-        if len(infos) > MAX_ENTRIES or total > MAX_TOTAL_BYTES:
-            raise fail(f"refused: the zip package would unpack to {plural(len(infos), 'entry')} and {total:,} bytes, "
-                       "far more than any audit form (a zip bomb?); ask the provider to send the form again")
-        names = {i.filename for i in infos}
+        check_zip(zf, shown, FormError, RESEND)  # the limits every package is opened with
+        names = {i.filename for i in zf.infolist()}
         parts: dict[str, bytes] = {}
         for name in _PARTS:
             if name not in names:
                 continue
-            info = zf.getinfo(name)
-            if info.file_size > MAX_PART_BYTES:
-                raise fail(f"refused: {name} would unpack to {info.file_size:,} bytes, far more than any audit form "
-                           "(a zip bomb?); ask the provider to send the form again")
             try:
-                with zf.open(info) as fh:
-                    data = fh.read(MAX_PART_BYTES + 1)
+                parts[name] = zf.read(name)
             except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, OSError) as exc:
                 raise fail(f"the file is damaged ({name} cannot be unpacked: {exc}); ask the provider to save it again in Word") from exc
-            if len(data) > MAX_PART_BYTES:
-                raise fail(f"refused: {name} unpacks to more than {MAX_PART_BYTES:,} bytes (a zip bomb?); ask the provider to send the form again")
-            parts[name] = data
     if "word/document.xml" not in parts:
         raise fail("not a Word document (it has no word/document.xml); ask the provider to save the form in Word as .docx")
     return parts
@@ -116,7 +103,7 @@ def parse_part(data: bytes, part: str, shown: str) -> etree._Element:
         raise fail(f"refused: {part} declares a document type or XML entities, which Word never writes "
                    "(it could make a reader fetch or expand content); ask the provider to send the form again")
     try:
-        return etree.fromstring(data, _PARSER)
+        return etree.fromstring(data, XML_PARSER)
     except etree.XMLSyntaxError as exc:
         raise fail(f"the file is damaged ({part} is not well-formed XML: {exc}); ask the provider to save it again in Word") from exc
 
