@@ -356,13 +356,15 @@ class AuditScoresResult:
         if not self.failed:
             return []
         lines = [str(p) for _, problems in self.failed for p in problems]
-        lines.append(f"error: {plural(len(self.failed), 'form')} not scored (problems above); the others were scored")
+        rest = "the others were scored" if self.scored else "nothing was written"
+        lines.append(f"error: {plural(len(self.failed), 'form')} not scored (problems above); {rest}")
         return lines
 
     def summary_lines(self) -> list[str]:
-        lines = []
-        lines.append(f"scored {plural(len(self.scored), 'audit form')}: {plural(len(self.scored), 'feedback letter')} "
-                     f"in {display_path(self.output)}")
+        if not self.scored:
+            return ["no audit form scored"]
+        lines = [f"scored {plural(len(self.scored), 'audit form')}: {plural(len(self.scored), 'feedback letter')} "
+                 f"in {display_path(self.output)}"]
         for score, _ in self.scored:
             gaps = len(score.critical_gaps)
             overall = f"{score.overall}%" if score.overall is not None else "n/a"

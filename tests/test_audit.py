@@ -351,7 +351,10 @@ def test_missing_answers_are_named(workspace, tmp_path: Path, monkeypatch: pytes
     del values[control_tag("bcp", "1.0.0", "roles.team", "answer")]
     path = tmp_path / "one-missing.docx"
     path.write_bytes(fill_form(blank_form(workspace, tmp_path), values))
-    result = score_audit_forms(workspace, [path], tmp_path / "out", date=DATE)
+    complete = tmp_path / "complete.docx"  # scored beside it, so "the others were scored" is true
+    complete.write_bytes(fill_form(blank_form(workspace, tmp_path), {**answers(qs), **provider_details(qs)}))
+    result = score_audit_forms(workspace, [path, complete], tmp_path / "out", date=DATE)
+    assert len(result.scored) == 1
     assert result.error_lines() == [
         "one-missing.docx: roles.team: question 1.3 (roles.team) has no answer; choose Yes, Partly, No or Not applicable",
         "error: 1 form not scored (problems above); the others were scored",
@@ -546,3 +549,16 @@ def test_check_versions_refuses_changing_what_a_sent_version_asked(tmp_path: Pat
     fixed = fixed.replace("version: 1.0.0\nsources:", "version: 1.1.0\nsources:") + "  - version: 1.1.0\n    date: 2027-01-01\n    summary: Shorter owner question.\n"
     path.write_text(fixed, encoding="utf-8")
     assert check_versions(load_workspace(root), "HEAD").problems == []
+
+
+def test_when_no_form_can_be_scored_nothing_is_written_and_nothing_else_is_claimed(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace_dir)
+    (workspace_dir / "not-a-form.docx").write_text("plain text, not a Word file", encoding="utf-8")
+    result = run_cli("audit", "score", "not-a-form.docx", "-o", "scored")
+    assert result.exit_code == 1
+    assert result.stdout == "no audit form scored\n"
+    assert result.stderr.splitlines() == [
+        "not-a-form.docx: not a Word .docx file (it is not a zip package); ask the provider to save the form in Word as .docx",
+        "error: 1 form not scored (problems above); nothing was written",
+    ]
+    assert not (workspace_dir / "scored").exists()
