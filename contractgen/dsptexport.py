@@ -11,6 +11,7 @@ and by name. Every problem in the file is collected and raised at once as one
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,9 +24,10 @@ from .dspt import (
     DsptRecord,
     UnknownStatusError,
 )
-from .errors import ExportError, Location, Problem, count_problems
+from .errors import ExportError, Location, Problem, count_problems, display_path
 from .names import NameIndex, names_alike, normalise_name
 from .tables import Table, header_key, read_table
+from .untrusted import MAX_TABLE_BYTES
 from .untrusted import UnreadableCell
 
 #: Export columns by our field name: the header spellings of each known format.
@@ -107,7 +109,30 @@ class DsptExport:
         return list(found.values())
 
 
+#: Exports already read in this process, by content and the name shown: ``build`` reads
+#: the same export for each council's letters and overview, and a real export (32,000
+#: rows) takes about two seconds to parse; hashing it takes milliseconds.
+_READ: dict[tuple[str, str], DsptExport] = {}
+
+
 def read_export(path: Path) -> DsptExport:
+    """:func:`read_export_file`, parsed once per process for the same file content
+    (callers only read the returned export, never change it)."""
+    try:
+        if path.stat().st_size > MAX_TABLE_BYTES:
+            return read_export_file(path)  # refused there, before anything is read
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return read_export_file(path)  # read_table words the error
+    key = (digest, display_path(path))
+    if key not in _READ:
+        if len(_READ) >= 8:
+            _READ.clear()
+        _READ[key] = read_export_file(path)
+    return _READ[key]
+
+
+def read_export_file(path: Path) -> DsptExport:
     """Read a DSPT organisation-search export (.csv or .xlsx) as a DsptExport.
 
     Columns are found by header name (case and spaces ignored); other columns are
