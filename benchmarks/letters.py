@@ -54,13 +54,13 @@ def make_inputs(folder: Path, count: int) -> tuple[Path, Path]:
 
 
 def workspace():
-    from contractgen.workspace import load_workspace
+    from contractgen.library.workspace import load_workspace
 
     return load_workspace(ROOT)
 
 
 def run_contractgen(count: int, tmp: Path, workers: int | None = None) -> tuple[float, int]:
-    from contractgen.letters import generate_letters
+    from contractgen.letters.generate import generate_letters
 
     register, export = make_inputs(tmp, count)
     out = tmp / f"out-{count}"
@@ -76,13 +76,13 @@ def run_baseline(count: int, tmp: Path) -> float:
     """The plain docxtpl loop over the same template and the same values."""
     from docxtpl import DocxTemplate
 
-    from contractgen.letters import LetterRenderer
-    from contractgen.register import read_register
-    from contractgen.dsptexport import read_export
-    from contractgen.position import assess_position, contract_terms
-    from contractgen.schedule import load_template, prepare
-    from contractgen.wordml import BodyWriter
-    from contractgen.assembly import render_clause_text
+    from contractgen.letters.generate import LetterRenderer
+    from contractgen.dspt.register import read_register
+    from contractgen.dspt.export import read_export
+    from contractgen.dspt.position import assess_position, contract_terms
+    from contractgen.schedule.render import load_template, prepare
+    from contractgen.word.ooxml import BodyWriter
+    from contractgen.schedule.assembly import render_clause_text
     import itertools
 
     from markupsafe import Markup

@@ -34,10 +34,10 @@ def child(mode: str, folder: Path) -> None:
     """In a fresh process: read or build, then print seconds and peak KiB as JSON."""
     import resource
 
-    from contractgen.dsptexport import read_export
-    from contractgen.overview import build_overview
-    from contractgen.register import read_register
-    from contractgen.workspace import load_workspace
+    from contractgen.dspt.export import read_export
+    from contractgen.overview.write import build_overview
+    from contractgen.dspt.register import read_register
+    from contractgen.library.workspace import load_workspace
     from overview_market import AS_OF
 
     register = folder / "providers.csv"

@@ -28,8 +28,8 @@ from docx import Document  # noqa: E402
 from docx.oxml.ns import qn  # noqa: E402
 from lxml import etree  # noqa: E402
 
-from contractgen import textconv  # noqa: E402
-from contractgen.textconv import docx_to_text  # noqa: E402
+from contractgen.word import textconv  # noqa: E402
+from contractgen.word.textconv import docx_to_text  # noqa: E402
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = f'xmlns:w="{W}"'

@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from contractgen.gitsetup import git_setup  # noqa: E402
-from contractgen.schedule import render_schedule  # noqa: E402
-from contractgen.workspace import load_workspace  # noqa: E402
+from contractgen.library.gitsetup import git_setup  # noqa: E402
+from contractgen.schedule.render import render_schedule  # noqa: E402
+from contractgen.library.workspace import load_workspace  # noqa: E402
 
 CLAUSE = Path("clause_library/clauses/dspt.annual-renewal.yaml")
 WORDS = "review, update and republish"

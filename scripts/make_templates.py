@@ -25,8 +25,8 @@ from docx.shared import Cm, Pt, RGBColor, Twips
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from contractgen.package import package_bytes, strip_python_docx_leftovers  # noqa: E402
-from contractgen.wordml import prepare_styles  # noqa: E402
+from contractgen.word.package import package_bytes, strip_python_docx_leftovers  # noqa: E402
+from contractgen.word.ooxml import prepare_styles  # noqa: E402
 
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 

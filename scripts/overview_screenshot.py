@@ -27,8 +27,8 @@ WIDTH, HEIGHT = 1200, 1900
 def make_screenshot(output: Path) -> Path:
     from playwright.sync_api import sync_playwright
 
-    from contractgen.overview import build_overview
-    from contractgen.workspace import load_workspace
+    from contractgen.overview.write import build_overview
+    from contractgen.library.workspace import load_workspace
 
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     with tempfile.TemporaryDirectory() as tmp:

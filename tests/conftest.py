@@ -35,7 +35,7 @@ def workspace_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def workspace(workspace_dir: Path):
-    from contractgen.workspace import load_workspace
+    from contractgen.library.workspace import load_workspace
 
     return load_workspace(workspace_dir)
 

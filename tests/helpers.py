@@ -86,7 +86,7 @@ def xml(parts: dict[str, bytes], name: str) -> etree._Element:
 
 def docx_text(source: Path | bytes) -> str:
     """What a reader sees, one paragraph a line, with Word's number labels."""
-    from contractgen.textconv import docx_to_text
+    from contractgen.word.textconv import docx_to_text
 
     return docx_to_text(source)
 
@@ -110,8 +110,8 @@ def render_docx(
     include_drafts: bool = False,
 ) -> bytes:
     """A schedule's bytes, rendered in memory through the library API."""
-    from contractgen.package import package_bytes
-    from contractgen.schedule import build_schedule_parts, prepare
+    from contractgen.word.package import package_bytes
+    from contractgen.schedule.render import build_schedule_parts, prepare
 
     library, prof = prepare(workspace, profile, include_drafts=include_drafts)
     parts, _ = build_schedule_parts(workspace, library, prof, tier=tier, date=date, include_drafts=include_drafts)

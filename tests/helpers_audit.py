@@ -12,10 +12,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from contractgen.auditform import control_tag
-from contractgen.audits import QuestionSet
-from contractgen.environment import format_date
-from contractgen.package import package_bytes
+from contractgen.audit.form import control_tag
+from contractgen.library.auditquestions import QuestionSet
+from contractgen.base.environment import format_date
+from contractgen.word.package import package_bytes
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
@@ -174,7 +174,7 @@ End Sub
 def libreoffice_fill(lo, docx: Path, out: Path, values: dict[str, str | dt.date]) -> Path:
     """Fill ``docx`` in LibreOffice (``lo``: helpers_git.LibreOffice) through its UI
     objects, by tag -> value (a date as the date), and save it as .docx at ``out``."""
-    from contractgen.auditform import control_bookmark
+    from contractgen.audit.form import control_bookmark
     from helpers_git import _MACRO
 
     if not getattr(lo, "_fill_macro", False):

@@ -223,7 +223,7 @@ def document_xml(docx: bytes | Path) -> etree._Element:
 
 
 def body_of(xml: str) -> etree._Element:
-    """Body XML as written by :class:`~contractgen.wordml.BodyWriter`, parsed."""
+    """Body XML as written by :class:`~contractgen.word.ooxml.BodyWriter`, parsed."""
     return etree.fromstring(f'<w:body xmlns:w="{W}" xmlns:r="{R}">{xml}</w:body>')
 
 

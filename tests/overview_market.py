@@ -93,7 +93,7 @@ def write_market(folder: Path, per_kind: int = PER_KIND) -> tuple[Path, list[Pat
 def write_audit_scores(path: Path, rows: list[tuple[str, str, str, str, str, str]]) -> Path:
     """An ``audit-scores.csv`` as ``contractgen audit score`` writes it (UTF-8 with BOM),
     from rows of (ODS code, provider, overall, critical gaps, completed on, scored on)."""
-    from contractgen.auditscore import SCORE_FIELDS
+    from contractgen.audit.score import SCORE_FIELDS
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as f:

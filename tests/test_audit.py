@@ -15,12 +15,12 @@ from helpers import check_golden, custom_properties, docx_parts, docx_text, file
 from helpers_audit import answers, edit_document, edit_part, fill_form, provider_details, read_parts
 from lxml import etree
 
-from contractgen.auditform import control_bookmark, control_tag, write_audit_forms
-from contractgen.audits import load_audit
-from contractgen.auditscore import latest_audit_scores, score_audit_forms
-from contractgen.library import load_library
-from contractgen.errors import ContractgenError
-from contractgen.validate import validate_workspace
+from contractgen.audit.form import control_bookmark, control_tag, write_audit_forms
+from contractgen.library.auditquestions import load_audit
+from contractgen.audit.score import latest_audit_scores, score_audit_forms
+from contractgen.library.clauses import load_library
+from contractgen.base.errors import ContractgenError
+from contractgen.commands.validate import validate_workspace
 
 DATE = dt.date(2026, 12, 1)
 SCORED = dt.date(2027, 1, 11)  # after the forms were completed (provider_details: 10 December 2026)
@@ -327,7 +327,7 @@ def test_feedback_wording_comes_from_the_clause_library(workspace_dir: Path, wor
     text = text.replace("version: 1.0.0\n", "version: 1.0.1\n", 1)
     text += "  - version: 1.0.1\n    date: 2027-01-01\n    summary: Warmer thanks.\n"
     clause.write_text(text, encoding="utf-8")
-    from contractgen.workspace import load_workspace
+    from contractgen.library.workspace import load_workspace
 
     result = score_audit_forms(load_workspace(workspace_dir), [path], tmp_path / "out", date=SCORED)
     letter = tmp_path / "out" / result.scored[0][1]
@@ -489,7 +489,7 @@ def _typed_over(data: bytes, tag: str) -> bytes:
             parent.replace(sdt, run)
             break
     parts["word/document.xml"] = etree.tostring(root)
-    from contractgen.package import package_bytes
+    from contractgen.word.package import package_bytes
 
     return package_bytes(parts)
 
@@ -526,8 +526,8 @@ def test_latest_audit_scores(workspace, tmp_path: Path) -> None:
 def test_check_versions_refuses_changing_what_a_sent_version_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from helpers_git import commit_all, copy_example_workspace, git_identity, init_repo
 
-    from contractgen.versions import check_versions
-    from contractgen.workspace import load_workspace
+    from contractgen.library.versions import check_versions
+    from contractgen.library.workspace import load_workspace
 
     git_identity(monkeypatch, tmp_path / "home")
     root = copy_example_workspace(tmp_path / "ws")

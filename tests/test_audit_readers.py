@@ -11,10 +11,10 @@ from helpers import custom_properties, docx_parts
 from helpers_audit import answers, fill_form, libreoffice_fill, provider_details
 from conftest import require_tool
 
-from contractgen.auditform import control_tag, write_audit_forms
-from contractgen.audits import load_audit
-from contractgen.auditscore import score_audit_forms
-from contractgen.library import load_library
+from contractgen.audit.form import control_tag, write_audit_forms
+from contractgen.library.auditquestions import load_audit
+from contractgen.audit.score import score_audit_forms
+from contractgen.library.clauses import load_library
 
 DATE = dt.date(2026, 12, 1)
 

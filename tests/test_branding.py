@@ -15,9 +15,9 @@ from docx import Document
 from docx.shared import Pt
 
 from conftest import require_tool
-from contractgen.schedule import render_schedule
-from contractgen.letters import generate_letters
-from contractgen.workspace import Workspace
+from contractgen.schedule.render import render_schedule
+from contractgen.letters.generate import generate_letters
+from contractgen.library.workspace import Workspace
 from helpers import docx_parts, docx_text, edit
 
 AS_OF = "2026-11-26"

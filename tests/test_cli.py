@@ -11,7 +11,7 @@ import pytest
 from helpers import append, edit, files_under, line_of, run_cli, stderr_lines
 
 from contractgen import __version__
-from contractgen.library import ClauseStatus, load_library
+from contractgen.library.clauses import ClauseStatus, load_library
 
 BOROUGH = "profiles/example-borough.yaml"
 REGION = "profiles/regions/north-west.yaml"

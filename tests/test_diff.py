@@ -19,10 +19,10 @@ import sys
 import pytest
 from markdown_it import MarkdownIt
 
-from contractgen import diff as diff_module
-from contractgen.diff import ChangeKind, diff_library, diff_text, format_docx, format_json, format_markdown, format_text
-from contractgen.releases import library_at
-from contractgen.workspace import load_workspace
+from contractgen.schedule import diff as diff_module
+from contractgen.schedule.diff import ChangeKind, diff_library, diff_text, format_docx, format_json, format_markdown, format_text
+from contractgen.library.releases import library_at
+from contractgen.library.workspace import load_workspace
 from conftest import require_tool
 from helpers import custom_properties, docx_parts, run_cli
 from helpers_git import (
@@ -510,7 +510,7 @@ def test_docx_shows_parameter_values_with_a_comment_naming_each(redline_files):
 
 
 def test_docx_with_a_profile_shows_its_values(changes, ws):
-    from contractgen.profiles import load_profile
+    from contractgen.library.profiles import load_profile
 
     profile = load_profile("riverside-and-vale", ws.profiles_dir)
     root = document_xml(format_docx(changes, date=DATE, profile=profile))
@@ -646,8 +646,8 @@ def test_the_first_commit_is_the_first_release(tmp_path, monkeypatch):
 
 
 def _library(clause: str):
-    from contractgen.library import load_library_files
-    from contractgen.releases import LibraryVersion
+    from contractgen.library.clauses import load_library_files
+    from contractgen.library.releases import LibraryVersion
 
     spec = (
         'name: Mini\nrelease: "1.0"\nrelease_date: 2026-01-01\n'
@@ -721,8 +721,8 @@ def test_a_clause_withdrawn_with_a_text_change_shows_the_word_diff():
 
 def test_docx_letter_clauses_with_a_profile_show_provider_values_by_name(ws):
     """A letter clause's provider and letter values come from each letter: shown by name."""
-    from contractgen.preview import preview_paragraphs
-    from contractgen.profiles import load_profile
+    from contractgen.schedule.preview import preview_paragraphs
+    from contractgen.library.profiles import load_profile
 
     library = library_at(ws, None).library
     clause = library.clause("letter.start")

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from conftest_shared import require_shared_data
 
-from contractgen.dspt import (
+from contractgen.dspt.status import (
     EXPECTED_STATUSES,
     TIER_STATUSES,
     AssessmentYear,
@@ -24,10 +24,10 @@ from contractgen.dspt import (
     clean_org_name,
     parse_status,
 )
-from contractgen.dsptexport import DsptExport, read_export
-from contractgen.errors import ExportError, InputError
-from contractgen.names import normalise_name
-from contractgen.tables import read_table
+from contractgen.dspt.export import DsptExport, read_export
+from contractgen.base.errors import ExportError, InputError
+from contractgen.base.names import normalise_name
+from contractgen.base.tables import read_table
 
 MODERN_HEADER = (
     "Code,Organisation Name,Status,Date Of Publication,Primary Sector,"

@@ -10,9 +10,9 @@ import pytest
 
 from helpers_git import git, git_identity
 
-from contractgen import gitrefs
-from contractgen.errors import GitError, InputError
-from contractgen.gitrefs import (
+from contractgen.base import gitrefs
+from contractgen.base.errors import GitError, InputError
+from contractgen.base.gitrefs import (
     ReleaseTag,
     find_repo_root,
     history_of_key,

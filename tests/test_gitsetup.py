@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from contractgen import gitsetup
-from contractgen.errors import GitError
-from contractgen.gitsetup import git_setup, textconv_command
+from contractgen.library import gitsetup
+from contractgen.base.errors import GitError
+from contractgen.library.gitsetup import git_setup, textconv_command
 
 ROOT = Path(__file__).resolve().parent.parent
 RENEWAL = Path("clause_library/clauses/dspt.annual-renewal.yaml")
@@ -20,7 +20,7 @@ RENEWAL = Path("clause_library/clauses/dspt.annual-renewal.yaml")
 TEXTCONV = (
     f"{shlex.quote(sys.executable)} -c "
     + shlex.quote(
-        "import sys; from contractgen.textconv import docx_to_text; "
+        "import sys; from contractgen.word.textconv import docx_to_text; "
         "sys.stdout.buffer.write(docx_to_text(sys.argv[1]).encode('utf-8'))"
     )
 )
@@ -63,8 +63,8 @@ def ws(workspace_dir: Path) -> Path:
 
 
 def render(ws: Path) -> Path:
-    from contractgen.schedule import render_schedule
-    from contractgen.workspace import load_workspace
+    from contractgen.schedule.render import render_schedule
+    from contractgen.library.workspace import load_workspace
 
     out = ws / "schedules" / "example-borough.docx"
     render_schedule(load_workspace(ws), "example-borough", output=out)

@@ -26,7 +26,7 @@ LETTERS = ("letters", "example-borough", "-p", "examples/example-borough-provide
 @pytest.fixture
 def ws(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(workspace_dir)
-    monkeypatch.setattr("contractgen.untrusted.MAX_RENDER_SECONDS", 2.0)
+    monkeypatch.setattr("contractgen.base.untrusted.MAX_RENDER_SECONDS", 2.0)
     return workspace_dir
 
 
@@ -325,10 +325,10 @@ def test_a_render_that_never_ends_is_stopped_by_the_timer(monkeypatch: pytest.Mo
     """The timer interrupts a loop that yields no output (checks between chunks cannot)."""
     import time
 
-    from contractgen.environment import clause_environment
-    from contractgen.untrusted import RenderLimitError, render_bounded
+    from contractgen.base.environment import clause_environment
+    from contractgen.base.untrusted import RenderLimitError, render_bounded
 
-    monkeypatch.setattr("contractgen.untrusted.MAX_RENDER_SECONDS", 0.5)
+    monkeypatch.setattr("contractgen.base.untrusted.MAX_RENDER_SECONDS", 0.5)
     template = clause_environment().from_string(jinja("endless-loop.j2"))
     handler = signal.getsignal(signal.SIGALRM)
     started = time.monotonic()
@@ -339,7 +339,9 @@ def test_a_render_that_never_ends_is_stopped_by_the_timer(monkeypatch: pytest.Mo
 
 
 def test_the_readme_lists_the_limits():
-    from contractgen import environment, untrusted, yamlio
+    from contractgen.base import environment
+    from contractgen.base import untrusted
+    from contractgen.base import yamlio
 
     section = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8").split("### Safety limits")[1]
     section = section.split("\n## ")[0].replace(",", "")

@@ -23,17 +23,17 @@ import pytest
 from lxml import etree
 
 from conftest_shared import require_shared_data
-from contractgen.errors import ContractgenError, ExportError, OutputError, RegisterError, UsageError
-from contractgen.letters import (
+from contractgen.base.errors import ContractgenError, ExportError, OutputError, RegisterError, UsageError
+from contractgen.letters.generate import (
     LetterRenderer,
     LettersResult,
     generate_letters,
     inside,
     letter_file_names,
 )
-from contractgen.register import Provider, salutation_for
-from contractgen.textconv import docx_to_text
-from contractgen.workspace import Workspace
+from contractgen.dspt.register import Provider, salutation_for
+from contractgen.word.textconv import docx_to_text
+from contractgen.library.workspace import Workspace
 from helpers import custom_properties, core_properties, docx_parts, files_under
 
 D = dt.date
@@ -559,7 +559,7 @@ def test_a_crash_mid_batch_leaves_whole_letters_only(workspace: Workspace, monke
 
 
 def test_disk_full_while_writing_leaves_no_half_letter(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    import contractgen.package as package
+    import contractgen.word.package as package
 
     real_fdopen = os.fdopen
     opened = {"n": 0}
@@ -597,7 +597,7 @@ def test_disk_full_while_writing_leaves_no_half_letter(workspace: Workspace, mon
 
 
 def test_a_failed_rename_leaves_no_temporary_file(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    import contractgen.package as package
+    import contractgen.word.package as package
 
     real_replace = os.replace
 

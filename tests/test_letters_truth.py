@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, require_tool
-from contractgen.letters import LettersResult, generate_letters
-from contractgen.library import load_library
-from contractgen.textconv import docx_to_text
-from contractgen.workspace import Workspace
+from contractgen.letters.generate import LettersResult, generate_letters
+from contractgen.library.clauses import load_library
+from contractgen.word.textconv import docx_to_text
+from contractgen.library.workspace import Workspace
 from helpers import docx_parts
 from test_letters import EXPORT_HEADER, letter_text, provider_row, write_register
 

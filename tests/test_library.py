@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from helpers import TINY_LIBRARY, ROOT, tiny_library
 
-from contractgen.errors import LibraryError
-from contractgen.library import ClauseStatus, load_library, load_library_files
+from contractgen.base.errors import LibraryError
+from contractgen.library.clauses import ClauseStatus, load_library, load_library_files
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import itertools
 
 import pytest
 
-from contractgen.blocks import Style
-from contractgen.environment import MarkdownSafe, clause_environment, escape_markdown
-from contractgen.markup import markdown_to_blocks, ref_marker
+from contractgen.word.blocks import Style
+from contractgen.base.environment import MarkdownSafe, clause_environment, escape_markdown
+from contractgen.word.markup import markdown_to_blocks, ref_marker
 
 
 def shape(text: str, **options) -> list[tuple[str, str]]:

@@ -13,9 +13,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from contractgen.errors import ExportError, OutputError, RegisterError, UsageError
-from contractgen.market import ChangeKind, Standing
-from contractgen.overview import build_overview
+from contractgen.base.errors import ExportError, OutputError, RegisterError, UsageError
+from contractgen.overview.market import ChangeKind, Standing
+from contractgen.overview.write import build_overview
 from conftest_shared import require_shared_data
 from helpers import run_cli
 from overview_market import ARCHETYPES, AS_OF, PER_KIND, TRICKY_NAMES, code, write_audit_scores, write_market
@@ -296,7 +296,7 @@ def test_certificate_dates_from_xlsx_and_text(workspace, tmp_path: Path) -> None
 def test_real_exports_as_current_and_previous(workspace, tmp_path: Path) -> None:
     data = require_shared_data("dspt-export-2019-06-17.xlsx", "dspt-export-2023-10-17-icb.csv",
                                "dspt-export-2023-11-16-trusts.csv")
-    from contractgen.dsptexport import read_export
+    from contractgen.dspt.export import read_export
 
     trusts = read_export(data / "dspt-export-2023-11-16-trusts.csv")
     icb = read_export(data / "dspt-export-2023-10-17-icb.csv")
@@ -389,9 +389,9 @@ def test_each_real_export_as_the_current_one(workspace, tmp_path: Path, current:
     """Each real export as the current one, with the earlier real exports as previous; the
     positions equal the letters' model read record by record."""
     data = require_shared_data(*REAL_EXPORTS)
-    from contractgen.dsptexport import read_export
-    from contractgen.position import assess_position, contract_terms
-    from contractgen.schedule import prepare
+    from contractgen.dspt.export import read_export
+    from contractgen.dspt.position import assess_position, contract_terms
+    from contractgen.schedule.render import prepare
 
     export = read_export(data / current)
     picked = export.records[:: max(1, len(export.records) // 40)][:40]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from contractgen.market import Standing
-from contractgen.overview import build_overview
+from contractgen.overview.market import Standing
+from contractgen.overview.write import build_overview
 from overview_market import AS_OF, code, write_audit_scores, write_market
 
 pytestmark = pytest.mark.reader
@@ -65,7 +65,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def market_files(tmp_path_factory: pytest.TempPathFactory):
-    from contractgen.workspace import load_workspace
+    from contractgen.library.workspace import load_workspace
     from conftest import ROOT
 
     folder = tmp_path_factory.mktemp("market")
@@ -78,7 +78,7 @@ def market_files(tmp_path_factory: pytest.TempPathFactory):
 def audited_files(tmp_path_factory: pytest.TempPathFactory):
     """The synthetic market with audit scores for 30 providers: every third has a
     critical gap, one has no overall score (every question Not applicable)."""
-    from contractgen.workspace import load_workspace
+    from contractgen.library.workspace import load_workspace
     from conftest import ROOT
 
     folder = tmp_path_factory.mktemp("audited")
@@ -216,7 +216,7 @@ def test_screenshot_and_a4_pdf(browser, market_files, tmp_path: Path) -> None:
 
 
 def test_ten_thousand_rows_stay_usable(browser, tmp_path: Path) -> None:
-    from contractgen.workspace import load_workspace
+    from contractgen.library.workspace import load_workspace
     from conftest import ROOT
 
     register, exports = write_market(tmp_path, per_kind=1000)

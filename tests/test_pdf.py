@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import require_tool
-from contractgen.errors import ExternalToolError, OutputError
-from contractgen.letters import generate_letters
-from contractgen.pdf import INSTALL_HINT, convert_to_pdf
+from contractgen.base.errors import ExternalToolError, OutputError
+from contractgen.letters.generate import generate_letters
+from contractgen.base.pdf import INSTALL_HINT, convert_to_pdf
 from helpers import files_under, run_cli
 from test_letters import read_report
 

@@ -1,5 +1,5 @@
 """A provider's contractual position: the one model letters, report.csv, the schedule's
-examples and `validate` read (contractgen.position)."""
+examples and `validate` read (contractgen.dspt.position)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from contractgen.dspt import AssessmentYear, DsptRecord, DsptStatus
-from contractgen.environment import format_date
-from contractgen.letters import LetterRenderer
-from contractgen.position import (
+from contractgen.dspt.status import AssessmentYear, DsptRecord, DsptStatus
+from contractgen.base.environment import format_date
+from contractgen.letters.generate import LetterRenderer
+from contractgen.dspt.position import (
     ContractTerms,
     ContractualPosition,
     LetterKind,
@@ -22,9 +22,9 @@ from contractgen.position import (
     tier_requirement,
     worked_example,
 )
-from contractgen.register import Provider
-from contractgen.schedule import load_template, prepare
-from contractgen.workspace import Workspace
+from contractgen.dspt.register import Provider
+from contractgen.schedule.render import load_template, prepare
+from contractgen.library.workspace import Workspace
 
 D = dt.date
 APPROACHING = DsptStatus.APPROACHING_STANDARDS  # foundation
@@ -64,7 +64,7 @@ def letters(tmp_path_factory: pytest.TempPathFactory):
     import shutil
     from pathlib import Path
 
-    from contractgen.workspace import load_workspace
+    from contractgen.library.workspace import load_workspace
 
     root = Path(__file__).resolve().parent.parent
     target = tmp_path_factory.mktemp("ws")
@@ -481,7 +481,7 @@ def test_foundation_guidance_worked_example_agrees_with_the_model(workspace: Wor
     """The Foundation Tier's guidance: a contract from 1 October 2026 needs Approaching
     Standards by 1 April 2027; published in March 2027 it is 2026-27, meets the tier until
     30 June 2028, and 2027-28 must be Standards Met by then."""
-    from contractgen.library import load_library
+    from contractgen.library.clauses import load_library
 
     guidance = load_library(workspace.library_dir).clause("dspt.foundation-tier").guidance
     t = terms(APPROACHING, commencement=D(2026, 10, 1))

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from helpers import append, build_file_tree, edit
 
-from contractgen.errors import InputError, ProfileError, UsageError
-from contractgen.library import load_library
-from contractgen.profiles import check_profile, deep_merge, load_profile, release_satisfies
+from contractgen.base.errors import InputError, ProfileError, UsageError
+from contractgen.library.clauses import load_library
+from contractgen.library.profiles import check_profile, deep_merge, load_profile, release_satisfies
 
 COUNCIL = "profiles/council.yaml"
 REGION = "profiles/regions/north-west.yaml"

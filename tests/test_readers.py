@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, require_tool
 from helpers import render_docx
 
-from contractgen.workspace import load_workspace
+from contractgen.library.workspace import load_workspace
 
 pytestmark = pytest.mark.reader
 

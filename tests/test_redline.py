@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from contractgen import redline
-from contractgen.blocks import Paragraph, Run, Style
-from contractgen.library import load_library
-from contractgen.markup import markdown_to_blocks
-from contractgen.redline import RedlineStats, Revision, align, redline_blocks
-from contractgen.wordml import BodyWriter, bookmark_name
+from contractgen.word import redline
+from contractgen.word.blocks import Paragraph, Run, Style
+from contractgen.library.clauses import load_library
+from contractgen.word.markup import markdown_to_blocks
+from contractgen.word.redline import RedlineStats, Revision, align, redline_blocks
+from contractgen.word.ooxml import BodyWriter, bookmark_name
 from helpers_git import NS, W, body_of, check_revision_structure, paragraph_text, paragraphs, resolve_changes
 
 ROOT = Path(__file__).resolve().parent.parent

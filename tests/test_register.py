@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from contractgen.errors import InputError, RegisterError
-from contractgen.register import (
+from contractgen.base.errors import InputError, RegisterError
+from contractgen.dspt.register import (
     FIELDS,
     OdsCodeKind,
     Provider,

@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from contractgen.errors import GitError
-from contractgen.releases import (
+from contractgen.base.errors import GitError
+from contractgen.library.releases import (
     LibraryVersion,
     is_repository,
     latest_release,
@@ -18,8 +18,8 @@ from contractgen.releases import (
     release_for_pin,
     release_history,
 )
-from contractgen.schedule import render_schedule
-from contractgen.workspace import load_workspace
+from contractgen.schedule.render import render_schedule
+from contractgen.library.workspace import load_workspace
 from helpers import custom_properties, docx_parts, docx_text, run_cli
 from helpers_git import (
     NEW_RELEASE,

@@ -29,15 +29,15 @@ from jinja2.sandbox import SecurityError
 from lxml import etree
 
 from contractgen import __version__
-from contractgen.assembly import assemble_schedule, select_clauses
-from contractgen.blocks import Style
-from contractgen.errors import ContractgenError, ProfileError, TemplateError, UsageError
-from contractgen.library import load_library
-from contractgen.package import package_bytes
-from contractgen.profiles import load_profile
-from contractgen.schedule import build_schedule_parts, prepare, render_schedule
-from contractgen.wordml import bookmark_name
-from contractgen.workspace import load_workspace
+from contractgen.schedule.assembly import assemble_schedule, select_clauses
+from contractgen.word.blocks import Style
+from contractgen.base.errors import ContractgenError, ProfileError, TemplateError, UsageError
+from contractgen.library.clauses import load_library
+from contractgen.word.package import package_bytes
+from contractgen.library.profiles import load_profile
+from contractgen.schedule.render import build_schedule_parts, prepare, render_schedule
+from contractgen.word.ooxml import bookmark_name
+from contractgen.library.workspace import load_workspace
 
 PROFILES = ("example-borough", "riverside-and-vale")
 TIERS = ("foundation", "core", "advanced")
@@ -581,8 +581,8 @@ def test_a_value_with_docxtpl_escapes_prints_as_typed(ws):
 
 def test_long_lists_are_labelled_as_word_labels_them():
     """After (z) Word writes (aa), (bb): the cached labels (and REF results) must agree."""
-    from contractgen.assembly import number_paragraphs
-    from contractgen.blocks import Paragraph, Style
+    from contractgen.schedule.assembly import number_paragraphs
+    from contractgen.word.blocks import Paragraph, Style
 
     paragraphs = [Paragraph(Style.SECTION), Paragraph(Style.CLAUSE)] + [Paragraph(Style.ITEM) for _ in range(28)]
     labels = [p.number for p in number_paragraphs(paragraphs)]

@@ -10,8 +10,8 @@ from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
 
-from contractgen.errors import InputError
-from contractgen.textconv import docx_to_text
+from contractgen.base.errors import InputError
+from contractgen.word.textconv import docx_to_text
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = f'xmlns:w="{W}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
@@ -568,7 +568,7 @@ def test_works_as_a_git_textconv_driver(tmp_path, monkeypatch):
 
     git("init", "-q")
     driver = (
-        f"'{sys.executable}' -c \"import sys; from contractgen.textconv import docx_to_text; "
+        f"'{sys.executable}' -c \"import sys; from contractgen.word.textconv import docx_to_text; "
         "sys.stdout.buffer.write(docx_to_text(sys.argv[1]).encode())\""
     )
     git("config", "diff.docx.textconv", driver)

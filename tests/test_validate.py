@@ -8,8 +8,8 @@ import docx
 import pytest
 from helpers import append, edit, files_under, line_of
 
-from contractgen.validate import validate_workspace
-from contractgen.workspace import load_workspace
+from contractgen.commands.validate import validate_workspace
+from contractgen.library.workspace import load_workspace
 
 BOROUGH = "profiles/example-borough.yaml"
 RIVERSIDE = "profiles/riverside-and-vale.yaml"
@@ -96,7 +96,7 @@ def test_problems_across_profiles_and_templates_are_all_reported(ws):
 
 
 def report_parameter(root: Path, name: str) -> str:
-    from contractgen.library import load_library
+    from contractgen.library.clauses import load_library
 
     return load_library(root / "clause_library").parameters()[name].description
 
@@ -146,8 +146,8 @@ def test_a_profile_with_problems_does_not_stop_the_others_being_rendered(ws):
 
 
 def test_init_workspace_creates_one_that_validates_and_builds(tmp_path, monkeypatch):
-    from contractgen.build import build_workspace
-    from contractgen.workspace import init_workspace
+    from contractgen.commands.build import build_workspace
+    from contractgen.library.workspace import init_workspace
 
     monkeypatch.chdir(tmp_path)
     created = init_workspace(tmp_path / "council")
@@ -185,8 +185,8 @@ def test_init_workspace_creates_one_that_validates_and_builds(tmp_path, monkeypa
     ],
 )
 def test_init_workspace_refuses_cleanly(tmp_path, monkeypatch, setup, expected):
-    from contractgen.errors import WorkspaceError
-    from contractgen.workspace import init_workspace
+    from contractgen.base.errors import WorkspaceError
+    from contractgen.library.workspace import init_workspace
 
     monkeypatch.chdir(tmp_path)
     setup(tmp_path)

@@ -21,9 +21,9 @@ import datetime as dt
 
 import pytest
 
-from contractgen.schedule import render_schedule
-from contractgen.wordml import bookmark_name
-from contractgen.workspace import load_workspace
+from contractgen.schedule.render import render_schedule
+from contractgen.word.ooxml import bookmark_name
+from contractgen.library.workspace import load_workspace
 from conftest import require_tool
 from helpers import custom_properties, docx_parts, run_cli
 from helpers_git import (

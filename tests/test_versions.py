@@ -12,10 +12,10 @@ import pytest
 
 from helpers_git import copy_example_workspace, git, git_identity
 
-from contractgen.errors import GitError, LibraryError
-from contractgen.releases import library_at
-from contractgen.versions import VersionReport, check_versions, compare_libraries, summary
-from contractgen.workspace import load_workspace
+from contractgen.base.errors import GitError, LibraryError
+from contractgen.library.releases import library_at
+from contractgen.library.versions import VersionReport, check_versions, compare_libraries, summary
+from contractgen.library.workspace import load_workspace
 
 CLAUSES = Path("clause_library/clauses")
 BUMPS_100 = "bump it (1.0.1 for a correction, 1.1.0 for a change of meaning, 2.0.0 for a change of obligation) and add a changelog entry"

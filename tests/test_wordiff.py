@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from contractgen.wordiff import DiffOp, diff_words, format_inline, tokenize
+from contractgen.base.wordiff import DiffOp, diff_words, format_inline, tokenize
 
 
 def test_tokens_are_words_whitespace_runs_and_punctuation():

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from contractgen.workdays import add_working_days, bank_holidays, is_working_day
+from contractgen.base.workdays import add_working_days, bank_holidays, is_working_day
 
 D = dt.date
 

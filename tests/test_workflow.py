@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from contractgen.releases import release_history
-from contractgen.schedule import render_schedule
-from contractgen.workspace import load_workspace
+from contractgen.library.releases import release_history
+from contractgen.schedule.render import render_schedule
+from contractgen.library.workspace import load_workspace
 from helpers import custom_properties, docx_parts, docx_text, run_cli, stderr_lines, without_version
 from helpers_git import (
     NEW_RELEASE,
@@ -234,7 +234,7 @@ def test_a_released_build_matches_the_golden_text(clone, tmp_path):
 def _letters(clone, out):
     import datetime as dt
 
-    from contractgen.letters import generate_letters
+    from contractgen.letters.generate import generate_letters
 
     return generate_letters(load_workspace(clone), "example-borough", clone / "examples" / "example-borough-providers.csv",
                             dspt_file=clone / "examples" / "dspt-export-example.csv", as_of=dt.date(2026, 11, 26),

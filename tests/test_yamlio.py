@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from contractgen.errors import InputError
-from contractgen.yamlio import format_key_path, parse_yaml, read_yaml
+from contractgen.base.errors import InputError
+from contractgen.base.yamlio import format_key_path, parse_yaml, read_yaml
 
 
 def refusal(text: str, file: str = "f.yaml") -> list[str]:

@@ -1,0 +1,521 @@
+"""Scoring returned audit forms: read the content controls, score each section and the
+whole, name the critical gaps, write a feedback letter per provider and ``audit-scores.csv``.
+
+Controls are found by their tag, or where a program dropped it (LibreOffice) by their
+hidden bookmark: never by position. A form is scored against the question set version
+named in its properties, read from the question set file (which keeps every version).
+
+A returned form is untrusted input, read by :mod:`contractgen.audit.read` with the limits
+of :mod:`contractgen.base.untrusted` (a zip bomb is refused, not unpacked; no DTD or entity);
+every problem is reported against the file and the question. One bad form never stops
+the others.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import itertools
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from .form import (
+    AUDIT_ID, DOCUMENT_FEEDBACK, DOCUMENT_FORM, FORM_FIELDS, control_bookmark, form_controls,
+    render_letter_document,
+)
+from .read import ControlValue, FormError, custom_properties, parse_part, read_controls, read_returned_parts
+from ..library.auditquestions import ANSWERS, NOT_APPLICABLE, AuditLibrary, Question, QuestionSet, load_audit
+from ..word.blocks import Paragraph
+from ..base.errors import ContractgenError, InputError, Location, Problem, display_path, plural
+from ..library.clauses import ClauseLibrary
+from ..word.package import refuse_overwriting, write_atomic
+from ..library.profiles import Profile
+from ..base.workdays import add_working_days
+from ..library.workspace import Workspace
+
+SCORES_FILE = "audit-scores.csv"
+# ------------------------------------------------------------------ scoring
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: Question
+    answer: str
+    evidence: str
+    date: dt.date | None
+
+
+@dataclass(frozen=True)
+class SectionScore:
+    id: str
+    number: int
+    title: str
+    earned: Fraction
+    possible: int  # the weights of the questions not answered Not applicable
+
+    @property
+    def percent(self) -> int | None:
+        return percent(self.earned, self.possible)
+
+
+def percent(earned: Fraction, possible: int) -> int | None:
+    """A whole percentage, halves rounded up; None when every question was Not applicable."""
+    if possible == 0:
+        return None
+    return int(Fraction(100) * earned / possible + Fraction(1, 2))
+
+
+@dataclass(frozen=True)
+class AuditScore:
+    """One scored form."""
+
+    file: Path
+    profile: str
+    question_set: QuestionSet
+    provider: dict[str, str]
+    completed_by: str
+    completed_on: dt.date | None
+    answers: tuple[Answer, ...]
+    sections: tuple[SectionScore, ...]
+
+    @property
+    def earned(self) -> Fraction:
+        return sum((s.earned for s in self.sections), Fraction(0))
+
+    @property
+    def possible(self) -> int:
+        return sum(s.possible for s in self.sections)
+
+    @property
+    def overall(self) -> int | None:
+        return percent(self.earned, self.possible)
+
+    @property
+    def critical_gaps(self) -> list[Answer]:
+        """Critical questions answered No or Partly."""
+        return [a for a in self.answers if a.question.critical and a.answer in ("No", "Partly")]
+
+    @property
+    def improvements(self) -> list[Answer]:
+        """The other questions answered No or Partly."""
+        return [a for a in self.answers if not a.question.critical and a.answer in ("No", "Partly")]
+
+
+def score_answers(qs: QuestionSet, answers: dict[str, str]) -> tuple[SectionScore, ...]:
+    """Each section's score: Yes 1, Partly 1/2, No 0 times the weight; Not applicable
+    answers are left out of what was possible."""
+    out = []
+    for section in qs.sections:
+        earned, possible = Fraction(0), 0
+        for q in section.questions:
+            value = ANSWERS[answers[q.id]]
+            if value is None:
+                continue
+            earned += Fraction(value) * q.weight
+            possible += q.weight
+        out.append(SectionScore(section.id, section.number, section.title, earned, possible))
+    return tuple(out)
+
+
+def _parse_date(value: ControlValue) -> dt.date | None:
+    if value.full_date:
+        try:
+            return dt.date.fromisoformat(value.full_date[:10])
+        except ValueError:
+            pass
+    for fmt in ("%d %B %Y", "%d/%m/%Y", "%Y-%m-%d", "%d %b %Y", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(value.text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(value.text)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+class _Scorer:
+    """Scores forms for one workspace; profiles and question sets are loaded once."""
+
+    def __init__(self, workspace: Workspace, profile_ref: str | None) -> None:
+        from ..schedule.render import prepare
+
+        self.workspace = workspace
+        self.only = profile_ref
+        self._prepare = prepare
+        self.loaded: dict[str, tuple[ClauseLibrary, Profile, AuditLibrary]] = {}
+        if profile_ref is not None:
+            self.profile(profile_ref)
+
+    def profile(self, name: str) -> tuple[ClauseLibrary, Profile, AuditLibrary]:
+        if name not in self.loaded:
+            library, profile = self._prepare(self.workspace, name)
+            self.loaded[name] = (library, profile, load_audit(self.workspace.library_dir, AUDIT_ID, library))
+        return self.loaded[name]
+
+    def score(self, path: Path) -> AuditScore:
+        shown = display_path(path)
+
+        def fail(problems: list[Problem]) -> FormError:
+            return FormError(f"{shown}: {plural(len(problems), 'problem')}; the form was not scored", problems)
+
+        def problem(key: str, message: str) -> Problem:
+            return Problem(Location(shown), key, message)
+
+        parts = read_returned_parts(path)
+        props = custom_properties(parts, shown)
+        if props.get("contractgen.audit") != AUDIT_ID:
+            raise fail([problem("", "not a contractgen business continuity audit form (it has no contractgen.audit "
+                                    "property); score only the forms `contractgen audit form` wrote, returned as .docx")])
+        if props.get("contractgen.audit.document") != DOCUMENT_FORM:
+            raise fail([problem("", f"this is an audit {props.get('contractgen.audit.document') or 'document'}, not a form "
+                                    "a provider fills in; score the returned forms")])
+        name, council = props.get("contractgen.profile", ""), props.get("contractgen.council", "")
+        if self.only is not None and name != self.loaded[self.only][1].name:
+            raise fail([problem("", f"a form from another council: it was made for {council or 'an unknown council'} "
+                                    f"(profile {name or 'unknown'}), not {self.loaded[self.only][1].model.council.name}; "
+                                    "send it back to the council that sent it")])
+        if name not in self.workspace.profile_names():
+            raise fail([problem("", f"a form from another council: it was made for {council or 'an unknown council'} "
+                                    f"(profile {name or 'unknown'}), which has no profile in this workspace; "
+                                    "send it back to the council that sent it")])
+        library, profile, audit = self.profile(name)
+        if council != profile.model.council.name:
+            raise fail([problem("", f"a form from another council: it was made for {council or 'an unknown council'}, "
+                                    f"but profile {name} here is {profile.model.council.name}; send it back to the council that sent it")])
+        version, tier = props.get("contractgen.audit.version", ""), props.get("contractgen.tier", "")
+        if version not in audit.versions:
+            raise fail([problem("", f"the form asks question set {AUDIT_ID} version {version or '(none)'}, which "
+                                    f"{display_path(self.workspace.library_dir / 'audits' / (AUDIT_ID + '.yaml'))} does not have "
+                                    f"(versions: {', '.join(audit.versions)}); was it made from a newer library?")])
+        if tier not in library.tiers:
+            raise fail([problem("", f"the form names an unknown tier {tier!r}; send the provider a new form")])
+        qs = audit.at(version, tier)
+        controls = form_controls(qs)
+        by_bookmark = {control_bookmark(tag): tag for tag, _, _ in controls}
+        document = parse_part(parts["word/document.xml"], "word/document.xml", shown)
+        found = read_controls(document, by_bookmark)
+        return self._check(path, shown, props, name, qs, controls, found, problem, fail)
+
+    def _check(
+        self, path: Path, shown: str, props: dict[str, str], profile_name: str, qs: QuestionSet,
+        controls: list[tuple[str, str, str]], found: dict[str, list[ControlValue]],
+        problem: Callable[[str, str], Problem], fail: Callable[[list[Problem]], FormError],
+    ) -> AuditScore:
+        problems: list[Problem] = []
+        unanswered: list[Question] = []
+        values: dict[tuple[str, str], str] = {}
+        dates: dict[tuple[str, str], dt.date | None] = {}
+        questions = {q.id: q for q in qs.questions}
+        labels = {key: label for key, _, label in FORM_FIELDS}
+        expected = {tag for tag, _, _ in controls}
+        for tag in sorted(set(found) - expected):
+            problems.append(problem("", f"a control tagged {tag!r} does not belong to question set {qs.id} {qs.version} "
+                                        "for this tier; send the provider a new form"))
+        for tag, key, kind in controls:
+            q = questions.get(key)
+            what = f"question {q.number} ({key})" if q else labels.get(key, key)
+            got = found.get(tag, [])
+            if len(got) > 1:
+                problems.append(problem(key, f"{what}: the {kind} box appears {len(got)} times (copied and pasted?); keep one"))
+                continue
+            if not got:
+                if kind == "question":
+                    problems.append(problem(key, f"{what} is missing from the form (deleted?); send the provider a new form"))
+                elif kind == "answer" and found.get(tags_for(qs, key, "question")):
+                    problems.append(problem(key, f"{what}: the answer box is gone, so an answer typed over it cannot be read; "
+                                                 "ask the provider to choose the answer in the drop-down of a new form"))
+                elif kind != "answer":
+                    problems.append(problem(key, f"{what}: the {kind} box is gone; ask the provider to use a new form"))
+                continue
+            value = got[0]
+            if kind == "question":
+                if not _same_text(value.text, q.text if q else ""):
+                    problems.append(problem(key, f"{what}: the question text was changed to {value.text!r}; the answers "
+                                                 "cannot be scored against a changed question; ask the provider to answer the question as asked"))
+            elif kind == "answer" and q is not None:
+                choice = next((a for a in ANSWERS if a.casefold() == value.text.casefold()), None)
+                if not value.text:
+                    unanswered.append(q)
+                elif choice is None:
+                    problems.append(problem(key, f"{what}: the answer {value.text!r} is not one of {', '.join(ANSWERS)}; "
+                                                 "choose one from the drop-down"))
+                else:
+                    values[(key, kind)] = choice
+            elif kind == "date":
+                try:
+                    dates[(key, kind)] = _parse_date(value) if value.text else None
+                except ValueError:
+                    problems.append(problem(key, f"{what}: {value.text!r} is not a date; pick one with the date picker"))
+            else:
+                values[(key, kind)] = value.text
+        problems += _unanswered(unanswered, len(questions), problem)
+        for key in ("provider.name", "provider.ods_code"):
+            if not values.get((key, "text")) and not any(p.key == key for p in problems):
+                problems.append(problem(key, f"{labels[key]} is empty; fill it in"))
+        if problems:
+            raise fail(problems)
+        answers = tuple(
+            Answer(q, values[(q.id, "answer")], values.get((q.id, "evidence"), ""), dates.get((q.id, "date")))
+            for q in qs.questions
+        )
+        provider = {k: v for k, v in ((k.removeprefix("contractgen.provider."), v) for k, v in props.items()
+                                     if k.startswith("contractgen.provider."))}
+        provider["name"] = values[("provider.name", "text")]
+        provider["ods_code"] = values[("provider.ods_code", "text")].upper()
+        return AuditScore(
+            file=path, profile=profile_name, question_set=qs, provider=provider,
+            completed_by=values.get(("form.completed-by", "text"), ""),
+            completed_on=dates.get(("form.completed-on", "date")),
+            answers=answers, sections=score_answers(qs, {a.question.id: a.answer for a in answers}),
+        )
+
+
+#: Up to this many questions without an answer are reported one by one.
+UNANSWERED_SHOWN = 5
+
+
+def _unanswered(missing: list[Question], total: int, problem: Callable[[str, str], Problem]) -> list[Problem]:
+    choose = f"choose {', '.join(list(ANSWERS)[:-1])} or {NOT_APPLICABLE} in each"
+    if not missing:
+        return []
+    if len(missing) == total:
+        return [problem("", f"none of the {total} questions is answered (is this the blank form?); {choose}")]
+    if len(missing) > UNANSWERED_SHOWN:
+        numbers = ", ".join(q.number for q in missing)
+        return [problem("", f"{len(missing)} of the {total} questions have no answer ({numbers}); {choose}")]
+    return [problem(q.id, f"question {q.number} ({q.id}) has no answer; {choose.replace(' in each', '')}") for q in missing]
+
+
+def tags_for(qs: QuestionSet, key: str, kind: str) -> str:
+    from .form import control_tag
+
+    return control_tag(qs.id, qs.version, key, kind)
+
+
+# ------------------------------------------------------------------ feedback letter
+
+
+#: The letter clauses a feedback letter is written from, in order (clause_library/clauses).
+FEEDBACK_CLAUSES = ("letter.audit-feedback", "letter.support")
+
+
+def audit_values(score: AuditScore) -> dict[str, Any]:
+    """What the feedback clause text reads as ``audit``: the score, never wording."""
+    def gaps(answers: list[Answer]) -> list[dict[str, str]]:
+        return [{"id": a.question.id, "number": a.question.number, "question": a.question.text,
+                 "answer": a.answer, "help": a.question.help} for a in answers]
+
+    return {
+        "question_set": score.question_set.id,
+        "version": score.question_set.version,
+        "completed_on": score.completed_on,
+        "completed_by": score.completed_by,
+        "overall": score.overall,
+        "sections": [{"id": s.id, "number": s.number, "title": s.title, "percent": s.percent} for s in score.sections],
+        "critical_gaps": gaps(score.critical_gaps),
+        "improvements": gaps(score.improvements),
+    }
+
+
+def feedback_paragraphs(library: ClauseLibrary, score: AuditScore, context: dict[str, Any], _writer: object = None) -> list[Paragraph]:
+    """The feedback letter's body: the feedback clauses rendered with the score (and the
+    letter template's context)."""
+    from ..schedule.assembly import render_clause_text
+    from ..letters.generate import letter_clause
+
+    context = {**context, "audit": audit_values(score)}
+    lists = itertools.count(1)
+    paragraphs: list[Paragraph] = []
+    for clause_id in FEEDBACK_CLAUSES:
+        clause = letter_clause(library, clause_id)
+        text = clause.text_for(score.question_set.tier) or ""
+        paragraphs += render_clause_text(clause, text, context, library, mode="letter", list_ids=lists)
+    return paragraphs
+
+
+# ------------------------------------------------------------------ the command
+
+
+@dataclass
+class AuditScoresResult:
+    """What ``score_audit_forms`` did."""
+
+    output: Path
+    scored: list[tuple[AuditScore, str]] = field(default_factory=list)  # with the letter's file name
+    failed: list[tuple[Path, list[Problem]]] = field(default_factory=list)
+    report: Path | None = None
+
+    def error_lines(self) -> list[str]:
+        """Every problem of the forms not scored, then one ``error:`` line (for stderr)."""
+        if not self.failed:
+            return []
+        lines = [str(p) for _, problems in self.failed for p in problems]
+        rest = "the others were scored" if self.scored else "nothing was written"
+        lines.append(f"error: {plural(len(self.failed), 'form')} not scored (problems above); {rest}")
+        return lines
+
+    def summary_lines(self) -> list[str]:
+        if not self.scored:
+            return ["no audit form scored"]
+        lines = [f"scored {plural(len(self.scored), 'audit form')}: {plural(len(self.scored), 'feedback letter')} "
+                 f"in {display_path(self.output)}"]
+        for score, _ in self.scored:
+            gaps = len(score.critical_gaps)
+            overall = f"{score.overall}%" if score.overall is not None else "n/a"
+            lines.append(f"  {score.provider['ods_code']} {score.provider['name']}: {overall}, {plural(gaps, 'critical gap')}")
+        if self.report:
+            lines.append(f"scores: {display_path(self.report)}")
+        return lines
+
+
+SCORE_FIELDS = ("ods_code", "provider", "profile", "tier", "question_set", "version", "completed_on", "scored_on",
+                "overall", "critical_gaps", "answered", "not_applicable")
+
+
+def score_audit_forms(
+    workspace: Workspace,
+    files: Sequence[Path],
+    output: Path,
+    *,
+    profile_ref: str | None = None,
+    date: dt.date | None = None,
+    force: bool = False,
+) -> AuditScoresResult:
+    """Score returned forms; write a feedback letter per form and ``audit-scores.csv``
+    into ``output``. Forms that cannot be scored are reported in ``failed``. Files that
+    exist already are refused, before anything is written, unless ``force``."""
+    from ..letters.generate import inside, letter_file_names
+    from ..dspt.register import Provider
+
+    date = date or dt.date.today()
+    scorer = _Scorer(workspace, profile_ref)
+    result = AuditScoresResult(output=output)
+    scores: list[AuditScore] = []
+    for path in files:
+        try:
+            scores.append(scorer.score(path))
+        except FormError as exc:
+            result.failed.append((path, exc.problems))
+        except ContractgenError as exc:  # the form's profile does not load here
+            result.failed.append((path, exc.problems or [Problem(Location(display_path(path)), "", exc.message)]))
+    names = letter_file_names([
+        Provider(s.provider["name"], s.provider["ods_code"], "", "", "", None, s.question_set.tier, 0) for s in scores
+    ])
+    letters = []
+    for score, name in zip(scores, names):
+        library, profile, _ = scorer.profile(score.profile)
+        # the letter asks for a reply (a plan for closing them) only about critical gaps
+        response_by = add_working_days(date, profile.model.letters.response_working_days) if score.critical_gaps else None
+        extra = {"contractgen.audit.score": "" if score.overall is None else str(score.overall),
+                 "contractgen.audit.critical_gaps": "; ".join(a.question.id for a in score.critical_gaps),
+                 **{f"clause:{c}": library.clause(c).version for c in FEEDBACK_CLAUSES}}
+        data = render_letter_document(
+            workspace, library, profile, score.question_set, score.provider,
+            body=functools.partial(feedback_paragraphs, library, score),
+            subject=f"{score.question_set.title}: feedback", date=date, response_by=response_by,
+            reason="Business continuity plan audit feedback", document=DOCUMENT_FEEDBACK, extra=extra,
+        )
+        file = name.removesuffix(".docx") + "-bcp-feedback.docx"
+        letters.append((inside(output, file), data))
+        result.scored.append((score, file))
+    report = output / SCORES_FILE if scores or not result.failed else None
+    if not force:
+        refuse_overwriting(output, [target for target, _ in letters] + ([report] if report else []))
+    for target, data in letters:
+        write_atomic(target, data)
+    if report is not None:
+        result.report = report
+        write_atomic(report, scores_csv(scores, date, [f for _, f in result.scored]))
+    return result
+
+
+def scores_csv(scores: Sequence[AuditScore], scored_on: dt.date, letters: Sequence[str] = ()) -> bytes:
+    """One row per scored form (UTF-8 with BOM, for Excel): overall and section scores
+    as whole percentages (blank: every question Not applicable), critical gaps as ids."""
+    section_ids: list[str] = []
+    for s in scores:
+        for sec in s.sections:
+            if sec.id not in section_ids:
+                section_ids.append(sec.id)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([*SCORE_FIELDS, *(f"section:{sid}" for sid in section_ids), "form", "letter"])
+    for i, s in enumerate(scores):
+        by_id = {sec.id: sec for sec in s.sections}
+        writer.writerow([
+            s.provider["ods_code"], s.provider["name"], s.profile, s.question_set.tier, s.question_set.id,
+            s.question_set.version, s.completed_on.isoformat() if s.completed_on else "", scored_on.isoformat(),
+            "" if s.overall is None else s.overall, "; ".join(a.question.id for a in s.critical_gaps),
+            len(s.answers), sum(1 for a in s.answers if a.answer == NOT_APPLICABLE),
+            *("" if sid not in by_id or by_id[sid].percent is None else by_id[sid].percent for sid in section_ids),
+            s.file.name, letters[i] if i < len(letters) else "",
+        ])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+# ------------------------------------------------------------------ for the overview
+
+
+@dataclass(frozen=True)
+class ProviderAudit:
+    """A provider's latest audit result, as an overview shows it."""
+
+    ods_code: str
+    provider: str
+    overall: int | None
+    critical_gaps: tuple[str, ...]  # question ids
+    version: str
+    completed_on: dt.date | None
+    scored_on: dt.date
+
+
+#: The columns of ``audit-scores.csv`` that :func:`latest_audit_scores` reads.
+_SCORE_COLUMNS_READ = ("ods_code", "provider", "overall", "critical_gaps", "version", "completed_on", "scored_on")
+
+
+def latest_audit_scores(files: Iterable[Path]) -> dict[str, ProviderAudit]:
+    """Each provider's latest audit (by ODS code) from one or more ``audit-scores.csv``
+    files: the latest completion date, then the latest scoring date, wins."""
+    latest: dict[str, ProviderAudit] = {}
+    give = f"give the {SCORES_FILE} that `contractgen audit score` wrote"
+    for path in files:
+        shown = display_path(path)
+        if not path.is_file():
+            raise InputError(f"{shown}: no such file; {give}")
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{shown}: cannot read the audit scores ({exc}); write it again with `contractgen audit score`") from exc
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = [c for c in _SCORE_COLUMNS_READ if c not in (reader.fieldnames or [])]
+        if missing:
+            message = f"not a file of audit scores: no column {', '.join(missing)}; {give}"
+            raise InputError(message, [Problem(Location(shown, 1), "", message)])
+        for number, row in enumerate(reader, start=2):
+            try:
+                entry = ProviderAudit(
+                    ods_code=row["ods_code"].strip().upper(),
+                    provider=row["provider"],
+                    overall=int(row["overall"]) if row["overall"] else None,
+                    critical_gaps=tuple(g.strip() for g in row["critical_gaps"].split(";") if g.strip()),
+                    version=row["version"],
+                    completed_on=dt.date.fromisoformat(row["completed_on"]) if row["completed_on"] else None,
+                    scored_on=dt.date.fromisoformat(row["scored_on"]),
+                )
+            except (KeyError, ValueError, AttributeError) as exc:
+                message = f"not a row of audit scores ({exc}); write the file again with `contractgen audit score`"
+                raise InputError(message, [Problem(Location(shown, number), "", message)]) from exc
+            current = latest.get(entry.ods_code)
+            if current is None or _recency(entry) >= _recency(current):
+                latest[entry.ods_code] = entry
+    return latest
+
+
+def _recency(a: ProviderAudit) -> tuple[dt.date, dt.date]:
+    return (a.completed_on or a.scored_on, a.scored_on)

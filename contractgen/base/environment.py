@@ -1,0 +1,213 @@
+"""The Jinja environments: one factory each for clause text and for Word templates.
+
+Both are sandboxed and use :class:`jinja2.StrictUndefined`, so a misspelt variable is an
+error rather than an empty string. Clause text is Markdown, so values are escaped for
+Markdown; Word templates are XML, so values are escaped for XML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup, escape
+
+from .schema import find_xml_illegal
+from jinja2.utils import Namespace
+
+from .untrusted import check_arguments, check_format, check_size, refuse_loading
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def format_date(value: dt.date) -> str:
+    """UK long date, ``30 June 2026``, in English whatever the process locale."""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def long_date(value: Any) -> str:
+    """The ``long_date`` filter: refuses anything but a date with a template error."""
+    if not isinstance(value, dt.date):
+        raise TemplateRuntimeError(f"long_date needs a date, not {value!r}")
+    return format_date(value)
+
+
+#: The longest text or list that ``*`` may build in a template.
+MAX_REPEAT = 100_000
+#: The largest whole number a template may compute (in bits: about 3,000 digits).
+MAX_INT_BITS = 10_000
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox with an operator and call policy for untrusted text.
+
+    ``**`` and ``*`` cannot build huge numbers, texts or lists; calls and filters take no
+    integer above :data:`~contractgen.base.untrusted.MAX_ARGUMENT` (widths, counts) and no
+    format asking for a wider field; ``range`` is capped by Jinja's sandbox;
+    ``{% include %}``, ``{% import %}`` and ``{% extends %}`` are refused when the text is
+    compiled. Every error a template can cause (a failing call, a division by zero, a
+    limit) is raised as a :class:`jinja2.TemplateError`, which the callers report as a
+    located problem. Render with :func:`contractgen.base.untrusted.render_bounded`."""
+
+    intercepted_binops = frozenset({"+", "*", "**", "/", "//", "%"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.globals.pop("lipsum", None)  # lipsum(n) can write without limit
+        self.globals["namespace"] = BoundedNamespace
+        self.filters = {name: _bounded_filter(f) for name, f in self.filters.items()}
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        # Jinja's one parsing hook (``parse``, ``from_string`` and ``compile`` all call it)
+        tree = super()._parse(source, name, filename)
+        refuse_loading(tree, name, filename)
+        return tree
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
+            raise SecurityError(f"the power {right!r} is too large for a template")
+        if operator == "**" and isinstance(left, int) and isinstance(right, int) and left.bit_length() * right > MAX_INT_BITS:
+            raise SecurityError("the number would be too large for a template")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_REPEAT:
+                    raise SecurityError("the repeated text or list would be too long for a template")
+        if operator == "%" and isinstance(left, str):
+            check_format(left)
+        try:
+            result = super().call_binop(context, operator, left, right)
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            raise TemplateRuntimeError(f"cannot work out {left!r} {operator} {right!r}: {exc}") from exc
+        if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
+            raise SecurityError("the number would be too large for a template")
+        return check_size(result)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja's signature
+        if not getattr(__obj, "formats_text", False):  # str.format's arguments are values
+            check_arguments(args, kwargs)
+        try:
+            return check_size(super().call(__context, __obj, *args, **kwargs))
+        except TemplateError:
+            raise
+        except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+            raise TemplateRuntimeError(str(exc)) from exc
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapper = super().wrap_str_format(value)
+        if wrapper is not None:
+            check_format(value.__self__)
+            wrapper.formats_text = True  # type: ignore[attr-defined]
+        return wrapper
+
+
+class BoundedNamespace(Namespace):
+    """``namespace()``, whose attributes cannot grow past the size limit (a loop that
+    doubles ``ns.text`` would otherwise fill the memory)."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        super().__setitem__(name, check_size(value))
+
+
+def _bounded_filter(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter that refuses integer arguments above the limit (the value it filters
+    may be any size) and wide formats; same Jinja calling convention as ``func``."""
+    skip = 2 if hasattr(func, "jinja_pass_arg") else 1
+    is_format = func.__name__ == "do_format"
+
+    @functools.wraps(func)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        if is_format and args and isinstance(args[0], str):
+            check_format(args[0])  # its other arguments are the values to format
+        else:
+            check_arguments(args[skip:], kwargs)
+        return check_size(func(*args, **kwargs))
+
+    return bounded
+
+
+class MarkdownSafe(str):
+    """Text already in clause Markdown (cross-reference markers): not escaped again."""
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+def escape_markdown(value: Any) -> str:
+    """Make a value print literally inside Markdown: every special character escaped,
+    line breaks kept as hard breaks."""
+    if isinstance(value, MarkdownSafe):
+        return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return format_date(value)
+    text = _MD_SPECIAL.sub(r"\\\1", str(value))
+    return "\\\n".join(text.splitlines()) if "\n" in text else text
+
+
+def clause_environment() -> Sandbox:
+    """Environment for clause text (Markdown out)."""
+    env = Sandbox(
+        undefined=StrictUndefined,
+        autoescape=False,
+        finalize=escape_markdown,
+        keep_trailing_newline=True,
+    )
+    env.filters["long_date"] = lambda d: MarkdownSafe(escape_markdown(long_date(d)))
+    return env
+
+
+class XmlValueError(ValueError):
+    """A value holds a character that XML cannot."""
+
+
+#: U+2011 in text is written as Word's own non-breaking hyphen, which Word and
+#: LibreOffice both keep on one line with its neighbours.
+NON_BREAKING_HYPHEN = "\u2011"
+NO_BREAK_HYPHEN_XML = '</w:t><w:noBreakHyphen/><w:t xml:space="preserve">'
+
+_BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
+
+
+def escape_xml_value(value: Any) -> Markup:
+    """Escape a value for a ``<w:t>`` element in a Word template; newlines become breaks."""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    elif isinstance(value, dt.date):
+        value = format_date(value)
+    elif value is None:
+        value = ""
+    text = str(value)
+    bad = find_xml_illegal(text)
+    if bad:
+        raise XmlValueError(
+            f"the value {text[:40]!r} contains the control character {bad}, which a Word "
+            "document cannot hold; delete it from the input"
+        )
+    out = escape(text)
+    if "\n" in text:
+        out = Markup(_BREAK.join(escape(line) for line in text.split("\n")))
+    if NON_BREAKING_HYPHEN in text:
+        out = Markup(out.replace(NON_BREAKING_HYPHEN, Markup(NO_BREAK_HYPHEN_XML)))
+    return out
+
+
+def template_environment() -> Sandbox:
+    """Environment for Word templates (XML out)."""
+    env = Sandbox(
+        undefined=StrictUndefined,
+        autoescape=True,
+        finalize=escape_xml_value,
+        keep_trailing_newline=True,
+    )
+    env.filters["long_date"] = long_date
+    return env

@@ -1,0 +1,165 @@
+"""``contractgen validate``: check the library, every profile and every template at once.
+
+Every problem is collected before anything is reported (one run shows them all): the
+library, each profile against the library, each Word template (syntax and the variables
+it uses), the templates each profile names, and then a test render of every profile in
+every tier, and of every letter kind in every tier, whose dates must be the schedule's
+(:mod:`contractgen.letters.check`). A render is only tried for a profile whose own checks passed and whose
+template loaded, so one mistake is reported once rather than once per render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jinja2 import meta, nodes
+
+from ..base.environment import template_environment
+from ..base.errors import ContractgenError, Location, Problem, display_path, unique_problems
+from ..library.clauses import ClauseLibrary, load_library
+from ..library.profiles import Profile, check_profile, load_profile
+from ..letters.check import check_letter_dates
+from ..schedule.render import build_schedule_parts, load_template
+from ..word.template import WordTemplate
+from ..library.workspace import Workspace
+
+#: Top-level names each kind of template receives (README "Template variables").
+SCHEDULE_VARIABLES = frozenset(
+    {"council", "contract", "contacts", "signatory", "tier", "dspt", "example", "library", "contractgen_version",
+     "schedule_body", "document_date", "clauses", "profile", "draft"}
+)
+LETTER_VARIABLES = frozenset(
+    {"council", "contract", "contacts", "signatory", "tier", "dspt", "example", "library", "contractgen_version",
+     "provider", "letter", "letter_body", "profile", "draft"}
+)
+TEMPLATE_KINDS = ("schedule", "letter")
+
+
+@dataclass
+class ValidationReport:
+    problems: list[Problem] = field(default_factory=list)
+    clauses: int = 0
+    profiles: int = 0
+    templates: int = 0
+    renders: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def validate_workspace(workspace: Workspace) -> ValidationReport:
+    """Collect every problem in the workspace; render each profile in each tier in memory."""
+    report = ValidationReport()
+    library: ClauseLibrary | None = None
+    try:
+        library = load_library(workspace.library_dir)
+        report.clauses = len(library.clauses)
+    except ContractgenError as exc:
+        report.problems.extend(_problems(exc, workspace))
+    if library is not None:
+        from ..library.auditquestions import check_audits
+
+        report.problems.extend(check_audits(workspace.library_dir, library)[1])
+
+    profiles: list[Profile] = []  # loaded
+    checked: list[Profile] = []  # loaded and consistent with the library
+    for name in workspace.profile_names():
+        try:
+            profile = load_profile(name, workspace.profiles_dir)
+        except ContractgenError as exc:
+            report.problems.extend(_problems(exc, workspace))
+            continue
+        report.profiles += 1
+        profiles.append(profile)
+        if library is None:
+            continue
+        found = check_profile(profile, library, include_drafts=False)
+        report.problems.extend(found)
+        if not found:
+            checked.append(profile)
+
+    kinds_of: dict[str, set[str]] = {}  # template file name -> the kinds profiles use it as
+    for profile in profiles:
+        for kind in TEMPLATE_KINDS:
+            kinds_of.setdefault(getattr(profile.model.templates, kind), set()).add(kind)
+
+    usable: set[str] = set()  # template file names that loaded without problems
+    for path in sorted(workspace.templates_dir.glob("*.docx")):
+        if path.name.startswith("~$"):
+            continue  # Word's lock file while the template is open
+        try:
+            template = WordTemplate.load(path, display_path(path))
+        except ContractgenError as exc:
+            report.problems.extend(_problems(exc, workspace))
+            continue
+        report.templates += 1
+        found = _variable_problems(template, kinds_of.get(path.name, set()))
+        report.problems.extend(found)
+        if not found:
+            usable.add(path.name)
+
+    for profile in profiles:
+        report.problems.extend(_missing_templates(workspace, profile))
+
+    if library is not None:
+        for profile in checked:
+            if profile.model.templates.schedule not in usable:
+                continue  # its template's problems are reported above
+            for tier in library.tiers:
+                try:
+                    build_schedule_parts(workspace, library, profile, tier=tier)
+                    report.renders += 1
+                except ContractgenError as exc:
+                    report.problems.extend(_problems(exc, workspace))
+            if profile.model.templates.letter not in usable:
+                continue
+            try:
+                found, letters = check_letter_dates(library, profile, load_template(workspace, profile, "letter"))
+            except ContractgenError as exc:
+                report.problems.extend(_problems(exc, workspace))
+                continue
+            report.problems.extend(found)
+            report.renders += letters
+    report.problems = unique_problems(report.problems)
+    return report
+
+
+def _variable_problems(template: WordTemplate, kinds: set[str]) -> list[Problem]:
+    """Names the template uses that its kind of template does not receive, each located
+    at the first paragraph that uses it."""
+    allowed: frozenset[str] = frozenset()
+    for kind in kinds or TEMPLATE_KINDS:
+        allowed |= SCHEDULE_VARIABLES if kind == "schedule" else LETTER_VARIABLES
+    described = " or ".join(sorted(kinds)) if kinds else "schedule or letter"
+    env = template_environment()
+    problems = []
+    for part, source in sorted(template.sources.items()):
+        ast = env.parse(source)
+        for name in sorted(meta.find_undeclared_variables(ast) - allowed):
+            line = min((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), default=None)
+            message = (
+                f"the template uses '{name}', which a {described} template does not receive; "
+                "fix the tag in Word (README 'Template variables')"
+            )
+            problems.append(template._problem(part, line, message))
+    return problems
+
+
+def _missing_templates(workspace: Workspace, profile: Profile) -> list[Problem]:
+    problems = []
+    for kind in TEMPLATE_KINDS:
+        name = getattr(profile.model.templates, kind)
+        if not (workspace.templates_dir / name).is_file():
+            available = sorted(p.name for p in workspace.templates_dir.glob("*.docx") if not p.name.startswith("~$"))
+            problems.append(profile.problem(
+                ("templates", kind),
+                f"profile {profile.name}: {kind} template {name!r} not found in "
+                f"{display_path(workspace.templates_dir)} (templates there: {', '.join(available) or 'none'}); "
+                f"fix templates.{kind} or add the file",
+            ))
+    return problems
+
+
+def _problems(exc: ContractgenError, workspace: Workspace) -> list[Problem]:
+    return exc.problems or [Problem(Location(display_path(workspace.root)), "", exc.message)]

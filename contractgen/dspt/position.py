@@ -1,0 +1,498 @@
+"""A provider's contractual position under the DSPT schedule, on a date.
+
+One model, read by the letters, ``report.csv``, the schedule's worked examples and
+``contractgen validate``: every date a document states is computed here, from the DSPT
+record, the date, the provider's tier and the schedule's own clause parameters
+(:class:`ContractTerms`), never in a template.
+
+The rules, for an assessment year N-(N+1) (its toolkit version opens on 1 September N,
+its deadline is 30 June N+1):
+
+* a publication for that year counts until 30 June N+2 **inclusive** (the deadline of the
+  next year); from 1 July N+2 it is out of date;
+* ``start``: nothing on record (no row in the export, Not Published, or blank);
+* ``lapsed``: the latest publication no longer counts, whatever its status (Entry Level
+  included), or its year cannot be known (no year in the status and no date);
+* ``remedy``: the current publication is Standards Not Met or Plan Agreed;
+* ``improve``: current, but below what the tier needs (Entry Level meets no tier);
+* ``renew``: meets the tier, but stops counting within the renewal window
+  (``valid_until - as_of <= renewal_window_days``);
+* ``confirm``: meets the tier, outside the window.
+
+Approaching Standards meets the Foundation Tier for the one assessment year it is
+published for: it cannot be republished, so a Foundation provider's next publication
+(and any publication after a lapse or Standards Not Met) must be Standards Met.
+
+Anything below the tier is a Shortfall under the Remedial Plan paragraph, unless the
+provider is within a period the schedule allows for a first publication (the Foundation
+Tier's months from the Commencement Date, or the grace period for new providers): the
+Remedial Plan is due ``remedial_plan_working_days`` Working Days after the letter (the
+Council's notice), and the plan's date for reaching the tier can be no later than
+``remedial_period_months`` after the plan, so no later than that many months after the
+day it is due.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from .status import (
+    DEADLINE_DAY,
+    DEADLINE_MONTH,
+    TIER_STATUSES,
+    AssessmentYear,
+    DsptRecord,
+    DsptStatus,
+)
+from ..base.environment import format_date
+from ..base.workdays import add_working_days
+
+if TYPE_CHECKING:
+    from ..library.clauses import ClauseLibrary
+    from ..library.profiles import Profile
+
+
+class LetterKind(str, Enum):
+    """The letter a provider gets; the value names its template."""
+
+    START = "start"
+    LAPSED = "lapsed"
+    REMEDY = "remedy"
+    IMPROVE = "improve"
+    RENEW = "renew"
+    CONFIRM = "confirm"
+
+
+# --------------------------------------------------------------------------- terms
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    """The schedule's terms that decide a provider's position, for one tier.
+
+    Built by :func:`contract_terms` from the library (deadline, renewal window, clause
+    parameter defaults), the council's profile (its parameter values, letter settings
+    and the contract's start date) and the tier. The defaults are the library's.
+    """
+
+    tier: str
+    minimum: DsptStatus  # the tier's minimum DSPT Status
+    deadline_month: int = DEADLINE_MONTH
+    deadline_day: int = DEADLINE_DAY
+    renewal_window_days: int = 90
+    remedial_plan_working_days: int = 20  # dspt.remedial-plan
+    remedial_period_months: int = 3  # dspt.remedial-plan
+    new_provider_grace_months: int = 6  # dspt.new-providers
+    foundation_publication_months: int = 6  # dspt.foundation-tier
+    status_change_working_days: int = 5  # dspt.change-of-status
+    response_working_days: int = 20  # profile letters.response_working_days
+    commencement: dt.date | None = None  # the profile's contract.start_date
+
+    def __post_init__(self) -> None:
+        if self.minimum not in TIER_STATUSES:
+            raise ValueError(
+                f"{self.minimum.label!r} cannot be a tier's minimum; use one of "
+                + ", ".join(repr(s.label) for s in TIER_STATUSES)
+            )
+        for name in (
+            "renewal_window_days", "remedial_plan_working_days", "remedial_period_months",
+            "new_provider_grace_months", "foundation_publication_months",
+            "status_change_working_days", "response_working_days",
+        ):  # fmt: skip
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative: {getattr(self, name)}")
+
+    @property
+    def approaching_once(self) -> bool:
+        """True for a tier whose minimum is Approaching Standards (the Foundation Tier):
+        it accepts that status once, after which Standards Met is needed."""
+        return self.minimum is DsptStatus.APPROACHING_STANDARDS
+
+    def deadline(self, year: AssessmentYear) -> dt.date:
+        return year.deadline(self.deadline_month, self.deadline_day)
+
+    def counts_until(self, year: AssessmentYear) -> dt.date:
+        return year.counts_until(self.deadline_month, self.deadline_day)
+
+    def first_publication_by(self, new_provider: bool = False) -> dt.date | None:
+        """The last day of the period the schedule allows for a first publication, from
+        the Commencement Date: the Foundation Tier's months, and for a new provider the
+        grace period; the later of the two applies. ``None`` without either."""
+        if self.commencement is None:
+            return None
+        ends = []
+        if self.approaching_once:
+            ends.append(add_months(self.commencement, self.foundation_publication_months))
+        if new_provider:
+            ends.append(add_months(self.commencement, self.new_provider_grace_months))
+        return max(ends, default=None)
+
+
+def contract_terms(library: ClauseLibrary, profile: Profile, tier: str) -> ContractTerms:
+    """The terms of ``profile``'s schedule for ``tier``: the library's deadline and
+    renewal window, the clause parameters (the profile's values, else the defaults), the
+    profile's letter settings and the contract's start date as the Commencement Date."""
+    from ..schedule.assembly import parameter_values
+
+    spec = library.spec
+    params = parameter_values(library, profile)
+    letters = profile.model.letters
+    deadline = spec.dspt.submission_deadline
+
+    def number(name: str) -> int:
+        return int(params.get(name, getattr(ContractTerms, name)))
+
+    return ContractTerms(
+        tier=tier,
+        minimum=DsptStatus(spec.tiers[tier].minimum_status),
+        deadline_month=deadline.month,
+        deadline_day=deadline.day,
+        renewal_window_days=(
+            spec.dspt.renewal_window_days
+            if letters.renewal_window_days is None
+            else letters.renewal_window_days
+        ),
+        remedial_plan_working_days=number("remedial_plan_working_days"),
+        remedial_period_months=number("remedial_period_months"),
+        new_provider_grace_months=number("new_provider_grace_months"),
+        foundation_publication_months=number("foundation_publication_months"),
+        status_change_working_days=number("status_change_working_days"),
+        response_working_days=letters.response_working_days,
+        commencement=profile.model.contract.start_date,
+    )
+
+
+# ------------------------------------------------------------------------ position
+
+
+@dataclass(frozen=True)
+class ContractualPosition:
+    """A provider's position under its schedule on ``as_of``, and the letter it calls for.
+
+    * ``checked``: False when no DSPT export was read (``letters --no-dspt``); nothing is
+      then known of the record, ``meets_tier`` is ``None`` and no date depends on it.
+    * ``assessment_year``: of the record relied on (``None``: nothing on record, or its
+      year cannot be known); ``valid_until``: the last day it counts.
+    * ``required``: the tier's minimum; ``target``: the status the provider's next
+      publication must reach (Standards Met in the Foundation Tier once Approaching
+      Standards has been used or cannot be relied on).
+    * ``shortfall``: below the tier outside any period allowed for a first publication;
+      ``shortfall_since``: the first day of it where the record shows it (the day after
+      a publication stopped counting, or the date of a below-tier publication).
+    * ``next_year`` and ``next_deadline``: the assessment year the provider must publish
+      next and its deadline (for a current publication, the year after it).
+    * ``remedial_plan_due``: the last day for the Remedial Plan (Shortfall only);
+      ``standard_by``: the date by which the provider must reach its tier's standard
+      (``None`` when it does); ``response_by``: the date the letter asks for a reply
+      (``None`` when it asks for none).
+    * ``first_publication_by``: the end of the period allowed for a first publication,
+      when the provider is within it.
+    * ``grace_until``: in a Shortfall, the last day of the grace period for new
+      providers when it has not yet ended (it applies only to a provider that began
+      less than twelve months before the Commencement Date, which the register does not
+      say, so a letter can only mention it).
+    * ``reason``: one sentence for the report.
+    """
+
+    kind: LetterKind
+    as_of: dt.date
+    terms: ContractTerms
+    required: DsptStatus
+    target: DsptStatus
+    record: DsptRecord | None
+    checked: bool
+    assessment_year: AssessmentYear | None
+    meets_tier: bool | None
+    valid_until: dt.date | None
+    shortfall: bool
+    shortfall_since: dt.date | None
+    next_year: AssessmentYear
+    next_deadline: dt.date
+    remedial_plan_due: dt.date | None
+    standard_by: dt.date | None
+    response_by: dt.date | None
+    first_publication_by: dt.date | None
+    grace_until: dt.date | None
+    reason: str
+
+    @property
+    def tier(self) -> str:
+        return self.terms.tier
+
+    @property
+    def status(self) -> DsptStatus | None:
+        """The status on record (``None``: not in the export, or not checked)."""
+        return self.record.status if self.record is not None else None
+
+    @property
+    def year(self) -> AssessmentYear | None:
+        """Short for ``assessment_year``."""
+        return self.assessment_year
+
+    def promised_dates(self) -> dict[str, dt.date]:
+        """The dates a letter for this position promises, by name (for checks)."""
+        dates = {
+            "response_by": self.response_by,
+            "standard_by": self.standard_by,
+            "next_deadline": self.next_deadline,
+            "remedial_plan_due": self.remedial_plan_due,
+            "valid_until": self.valid_until,
+            "first_publication_by": self.first_publication_by,
+        }
+        return {name: day for name, day in dates.items() if day is not None}
+
+    def as_context(self) -> dict[str, Any]:
+        """The position as letter templates and clause text see it: dates formatted
+        (``30 June 2027``, blank when there is none), statuses as labels."""
+
+        def day(value: dt.date | None) -> str:
+            return format_date(value) if value is not None else ""
+
+        return {
+            "kind": self.kind.value,
+            "checked": self.checked,
+            "meets_tier": self.meets_tier,
+            "shortfall": self.shortfall,
+            "required": self.required.label,
+            "target": self.target.label,
+            "target_phrase": status_or_better(self.target),
+            "assessment_year": str(self.assessment_year) if self.assessment_year else "",
+            "valid_until": day(self.valid_until),
+            "shortfall_since": day(self.shortfall_since),
+            "next_year": str(self.next_year),
+            "next_deadline": day(self.next_deadline),
+            "remedial_plan_due": day(self.remedial_plan_due),
+            "standard_by": day(self.standard_by),
+            "response_by": day(self.response_by),
+            "first_publication_by": day(self.first_publication_by),
+            "grace_until": day(self.grace_until),
+            "next_year_open": self.as_of >= self.next_year.opens(),
+            "next_year_opens": f"{self.next_year.opens():%B %Y}",
+            "reason": self.reason,
+            # the schedule's periods, so that the letter states the same ones
+            "remedial_plan_working_days": self.terms.remedial_plan_working_days,
+            "remedial_period_months": self.terms.remedial_period_months,
+            "status_change_working_days": self.terms.status_change_working_days,
+        }
+
+
+def status_or_better(status: DsptStatus) -> str:
+    """``Standards Met or better``; ``Standards Exceeded`` alone (nothing is above it)."""
+    return status.label if status is DsptStatus.STANDARDS_EXCEEDED else f"{status.label} or better"
+
+
+def tier_requirement(minimum: DsptStatus) -> str:
+    """What a tier needs, in a letter's words: ``Standards Met or better``; for the
+    Foundation Tier the one year of Approaching Standards and then Standards Met."""
+    if minimum is DsptStatus.APPROACHING_STANDARDS:
+        return (
+            "Approaching Standards with an action plan for one assessment year only, "
+            "then Standards Met or better"
+        )
+    return status_or_better(minimum)
+
+
+def assess_position(
+    record: DsptRecord | None,
+    terms: ContractTerms,
+    as_of: dt.date,
+    *,
+    checked: bool = True,
+    new_provider: bool = False,
+) -> ContractualPosition:
+    """The position of a provider whose DSPT record is ``record`` (``None``: not in the
+    export) under ``terms`` on ``as_of``.
+
+    ``checked=False`` says no export was read: the position then claims nothing about
+    the record. ``new_provider`` applies the grace period for new providers from the
+    Commencement Date (``terms.commencement``).
+    """
+    if not checked:
+        record = None
+    year = record.year if record is not None else None
+    published = record is not None and record.status.is_published
+    until = terms.counts_until(year) if published and year is not None else None
+    status = record.status if published and record is not None else None
+    current = until is not None and as_of <= until
+    meets = current and status is not None and status.meets(terms.minimum)
+    if terms.approaching_once and not published:
+        target = DsptStatus.APPROACHING_STANDARDS  # the first publication may use it
+    elif terms.approaching_once:
+        target = DsptStatus.STANDARDS_MET
+    else:
+        target = terms.minimum
+
+    if current and year is not None:
+        next_year = year.next
+    else:
+        next_year = AssessmentYear.due_next(as_of, terms.deadline_month, terms.deadline_day)
+    next_deadline = terms.deadline(next_year)
+
+    kind, reason = _kind_and_reason(record, status, year, until, as_of, terms, checked)
+    since: dt.date | None = None
+    if kind is LetterKind.LAPSED and until is not None:
+        since = until + dt.timedelta(days=1)
+    elif kind in (LetterKind.REMEDY, LetterKind.IMPROVE) and record is not None:
+        since = record.publication_date
+
+    below = checked and not meets
+    window_end = terms.first_publication_by(new_provider) if below else None
+    # The Foundation Tier's months are for a provider with nothing published (a record
+    # below the tier is a Shortfall under dspt.foundation-tier); the grace period for new
+    # providers covers any record.
+    in_window = window_end is not None and as_of <= window_end and (
+        not published or new_provider
+    )
+    shortfall = below and not in_window
+    plan_due = add_working_days(as_of, terms.remedial_plan_working_days) if shortfall else None
+    if shortfall:
+        assert plan_due is not None
+        standard_by: dt.date | None = add_months(plan_due, terms.remedial_period_months)
+        response_by: dt.date | None = plan_due
+    elif in_window:
+        assert window_end is not None
+        standard_by = window_end
+        response_by = min(add_working_days(as_of, terms.response_working_days), window_end)
+        since = None
+    elif not checked:
+        standard_by = None
+        response_by = add_working_days(as_of, terms.response_working_days)
+    else:
+        standard_by = None
+        response_by = None  # confirm and renew ask for no reply
+    return ContractualPosition(
+        kind=kind,
+        as_of=as_of,
+        terms=terms,
+        required=terms.minimum,
+        target=target,
+        record=record,
+        checked=checked,
+        assessment_year=year if published else None,
+        meets_tier=meets if checked else None,
+        valid_until=until,
+        shortfall=shortfall,
+        shortfall_since=since if shortfall else None,
+        next_year=next_year,
+        next_deadline=next_deadline,
+        remedial_plan_due=plan_due,
+        standard_by=standard_by,
+        response_by=response_by,
+        first_publication_by=window_end if in_window else None,
+        grace_until=_grace_until(terms, as_of, record) if shortfall else None,
+        reason=reason,
+    )
+
+
+def _grace_until(
+    terms: ContractTerms, as_of: dt.date, record: DsptRecord | None
+) -> dt.date | None:
+    """The end of the grace period for new providers while it may still apply: it has
+    not ended, and no publication shows the provider at work more than twelve months
+    before the Commencement Date."""
+    if terms.commencement is None:
+        return None
+    ends = add_months(terms.commencement, terms.new_provider_grace_months)
+    published = record.publication_date if record is not None else None
+    if published is not None and published < add_months(terms.commencement, -12):
+        return None
+    return ends if terms.commencement <= as_of <= ends else None
+
+
+def _kind_and_reason(
+    record: DsptRecord | None,
+    status: DsptStatus | None,
+    year: AssessmentYear | None,
+    until: dt.date | None,
+    as_of: dt.date,
+    terms: ContractTerms,
+    checked: bool,
+) -> tuple[LetterKind, str]:
+    minimum = terms.minimum
+    if not checked:
+        return LetterKind.START, "No DSPT export was checked for this letter (--no-dspt)."
+    if record is None:
+        return LetterKind.START, (
+            "The DSPT export has no organisation with this ODS code, so we could not "
+            "find a publication."
+        )
+    if status is None:
+        return LetterKind.START, (
+            "The organisation is registered on the DSPT but has no published assessment."
+        )
+    if year is None or until is None:
+        return LetterKind.LAPSED, (
+            f"The latest publication ({status.label}) shows no assessment year or date, "
+            "so it cannot be shown to be current."
+        )
+    if as_of > until:
+        return LetterKind.LAPSED, (
+            f"The latest publication, {year} {status.label}, counted until "
+            f"{format_date(until)} and is out of date."
+        )
+    if status in (DsptStatus.STANDARDS_NOT_MET, DsptStatus.PLAN_AGREED):
+        return LetterKind.REMEDY, (
+            f"The {year} publication is {status.label}: the mandatory standards are not met."
+        )
+    if not status.meets(minimum):
+        return LetterKind.IMPROVE, (
+            f"The {year} publication is {status.label}, below the {minimum.label} required."
+        )
+    days_left = (until - as_of).days
+    if days_left <= terms.renewal_window_days:
+        return LetterKind.RENEW, (
+            f"The {year} publication ({status.label}) meets the required {minimum.label} "
+            f"but counts only until {format_date(until)}, {_days(days_left)}."
+        )
+    return LetterKind.CONFIRM, (
+        f"The {year} publication ({status.label}) meets the required {minimum.label} "
+        f"and counts until {format_date(until)}."
+    )
+
+
+def _days(count: int) -> str:
+    if count == 0:
+        return "which is today"
+    return f"{count} day{'s' if count != 1 else ''} away"
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The corresponding day ``months`` later; the last day of the month when that month
+    is shorter (31 January + 1 month = 28 or 29 February)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def worked_example(terms: ContractTerms, on: dt.date) -> dict[str, str]:
+    """The dates the schedule's examples quote, for the toolkit version open on ``on``
+    (the library's release date): the year, its deadline and how long it counts."""
+    year = AssessmentYear.open_on(on)
+    return {
+        "year": str(year),
+        "opens": format_date(year.opens()),
+        "deadline": format_date(terms.deadline(year)),
+        "counts_until": format_date(terms.counts_until(year)),
+        "next_year": str(year.next),
+    }
+
+
+__all__ = [
+    "ContractTerms",
+    "ContractualPosition",
+    "LetterKind",
+    "add_months",
+    "assess_position",
+    "contract_terms",
+    "status_or_better",
+    "tier_requirement",
+    "worked_example",
+]

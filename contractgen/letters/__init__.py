@@ -1,0 +1,3 @@
+"""Provider guidance letters: one Word letter per provider, and the check that every
+date a letter states is the schedule's.
+"""

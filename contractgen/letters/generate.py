@@ -1,0 +1,545 @@
+"""Provider guidance letters: one Word letter per provider, from the register and the
+DSPT export, in batch.
+
+The letter template is parsed and compiled once per batch; each letter is a Jinja render
+of its parts and a zip write, done by one worker process per core. Every letter is
+written to a temporary file and renamed into place, so an interrupted batch leaves whole
+letters or none, and ``report.csv`` is written once every letter is, the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import multiprocessing
+import os
+import re
+import signal
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from .. import __version__
+from ..schedule.assembly import base_context, parameter_values, render_clause_text
+from ..word.blocks import Paragraph, Run, Style
+from ..dspt.export import DsptExport, read_export
+from ..base.environment import format_date
+from ..word.images import attach_logo
+from ..base.errors import LibraryError, OutputError, Problem, RegisterError, UsageError, display_path, plural
+from ..library.clauses import Clause, ClauseLibrary, ClauseStatus
+from ..word.package import DocumentProperties, package_bytes, refuse_overwriting, write_atomic
+from ..library.profiles import Profile
+from ..dspt.register import Provider, read_register, salutation_for
+from ..library.releases import Provenance
+from ..schedule.render import load_template, prepare_version
+from ..dspt.position import ContractualPosition, LetterKind, assess_position, contract_terms
+from ..word.ooxml import BodyWriter
+from ..word.template import WordTemplate, raw_xml
+from ..library.workspace import Workspace
+
+REPORT_FIELDS = (
+    "ods_code", "name", "tier", "dspt_status", "assessment_year", "publication_date", "letter_kind",
+    "response_by", "standard_by", "file",
+)
+SUPPORT_CLAUSE = "letter.support"
+TEMP_PATTERN = ".~cg-*.part"
+#: Names Windows reserves for devices, with any extension (ODS-shaped: CON, NUL, COM1...).
+WINDOWS_DEVICE_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(10)), *(f"LPT{n}" for n in range(10))]
+)
+UNMATCHED_FILE = "unmatched.csv"
+#: ``letter_kind`` in report.csv of a provider held for review (no letter written).
+HELD = "held"
+UNMATCHED_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class LetterJob:
+    """One letter to write: who, in what position, where."""
+
+    provider: Provider
+    position: ContractualPosition
+    file: str  # relative to the output folder
+
+
+@dataclass
+class LettersResult:
+    """What ``generate_letters`` did."""
+
+    output: Path
+    written: list[LetterJob] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)  # register rows skipped
+    unmatched: list[tuple[Provider, list[str]]] = field(default_factory=list)  # with closest export names
+    held: list[tuple[Provider, list[str]]] = field(default_factory=list)  # near matches: no letter
+    export_warnings: list[Problem] = field(default_factory=list)
+    pdfs: int = 0
+    without_export: bool = False  # --no-dspt: letters say nothing about the DSPT record
+    report: Path | None = None
+    draft: str = ""  # the draft line the letters carry (unreleased clause changes), "" when released
+
+    @property
+    def by_kind(self) -> dict[str, int]:
+        counts = {k.value: 0 for k in LetterKind}
+        for job in self.written:
+            counts[job.position.kind.value] += 1
+        return counts
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.rejected or self.held)
+
+    def summary_lines(self) -> list[str]:
+        kinds = ", ".join(f"{n} {k}" for k, n in self.by_kind.items() if n)
+        lines = [f"wrote {plural(len(self.written), 'letter')} to {display_path(self.output)}" + (f" ({kinds})" if kinds else "")]
+        if self.draft:
+            lines.append(self.draft)
+        if self.pdfs:
+            lines.append(f"converted {plural(self.pdfs, 'letter')} to PDF")
+        if self.without_export:
+            lines.append("no DSPT export read (--no-dspt): the letters say nothing about the providers' DSPT records")
+        for warning in self.export_warnings:
+            lines.append(f"warning: {warning}")
+        if self.held:
+            lines.append(
+                f"{plural(len(self.held), 'provider')} held for review (no letter): the export has no row with "
+                "the register's code but has a near match; correct the code in the register, or check the "
+                "organisation on the DSPT, then run again:"
+            )
+            for provider, near in self.held[:UNMATCHED_SHOWN]:
+                lines.append(f"  {provider.ods_code} {provider.name}; near match in the export: {'; '.join(near)}")
+            if len(self.held) > UNMATCHED_SHOWN:
+                lines.append(f"  ... and {len(self.held) - UNMATCHED_SHOWN} more: all are listed in {display_path(self.output / UNMATCHED_FILE)}")
+        if self.unmatched:
+            lines.append(f"{plural(len(self.unmatched), 'provider')} not found in the DSPT export (sent a start letter):")
+            for provider, close in self.unmatched[:UNMATCHED_SHOWN]:
+                hint = f"; closest names in the export: {'; '.join(close)}" if close else ""
+                lines.append(f"  {provider.ods_code} {provider.name}{hint}")
+            if len(self.unmatched) > UNMATCHED_SHOWN:
+                more = len(self.unmatched) - UNMATCHED_SHOWN
+                lines.append(f"  ... and {more} more: all are listed with the closest names in {display_path(self.output / UNMATCHED_FILE)}")
+        if self.rejected:
+            rows = len({(p.location.file, p.location.line) for p in self.rejected})  # a row may have several problems
+            lines.append(f"{plural(rows, 'register row')} rejected (no letter written):")
+            lines.extend(f"  {p}" for p in self.rejected)
+        if self.report:
+            lines.append(f"report: {display_path(self.report)}")
+        return lines
+
+
+# ------------------------------------------------------------------ file names
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """A safe file-name part: ASCII letters, digits and hyphens (accents folded)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^A-Za-z0-9]+", "-", folded).strip("-").lower()
+    return cleaned[:limit].rstrip("-")
+
+
+def letter_file_names(providers: Sequence[Provider]) -> list[str]:
+    """One unique, safe file name per provider: ``ODS-name-slug.docx``.
+
+    Names come from codes and names but can never hold a path separator, ``..`` or a
+    reserved character, and never collide (a counter is added when two would).
+    """
+    used: set[str] = set()
+    names = []
+    for p in providers:
+        stem = "-".join(part for part in (slug(p.ods_code, 12).upper(), slug(p.name)) if part) or "provider"
+        if stem.upper() in WINDOWS_DEVICE_NAMES:
+            stem += "-letter"  # CON.docx would open the console on Windows, not a file
+        candidate = stem
+        for n in itertools.count(2):
+            if candidate.lower() not in used:
+                break
+            candidate = f"{stem}-{n}"
+        used.add(candidate.lower())
+        names.append(f"{candidate}.docx")
+    return names
+
+
+def inside(folder: Path, name: str) -> Path:
+    """``folder / name``, refusing anything that would land outside ``folder``."""
+    target = (folder / name).resolve()
+    if not target.is_relative_to(folder.resolve()) or target == folder.resolve():
+        raise OutputError(f"refusing to write {name!r}: it would leave {display_path(folder)}")
+    return target
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def letter_clause(library: ClauseLibrary, clause_id: str) -> Clause:
+    """The clause a letter is written from: it must exist, be approved and be for letters."""
+    clause = library.clause(clause_id)
+    if clause.status is not ClauseStatus.APPROVED:
+        key, why = "status", f"is {clause.status.value}: letters are written from approved clauses only; set status: approved once it is reviewed"
+    elif "letter" not in clause.applies_to:
+        key, why = "applies_to", "is not a letter clause; add letter to its applies_to"
+    else:
+        return clause
+    message = f"clause {clause.id} {why}"
+    raise LibraryError(message, [Problem(library.locate(clause.id, key), key, message)])
+
+
+def status_on_record(position: ContractualPosition) -> str:
+    """The letter's "DSPT status on record": only what was found, in the export's words
+    (``2025-26 Standards Met``), and nothing at all when no export was checked."""
+    record = position.record
+    if not position.checked:
+        return "not checked for this letter"
+    if record is None:
+        return "we could not find your ODS code in the DSPT organisation search"
+    if not record.status.is_published:
+        return "registered, no assessment published"
+    return record.status_text if record.year_in_status else record.status.label
+
+
+def nobreak(text: str | None) -> str | None:
+    """An email address or phone number that a line never breaks inside: spaces become
+    no-break spaces, hyphens non-breaking hyphens (written as Word's own)."""
+    if text is None:
+        return None
+    return text.replace(" ", "\u00a0").replace("-", "\u2011")
+
+
+def _unbreakable_contacts(context: dict[str, Any]) -> None:
+    for contact in (*context["contacts"].values(), context["signatory"]):
+        for key in ("email", "phone"):
+            if contact.get(key):
+                contact[key] = nobreak(contact[key])
+
+
+class LetterRenderer:
+    """Everything that is the same for every letter of a batch, prepared once.
+
+    With ``provenance`` a library holding unreleased changes makes every letter a draft:
+    its header says so (the template's ``draft``; a template that does not use it gets the
+    line at the top of the letter) and its properties record the commit."""
+
+    def __init__(
+        self, library: ClauseLibrary, profile: Profile, template: WordTemplate, as_of: dt.date,
+        provenance: Provenance | None = None,
+    ) -> None:
+        self.library = library
+        self.profile = profile
+        self.template = template
+        self.as_of = as_of
+        self.provenance = provenance or Provenance()
+        self.draft = self.provenance.draft_line
+        self.draft_in_body = bool(self.draft) and "draft" not in template.variables()
+        self.params = parameter_values(library, profile)
+        self.contexts = {tier: base_context(library, profile, tier) for tier in library.tiers}
+        for ctx in self.contexts.values():
+            _unbreakable_contacts(ctx)
+        self.media: dict[str, bytes] = {}
+        for ctx in self.contexts.values():
+            self.media = attach_logo(ctx, profile)
+        for kind in LetterKind:
+            self.clause_for(kind)  # fail before the batch if a letter clause is missing
+        library.clause(SUPPORT_CLAUSE)
+
+    def clause_for(self, kind: LetterKind) -> Clause:
+        return letter_clause(self.library, f"letter.{kind.value}")
+
+    def context(self, provider: Provider, position: ContractualPosition) -> dict[str, Any]:
+        """What the letter template and the letter clauses see: every date comes
+        formatted from ``position`` (no template computes one)."""
+        record = position.record
+        kind_clause = self.clause_for(position.kind)
+        return {
+            **self.contexts[provider.tier],
+            **self.params,
+            "draft": self.draft,
+            "provider": {
+                "name": provider.name,
+                "ods_code": provider.ods_code,
+                "contact_name": provider.contact_name,
+                "salutation": salutation_for(provider),
+                "email": provider.email,
+                "address": provider.address,
+                "tier": provider.tier,
+                "cqc_registered": provider.cqc_registered,
+                "found": record is not None,
+                "published": position.status is not None and position.status.is_published,
+                "status": status_on_record(position),
+                "status_label": position.status.label if position.status is not None else "",
+                "year_from_date": record is not None and record.year is not None and not record.year_in_status,
+                "publication_date": format_date(record.publication_date) if record and record.publication_date else "",
+            },
+            "letter": {
+                **position.as_context(),
+                "subject": kind_clause.title,
+                "date": format_date(self.as_of),
+            },
+        }
+
+    def body(self, provider: Provider, position: ContractualPosition, context: dict[str, Any] | None = None) -> list[Paragraph]:
+        """The letter's wording: the kind's clause and the support paragraph."""
+        context = context or self.context(provider, position)
+        lists = itertools.count(1)
+        paragraphs: list[Paragraph] = []
+        for clause in (self.clause_for(position.kind), self.library.clause(SUPPORT_CLAUSE)):
+            text = clause.text_for(provider.tier) or ""
+            paragraphs += render_clause_text(clause, text, context, self.library, mode="letter", list_ids=lists)
+        return paragraphs
+
+    def render(self, provider: Provider, position: ContractualPosition) -> bytes:
+        context = self.context(provider, position)
+        paragraphs = self.body(provider, position, context)
+        if self.draft_in_body:  # a council template without the draft line
+            paragraphs = [Paragraph(Style.BODY, (Run(self.draft, bold=True),)), *paragraphs]
+        writer = BodyWriter(letter_num_base=self.template.plan.letter_num_base if self.template.plan else 0)
+        context["letter_body"] = raw_xml(writer.blocks(paragraphs))
+        used_lists = max((p.list_id for p in paragraphs if p.style is Style.LETTER_ITEM), default=0)
+        parts = self.template.render(context, writer=writer, properties=self.properties(provider, position), letter_lists=used_lists, media=self.media)
+        return package_bytes(parts)
+
+    def properties(self, provider: Provider, position: ContractualPosition) -> DocumentProperties:
+        kind_clause = self.clause_for(position.kind)
+        support = self.library.clause(SUPPORT_CLAUSE)
+        m = self.profile.model
+        return DocumentProperties(
+            title=f"Data Security and Protection Toolkit: {kind_clause.title}",
+            subject=f"{provider.name} ({provider.ods_code})",
+            creator=m.council.name,
+            date=self.as_of,
+            keywords=f"DSPT; letter; {position.kind.value}; {provider.tier}",
+            description=position.reason,
+            custom={
+                "contractgen.version": __version__,
+                "contractgen.library": self.library.spec.name,
+                "contractgen.library.release": self.library.spec.release,
+                "contractgen.library.sha256": self.library.digest,
+                "contractgen.profile": self.profile.name,
+                "contractgen.profile.sha256": self.profile.digest,
+                "contractgen.letter.kind": position.kind.value,
+                "contractgen.provider.ods_code": provider.ods_code,
+                f"clause:{kind_clause.id}": kind_clause.version,
+                f"clause:{support.id}": support.version,
+                **self.provenance.properties(),
+            },
+        )
+
+
+# ------------------------------------------------------------------ workers
+
+_RENDERER: LetterRenderer | None = None
+_OUTPUT: Path | None = None
+
+
+def _use(renderer: LetterRenderer, output: Path) -> None:
+    global _RENDERER, _OUTPUT
+    _RENDERER, _OUTPUT = renderer, output
+
+
+def _init_worker() -> None:
+    """In a worker process: Ctrl-C is the parent's to handle. The parent stops handing
+    out letters and waits for the ones in progress, so every letter is whole."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _write_one(job: LetterJob) -> str:
+    assert _RENDERER is not None and _OUTPUT is not None
+    write_atomic(inside(_OUTPUT, job.file), _RENDERER.render(job.provider, job.position))
+    return job.file
+
+
+def _run_jobs(renderer: LetterRenderer, output: Path, jobs: list[LetterJob], workers: int, progress: Callable[[int], None]) -> None:
+    _use(renderer, output)
+    if workers <= 1 or len(jobs) < 8:
+        for job in jobs:
+            _write_one(job)
+            progress(1)
+        return
+    # fork: the workers inherit the compiled template instead of re-reading it
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+        try:
+            for _ in pool.map(_write_one, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8)))):
+                progress(1)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def default_workers() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), 8))
+
+
+# ------------------------------------------------------------------ the command
+
+
+def generate_letters(
+    workspace: Workspace,
+    profile_ref: str,
+    providers_file: Path,
+    *,
+    dspt_file: Path | None = None,
+    no_dspt: bool = False,
+    as_of: dt.date | None = None,
+    output: Path | None = None,
+    only: Iterable[str] = (),
+    kinds: Iterable[str] = (),
+    pdf: bool = False,
+    force: bool = False,
+    strict: bool = False,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    start: Callable[[int], None] | None = None,
+) -> LettersResult:
+    """Write one guidance letter per provider in the register, and ``report.csv``.
+
+    Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
+    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`.
+    """
+    from ..library.releases import provenance
+
+    as_of = as_of or dt.date.today()
+    version, profile = prepare_version(workspace, profile_ref)
+    library = version.library
+    if dspt_file is None and not no_dspt:
+        raise UsageError(
+            "no DSPT export given: pass --dspt FILE (the CSV from the DSPT organisation search), "
+            "or --no-dspt to write letters that say nothing about each provider's DSPT record"
+        )
+    if dspt_file is not None and no_dspt:
+        raise UsageError("--dspt and --no-dspt cannot be used together; choose one")
+    output = output or workspace.output_dir / f"{profile.name}-letters"
+    kinds_wanted = {k.lower() for k in kinds}
+    bad = kinds_wanted - {k.value for k in LetterKind}
+    if bad:
+        raise UsageError(f"unknown letter kind {sorted(bad)[0]!r}; kinds: {', '.join(k.value for k in LetterKind)}")
+
+    register = read_register(
+        providers_file,
+        column_map=profile.model.letters.register_columns or None,
+        tiers=library.tiers,
+        default_tier=profile.model.tier,
+    )
+    if strict:
+        register.raise_for_problems()
+    export: DsptExport | None = read_export(dspt_file) if dspt_file is not None else None
+
+    wanted_codes = {c.strip().upper() for c in only}
+    providers = [p for p in register.providers if not wanted_codes or p.ods_code in wanted_codes]
+    missing_only = wanted_codes - {p.ods_code for p in register.providers}
+    if missing_only:
+        raise UsageError(f"--only {sorted(missing_only)[0]}: no provider with that ODS code in {display_path(providers_file)}")
+
+    terms = {tier: contract_terms(library, profile, tier) for tier in library.tiers}
+    result = LettersResult(output=output, rejected=list(register.problems))
+    result.without_export = export is None
+    if export is not None:
+        result.export_warnings = list(export.warnings)
+    chosen: list[tuple[Provider, ContractualPosition]] = []
+    for p in providers:
+        record = export.by_code(p.ods_code) if export is not None else None
+        position = assess_position(record, terms[p.tier], as_of, checked=export is not None)
+        if kinds_wanted and position.kind.value not in kinds_wanted:
+            continue
+        if export is not None and record is None:
+            near = export.near_matches(p.ods_code, p.name)
+            if near:  # a mistyped code, most likely: a person must look before any letter
+                result.held.append((p, [f"{r.code} {r.clean_name}" for r in near]))
+                continue
+            close = [f"{r.code} {r.clean_name}" for r in export.closest_names(p.name, 3)]
+            result.unmatched.append((p, close))
+        chosen.append((p, position))
+    names = letter_file_names([p for p, _ in chosen])
+    jobs = [LetterJob(p, s, name) for (p, s), name in zip(chosen, names)]
+
+    # Everything that can refuse the batch is checked before anything is written.
+    targets = [inside(output, job.file) for job in jobs]
+    report = output / "report.csv"
+    if not force:
+        pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
+        refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched or result.held else [])])
+    if pdf:
+        from ..base.pdf import find_soffice
+
+        find_soffice()  # refuse before writing anything when LibreOffice is missing
+    origin = provenance(workspace, version)
+    result.draft = origin.draft_line
+    renderer = LetterRenderer(library, profile, load_template(workspace, profile, "letter"), as_of, origin)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder {display_path(output)}: {exc.strerror or exc}; choose another folder with -o") from exc
+    _remove_stale_temporaries(output)
+    if start:
+        start(len(jobs))
+    _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None))
+    result.written = jobs
+    result.report = report  # before the PDFs: a failed conversion still leaves the report of the letters
+    write_atomic(report, report_csv(jobs, result.held))
+    if result.unmatched or result.held:
+        write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
+    if pdf:
+        from ..base.pdf import convert_to_pdf
+
+        result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
+    return result
+
+
+def report_csv(jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]] = ()) -> bytes:
+    """One row per letter, then one per provider held for review (``letter_kind``
+    ``held``, no file): what a contracts officer opens in Excel (UTF-8 with BOM). Dates
+    are ISO; ``response_by`` and ``standard_by`` are blank when the letter asks for no
+    reply or the provider already meets its tier."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(REPORT_FIELDS)
+
+    def iso(day: dt.date | None) -> str:
+        return day.isoformat() if day is not None else ""
+
+    for job in jobs:
+        position = job.position
+        record = position.record
+        writer.writerow([
+            job.provider.ods_code,
+            job.provider.name,
+            job.provider.tier,
+            record.status_text if record is not None else "",
+            str(position.assessment_year) if position.assessment_year else "",
+            iso(record.publication_date if record is not None else None),
+            position.kind.value,
+            iso(position.response_by),
+            iso(position.standard_by),
+            job.file,
+        ])
+    for provider, _near in held:
+        writer.writerow([provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", ""])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def unmatched_csv(
+    unmatched: Sequence[tuple[Provider, list[str]]], held: Sequence[tuple[Provider, list[str]]] = ()
+) -> bytes:
+    """Providers whose code is not in the export: those held for review (no letter: the
+    export has a near match) and those sent a start letter, with the names found there."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(("ods_code", "name", "action", "closest_in_export"))
+    for provider, close in held:
+        writer.writerow((provider.ods_code, provider.name, "held for review: no letter", "; ".join(close)))
+    for provider, close in unmatched:
+        writer.writerow((provider.ods_code, provider.name, "start letter", "; ".join(close)))
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Temporary files of a batch that was killed outright (not interrupted) are removed."""
+    for stale in folder.glob(TEMP_PATTERN):
+        try:
+            stale.unlink()
+        except OSError:
+            pass
+
+
+__all__ = ["LetterRenderer", "LettersResult", "generate_letters", "letter_file_names", "report_csv", "RegisterError"]

@@ -1,0 +1,487 @@
+"""The clause library: ``library.yaml`` plus one YAML file per clause.
+
+A library can be read from a folder or from any mapping of relative paths to bytes (a git
+tree at a past release: see :mod:`contractgen.base.gitrefs`). Loading collects every problem
+of every file before raising one :class:`~contractgen.base.errors.LibraryError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from jinja2 import TemplateSyntaxError, meta
+from pydantic import Field, field_validator, model_validator
+
+from ..base.errors import LibraryError, Location, Problem, count_problems
+from ..base.schema import Strict, check_xml_text, suggest, validate_model
+from ..base.yamlio import YamlDocument, decode_text, parse_yaml
+
+LIBRARY_FILE = "library.yaml"
+CLAUSES_DIR = "clauses"
+
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+CLAUSE_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
+PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+REF_CALL = re.compile(r"""ref\(\s*["']([^"']+)["']\s*\)""")
+
+#: Names a clause text may use besides its own parameters (``audit``: the score a
+#: business continuity plan audit feedback letter reports).
+CONTEXT_NAMES = frozenset(
+    {"council", "contract", "contacts", "tier", "dspt", "example", "ref", "provider", "letter", "library", "audit"}
+)
+
+
+def parse_semver(text: str) -> tuple[int, int, int]:
+    m = SEMVER.match(text)
+    if not m:
+        raise ValueError(f"{text!r} is not a version like 1.2.0 (major.minor.patch)")
+    return int(m[1]), int(m[2]), int(m[3])
+
+
+class ClauseStatus(str, Enum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    WITHDRAWN = "withdrawn"
+
+
+class ParameterType(str, Enum):
+    STRING = "string"
+    TEXT = "text"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    EMAIL = "email"
+    URL = "url"
+    CHOICE = "choice"
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URL = re.compile(r"^https?://\S+$")
+
+
+def check_parameter_value(ptype: ParameterType, value: Any, choices: list[Any] | None) -> str | None:
+    """Why ``value`` is not a valid ``ptype``, or None when it is."""
+    if ptype in (ParameterType.STRING, ParameterType.TEXT):
+        ok = isinstance(value, str)
+    elif ptype is ParameterType.INTEGER:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif ptype is ParameterType.BOOLEAN:
+        ok = isinstance(value, bool)
+    elif ptype is ParameterType.DATE:
+        ok = isinstance(value, dt.date)
+    elif ptype is ParameterType.EMAIL:
+        ok = isinstance(value, str) and bool(_EMAIL.match(value))
+    elif ptype is ParameterType.URL:
+        ok = isinstance(value, str) and bool(_URL.match(value))
+    else:
+        ok = value in (choices or [])
+        if not ok:
+            return f"must be one of {', '.join(map(str, choices or []))} (got {value!r})"
+    if ok:
+        return None
+    examples = {
+        ParameterType.INTEGER: "a whole number such as 10",
+        ParameterType.BOOLEAN: "true or false",
+        ParameterType.DATE: "a date such as 2026-06-30",
+        ParameterType.EMAIL: "an email address such as name@council.gov.uk",
+        ParameterType.URL: "a web address starting https://",
+    }
+    return f"must be {examples.get(ptype, 'text')} (got {value!r})"
+
+
+class Parameter(Strict):
+    name: str
+    type: ParameterType
+    description: str
+    default: Any = None
+    choices: list[Any] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not PARAM_NAME.match(v):
+            raise ValueError(
+                f"{v!r} is not a parameter name: use lowercase letters, digits and underscores, "
+                "starting with a letter, such as evidence_working_days"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> "Parameter":
+        if self.type is ParameterType.CHOICE and not self.choices:
+            raise ValueError("a choice parameter needs `choices: [...]`")
+        if self.default is not None:
+            why = check_parameter_value(self.type, self.default, self.choices)
+            if why:
+                raise ValueError(f"default {why}")
+        return self
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+class ChangelogEntry(Strict):
+    version: str
+    date: dt.date
+    summary: str
+
+    @field_validator("version")
+    @classmethod
+    def _semver(cls, v: str) -> str:
+        parse_semver(v)
+        return v
+
+
+class Clause(Strict):
+    """One clause, as written in ``clause_library/clauses/<id>.yaml``."""
+
+    id: str
+    title: str
+    version: str
+    status: ClauseStatus
+    section: str
+    applies_to: list[Literal["schedule", "letter"]] = Field(min_length=1)
+    references: list[str] = []
+    parameters: list[Parameter] = []
+    text: str | dict[str, str]
+    guidance: str = ""
+    changelog: list[ChangelogEntry] = Field(min_length=1)
+
+    _check_xml = field_validator("title", "guidance", "text", mode="before")(check_xml_text)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not CLAUSE_ID.match(v):
+            raise ValueError(
+                f"{v!r} is not a clause id: use lowercase words joined by dots and hyphens, "
+                "such as dspt.annual-renewal"
+            )
+        return v
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, v: str) -> str:
+        parse_semver(v)
+        return v
+
+    def text_for(self, tier: str) -> str | None:
+        """The Markdown text for ``tier``; None when the clause leaves that tier out."""
+        if isinstance(self.text, str):
+            return self.text
+        return self.text.get(tier, self.text.get("default"))
+
+    @property
+    def variants(self) -> dict[str, str]:
+        """Every text variant by key (``default`` for a plain string)."""
+        return {"default": self.text} if isinstance(self.text, str) else dict(self.text)
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+class TierSpec(Strict):
+    title: str
+    description: str
+    minimum_status: Literal["Approaching Standards", "Standards Met", "Standards Exceeded"]
+
+
+class SectionSpec(Strict):
+    id: str
+    title: str
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not re.match(r"^[a-z][a-z0-9-]*$", v):
+            raise ValueError(f"{v!r} is not a section id: use lowercase words joined by hyphens, such as incidents")
+        return v
+
+
+class DeadlineSpec(Strict):
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+    @model_validator(mode="after")
+    def _real(self) -> "DeadlineSpec":
+        dt.date(2023, self.month, self.day)  # raises ValueError on 31 June etc.
+        return self
+
+    def text(self) -> str:
+        from ..base.environment import format_date
+
+        return format_date(dt.date(2000, self.month, self.day)).rsplit(" ", 1)[0]
+
+
+class DsptSettings(Strict):
+    submission_deadline: DeadlineSpec = DeadlineSpec(month=6, day=30)
+    renewal_window_days: int = Field(default=90, ge=0, le=366)
+
+
+class LibrarySpec(Strict):
+    """``library.yaml``."""
+
+    name: str
+    release: str
+    release_date: dt.date
+    dspt: DsptSettings = DsptSettings()
+    tiers: dict[str, TierSpec] = Field(min_length=1)
+    sections: list[SectionSpec] = Field(min_length=1)
+
+    @field_validator("release", mode="before")
+    @classmethod
+    def _release(cls, v: Any) -> Any:
+        if isinstance(v, str) and not re.match(r"^\d+(\.\d+)*$", v):
+            raise ValueError(f"{v!r} is not a release: use numbers joined by dots, such as \"2026.1\" (in quotes)")
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            raise ValueError(f"write the release in quotes, such as \"{v}\", so that YAML keeps it as text")
+        return v
+
+
+@dataclass(frozen=True)
+class ClauseLibrary:
+    """A loaded, cross-checked clause library. Immutable: one loaded library is shared by
+    every document of a run (see :func:`load_library_files`); to vary one, build a new one
+    with :func:`dataclasses.replace`."""
+
+    spec: LibrarySpec
+    clauses: Mapping[str, Clause]
+    origin: str  # where it was read from: a folder, or "release-2026.1:clause_library"
+    sources: Mapping[str, YamlDocument] = field(default_factory=dict)  # clause id -> its file
+    digest: str = ""  # SHA-256 of the files it was read from
+    source: str = ""  # what documents record: "clause_library", "release-2026.1:clause_library"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "clauses", MappingProxyType(dict(self.clauses)))
+        object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+
+    @property
+    def tiers(self) -> list[str]:
+        return list(self.spec.tiers)
+
+    @property
+    def section_ids(self) -> list[str]:
+        return [s.id for s in self.spec.sections]
+
+    def clause(self, clause_id: str) -> Clause:
+        try:
+            return self.clauses[clause_id]
+        except KeyError:
+            raise LibraryError(
+                f"unknown clause id {clause_id!r}{suggest(clause_id, self.clauses)}"
+            ) from None
+
+    def parameters(self) -> dict[str, Parameter]:
+        """Every parameter declared by any clause, by name (consistency is checked on load)."""
+        out: dict[str, Parameter] = {}
+        for clause in self.clauses.values():
+            for p in clause.parameters:
+                out.setdefault(p.name, p)
+        return out
+
+    def ordered(self, applies_to: str = "schedule") -> list[Clause]:
+        """Clauses for ``applies_to`` in library order: by section order, then by file name."""
+        order = {s: i for i, s in enumerate(self.section_ids)}
+        chosen = [c for c in self.clauses.values() if applies_to in c.applies_to]
+        return sorted(chosen, key=lambda c: (order.get(c.section, len(order)), c.id))
+
+    def locate(self, clause_id: str, *path: str | int) -> Location:
+        doc = self.sources.get(clause_id)
+        return doc.locate(tuple(path)) if doc else Location(self.origin)
+
+
+def load_library(path: Path) -> ClauseLibrary:
+    """Read the library folder at ``path`` (holding ``library.yaml`` and ``clauses/``)."""
+    if not (path / LIBRARY_FILE).is_file():
+        message = f"no {LIBRARY_FILE} here; a clause library folder needs one (see README)"
+        raise LibraryError(message, [Problem(Location(_show(path / LIBRARY_FILE)), "", message)])
+    files: dict[str, bytes] = {LIBRARY_FILE: (path / LIBRARY_FILE).read_bytes()}
+    clauses_dir = path / CLAUSES_DIR
+    if clauses_dir.is_dir():
+        for f in sorted(clauses_dir.rglob("*")):
+            if f.is_file() and f.suffix in (".yaml", ".yml"):
+                files[f.relative_to(path).as_posix()] = f.read_bytes()
+    return load_library_files(files, origin=_show(path))
+
+
+def _show(path: Path) -> str:
+    from ..base.errors import display_path
+
+    return display_path(path)
+
+
+_LOADED: dict[tuple[str, str], ClauseLibrary] = {}  # (origin, content digest) -> library
+
+
+def files_digest(files: Mapping[str, bytes]) -> str:
+    """SHA-256 over every file's relative path and bytes: what a document records."""
+    return hashlib.sha256(b"".join(k.encode() + b"\0" + files[k] + b"\0" for k in sorted(files))).hexdigest()
+
+
+def load_library_files(files: Mapping[str, bytes], origin: str) -> ClauseLibrary:
+    """Build a library from relative paths -> bytes; ``origin`` prefixes file names.
+
+    Libraries are immutable once loaded, so the same content is parsed once per process
+    (``build`` and ``validate`` render many profiles from one library).
+    """
+    digest = files_digest(files)
+    cached = _LOADED.get((origin, digest))
+    if cached is not None:
+        return cached
+    library = replace(_load(files, origin), digest=digest, source=origin)
+    if len(_LOADED) > 16:
+        _LOADED.clear()
+    _LOADED[(origin, digest)] = library
+    return library
+
+
+def _load(files: Mapping[str, bytes], origin: str) -> ClauseLibrary:
+    problems: list[Problem] = []
+
+    def shown(rel: str) -> str:
+        return f"{origin}/{rel}"
+
+    def parse(rel: str) -> YamlDocument | None:
+        try:
+            return parse_yaml(decode_text(files[rel], shown(rel)), shown(rel))
+        except LibraryError as exc:
+            problems.extend(exc.problems)
+        except Exception as exc:  # InputError from yamlio
+            problems.extend(getattr(exc, "problems", []) or [Problem(Location(shown(rel)), "", str(exc))])
+        return None
+
+    if LIBRARY_FILE not in files:
+        message = f"no {LIBRARY_FILE} in the clause library"
+        raise LibraryError(message, [Problem(Location(shown(LIBRARY_FILE)), "", message)])
+    spec_doc = parse(LIBRARY_FILE)
+    spec = None
+    if spec_doc is not None:
+        spec, found = validate_model(LibrarySpec, spec_doc)
+        problems.extend(found)
+
+    clauses: dict[str, Clause] = {}
+    sources: dict[str, YamlDocument] = {}
+    # ids of clause files that have problems of their own: a reference to one of them is
+    # not reported again as "points to no clause"
+    unusable: set[str] = set()
+    for rel in sorted(files):
+        if not rel.startswith(CLAUSES_DIR + "/"):
+            continue
+        stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        doc = parse(rel)
+        if doc is None:
+            unusable.add(stem)
+            continue
+        if not isinstance(doc.data, dict):
+            problems.append(doc.problem((), "a clause file must be a mapping of keys (id, title, ...)"))
+            unusable.add(stem)
+            continue
+        clause, found = validate_model(Clause, doc)
+        problems.extend(found)
+        if clause is None:
+            unusable.update({stem, str(doc.data.get("id"))})
+            continue
+        if stem != clause.id:
+            problems.append(
+                doc.problem(("id",), f"the file name must match the id: rename the file to {clause.id}.yaml or change the id to {stem!r}")
+            )
+            unusable.update({stem, clause.id})
+            continue
+        if clause.id in clauses:  # pragma: no cover - two files cannot have the same stem
+            other = sources[clause.id].file
+            problems.append(doc.problem(("id",), f"clause id {clause.id!r} is also used by {other}"))
+            continue
+        clauses[clause.id] = clause
+        sources[clause.id] = doc
+
+    problems.extend(_cross_check(spec, clauses, sources, unusable))
+    if problems:
+        raise LibraryError(f"{count_problems(problems)} in the clause library", sorted(problems, key=_order))
+    assert spec is not None
+    return ClauseLibrary(spec=spec, clauses=clauses, origin=origin, sources=sources)
+
+
+def _order(p: Problem) -> tuple:
+    return (p.location.file, p.location.line or 0, p.location.column or 0, p.key)
+
+
+def _unknown_variants(clause: Clause, tiers: list[str]) -> bool:
+    """Whether the clause has text variants for unknown tiers (reported on their own)."""
+    return isinstance(clause.text, dict) and any(k != "default" and k not in tiers for k in clause.text)
+
+
+def _cross_check(
+    spec: LibrarySpec | None, clauses: dict[str, Clause], sources: dict[str, YamlDocument], unusable: set[str]
+) -> list[Problem]:
+    """What no single file can know: sections, references, tiers, parameter consistency.
+    Without a valid ``library.yaml`` (``spec`` None) sections and tiers are not checked,
+    but everything else still is."""
+    from ..base.environment import clause_environment
+
+    env = clause_environment()
+    problems: list[Problem] = []
+    sections = [s.id for s in spec.sections] if spec is not None else None
+    tiers = list(spec.tiers) if spec is not None else None
+    declared: dict[str, tuple[Parameter, str]] = {}
+    for cid, clause in clauses.items():
+        doc = sources[cid]
+        if sections is not None and clause.section not in sections:
+            problems.append(doc.problem(("section",), f"unknown section {clause.section!r}{suggest(clause.section, sections)}; sections are listed in library.yaml"))
+        newest = max(clause.changelog, key=lambda e: parse_semver(e.version))
+        logged = [e.version for e in clause.changelog]
+        if clause.version not in logged:
+            problems.append(doc.problem(("version",), f"version {clause.version} has no changelog entry (newest entry is {newest.version}); add a changelog entry for {clause.version}"))
+        elif newest.version != clause.version:
+            problems.append(doc.problem(("version",), f"version {clause.version} is older than the newest changelog entry ({newest.version}); set version: {newest.version}"))
+        for i, entry in enumerate(clause.changelog):
+            if entry.version in logged[:i]:
+                problems.append(doc.problem(("changelog", i, "version"), f"version {entry.version} is in the changelog twice; give each change its own version"))
+        if isinstance(clause.text, dict) and tiers is not None:
+            for key in clause.text:
+                if key != "default" and key not in tiers:
+                    problems.append(doc.problem(("text", key), f"unknown tier {key!r}{suggest(key, tiers)}; use default or one of {', '.join(tiers)}"))
+        names = {p.name for p in clause.parameters}
+        for i, p in enumerate(clause.parameters):
+            if p.name in declared and (declared[p.name][0].type, declared[p.name][0].default) != (p.type, p.default):
+                first, where = declared[p.name]
+                problems.append(doc.problem(("parameters", i, "name"), f"parameter {p.name!r} is declared differently in {where} ({first.type.value}, default {first.default!r}); declare it the same way"))
+            declared.setdefault(p.name, (p, doc.file))
+        for key, text in clause.variants.items():
+            path = ("text",) if isinstance(clause.text, str) else ("text", key)
+            try:
+                ast = env.parse(text)
+            except TemplateSyntaxError as exc:
+                # block scalars start on the line after their key
+                line = (doc.locate(path).line or 0) + (exc.lineno or 1)
+                problems.append(Problem(Location(doc.file, line), ".".join(map(str, path)), f"template syntax error: {exc.message}"))
+                continue
+            for name in sorted(meta.find_undeclared_variables(ast) - names - CONTEXT_NAMES):
+                problems.append(doc.problem(path, f"uses {{{{ {name} }}}} but declares no parameter {name!r}{suggest(name, names | CONTEXT_NAMES)}; add it to `parameters` or fix the name"))
+            for target in REF_CALL.findall(text):
+                if target in unusable and target not in clauses:
+                    continue  # that clause's own file is reported
+                if target not in clauses:
+                    problems.append(doc.problem(path, f"ref({target!r}) points to no clause{suggest(target, clauses)}"))
+                elif clauses[target].status is ClauseStatus.WITHDRAWN and clause.status is not ClauseStatus.WITHDRAWN:
+                    problems.append(doc.problem(path, f"ref({target!r}) points to a withdrawn clause; refer to its replacement"))
+                elif clauses[target].status is ClauseStatus.DRAFT and clause.status is ClauseStatus.APPROVED:
+                    problems.append(doc.problem(path, f"ref({target!r}) points to a draft clause, which schedules leave out unless drafts are included; approve {target} first or remove the reference"))
+                elif "schedule" not in clauses[target].applies_to:
+                    problems.append(doc.problem(path, f"ref({target!r}) points to a clause that is not in schedules"))
+                elif tiers is not None and "schedule" in clause.applies_to and not _unknown_variants(clauses[target], tiers):
+                    # the text is used in these tiers; the target must be there too
+                    used_in = [t for t in tiers if clause.text_for(t) == text]
+                    missing = [t for t in used_in if clauses[target].text_for(t) is None]
+                    if missing:
+                        which = " and ".join(missing)
+                        problems.append(doc.problem(path, f"ref({target!r}) is used in the {which} tier{'s' if len(missing) > 1 else ''}, which {target} is left out of (it has no text for {which}); refer to it only in texts for tiers that have it"))
+    return problems

@@ -1,0 +1,363 @@
+"""Council profiles: one YAML file per council in ``profiles/``.
+
+``extends:`` names a base profile (regional defaults live in a sub-folder such as
+``profiles/regions/``); the base is deep-merged under the profile: mappings merge key by
+key, anything else (text, lists) is replaced. Every problem is reported with the file,
+line and key where the value was written, whichever file of the chain that is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from ..base.errors import Location, Problem, ProfileError, UsageError, count_problems, display_path, unique_problems
+from .clauses import REF_CALL, ClauseLibrary, ClauseStatus, check_parameter_value
+from ..base.schema import Strict, XmlSafe, XmlText, suggest, validate_model
+from ..base.yamlio import KeyPath, YamlDocument, format_key_path, read_yaml
+
+
+class Contact(Strict):
+    name: XmlText
+    email: XmlText | None = None
+    phone: XmlText | None = None
+    website: XmlText | None = None
+    address: list[XmlText] = []
+
+
+class Council(Strict):
+    name: XmlText
+    short_name: XmlText | None = None
+    address: list[XmlText] = []
+    logo: XmlText | None = None  # an image file, relative to the profile's folder
+    website: XmlText | None = None
+
+
+class Contract(Strict):
+    title: XmlText
+    reference: XmlText
+    schedule_number: XmlText = ""
+    start_date: dt.date | None = None
+    date: dt.date | None = None  # the document date printed in the schedule
+
+    @field_validator("schedule_number", mode="before")
+    @classmethod
+    def _number_as_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+class Contacts(Strict):
+    commissioning: Contact
+    lso: Contact
+
+
+class Signatory(Strict):
+    name: XmlText
+    title: XmlText
+    email: XmlText | None = None
+    phone: XmlText | None = None
+
+
+class ClauseChoice(Strict):
+    include: list[str] = []  # clauses to keep although a base profile excludes them; a draft here needs --include-drafts
+    exclude: list[str] = []
+
+
+class LibraryPin(Strict):
+    release: str | None = None  # "2026.1", ">=2026.1", "2026.*", ">=2026.1,<2027"
+
+    @field_validator("release", mode="before")
+    @classmethod
+    def _pin(cls, v: Any) -> Any:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            raise ValueError(f'write the pin in quotes, such as "{v}", so that YAML keeps it as text')
+        if isinstance(v, str) and not valid_pin(v):
+            raise ValueError(
+                f'{v!r} is not a release pin: write a release such as "2026.1", or ">=2026.1", '
+                '"2026.*" or ">=2026.1,<2027"'
+            )
+        return v
+
+
+class TemplateChoice(Strict):
+    schedule: str = "schedule.docx"
+    letter: str = "letter.docx"
+
+
+class DeadlineOverride(Strict):
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+
+class LetterSettings(Strict):
+    response_working_days: int = Field(default=20, ge=1, le=120)
+    renewal_window_days: int | None = Field(default=None, ge=0, le=366)
+    register_columns: dict[str, XmlText] = {}
+
+
+class ProfileModel(Strict):
+    extends: str | None = None
+    council: Council
+    contract: Contract
+    contacts: Contacts
+    tier: str
+    parameters: dict[str, XmlSafe] = {}
+    clauses: ClauseChoice = ClauseChoice()
+    library: LibraryPin = LibraryPin()
+    templates: TemplateChoice = TemplateChoice()
+    signatory: Signatory
+    letters: LetterSettings = LetterSettings()
+
+
+@dataclass
+class Profile:
+    """A council profile, merged with its bases and checked against a library."""
+
+    name: str  # file stem
+    path: Path
+    model: ProfileModel
+    docs: list[YamlDocument]  # the chain, most specific first
+    digest: str  # sha256 of the merged data: what the document records
+
+    def locate(self, path: KeyPath) -> Location:
+        for doc in self.docs:
+            if tuple(path) in doc.positions:
+                return doc.locate(path)
+        return self.docs[0].locate(path)
+
+    def problem(self, path: KeyPath, message: str) -> Problem:
+        return Problem(self.locate(path), format_key_path(path), message)
+
+    @property
+    def files(self) -> list[str]:
+        return [d.file for d in self.docs]
+
+
+def resolve_profile_path(ref: str, profiles_dir: Path) -> Path:
+    """A profile named by file stem (``example-borough``) or by path."""
+    candidate = Path(ref)
+    if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+        return candidate
+    stem_path = profiles_dir / f"{ref}.yaml"
+    if stem_path.is_file():
+        return stem_path
+    names = sorted(p.stem for p in profiles_dir.glob("*.yaml")) if profiles_dir.is_dir() else []
+    raise UsageError(
+        f"no profile {ref!r}{suggest(ref, names)}; profiles in {display_path(profiles_dir)}: "
+        f"{', '.join(names) or 'none'}"
+    )
+
+
+def load_profile(ref: str | Path, profiles_dir: Path) -> Profile:
+    """Read a profile (by stem or path), follow ``extends`` and validate the schema."""
+    path = resolve_profile_path(str(ref), profiles_dir)
+    docs: list[YamlDocument] = []
+    seen: list[Path] = []
+    current: Path | None = path
+    while current is not None:
+        resolved = current.resolve()
+        if resolved in seen:
+            chain = " -> ".join(display_path(p) for p in [*seen, resolved])
+            raise ProfileError(
+                f"profiles extend each other in a circle: {chain}",
+                [docs[-1].problem(("extends",), f"circular extends: {chain}; remove one `extends`")],
+            )
+        seen.append(resolved)
+        doc = read_yaml(current, display_path(current))
+        if not isinstance(doc.data, dict):
+            raise ProfileError("a profile must be a mapping", [doc.problem((), "a profile must be a mapping of keys (council, contract, ...)")])
+        docs.append(doc)
+        base = doc.data.get("extends")
+        current = None
+        if base is not None:
+            if not isinstance(base, str):
+                raise ProfileError("bad extends", [doc.problem(("extends",), "must be the name of a base profile, such as regions/north-west")])
+            current = _base_path(base, current_dir=Path(doc.file).parent, profiles_dir=profiles_dir)
+            if current is None:
+                raise ProfileError(
+                    f"base profile {base!r} not found",
+                    [doc.problem(("extends",), f"no base profile {base!r}: looked for {display_path(profiles_dir / (base + '.yaml'))}")],
+                )
+    merged: dict[str, Any] = {}
+    for doc in reversed(docs):
+        merged = deep_merge(merged, doc.data)
+    merged["extends"] = docs[0].data.get("extends")
+    model, problems = _validate_merged(docs, merged)
+    if model is None:
+        raise ProfileError(f"{count_problems(problems)} in profile {path.stem}", problems)
+    digest = hashlib.sha256(json.dumps(merged, sort_keys=True, default=str).encode()).hexdigest()
+    return Profile(name=path.stem, path=path, model=model, docs=docs, digest=digest)
+
+
+def _base_path(base: str, *, current_dir: Path, profiles_dir: Path) -> Path | None:
+    for root in (profiles_dir, current_dir):
+        candidate = root / (base if base.endswith((".yaml", ".yml")) else f"{base}.yaml")
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _validate_merged(docs: list[YamlDocument], merged: dict[str, Any]) -> tuple[ProfileModel | None, list[Problem]]:
+    model, problems = validate_model(ProfileModel, docs[0], data=merged)
+    if model is not None:
+        return model, []
+    located = []
+    for p in problems:
+        path = _parse_key(p.key)
+        owner = next((d for d in docs if path in d.positions), docs[0])
+        located.append(Problem(owner.locate(path), p.key, p.message))
+    return None, located
+
+
+def _parse_key(key: str) -> KeyPath:
+    out: list[str | int] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", key):
+        out.append(int(index) if index else name)
+    return tuple(out)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; other values in ``override`` replace the base's."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+# ------------------------------------------------------------ against a library
+
+
+def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: bool = False) -> list[Problem]:
+    """What the schema cannot see: tiers, clause ids, parameters, the release pin."""
+    m = profile.model
+    problems: list[Problem] = []
+    tiers = library.tiers
+    if m.tier not in tiers:
+        problems.append(profile.problem(("tier",), f"unknown tier {m.tier!r}{suggest(m.tier, tiers)}; tiers: {', '.join(tiers)}"))
+    for kind, ids in (("include", m.clauses.include), ("exclude", m.clauses.exclude)):
+        for i, cid in enumerate(ids):
+            path: tuple[str | int, ...] = ("clauses", kind, i)
+            clause = library.clauses.get(cid)
+            if clause is None:
+                problems.append(profile.problem(path, f"unknown clause id {cid!r}{suggest(cid, library.clauses)}; `contractgen clauses list` shows them"))
+            elif kind == "include" and clause.status is ClauseStatus.WITHDRAWN:
+                problems.append(profile.problem(path, f"clause {cid!r} is withdrawn (version {clause.version}); remove it from clauses.include"))
+            elif kind == "include" and clause.status is ClauseStatus.DRAFT and not include_drafts:
+                problems.append(profile.problem(path, f"clause {cid!r} is a draft; approve it in the library, or render with --include-drafts"))
+    declared = library.parameters()
+    for name, value in m.parameters.items():
+        path = ("parameters", name)
+        if name not in declared:
+            problems.append(profile.problem(path, f"unknown parameter {name!r}{suggest(name, declared)}; no clause declares it"))
+            continue
+        spec = declared[name]
+        why = check_parameter_value(spec.type, value, spec.choices)
+        if why:
+            problems.append(profile.problem(path, f"{why} ({spec.description})"))
+    excluded = set(m.clauses.exclude) - set(m.clauses.include)
+    for clause in library.clauses.values():
+        if clause.id in excluded or "schedule" not in clause.applies_to:
+            continue
+        if clause.status is ClauseStatus.WITHDRAWN:
+            continue
+        if clause.status is ClauseStatus.DRAFT and not include_drafts:
+            continue
+        for p in clause.parameters:
+            if p.required and p.name not in m.parameters:
+                problems.append(profile.problem(("parameters",), f"missing parameter {p.name!r} ({p.type.value}) needed by clause {clause.id}: {p.description}"))
+    problems.extend(_references_to_excluded(profile, library, include_drafts=include_drafts))
+    if m.library.release is not None and not release_satisfies(library.spec.release, m.library.release):
+        problems.append(profile.problem(("library", "release"), f"pins release {m.library.release!r} but the clause library is release {library.spec.release}; change the pin or render from that release"))
+    if m.council.logo:
+        logo = profile_file(profile, m.council.logo)
+        if not logo.is_file():
+            problems.append(profile.problem(("council", "logo"), f"logo file {m.council.logo!r} not found (looked at {display_path(logo)})"))
+        elif logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            problems.append(profile.problem(("council", "logo"), "the logo must be a .png or .jpg image"))
+    return unique_problems(problems)
+
+
+def _references_to_excluded(profile: Profile, library: ClauseLibrary, *, include_drafts: bool) -> list[Problem]:
+    """A clause the profile leaves out must not be referred to by one it keeps (in any
+    tier: ``contractgen validate`` renders them all, and ``--tier`` can ask for any)."""
+    from ..schedule.assembly import select_clauses  # assembly builds on profiles
+
+    choice = profile.model.clauses
+    excluded = set(choice.exclude) - set(choice.include)
+    if not excluded:
+        return []
+    users: dict[str, dict[str, list[str]]] = {}  # excluded id -> referring clause -> tiers
+    for tier in library.tiers:
+        for clause in select_clauses(library, profile, tier, include_drafts=include_drafts):
+            for target in REF_CALL.findall(clause.text_for(tier) or ""):
+                if target in excluded:
+                    tiers = users.setdefault(target, {}).setdefault(clause.id, [])
+                    if tier not in tiers:
+                        tiers.append(tier)
+    problems = []
+    for i, cid in enumerate(choice.exclude):
+        if cid not in users:
+            continue
+        who = [
+            user if len(tiers) == len(library.tiers) else f"{user} ({' and '.join(tiers)} tier{'s' if len(tiers) > 1 else ''})"
+            for user, tiers in users[cid].items()
+        ]
+        listed = who[0] if len(who) == 1 else f"{', '.join(who[:-1])} and {who[-1]}"
+        them = next(iter(users[cid])) if len(who) == 1 else "those clauses"
+        problems.append(profile.problem(
+            ("clauses", "exclude", i),
+            f"cannot leave out {cid}: {listed} refer{'s' if len(who) == 1 else ''} to it; "
+            f"stop excluding {cid}, or exclude {them} as well",
+        ))
+    return problems
+
+
+def profile_file(profile: Profile, rel: str) -> Path:
+    """A file named in a profile, relative to the file that named it."""
+    for doc in profile.docs:
+        if ("council", "logo") in doc.positions:
+            return Path(doc.file).parent / rel
+    return profile.path.parent / rel
+
+
+_PIN = re.compile(r"^\s*(==|>=|<=|>|<|=)?\s*(\d+(?:\.\d+)*)(\.\*)?\s*$")
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split("."))
+
+
+def release_satisfies(release: str, pin: str) -> bool:
+    """Does ``release`` (2026.1) satisfy ``pin`` (2026.1, >=2026.1, 2026.*, >=2026.1,<2027)?"""
+    have = _version(release)
+    for part in pin.split(","):
+        m = _PIN.match(part)
+        if not m:
+            return False
+        op, ver, star = m.group(1) or "==", _version(m.group(2)), m.group(3)
+        padded = have[: len(ver)] if star else have
+        want = ver
+        if star and op in ("==", "="):
+            if padded != want:
+                return False
+            continue
+        n = max(len(padded), len(want))
+        a, b = padded + (0,) * (n - len(padded)), want + (0,) * (n - len(want))
+        ok = {"==": a == b, "=": a == b, ">=": a >= b, "<=": a <= b, ">": a > b, "<": a < b}[op]
+        if not ok:
+            return False
+    return True
+
+
+def valid_pin(pin: str) -> bool:
+    return all(_PIN.match(p) for p in pin.split(","))

@@ -1,0 +1,217 @@
+"""A workspace: a folder with ``contractgen.yaml`` naming its library, templates and profiles.
+
+Commands find it by walking up from the current folder, or take ``--workspace DIR``.
+``contractgen init DIR`` creates one from the defaults shipped inside the package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import Field
+
+from ..base.errors import Location, Problem, WorkspaceError, count_problems, display_path
+from ..base.schema import Strict, validate_model
+from ..base.yamlio import read_yaml
+
+CONFIG_FILE = "contractgen.yaml"
+
+
+class LetterRun(Strict):
+    """A batch of letters that ``contractgen build`` writes."""
+
+    profile: str
+    providers: str  # register file, relative to the workspace
+    dspt: str | None = None  # DSPT export, relative to the workspace
+    no_dspt: bool = False  # without dspt: letters that say nothing about the DSPT record
+    previous: list[str] = []  # earlier DSPT exports for the overview's changes and trend
+    audit_scores: list[str] = []  # audit-scores.csv files: the overview shows each provider's latest audit
+    as_of: dt.date | None = None  # fixed for reproducible builds; omitted: today
+
+
+class BuildSettings(Strict):
+    letters: list[LetterRun] = []
+
+
+class WorkspaceConfig(Strict):
+    """``contractgen.yaml``."""
+
+    clause_library: str = "clause_library"
+    templates: str = "templates"
+    profiles: str = "profiles"
+    output: str = "out"
+    examples: str = "examples"
+    release_tag_pattern: str = Field(default="release-{version}", pattern=r"\{version\}")
+    build: BuildSettings = BuildSettings()
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    config: WorkspaceConfig
+
+    @property
+    def library_dir(self) -> Path:
+        return self.root / self.config.clause_library
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / self.config.templates
+
+    @property
+    def profiles_dir(self) -> Path:
+        return self.root / self.config.profiles
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / self.config.output
+
+    def profile_names(self) -> list[str]:
+        """Council profiles: the YAML files directly in ``profiles/`` (bases live below)."""
+        if not self.profiles_dir.is_dir():
+            return []
+        return sorted(p.stem for p in self.profiles_dir.glob("*.yaml"))
+
+
+def find_workspace(explicit: Path | None = None, start: Path | None = None) -> Workspace:
+    """The workspace at ``explicit``, or the nearest one above ``start`` (default: cwd)."""
+    if explicit is not None:
+        if not (explicit / CONFIG_FILE).is_file():
+            raise WorkspaceError(
+                f"{display_path(explicit)} is not a contractgen workspace: it has no {CONFIG_FILE}; "
+                f"create one with `contractgen init {explicit}`"
+            )
+        return load_workspace(explicit)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return load_workspace(folder)
+    raise WorkspaceError(
+        f"no {CONFIG_FILE} found in {display_path(here)} or any folder above it; run inside a "
+        "workspace, pass --workspace DIR, or create one with `contractgen init DIR`"
+    )
+
+
+def load_workspace(root: Path) -> Workspace:
+    shown = display_path(root / CONFIG_FILE)
+    doc = read_yaml(root / CONFIG_FILE, shown)
+    config, problems = validate_model(WorkspaceConfig, doc, data=doc.data or {})
+    if config is None:
+        raise WorkspaceError(f"{count_problems(problems)} in {shown}", problems)
+    ws = Workspace(root=root.resolve(), config=config)
+    missing = [
+        Problem(doc.locate((key,)), key, f"folder {value!r} does not exist; create it or fix the path")
+        for key, value in (("clause_library", config.clause_library), ("templates", config.templates), ("profiles", config.profiles))
+        if not (ws.root / value).is_dir()
+    ]
+    if missing:
+        raise WorkspaceError(f"{count_problems(missing)} in {shown}", missing)
+    return ws
+
+
+def defaults_root() -> Path:
+    """The example workspace shipped with contractgen.
+
+    In an installed wheel it lives in ``contractgen/_defaults``; in a source checkout
+    (including editable installs) it is the repository itself.
+    """
+    package = Path(__file__).resolve().parent.parent  # contractgen/
+    packaged = package / "_defaults"
+    if (packaged / CONFIG_FILE).is_file():
+        return packaged
+    source = package.parent
+    if (source / CONFIG_FILE).is_file():
+        return source
+    raise WorkspaceError("the installed contractgen has no default workspace; reinstall it")  # pragma: no cover
+
+
+INIT_ITEMS = (CONFIG_FILE, "clause_library", "templates", "profiles", "examples")
+#: Written besides INIT_ITEMS when init makes a git repository.
+GIT_ITEMS = (".gitignore", ".pre-commit-config.yaml")
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What :func:`create_workspace` did: the items copied, then one line per git step."""
+
+    created: list[str]
+    actions: list[str]
+
+
+def create_workspace(target: Path, *, git: bool = True, force: bool = False) -> InitResult:
+    """A new workspace at ``target`` from the shipped defaults, and (unless ``git`` is
+    false) a git repository with a first commit, set up for ``git diff`` of .docx files
+    and with a ``.pre-commit-config.yaml``: ``diff``, ``releases`` and ``check-versions``
+    work at once, the first commit being the library's first release.
+
+    A folder that is not empty is refused without ``force``, naming what would be
+    overwritten; with ``force`` those files are overwritten and the rest left alone.
+    """
+    from .gitsetup import check_git_identity, commit_new_repository, enclosing_repository
+
+    repo = enclosing_repository(target) if git else None
+    _refuse_non_empty(target, INIT_ITEMS + (GIT_ITEMS if git and repo is None else ()), force)
+    if git and repo is None:
+        check_git_identity(target)  # before anything is written
+    created = init_workspace(target, force=True)
+    if not git:
+        return InitResult(created, [])
+    if repo is not None:
+        return InitResult(created, [
+            f"{display_path(target)} is inside the git repository {display_path(repo)}: no new "
+            "repository made; commit the workspace there and run `contractgen git-setup`"
+        ])
+    return InitResult(created, commit_new_repository(target))
+
+
+def _refuse_non_empty(target: Path, items: tuple[str, ...], force: bool) -> None:
+    if force or not target.is_dir() or not any(target.iterdir()):
+        return
+    shown = display_path(target)
+    clashes = [name for name in items if (target / name).exists()]
+    if clashes:
+        what = "already a workspace" if CONFIG_FILE in clashes else "not empty"
+        raise WorkspaceError(
+            f"{shown} is {what}: init would overwrite {', '.join(clashes)}; choose an empty "
+            "folder, or use --force to overwrite them",
+            [Problem(Location(display_path(target / c)), "", "would be overwritten") for c in clashes],
+        )
+    others = sorted(p.name for p in target.iterdir())
+    listed = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+    raise WorkspaceError(
+        f"{shown} is not empty (it has {listed}); choose an empty folder, or use --force to "
+        "create the workspace beside them (nothing there would be overwritten)"
+    )
+
+
+def init_workspace(target: Path, *, force: bool = False) -> list[str]:
+    """Copy the shipped defaults into ``target``; return what was created. Without
+    ``force`` a workspace or any of its parts already there is refused."""
+    if not force:
+        _refuse_non_empty(target, INIT_ITEMS, force)
+    source = defaults_root()
+    created = []
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "~$*")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name in INIT_ITEMS:
+            src = source / name
+            if src.is_dir():
+                shutil.copytree(src, target / name, ignore=ignore, dirs_exist_ok=True)
+            elif src.is_file():
+                shutil.copy2(src, target / name)
+            else:
+                continue
+            created.append(name)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        where = display_path(exc.filename) if getattr(exc, "filename", None) else display_path(target)
+        shown = display_path(target)
+        detail = why if where == shown else f"{where}: {why}"
+        raise WorkspaceError(
+            f"cannot create the workspace in {shown}: {detail}; choose a folder you can write to"
+        ) from exc
+    return created

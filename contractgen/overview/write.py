@@ -1,0 +1,195 @@
+"""``contractgen overview``: the market at a glance for commissioners.
+
+Reads the register, the current DSPT export and any earlier exports, works out every
+provider's position (:mod:`contractgen.overview.market`) and writes three files: ``overview.html``
+(one self-contained page), ``overview.xlsx`` and ``lso-referrals.csv``. All three are
+made in memory first and then each is written to a temporary file and renamed into
+place, so a failure leaves none of them half-written.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from .. import __version__
+from ..dspt.export import DsptExport, read_export
+from ..base.errors import UsageError, display_path, plural
+from ..letters.generate import inside
+from ..library.clauses import ClauseLibrary
+from .market import EXPIRY_HORIZONS, Market, survey_market
+from ..dspt.position import contract_terms
+from ..word.package import refuse_overwriting, write_atomic
+from ..library.profiles import Profile
+from ..dspt.register import read_register
+from ..schedule.render import prepare
+from ..library.workspace import Workspace
+
+HTML_FILE = "overview.html"
+XLSX_FILE = "overview.xlsx"
+REFERRALS_FILE = "lso-referrals.csv"
+REFERRAL_FIELDS = (
+    "ods_code", "name", "need", "tier", "dspt_status", "publication_date", "counts_until",
+    "contact_name", "email", "address", "cqc_registered", "reason",
+)
+_DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What every overview file records about how it was made."""
+
+    council: str
+    profile: str
+    profile_sha256: str
+    library: str
+    release: str
+    library_sha256: str
+    version: str = __version__
+
+    @classmethod
+    def of(cls, library: ClauseLibrary, profile: Profile) -> Provenance:
+        return cls(profile.model.council.name, profile.name, profile.digest, library.spec.name,
+                   library.spec.release, library.digest)
+
+    def sentence(self) -> str:
+        return (f"Made by contractgen {self.version} from clause library {self.library} release "
+                f"{self.release} and profile {self.profile}.")
+
+
+@dataclass
+class OverviewResult:
+    """What ``build_overview`` did."""
+
+    market: Market
+    output: Path
+    files: list[Path] = field(default_factory=list)
+
+    def summary_lines(self) -> list[str]:
+        m = self.market
+        lines = [f"{m.meeting} providers meet their tier as of {m.as_of.isoformat()}"]
+        lines += [f"  tier {tier}: {share}" for tier, share in m.by_tier().items()]
+        standings = ", ".join(f"{n} {s.value}" for s, n in m.by_standing().items() if n)
+        lines.append(f"positions: {standings or 'no providers'}")
+        lines.append("publications stopping within " + ", ".join(
+            f"{days} days: {len(m.stopping_within(days))}" for days in EXPIRY_HORIZONS))
+        for since, changes in m.changes:
+            counts = ", ".join(f"{n} {k.value}" for k, n in m.change_counts(changes).items() if n)
+            lines.append(f"since {since.label} ({since.date.isoformat()}): {counts or 'no changes'}")
+        lines.append(f"{plural(len(m.referrals()), 'provider')} to refer to the Local Support Organisation")
+        if m.audits is not None:
+            lines.append(f"business continuity plan audits: {len(m.audited())} of {plural(len(m.providers), 'provider')} "
+                         f"audited, {len(m.with_critical_gaps())} with critical gaps")
+        lines += [f"wrote {display_path(f)}" for f in self.files]
+        return lines
+
+
+def export_date(path: Path, export: DsptExport) -> dt.date:
+    """When an earlier export was downloaded: the date in its file name
+    (``dspt-export-2023-10-17.csv``), else its latest publication date."""
+    match = _DATE_IN_NAME.search(path.name)
+    if match:
+        try:
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            pass
+    dates = [r.publication_date for r in export if r.publication_date is not None]
+    if not dates:
+        raise UsageError(
+            f"--previous {display_path(path)}: cannot tell when this export was downloaded; "
+            "put its date in the file name, e.g. dspt-export-2026-10-31.csv"
+        )
+    return max(dates)
+
+
+def build_overview(
+    workspace: Workspace,
+    profile_ref: str,
+    providers_file: Path,
+    dspt_file: Path,
+    *,
+    previous: Sequence[Path] = (),
+    as_of: dt.date | None = None,
+    output: Path | None = None,
+    force: bool = False,
+    audit_scores: Sequence[Path] = (),
+) -> OverviewResult:
+    """Write ``overview.html``, ``overview.xlsx`` and ``lso-referrals.csv`` for a council.
+
+    Every earlier export is compared with the current one as of its own date (see
+    :func:`export_date`). A register with any bad row is refused: every figure counts
+    every provider. With ``audit_scores`` (``audit-scores.csv`` files of ``contractgen
+    audit score``), each provider's latest audit score and critical gaps are shown too.
+    """
+    from ..audit.score import latest_audit_scores
+    from .html import render_html
+    from .xlsx import render_xlsx
+
+    as_of = as_of or dt.date.today()
+    library, profile = prepare(workspace, profile_ref)
+    output = output or workspace.output_dir / f"{profile.name}-overview"
+    register = read_register(
+        providers_file,
+        column_map=profile.model.letters.register_columns or None,
+        tiers=library.tiers,
+        default_tier=profile.model.tier,
+    )
+    register.raise_for_problems()
+    terms = {tier: contract_terms(library, profile, tier) for tier in library.tiers}
+    current = read_export(dspt_file)
+    earlier = []
+    for path in previous:
+        export = read_export(path)
+        date = export_date(path, export)
+        if date > as_of:
+            raise UsageError(
+                f"--previous {display_path(path)} is dated {date.isoformat()}, after the "
+                f"overview's date {as_of.isoformat()}; give earlier exports with --previous "
+                "and the latest with --dspt (or a later --as-of)"
+            )
+        earlier.append((export, path.name, date))
+    audits = latest_audit_scores(audit_scores) if audit_scores else None
+    market = survey_market(register.providers, library.tiers, terms, (current, dspt_file.name, as_of), earlier, audits)
+    provenance = Provenance.of(library, profile)
+
+    contents = {
+        HTML_FILE: render_html(market, provenance),
+        XLSX_FILE: render_xlsx(market, provenance),
+        REFERRALS_FILE: referrals_csv(market),
+    }
+    targets = {name: inside(output, name) for name in contents}
+    if not force:
+        refuse_overwriting(output, list(targets.values()))
+    for name, data in contents.items():
+        write_atomic(targets[name], data)
+    return OverviewResult(market, output, list(targets.values()))
+
+
+def referrals_csv(market: Market) -> bytes:
+    """The providers that need support, with contact details (UTF-8 with BOM, like
+    report.csv), for the Local Support Organisation."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(REFERRAL_FIELDS)
+    for p, pos in market.referrals():
+        record = pos.record
+        writer.writerow([
+            p.ods_code,
+            p.name,
+            pos.standing.value,
+            p.tier,
+            record.status_text if record is not None else "",
+            record.publication_date.isoformat() if record is not None and record.publication_date else "",
+            pos.valid_until.isoformat() if pos.valid_until else "",
+            p.contact_name,
+            p.email,
+            p.address,
+            {True: "yes", False: "no", None: ""}[p.cqc_registered],
+            pos.reason,
+        ])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")

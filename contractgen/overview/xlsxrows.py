@@ -1,0 +1,88 @@
+"""Many rows in an openpyxl workbook, fast.
+
+openpyxl writes a cell in about 20 microseconds; a sheet of 10,000 providers and 16
+columns then takes seconds. Here openpyxl still makes the workbook (styles, charts,
+frozen panes, filters), but a large sheet gets only its header and one *probe* row, a
+cell in each style its rows need. After saving, the probe row is replaced by the real
+rows, written directly as SpreadsheetML with the style numbers openpyxl gave the probe
+cells. Text is written as inline strings, which are never formulas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+
+from ..word.ooxml import xml_text
+
+#: One cell: a value (text, number, date or None) and the name of its style (or None).
+Cell = tuple[Any, str | None]
+
+_EPOCH = dt.date(1899, 12, 30)
+_PROBE_TEXT = "probe"
+
+
+class FastRows:
+    """The rows of one write-only sheet, written after openpyxl has saved the workbook.
+
+    ``styles`` maps a style name to a styled openpyxl cell factory: ``{"date":
+    lambda ws: cell}``. Call :meth:`probe` once after the header, then :meth:`apply` on
+    the sheet's XML.
+    """
+
+    def __init__(self, ws: Any, styles: dict[str, Any]) -> None:
+        self.ws = ws
+        self.names = list(styles)
+        self.styles = styles
+        self.rows: list[Sequence[Cell]] = []
+
+    def probe(self) -> None:
+        """Append the probe row: one cell in each style, in order."""
+        cells = []
+        for name in self.names:
+            cell = WriteOnlyCell(self.ws, _PROBE_TEXT)
+            self.styles[name](cell)
+            cells.append(cell)
+        self.ws.append(cells)
+
+    def add(self, row: Sequence[Cell]) -> None:
+        self.rows.append(row)
+
+    def apply(self, sheet_xml: bytes) -> bytes:
+        """The sheet's XML with the probe row (row 2) replaced by the rows."""
+        match = re.search(rb'<row r="2"[^>]*>.*?</row>', sheet_xml, re.S)
+        if match is None:
+            raise ValueError("the sheet has no probe row")
+        ids = re.findall(rb'<c [^>]*?s="(\d+)"', match.group(0))
+        if len(ids) != len(self.names):
+            raise ValueError("the probe row lost a style")
+        style_ids = {name: int(i) for name, i in zip(self.names, ids)}
+        body = "".join(_rows(self.rows, style_ids)).encode("utf-8")
+        width = max((len(r) for r in self.rows), default=1)
+        out = sheet_xml[: match.start()] + body + sheet_xml[match.end():]
+        return re.sub(rb'<dimension ref="[^"]*"/>',
+                      f'<dimension ref="A1:{get_column_letter(width)}{len(self.rows) + 1}"/>'.encode(), out, count=1)
+
+
+def _rows(rows: Iterable[Sequence[Cell]], style_ids: dict[str, int]) -> Iterable[str]:
+    letters = [get_column_letter(i) for i in range(1, 100)]
+    for number, row in enumerate(rows, start=2):
+        cells = []
+        for letter, (value, style) in zip(letters, row):
+            if value is None or value == "":
+                continue
+            ref = f"{letter}{number}"
+            s = f' s="{style_ids[style]}"' if style else ""
+            if isinstance(value, str):
+                cells.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{xml_text(value)}</t></is></c>')
+            elif isinstance(value, dt.date):
+                day = value.date() if isinstance(value, dt.datetime) else value
+                cells.append(f'<c r="{ref}"{s}><v>{(day - _EPOCH).days}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}"{s}><v>{value}</v></c>')
+        yield f'<row r="{number}">{"".join(cells)}</row>'

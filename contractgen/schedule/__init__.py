@@ -1,0 +1,3 @@
+"""Contract schedules: assembling clauses into a document, rendering it through the
+council's template, previews, clause diffs and variations.
+"""

@@ -1,0 +1,3 @@
+"""Word documents: WordprocessingML, numbering, packages, images, clause markup into Word
+blocks, council templates, redlines with tracked changes and the plain text of a .docx.
+"""

@@ -1,0 +1,297 @@
+"""The .docx zip package: read parts, write them reproducibly and atomically.
+
+* Same parts in, same bytes out: fixed timestamps and permissions, parts in a fixed order.
+* Nothing half-written: a document is written to a temporary file in the target folder
+  and renamed into place, so an interrupted run leaves the old file or none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import struct
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+from ..base.errors import Location, OutputError, Problem, TemplateError, display_path, plural
+from ..base.untrusted import check_package_xml, read_zip
+from .ooxml import xml_attr, xml_text
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+CORE_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+NUMBERING_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering"
+CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+CORE_CT = "application/vnd.openxmlformats-package.core-properties+xml"
+NUMBERING_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"
+
+
+def read_package(path: Path, shown: str) -> dict[str, bytes]:
+    """The parts of a .docx template, in zip order, each XML part checked
+    (:mod:`contractgen.base.untrusted`: size limits, UTF-8, well-formed, no DTD)."""
+    resave = "open the template in Word and save it again as .docx"
+    not_zip = "not a Word .docx file (it is not a zip package); save it from Word as .docx"
+    try:
+        parts = read_zip(path, shown, TemplateError, resave, not_zip)
+    except FileNotFoundError as exc:
+        raise TemplateError(
+            f"{shown}: template not found", [Problem(Location(shown), "", "template not found; check the path in the profile's `templates` key")]
+        ) from exc
+    if "word/document.xml" not in parts:
+        message = "not a Word document: it has no word/document.xml; save it from Word as .docx"
+        raise TemplateError(message, [Problem(Location(shown), "", message)])
+    check_package_xml(parts, shown, TemplateError, resave)
+    return parts
+
+
+_DOS_DATE = ((ZIP_DATE[0] - 1980) << 9) | (ZIP_DATE[1] << 5) | ZIP_DATE[2]
+_DOS_TIME = (ZIP_DATE[3] << 11) | (ZIP_DATE[4] << 5) | (ZIP_DATE[5] // 2)
+
+
+@lru_cache(maxsize=256)
+def _deflate(data: bytes, level: int) -> tuple[int, bytes]:
+    """CRC and raw deflate stream of a part. Cached: in a batch most parts (styles,
+    theme, settings, fonts) are the same bytes in every document."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return zlib.crc32(data), compressor.compress(data) + compressor.flush()
+
+
+def package_bytes(parts: dict[str, bytes], compresslevel: int = 6) -> bytes:
+    """Zip the parts reproducibly: ``[Content_Types].xml`` first, as Word writes it, then
+    the others by name; fixed timestamps and permissions; no extra fields."""
+    names = sorted(parts, key=lambda n: (n != "[Content_Types].xml", n != "_rels/.rels", n))
+    out = bytearray()
+    central = bytearray()
+    for name in names:
+        data = parts[name]
+        crc, packed = _deflate(data, compresslevel)
+        raw_name = name.encode("utf-8")
+        flags = 0 if raw_name.isascii() else 0x800
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, _DOS_TIME, _DOS_DATE,
+                           crc, len(packed), len(data), len(raw_name), 0)
+        out += raw_name
+        out += packed
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 8, _DOS_TIME,
+                               _DOS_DATE, crc, len(packed), len(data), len(raw_name), 0, 0, 0, 0,
+                               0o644 << 16, offset)
+        central += raw_name
+    cd_offset = len(out)
+    out += central
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(names), len(names), len(central), cd_offset, 0)
+    return bytes(out)
+
+
+def refuse_overwriting(output: Path | None, files: Sequence[Path]) -> None:
+    """Refuse a command, before it writes anything, when any of the files it would write
+    exists; its ``--force`` skips this check. ``output`` is the folder ``-o`` named, or
+    None for a command that writes the one file ``-o`` names."""
+    existing = [f for f in files if f.exists()]
+    if not existing:
+        return
+    if output is None:
+        raise OutputError(f"{display_path(existing[0])} already exists; use --force to overwrite it, or choose another file with -o")
+    n = len(existing)
+    raise OutputError(
+        f"{plural(n, 'file')} already exist{'s' if n == 1 else ''} in {display_path(output)} "
+        f"(first: {existing[0].name}); use --force to overwrite {'it' if n == 1 else 'them'}, "
+        "or choose another folder with -o"
+    )
+
+
+def write_atomic(path: Path, data: bytes, *, force: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    With ``force=False`` an existing file is refused (:class:`OutputError`).
+    """
+    if not force and path.exists():
+        raise OutputError(f"{display_path(path)} already exists; use --force to overwrite it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~cg-", suffix=path.suffix + ".part", dir=path.parent)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise OutputError(
+            f"cannot write {display_path(path)}: {display_path(Path(exc.filename or path.parent))} "
+            "is a file, not a folder; choose another output path"
+        ) from exc
+    except OSError as exc:
+        raise OutputError(f"cannot write to {display_path(path.parent)}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise
+
+
+# ----------------------------------------------------------------- relationships
+
+
+def add_relationships(rels_xml: bytes | None, rels: list[tuple[str, str, str, bool]]) -> bytes:
+    """Add ``(id, type, target, external)`` relationships to a rels part."""
+    text = (rels_xml or f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{REL_NS}"></Relationships>'.encode()).decode("utf-8")
+    if text.rstrip().endswith("/>") and "</Relationships>" not in text:
+        text = text.rstrip()[:-2] + "></Relationships>"
+    extra = "".join(
+        f'<Relationship Id="{rid}" Type="{rtype}" Target="{xml_attr(target)}"'
+        + (' TargetMode="External"' if external else "")
+        + "/>"
+        for rid, rtype, target, external in rels
+    )
+    close = text.rindex("</Relationships>")
+    return (text[:close] + extra + text[close:]).encode("utf-8")
+
+
+def has_relationship_type(rels_xml: bytes | None, rtype: str) -> bool:
+    return rels_xml is not None and f'Type="{rtype}"'.encode() in rels_xml
+
+
+def add_override(content_types: bytes, part: str, content_type: str) -> bytes:
+    text = content_types.decode("utf-8")
+    if f'PartName="/{part}"' in text:
+        return content_types
+    close = text.rindex("</Types>")
+    entry = f'<Override PartName="/{part}" ContentType="{content_type}"/>'
+    return (text[:close] + entry + text[close:]).encode("utf-8")
+
+
+# ----------------------------------------------------------------- properties
+
+
+@dataclass(frozen=True)
+class DocumentProperties:
+    """What the document says about itself: core properties and provenance."""
+
+    title: str
+    subject: str
+    creator: str
+    date: dt.date
+    keywords: str = ""
+    description: str = ""
+    custom: dict[str, str] = field(default_factory=dict)
+
+    def core_xml(self) -> bytes:
+        stamp = f"{self.date.isoformat()}T00:00:00Z"
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"<dc:title>{xml_text(self.title)}</dc:title>"
+            f"<dc:subject>{xml_text(self.subject)}</dc:subject>"
+            f"<dc:creator>{xml_text(self.creator)}</dc:creator>"
+            f"<cp:keywords>{xml_text(self.keywords)}</cp:keywords>"
+            f"<dc:description>{xml_text(self.description)}</dc:description>"
+            f"<cp:lastModifiedBy>{xml_text(self.creator)}</cp:lastModifiedBy>"
+            "<cp:revision>1</cp:revision>"
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+            "</cp:coreProperties>"
+        ).encode("utf-8")
+
+    def custom_xml(self) -> bytes:
+        props = "".join(
+            f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" name="{xml_attr(name)}">'
+            f"<vt:lpwstr>{xml_text(value)}</vt:lpwstr></property>"
+            for pid, (name, value) in enumerate(self.custom.items(), start=2)
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+            f'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">{props}</Properties>'
+        ).encode("utf-8")
+
+
+def apply_properties(parts: dict[str, bytes], props: DocumentProperties) -> None:
+    """Write core and custom properties into ``parts`` (in place)."""
+    parts["docProps/core.xml"] = props.core_xml()
+    parts["docProps/custom.xml"] = props.custom_xml()
+    ct = parts["[Content_Types].xml"]
+    ct = add_override(ct, "docProps/core.xml", CORE_CT)
+    parts["[Content_Types].xml"] = add_override(ct, "docProps/custom.xml", CUSTOM_CT)
+    rels = parts.get("_rels/.rels")
+    new: list[tuple[str, str, str, bool]] = []
+    if not has_relationship_type(rels, CORE_REL):
+        new.append(("rIdCGcore", CORE_REL, "docProps/core.xml", False))
+    if not has_relationship_type(rels, CUSTOM_REL):
+        new.append(("rIdCGcustom", CUSTOM_REL, "docProps/custom.xml", False))
+    if new:
+        parts["_rels/.rels"] = add_relationships(rels, new)
+
+
+APP_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+    'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    "<Application>contractgen</Application><DocSecurity>0</DocSecurity></Properties>"
+).encode("utf-8")
+
+
+def strip_python_docx_leftovers(parts: dict[str, bytes]) -> None:
+    """Remove what python-docx's stock template carries that is not ours to ship: its
+    thumbnail (a picture of another document), a bibliography custom XML part and an
+    ``app.xml`` that claims to be Word for Mac."""
+    import re
+
+    from lxml import etree
+
+    dropped = [name for name in parts if name == "docProps/thumbnail.jpeg" or name.startswith("customXml/")]
+    for name in dropped:
+        del parts[name]
+    for rels_name in ("_rels/.rels", "word/_rels/document.xml.rels"):
+        if rels_name not in parts:
+            continue
+        root = etree.fromstring(parts[rels_name])
+        for rel in list(root):
+            target = rel.get("Target", "").lstrip("/").replace("../", "")
+            if target in dropped:
+                root.remove(rel)
+        parts[rels_name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    for name in dropped:
+        types = re.sub(rf'<Override PartName="/{re.escape(name)}"[^>]*/>', "", types)
+    parts["[Content_Types].xml"] = types.encode("utf-8")
+    if "docProps/app.xml" in parts:
+        parts["docProps/app.xml"] = APP_XML
+
+
+# ----------------------------------------------------------------- comments
+
+COMMENTS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
+COMMENTS_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
+
+
+def add_comments(parts: dict[str, bytes], comments: list[str], author: str, date: dt.date) -> None:
+    """Write ``word/comments.xml`` (comment ``i`` has id ``i``, as
+    :class:`~contractgen.word.ooxml.BodyWriter` numbers them) into ``parts`` (in place)."""
+    if not comments:
+        return
+    stamp = f"{date.isoformat()}T00:00:00Z"
+    body = "".join(
+        f'<w:comment w:id="{i}" w:author="{xml_attr(author)}" w:date="{stamp}" w:initials="CG">'
+        f'<w:p><w:r><w:t xml:space="preserve">{xml_text(text)}</w:t></w:r></w:p></w:comment>'
+        for i, text in enumerate(comments)
+    )
+    parts["word/comments.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<w:comments xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">{body}</w:comments>'
+    ).encode("utf-8")
+    parts["[Content_Types].xml"] = add_override(parts["[Content_Types].xml"], "word/comments.xml", COMMENTS_CT)
+    rels = "word/_rels/document.xml.rels"
+    if not has_relationship_type(parts.get(rels), COMMENTS_REL):
+        parts[rels] = add_relationships(parts.get(rels), [("rIdCGcomments", COMMENTS_REL, "comments.xml", False)])

@@ -1,0 +1,241 @@
+"""A council's Word template, compiled once and rendered many times.
+
+Templates are written for docxtpl (``{{ council.name }}``, ``{%p if ... %}``,
+``{%tr for ... %}``, ``{{p body }}``). docxtpl's own preprocessing turns the Word XML
+into Jinja source; we compile that once with the sandboxed, strict, XML-escaping
+environment and render it per document straight into the zip parts. That is what makes
+a batch of letters fast: no python-docx object model, no re-parsing per document.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docxtpl import DocxTemplate
+from jinja2 import meta
+from lxml import etree
+from markupsafe import Markup
+
+from ..base.environment import XmlValueError, template_environment
+from .images import add_image_parts
+from ..base.untrusted import render_bounded
+from ..base.errors import Location, Problem, TemplateError
+from .package import (
+    DocumentProperties,
+    NUMBERING_CT,
+    NUMBERING_REL,
+    add_override,
+    add_relationships,
+    apply_properties,
+    has_relationship_type,
+    read_package,
+    strip_python_docx_leftovers,
+)
+from .ooxml import HYPERLINK_REL, BodyWriter, NumberingPlan, letter_list_numbering, prepare_styles
+
+_TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+_TAGS = re.compile(r"<[^>]+>")
+DOC_RELS = "word/_rels/document.xml.rels"
+_COMPILED: dict[tuple, "WordTemplate"] = {}
+
+
+@dataclass
+class WordTemplate:
+    """A loaded and compiled template."""
+
+    shown: str  # the file name as shown to the user
+    parts: dict[str, bytes]
+    compiled: dict[str, jinja2.Template] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    plan: NumberingPlan | None = None
+
+    @classmethod
+    def load(cls, path: Path, shown: str | None = None) -> "WordTemplate":
+        """Read and compile a template; the same file is compiled once per process."""
+        shown = shown or str(path)
+        try:
+            stat = path.stat()
+            key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, shown)
+        except OSError:
+            key = None
+        if key is not None and key in _COMPILED:
+            return _COMPILED[key]
+        tpl = cls(shown=shown, parts=read_package(path, shown))
+        tpl._compile()
+        if key is not None:
+            if len(_COMPILED) > 16:
+                _COMPILED.clear()
+            _COMPILED[key] = tpl
+        return tpl
+
+    @classmethod
+    def from_document_body(cls, text: str, footer: str | None = None) -> "WordTemplate":
+        """A plain A4 template whose body is one paragraph holding ``text`` (e.g.
+        ``{{p body }}``): for documents that have no council template, such as redlines.
+        With ``footer``, the footer says it, then ``Page X of Y``."""
+        import io
+        import zipfile
+
+        from docx import Document
+        from docx.shared import Cm, Pt
+
+        doc = Document()
+        section = doc.sections[0]
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        section.left_margin = section.right_margin = Cm(2.3)
+        doc.styles["Normal"].font.name = "Arial"
+        doc.styles["Normal"].font.size = Pt(10.5)
+        doc.add_paragraph(text)
+        if footer is not None:
+            from docx.oxml import parse_xml
+
+            line = section.footer.paragraphs[0]
+            line.add_run(f"{footer}\tPage ")
+            for instr in ("PAGE", None, "NUMPAGES"):
+                if instr is None:
+                    line.add_run(" of ")
+                    continue
+                for xml in ('<w:fldChar w:fldCharType="begin"/>', f'<w:instrText xml:space="preserve"> {instr} </w:instrText>',
+                            '<w:fldChar w:fldCharType="separate"/>', "<w:t>1</w:t>", '<w:fldChar w:fldCharType="end"/>'):
+                    line._p.append(parse_xml(f'<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">{xml}</w:r>'))
+        buf = io.BytesIO()
+        doc.save(buf)
+        with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+            parts = {i.filename: z.read(i) for i in z.infolist()}
+        strip_python_docx_leftovers(parts)
+        tpl = cls(shown="(built-in template)", parts=parts)
+        tpl._compile()
+        return tpl
+
+    def _compile(self) -> None:
+        env = template_environment()
+        problems: list[Problem] = []
+        for name, data in self.parts.items():
+            if not _TEMPLATED_PART.match(name) or b"{" not in data:
+                continue
+            xml = data.decode("utf-8")
+            source = DocxTemplate.patch_xml(None, xml)
+            # docxtpl's escapes for literal tags, turned into Jinja string literals here
+            # (not replaced after rendering, which would alter values that contain them)
+            for escape, literal in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):
+                source = source.replace(escape, "{{ '" + literal + "' }}")
+            source = re.sub(r"<w:p([ >])", r"\n<w:p\1", source)
+            self.sources[name] = source
+            try:
+                self.compiled[name] = env.from_string(source)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(self._problem(name, exc.lineno, f"template syntax error: {exc.message}"))
+        if problems:
+            raise TemplateError(problems[0].message, problems)
+        if "word/styles.xml" in self.parts:
+            self.plan = prepare_styles(self.parts["word/styles.xml"], self.parts.get("word/numbering.xml"))
+
+    def _problem(self, part: str, lineno: int | None, message: str) -> Problem:
+        where = _part_label(part)
+        if lineno and part in self.sources:
+            lines = self.sources[part].split("\n")
+            text = _TAGS.sub("", lines[min(lineno, len(lines)) - 1]).strip()
+            if text:
+                where += f', paragraph "{text[:80]}"'
+        return Problem(Location(self.shown), "", f"{where}: {message}")
+
+    def variables(self) -> set[str]:
+        """Top-level names the template uses (to check against what it will receive)."""
+        env = template_environment()
+        names: set[str] = set()
+        for source in self.sources.values():
+            names |= meta.find_undeclared_variables(env.parse(source))
+        return names
+
+    def render(
+        self,
+        context: dict[str, Any],
+        *,
+        writer: BodyWriter | None = None,
+        properties: DocumentProperties | None = None,
+        letter_lists: int = 0,
+        media: dict[str, bytes] | None = None,
+    ) -> dict[str, bytes]:
+        """Render every templated part; return the complete set of package parts."""
+        parts = dict(self.parts)
+        for name, template in self.compiled.items():
+            try:
+                xml = render_bounded(template, context)
+            except XmlValueError as exc:
+                raise TemplateError(str(exc), [Problem(Location(self.shown), "", str(exc))]) from exc
+            except jinja2.TemplateError as exc:
+                line = _template_line(exc)
+                message = _friendly(exc)
+                raise TemplateError(message, [self._problem(name, line, message)]) from exc
+            xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+            data = xml.encode("utf-8")
+            try:
+                etree.fromstring(data)
+            except etree.XMLSyntaxError as exc:
+                message = (
+                    f"{_part_label(name)}: rendering produced invalid Word XML ({exc.msg}); a "
+                    "{% if %} or {% for %} probably spans paragraphs or table rows without "
+                    "the p/tr form ({%p if ... %}); see README 'Branding a template'"
+                )
+                raise TemplateError(message, [Problem(Location(self.shown), "", message)]) from exc
+            parts[name] = data
+        if self.plan is not None:
+            parts["word/styles.xml"] = self.plan.styles_xml
+            parts["word/numbering.xml"] = letter_list_numbering(self.plan.numbering_xml, self.plan, letter_lists)
+            _ensure_numbering_part(parts)
+        if writer is not None and writer.links:
+            parts[DOC_RELS] = add_relationships(
+                parts.get(DOC_RELS), [(rid, HYPERLINK_REL, url, True) for url, rid in writer.links.items()]
+            )
+        if properties is not None:
+            apply_properties(parts, properties)
+        if media:
+            add_image_parts(parts, media)
+        return parts
+
+
+def _ensure_numbering_part(parts: dict[str, bytes]) -> None:
+    parts["[Content_Types].xml"] = add_override(parts["[Content_Types].xml"], "word/numbering.xml", NUMBERING_CT)
+    if not has_relationship_type(parts.get(DOC_RELS), NUMBERING_REL):
+        parts[DOC_RELS] = add_relationships(parts.get(DOC_RELS), [("rIdCGnumbering", NUMBERING_REL, "numbering.xml", False)])
+
+
+def _part_label(part: str) -> str:
+    stem = part.rsplit("/", 1)[-1].removesuffix(".xml")
+    if stem == "document":
+        return "body"
+    return re.sub(r"(\D+)(\d*)", lambda m: m.group(1) + (f" {m.group(2)}" if m.group(2) else ""), stem)
+
+
+def _template_line(exc: BaseException) -> int | None:
+    lineno = getattr(exc, "lineno", None)
+    if lineno:
+        return lineno
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == "<template>":
+            lineno = line
+    return lineno
+
+
+def _friendly(exc: jinja2.TemplateError) -> str:
+    text = str(exc.message or exc).rstrip(".")
+    text = re.sub(r"'(?:dict|[\w.]+) object' has no attribute '([^']+)'", r"there is no value named '\1' there", text)
+    m = re.match(r"'([^']+)' is undefined", text)
+    if m:
+        return (
+            f"the template uses '{m.group(1)}', which is not a template variable; "
+            "fix the tag in Word (README 'Template variables' lists them)"
+        )
+    return f"the template cannot be rendered: {text}; fix the tag in Word (README 'Template variables')"
+
+
+def raw_xml(xml: str) -> Markup:
+    """Mark generated WordprocessingML as safe to insert with ``{{p name }}``."""
+    return Markup(xml)
+
+
