@@ -47,7 +47,7 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
 
 
 def _workspace(ctx: click.Context):
-    from .library.workspace import find_workspace
+    from .library.workspace import find_workspace  # lazy: keeps `contractgen --help` fast
 
     return find_workspace(ctx.obj)
 
@@ -63,7 +63,7 @@ def _date(value: dt.datetime | None) -> dt.date | None:
 def init_command(directory: Path, no_git: bool, force: bool) -> None:
     """Create a new workspace in DIRECTORY from the shipped example, as a git repository
     with a first commit (the clause library's first release)."""
-    from .library.workspace import create_workspace
+    from .library.workspace import create_workspace  # lazy: keeps `contractgen --help` fast
 
     result = create_workspace(directory, git=not no_git, force=force)
     click.echo(f"created workspace {display_path(directory)}: {', '.join(result.created)}")
@@ -76,7 +76,7 @@ def init_command(directory: Path, no_git: bool, force: bool) -> None:
 @click.pass_context
 def validate_command(ctx: click.Context) -> None:
     """Check the clause library, every profile and every template; report every problem."""
-    from .commands.validate import validate_workspace
+    from .commands.validate import validate_workspace  # lazy: keeps `contractgen --help` fast
 
     report = validate_workspace(_workspace(ctx))
     for problem in report.problems:
@@ -104,7 +104,7 @@ def validate_command(ctx: click.Context) -> None:
 @click.pass_context
 def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf, at, compare_to) -> None:
     """Write the council's DSPT contract schedule as a Word document."""
-    from .schedule.render import render_schedule
+    from .schedule.render import render_schedule  # lazy: keeps `contractgen --help` fast
 
     result = render_schedule(
         _workspace(ctx), profile, tier=tier, output=output, date=_date(date_), include_drafts=include_drafts,
@@ -134,8 +134,8 @@ AT_OPTION = click.option("--at", "at", metavar="REF", help="The library as it wa
 @click.pass_context
 def clauses_list_command(ctx, show_all: bool, at: str | None) -> None:
     """One line per clause: id, version, status, section, tiers, title."""
-    from .library.catalogue import list_clauses
-    from .library.releases import library_at
+    from .library.catalogue import list_clauses  # lazy: keeps `contractgen --help` fast
+    from .library.releases import library_at  # lazy: keeps `contractgen --help` fast
 
     library = library_at(_workspace(ctx), at).library
     for line in list_clauses(library, include_withdrawn=show_all):
@@ -148,10 +148,10 @@ def clauses_list_command(ctx, show_all: bool, at: str | None) -> None:
 @click.pass_context
 def clauses_show_command(ctx, clause_id: str, at: str | None) -> None:
     """Everything about one clause, with each tier's text."""
-    from .library.releases import library_at
+    from .library.releases import library_at  # lazy: keeps `contractgen --help` fast
 
     library = library_at(_workspace(ctx), at).library
-    from .library.catalogue import describe_clause
+    from .library.catalogue import describe_clause  # lazy: keeps `contractgen --help` fast
 
     click.echo(describe_clause(library, clause_id))
 
@@ -172,7 +172,7 @@ def clauses_show_command(ctx, clause_id: str, at: str | None) -> None:
 @click.pass_context
 def letters_command(ctx, profile, providers, dspt, no_dspt, as_of, output, only, kinds, pdf, force, strict, workers) -> None:
     """Write one DSPT guidance letter per provider, and report.csv."""
-    from .letters.generate import generate_letters
+    from .letters.generate import generate_letters  # lazy: keeps `contractgen --help` fast
 
     bar = _Progress("letters")
     result = generate_letters(
@@ -199,7 +199,7 @@ def letters_command(ctx, profile, providers, dspt, no_dspt, as_of, output, only,
 @click.pass_context
 def overview_command(ctx, profile, providers, dspt, previous, as_of, output, force, audit_scores) -> None:
     """The market at a glance: overview.html, overview.xlsx and lso-referrals.csv."""
-    from .overview.write import build_overview
+    from .overview.write import build_overview  # lazy: keeps `contractgen --help` fast
 
     result = build_overview(
         _workspace(ctx), profile, providers, dspt, previous=previous, as_of=_date(as_of), output=output, force=force,
@@ -243,17 +243,23 @@ class _Progress:
 def diff_command(ctx, old, new, fmt, output, profile, author, date_) -> None:
     """Clause changes from OLD to NEW (releases such as 2026.1, tags or git references;
     defaults: the latest release against the working tree)."""
-    from .schedule.diff import diff_library, format_docx, format_json, format_markdown, format_text
-    from .word.package import write_atomic
-    from .library.releases import latest_release, library_at
+    from .library.releases import latest_release, library_at  # lazy: keeps `contractgen --help` fast
+    from .schedule.diff import (  # lazy: keeps `contractgen --help` fast
+        diff_library,
+        format_docx,
+        format_json,
+        format_markdown,
+        format_text,
+    )
+    from .word.package import write_atomic  # lazy: keeps `contractgen --help` fast
 
     ws = _workspace(ctx)
     old_ref = old or latest_release(ws).name
     newer = library_at(ws, new)
     result = diff_library(library_at(ws, old_ref), newer)
     if fmt == "docx":
-        from .library.gitsetup import git_user_name
-        from .library.profiles import load_profile
+        from .library.gitsetup import git_user_name  # lazy: keeps `contractgen --help` fast
+        from .library.profiles import load_profile  # lazy: keeps `contractgen --help` fast
 
         if output is None:
             raise click.UsageError("--format docx writes a Word file: give it with -o FILE.docx")
@@ -282,7 +288,7 @@ def diff_command(ctx, old, new, fmt, output, profile, author, date_) -> None:
 @click.pass_context
 def releases_command(ctx) -> None:
     """The releases of the clause library, newest first, from the history of library.yaml."""
-    from .library.releases import list_releases
+    from .schedule.changelog import list_releases  # lazy: keeps `contractgen --help` fast
 
     entries, history = list_releases(_workspace(ctx))
     rows = [("release", "date", "commit", "changes")] + [
@@ -301,7 +307,7 @@ def releases_command(ctx) -> None:
 @click.pass_context
 def check_versions_command(ctx, against: str | None, release: bool) -> None:
     """Refuse clause changes without a version bump and changelog entry."""
-    from .library.versions import check_versions, summary
+    from .library.versions import check_versions, summary  # lazy: keeps `contractgen --help` fast
 
     report = check_versions(_workspace(ctx), against, release=release)
     for warning in report.warnings:
@@ -318,7 +324,7 @@ def check_versions_command(ctx, against: str | None, release: bool) -> None:
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 def textconv_command(file: Path) -> None:
     """Print a .docx as stable plain text (for git diff)."""
-    from .word.textconv import docx_to_text
+    from .word.textconv import docx_to_text  # lazy: keeps `contractgen --help` fast
 
     sys.stdout.buffer.write(docx_to_text(file).encode("utf-8"))
     sys.stdout.flush()
@@ -328,7 +334,7 @@ def textconv_command(file: Path) -> None:
 @click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False), default=".")
 def git_setup_command(path: Path) -> None:
     """Make git diff and git log -p show the text of .docx files in this repository."""
-    from .library.gitsetup import git_setup
+    from .library.gitsetup import git_setup  # lazy: keeps `contractgen --help` fast
 
     actions = git_setup(path)
     for action in actions:
@@ -341,7 +347,7 @@ def git_setup_command(path: Path) -> None:
 @click.pass_context
 def build_command(ctx) -> None:
     """The main job: every council's schedule for its tier (and letters) into out/."""
-    from .commands.build import build_workspace
+    from .commands.build import build_workspace  # lazy: keeps `contractgen --help` fast
 
     ws = _workspace(ctx)
     result = build_workspace(ws, progress=click.echo, error=lambda line: click.echo(line, err=True))
@@ -367,7 +373,7 @@ def audit_group() -> None:
 @click.pass_context
 def audit_form_command(ctx, profile, tier, provider_code, providers, for_all, output, date_, force) -> None:
     """Write the business continuity plan audit form(s) as Word documents."""
-    from .audit.form import write_audit_forms
+    from .audit.form import write_audit_forms  # lazy: keeps `contractgen --help` fast
 
     result = write_audit_forms(
         _workspace(ctx), profile, tier=tier, provider_code=provider_code, providers_file=providers,
@@ -388,7 +394,7 @@ def audit_form_command(ctx, profile, tier, provider_code, providers, for_all, ou
 @click.pass_context
 def audit_score_command(ctx, files, output, profile, date_, force) -> None:
     """Score returned audit forms: feedback letters and audit-scores.csv."""
-    from .audit.score import score_audit_forms
+    from .audit.score import score_audit_forms  # lazy: keeps `contractgen --help` fast
 
     result = score_audit_forms(_workspace(ctx), list(files), output, profile_ref=profile, date=_date(date_), force=force)
     for line in result.summary_lines():

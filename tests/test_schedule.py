@@ -29,7 +29,8 @@ from jinja2.sandbox import SecurityError
 from lxml import etree
 
 from contractgen import __version__
-from contractgen.schedule.assembly import assemble_schedule, select_clauses
+from contractgen.library.profiles import select_clauses
+from contractgen.schedule.assembly import assemble_schedule
 from contractgen.word.blocks import Style
 from contractgen.base.errors import ContractgenError, ProfileError, TemplateError, UsageError
 from contractgen.library.clauses import load_library

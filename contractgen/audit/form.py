@@ -23,21 +23,35 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .. import __version__
-from ..schedule.assembly import base_context, parameter_values
-from ..library.auditquestions import ANSWERS, AuditLibrary, Question, QuestionSet, load_audit
-from ..word.blocks import Paragraph, Run, Style
 from ..base.environment import format_date
 from ..base.errors import OutputError, Problem, UsageError, display_path, plural
-from ..word.images import attach_logo
-from ..library.clauses import ClauseLibrary
-from ..word.package import DocumentProperties, package_bytes, refuse_overwriting, write_atomic
-from ..library.profiles import Profile
-from ..dspt.register import Provider, read_register
-from ..schedule.render import load_template, prepare
-from ..word.ooxml import BodyWriter, xml_attr, xml_text
-from ..word.template import raw_xml
+from ..base.schema import suggest
 from ..base.workdays import add_working_days
+from ..base.xmltext import xml_attr, xml_text
+from ..dspt.register import Provider, read_register
+from ..letters.generate import inside, letter_file_names
+from ..library.auditquestions import (
+    ANSWERS,
+    AuditLibrary,
+    Question,
+    QuestionSet,
+    load_audit,
+)
+from ..library.clauses import ClauseLibrary
+from ..library.profiles import Profile, parameter_values
 from ..library.workspace import Workspace
+from ..schedule.assembly import base_context
+from ..schedule.render import load_template, prepare
+from ..word.blocks import Paragraph, Run, Style
+from ..word.images import attach_logo
+from ..word.ooxml import BodyWriter
+from ..word.package import (
+    DocumentProperties,
+    package_bytes,
+    refuse_overwriting,
+    write_atomic,
+)
+from ..word.template import raw_xml
 
 AUDIT_ID = "bcp"
 DOCUMENT_FORM, DOCUMENT_FEEDBACK = "form", "feedback"
@@ -317,7 +331,6 @@ def write_audit_forms(
     """Write a business continuity plan audit form: blank, for one provider of the
     register (``provider_code``), or one per provider (``for_all``, into a folder).
     Forms that exist already are refused, before anything is written, unless ``force``."""
-    from ..letters.generate import inside, letter_file_names
 
     if (provider_code or for_all) and providers_file is None:
         raise UsageError("--provider and --for-all read the provider register: give it with --providers FILE")
@@ -326,8 +339,6 @@ def write_audit_forms(
     date = date or dt.date.today()
     library, profile = prepare(workspace, profile_ref)
     if tier is not None and tier not in library.tiers:
-        from ..base.schema import suggest
-
         raise UsageError(f"unknown tier {tier!r}{suggest(tier, library.tiers)}; tiers: {', '.join(library.tiers)}")
     audit = load_audit(workspace.library_dir, AUDIT_ID, library)
     return_by = add_working_days(date, profile.model.letters.response_working_days)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from .form import PLACEHOLDERS
 from ..base.errors import InputError, Location, Problem, display_path
 from ..base.untrusted import XML_PARSER, check_zip
+from .form import PLACEHOLDERS
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"

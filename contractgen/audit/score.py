@@ -23,19 +23,50 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from ..base.errors import (
+    ContractgenError,
+    InputError,
+    Location,
+    Problem,
+    display_path,
+    plural,
+)
+from ..base.workdays import add_working_days
+from ..dspt.register import Provider
+from ..letters.generate import inside, letter_clause, letter_file_names
+from ..library.auditquestions import (
+    ANSWERS,
+    NOT_APPLICABLE,
+    AuditLibrary,
+    Question,
+    QuestionSet,
+    load_audit,
+)
+from ..library.clauses import ClauseLibrary
+from ..library.profiles import Profile
+from ..library.workspace import Workspace
+from ..schedule.assembly import render_clause_text
+from ..schedule.render import prepare
+from ..word.blocks import Paragraph
+from ..word.package import refuse_overwriting, write_atomic
 from .form import (
-    AUDIT_ID, DOCUMENT_FEEDBACK, DOCUMENT_FORM, FORM_FIELDS, control_bookmark, form_controls,
+    AUDIT_ID,
+    DOCUMENT_FEEDBACK,
+    DOCUMENT_FORM,
+    FORM_FIELDS,
+    control_bookmark,
+    control_tag,
+    form_controls,
     render_letter_document,
 )
-from .read import ControlValue, FormError, custom_properties, parse_part, read_controls, read_returned_parts
-from ..library.auditquestions import ANSWERS, NOT_APPLICABLE, AuditLibrary, Question, QuestionSet, load_audit
-from ..word.blocks import Paragraph
-from ..base.errors import ContractgenError, InputError, Location, Problem, display_path, plural
-from ..library.clauses import ClauseLibrary
-from ..word.package import refuse_overwriting, write_atomic
-from ..library.profiles import Profile
-from ..base.workdays import add_working_days
-from ..library.workspace import Workspace
+from .read import (
+    ControlValue,
+    FormError,
+    custom_properties,
+    parse_part,
+    read_controls,
+    read_returned_parts,
+)
 
 SCORES_FILE = "audit-scores.csv"
 # ------------------------------------------------------------------ scoring
@@ -143,8 +174,6 @@ class _Scorer:
     """Scores forms for one workspace; profiles and question sets are loaded once."""
 
     def __init__(self, workspace: Workspace, profile_ref: str | None) -> None:
-        from ..schedule.render import prepare
-
         self.workspace = workspace
         self.only = profile_ref
         self._prepare = prepare
@@ -293,7 +322,6 @@ def _unanswered(missing: list[Question], total: int, problem: Callable[[str, str
 
 
 def tags_for(qs: QuestionSet, key: str, kind: str) -> str:
-    from .form import control_tag
 
     return control_tag(qs.id, qs.version, key, kind)
 
@@ -326,8 +354,6 @@ def audit_values(score: AuditScore) -> dict[str, Any]:
 def feedback_paragraphs(library: ClauseLibrary, score: AuditScore, context: dict[str, Any], _writer: object = None) -> list[Paragraph]:
     """The feedback letter's body: the feedback clauses rendered with the score (and the
     letter template's context)."""
-    from ..schedule.assembly import render_clause_text
-    from ..letters.generate import letter_clause
 
     context = {**context, "audit": audit_values(score)}
     lists = itertools.count(1)
@@ -390,8 +416,6 @@ def score_audit_forms(
     """Score returned forms; write a feedback letter per form and ``audit-scores.csv``
     into ``output``. Forms that cannot be scored are reported in ``failed``. Files that
     exist already are refused, before anything is written, unless ``force``."""
-    from ..letters.generate import inside, letter_file_names
-    from ..dspt.register import Provider
 
     date = date or dt.date.today()
     scorer = _Scorer(workspace, profile_ref)

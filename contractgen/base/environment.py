@@ -15,13 +15,12 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.utils import Namespace
 from markupsafe import Markup, escape
 
 from .schema import find_xml_illegal
-from jinja2.utils import Namespace
-
 from .untrusted import check_arguments, check_format, check_size, refuse_loading
-
+from .xmltext import NO_BREAK_HYPHEN_XML, NON_BREAKING_HYPHEN
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
@@ -167,11 +166,6 @@ def clause_environment() -> Sandbox:
 class XmlValueError(ValueError):
     """A value holds a character that XML cannot."""
 
-
-#: U+2011 in text is written as Word's own non-breaking hyphen, which Word and
-#: LibreOffice both keep on one line with its neighbours.
-NON_BREAKING_HYPHEN = "\u2011"
-NO_BREAK_HYPHEN_XML = '</w:t><w:noBreakHyphen/><w:t xml:space="preserve">'
 
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 

@@ -13,11 +13,19 @@ import csv
 import io
 import re
 import unicodedata
+import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import openpyxl
+from lxml import etree
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
 
 from .errors import ExportError, InputError, Location, Problem, display_path
-from .untrusted import MAX_TABLE_BYTES, xlsx_rows
+from .untrusted import MAX_TABLE_BYTES, UnreadableCell, check_zip, input_failure
 from .yamlio import decode_text
 
 __all__ = ["Table", "header_key", "read_table"]
@@ -91,3 +99,64 @@ def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[obje
 def header_key(text: str) -> str:
     """Header comparison key: case-, space- and underscore-insensitive."""
     return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def xlsx_rows(path: Path, shown: str, error: type[InputError]) -> list[list[object]]:
+    """The rows of an .xlsx file's first sheet (values, not formulas), each cell that
+    cannot be read as an :class:`UnreadableCell`."""
+    resave = "save it again as .xlsx"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            check_zip(archive, shown, error, resave)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise input_failure(error, shown, f"cannot open the Excel workbook ({exc}); {resave}") from exc
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, SyntaxError, etree.LxmlError) as exc:
+        raise input_failure(error, shown, f"cannot open the Excel workbook ({exc}); {resave}") from exc
+    try:
+        if not book.worksheets:
+            raise input_failure(error, shown, f"the workbook has no worksheet; {resave}")
+        return _sheet_rows(book, book.worksheets[0], shown, error, resave)
+    finally:
+        book.close()
+
+
+def _sheet_rows(book: Any, sheet: Any, shown: str, error: type[InputError], resave: str) -> list[list[object]]:
+    # openpyxl's own row iterator stops at the first impossible date with a ValueError;
+    # this parser keeps the raw text of such a cell instead (openpyxl's parse per cell).
+    class CellParser(WorkSheetParser):
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                try:
+                    cell: dict[str, Any] = super().parse_cell(element)
+                    return cell
+                except (ValueError, OverflowError, UserWarning):
+                    raw = element.findtext(VALUE_TAG) or ""
+                    return {"row": self.row_counter, "column": self.col_counter, "value": UnreadableCell(raw)}
+
+    rows: list[list[object]] = []
+    try:
+        with sheet._get_source() as src:
+            parser = CellParser(
+                src, sheet._shared_strings, data_only=True, epoch=book.epoch,
+                date_formats=book._date_formats, timedelta_formats=book._timedelta_formats,
+            )
+            for number, cells in parser.parse():
+                if not 1 <= number <= len(rows) + 1_000_000:
+                    raise input_failure(error, shown, f"the worksheet numbers a row {number}; {resave}")
+                while len(rows) < number:
+                    rows.append([])
+                width = max((c["column"] for c in cells), default=0)
+                if width > 16_384:
+                    raise input_failure(error, shown, f"row {number} has {width} columns, more than Excel allows; {resave}")
+                values: list[object] = [None] * width
+                for c in cells:
+                    values[c["column"] - 1] = c["value"]
+                rows[number - 1] = values
+    except (etree.LxmlError, SyntaxError, KeyError, IndexError, ValueError, TypeError) as exc:
+        raise input_failure(error, shown, f"the first worksheet cannot be read ({exc}); {resave}") from exc
+    return rows

@@ -28,7 +28,6 @@ import re
 import signal
 import threading
 import time
-import warnings
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,7 +65,8 @@ MAX_RENDER_CHARS = 20_000_000
 MAX_RENDER_SECONDS = 20.0
 
 
-def _fail(error: type[InputError], shown: str, message: str) -> InputError:
+def input_failure(error: type[InputError], shown: str, message: str) -> InputError:
+    """``error`` with one problem located at the file ``shown``."""
     return error(message, [Problem(Location(shown), "", message)])
 
 
@@ -82,21 +82,21 @@ def check_zip(archive: zipfile.ZipFile, shown: str, error: type[InputError], res
     """
     infos = archive.infolist()
     if len(infos) > MAX_ZIP_MEMBERS:
-        raise _fail(error, shown, f"the package holds {len(infos)} files, more than the limit of {MAX_ZIP_MEMBERS}; {resave}")
+        raise input_failure(error, shown, f"the package holds {len(infos)} files, more than the limit of {MAX_ZIP_MEMBERS}; {resave}")
     total = 0
     for info in infos:
         name = info.filename
         if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in re.split(r"[/\\]", name):
-            raise _fail(error, shown, f"the package holds a file named {name!r}, which points outside the package; {resave}")
+            raise input_failure(error, shown, f"the package holds a file named {name!r}, which points outside the package; {resave}")
         total += info.file_size
         if info.file_size > 1_000_000 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
-            raise _fail(
+            raise input_failure(
                 error, shown,
                 f"the package member {name} expands {info.file_size // max(info.compress_size, 1)} times "
                 f"(more than {MAX_ZIP_RATIO}): it looks like a zip bomb; {resave}",
             )
     if total > MAX_ZIP_BYTES:
-        raise _fail(error, shown, f"the package expands to {total // 1_000_000} MB, more than the limit of {MAX_ZIP_BYTES // 1_000_000} MB; {resave}")
+        raise input_failure(error, shown, f"the package expands to {total // 1_000_000} MB, more than the limit of {MAX_ZIP_BYTES // 1_000_000} MB; {resave}")
 
 
 def read_zip(path: Path | IO[bytes], shown: str, error: type[InputError], resave: str, not_zip: str | None = None) -> dict[str, bytes]:
@@ -113,7 +113,7 @@ def read_zip(path: Path | IO[bytes], shown: str, error: type[InputError], resave
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise _fail(error, shown, not_zip or f"not a readable zip package ({detail}); {resave}") from exc
+        raise input_failure(error, shown, not_zip or f"not a readable zip package ({detail}); {resave}") from exc
 
 
 # --------------------------------------------------------------------------- XML parts
@@ -125,12 +125,12 @@ XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=
 def xml_text(data: bytes, shown: str, part: str, error: type[InputError], resave: str) -> str:
     """The text of an XML part, which must be UTF-8 (as Word writes it)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _fail(error, shown, f"{part} is UTF-16 text, not UTF-8 as Word writes it; {resave}")
+        raise input_failure(error, shown, f"{part} is UTF-16 text, not UTF-8 as Word writes it; {resave}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise _fail(
+        raise input_failure(
             error, shown, f"{part} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); {resave}"
         ) from exc
 
@@ -141,9 +141,9 @@ def parse_xml(data: bytes, shown: str, part: str, error: type[InputError], resav
     try:
         root = etree.fromstring(data, XML_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise _fail(error, shown, f"{part} is not well-formed XML ({exc.msg}); {resave}") from exc
+        raise input_failure(error, shown, f"{part} is not well-formed XML ({exc.msg}); {resave}") from exc
     if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]
-        raise _fail(
+        raise input_failure(
             error, shown,
             f"{part} declares a DTD (<!DOCTYPE ...>), which Word documents never hold and contractgen "
             f"refuses (it can hide entities that read other files); {resave}",
@@ -271,76 +271,10 @@ class UnreadableCell(str):
         )
 
 
-def xlsx_rows(path: Path, shown: str, error: type[InputError]) -> list[list[object]]:
-    """The rows of an .xlsx file's first sheet (values, not formulas), each cell that
-    cannot be read as an :class:`UnreadableCell`."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    resave = "save it again as .xlsx"
-    try:
-        with zipfile.ZipFile(path) as archive:
-            check_zip(archive, shown, error, resave)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise _fail(error, shown, f"cannot open the Excel workbook ({exc}); {resave}") from exc
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, SyntaxError, etree.LxmlError) as exc:
-        raise _fail(error, shown, f"cannot open the Excel workbook ({exc}); {resave}") from exc
-    try:
-        if not book.worksheets:
-            raise _fail(error, shown, f"the workbook has no worksheet; {resave}")
-        return _sheet_rows(book, book.worksheets[0], shown, error, resave)
-    finally:
-        book.close()
-
-
-def _sheet_rows(book: Any, sheet: Any, shown: str, error: type[InputError], resave: str) -> list[list[object]]:
-    # openpyxl's own row iterator stops at the first impossible date with a ValueError;
-    # this parser keeps the raw text of such a cell instead (openpyxl's parse per cell).
-    from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
-
-    class CellParser(WorkSheetParser):
-        def parse_cell(self, element: Any) -> dict[str, Any]:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")
-                try:
-                    cell: dict[str, Any] = super().parse_cell(element)
-                    return cell
-                except (ValueError, OverflowError, UserWarning):
-                    raw = element.findtext(VALUE_TAG) or ""
-                    return {"row": self.row_counter, "column": self.col_counter, "value": UnreadableCell(raw)}
-
-    rows: list[list[object]] = []
-    try:
-        with sheet._get_source() as src:
-            parser = CellParser(
-                src, sheet._shared_strings, data_only=True, epoch=book.epoch,
-                date_formats=book._date_formats, timedelta_formats=book._timedelta_formats,
-            )
-            for number, cells in parser.parse():
-                if not 1 <= number <= len(rows) + 1_000_000:
-                    raise _fail(error, shown, f"the worksheet numbers a row {number}; {resave}")
-                while len(rows) < number:
-                    rows.append([])
-                width = max((c["column"] for c in cells), default=0)
-                if width > 16_384:
-                    raise _fail(error, shown, f"row {number} has {width} columns, more than Excel allows; {resave}")
-                values: list[object] = [None] * width
-                for c in cells:
-                    values[c["column"] - 1] = c["value"]
-                rows[number - 1] = values
-    except (etree.LxmlError, SyntaxError, KeyError, IndexError, ValueError, TypeError) as exc:
-        raise _fail(error, shown, f"the first worksheet cannot be read ({exc}); {resave}") from exc
-    return rows
-
-
 __all__ = [
     "MAX_ARGUMENT", "MAX_IMAGE_BYTES", "MAX_TABLE_BYTES", "MAX_VALUE_CHARS", "check_size", "MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "MAX_YAML_BYTES",
     "MAX_YAML_DEPTH", "MAX_ZIP_BYTES", "MAX_ZIP_MEMBERS", "MAX_ZIP_RATIO", "RenderLimitError",
     "UnreadableCell", "XML_PARSER", "check_arguments", "check_format", "check_package_xml",
-    "check_zip", "parse_xml", "read_zip", "refuse_loading", "render_bounded", "xlsx_rows",
+    "check_zip", "parse_xml", "read_zip", "refuse_loading", "render_bounded", "input_failure",
     "xml_text",
 ]

@@ -9,9 +9,9 @@ from typing import Callable, TypeVar
 
 from ..base.errors import ContractgenError, display_path, plural
 from ..letters.generate import LettersResult, generate_letters
+from ..library.workspace import Workspace
 from ..overview.write import OverviewResult, build_overview
 from ..schedule.render import ScheduleResult, render_schedule
-from ..library.workspace import Workspace
 
 T = TypeVar("T")
 

@@ -15,13 +15,20 @@ from dataclasses import dataclass, field
 from jinja2 import meta, nodes
 
 from ..base.environment import template_environment
-from ..base.errors import ContractgenError, Location, Problem, display_path, unique_problems
+from ..base.errors import (
+    ContractgenError,
+    Location,
+    Problem,
+    display_path,
+    unique_problems,
+)
+from ..letters.check import check_letter_dates
+from ..library.auditquestions import check_audits
 from ..library.clauses import ClauseLibrary, load_library
 from ..library.profiles import Profile, check_profile, load_profile
-from ..letters.check import check_letter_dates
+from ..library.workspace import Workspace
 from ..schedule.render import build_schedule_parts, load_template
 from ..word.template import WordTemplate
-from ..library.workspace import Workspace
 
 #: Top-level names each kind of template receives (README "Template variables").
 SCHEDULE_VARIABLES = frozenset(
@@ -58,8 +65,6 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
     except ContractgenError as exc:
         report.problems.extend(_problems(exc, workspace))
     if library is not None:
-        from ..library.auditquestions import check_audits
-
         report.problems.extend(check_audits(workspace.library_dir, library)[1])
 
     profiles: list[Profile] = []  # loaded

@@ -18,17 +18,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from ..base.errors import ExportError, Location, Problem, count_problems, display_path
+from ..base.names import NameIndex, names_alike, normalise_name
+from ..base.tables import Table, header_key, read_table
+from ..base.untrusted import MAX_TABLE_BYTES, UnreadableCell
 from .status import (
     EXPECTED_STATUSES,
     QIO_MARKER,
     DsptRecord,
     UnknownStatusError,
 )
-from ..base.errors import ExportError, Location, Problem, count_problems, display_path
-from ..base.names import NameIndex, names_alike, normalise_name
-from ..base.tables import Table, header_key, read_table
-from ..base.untrusted import MAX_TABLE_BYTES
-from ..base.untrusted import UnreadableCell
 
 #: Export columns by our field name: the header spellings of each known format.
 EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -38,8 +38,12 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..base.environment import format_date
+from ..base.workdays import add_working_days
+from ..library.clauses import ClauseLibrary
+from ..library.profiles import Profile, parameter_values
 from .status import (
     DEADLINE_DAY,
     DEADLINE_MONTH,
@@ -48,12 +52,6 @@ from .status import (
     DsptRecord,
     DsptStatus,
 )
-from ..base.environment import format_date
-from ..base.workdays import add_working_days
-
-if TYPE_CHECKING:
-    from ..library.clauses import ClauseLibrary
-    from ..library.profiles import Profile
 
 
 class LetterKind(str, Enum):
@@ -136,8 +134,6 @@ def contract_terms(library: ClauseLibrary, profile: Profile, tier: str) -> Contr
     """The terms of ``profile``'s schedule for ``tier``: the library's deadline and
     renewal window, the clause parameters (the profile's values, else the defaults), the
     profile's letter settings and the contract's start date as the Commencement Date."""
-    from ..schedule.assembly import parameter_values
-
     spec = library.spec
     params = parameter_values(library, profile)
     letters = profile.model.letters

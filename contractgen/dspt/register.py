@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from ..base.schema import find_xml_illegal
 from ..base.errors import Location, Problem, RegisterError, count_problems
+from ..base.schema import find_xml_illegal
 from ..base.tables import Table, header_key, read_table
 from ..base.untrusted import UnreadableCell
 

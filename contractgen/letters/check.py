@@ -16,15 +16,21 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from ..dspt.status import AssessmentYear, DsptRecord
 from ..base.environment import format_date
 from ..base.errors import Problem
-from .generate import LetterRenderer
-from ..library.clauses import ClauseLibrary
-from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position, contract_terms
-from ..library.profiles import Profile
+from ..dspt.position import (
+    ContractTerms,
+    ContractualPosition,
+    LetterKind,
+    assess_position,
+    contract_terms,
+)
 from ..dspt.register import Provider
+from ..dspt.status import AssessmentYear, DsptRecord
+from ..library.clauses import ClauseLibrary
+from ..library.profiles import Profile
 from ..word.template import WordTemplate
+from .generate import LetterRenderer
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(rf"\b(\d{{1,2}}) ({_MONTHS}) (\d{{4}})\b")

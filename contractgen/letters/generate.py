@@ -24,22 +24,41 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from .. import __version__
-from ..schedule.assembly import base_context, parameter_values, render_clause_text
-from ..word.blocks import Paragraph, Run, Style
-from ..dspt.export import DsptExport, read_export
 from ..base.environment import format_date
-from ..word.images import attach_logo
-from ..base.errors import LibraryError, OutputError, Problem, RegisterError, UsageError, display_path, plural
-from ..library.clauses import Clause, ClauseLibrary, ClauseStatus
-from ..word.package import DocumentProperties, package_bytes, refuse_overwriting, write_atomic
-from ..library.profiles import Profile
+from ..base.errors import (
+    LibraryError,
+    OutputError,
+    Problem,
+    RegisterError,
+    UsageError,
+    display_path,
+    plural,
+)
+from ..base.pdf import convert_to_pdf, find_soffice
+from ..dspt.export import DsptExport, read_export
+from ..dspt.position import (
+    ContractualPosition,
+    LetterKind,
+    assess_position,
+    contract_terms,
+)
 from ..dspt.register import Provider, read_register, salutation_for
-from ..library.releases import Provenance
-from ..schedule.render import load_template, prepare_version
-from ..dspt.position import ContractualPosition, LetterKind, assess_position, contract_terms
-from ..word.ooxml import BodyWriter
-from ..word.template import WordTemplate, raw_xml
+from ..library.clauses import Clause, ClauseLibrary, ClauseStatus
+from ..library.profiles import Profile, parameter_values
+from ..library.releases import Provenance, provenance
 from ..library.workspace import Workspace
+from ..schedule.assembly import base_context, render_clause_text
+from ..schedule.render import load_template, prepare_version
+from ..word.blocks import Paragraph, Run, Style
+from ..word.images import attach_logo
+from ..word.ooxml import BodyWriter
+from ..word.package import (
+    DocumentProperties,
+    package_bytes,
+    refuse_overwriting,
+    write_atomic,
+)
+from ..word.template import WordTemplate, raw_xml
 
 REPORT_FIELDS = (
     "ods_code", "name", "tier", "dspt_status", "assessment_year", "publication_date", "letter_kind",
@@ -397,7 +416,6 @@ def generate_letters(
     Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
     the caller must say so with ``no_dspt``; otherwise :class:`UsageError`.
     """
-    from ..library.releases import provenance
 
     as_of = as_of or dt.date.today()
     version, profile = prepare_version(workspace, profile_ref)
@@ -460,8 +478,6 @@ def generate_letters(
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
         refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched or result.held else [])])
     if pdf:
-        from ..base.pdf import find_soffice
-
         find_soffice()  # refuse before writing anything when LibreOffice is missing
     origin = provenance(workspace, version)
     result.draft = origin.draft_line
@@ -480,8 +496,6 @@ def generate_letters(
     if result.unmatched or result.held:
         write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
     if pdf:
-        from ..base.pdf import convert_to_pdf
-
         result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
     return result
 

@@ -24,10 +24,17 @@ from typing import Any, Callable
 
 from pydantic import Field, field_validator
 
-from ..base.errors import ContractgenError, LibraryError, Location, Problem, count_problems, display_path
-from .clauses import ClauseLibrary, ChangelogEntry, parse_semver
+from ..base.errors import (
+    ContractgenError,
+    LibraryError,
+    Location,
+    Problem,
+    count_problems,
+    display_path,
+)
 from ..base.schema import Strict, XmlText, check_xml_text, suggest, validate_model
 from ..base.yamlio import YamlDocument, decode_text, parse_yaml, read_yaml
+from .clauses import ChangelogEntry, ClauseLibrary, parse_semver
 
 AUDITS_DIR = "audits"
 #: The answers a provider chooses from, and what each is worth.

@@ -11,15 +11,16 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from enum import Enum
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal, Mapping
 
 from jinja2 import TemplateSyntaxError, meta
 from pydantic import Field, field_validator, model_validator
 
-from ..base.errors import LibraryError, Location, Problem, count_problems
+from ..base.environment import clause_environment, format_date
+from ..base.errors import LibraryError, Location, Problem, count_problems, display_path
 from ..base.schema import Strict, check_xml_text, suggest, validate_model
 from ..base.yamlio import YamlDocument, decode_text, parse_yaml
 
@@ -217,8 +218,6 @@ class DeadlineSpec(Strict):
         return self
 
     def text(self) -> str:
-        from ..base.environment import format_date
-
         return format_date(dt.date(2000, self.month, self.day)).rsplit(" ", 1)[0]
 
 
@@ -314,7 +313,6 @@ def load_library(path: Path) -> ClauseLibrary:
 
 
 def _show(path: Path) -> str:
-    from ..base.errors import display_path
 
     return display_path(path)
 
@@ -425,7 +423,6 @@ def _cross_check(
     """What no single file can know: sections, references, tiers, parameter consistency.
     Without a valid ``library.yaml`` (``spec`` None) sections and tiers are not checked,
     but everything else still is."""
-    from ..base.environment import clause_environment
 
     env = clause_environment()
     problems: list[Problem] = []

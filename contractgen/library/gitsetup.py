@@ -31,8 +31,8 @@ import sys
 from pathlib import Path
 
 from ..base.errors import GitError, display_path
-from ..base.gitrefs import run_git
-from ..base.gitrefs import find_repo_root
+from ..base.gitrefs import find_repo_root, run_git
+from .clauses import load_library
 
 DRIVER = "contractgen-docx"
 PATTERN = "*.docx"
@@ -173,7 +173,6 @@ def check_git_identity(target: Path) -> None:
 def commit_new_repository(target: Path) -> list[str]:
     """``git init`` in ``target``, :func:`git_setup`, a ``.gitignore`` and a
     ``.pre-commit-config.yaml``, then the first commit of everything; what was done."""
-    from .clauses import load_library
 
     run_git(target, ["init", "-q"])
     actions = [f"created a git repository in {display_path(target)}"]

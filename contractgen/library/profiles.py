@@ -18,10 +18,18 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from ..base.errors import Location, Problem, ProfileError, UsageError, count_problems, display_path, unique_problems
-from .clauses import REF_CALL, ClauseLibrary, ClauseStatus, check_parameter_value
+from ..base.errors import (
+    Location,
+    Problem,
+    ProfileError,
+    UsageError,
+    count_problems,
+    display_path,
+    unique_problems,
+)
 from ..base.schema import Strict, XmlSafe, XmlText, suggest, validate_model
 from ..base.yamlio import KeyPath, YamlDocument, format_key_path, read_yaml
+from .clauses import REF_CALL, Clause, ClauseLibrary, ClauseStatus, check_parameter_value
 
 
 class Contact(Strict):
@@ -138,6 +146,17 @@ class Profile:
     @property
     def files(self) -> list[str]:
         return [d.file for d in self.docs]
+
+    @property
+    def logo_path(self) -> Path | None:
+        """The council's logo, relative to the profile file that named it."""
+        logo = self.model.council.logo
+        if not logo:
+            return None
+        for doc in self.docs:
+            if ("council", "logo") in doc.positions:
+                return Path(doc.file).parent / logo
+        return self.path.parent / logo
 
 
 def resolve_profile_path(ref: str, profiles_dir: Path) -> Path:
@@ -279,7 +298,8 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
     if m.library.release is not None and not release_satisfies(library.spec.release, m.library.release):
         problems.append(profile.problem(("library", "release"), f"pins release {m.library.release!r} but the clause library is release {library.spec.release}; change the pin or render from that release"))
     if m.council.logo:
-        logo = profile_file(profile, m.council.logo)
+        logo = profile.logo_path
+        assert logo is not None
         if not logo.is_file():
             problems.append(profile.problem(("council", "logo"), f"logo file {m.council.logo!r} not found (looked at {display_path(logo)})"))
         elif logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
@@ -287,11 +307,33 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
     return unique_problems(problems)
 
 
+def select_clauses(
+    library: ClauseLibrary, profile: Profile, tier: str, *, include_drafts: bool = False
+) -> list[Clause]:
+    """The clauses of a schedule for ``tier``, in library order."""
+    choice = profile.model.clauses
+    excluded = set(choice.exclude) - set(choice.include)
+    chosen = []
+    for clause in library.ordered("schedule"):
+        if clause.id in excluded or clause.status is ClauseStatus.WITHDRAWN:
+            continue
+        if clause.status is ClauseStatus.DRAFT and not include_drafts:
+            continue
+        if clause.text_for(tier) is None:
+            continue
+        chosen.append(clause)
+    return chosen
+
+
+def parameter_values(library: ClauseLibrary, profile: Profile) -> dict[str, Any]:
+    values = {name: p.default for name, p in library.parameters().items() if p.default is not None}
+    values.update(profile.model.parameters)
+    return values
+
+
 def _references_to_excluded(profile: Profile, library: ClauseLibrary, *, include_drafts: bool) -> list[Problem]:
     """A clause the profile leaves out must not be referred to by one it keeps (in any
     tier: ``contractgen validate`` renders them all, and ``--tier`` can ask for any)."""
-    from ..schedule.assembly import select_clauses  # assembly builds on profiles
-
     choice = profile.model.clauses
     excluded = set(choice.exclude) - set(choice.include)
     if not excluded:
@@ -320,14 +362,6 @@ def _references_to_excluded(profile: Profile, library: ClauseLibrary, *, include
             f"stop excluding {cid}, or exclude {them} as well",
         ))
     return problems
-
-
-def profile_file(profile: Profile, rel: str) -> Path:
-    """A file named in a profile, relative to the file that named it."""
-    for doc in profile.docs:
-        if ("council", "logo") in doc.positions:
-            return Path(doc.file).parent / rel
-    return profile.path.parent / rel
 
 
 _PIN = re.compile(r"^\s*(==|>=|<=|>|<|=)?\s*(\d+(?:\.\d+)*)(\.\*)?\s*$")

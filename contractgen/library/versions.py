@@ -34,10 +34,11 @@ from dataclasses import dataclass, field
 
 from ..base.errors import GitError, LibraryError, Location, Problem, plural
 from ..base.gitrefs import find_repo_root, read_tree
+from ..base.yamlio import decode_text, parse_yaml
+from .auditquestions import audit_files, check_audit_versions
 from .clauses import CLAUSES_DIR, Clause, ClauseLibrary, ClauseStatus, parse_semver
 from .releases import check_release_value, library_at, release_history, release_location
 from .workspace import Workspace
-from ..base.yamlio import decode_text, parse_yaml
 
 #: Below this word-level similarity of the default text, a clause whose section and title
 #: both changed is taken for a different clause.
@@ -112,7 +113,6 @@ def _unreleased_problem(workspace: Workspace, name: str, ids: list[str]) -> Prob
 
 def _audit_problems(workspace: Workspace, ref: str, since: str, library: ClauseLibrary) -> list[Problem]:
     """Question sets (``audits/``) must keep asking what each earlier version asked."""
-    from .auditquestions import audit_files, check_audit_versions
 
     if not audit_files(workspace.library_dir):
         return []

@@ -13,9 +13,16 @@ from pathlib import Path
 
 from pydantic import Field
 
-from ..base.errors import Location, Problem, WorkspaceError, count_problems, display_path
+from ..base.errors import (
+    Location,
+    Problem,
+    WorkspaceError,
+    count_problems,
+    display_path,
+)
 from ..base.schema import Strict, validate_model
 from ..base.yamlio import read_yaml
+from .gitsetup import check_git_identity, commit_new_repository, enclosing_repository
 
 CONFIG_FILE = "contractgen.yaml"
 
@@ -150,7 +157,6 @@ def create_workspace(target: Path, *, git: bool = True, force: bool = False) -> 
     A folder that is not empty is refused without ``force``, naming what would be
     overwritten; with ``force`` those files are overwritten and the rest left alone.
     """
-    from .gitsetup import check_git_identity, commit_new_repository, enclosing_repository
 
     repo = enclosing_repository(target) if git else None
     _refuse_non_empty(target, INIT_ITEMS + (GIT_ITEMS if git and repo is None else ()), force)

@@ -11,17 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from html import escape
-from typing import TYPE_CHECKING
 
-from .charts import percent_bars, stacked_bar, trend_line
+from ..audit.score import ProviderAudit
 from ..base.environment import format_date
 from ..base.errors import plural
-from .market import CERTIFICATE_HORIZON, EXPIRY_HORIZONS, Market, Position, Standing
-from .write import Provenance
 from ..dspt.register import Provider
-
-if TYPE_CHECKING:
-    from ..audit.score import ProviderAudit
+from .charts import percent_bars, stacked_bar, trend_line
+from .market import CERTIFICATE_HORIZON, EXPIRY_HORIZONS, Market, Position, Standing
+from .provenance import Provenance
 
 #: Lists other than the provider table show at most this many rows (overview.xlsx has all).
 LISTED = 500

@@ -29,15 +29,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
 
-from ..dspt.status import DsptRecord
+from ..audit.score import ProviderAudit
 from ..dspt.export import DsptExport
 from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position
 from ..dspt.register import Provider
-
-if TYPE_CHECKING:
-    from ..audit.score import ProviderAudit
+from ..dspt.status import DsptRecord
 
 #: The horizons (days from the date) of "publications that stop counting".
 EXPIRY_HORIZONS = (30, 60, 90)

@@ -17,18 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .. import __version__
-from ..dspt.export import DsptExport, read_export
+from ..audit.score import latest_audit_scores
 from ..base.errors import UsageError, display_path, plural
-from ..letters.generate import inside
-from ..library.clauses import ClauseLibrary
-from .market import EXPIRY_HORIZONS, Market, survey_market
+from ..dspt.export import DsptExport, read_export
 from ..dspt.position import contract_terms
-from ..word.package import refuse_overwriting, write_atomic
-from ..library.profiles import Profile
 from ..dspt.register import read_register
-from ..schedule.render import prepare
+from ..letters.generate import inside
 from ..library.workspace import Workspace
+from ..schedule.render import prepare
+from ..word.package import refuse_overwriting, write_atomic
+from .html import render_html
+from .market import EXPIRY_HORIZONS, Market, survey_market
+from .provenance import Provenance
+from .xlsx import render_xlsx
 
 HTML_FILE = "overview.html"
 XLSX_FILE = "overview.xlsx"
@@ -38,28 +39,6 @@ REFERRAL_FIELDS = (
     "contact_name", "email", "address", "cqc_registered", "reason",
 )
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """What every overview file records about how it was made."""
-
-    council: str
-    profile: str
-    profile_sha256: str
-    library: str
-    release: str
-    library_sha256: str
-    version: str = __version__
-
-    @classmethod
-    def of(cls, library: ClauseLibrary, profile: Profile) -> Provenance:
-        return cls(profile.model.council.name, profile.name, profile.digest, library.spec.name,
-                   library.spec.release, library.digest)
-
-    def sentence(self) -> str:
-        return (f"Made by contractgen {self.version} from clause library {self.library} release "
-                f"{self.release} and profile {self.profile}.")
 
 
 @dataclass
@@ -126,9 +105,6 @@ def build_overview(
     every provider. With ``audit_scores`` (``audit-scores.csv`` files of ``contractgen
     audit score``), each provider's latest audit score and critical gaps are shown too.
     """
-    from ..audit.score import latest_audit_scores
-    from .html import render_html
-    from .xlsx import render_xlsx
 
     as_of = as_of or dt.date.today()
     library, profile = prepare(workspace, profile_ref)

@@ -23,10 +23,10 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .market import EXPIRY_HORIZONS, Market, Standing
-from .write import Provenance
-from .html import COLOURS
 from ..word.package import package_bytes
+from .html import COLOURS
+from .market import EXPIRY_HORIZONS, Market, Standing
+from .provenance import Provenance
 from .xlsxrows import Cell, FastRows
 
 DATE_FORMAT = "dd/mm/yyyy"

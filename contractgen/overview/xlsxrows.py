@@ -18,7 +18,7 @@ from typing import Any
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from ..word.ooxml import xml_text
+from ..base.xmltext import xml_text
 
 #: One cell: a value (text, number, date or None) and the name of its style (or None).
 Cell = tuple[Any, str | None]

@@ -15,17 +15,17 @@ from typing import Any, Iterator
 import jinja2
 
 from .. import __version__
-from ..word.blocks import NUMBERED_LEVELS, Paragraph, Run, Style
 from ..base.environment import clause_environment, format_date
 from ..base.errors import Problem, TemplateError
-from ..library.clauses import Clause, ClauseLibrary, ClauseStatus
-from ..word.markup import markdown_to_blocks, ref_marker
-from ..dspt.status import DsptStatus
-from ..dspt.position import contract_terms, tier_requirement, worked_example
-from ..library.profiles import Profile
 from ..base.untrusted import render_bounded
-from ..word.ooxml import bookmark_name
+from ..dspt.position import contract_terms, tier_requirement, worked_example
+from ..dspt.status import DsptStatus
+from ..library.clauses import Clause, ClauseLibrary
+from ..library.profiles import Profile, parameter_values
+from ..word.blocks import NUMBERED_LEVELS, Paragraph, Run, Style
+from ..word.markup import markdown_to_blocks, ref_marker
 from ..word.numbering import format_number
+from ..word.ooxml import bookmark_name
 
 
 @dataclass(frozen=True)
@@ -44,30 +44,6 @@ class Assembly:
     paragraphs: list[Paragraph]
     placed: list[PlacedClause]
     tier: str
-
-
-def select_clauses(
-    library: ClauseLibrary, profile: Profile, tier: str, *, include_drafts: bool = False
-) -> list[Clause]:
-    """The clauses of a schedule for ``tier``, in library order."""
-    choice = profile.model.clauses
-    excluded = set(choice.exclude) - set(choice.include)
-    chosen = []
-    for clause in library.ordered("schedule"):
-        if clause.id in excluded or clause.status is ClauseStatus.WITHDRAWN:
-            continue
-        if clause.status is ClauseStatus.DRAFT and not include_drafts:
-            continue
-        if clause.text_for(tier) is None:
-            continue
-        chosen.append(clause)
-    return chosen
-
-
-def parameter_values(library: ClauseLibrary, profile: Profile) -> dict[str, Any]:
-    values = {name: p.default for name, p in library.parameters().items() if p.default is not None}
-    values.update(profile.model.parameters)
-    return values
 
 
 def base_context(library: ClauseLibrary, profile: Profile, tier: str) -> dict[str, Any]:
@@ -241,7 +217,5 @@ __all__ = [
     "document_date",
     "format_date",
     "number_paragraphs",
-    "parameter_values",
     "render_clause_text",
-    "select_clauses",
 ]

@@ -17,16 +17,18 @@ from difflib import SequenceMatcher
 from enum import Enum
 from typing import Any
 
-from ..word.blocks import Paragraph, Run, Style
-from ..library.clauses import Clause, ClauseLibrary, ClauseStatus
 from ..base.environment import format_date
-from ..word.package import DocumentProperties, add_comments, package_bytes
-from .preview import preview_paragraphs
-from ..library.profiles import Profile
-from ..word.redline import Revision, redline_blocks
-from ..library.releases import LibraryVersion
 from ..base.wordiff import DiffOp, diff_words, format_inline
-from ..word.ooxml import BodyWriter, xml_text
+from ..base.xmltext import xml_text
+from ..library.clauses import Clause, ClauseLibrary, ClauseStatus
+from ..library.profiles import Profile
+from ..library.releases import LibraryVersion
+from ..word.blocks import Paragraph, Run, Style, Table
+from ..word.ooxml import BodyWriter
+from ..word.package import DocumentProperties, add_comments, package_bytes
+from ..word.redline import Revision, redline_blocks
+from ..word.template import WordTemplate, raw_xml
+from .preview import preview_paragraphs
 
 
 class ChangeKind(str, Enum):
@@ -406,8 +408,6 @@ def format_docx(
     in Word; page X of Y in the footer. Clause text shows values as a council's schedule
     would (:mod:`contractgen.schedule.preview`): the profile's, or the library's defaults with a
     comment naming each parameter; never ``{{ ... }}``."""
-    from ..word.blocks import Table
-    from ..word.template import WordTemplate, raw_xml
 
     assert diff.old_library is not None and diff.new_library is not None, "diff_library sets both"
     revision = Revision(author, date or dt.date(2000, 1, 1))

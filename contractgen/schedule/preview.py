@@ -16,12 +16,12 @@ from typing import Any, Iterator
 
 import jinja2
 
-from .assembly import base_context, parameter_values
-from ..word.blocks import Paragraph, Run
 from ..base.environment import MarkdownSafe, clause_environment, escape_markdown
 from ..library.clauses import ClauseLibrary
+from ..library.profiles import Profile, parameter_values
+from ..word.blocks import Paragraph, Run
 from ..word.markup import markdown_to_blocks
-from ..library.profiles import Profile
+from .assembly import base_context
 
 _OPEN, _CLOSE = "\ue010", "\ue011"  # private use, unlike markup's reference markers
 _INDEX = 0xE200  # OPEN is followed by chr(_INDEX + n) for parameter n

@@ -7,18 +7,45 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from .. import __version__
-from .assembly import Assembly, assemble_schedule, base_context, document_date, select_clauses
-from ..base.errors import GitError, Problem, ProfileError, UsageError, count_problems, display_path
+from ..base.environment import escape_xml_value, format_date
+from ..base.errors import (
+    GitError,
+    Problem,
+    ProfileError,
+    UsageError,
+    count_problems,
+    display_path,
+)
+from ..base.pdf import convert_to_pdf, find_soffice
+from ..base.schema import suggest
 from ..library.clauses import ClauseLibrary
-from ..word.package import DocumentProperties, package_bytes, write_atomic
-from ..library.profiles import Profile, check_profile, load_profile, release_satisfies
-from ..word.blocks import Paragraph, Run, Style
-from ..library.releases import LibraryVersion, Provenance
-from ..word.ooxml import BodyWriter
-from ..word.template import WordTemplate, raw_xml
+from ..library.profiles import (
+    Profile,
+    check_profile,
+    load_profile,
+    release_satisfies,
+    select_clauses,
+)
+from ..library.releases import (
+    LibraryVersion,
+    Provenance,
+    is_repository,
+    library_at,
+    library_at_release,
+    provenance,
+    release_for_pin,
+)
 from ..library.workspace import Workspace
+from ..word.blocks import Paragraph, Run, Style
 from ..word.images import attach_logo
+from ..word.ooxml import BodyWriter
+from ..word.package import DocumentProperties, package_bytes, write_atomic
+from ..word.redline import Revision, redline_blocks
+from ..word.template import WordTemplate, raw_xml
+from .assembly import Assembly, assemble_schedule, base_context, document_date
 
 
 @dataclass(frozen=True)
@@ -105,7 +132,6 @@ def prepare_version(
     the newest release in the library's history that does, when the workspace is a git
     repository.
     """
-    from ..library.releases import is_repository, library_at, library_at_release, release_for_pin
 
     version = library_at(workspace, at)
     profile = load_profile(profile_ref, workspace.profiles_dir)
@@ -138,8 +164,6 @@ def build_schedule_parts(
     in the header, the document control and the properties."""
     tier = tier or profile.model.tier
     if tier not in library.tiers:
-        from ..base.schema import suggest
-
         raise UsageError(f"unknown tier {tier!r}{suggest(tier, library.tiers)}; tiers: {', '.join(library.tiers)}")
     clauses = select_clauses(library, profile, tier, include_drafts=include_drafts)
     assembly = assemble_schedule(library, profile, tier, clauses)
@@ -153,9 +177,6 @@ def build_schedule_parts(
     if compare_to is None:
         body = writer.blocks(lead + assembly.paragraphs)
     else:
-        from ..word.redline import Revision, redline_blocks
-        from ..library.releases import library_at
-
         old_version = library_at(workspace, compare_to)
         old_library = old_version.library
         old = assemble_schedule(
@@ -189,9 +210,6 @@ def track_document_control(context: dict[str, Any], old: dict[str, Any], writer:
     """In a variation, the document control's release and clause table as tracked changes
     (in ``context``, in place): a value that changed is the old one deleted and the new one
     inserted; a clause added or removed has its row's text inserted or deleted."""
-    from markupsafe import Markup
-
-    from ..base.environment import escape_xml_value, format_date
 
     def tracked(a: Any, b: Any) -> Any:
         a = format_date(a) if isinstance(a, dt.date) else ("" if a is None else str(a))
@@ -220,7 +238,6 @@ def track_document_control(context: dict[str, Any], old: dict[str, Any], writer:
 def variation_heading(old: LibraryVersion, new: ClauseLibrary, provenance: Provenance | None) -> str:
     """``Variation from clause library release 2026.1 (1 April 2026) to release 2026.2
     (1 October 2026)``; a side that is not a release says what it is instead."""
-    from ..base.environment import format_date
 
     def released(spec: Any) -> str:
         return f"release {spec.release} ({format_date(spec.release_date)})"
@@ -259,7 +276,6 @@ def render_schedule(
 ) -> ScheduleResult:
     """Write a council's DSPT schedule as a Word document (atomically), and with ``pdf``
     a PDF beside it through LibreOffice."""
-    from ..library.releases import provenance
 
     version, profile = prepare_version(workspace, profile_ref, include_drafts=include_drafts, at=at)
     library = version.library
@@ -271,14 +287,10 @@ def render_schedule(
     kind = "variation" if compare_to else "schedule"
     path = output or workspace.output_dir / f"{profile.name}-{kind}-{assembly.tier}.docx"
     if pdf:
-        from ..base.pdf import find_soffice
-
         find_soffice()  # refuse before writing anything when LibreOffice is missing
     write_atomic(path, data)
     pdf_path = None
     if pdf:
-        from ..base.pdf import convert_to_pdf
-
         pdf_path = convert_to_pdf([path], path.parent, workers=1)[0]
     return ScheduleResult(
         path=path,

@@ -8,9 +8,9 @@ import struct
 from markupsafe import Markup
 
 from ..base.errors import ProfileError
-from .package import add_relationships
 from ..base.untrusted import MAX_IMAGE_BYTES
-from .ooxml import xml_attr
+from ..base.xmltext import xml_attr
+from .package import add_relationships
 
 IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 LOGO_RID = "rIdCGlogo"
@@ -49,9 +49,7 @@ def attach_logo(context: dict, profile) -> dict[str, bytes]:
 
 def logo_markup(profile) -> tuple[Markup, dict[str, bytes]]:
     """The run XML for the logo and the media part it needs."""
-    from ..library.profiles import profile_file
-
-    path = profile_file(profile, profile.model.council.logo)
+    path = profile.logo_path
     try:
         too_large = path.stat().st_size > MAX_IMAGE_BYTES
         data = b"" if too_large else path.read_bytes()

@@ -20,8 +20,8 @@ from typing import Iterator, Literal
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .blocks import Paragraph, Run, Style
 from ..base.environment import MarkdownSafe
+from .blocks import Paragraph, Run, Style
 
 _REF_OPEN, _REF_CLOSE = "\ue000", "\ue001"
 _REF = re.compile(f"{_REF_OPEN}([^{_REF_CLOSE}]*){_REF_CLOSE}")

@@ -18,8 +18,8 @@ from typing import Iterable
 
 from lxml import etree
 
+from ..base.xmltext import NO_BREAK_HYPHEN_XML, NON_BREAKING_HYPHEN, xml_text
 from .blocks import Block, Paragraph, Run, Style, Table
-from ..base.environment import NO_BREAK_HYPHEN_XML, NON_BREAKING_HYPHEN
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -28,15 +28,6 @@ HYPERLINK_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relations
 
 LINK_STYLE = "CGLink"
 BULLET_CHAR = "\uf0b7"  # Word's standard bullet in the Symbol font
-
-
-def xml_text(text: str) -> str:
-    """Escape text for element content."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def xml_attr(text: str) -> str:
-    return xml_text(text).replace('"', "&quot;")
 
 
 def bookmark_name(clause_id: str) -> str:

@@ -9,18 +9,27 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import struct
 import tempfile
-import zipfile
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-from ..base.errors import Location, OutputError, Problem, TemplateError, display_path, plural
+from lxml import etree
+
+from ..base.errors import (
+    Location,
+    OutputError,
+    Problem,
+    TemplateError,
+    display_path,
+    plural,
+)
 from ..base.untrusted import check_package_xml, read_zip
-from .ooxml import xml_attr, xml_text
+from ..base.xmltext import xml_attr, xml_text
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -246,9 +255,6 @@ def strip_python_docx_leftovers(parts: dict[str, bytes]) -> None:
     """Remove what python-docx's stock template carries that is not ours to ship: its
     thumbnail (a picture of another document), a bibliography custom XML part and an
     ``app.xml`` that claims to be Word for Mac."""
-    import re
-
-    from lxml import etree
 
     dropped = [name for name in parts if name == "docProps/thumbnail.jpeg" or name.startswith("customXml/")]
     for name in dropped:

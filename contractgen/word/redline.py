@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Iterator
 
-from .blocks import Paragraph, Run
 from ..base.wordiff import diff_words
-from .ooxml import BodyWriter, xml_attr
+from ..base.xmltext import xml_attr
+from .blocks import Paragraph, Run
+from .ooxml import BodyWriter
 
 #: Paragraphs whose texts are at least this similar are shown as one changed paragraph.
 SIMILARITY = 0.4

@@ -9,26 +9,38 @@ a batch of letters fast: no python-docx object model, no re-parsing per document
 
 from __future__ import annotations
 
+import io
 import re
 import traceback
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from docx import Document
+from docx.oxml import parse_xml
+from docx.shared import Cm, Pt
 from docxtpl import DocxTemplate
 from jinja2 import meta
 from lxml import etree
 from markupsafe import Markup
 
 from ..base.environment import XmlValueError, template_environment
-from .images import add_image_parts
-from ..base.untrusted import render_bounded
 from ..base.errors import Location, Problem, TemplateError
+from ..base.untrusted import render_bounded
+from .images import add_image_parts
+from .ooxml import (
+    HYPERLINK_REL,
+    BodyWriter,
+    NumberingPlan,
+    letter_list_numbering,
+    prepare_styles,
+)
 from .package import (
-    DocumentProperties,
     NUMBERING_CT,
     NUMBERING_REL,
+    DocumentProperties,
     add_override,
     add_relationships,
     apply_properties,
@@ -36,7 +48,6 @@ from .package import (
     read_package,
     strip_python_docx_leftovers,
 )
-from .ooxml import HYPERLINK_REL, BodyWriter, NumberingPlan, letter_list_numbering, prepare_styles
 
 _TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _TAGS = re.compile(r"<[^>]+>")
@@ -78,11 +89,6 @@ class WordTemplate:
         """A plain A4 template whose body is one paragraph holding ``text`` (e.g.
         ``{{p body }}``): for documents that have no council template, such as redlines.
         With ``footer``, the footer says it, then ``Page X of Y``."""
-        import io
-        import zipfile
-
-        from docx import Document
-        from docx.shared import Cm, Pt
 
         doc = Document()
         section = doc.sections[0]
@@ -92,8 +98,6 @@ class WordTemplate:
         doc.styles["Normal"].font.size = Pt(10.5)
         doc.add_paragraph(text)
         if footer is not None:
-            from docx.oxml import parse_xml
-
             line = section.footer.paragraphs[0]
             line.add_run(f"{footer}\tPage ")
             for instr in ("PAGE", None, "NUMPAGES"):
