@@ -2,3 +2,8 @@
 
 The Click command line (:mod:`contractgen.cli`) sits above this and calls into it.
 """
+
+from .build import build_workspace
+from .validate import validate_workspace
+
+__all__ = ["build_workspace", "validate_workspace"]
