@@ -33,6 +33,25 @@ NAMES = ["Maple & Oak Care <Home>", "\"Café Crème\" Supported Living", "دار
          "St Anne's Residential Home", "Sunrise 🌅 Home Support", "Zoë's Homecare Ltd"]
 
 
+#: Digits and capital letters: three of them number 46,656 providers.
+BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+MAX_PROVIDERS = 36**3
+
+
+def provider_code(i: int, exported: bool) -> str:
+    """A unique ODS code for provider ``i`` (any ``i`` below :data:`MAX_PROVIDERS`).
+
+    Providers in the export get care-site codes (VL, VM or VN then three characters);
+    those missing from it get head-office codes (A then three characters), which are no
+    edit away from any care-site code (an edit of a 4-character code that starts with A
+    never starts with VL, VM or VN), so none of them is a near match (which would be
+    held for review instead of written)."""
+    if not 0 <= i < MAX_PROVIDERS:
+        raise ValueError(f"the benchmark makes at most {MAX_PROVIDERS:,} providers")
+    digits = "".join(BASE36[(i // 36**k) % 36] for k in (2, 1, 0))
+    return f"V{'LMN'[i % 3]}{digits}" if exported else f"A{digits}"
+
+
 def make_inputs(folder: Path, count: int) -> tuple[Path, Path]:
     register, export = folder / "providers.csv", folder / "export.csv"
     with register.open("w", newline="", encoding="utf-8") as r, export.open("w", newline="", encoding="utf-8-sig") as e:
@@ -42,9 +61,7 @@ def make_inputs(folder: Path, count: int) -> tuple[Path, Path]:
                      "Integrated Care Board (where available, from ODS)"])
         for i in range(count):
             status = STATUSES[i % len(STATUSES)]
-            # unique below 3,000 providers; a provider missing from the export has a head-office
-            # code no export code is near (a near match would be held for review, not written)
-            code = f"V{'LMN'[i % 3]}{i % 1000:03d}" if status is not None else f"A{i % 1000:03d}"
+            code = provider_code(i, exported=status is not None)
             name = f"{NAMES[i % len(NAMES)]} {i}"
             tier = ("foundation", "core", "core", "advanced")[i % 4]
             rw.writerow([name, code, f"Manager {i}", f"m{i}@example.org", f"{i} High Street\nExampleton EX{i % 9 + 1} 1AA", "yes", tier])
