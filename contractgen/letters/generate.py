@@ -35,6 +35,7 @@ from ..base.errors import (
     plural,
 )
 from ..base.pdf import convert_to_pdf, find_soffice
+from ..base.untrusted import time_limit
 from ..dspt.export import DsptExport, read_export
 from ..dspt.position import (
     ContractualPosition,
@@ -47,7 +48,7 @@ from ..library.clauses import Clause, ClauseLibrary, ClauseStatus
 from ..library.profiles import Profile, parameter_values
 from ..library.releases import Provenance, provenance
 from ..library.workspace import Workspace
-from ..schedule.assembly import base_context, render_clause_text
+from ..schedule.assembly import base_context
 from ..schedule.render import load_template, prepare_version
 from ..word.blocks import Paragraph, Run, Style
 from ..word.images import attach_logo
@@ -59,12 +60,16 @@ from ..word.package import (
     write_atomic,
 )
 from ..word.template import WordTemplate, raw_xml
+from .texts import LetterTexts
 
 REPORT_FIELDS = (
     "ods_code", "name", "tier", "dspt_status", "assessment_year", "publication_date", "letter_kind",
     "response_by", "standard_by", "file",
 )
 SUPPORT_CLAUSE = "letter.support"
+#: What differs from one letter to the next in the template's context: a template part
+#: that uses none of these is rendered once per tier (see LetterRenderer._fixed_parts).
+PER_LETTER_NAMES = frozenset({"provider", "letter", "letter_body"})
 TEMP_PATTERN = ".~cg-*.part"
 #: Names Windows reserves for devices, with any extension (ODS-shaped: CON, NUL, COM1...).
 WINDOWS_DEVICE_NAMES = frozenset(
@@ -183,8 +188,15 @@ def letter_file_names(providers: Sequence[Provider]) -> list[str]:
 
 def inside(folder: Path, name: str) -> Path:
     """``folder / name``, refusing anything that would land outside ``folder``."""
-    target = (folder / name).resolve()
-    if not target.is_relative_to(folder.resolve()) or target == folder.resolve():
+    return _inside(folder.resolve(), folder, name)
+
+
+def _inside(resolved: Path, folder: Path, name: str) -> Path:
+    target = resolved / name
+    plain = name not in ("", ".", "..") and not any(sep in name for sep in ("/", "\\", ":", os.sep))
+    if not plain or os.path.islink(target):  # only a name that may climb out is resolved
+        target = (folder / name).resolve()
+    if not target.is_relative_to(resolved) or target == resolved:
         raise OutputError(f"refusing to write {name!r}: it would leave {display_path(folder)}")
     return target
 
@@ -261,6 +273,8 @@ class LetterRenderer:
         for kind in LetterKind:
             self.clause_for(kind)  # fail before the batch if a letter clause is missing
         library.clause(SUPPORT_CLAUSE)
+        self.texts = LetterTexts(library)
+        self.fixed: dict[str, dict[str, bytes]] = {}  # tier -> rendered parts the same in every letter
 
     def clause_for(self, kind: LetterKind) -> Clause:
         return letter_clause(self.library, f"letter.{kind.value}")
@@ -300,23 +314,32 @@ class LetterRenderer:
     def body(self, provider: Provider, position: ContractualPosition, context: dict[str, Any] | None = None) -> list[Paragraph]:
         """The letter's wording: the kind's clause and the support paragraph."""
         context = context or self.context(provider, position)
-        lists = itertools.count(1)
-        paragraphs: list[Paragraph] = []
-        for clause in (self.clause_for(position.kind), self.library.clause(SUPPORT_CLAUSE)):
-            text = clause.text_for(provider.tier) or ""
-            paragraphs += render_clause_text(clause, text, context, self.library, mode="letter", list_ids=lists)
-        return paragraphs
+        clauses = [self.clause_for(position.kind), self.library.clause(SUPPORT_CLAUSE)]
+        return self.texts.paragraphs(clauses, provider.tier, context)
 
     def render(self, provider: Provider, position: ContractualPosition) -> bytes:
-        context = self.context(provider, position)
-        paragraphs = self.body(provider, position, context)
-        if self.draft_in_body:  # a council template without the draft line
-            paragraphs = [Paragraph(Style.BODY, (Run(self.draft, bold=True),)), *paragraphs]
-        writer = BodyWriter(letter_num_base=self.template.plan.letter_num_base if self.template.plan else 0)
-        context["letter_body"] = raw_xml(writer.blocks(paragraphs))
-        used_lists = max((p.list_id for p in paragraphs if p.style is Style.LETTER_ITEM), default=0)
-        parts = self.template.render(context, writer=writer, properties=self.properties(provider, position), letter_lists=used_lists, media=self.media)
+        """The letter's .docx, within one time limit for all its renders."""
+        with time_limit():
+            context = self.context(provider, position)
+            paragraphs = self.body(provider, position, context)
+            if self.draft_in_body:  # a council template without the draft line
+                paragraphs = [Paragraph(Style.BODY, (Run(self.draft, bold=True),)), *paragraphs]
+            writer = BodyWriter(letter_num_base=self.template.plan.letter_num_base if self.template.plan else 0)
+            body = context["letter_body"] = raw_xml(writer.blocks(paragraphs))
+            used_lists = max((p.list_id for p in paragraphs if p.style is Style.LETTER_ITEM), default=0)
+            parts = self.template.render(
+                context, writer=writer, properties=self.properties(provider, position), letter_lists=used_lists,
+                media=self.media, fixed=self._fixed_parts(provider.tier, context), lean=True, trusted=body,
+            )
         return package_bytes(parts)
+
+    def _fixed_parts(self, tier: str, context: dict[str, Any]) -> dict[str, bytes]:
+        """The template parts that print nothing about the provider or the letter (a
+        header with the council's logo, a footer): rendered and checked once per tier."""
+        if tier not in self.fixed:
+            names = self.template.templated_parts() - self.template.parts_using(PER_LETTER_NAMES)
+            self.fixed[tier] = self.template.render_parts(context, names)
+        return self.fixed[tier]
 
     def properties(self, provider: Provider, position: ContractualPosition) -> DocumentProperties:
         kind_clause = self.clause_for(position.kind)
@@ -347,37 +370,68 @@ class LetterRenderer:
 
 # ------------------------------------------------------------------ workers
 
+#: How worker processes start: "fork" where there is one (they inherit the compiled
+#: template), else "spawn" (Windows, macOS' default), where each worker prepares its own.
+START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
 _RENDERER: LetterRenderer | None = None
 _OUTPUT: Path | None = None
 
 
-def _use(renderer: LetterRenderer, output: Path) -> None:
+@dataclass(frozen=True)
+class RendererRecipe:
+    """What a worker started with "spawn" needs to prepare the batch's renderer again
+    (a compiled template cannot be sent to another process)."""
+
+    workspace: Workspace
+    profile_ref: str
+    as_of: dt.date
+    provenance: Provenance
+
+    def build(self) -> LetterRenderer:
+        version, profile = prepare_version(self.workspace, self.profile_ref)
+        template = load_template(self.workspace, profile, "letter")
+        return LetterRenderer(version.library, profile, template, self.as_of, self.provenance)
+
+
+def _use(renderer: LetterRenderer | None, output: Path) -> None:
     global _RENDERER, _OUTPUT
     _RENDERER, _OUTPUT = renderer, output
 
 
-def _init_worker() -> None:
+def _init_worker(recipe: RendererRecipe | None = None, output: Path | None = None) -> None:
     """In a worker process: Ctrl-C is the parent's to handle. The parent stops handing
-    out letters and waits for the ones in progress, so every letter is whole."""
+    out letters and waits for the ones in progress, so every letter is whole. A spawned
+    worker prepares the renderer from ``recipe``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if recipe is not None and output is not None:
+        _use(recipe.build(), output)
 
 
 def _write_one(job: LetterJob) -> str:
     assert _RENDERER is not None and _OUTPUT is not None
-    write_atomic(inside(_OUTPUT, job.file), _RENDERER.render(job.provider, job.position))
+    write_atomic(_OUTPUT / job.file, _RENDERER.render(job.provider, job.position))  # job.file is checked by inside()
     return job.file
 
 
-def _run_jobs(renderer: LetterRenderer, output: Path, jobs: list[LetterJob], workers: int, progress: Callable[[int], None]) -> None:
-    _use(renderer, output)
+def _run_jobs(
+    renderer: LetterRenderer, recipe: RendererRecipe, output: Path, jobs: list[LetterJob], workers: int,
+    progress: Callable[[int], None],
+) -> None:
+    output = output.resolve()
     if workers <= 1 or len(jobs) < 8:
+        _use(renderer, output)
         for job in jobs:
             _write_one(job)
             progress(1)
         return
-    # fork: the workers inherit the compiled template instead of re-reading it
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+    ctx = multiprocessing.get_context(START_METHOD)
+    if START_METHOD == "fork":  # the workers inherit the renderer instead of preparing it
+        _use(renderer, output)
+        init_args: tuple[RendererRecipe | None, Path | None] = (None, None)
+    else:
+        init_args = (recipe, output)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=init_args) as pool:
         try:
             for _ in pool.map(_write_one, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8)))):
                 progress(1)
@@ -414,12 +468,46 @@ def generate_letters(
     """Write one guidance letter per provider in the register, and ``report.csv``.
 
     Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
-    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`.
+    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`. The steps:
+    read and check the inputs, decide each provider's letter, refuse before writing
+    anything, render and write the letters, then the reports and the PDFs.
     """
-
     as_of = as_of or dt.date.today()
     version, profile = prepare_version(workspace, profile_ref)
-    library = version.library
+    check_export_options(dspt_file, no_dspt)
+    kinds_wanted = wanted_kinds(kinds)
+    output = output or workspace.output_dir / f"{profile.name}-letters"
+    register = read_register(
+        providers_file,
+        column_map=profile.model.letters.register_columns or None,
+        tiers=version.library.tiers,
+        default_tier=profile.model.tier,
+    )
+    if strict:
+        register.raise_for_problems()
+    export = read_export(dspt_file) if dspt_file is not None else None
+    providers = selected_providers(register.providers, only, providers_file)
+    result = LettersResult(output=output, rejected=list(register.problems), without_export=export is None)
+    result.export_warnings = list(export.warnings) if export is not None else []
+    terms = {tier: contract_terms(version.library, profile, tier) for tier in version.library.tiers}
+    jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted)
+    targets = _check_before_writing(output, jobs, result, pdf=pdf, force=force)
+    origin = provenance(workspace, version)
+    result.draft = origin.draft_line
+    recipe = RendererRecipe(workspace, profile_ref, as_of, origin)
+    renderer = LetterRenderer(version.library, profile, load_template(workspace, profile, "letter"), as_of, origin)
+    _make_folder(output)
+    if start:
+        start(len(jobs))
+    _run_jobs(renderer, recipe, output, jobs, workers or default_workers(), progress or (lambda _n: None))
+    _write_reports(result, jobs)
+    if pdf:
+        result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
+    return result
+
+
+def check_export_options(dspt_file: Path | None, no_dspt: bool) -> None:
+    """Exactly one of ``--dspt FILE`` and ``--no-dspt``."""
     if dspt_file is None and not no_dspt:
         raise UsageError(
             "no DSPT export given: pass --dspt FILE (the CSV from the DSPT organisation search), "
@@ -427,33 +515,33 @@ def generate_letters(
         )
     if dspt_file is not None and no_dspt:
         raise UsageError("--dspt and --no-dspt cannot be used together; choose one")
-    output = output or workspace.output_dir / f"{profile.name}-letters"
-    kinds_wanted = {k.lower() for k in kinds}
-    bad = kinds_wanted - {k.value for k in LetterKind}
+
+
+def wanted_kinds(kinds: Iterable[str]) -> set[str]:
+    """The letter kinds ``--kind`` asks for (all when empty), checked."""
+    wanted = {k.lower() for k in kinds}
+    bad = wanted - {k.value for k in LetterKind}
     if bad:
         raise UsageError(f"unknown letter kind {sorted(bad)[0]!r}; kinds: {', '.join(k.value for k in LetterKind)}")
+    return wanted
 
-    register = read_register(
-        providers_file,
-        column_map=profile.model.letters.register_columns or None,
-        tiers=library.tiers,
-        default_tier=profile.model.tier,
-    )
-    if strict:
-        register.raise_for_problems()
-    export: DsptExport | None = read_export(dspt_file) if dspt_file is not None else None
 
+def selected_providers(providers: Sequence[Provider], only: Iterable[str], providers_file: Path) -> list[Provider]:
+    """The providers ``--only`` names (all when empty); a code not in the register is refused."""
     wanted_codes = {c.strip().upper() for c in only}
-    providers = [p for p in register.providers if not wanted_codes or p.ods_code in wanted_codes]
-    missing_only = wanted_codes - {p.ods_code for p in register.providers}
+    missing_only = wanted_codes - {p.ods_code for p in providers}
     if missing_only:
         raise UsageError(f"--only {sorted(missing_only)[0]}: no provider with that ODS code in {display_path(providers_file)}")
+    return [p for p in providers if not wanted_codes or p.ods_code in wanted_codes]
 
-    terms = {tier: contract_terms(library, profile, tier) for tier in library.tiers}
-    result = LettersResult(output=output, rejected=list(register.problems))
-    result.without_export = export is None
-    if export is not None:
-        result.export_warnings = list(export.warnings)
+
+def choose_letters(
+    result: LettersResult, providers: Sequence[Provider], export: DsptExport | None,
+    terms: dict[str, Any], as_of: dt.date, kinds_wanted: set[str],
+) -> list[LetterJob]:
+    """Each provider's position and letter, and its file name. A provider whose code is
+    not in the export but has a near match there is held (no letter); one with no near
+    match gets a start letter and is listed with the closest names (both in ``result``)."""
     chosen: list[tuple[Provider, ContractualPosition]] = []
     for p in providers:
         record = export.by_code(p.ods_code) if export is not None else None
@@ -469,35 +557,39 @@ def generate_letters(
             result.unmatched.append((p, close))
         chosen.append((p, position))
     names = letter_file_names([p for p, _ in chosen])
-    jobs = [LetterJob(p, s, name) for (p, s), name in zip(chosen, names)]
+    return [LetterJob(p, s, name) for (p, s), name in zip(chosen, names)]
 
-    # Everything that can refuse the batch is checked before anything is written.
-    targets = [inside(output, job.file) for job in jobs]
-    report = output / "report.csv"
+
+def _check_before_writing(output: Path, jobs: list[LetterJob], result: LettersResult, *, pdf: bool, force: bool) -> list[Path]:
+    """Everything that can refuse the batch, checked before anything is written; the
+    letters' paths."""
+    resolved = output.resolve()
+    targets = [_inside(resolved, output, job.file) for job in jobs]
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
-        refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched or result.held else [])])
+        lists = [output / UNMATCHED_FILE] if result.unmatched or result.held else []
+        refuse_overwriting(output, [*targets, *pdfs, output / "report.csv", *lists])
     if pdf:
         find_soffice()  # refuse before writing anything when LibreOffice is missing
-    origin = provenance(workspace, version)
-    result.draft = origin.draft_line
-    renderer = LetterRenderer(library, profile, load_template(workspace, profile, "letter"), as_of, origin)
+    return targets
+
+
+def _make_folder(output: Path) -> None:
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the folder {display_path(output)}: {exc.strerror or exc}; choose another folder with -o") from exc
     _remove_stale_temporaries(output)
-    if start:
-        start(len(jobs))
-    _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None))
+
+
+def _write_reports(result: LettersResult, jobs: list[LetterJob]) -> None:
+    """report.csv (before any PDF: a failed conversion still leaves the report of the
+    letters), and unmatched.csv when a provider was held or not found."""
     result.written = jobs
-    result.report = report  # before the PDFs: a failed conversion still leaves the report of the letters
-    write_atomic(report, report_csv(jobs, result.held))
+    result.report = result.output / "report.csv"
+    write_atomic(result.report, report_csv(jobs, result.held))
     if result.unmatched or result.held:
-        write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
-    if pdf:
-        result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
-    return result
+        write_atomic(result.output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
 
 
 def report_csv(jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]] = ()) -> bytes:
