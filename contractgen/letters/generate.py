@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from .. import __version__
+from ..base import untrusted
 from ..base.environment import format_date
 from ..base.errors import (
     LibraryError,
@@ -274,6 +275,7 @@ class LetterRenderer:
             self.clause_for(kind)  # fail before the batch if a letter clause is missing
         library.clause(SUPPORT_CLAUSE)
         self.texts = LetterTexts(library)
+        self.seconds = untrusted.MAX_RENDER_SECONDS  # one limit for all of a letter's renders
         self.fixed: dict[str, dict[str, bytes]] = {}  # tier -> rendered parts the same in every letter
 
     def clause_for(self, kind: LetterKind) -> Clause:
@@ -319,7 +321,7 @@ class LetterRenderer:
 
     def render(self, provider: Provider, position: ContractualPosition) -> bytes:
         """The letter's .docx, within one time limit for all its renders."""
-        with time_limit():
+        with time_limit(self.seconds):
             context = self.context(provider, position)
             paragraphs = self.body(provider, position, context)
             if self.draft_in_body:  # a council template without the draft line
@@ -387,11 +389,14 @@ class RendererRecipe:
     profile_ref: str
     as_of: dt.date
     provenance: Provenance
+    seconds: float  # the parent's time limit for a letter
 
     def build(self) -> LetterRenderer:
         version, profile = prepare_version(self.workspace, self.profile_ref)
         template = load_template(self.workspace, profile, "letter")
-        return LetterRenderer(version.library, profile, template, self.as_of, self.provenance)
+        renderer = LetterRenderer(version.library, profile, template, self.as_of, self.provenance)
+        renderer.seconds = self.seconds
+        return renderer
 
 
 def _use(renderer: LetterRenderer | None, output: Path) -> None:
@@ -494,8 +499,8 @@ def generate_letters(
     targets = _check_before_writing(output, jobs, result, pdf=pdf, force=force)
     origin = provenance(workspace, version)
     result.draft = origin.draft_line
-    recipe = RendererRecipe(workspace, profile_ref, as_of, origin)
     renderer = LetterRenderer(version.library, profile, load_template(workspace, profile, "letter"), as_of, origin)
+    recipe = RendererRecipe(workspace, profile_ref, as_of, origin, renderer.seconds)
     _make_folder(output)
     if start:
         start(len(jobs))
