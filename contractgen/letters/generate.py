@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
 import itertools
 import multiprocessing
@@ -18,7 +19,8 @@ import os
 import re
 import signal
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -419,6 +421,12 @@ def _write_one(job: LetterJob) -> str:
     return job.file
 
 
+def _write_some(jobs: list[LetterJob]) -> int:
+    for job in jobs:
+        _write_one(job)
+    return len(jobs)
+
+
 def _run_jobs(
     renderer: LetterRenderer, recipe: RendererRecipe, output: Path, jobs: list[LetterJob], workers: int,
     progress: Callable[[int], None],
@@ -433,16 +441,28 @@ def _run_jobs(
     ctx = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "fork":  # the workers inherit the renderer instead of preparing it
         _use(renderer, output)
+        renderer.template.prepare_lean()
+        gc.freeze()  # the workers' collections leave the inherited objects (and pages) alone
         init_args: tuple[RendererRecipe | None, Path | None] = (None, None)
     else:
         init_args = (recipe, output)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=init_args) as pool:
-        try:
-            for _ in pool.map(_write_one, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8)))):
-                progress(1)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    size = max(1, min(32, len(jobs) // (workers * 8)))
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=init_args) as pool:
+            try:
+                # a few chunks in flight, not the whole batch: memory stays flat as it grows
+                pending: deque[Future[int]] = deque()
+                for i in range(0, len(jobs), size):
+                    pending.append(pool.submit(_write_some, jobs[i : i + size]))
+                    if len(pending) > 4 * workers:
+                        progress(pending.popleft().result())
+                while pending:
+                    progress(pending.popleft().result())
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    finally:
+        gc.unfreeze()
 
 
 def default_workers() -> int:

@@ -236,6 +236,12 @@ class WordTemplate:
             add_image_parts(parts, media)
         return parts
 
+    def prepare_lean(self) -> None:
+        """Work out the lean package now (before worker processes inherit the template)."""
+        self._lean_parts()
+        if self.plan is not None:
+            self._lean_styles()
+
     def _lean_parts(self) -> dict[str, bytes]:
         if self._lean is None:
             self._lean = lean_parts(self.parts)
