@@ -57,3 +57,11 @@ def libreoffice(tmp_path_factory: pytest.TempPathFactory):
 
     require_tool("soffice")
     return LibreOffice(tmp_path_factory.mktemp("lo"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts LibreOffice (the ``libreoffice`` fixture) is a reader test even
+    when its mark was forgotten: ``-m "not reader"`` (the fast suite) leaves it out."""
+    for item in items:
+        if "libreoffice" in getattr(item, "fixturenames", ()) and item.get_closest_marker("reader") is None:
+            item.add_marker(pytest.mark.reader)

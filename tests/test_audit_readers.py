@@ -7,6 +7,8 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from helpers import custom_properties, docx_parts
 from helpers_audit import answers, fill_form, libreoffice_fill, provider_details
 from conftest import require_tool
@@ -17,6 +19,8 @@ from contractgen.audit.score import score_audit_forms
 from contractgen.library.clauses import load_library
 
 DATE = dt.date(2026, 12, 1)
+
+pytestmark = pytest.mark.reader  # LibreOffice, pandoc and pdftotext
 
 
 def _form(workspace, tmp_path: Path, tier: str = "advanced") -> tuple[Path, object]:

@@ -68,6 +68,7 @@ def letter_of(result: LettersResult, kind: str) -> Path:
 # ----------------------------------------------------------------- golden text, read by LibreOffice
 
 
+@pytest.mark.reader
 @pytest.mark.parametrize("council", COUNCILS)
 def test_golden_letters_read_through_libreoffice(workspace: Workspace, tmp_path: Path, libreoffice, council: str) -> None:
     """One letter of each kind per council, as LibreOffice reads it (UPDATE_GOLDEN=1
@@ -98,6 +99,7 @@ def shipped_letters(workspace: Workspace, tmp_path: Path) -> list[Path]:
     return pdfs
 
 
+@pytest.mark.reader
 def test_closing_and_signature_share_a_page_in_every_shipped_letter(workspace: Workspace, tmp_path: Path) -> None:
     """Finding 9: "Yours sincerely," must not end a page with the signature on the next.
     Each letter is converted to PDF by LibreOffice and read page by page."""
@@ -123,6 +125,7 @@ def closing_pages(pdf: Path) -> tuple[int, str]:
     return len(pages), page[page.index("Yours sincerely,"):]
 
 
+@pytest.mark.reader
 def test_closing_stays_with_the_signature_wherever_the_page_breaks(workspace: Workspace, tmp_path: Path) -> None:
     """Addresses of 0 to 29 lines move the closing down line by line, across the foot of
     the page: in every letter the signatory's name and title follow on the same page."""
