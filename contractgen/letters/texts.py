@@ -29,7 +29,7 @@ from ..base.environment import (
     masking,
 )
 from ..library.clauses import Clause, ClauseLibrary
-from ..schedule.assembly import render_clause_markdown
+from ..schedule.assembly import render_clause_markdown, render_clause_text
 from ..word.blocks import Paragraph, Run
 from ..word.markup import markdown_to_blocks
 
@@ -88,7 +88,11 @@ class LetterTexts:
                 self._parsed.clear()
             self._parsed[key] = _parse_masked(masked, values, clause.id, first_list)
         parsed = self._parsed[key]
-        if parsed is None or not _masks_stand_for(masked, values):
+        if len(MASKS.findall(masked)) != values.printed:  # a private-use character came from elsewhere
+            ids = itertools.count(first_list)
+            paragraphs = render_clause_text(clause, text, context, self.library, mode="letter", list_ids=ids)
+            return paragraphs, next(ids)
+        if parsed is None or _number_before_list_mark(masked, values):
             return _parse(unmask(masked, values.values), clause.id, first_list)
         paragraphs, used = parsed
         return [_fill(p, values.values) if masked_runs else p for p, masked_runs in paragraphs], first_list + used
@@ -106,13 +110,11 @@ def _parse(markdown: str, clause_id: str, first_list: int) -> tuple[list[Paragra
     return paragraphs, next(ids)
 
 
-def _masks_stand_for(masked: str, values: MaskedValues) -> bool:
-    """Whether, for these values, the masked Markdown parses like the letter's own: every
-    mask in it was printed by a value (no private-use character came from elsewhere), and
-    no value that is a whole number stands where a list item could start (``12.``)."""
-    if len(MASKS.findall(masked)) != values.printed:
-        return False
-    return not any(values.values[ord(m.group(1)) - MASK_BASE].isdigit() for m in _BEFORE_LIST_MARK.finditer(masked))
+def _number_before_list_mark(masked: str, values: MaskedValues) -> bool:
+    """Whether a value that is a whole number stands before ``.`` or ``)``, where it
+    could start a list item (``12.``): then the masked Markdown does not parse like the
+    letter's own."""
+    return any(values.values[ord(m.group(1)) - MASK_BASE].isdigit() for m in _BEFORE_LIST_MARK.finditer(masked))
 
 
 def _parse_masked(masked: str, values: MaskedValues, clause_id: str, first_list: int) -> tuple[_Parsed, int] | None:
