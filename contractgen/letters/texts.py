@@ -82,16 +82,16 @@ class LetterTexts:
         values = MaskedValues()
         with masking(values):
             masked = render_clause_markdown(clause, text, context, self.library, _compiled(text))
+        if len(MASKS.findall(masked)) != values.printed:  # a private-use character came from elsewhere
+            ids = itertools.count(first_list)
+            own = render_clause_text(clause, text, context, self.library, mode="letter", list_ids=ids)
+            return own, next(ids)
         key = (masked, clause.id, first_list)
         if key not in self._parsed:
             if len(self._parsed) >= CACHE_SIZE:
                 self._parsed.clear()
             self._parsed[key] = _parse_masked(masked, values, clause.id, first_list)
         parsed = self._parsed[key]
-        if len(MASKS.findall(masked)) != values.printed:  # a private-use character came from elsewhere
-            ids = itertools.count(first_list)
-            paragraphs = render_clause_text(clause, text, context, self.library, mode="letter", list_ids=ids)
-            return paragraphs, next(ids)
         if parsed is None or _number_before_list_mark(masked, values):
             return _parse(unmask(masked, values.values), clause.id, first_list)
         paragraphs, used = parsed
