@@ -162,18 +162,27 @@ def run_baseline(count: int, tmp: Path) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def peak_rss_mb() -> float:
-    """The larger peak resident set of this process and of its largest child, in MiB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+def peak_rss_mb() -> tuple[float, float]:
+    """Peak resident set of this process and of its largest worker, in MiB.
+
+    This process's own peak is read from /proc (VmHWM) where there is one: ``ru_maxrss``
+    survives ``exec``, so a probe started by a big process would report that process's
+    peak (it did: every batch size showed the benchmark's own 156 MiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                own = int(line.split()[1]) / 1024
+    return own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def memory_probe(count: int) -> None:
     """Run in a fresh process so the peak belongs to this batch size alone."""
     with tempfile.TemporaryDirectory() as tmp:
         run_contractgen(count, Path(tmp))
-    print(f"{peak_rss_mb():.1f}")
+    own, worker = peak_rss_mb()
+    print(f"{own:.1f} {worker:.1f}")
 
 
 def verdict(met: bool) -> str:
@@ -210,10 +219,11 @@ def main() -> None:
     peaks = []
     for size in (int(x) for x in args.memory_sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, "--memory-probe", str(size)], capture_output=True, text=True, check=True)
-        peaks.append((size, float(out.stdout.strip().splitlines()[-1])))
-    growth = peaks[-1][1] / peaks[0][1] - 1
-    print("peak memory    : " + ", ".join(f"{size} letters {mb:.0f} MiB" for size, mb in peaks)
-          + f" ({growth:+.0%} from {peaks[0][0]} to {peaks[-1][0]}; target: within 10%: {verdict(abs(growth) <= 0.10)})")
+        own, worker = map(float, out.stdout.strip().splitlines()[-1].split())
+        peaks.append((size, own, worker))
+    growth = max(peaks[-1][1:]) / max(peaks[0][1:]) - 1
+    print("peak memory    : " + ", ".join(f"{size} letters {own:.0f} MiB (largest worker {worker:.0f} MiB)" for size, own, worker in peaks)
+          + f"; {growth:+.0%} from {peaks[0][0]} to {peaks[-1][0]} (target: within 10%: {verdict(abs(growth) <= 0.10)})")
     if args.pdf_count:
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / "batch").mkdir()
