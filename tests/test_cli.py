@@ -144,7 +144,7 @@ def test_build_reports_problems_on_stderr(ws):
 
 def test_init_creates_a_workspace_that_validates_and_builds(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = run_cli("init", "council", "--no-git")
+    result = run_cli("init", "council", "--no-git", "--example")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "created workspace council: contractgen.yaml, clause_library, templates, profiles, examples",
@@ -160,8 +160,8 @@ def test_init_creates_a_workspace_that_validates_and_builds(tmp_path, monkeypatc
 
 def test_init_refuses_an_existing_workspace(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert run_cli("init", "council", "--no-git").exit_code == 0
-    result = run_cli("init", "council", "--no-git")
+    assert run_cli("init", "council", "--no-git", "--example").exit_code == 0
+    result = run_cli("init", "council", "--no-git", "--example")
     assert result.exit_code == 1
     assert stderr_lines(result) == [
         "council/contractgen.yaml: would be overwritten",

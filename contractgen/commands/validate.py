@@ -25,6 +25,7 @@ from ..base.errors import (
 from ..letters.check import check_letter_dates
 from ..library.auditquestions import check_audits
 from ..library.clauses import ClauseLibrary, load_library
+from ..library.onboarding import placeholder_problems
 from ..library.profiles import Profile, check_profile, load_profile
 from ..library.workspace import Workspace
 from ..schedule.render import build_schedule_parts, load_template
@@ -77,6 +78,7 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
             continue
         report.profiles += 1
         profiles.append(profile)
+        report.problems.extend(placeholder_problems(profile.docs))
         if library is None:
             continue
         found = check_profile(profile, library, include_drafts=False)
