@@ -180,14 +180,15 @@ def validate_command(ctx: click.Context) -> None:
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside the .docx (needs LibreOffice).")
 @click.option("--at", "at", metavar="REF", help="Render from the clause library at this release (2026.1), tag, branch or commit.")
 @click.option("--compare-to", "compare_to", metavar="REF", help="Write the schedule as tracked changes from the library at REF, a release such as 2026.1 or a git reference (a contract variation).")
+@click.option("--force", is_flag=True, help="Replace the file -o names although contractgen did not write it (a schedule it wrote is replaced anyway).")
 @click.pass_context
-def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf, at, compare_to) -> None:
+def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf, at, compare_to, force) -> None:
     """Write the council's DSPT contract schedule as a Word document."""
     from .schedule.render import render_schedule  # lazy: keeps `contractgen --help` fast
 
     result = render_schedule(
         _workspace(ctx), profile, tier=tier, output=output, date=_date(date_), include_drafts=include_drafts,
-        pdf=pdf, at=at, compare_to=compare_to,
+        pdf=pdf, at=at, compare_to=compare_to, force=force,
     )
     click.echo(
         f"wrote {display_path(result.path)} ({result.profile}, {result.tier} tier, {result.clauses} clauses, "
@@ -318,8 +319,9 @@ class _Progress:
 @click.option("--profile", "-p", "profile", metavar="NAME", help="Show parameter values from this council profile (docx; default: the library's defaults, each with a comment).")
 @click.option("--author", help="Author of the tracked changes (docx; default: git user.name, else contractgen).")
 @click.option("--date", "date_", type=DATE, help="Date of the tracked changes, YYYY-MM-DD (docx; default: the new release date).")
+@click.option("--force", is_flag=True, help="Replace the file -o names although contractgen did not write it.")
 @click.pass_context
-def diff_command(ctx, old, new, fmt, output, profile, author, date_) -> None:
+def diff_command(ctx, old, new, fmt, output, profile, author, date_, force) -> None:
     """Clause changes from OLD to NEW (releases such as 2026.1, tags or git references;
     defaults: the latest release against the working tree)."""
     from .library.releases import latest_release, library_at  # lazy: keeps `contractgen --help` fast
@@ -330,9 +332,11 @@ def diff_command(ctx, old, new, fmt, output, profile, author, date_) -> None:
         format_markdown,
         format_text,
     )
-    from .word.package import write_atomic  # lazy: keeps `contractgen --help` fast
+    from .word.package import refuse_overwriting, write_atomic  # lazy: keeps `contractgen --help` fast
 
     ws = _workspace(ctx)
+    if output is not None and not force:
+        refuse_overwriting(None, [output], own=True)
     old_ref = old or latest_release(ws).name
     newer = library_at(ws, new)
     result = diff_library(library_at(ws, old_ref), newer)
@@ -423,13 +427,14 @@ def git_setup_command(path: Path) -> None:
 
 
 @cli.command("build")
+@click.option("--force", is_flag=True, help="Replace files in the output folders that contractgen did not write (what it wrote is replaced anyway).")
 @click.pass_context
-def build_command(ctx) -> None:
+def build_command(ctx, force: bool) -> None:
     """The main job: every council's schedule for its tier (and letters) into out/."""
     from .commands.build import build_workspace  # lazy: keeps `contractgen --help` fast
 
     ws = _workspace(ctx)
-    result = build_workspace(ws, progress=click.echo, error=lambda line: click.echo(line, err=True))
+    result = build_workspace(ws, progress=click.echo, error=lambda line: click.echo(line, err=True), force=force)
     click.echo(result.summary())
     if result.failed:
         ctx.exit(1)

@@ -42,11 +42,14 @@ def build_workspace(
     workspace: Workspace,
     progress: Callable[[str], None] | None = None,
     error: Callable[[str], None] | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Write every council's schedule for its own tier into the workspace's output folder,
     and the letters and market overview of every council with letters configured.
 
-    A profile that fails is reported and the others are still built.
+    A profile that fails is reported and the others are still built. The build replaces
+    what contractgen wrote there before; a file it did not write is refused (that
+    profile fails) unless ``force``.
     """
     say = progress or (lambda _line: None)
     complain = error or say
@@ -64,7 +67,7 @@ def build_workspace(
 
     names = workspace.profile_names()
     for i, name in enumerate(names, start=1):
-        done = attempt(name, partial(render_schedule, workspace, name))
+        done = attempt(name, partial(render_schedule, workspace, name, force=force))
         if done is not None:
             result.schedules.append(done)
             draft = f"; {done.draft}" if done.draft else ""
@@ -78,7 +81,8 @@ def build_workspace(
             dspt_file=workspace.root / run.dspt if run.dspt else None,
             no_dspt=run.no_dspt,
             as_of=run.as_of,
-            force=True,  # the build owns its output folder
+            force=force,
+            replace_own=True,  # an earlier build's letters are replaced, someone else's file is not
         ))
         if letters is not None:
             result.letters.append(letters)
@@ -95,7 +99,8 @@ def build_workspace(
                 workspace.root / run.dspt,
                 previous=[workspace.root / p for p in run.previous],
                 as_of=run.as_of,
-                force=True,
+                force=force,
+                replace_own=True,
                 audit_scores=[workspace.root / p for p in run.audit_scores],
             ))
             if overview is not None:

@@ -406,6 +406,7 @@ def generate_letters(
     kinds: Iterable[str] = (),
     pdf: bool = False,
     force: bool = False,
+    replace_own: bool = False,
     strict: bool = False,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
@@ -414,7 +415,9 @@ def generate_letters(
     """Write one guidance letter per provider in the register, and ``report.csv``.
 
     Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
-    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`.
+    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`. A file
+    that would be replaced is refused without ``force`` (with ``replace_own``: only a
+    file contractgen did not write).
     """
 
     as_of = as_of or dt.date.today()
@@ -476,7 +479,7 @@ def generate_letters(
     report = output / "report.csv"
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
-        refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched or result.held else [])])
+        refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched or result.held else [])], own=replace_own)
     if pdf:
         find_soffice()  # refuse before writing anything when LibreOffice is missing
     origin = provenance(workspace, version)

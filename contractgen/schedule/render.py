@@ -42,7 +42,7 @@ from ..library.workspace import Workspace
 from ..word.blocks import Paragraph, Run, Style
 from ..word.images import attach_logo
 from ..word.ooxml import BodyWriter
-from ..word.package import DocumentProperties, package_bytes, write_atomic
+from ..word.package import DocumentProperties, package_bytes, refuse_overwriting, write_atomic
 from ..word.redline import Revision, redline_blocks
 from ..word.template import WordTemplate, raw_xml
 from .assembly import Assembly, assemble_schedule, base_context, document_date
@@ -273,9 +273,11 @@ def render_schedule(
     pdf: bool = False,
     at: str | None = None,
     compare_to: str | None = None,
+    force: bool = False,
 ) -> ScheduleResult:
     """Write a council's DSPT schedule as a Word document (atomically), and with ``pdf``
-    a PDF beside it through LibreOffice."""
+    a PDF beside it through LibreOffice. A file there that contractgen did not write is
+    not replaced without ``force``; one it wrote (an earlier schedule) is."""
 
     version, profile = prepare_version(workspace, profile_ref, include_drafts=include_drafts, at=at)
     library = version.library
@@ -286,6 +288,8 @@ def render_schedule(
     data = package_bytes(parts)
     kind = "variation" if compare_to else "schedule"
     path = output or workspace.output_dir / f"{profile.name}-{kind}-{assembly.tier}.docx"
+    if not force:
+        refuse_overwriting(None, [path, *([path.with_suffix(".pdf")] if pdf else [])], own=True)
     if pdf:
         find_soffice()  # refuse before writing anything when LibreOffice is missing
     write_atomic(path, data)
