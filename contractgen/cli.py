@@ -158,6 +158,8 @@ def validate_command(ctx: click.Context) -> None:
     from .commands.validate import validate_workspace  # lazy: keeps `contractgen --help` fast
 
     report = validate_workspace(_workspace(ctx))
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in report.problems:
         click.echo(str(problem), err=True)
     summary = ", ".join(

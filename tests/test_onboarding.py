@@ -148,3 +148,32 @@ def test_git_ignores_every_output_folder_and_the_personal_data(tmp_path, monkeyp
     committed = subprocess.run(["git", "ls-files"], cwd=ws, capture_output=True, text=True, check=True).stdout.split()
     assert "profiles/northshire-county-council.yaml" in committed and not any(f.startswith("data/") for f in committed)
     assert files_under(ws / "data") == ["providers.csv"]
+
+
+def test_validate_warns_about_tracked_output_and_personal_data(tmp_path, monkeypatch):
+    git_identity(monkeypatch, tmp_path / "home")
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("init", "ex", "--example").exit_code == 0
+    ws = tmp_path / "ex"
+    monkeypatch.chdir(ws)
+    assert run_cli("build").exit_code == 0
+    (ws / "borough-providers.csv").write_text("name,ods_code\n", encoding="utf-8")
+    (ws / "sent").mkdir()
+    letter = next((ws / "out/example-borough-letters").glob("*.docx"))
+    (ws / "sent" / "to-the-provider.docx").write_bytes(letter.read_bytes())
+    subprocess.run(["git", "add", "-f", "out/example-borough-letters/report.csv", "borough-providers.csv", "sent/to-the-provider.docx"],
+                   cwd=ws, check=True)
+    result = run_cli("validate")
+    assert result.exit_code == 0, result.output
+    assert stderr_lines(result) == [
+        "warning: borough-providers.csv is tracked by git and looks like a provider register, which holds people's names, emails and "
+        "phones; remove it from git with `git rm --cached borough-providers.csv` (the file stays) and keep such files in an ignored "
+        "folder (`contractgen init` ignores out/, letters/, data/ ...)",
+        "warning: out/example-borough-letters/report.csv is tracked by git and looks like generated output or personal data (it is in "
+        "out/, where contractgen's outputs and registers go); remove it from git with `git rm --cached "
+        "out/example-borough-letters/report.csv` (the file stays) and keep such files in an ignored folder (`contractgen init` "
+        "ignores out/, letters/, data/ ...)",
+        "warning: sent/to-the-provider.docx is tracked by git and looks like a letter to a provider (its properties name the "
+        "provider); remove it from git with `git rm --cached sent/to-the-provider.docx` (the file stays) and keep such files in an "
+        "ignored folder (`contractgen init` ignores out/, letters/, data/ ...)",
+    ]

@@ -30,6 +30,7 @@ from ..library.profiles import Profile, check_profile, load_profile
 from ..library.workspace import Workspace
 from ..schedule.render import build_schedule_parts, load_template
 from ..word.template import WordTemplate
+from .hygiene import tracked_personal_data
 
 #: Top-level names each kind of template receives (README "Template variables").
 SCHEDULE_VARIABLES = frozenset(
@@ -50,6 +51,7 @@ class ValidationReport:
     profiles: int = 0
     templates: int = 0
     renders: int = 0
+    warnings: list[str] = field(default_factory=list)  # tracked files that look like output or personal data
 
     @property
     def ok(self) -> bool:
@@ -129,6 +131,7 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
             report.problems.extend(found)
             report.renders += letters
     report.problems = unique_problems(report.problems)
+    report.warnings = tracked_personal_data(workspace)
     return report
 
 
