@@ -260,10 +260,10 @@ def test_chromium_command_line_prints_the_page(market_files, tmp_path: Path) -> 
 # ------------------------------------------------------------------ LibreOffice Calc
 
 
-def test_xlsx_in_libreoffice(libreoffice, market_files, tmp_path: Path) -> None:
+def test_xlsx_in_libreoffice(libreoffice_calc, market_files, tmp_path: Path) -> None:
     """LibreOffice opens overview.xlsx; every sheet converted to CSV holds the numbers."""
     m = market_files.market
-    result = libreoffice._run(
+    result = libreoffice_calc._run(
         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1",
         "--outdir", str(tmp_path), str(market_files.output / "overview.xlsx"))
     sheets = {p.stem.split("-", 1)[1]: p for p in tmp_path.glob("overview-*.csv")}
