@@ -349,6 +349,26 @@ class LetterRenderer:
 
 _RENDERER: LetterRenderer | None = None
 _OUTPUT: Path | None = None
+#: How worker processes start: fork where the system has it (the workers inherit the
+#: prepared renderer), else spawn (Windows; macOS may too), where each worker prepares
+#: its own renderer from the same files (:class:`RendererRecipe`).
+START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+@dataclass(frozen=True)
+class RendererRecipe:
+    """What a spawned worker needs to prepare the renderer itself: only plain, picklable
+    values (a compiled template cannot be sent to another process)."""
+
+    workspace: Workspace
+    profile_ref: str
+    as_of: dt.date
+    provenance: Provenance
+
+    def make(self) -> LetterRenderer:
+        version, profile = prepare_version(self.workspace, self.profile_ref)
+        template = load_template(self.workspace, profile, "letter")
+        return LetterRenderer(version.library, profile, template, self.as_of, self.provenance)
 
 
 def _use(renderer: LetterRenderer, output: Path) -> None:
@@ -356,10 +376,13 @@ def _use(renderer: LetterRenderer, output: Path) -> None:
     _RENDERER, _OUTPUT = renderer, output
 
 
-def _init_worker() -> None:
+def _init_worker(recipe: RendererRecipe | None = None, output: Path | None = None) -> None:
     """In a worker process: Ctrl-C is the parent's to handle. The parent stops handing
-    out letters and waits for the ones in progress, so every letter is whole."""
+    out letters and waits for the ones in progress, so every letter is whole. A spawned
+    worker (``recipe``) prepares its own renderer."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if recipe is not None and output is not None:
+        _use(recipe.make(), output)
 
 
 def _write_one(job: LetterJob) -> str:
@@ -368,7 +391,10 @@ def _write_one(job: LetterJob) -> str:
     return job.file
 
 
-def _run_jobs(renderer: LetterRenderer, output: Path, jobs: list[LetterJob], workers: int, progress: Callable[[int], None]) -> None:
+def _run_jobs(
+    renderer: LetterRenderer, output: Path, jobs: list[LetterJob], workers: int, progress: Callable[[int], None],
+    recipe: RendererRecipe | None = None,
+) -> None:
     _use(renderer, output)
     if workers <= 1 or len(jobs) < 8:
         for job in jobs:
@@ -376,8 +402,10 @@ def _run_jobs(renderer: LetterRenderer, output: Path, jobs: list[LetterJob], wor
             progress(1)
         return
     # fork: the workers inherit the compiled template instead of re-reading it
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+    spawn = START_METHOD != "fork" and recipe is not None
+    ctx = multiprocessing.get_context(START_METHOD if recipe is not None else "fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(recipe, output) if spawn else ()) as pool:
         try:
             for _ in pool.map(_write_one, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8)))):
                 progress(1)
@@ -492,7 +520,8 @@ def generate_letters(
     _remove_stale_temporaries(output)
     if start:
         start(len(jobs))
-    _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None))
+    recipe = RendererRecipe(workspace, profile_ref, as_of, origin)
+    _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None), recipe)
     result.written = jobs
     result.report = report  # before the PDFs: a failed conversion still leaves the report of the letters
     write_atomic(report, report_csv(jobs, result.held))
