@@ -17,7 +17,24 @@ import click
 from . import __version__
 from .base.errors import ContractgenError, count_problems, display_path, plural
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+class _Date(click.ParamType):
+    """A date as councils write it: 2026-11-26 or 26/11/2026 (day first, as in England)."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, (dt.datetime, dt.date)):
+            return value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+        text = str(value).strip()
+        for form in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return dt.datetime.strptime(text, form)
+            except ValueError:
+                continue
+        self.fail(f"{value!r} is not a date: write it as YYYY-MM-DD (2026-11-26) or DD/MM/YYYY (26/11/2026).", param, ctx)
+
+
+DATE = _Date()
 
 
 class _Group(click.Group):
@@ -243,7 +260,7 @@ def clauses_show_command(ctx, clause_id: str, at: str | None) -> None:
 @click.option("--providers", "-p", "providers", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The provider register (.csv or .xlsx).")
 @click.option("--dspt", "dspt", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The DSPT organisation search export (.csv or .xlsx).")
 @click.option("--no-dspt", "no_dspt", is_flag=True, help="Write the letters without a DSPT export: they then say nothing about each provider's DSPT record.")
-@click.option("--as-of", "as_of", type=DATE, help="Decide each letter as of this date, YYYY-MM-DD (default: today).")
+@click.option("--as-of", "as_of", type=DATE, help="Decide each letter as of this date, YYYY-MM-DD or DD/MM/YYYY (default: today).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), help="Folder for the letters (default: out/PROFILE-letters).")
 @click.option("--only", multiple=True, metavar="CODE", help="Only the provider with this ODS code (repeatable).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["start", "lapsed", "remedy", "improve", "renew", "confirm"], case_sensitive=False), help="Only letters of this kind (repeatable).")
@@ -274,7 +291,7 @@ def letters_command(ctx, profile, providers, dspt, no_dspt, as_of, output, only,
 @click.option("--providers", "-p", "providers", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The provider register (.csv or .xlsx).")
 @click.option("--dspt", "dspt", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The latest DSPT organisation search export (.csv or .xlsx).")
 @click.option("--previous", "previous", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="An earlier export to compare with (repeatable; dated by the YYYY-MM-DD in its name).")
-@click.option("--as-of", "as_of", type=DATE, help="Positions as of this date, YYYY-MM-DD (default: today).")
+@click.option("--as-of", "as_of", type=DATE, help="Positions as of this date, YYYY-MM-DD or DD/MM/YYYY (default: today).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), help="Folder for the files (default: out/PROFILE-overview).")
 @click.option("--force", is_flag=True, help="Overwrite an earlier overview in the folder.")
 @click.option("--audit-scores", "audit_scores", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="An audit-scores.csv of `contractgen audit score` (repeatable): each provider's latest audit score and critical gaps.")

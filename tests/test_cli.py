@@ -255,15 +255,15 @@ def test_version():
             ["Usage: contractgen schedule [OPTIONS] PROFILE",
              "Try 'contractgen schedule --help' for help.",
              "",
-             "Error: Invalid value for '--date': '2026-13-01' does not match the format '%Y-%m-%d'."],
+             "Error: Invalid value for '--date': '2026-13-01' is not a date: write it as YYYY-MM-DD (2026-11-26) or DD/MM/YYYY (26/11/2026)."],
             id="bad-date",
         ),
         pytest.param(
-            ["schedule", "example-borough", "--date", "1/4/2026", "-o", OUT],
+            ["schedule", "example-borough", "--date", "1 April 2026", "-o", OUT],
             ["Usage: contractgen schedule [OPTIONS] PROFILE",
              "Try 'contractgen schedule --help' for help.",
              "",
-             "Error: Invalid value for '--date': '1/4/2026' does not match the format '%Y-%m-%d'."],
+             "Error: Invalid value for '--date': '1 April 2026' is not a date: write it as YYYY-MM-DD (2026-11-26) or DD/MM/YYYY (26/11/2026)."],
             id="bad-date-format",
         ),
         pytest.param(
