@@ -194,7 +194,7 @@ def validate_command(ctx: click.Context) -> None:
 @click.argument("profile")
 @click.option("--tier", "-t", help="Render for this tier instead of the profile's default.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="The .docx to write (default: out/PROFILE-schedule-TIER.docx).")
-@click.option("--date", "date_", type=DATE, help="Document date, YYYY-MM-DD (default: the profile's contract.date).")
+@click.option("--date", "date_", type=DATE, help="Document date, YYYY-MM-DD or DD/MM/YYYY (default: the profile's contract.date).")
 @click.option("--include-drafts", is_flag=True, help="Include clauses whose status is draft.")
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside the .docx (needs LibreOffice).")
 @click.option("--at", "at", metavar="REF", help="Render from the clause library at this release (2026.1), tag, branch or commit.")
@@ -337,7 +337,7 @@ class _Progress:
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file (required for docx).")
 @click.option("--profile", "-p", "profile", metavar="NAME", help="Show parameter values from this council profile (docx; default: the library's defaults, each with a comment).")
 @click.option("--author", help="Author of the tracked changes (docx; default: git user.name, else contractgen).")
-@click.option("--date", "date_", type=DATE, help="Date of the tracked changes, YYYY-MM-DD (docx; default: the new release date).")
+@click.option("--date", "date_", type=DATE, help="Date of the tracked changes, YYYY-MM-DD or DD/MM/YYYY (docx; default: the new release date).")
 @click.option("--force", is_flag=True, help="Replace the file -o names although contractgen did not write it.")
 @click.pass_context
 def diff_command(ctx, old, new, fmt, output, profile, author, date_, force) -> None:
@@ -471,7 +471,7 @@ def audit_group() -> None:
 @click.option("--providers", "-p", "providers", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The provider register (.csv or .xlsx), for --provider or --for-all.")
 @click.option("--for-all", "for_all", is_flag=True, help="One form per provider in --providers, into the folder -o.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="The .docx to write (with --for-all: the folder).")
-@click.option("--date", "date_", type=DATE, help="Date of the form, YYYY-MM-DD (default: today).")
+@click.option("--date", "date_", type=DATE, help="Date of the form, YYYY-MM-DD or DD/MM/YYYY (default: today).")
 @click.option("--force", is_flag=True, help="Overwrite forms that already exist.")
 @click.pass_context
 def audit_form_command(ctx, profile, tier, provider_code, providers, for_all, output, date_, force) -> None:
@@ -492,7 +492,7 @@ def audit_form_command(ctx, profile, tier, provider_code, providers, for_all, ou
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path, file_okay=False), help="Folder for the feedback letters and audit-scores.csv.")
 @click.option("--profile", "profile", help="Only accept forms this council sent.")
-@click.option("--date", "date_", type=DATE, help="Date of the feedback letters, YYYY-MM-DD (default: today).")
+@click.option("--date", "date_", type=DATE, help="Date of the feedback letters, YYYY-MM-DD or DD/MM/YYYY (default: today).")
 @click.option("--force", is_flag=True, help="Overwrite feedback letters and audit-scores.csv that already exist.")
 @click.pass_context
 def audit_score_command(ctx, files, output, profile, date_, force) -> None:

@@ -502,7 +502,7 @@ def word_template_variable(ws: Path) -> list[str]:
     document.save("templates/schedule.docx")
     message = (
         "the template uses 'nosuch', which is not a template variable; fix the tag in Word "
-        "(README 'Template variables' lists them)"
+        "(docs/branding.md 'Template variables' lists them)"
     )
     return [f'templates/schedule.docx: body, paragraph "Approved by {{{{ nosuch }}}}.": {message}', f"error: {message}"]
 
@@ -601,7 +601,7 @@ def test_validate_reports_every_problem_at_once(ws):
         f"profiles/riverside-and-vale.yaml:{line_of(ws / RIVERSIDE, 'include:')}:13: clauses.include[0]: clause "
         f"'dspt.entry-level' is withdrawn (version {version}); remove it from clauses.include",
         'templates/letter.docx: body, paragraph "Our ref {{ contract.referance }} / {{ schedule_body }}": the '
-        "template uses 'schedule_body', which a letter template does not receive; fix the tag in Word (README "
+        "template uses 'schedule_body', which a letter template does not receive; fix the tag in Word (docs/branding.md "
         "'Template variables')",
         f"error: 4 problems found ({len(library(ws).clauses)} clauses, 1 profile, 2 templates, 0 test renders)",
     ]

@@ -54,7 +54,7 @@ def test_a_letter_date_that_is_not_the_schedules_is_reported(ws):
         for tier in ("foundation", "core", "advanced")
         for what in (
             "states 30 June 2027, which is none of the dates the schedule gives for it; take dates from letter.* "
-            "(README 'How a letter's dates follow from the schedule')",
+            "(docs/letters.md 'How a letter's dates follow from the schedule')",
             "does not state standard_by (31 March 2027), which the schedule sets; use {{ letter.standard_by }}",
         )
     ]
@@ -77,7 +77,7 @@ def test_problems_across_profiles_and_templates_are_all_reported(ws):
     report = report_of(ws)
     template_message = (
         "the template uses 'councel', which a schedule template does not receive; fix the tag in Word "
-        "(README 'Template variables')"
+        "(docs/branding.md 'Template variables')"
     )
     assert [str(p) for p in report.problems] == [
         f"profiles/example-borough.yaml:{line_of(ws / BOROUGH, 'shortname')}:3: council.shortname: unknown key "

@@ -202,13 +202,13 @@ def letter_context(
     library: ClauseLibrary, profile: Profile, tier: str, provider: dict[str, Any], *,
     subject: str, date: dt.date, response_by: dt.date | None, reason: str, kind: str,
 ) -> dict[str, Any]:
-    """What the council's letter template receives for an audit document (README
+    """What the council's letter template receives for an audit document (docs/branding.md
     'Template variables') but ``letter_body``: the provider's DSPT status is not part of
     an audit. ``response_by`` is ``None`` for a document that asks for no reply: the
     template then shows no "Please respond by" row, as for a confirm or renew letter."""
     context = {**base_context(library, profile, tier), **parameter_values(library, profile)}
     context.update(
-        draft="",  # the letter template's draft line: audit documents are not marked (see README)
+        draft="",  # the letter template's draft line: audit documents are not marked (see docs/audit.md)
         provider={
             "name": provider.get("name", ""),
             "ods_code": provider.get("ods_code", ""),

@@ -32,7 +32,7 @@ from ..schedule.render import build_schedule_parts, load_template
 from ..word.template import WordTemplate
 from .hygiene import tracked_personal_data
 
-#: Top-level names each kind of template receives (README "Template variables").
+#: Top-level names each kind of template receives (docs/branding.md "Template variables").
 SCHEDULE_VARIABLES = frozenset(
     {"council", "contract", "contacts", "signatory", "tier", "dspt", "example", "library", "contractgen_version",
      "schedule_body", "document_date", "clauses", "profile", "draft"}
@@ -150,7 +150,7 @@ def _variable_problems(template: WordTemplate, kinds: set[str]) -> list[Problem]
             line = min((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), default=None)
             message = (
                 f"the template uses '{name}', which a {described} template does not receive; "
-                "fix the tag in Word (README 'Template variables')"
+                "fix the tag in Word (docs/branding.md 'Template variables')"
             )
             problems.append(template._problem(part, line, message))
     return problems

@@ -65,7 +65,7 @@ class ScheduleResult:
 def schedule_context(
     library: ClauseLibrary, profile: Profile, assembly: Assembly, body_xml: str, date: dt.date
 ) -> dict[str, Any]:
-    """Everything a schedule template receives (documented in the README)."""
+    """Everything a schedule template receives (documented in docs/branding.md)."""
     ctx = base_context(library, profile, assembly.tier)
     ctx.update(
         schedule_body=raw_xml(body_xml),
