@@ -26,6 +26,7 @@ from pydantic import Field, field_validator
 
 from ..base.errors import (
     ContractgenError,
+    InputError,
     LibraryError,
     Location,
     Problem,
@@ -308,10 +309,8 @@ def check_audits(library_dir: Path, library: ClauseLibrary) -> tuple[int, list[P
         try:
             load_audit_file(path, library)
             loaded += 1
-        except LibraryError as exc:
-            problems.extend(exc.problems)
-        except Exception as exc:  # InputError from YAML syntax
-            problems.extend(getattr(exc, "problems", []) or [Problem(Location(display_path(path)), "", str(exc))])
+        except InputError as exc:  # the file's own mistakes (YAML, schema, unreadable); a bug in the code surfaces
+            problems.extend(exc.problems or [Problem(Location(display_path(path)), "", str(exc))])
     return loaded, problems
 
 

@@ -20,7 +20,7 @@ from jinja2 import TemplateSyntaxError, meta
 from pydantic import Field, field_validator, model_validator
 
 from ..base.environment import clause_environment, format_date
-from ..base.errors import LibraryError, Location, Problem, count_problems, display_path
+from ..base.errors import InputError, LibraryError, Location, Problem, count_problems, display_path
 from ..base.schema import Strict, check_xml_text, suggest, validate_model
 from ..base.yamlio import YamlDocument, decode_text, parse_yaml
 
@@ -351,10 +351,8 @@ def _load(files: Mapping[str, bytes], origin: str) -> ClauseLibrary:
     def parse(rel: str) -> YamlDocument | None:
         try:
             return parse_yaml(decode_text(files[rel], shown(rel)), shown(rel))
-        except LibraryError as exc:
-            problems.extend(exc.problems)
-        except Exception as exc:  # InputError from yamlio
-            problems.extend(getattr(exc, "problems", []) or [Problem(Location(shown(rel)), "", str(exc))])
+        except InputError as exc:  # the file's own mistakes; a bug in the code surfaces
+            problems.extend(exc.problems or [Problem(Location(shown(rel)), "", str(exc))])
         return None
 
     if LIBRARY_FILE not in files:

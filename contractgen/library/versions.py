@@ -32,7 +32,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from ..base.errors import GitError, LibraryError, Location, Problem, plural
+from pydantic import ValidationError
+
+from ..base.errors import GitError, InputError, LibraryError, Location, Problem, plural
 from ..base.gitrefs import find_repo_root, read_tree
 from ..base.yamlio import decode_text, parse_yaml
 from .auditquestions import audit_files, check_audit_versions
@@ -362,5 +364,5 @@ def _read_clause_leniently(data: bytes, shown: str) -> Clause | None:
     try:
         doc = parse_yaml(decode_text(data, shown), shown)
         return Clause.model_validate(doc.data)
-    except Exception:  # noqa: BLE001 - an old file today's schema rejects is not evidence
+    except (InputError, ValidationError):  # an old file today's schema rejects is not evidence
         return None
