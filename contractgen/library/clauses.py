@@ -19,7 +19,7 @@ from typing import Any, Literal, Mapping
 from jinja2 import TemplateSyntaxError, meta
 from pydantic import Field, field_validator, model_validator
 
-from ..base.environment import clause_environment, format_date
+from ..base.environment import Sandbox, clause_environment, format_date
 from ..base.errors import InputError, LibraryError, Location, Problem, count_problems, display_path
 from ..base.schema import Strict, check_xml_text, suggest, validate_model
 from ..base.yamlio import YamlDocument, decode_text, parse_yaml
@@ -431,52 +431,84 @@ def _cross_check(
         doc = sources[cid]
         if sections is not None and clause.section not in sections:
             problems.append(doc.problem(("section",), f"unknown section {clause.section!r}{suggest(clause.section, sections)}; sections are listed in library.yaml"))
-        newest = max(clause.changelog, key=lambda e: parse_semver(e.version))
-        logged = [e.version for e in clause.changelog]
-        if clause.version not in logged:
-            problems.append(doc.problem(("version",), f"version {clause.version} has no changelog entry (newest entry is {newest.version}); add a changelog entry for {clause.version}"))
-        elif newest.version != clause.version:
-            problems.append(doc.problem(("version",), f"version {clause.version} is older than the newest changelog entry ({newest.version}); set version: {newest.version}"))
-        for i, entry in enumerate(clause.changelog):
-            if entry.version in logged[:i]:
-                problems.append(doc.problem(("changelog", i, "version"), f"version {entry.version} is in the changelog twice; give each change its own version"))
+        problems.extend(_version_problems(doc, clause))
         if isinstance(clause.text, dict) and tiers is not None:
             for key in clause.text:
                 if key != "default" and key not in tiers:
                     problems.append(doc.problem(("text", key), f"unknown tier {key!r}{suggest(key, tiers)}; use default or one of {', '.join(tiers)}"))
-        names = {p.name for p in clause.parameters}
-        for i, p in enumerate(clause.parameters):
-            if p.name in declared and (declared[p.name][0].type, declared[p.name][0].default) != (p.type, p.default):
-                first, where = declared[p.name]
-                problems.append(doc.problem(("parameters", i, "name"), f"parameter {p.name!r} is declared differently in {where} ({first.type.value}, default {first.default!r}); declare it the same way"))
-            declared.setdefault(p.name, (p, doc.file))
+        problems.extend(_parameter_problems(doc, clause, declared))
         for key, text in clause.variants.items():
             path = ("text",) if isinstance(clause.text, str) else ("text", key)
-            try:
-                ast = env.parse(text)
-            except TemplateSyntaxError as exc:
-                # block scalars start on the line after their key
-                line = (doc.locate(path).line or 0) + (exc.lineno or 1)
-                problems.append(Problem(Location(doc.file, line), ".".join(map(str, path)), f"template syntax error: {exc.message}"))
-                continue
-            for name in sorted(meta.find_undeclared_variables(ast) - names - CONTEXT_NAMES):
-                problems.append(doc.problem(path, f"uses {{{{ {name} }}}} but declares no parameter {name!r}{suggest(name, names | CONTEXT_NAMES)}; add it to `parameters` or fix the name"))
-            for target in REF_CALL.findall(text):
-                if target in unusable and target not in clauses:
-                    continue  # that clause's own file is reported
-                if target not in clauses:
-                    problems.append(doc.problem(path, f"ref({target!r}) points to no clause{suggest(target, clauses)}"))
-                elif clauses[target].status is ClauseStatus.WITHDRAWN and clause.status is not ClauseStatus.WITHDRAWN:
-                    problems.append(doc.problem(path, f"ref({target!r}) points to a withdrawn clause; refer to its replacement"))
-                elif clauses[target].status is ClauseStatus.DRAFT and clause.status is ClauseStatus.APPROVED:
-                    problems.append(doc.problem(path, f"ref({target!r}) points to a draft clause, which schedules leave out unless drafts are included; approve {target} first or remove the reference"))
-                elif "schedule" not in clauses[target].applies_to:
-                    problems.append(doc.problem(path, f"ref({target!r}) points to a clause that is not in schedules"))
-                elif tiers is not None and "schedule" in clause.applies_to and not _unknown_variants(clauses[target], tiers):
-                    # the text is used in these tiers; the target must be there too
-                    used_in = [t for t in tiers if clause.text_for(t) == text]
-                    missing = [t for t in used_in if clauses[target].text_for(t) is None]
-                    if missing:
-                        which = " and ".join(missing)
-                        problems.append(doc.problem(path, f"ref({target!r}) is used in the {which} tier{'s' if len(missing) > 1 else ''}, which {target} is left out of (it has no text for {which}); refer to it only in texts for tiers that have it"))
+            problems.extend(_text_problems(env, doc, path, clause, text, clauses, unusable, tiers))
     return problems
+
+
+def _version_problems(doc: YamlDocument, clause: Clause) -> list[Problem]:
+    """The version is the newest changelog entry, and each version is logged once."""
+    problems: list[Problem] = []
+    newest = max(clause.changelog, key=lambda e: parse_semver(e.version))
+    logged = [e.version for e in clause.changelog]
+    if clause.version not in logged:
+        problems.append(doc.problem(("version",), f"version {clause.version} has no changelog entry (newest entry is {newest.version}); add a changelog entry for {clause.version}"))
+    elif newest.version != clause.version:
+        problems.append(doc.problem(("version",), f"version {clause.version} is older than the newest changelog entry ({newest.version}); set version: {newest.version}"))
+    for i, entry in enumerate(clause.changelog):
+        if entry.version in logged[:i]:
+            problems.append(doc.problem(("changelog", i, "version"), f"version {entry.version} is in the changelog twice; give each change its own version"))
+    return problems
+
+
+def _parameter_problems(doc: YamlDocument, clause: Clause, declared: dict[str, tuple[Parameter, str]]) -> list[Problem]:
+    """A parameter is declared the same way in every clause that has it; ``declared``
+    records the first declaration of each name across the clauses checked so far."""
+    problems: list[Problem] = []
+    for i, p in enumerate(clause.parameters):
+        if p.name in declared and (declared[p.name][0].type, declared[p.name][0].default) != (p.type, p.default):
+            first, where = declared[p.name]
+            problems.append(doc.problem(("parameters", i, "name"), f"parameter {p.name!r} is declared differently in {where} ({first.type.value}, default {first.default!r}); declare it the same way"))
+        declared.setdefault(p.name, (p, doc.file))
+    return problems
+
+
+def _text_problems(
+    env: Sandbox, doc: YamlDocument, path: tuple, clause: Clause, text: str,
+    clauses: dict[str, Clause], unusable: set[str], tiers: list[str] | None,
+) -> list[Problem]:
+    """One text variant: its template syntax, its variables and its references."""
+    try:
+        ast = env.parse(text)
+    except TemplateSyntaxError as exc:
+        # block scalars start on the line after their key
+        line = (doc.locate(path).line or 0) + (exc.lineno or 1)
+        return [Problem(Location(doc.file, line), ".".join(map(str, path)), f"template syntax error: {exc.message}")]
+    names = {p.name for p in clause.parameters}
+    problems: list[Problem] = []
+    for name in sorted(meta.find_undeclared_variables(ast) - names - CONTEXT_NAMES):
+        problems.append(doc.problem(path, f"uses {{{{ {name} }}}} but declares no parameter {name!r}{suggest(name, names | CONTEXT_NAMES)}; add it to `parameters` or fix the name"))
+    for target in REF_CALL.findall(text):
+        if target in unusable and target not in clauses:
+            continue  # that clause's own file is reported
+        message = _ref_problem(target, clause, text, clauses, tiers)
+        if message is not None:
+            problems.append(doc.problem(path, message))
+    return problems
+
+
+def _ref_problem(target: str, clause: Clause, text: str, clauses: dict[str, Clause], tiers: list[str] | None) -> str | None:
+    """What is wrong with ``ref(target)`` in ``text`` of ``clause``, if anything."""
+    if target not in clauses:
+        return f"ref({target!r}) points to no clause{suggest(target, clauses)}"
+    if clauses[target].status is ClauseStatus.WITHDRAWN and clause.status is not ClauseStatus.WITHDRAWN:
+        return f"ref({target!r}) points to a withdrawn clause; refer to its replacement"
+    if clauses[target].status is ClauseStatus.DRAFT and clause.status is ClauseStatus.APPROVED:
+        return f"ref({target!r}) points to a draft clause, which schedules leave out unless drafts are included; approve {target} first or remove the reference"
+    if "schedule" not in clauses[target].applies_to:
+        return f"ref({target!r}) points to a clause that is not in schedules"
+    if tiers is not None and "schedule" in clause.applies_to and not _unknown_variants(clauses[target], tiers):
+        # the text is used in these tiers; the target must be there too
+        used_in = [t for t in tiers if clause.text_for(t) == text]
+        missing = [t for t in used_in if clauses[target].text_for(t) is None]
+        if missing:
+            which = " and ".join(missing)
+            return f"ref({target!r}) is used in the {which} tier{'s' if len(missing) > 1 else ''}, which {target} is left out of (it has no text for {which}); refer to it only in texts for tiers that have it"
+    return None
