@@ -377,33 +377,35 @@ def _load(files: Mapping[str, bytes], origin: str) -> ClauseLibrary:
         if doc is None:
             unusable.add(stem)
             continue
-        if not isinstance(doc.data, dict):
-            problems.append(doc.problem((), "a clause file must be a mapping of keys (id, title, ...)"))
-            unusable.add(stem)
-            continue
-        clause, found = validate_model(Clause, doc)
+        clause, found, spoiled = _clause_in(doc, stem, sources)
         problems.extend(found)
-        if clause is None:
-            unusable.update({stem, str(doc.data.get("id"))})
-            continue
-        if stem != clause.id:
-            problems.append(
-                doc.problem(("id",), f"the file name must match the id: rename the file to {clause.id}.yaml or change the id to {stem!r}")
-            )
-            unusable.update({stem, clause.id})
-            continue
-        if clause.id in clauses:  # pragma: no cover - two files cannot have the same stem
-            other = sources[clause.id].file
-            problems.append(doc.problem(("id",), f"clause id {clause.id!r} is also used by {other}"))
-            continue
-        clauses[clause.id] = clause
-        sources[clause.id] = doc
+        unusable.update(spoiled)
+        if clause is not None:
+            clauses[clause.id] = clause
+            sources[clause.id] = doc
 
     problems.extend(_cross_check(spec, clauses, sources, unusable))
     if problems:
         raise LibraryError(f"{count_problems(problems)} in the clause library", sorted(problems, key=_order))
     assert spec is not None
     return ClauseLibrary(spec=spec, clauses=clauses, origin=origin, sources=sources)
+
+
+def _clause_in(doc: YamlDocument, stem: str, sources: dict[str, YamlDocument]) -> tuple[Clause | None, list[Problem], set[str]]:
+    """The clause in one parsed file named ``stem``, or None; with the file's problems and
+    the ids it makes unusable (a reference to them is not reported again)."""
+    if not isinstance(doc.data, dict):
+        return None, [doc.problem((), "a clause file must be a mapping of keys (id, title, ...)")], {stem}
+    clause, found = validate_model(Clause, doc)
+    if clause is None:
+        return None, found, {stem, str(doc.data.get("id"))}
+    if stem != clause.id:
+        message = f"the file name must match the id: rename the file to {clause.id}.yaml or change the id to {stem!r}"
+        return None, [*found, doc.problem(("id",), message)], {stem, clause.id}
+    if clause.id in sources:  # pragma: no cover - two files cannot have the same stem
+        other = sources[clause.id].file
+        return None, [*found, doc.problem(("id",), f"clause id {clause.id!r} is also used by {other}")], set()
+    return clause, found, set()
 
 
 def _order(p: Problem) -> tuple:
