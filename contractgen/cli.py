@@ -17,6 +17,7 @@ import click
 from . import __version__
 from .base.errors import ContractgenError, count_problems, display_path, plural
 
+
 class _Date(click.ParamType):
     """A date as councils write it: 2026-11-26 or 26/11/2026 (day first, as in England)."""
 

@@ -97,7 +97,13 @@ def profile_text(name: str, answers: CouncilAnswers, *, release: str, extends: s
     ]
     if not extends:
         lines += _lso_lines("  ")
-    lines += [
+    lines += _settings_lines(a, release, signer, email)
+    return _aligned(lines)
+
+
+def _settings_lines(a: CouncilAnswers, release: str, signer: str, email: str) -> list[str]:
+    """The profile's tier, clause choices, templates, signatory and letter settings."""
+    return [
         f"tier: {a.tier or 'core'}{C}# the providers' default tier: foundation, core or advanced (a register's tier column overrides it)",
         f"parameters: {{}}{C}# clause parameters to change, such as remedial_period_months: 6 (`contractgen clauses show ID` lists them)",
         f"clauses:{C}# which clauses of the library the schedule has (default: all for its tier)",
@@ -117,7 +123,6 @@ def profile_text(name: str, answers: CouncilAnswers, *, release: str, extends: s
         f"  # renewal_window_days: 90{C}# a renewal reminder this many days before a publication stops counting (default: the library's)",
         f"  register_columns: {{}}{C}# your register's own column names, such as email: Email Address (docs/workspace.md)",
     ]
-    return _aligned(lines)
 
 
 def _aligned(lines: list[str]) -> str:
