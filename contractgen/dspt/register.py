@@ -173,11 +173,11 @@ def _expected_headers(file: str, column_map: Mapping[str, str]) -> dict[str, str
     unknown = [k for k in column_map if k not in FIELDS]
     if unknown:
         message = (
-            f"column_map names unknown field{'s' if len(unknown) > 1 else ''} "
+            f"letters.register_columns names unknown field{'s' if len(unknown) > 1 else ''} "
             f"{', '.join(repr(k) for k in unknown)}; the fields are "
             f"{', '.join(FIELDS)}"
         )
-        raise RegisterError(message, [Problem(Location(file), "column_map", message)])
+        raise RegisterError(message, [Problem(Location(file), "letters.register_columns", message)])
     return {name: column_map.get(name, name) for name in FIELDS}
 
 
@@ -203,7 +203,7 @@ def _find_columns(table: Table, headers: dict[str, str]) -> dict[str, int]:
             message = (
                 f"no column {header!r} (for {name}); columns found: {found}. "
                 f"Rename the column, or map {name} to your header in the profile's "
-                "column_map"
+                f"letters.register_columns ({name}: Your Header)"
             )
             problems.append(Problem(Location(table.file, 1), header, message))
     if problems:
