@@ -95,6 +95,20 @@ def test_problems_across_profiles_and_templates_are_all_reported(ws):
     assert report.renders == 0 and not report.ok
 
 
+def test_two_mistakes_in_one_profile_are_both_reported(ws):
+    """An unknown key stops the profile loading, but its tier is still checked: `tier: coer`
+    and a misspelt key are reported in one run (only the key was, before)."""
+    edit(ws / BOROUGH, "tier: core", "tier: coer")
+    edit(ws / BOROUGH, "  short_name: EBC", "  shortname: EBC")
+    report = report_of(ws)
+    assert [str(p) for p in report.problems] == [
+        f"profiles/example-borough.yaml:{line_of(ws / BOROUGH, 'shortname')}:3: council.shortname: unknown key "
+        "'shortname' (did you mean 'short_name'?)",
+        f"profiles/example-borough.yaml:{line_of(ws / BOROUGH, 'tier: coer')}:1: tier: unknown tier 'coer' (did you "
+        "mean 'core'?); tiers: foundation, core, advanced",
+    ]
+
+
 def report_parameter(root: Path, name: str) -> str:
     from contractgen.library.clauses import load_library
 

@@ -26,7 +26,7 @@ from ..letters.check import check_letter_dates
 from ..library.auditquestions import check_audits
 from ..library.clauses import ClauseLibrary, load_library
 from ..library.onboarding import placeholder_problems
-from ..library.profiles import Profile, check_profile, load_profile
+from ..library.profiles import Profile, ProfileSchemaError, check_profile, load_profile
 from ..library.workspace import Workspace
 from ..schedule.render import build_schedule_parts, load_template
 from ..word.template import WordTemplate
@@ -94,6 +94,10 @@ def _check_profiles(workspace: Workspace, library: ClauseLibrary | None, report:
     for name in workspace.profile_names():
         try:
             profile = load_profile(name, workspace.profiles_dir)
+        except ProfileSchemaError as exc:  # still: its tier, and what is a placeholder
+            report.problems.extend(_problems(exc, workspace) + placeholder_problems(exc.docs))
+            report.problems.extend(exc.tier_problems(library) if library is not None else [])
+            continue
         except ContractgenError as exc:
             report.problems.extend(_problems(exc, workspace))
             continue
