@@ -668,7 +668,12 @@ def test_bad_register_rows_are_reported_and_skipped(workspace: Workspace, tmp_pa
     assert [(p.location.line, p.key) for p in result.rejected] == [(3, "name"), (4, "email"), (4, "tier"), (5, "ods_code")]
     assert "duplicate ODS code 'VM1A2', first on row 2" in result.rejected[-1].message
     assert result.failed
-    assert [r["ods_code"] for r in read_report(tmp_path / "out")] == ["VM1A2", "AW2T"]
+    # every register row has a row in report.csv: a rejected one too, with what it held (rejected rows
+    # used to be missing from the report: an intended change)
+    assert [(r["ods_code"], r["name"], r["letter_kind"], r["file"]) for r in read_report(tmp_path / "out")] == [
+        ("VM1A2", "Good Care", "confirm", "VM1A2-good-care.docx"), ("AW2T", "Also Good", "remedy", "AW2T-also-good.docx"),
+        ("AH7Q", "", "rejected", ""), ("C4SD", "Bad Email & Tier", "rejected", ""), ("VM1A2", "Twin", "rejected", ""),
+    ]
 
 
 def test_strict_refuses_a_bad_register_and_writes_nothing(workspace: Workspace, tmp_path: Path) -> None:

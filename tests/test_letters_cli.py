@@ -131,7 +131,9 @@ def test_summary_with_rejected_rows_exits_1(ws: Path) -> None:
         "e.g. VM79V or ADAG",
         "report: out/report.csv",
     ]
-    assert [r["ods_code"] for r in read_report(ws / "out")] == ["VM1A2", "AW2T"]
+    # the rejected rows are in report.csv too (they used to be missing: an intended change)
+    assert [(r["ods_code"], r["letter_kind"]) for r in read_report(ws / "out")] == [
+        ("VM1A2", "confirm"), ("AW2T", "remedy"), ("AH7Q", "rejected"), ("../X1", "rejected")]
 
 
 def test_summary_with_no_letters(ws: Path) -> None:

@@ -122,6 +122,7 @@ class RegisterResult:
     file: str
     providers: list[Provider] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    rejected: list[Provider] = field(default_factory=list)  # what a bad row held, for report.csv
 
     @property
     def ok(self) -> bool:
@@ -166,6 +167,7 @@ def read_register(
         if provider is not None:
             result.providers.append(provider)
     result.problems = reader.problems
+    result.rejected = reader.rejected
     return result
 
 
@@ -227,6 +229,7 @@ class _RowReader:
         self.default_tier = default_tier
         self.first_row: dict[str, int] = {}
         self.problems: list[Problem] = []
+        self.rejected: list[Provider] = []
         self._row_ok = True
         self._number = 0
 
@@ -259,7 +262,10 @@ class _RowReader:
             cyber_essentials_expiry=self.date(values, "cyber_essentials_expiry"),
             cyber_essentials_plus_expiry=self.date(values, "cyber_essentials_plus_expiry"),
         )
-        return provider if self._row_ok else None
+        if not self._row_ok:
+            self.rejected.append(provider)
+            return None
+        return provider
 
     def check_code(self, code: str) -> None:
         if classify_ods_code(code) is None:

@@ -73,6 +73,7 @@ WINDOWS_DEVICE_NAMES = frozenset(
 UNMATCHED_FILE = "unmatched.csv"
 #: ``letter_kind`` in report.csv of a provider held for review (no letter written).
 HELD = "held"
+REJECTED = "rejected"
 UNMATCHED_SHOWN = 10
 
 
@@ -524,7 +525,7 @@ def generate_letters(
     _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None), recipe)
     result.written = jobs
     result.report = report  # before the PDFs: a failed conversion still leaves the report of the letters
-    write_atomic(report, report_csv(jobs, result.held))
+    write_atomic(report, report_csv(jobs, result.held, [] if wanted_codes or kinds_wanted else register.rejected))
     if result.unmatched or result.held:
         write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
     if pdf:
@@ -532,9 +533,12 @@ def generate_letters(
     return result
 
 
-def report_csv(jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]] = ()) -> bytes:
+def report_csv(
+    jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]] = (), rejected: Sequence[Provider] = (),
+) -> bytes:
     """One row per letter, then one per provider held for review (``letter_kind``
-    ``held``, no file): what a contracts officer opens in Excel (UTF-8 with BOM). Dates
+    ``held``, no file), then one per register row rejected (``rejected``, no file: what
+    the row held; the command names the problem with the row's number): what a contracts officer opens in Excel (UTF-8 with BOM). Dates
     are ISO; ``response_by`` and ``standard_by`` are blank when the letter asks for no
     reply or the provider already meets its tier."""
     buf = io.StringIO()
@@ -561,6 +565,8 @@ def report_csv(jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[st
         ])
     for provider, _near in held:
         writer.writerow([provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", ""])
+    for provider in rejected:
+        writer.writerow([provider.ods_code, provider.name, provider.tier, "", "", "", REJECTED, "", "", ""])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
