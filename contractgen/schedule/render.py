@@ -147,6 +147,19 @@ def prepare_version(
     return version, profile
 
 
+def variation_date(profile: Profile, override: dt.date | None, library: ClauseLibrary) -> dt.date:
+    """A variation's date: never before the release it introduces. ``--date`` earlier than
+    that release is refused; the profile's date (the original contract's) gives way to the
+    release's date."""
+    release = library.spec.release_date
+    if override is not None and override < release:
+        raise UsageError(
+            f"--date {override.isoformat()} is before release {library.spec.release} ({format_date(release)}), which "
+            f"the variation introduces; date it on or after {release.isoformat()}"
+        )
+    return max(document_date(profile, override, library), release)
+
+
 def build_schedule_parts(
     workspace: Workspace,
     library: ClauseLibrary,
@@ -167,7 +180,7 @@ def build_schedule_parts(
         raise UsageError(f"unknown tier {tier!r}{suggest(tier, library.tiers)}; tiers: {', '.join(library.tiers)}")
     clauses = select_clauses(library, profile, tier, include_drafts=include_drafts)
     assembly = assemble_schedule(library, profile, tier, clauses)
-    when = document_date(profile, date, library)
+    when = document_date(profile, date, library) if compare_to is None else variation_date(profile, date, library)
     template = load_template(workspace, profile, "schedule")
     writer = BodyWriter()
     draft = provenance.draft_line if provenance else ""
