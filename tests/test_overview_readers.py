@@ -313,3 +313,25 @@ def test_readme_screenshot_is_regenerated(tmp_path: Path) -> None:
         assert png_size(data) == (1200, 1900)
         assert 50_000 < len(data) < 3_000_000
     assert "docs/overview.png" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_no_word_of_the_provider_table_is_broken_or_cut(browser, market_files) -> None:
+    """With the audit columns shown, on screen and printed on A4: words are never broken
+    inside ("foundatio|n"), so each must fit its column: no cell's content is wider than
+    the cell, but for the provider's code and name and the critical gaps, which may break."""
+    page = browser.open(market_files.output / "overview.html")
+    script = """() => {
+        const out = [];
+        for (const row of Array.from(document.querySelectorAll('#providers tbody tr')).slice(0, 400)) {
+            row.querySelectorAll('td').forEach((td, i) => {
+                if (td.classList.contains('long') || i === 10) return;
+                if (td.scrollWidth > td.clientWidth + 1) out.push(td.textContent);
+            });
+        }
+        return out;
+    }"""
+    assert page.evaluate(script) == []
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 720, "height": 1000})  # A4 less its margins, at 96 dpi
+    assert page.evaluate(script) == []
+    page.close()
