@@ -329,6 +329,28 @@ def test_feedback_with_a_critical_gap_asks_for_a_plan_by_the_date_it_shows(works
     _clean(text)
 
 
+def test_feedback_keeps_headings_with_their_content_and_contacts_whole(workspace, tmp_path: Path) -> None:
+    """As the guidance letters do: the "Critical gaps" heading (and each heading, and the line
+    that introduces a list) is kept with what follows it, never alone at the foot of a page;
+    emails and phone numbers never break across lines (no-break spaces, Word's no-break hyphen)."""
+    path = returned(workspace, tmp_path, it_records_backups="No")
+    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED)
+    body = docx_parts(tmp_path / "out" / result.scored[0][1])["word/document.xml"].decode("utf-8")
+    root = etree.fromstring(body.encode("utf-8"))
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+    def kept(text: str) -> bool:
+        (p,) = [p for p in root.iter(f"{w}p") if "".join(t.text or "" for t in p.iter(f"{w}t")).strip() == text]
+        return p.find(f"{w}pPr/{w}keepNext") is not None
+
+    assert kept("Critical gaps") and kept("Score by section") and kept("What to improve")
+    assert kept("Please send us your plan for closing these gaps by 8 February 2027:")
+    # dspt-support@northshire-care.example.org and 0161 496 0000 (the Local Support Organisation)
+    joined = body.replace('<w:t xml:space="preserve">', "<w:t>").replace("</w:t><w:noBreakHyphen/><w:t>", "<w:noBreakHyphen/>")
+    assert "dspt<w:noBreakHyphen/>support@northshire<w:noBreakHyphen/>care.example.org" in joined
+    assert "0161\u00a0496\u00a00000" in body and "0161 496 0000" not in body
+
+
 def test_feedback_wording_comes_from_the_clause_library(workspace_dir: Path, workspace, tmp_path: Path) -> None:
     path = returned(workspace, tmp_path, premises_power="No")
     clause = workspace_dir / "clause_library" / "clauses" / "letter.audit-feedback.yaml"

@@ -29,7 +29,7 @@ from ..base.schema import suggest
 from ..base.workdays import add_working_days
 from ..base.xmltext import xml_attr, xml_text
 from ..dspt.register import Provider, read_register
-from ..letters.generate import inside, letter_file_names
+from ..letters.generate import inside, letter_file_names, unbreakable_contacts
 from ..library.auditquestions import (
     ANSWERS,
     AuditLibrary,
@@ -275,6 +275,7 @@ def render_letter_document(
     writer = BodyWriter(letter_num_base=template.plan.letter_num_base if template.plan else 0)
     context = letter_context(library, profile, qs.tier, provider, subject=subject, date=date,
                              response_by=response_by, reason=reason, kind=f"audit-{document}")
+    unbreakable_contacts(context)  # as in the guidance letters: emails and phones never break across lines
     made = body(context, writer)
     lists = 0
     if not isinstance(made, str):

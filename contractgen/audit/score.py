@@ -398,7 +398,19 @@ def feedback_paragraphs(library: ClauseLibrary, score: AuditScore, context: dict
         clause = letter_clause(library, clause_id)
         text = clause.text_for(score.question_set.tier) or ""
         paragraphs += render_clause_text(clause, text, context, library, mode="letter", list_ids=lists)
-    return paragraphs
+    return keep_headings_with_content(paragraphs)
+
+
+def keep_headings_with_content(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """A paragraph all in bold ("**Critical gaps**") is a heading, and a paragraph ending
+    with a colon introduces what follows: each is kept on the page of the next paragraph."""
+    kept = []
+    for p, following in zip(paragraphs, [*paragraphs[1:], None]):
+        words = [r for r in p.runs if r.text.strip()]
+        heading = bool(words) and all(r.bold for r in words)
+        lead_in = p.text.rstrip().endswith(":")
+        kept.append(p.with_(keep_with_next=True) if following is not None and (heading or lead_in) else p)
+    return kept
 
 
 # ------------------------------------------------------------------ the command

@@ -227,7 +227,8 @@ def nobreak(text: str | None) -> str | None:
     return text.replace(" ", "\u00a0").replace("-", "\u2011")
 
 
-def _unbreakable_contacts(context: dict[str, Any]) -> None:
+def unbreakable_contacts(context: dict[str, Any]) -> None:
+    """The contacts' and the signatory's emails and phones, never broken across lines."""
     for contact in (*context["contacts"].values(), context["signatory"]):
         for key in ("email", "phone"):
             if contact.get(key):
@@ -255,7 +256,7 @@ class LetterRenderer:
         self.params = parameter_values(library, profile)
         self.contexts = {tier: base_context(library, profile, tier) for tier in library.tiers}
         for ctx in self.contexts.values():
-            _unbreakable_contacts(ctx)
+            unbreakable_contacts(ctx)
         self.media: dict[str, bytes] = {}
         for ctx in self.contexts.values():
             self.media = attach_logo(ctx, profile)
