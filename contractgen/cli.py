@@ -495,12 +495,14 @@ def audit_form_command(ctx, profile, tier, provider_code, providers, for_all, ou
 @click.option("--profile", "profile", help="Only accept forms this council sent.")
 @click.option("--date", "date_", type=DATE, help="Date of the feedback letters, YYYY-MM-DD or DD/MM/YYYY (default: today).")
 @click.option("--force", is_flag=True, help="Overwrite feedback letters and audit-scores.csv that already exist.")
+@click.option("--providers", "-p", "providers", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The provider register (.csv or .xlsx): a form whose ODS code is not in it is refused, and each letter is addressed from it.")
 @click.pass_context
-def audit_score_command(ctx, files, output, profile, date_, force) -> None:
+def audit_score_command(ctx, files, output, profile, date_, force, providers) -> None:
     """Score returned audit forms: feedback letters and audit-scores.csv."""
     from .audit.score import score_audit_forms  # lazy: keeps `contractgen --help` fast
 
-    result = score_audit_forms(_workspace(ctx), list(files), output, profile_ref=profile, date=_date(date_), force=force)
+    result = score_audit_forms(_workspace(ctx), list(files), output, profile_ref=profile, date=_date(date_), force=force,
+                               providers_file=providers)
     for line in result.summary_lines():
         click.echo(line)
     for line in result.error_lines():

@@ -329,6 +329,31 @@ def test_feedback_with_a_critical_gap_asks_for_a_plan_by_the_date_it_shows(works
     _clean(text)
 
 
+def test_a_form_for_a_provider_not_in_the_register_is_refused(workspace, tmp_path: Path) -> None:
+    """With the register, a form whose ODS code is not in it is not scored (its letter would
+    have no address, and the overview would count a provider it does not know); the others
+    are, each letter addressed from the register."""
+    qs = audit_of(workspace).at(tier="core")
+    known = returned(workspace, tmp_path, "known.docx")  # AS9R Sunrise Home Support
+    unknown = tmp_path / "unknown.docx"
+    unknown.write_bytes(fill_form(blank_form(workspace, tmp_path, "core"),
+                                  {**answers(qs), **provider_details(qs, name="Nowhere Care", code="VN9Z9")}))
+    register = workspace.root / REGISTER
+    result = score_audit_forms(workspace, [known, unknown], tmp_path / "out", date=SCORED, providers_file=register)
+    assert [str(p) for _, problems in result.failed for p in problems] == [
+        f"{unknown}: provider.ods_code: the form is for ODS code VN9Z9, which is not in the register {register}; check "
+        "the code the provider wrote on the form, or add the provider to the register, then score the form again"
+    ]
+    (score, name), = result.scored
+    assert score.provider["ods_code"] == "AS9R"
+    text = docx_text(tmp_path / "out" / name)
+    assert "Suite 5, 1 Dawn Parade" in text  # the register's address
+    cli = run_cli("--workspace", str(workspace.root), "audit", "score", str(unknown), "-o", str(tmp_path / "cli"),
+                  "--providers", str(register), "--date", "2027-01-11")
+    assert cli.exit_code == 1
+    assert "provider.ods_code: the form is for ODS code VN9Z9, which is not in the register" in cli.stderr
+
+
 def test_feedback_keeps_headings_with_their_content_and_contacts_whole(workspace, tmp_path: Path) -> None:
     """As the guidance letters do: the "Critical gaps" heading (and each heading, and the line
     that introduces a list) is kept with what follows it, never alone at the foot of a page;
