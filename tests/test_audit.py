@@ -329,6 +329,25 @@ def test_feedback_with_a_critical_gap_asks_for_a_plan_by_the_date_it_shows(works
     _clean(text)
 
 
+def test_audit_documents_carry_no_dspt_box_or_heading(workspace, tmp_path: Path) -> None:
+    """The form and the feedback letter are about business continuity, not the DSPT: no
+    "DSPT status on record: not part of this audit" row, no DSPT page header or subject (they
+    had the DSPT letter's: an intended change); a DSPT letter keeps all three."""
+    path = returned(workspace, tmp_path)
+    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED)
+    for text in (docx_text(blank_form(workspace, tmp_path, "core", "fresh.docx")), docx_text(tmp_path / "out" / result.scored[0][1])):
+        assert "DSPT status on record" not in text and "not part of this audit" not in text
+        assert "Data Security and Protection Toolkit" not in text
+        assert "[header] Example Borough Council\tBusiness continuity plan audit" in text
+    from contractgen.letters.generate import generate_letters
+
+    letters = generate_letters(workspace, "example-borough", workspace.root / REGISTER, no_dspt=True, output=tmp_path / "letters",
+                               only=["VM1A2"], as_of=dt.date(2026, 11, 26), workers=1)
+    text = docx_text(tmp_path / "letters" / letters.written[0].file)
+    assert "[header] Example Borough Council\tData Security and Protection Toolkit" in text
+    assert "| DSPT status on record |" in text and "Data Security and Protection Toolkit: " in text
+
+
 def test_a_form_for_a_provider_not_in_the_register_is_refused(workspace, tmp_path: Path) -> None:
     """With the register, a form whose ODS code is not in it is not scored (its letter would
     have no address, and the overview would count a provider it does not know); the others

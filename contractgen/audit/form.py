@@ -224,6 +224,8 @@ def letter_context(
         letter={
             "kind": kind, "subject": subject, "date": format_date(date), "response_by": format_date(response_by) if response_by else "",
             "next_deadline": "", "valid_until": "", "reason": reason,
+            "dspt": False,  # not a DSPT letter: no DSPT status box, no DSPT page header
+            "heading": "Business continuity plan audit",
         },
     )
     return context

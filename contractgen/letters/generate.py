@@ -73,6 +73,8 @@ WINDOWS_DEVICE_NAMES = frozenset(
 UNMATCHED_FILE = "unmatched.csv"
 #: ``letter_kind`` in report.csv of a provider held for review (no letter written).
 HELD = "held"
+#: What the letter template's page header names: the subject of the letters.
+DSPT_HEADING = "Data Security and Protection Toolkit"
 REJECTED = "rejected"
 UNMATCHED_SHOWN = 10
 
@@ -296,6 +298,8 @@ class LetterRenderer:
                 **position.as_context(),
                 "subject": kind_clause.title,
                 "date": format_date(self.as_of),
+                "dspt": True,  # a DSPT letter: the template shows the DSPT status box and heading
+                "heading": DSPT_HEADING,
             },
         }
 
