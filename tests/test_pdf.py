@@ -274,3 +274,22 @@ def test_libreoffice_is_found_in_its_usual_install_folders(tmp_path: Path, monke
     monkeypatch.setattr(pdf.shutil, "which", lambda name: None)  # not on PATH
     monkeypatch.setattr(pdf, "install_folders", lambda env=None: [tmp_path / "nowhere" / "soffice", windows])
     assert pdf.find_soffice() == str(windows)
+
+
+def test_calc_is_found_beside_writer_or_reported_missing(tmp_path: Path) -> None:
+    """test_xlsx_in_libreoffice skips (outside CI) when LibreOffice has Writer but not Calc:
+    Calc is its library beside soffice (Linux, Windows) or in Frameworks (macOS)."""
+    from conftest import calc_library
+
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "soffice").write_bytes(b"")
+    assert calc_library(str(program / "soffice")) is None  # Writer only
+    (program / "libsclo.so").write_bytes(b"")
+    assert calc_library(str(program / "soffice")) == program / "libsclo.so"
+    mac = tmp_path / "LibreOffice.app" / "Contents"
+    (mac / "MacOS").mkdir(parents=True)
+    (mac / "Frameworks").mkdir()
+    (mac / "MacOS" / "soffice").write_bytes(b"")
+    (mac / "Frameworks" / "libsclo.dylib").write_bytes(b"")
+    assert calc_library(str(mac / "MacOS" / "soffice")) == mac / "Frameworks" / "libsclo.dylib"
