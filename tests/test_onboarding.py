@@ -177,3 +177,18 @@ def test_validate_warns_about_tracked_output_and_personal_data(tmp_path, monkeyp
         "provider); remove it from git with `git rm --cached sent/to-the-provider.docx` (the file stays) and keep such files in an "
         "ignored folder (`contractgen init` ignores out/, letters/, data/ ...)",
     ]
+
+
+def test_paths_written_on_windows_work_everywhere(workspace_dir, monkeypatch):
+    """A profile's logo and contractgen.yaml's files written with backslashes, as a Windows
+    user types them, are read as the same paths on Linux and macOS."""
+    from helpers import edit
+
+    monkeypatch.chdir(workspace_dir)
+    edit(workspace_dir / "profiles/example-borough.yaml", "logo: logos/example-borough.png", "logo: logos\\example-borough.png")
+    edit(workspace_dir / "contractgen.yaml", "      providers: examples/example-borough-providers.csv",
+         "      providers: examples\\example-borough-providers.csv")
+    assert run_cli("validate").exit_code == 0
+    built = run_cli("build")
+    assert built.exit_code == 0, built.output
+    assert (workspace_dir / "out/example-borough-letters/report.csv").is_file()

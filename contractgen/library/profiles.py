@@ -47,6 +47,12 @@ class Council(Strict):
     logo: XmlText | None = None  # an image file, relative to the profile's folder
     website: XmlText | None = None
 
+    @field_validator("logo", mode="after")
+    @classmethod
+    def _portable(cls, v: str | None) -> str | None:
+        """``logos\\council.png`` written on Windows is ``logos/council.png`` everywhere."""
+        return v.replace("\\", "/") if v else v
+
 
 class Contract(Strict):
     title: XmlText

@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..base.errors import (
     Location,
@@ -39,6 +39,17 @@ class LetterRun(Strict):
     previous: list[str] = []  # earlier DSPT exports for the overview's changes and trend
     audit_scores: list[str] = []  # audit-scores.csv files: the overview shows each provider's latest audit
     as_of: dt.date | None = None  # fixed for reproducible builds; omitted: today
+
+    @field_validator("providers", "dspt", mode="after")
+    @classmethod
+    def _portable(cls, v: str | None) -> str | None:
+        """``data\\providers.csv`` written on Windows is ``data/providers.csv`` everywhere."""
+        return v.replace("\\", "/") if v else v
+
+    @field_validator("previous", "audit_scores", mode="after")
+    @classmethod
+    def _portable_all(cls, v: list[str]) -> list[str]:
+        return [p.replace("\\", "/") for p in v]
 
 
 class BuildSettings(Strict):
