@@ -192,6 +192,12 @@ class _Scorer:
         score = self._score(path)
         if providers_file is not None:
             self._registered(score, providers_file)
+        elif not score.provider.get("address"):
+            shown = display_path(path)
+            message = (f"the form does not say where {score.provider['name'] or 'the provider'} "
+                       f"({score.provider['ods_code'] or 'no ODS code'}) is (it was a blank form): its feedback letter "
+                       "could not be addressed; give the provider register with --providers")
+            raise FormError(f"{shown}: {message}", [Problem(Location(shown), "provider.ods_code", message)])
         return score
 
     def _registered(self, score: AuditScore, providers_file: Path) -> None:
