@@ -46,7 +46,7 @@ from ..dspt.position import (
     assess_position,
     contract_terms,
 )
-from ..dspt.register import Provider, read_register, salutation_for
+from ..dspt.register import Provider, RegisterResult, read_register, salutation_for
 from ..library.clauses import Clause, ClauseLibrary, ClauseStatus
 from ..library.profiles import Profile, parameter_values
 from ..library.releases import Provenance, provenance
@@ -81,6 +81,9 @@ WINDOWS_DEVICE_NAMES = frozenset(
 UNMATCHED_FILE = "unmatched.csv"
 #: ``letter_kind`` in report.csv of a provider held for review (no letter written).
 HELD = "held"
+#: What the letter template's page header names: the subject of the letters.
+DSPT_HEADING = "Data Security and Protection Toolkit"
+REJECTED = "rejected"
 UNMATCHED_SHOWN = 10
 
 
@@ -241,7 +244,8 @@ def nobreak(text: str | None) -> str | None:
     return text.replace(" ", "\u00a0").replace("-", "\u2011")
 
 
-def _unbreakable_contacts(context: dict[str, Any]) -> None:
+def unbreakable_contacts(context: dict[str, Any]) -> None:
+    """The contacts' and the signatory's emails and phones, never broken across lines."""
     for contact in (*context["contacts"].values(), context["signatory"]):
         for key in ("email", "phone"):
             if contact.get(key):
@@ -269,7 +273,7 @@ class LetterRenderer:
         self.params = parameter_values(library, profile)
         self.contexts = {tier: base_context(library, profile, tier) for tier in library.tiers}
         for ctx in self.contexts.values():
-            _unbreakable_contacts(ctx)
+            unbreakable_contacts(ctx)
         self.media: dict[str, bytes] = {}
         for ctx in self.contexts.values():
             self.media = attach_logo(ctx, profile)
@@ -312,6 +316,8 @@ class LetterRenderer:
                 **position.as_context(),
                 "subject": kind_clause.title,
                 "date": format_date(self.as_of),
+                "dspt": True,  # a DSPT letter: the template shows the DSPT status box and heading
+                "heading": DSPT_HEADING,
             },
         }
 
@@ -374,18 +380,19 @@ class LetterRenderer:
 
 # ------------------------------------------------------------------ workers
 
-#: How worker processes start: "fork" where there is one (they inherit the compiled
-#: template), else "spawn" (Windows, macOS' default), where each worker prepares its own.
-START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-
 _RENDERER: LetterRenderer | None = None
 _OUTPUT: Path | None = None
+#: How worker processes start: fork where the system has it (the workers inherit the
+#: prepared renderer), else spawn (Windows; macOS may too), where each worker prepares
+#: its own renderer from the same files (:class:`RendererRecipe`).
+START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 @dataclass(frozen=True)
 class RendererRecipe:
-    """What a worker started with "spawn" needs to prepare the batch's renderer again
-    (a compiled template cannot be sent to another process)."""
+    """What a spawned worker needs to prepare the renderer itself: only plain, picklable
+    values (a compiled template cannot be sent to another process), and the batch's
+    time limit for a letter."""
 
     workspace: Workspace
     profile_ref: str
@@ -393,7 +400,7 @@ class RendererRecipe:
     provenance: Provenance
     seconds: float  # the parent's time limit for a letter
 
-    def build(self) -> LetterRenderer:
+    def make(self) -> LetterRenderer:
         version, profile = prepare_version(self.workspace, self.profile_ref)
         template = load_template(self.workspace, profile, "letter")
         renderer = LetterRenderer(version.library, profile, template, self.as_of, self.provenance)
@@ -409,10 +416,10 @@ def _use(renderer: LetterRenderer | None, output: Path) -> None:
 def _init_worker(recipe: RendererRecipe | None = None, output: Path | None = None) -> None:
     """In a worker process: Ctrl-C is the parent's to handle. The parent stops handing
     out letters and waits for the ones in progress, so every letter is whole. A spawned
-    worker prepares the renderer from ``recipe``."""
+    worker (``recipe``) prepares its own renderer."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if recipe is not None and output is not None:
-        _use(recipe.build(), output)
+        _use(recipe.make(), output)
 
 
 def _write_one(job: LetterJob) -> str:
@@ -485,6 +492,7 @@ def generate_letters(
     kinds: Iterable[str] = (),
     pdf: bool = False,
     force: bool = False,
+    replace_own: bool = False,
     strict: bool = False,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
@@ -493,30 +501,25 @@ def generate_letters(
     """Write one guidance letter per provider in the register, and ``report.csv``.
 
     Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
-    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`. The steps:
-    read and check the inputs, decide each provider's letter, refuse before writing
-    anything, render and write the letters, then the reports and the PDFs.
+    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`. A file
+    that would be replaced is refused without ``force`` (with ``replace_own``: only a
+    file contractgen did not write). The steps: read and check the inputs, decide each
+    provider's letter, refuse before writing anything, render and write the letters,
+    then the reports and the PDFs.
     """
     as_of = as_of or dt.date.today()
     version, profile = prepare_version(workspace, profile_ref)
     check_export_options(dspt_file, no_dspt)
     kinds_wanted = wanted_kinds(kinds)
     output = output or workspace.output_dir / f"{profile.name}-letters"
-    register = read_register(
-        providers_file,
-        column_map=profile.model.letters.register_columns or None,
-        tiers=version.library.tiers,
-        default_tier=profile.model.tier,
-    )
-    if strict:
-        register.raise_for_problems()
-    export = read_export(dspt_file) if dspt_file is not None else None
-    providers = selected_providers(register.providers, only, providers_file)
+    register, export = read_inputs(providers_file, dspt_file, version.library, profile, strict=strict)
+    codes = {c.strip().upper() for c in only}
+    providers = selected_providers(register.providers, codes, providers_file)
     result = LettersResult(output=output, rejected=list(register.problems), without_export=export is None)
     result.export_warnings = list(export.warnings) if export is not None else []
     terms = {tier: contract_terms(version.library, profile, tier) for tier in version.library.tiers}
     jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted)
-    targets = _check_before_writing(output, jobs, result, pdf=pdf, force=force)
+    targets = _check_before_writing(output, jobs, result, pdf=pdf, force=force, replace_own=replace_own)
     origin = provenance(workspace, version)
     result.draft = origin.draft_line
     renderer = LetterRenderer(version.library, profile, load_template(workspace, profile, "letter"), as_of, origin)
@@ -525,10 +528,25 @@ def generate_letters(
     if start:
         start(len(jobs))
     _run_jobs(renderer, recipe, output, jobs, workers or default_workers(), progress or (lambda _n: None))
-    _write_reports(result, jobs)
+    _write_reports(result, jobs, [] if codes or kinds_wanted else register.rejected)  # a selection reports only itself
     if pdf:
         result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
     return result
+
+
+def read_inputs(
+    providers_file: Path, dspt_file: Path | None, library: ClauseLibrary, profile: Profile, *, strict: bool
+) -> tuple[RegisterResult, DsptExport | None]:
+    """The register (with ``strict``, any problem refuses the batch) and the export."""
+    register = read_register(
+        providers_file,
+        column_map=profile.model.letters.register_columns or None,
+        tiers=library.tiers,
+        default_tier=profile.model.tier,
+    )
+    if strict:
+        register.raise_for_problems()
+    return register, read_export(dspt_file) if dspt_file is not None else None
 
 
 def check_export_options(dspt_file: Path | None, no_dspt: bool) -> None:
@@ -585,7 +603,9 @@ def choose_letters(
     return [LetterJob(p, s, name) for (p, s), name in zip(chosen, names)]
 
 
-def _check_before_writing(output: Path, jobs: list[LetterJob], result: LettersResult, *, pdf: bool, force: bool) -> list[Path]:
+def _check_before_writing(
+    output: Path, jobs: list[LetterJob], result: LettersResult, *, pdf: bool, force: bool, replace_own: bool,
+) -> list[Path]:
     """Everything that can refuse the batch, checked before anything is written; the
     letters' paths."""
     resolved = output.resolve()
@@ -593,7 +613,7 @@ def _check_before_writing(output: Path, jobs: list[LetterJob], result: LettersRe
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
         lists = [output / UNMATCHED_FILE] if result.unmatched or result.held else []
-        refuse_overwriting(output, [*targets, *pdfs, output / "report.csv", *lists])
+        refuse_overwriting(output, [*targets, *pdfs, output / "report.csv", *lists], own=replace_own)
     if pdf:
         find_soffice()  # refuse before writing anything when LibreOffice is missing
     return targets
@@ -607,19 +627,23 @@ def _make_folder(output: Path) -> None:
     _remove_stale_temporaries(output)
 
 
-def _write_reports(result: LettersResult, jobs: list[LetterJob]) -> None:
+def _write_reports(result: LettersResult, jobs: list[LetterJob], rejected: Sequence[Provider]) -> None:
     """report.csv (before any PDF: a failed conversion still leaves the report of the
-    letters), and unmatched.csv when a provider was held or not found."""
+    letters), with the ``rejected`` register rows; unmatched.csv when a provider was
+    held or not found."""
     result.written = jobs
     result.report = result.output / "report.csv"
-    write_atomic(result.report, report_csv(jobs, result.held))
+    write_atomic(result.report, report_csv(jobs, result.held, rejected))
     if result.unmatched or result.held:
         write_atomic(result.output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
 
 
-def report_csv(jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]] = ()) -> bytes:
+def report_csv(
+    jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]] = (), rejected: Sequence[Provider] = (),
+) -> bytes:
     """One row per letter, then one per provider held for review (``letter_kind``
-    ``held``, no file): what a contracts officer opens in Excel (UTF-8 with BOM). Dates
+    ``held``, no file), then one per register row rejected (``rejected``, no file: what
+    the row held; the command names the problem with the row's number): what a contracts officer opens in Excel (UTF-8 with BOM). Dates
     are ISO; ``response_by`` and ``standard_by`` are blank when the letter asks for no
     reply or the provider already meets its tier."""
     buf = io.StringIO()
@@ -646,6 +670,8 @@ def report_csv(jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[st
         ])
     for provider, _near in held:
         writer.writerow([provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", ""])
+    for provider in rejected:
+        writer.writerow([provider.ods_code, provider.name, provider.tier, "", "", "", REJECTED, "", "", ""])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
