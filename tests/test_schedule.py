@@ -582,7 +582,7 @@ def test_clause_sandbox_messages_read_cleanly(ws):
 def test_template_sandbox_messages_read_cleanly(ws):
     write_template(ws / "templates/schedule.docx", "{{ ''.__class__ }}")
     error = refused(ws)
-    message = f"the template cannot be rendered: {UNSAFE}; fix the tag in Word (README 'Template variables')"
+    message = f"the template cannot be rendered: {UNSAFE}; fix the tag in Word (docs/branding.md 'Template variables')"
     assert lines(error) == [f'templates/schedule.docx: body, paragraph "{{{{ \'\'.__class__ }}}}": {message}', f"error: {message}"]
     assert ".;" not in str(error)
 
