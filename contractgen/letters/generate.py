@@ -592,12 +592,12 @@ def choose_letters(
         if kinds_wanted and position.kind.value not in kinds_wanted:
             continue
         if export is not None and record is None:
-            near = export.near_matches(p.ods_code, p.name)
+            closest = export.closest_names(p.name, 3)
+            near = export.near_matches(p.ods_code, p.name, closest)
             if near:  # a mistyped code, most likely: a person must look before any letter
                 result.held.append((p, [f"{r.code} {r.clean_name}" for r in near]))
                 continue
-            close = [f"{r.code} {r.clean_name}" for r in export.closest_names(p.name, 3)]
-            result.unmatched.append((p, close))
+            result.unmatched.append((p, [f"{r.code} {r.clean_name}" for r in closest]))
         chosen.append((p, position))
     names = letter_file_names([p for p, _ in chosen])
     return [LetterJob(p, s, name) for (p, s), name in zip(chosen, names)]
