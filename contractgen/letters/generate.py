@@ -72,7 +72,10 @@ REPORT_FIELDS = (
 SUPPORT_CLAUSE = "letter.support"
 #: What differs from one letter to the next in the template's context: a template part
 #: that uses none of these is rendered once per tier (see LetterRenderer._fixed_parts).
-PER_LETTER_NAMES = frozenset({"provider", "letter", "letter_body"})
+PER_LETTER_NAMES = frozenset({"provider", "letter_body"})
+#: What of ``letter`` is the same for every letter of a kind in a batch: a part that uses
+#: ``letter`` only for these (a header naming the subject) is rendered once per tier and kind.
+KIND_LETTER_KEYS = frozenset({"subject", "date", "dspt", "heading"})
 TEMP_PATTERN = ".~cg-*.part"
 #: Names Windows reserves for devices, with any extension (ODS-shaped: CON, NUL, COM1...).
 WINDOWS_DEVICE_NAMES = frozenset(
@@ -282,7 +285,11 @@ class LetterRenderer:
         library.clause(SUPPORT_CLAUSE)
         self.texts = LetterTexts(library)
         self.seconds = untrusted.MAX_RENDER_SECONDS  # one limit for all of a letter's renders
-        self.fixed: dict[str, dict[str, bytes]] = {}  # tier -> rendered parts the same in every letter
+        self.fixed: dict[tuple[str, LetterKind], dict[str, bytes]] = {}  # rendered parts the same in every letter of a tier and kind
+        per_letter = template.parts_using(PER_LETTER_NAMES) | {
+            part for part in template.parts_using({"letter"}) if not (template.attributes_used(part, "letter") or {""}) <= KIND_LETTER_KEYS
+        }
+        self.fixed_names = template.templated_parts() - per_letter
 
     def clause_for(self, kind: LetterKind) -> Clause:
         return letter_clause(self.library, f"letter.{kind.value}")
@@ -339,17 +346,17 @@ class LetterRenderer:
             used_lists = max((p.list_id for p in paragraphs if p.style is Style.LETTER_ITEM), default=0)
             parts = self.template.render(
                 context, writer=writer, properties=self.properties(provider, position), letter_lists=used_lists,
-                media=self.media, fixed=self._fixed_parts(provider.tier, context), lean=True, trusted=body,
+                media=self.media, fixed=self._fixed_parts(provider.tier, position.kind, context), lean=True, trusted=body,
             )
         return package_bytes(parts)
 
-    def _fixed_parts(self, tier: str, context: dict[str, Any]) -> dict[str, bytes]:
-        """The template parts that print nothing about the provider or the letter (a
-        header with the council's logo, a footer): rendered and checked once per tier."""
-        if tier not in self.fixed:
-            names = self.template.templated_parts() - self.template.parts_using(PER_LETTER_NAMES)
-            self.fixed[tier] = self.template.render_parts(context, names)
-        return self.fixed[tier]
+    def _fixed_parts(self, tier: str, kind: LetterKind, context: dict[str, Any]) -> dict[str, bytes]:
+        """The template parts that print nothing about the provider and, of the letter,
+        only what its kind decides (a header with the council's logo and the subject):
+        rendered and checked once per tier and kind."""
+        if (tier, kind) not in self.fixed:
+            self.fixed[tier, kind] = self.template.render_parts(context, self.fixed_names)
+        return self.fixed[tier, kind]
 
     def properties(self, provider: Provider, position: ContractualPosition) -> DocumentProperties:
         kind_clause = self.clause_for(position.kind)

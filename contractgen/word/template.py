@@ -23,7 +23,7 @@ from docx import Document
 from docx.oxml import parse_xml
 from docx.shared import Cm, Pt
 from docxtpl import DocxTemplate
-from jinja2 import meta
+from jinja2 import meta, nodes
 from lxml import etree
 from markupsafe import Markup
 
@@ -171,6 +171,16 @@ class WordTemplate:
         wanted = set(names)
         env = template_environment()
         return {part for part, source in self.sources.items() if meta.find_undeclared_variables(env.parse(source)) & wanted}
+
+    def attributes_used(self, part: str, name: str) -> set[str] | None:
+        """The attributes of ``name`` that ``part`` reads (``letter.heading``: heading),
+        or None when it uses ``name`` otherwise (whole, by item, or assigns it)."""
+        tree = template_environment().parse(self.sources[part])
+        uses = [n for n in tree.find_all(nodes.Name) if n.name == name]
+        reads = [g for g in tree.find_all(nodes.Getattr) if isinstance(g.node, nodes.Name) and g.node.name == name]
+        if len(reads) != len(uses) or any(n.ctx != "load" for n in uses):
+            return None
+        return {g.attr for g in reads}
 
     def render_parts(self, context: dict[str, Any], names: Iterable[str], trusted: str = "") -> dict[str, bytes]:
         """Render the templated parts ``names``, each checked to be well-formed XML.
