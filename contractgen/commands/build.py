@@ -78,6 +78,7 @@ def build_workspace(
             dspt_file=workspace.root / run.dspt if run.dspt else None,
             no_dspt=run.no_dspt,
             as_of=run.as_of,
+            accept_export=run.accept_export,
             force=True,  # the build owns its output folder
         ))
         if letters is not None:

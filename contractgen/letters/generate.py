@@ -35,6 +35,7 @@ from ..base.errors import (
     plural,
 )
 from ..base.pdf import convert_to_pdf, find_soffice
+from ..dspt.evidence import CHECKS_FILE, ExportChecks, check_export
 from ..dspt.export import DsptExport, read_export
 from ..dspt.position import (
     ContractualPosition,
@@ -99,6 +100,7 @@ class LettersResult:
     without_export: bool = False  # --no-dspt: letters say nothing about the DSPT record
     report: Path | None = None
     draft: str = ""  # the draft line the letters carry (unreleased clause changes), "" when released
+    export_checks: ExportChecks | None = None  # what the export was checked for before any letter
 
     @property
     def by_kind(self) -> dict[str, int]:
@@ -146,6 +148,8 @@ class LettersResult:
             lines.extend(f"  {p}" for p in self.rejected)
         if self.report:
             lines.append(f"report: {display_path(self.report)}")
+        if self.export_checks is not None:
+            lines += self.export_checks.summary_lines()
         return lines
 
 
@@ -242,9 +246,10 @@ class LetterRenderer:
 
     def __init__(
         self, library: ClauseLibrary, profile: Profile, template: WordTemplate, as_of: dt.date,
-        provenance: Provenance | None = None,
+        provenance: Provenance | None = None, export_checks: ExportChecks | None = None,
     ) -> None:
         self.library = library
+        self.export_properties = export_checks.properties() if export_checks is not None else {}
         self.profile = profile
         self.template = template
         self.as_of = as_of
@@ -341,6 +346,7 @@ class LetterRenderer:
                 f"clause:{kind_clause.id}": kind_clause.version,
                 f"clause:{support.id}": support.version,
                 **self.provenance.properties(),
+                **self.export_properties,
             },
         )
 
@@ -407,6 +413,7 @@ def generate_letters(
     pdf: bool = False,
     force: bool = False,
     strict: bool = False,
+    accept_export: str | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     start: Callable[[int], None] | None = None,
@@ -414,7 +421,9 @@ def generate_letters(
     """Write one guidance letter per provider in the register, and ``report.csv``.
 
     Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
-    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`.
+    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`. The export is
+    checked first (:func:`~contractgen.dspt.evidence.check_export`): over a limit nothing
+    is written unless ``accept_export`` gives the reason to go on.
     """
 
     as_of = as_of or dt.date.today()
@@ -441,7 +450,7 @@ def generate_letters(
     )
     if strict:
         register.raise_for_problems()
-    export: DsptExport | None = read_export(dspt_file) if dspt_file is not None else None
+    export, checks = checked_export(workspace, dspt_file, as_of, register.providers, accept_export)
 
     wanted_codes = {c.strip().upper() for c in only}
     providers = [p for p in register.providers if not wanted_codes or p.ods_code in wanted_codes]
@@ -452,6 +461,7 @@ def generate_letters(
     terms = {tier: contract_terms(library, profile, tier) for tier in library.tiers}
     result = LettersResult(output=output, rejected=list(register.problems))
     result.without_export = export is None
+    result.export_checks = checks
     if export is not None:
         result.export_warnings = list(export.warnings)
     chosen: list[tuple[Provider, ContractualPosition]] = []
@@ -476,12 +486,13 @@ def generate_letters(
     report = output / "report.csv"
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
-        refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched or result.held else [])])
+        extra = [output / name for name in ([CHECKS_FILE] * bool(checks) + [UNMATCHED_FILE] * bool(result.unmatched or result.held))]
+        refuse_overwriting(output, [*targets, *pdfs, report, *extra])
     if pdf:
         find_soffice()  # refuse before writing anything when LibreOffice is missing
     origin = provenance(workspace, version)
     result.draft = origin.draft_line
-    renderer = LetterRenderer(library, profile, load_template(workspace, profile, "letter"), as_of, origin)
+    renderer = LetterRenderer(library, profile, load_template(workspace, profile, "letter"), as_of, origin, checks)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -493,11 +504,31 @@ def generate_letters(
     result.written = jobs
     result.report = report  # before the PDFs: a failed conversion still leaves the report of the letters
     write_atomic(report, report_csv(jobs, result.held))
+    write_checks(output, checks)
     if result.unmatched or result.held:
         write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
     if pdf:
         result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
     return result
+
+
+def checked_export(
+    workspace: Workspace, dspt_file: Path | None, as_of: dt.date, providers: Sequence[Provider], accept_export: str | None,
+) -> tuple[DsptExport | None, ExportChecks | None]:
+    """The export and its checks (:func:`~contractgen.dspt.evidence.check_export`), refused
+    over a limit unless ``accept_export`` gives a reason; ``(None, None)`` without one."""
+    if dspt_file is None:
+        return None, None
+    export = read_export(dspt_file)
+    checks = check_export(dspt_file, export, as_of, [p.ods_code for p in providers], workspace.config.export_checks)
+    checks.enforce(accept_export)
+    return export, checks
+
+
+def write_checks(output: Path, checks: ExportChecks | None) -> None:
+    """``checks.txt`` beside ``report.csv``, when an export was checked."""
+    if checks is not None:
+        write_atomic(output / CHECKS_FILE, checks.text())
 
 
 def report_csv(jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]] = ()) -> bytes:

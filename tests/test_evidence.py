@@ -1,0 +1,176 @@
+"""Issue 19: the DSPT export is checked before any letter is written from it, and the
+overview reads the same checks. Every expected value is stated by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest_shared import require_shared_data
+from helpers import files_under, run_cli
+from test_letters import write_export
+
+from contractgen.dspt.evidence import ExportRefusedError, check_export, export_date
+from contractgen.dspt.export import read_export
+from contractgen.library.workspace import ExportLimits
+
+REGISTER = "examples/example-borough-providers.csv"
+EXPORT = "examples/dspt-export-example.csv"
+OLD_EXPORT = "examples/dspt-export-2026-05-29.csv"
+TRY_AGAIN = ('correct the export or the as-of date and run again, or give --accept-export "REASON" to go on: '
+             "the reason is recorded in the report and the letters")
+
+
+@pytest.fixture
+def ws(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(workspace_dir)
+    return workspace_dir
+
+
+def letters(*args: str):
+    return run_cli("letters", "example-borough", "--providers", REGISTER, "--workers", "1", "-o", "out", *args)
+
+
+def test_an_export_dated_by_its_name_189_days_before_the_letters_is_refused(ws: Path) -> None:
+    """Issue 19, example 1: Maple Lodge published 25/26 Standards Met on 12 June 2026,
+    after this export of 29 May 2026 was downloaded: no letter may rely on it in December."""
+    result = letters("--dspt", OLD_EXPORT, "--as-of", "2026-12-04")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: nothing written: the DSPT export examples/dspt-export-2026-05-29.csv fails 1 check for the date 2026-12-04:",
+        "  date: dated 29 May 2026 by its file name, 189 days before 4 December 2026, over the limit of 31 days "
+        "(export_checks.max_age_days); download the current export from the DSPT organisation search",
+        TRY_AGAIN,
+    ]
+    assert not (ws / "out").exists()
+
+
+def test_a_publication_after_the_as_of_date_is_refused(ws: Path) -> None:
+    """Issue 19, example 3: a letter dated 1 October 2025 cannot confirm a publication of 27 June 2026."""
+    result = letters("--dspt", EXPORT, "--as-of", "2025-10-01")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: nothing written: the DSPT export examples/dspt-export-example.csv fails 1 check for the date 2025-10-01:",
+        "  publications after the as-of date: 11 publications dated after 1 October 2025: row 2 VM1A2 (12 June 2026), "
+        "row 4 C4SD (27 June 2026), row 5 8KT41 (2 May 2026), row 6 VN3B8 (15 June 2026), row 8 VL5F2 (30 June 2026) "
+        "and 6 more; use the export of that date, or an as-of date on or after the latest publication",
+        TRY_AGAIN,
+    ]
+    assert not (ws / "out").exists()
+
+
+@pytest.mark.shared_data
+def test_the_nhs_trusts_export_is_refused(ws: Path) -> None:
+    """Issue 19, example 2: 211 NHS trusts, no care provider: not one "could not find your code" letter."""
+    trusts = require_shared_data("dspt-export-2023-11-16-trusts.csv") / "dspt-export-2023-11-16-trusts.csv"
+    result = letters("--dspt", str(trusts), "--as-of", "2023-11-20")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[1:3] == [
+        "  register codes found: 0 of 10 (0%) of the register's ODS codes are in the export, under the limit of 50% "
+        "(export_checks.min_found); check that the export is the full organisation search download and the "
+        "register's codes are ODS codes",
+        "  social care organisations: 0 of 211 organisations have a social care Primary Sector (sectors found: NHS Trust); "
+        "download the export of all organisations, or of social care, not of another sector",
+    ]
+    assert lines[0].endswith("dspt-export-2023-11-16-trusts.csv fails 2 checks for the date 2023-11-20:")
+    assert not (ws / "out").exists()
+
+
+def test_accept_export_goes_on_and_records_the_reason(ws: Path) -> None:
+    reason = "downloaded on 29 May; the DSPT site was down (checked by hand)"
+    result = letters("--dspt", OLD_EXPORT, "--as-of", "2026-12-04", "--accept-export", reason)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-2:] == [
+        "export check: date: dated 29 May 2026 by its file name, 189 days before 4 December 2026, over the limit of "
+        "31 days (export_checks.max_age_days)",
+        f"export accepted despite 1 failed check: {reason}",
+    ]
+    checks = (ws / "out" / "checks.txt").read_text(encoding="utf-8").splitlines()
+    assert checks[0] == "DSPT export: examples/dspt-export-2026-05-29.csv"
+    assert checks[1] == "as of: 2026-12-04"
+    assert checks[2].startswith("date: OVER THE LIMIT: dated 29 May 2026 by its file name")
+    assert checks[-1] == f"accepted despite the checks over their limits: {reason}"
+    with zipfile.ZipFile(ws / "out" / "VM1A2-maple-lodge-care-home.docx") as z:
+        custom = z.read("docProps/custom.xml").decode("utf-8")
+    assert f"<vt:lpwstr>{reason}</vt:lpwstr>" in custom
+    assert "<vt:lpwstr>2026-05-29</vt:lpwstr>" in custom
+    assert "checks.txt" in files_under(ws / "out")
+
+
+def test_accept_export_needs_a_reason(ws: Path) -> None:
+    result = letters("--dspt", OLD_EXPORT, "--as-of", "2026-12-04", "--accept-export", "  ")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == ['error: --accept-export needs a reason, e.g. --accept-export "checked by hand on the DSPT site"']
+
+
+def test_checks_within_limits_are_written_beside_the_report(ws: Path) -> None:
+    result = letters("--dspt", EXPORT, "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.stderr
+    assert (ws / "out" / "checks.txt").read_text(encoding="utf-8").splitlines() == [
+        "DSPT export: examples/dspt-export-example.csv",
+        "as of: 2026-11-26",
+        "date: ok: dated 30 June 2026 by its latest publication, 149 days before 26 November 2026; the download "
+        "date is not known: put it in the file name (dspt-export-YYYY-MM-DD.csv) so that the export's age is checked",
+        "register codes found: ok: 10 of 10 (100%) of the register's ODS codes are in the export (limit 50%)",
+        "social care organisations: ok: 16 of 16 organisations have a social care Primary Sector",
+        "publications after the as-of date: ok: none after 26 November 2026",
+        "accepted despite the checks: no (every check within its limit)",
+    ]
+
+
+def test_limits_come_from_contractgen_yaml(ws: Path) -> None:
+    config = ws / "contractgen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "export_checks:\n  max_age_days: 200\n", encoding="utf-8")
+    result = letters("--dspt", OLD_EXPORT, "--as-of", "2026-12-04")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_export_date_from_the_name_else_the_latest_publication(tmp_path: Path) -> None:
+    named = write_export(tmp_path / "dspt-export-2026-10-31.csv", [("VM1A2", "MAPLE", "25/26 Standards Met", "12/06/2026")])
+    assert export_date(named, read_export(named)) == (dt.date(2026, 10, 31), "its file name")
+    plain = write_export(tmp_path / "export.csv", [("VM1A2", "MAPLE", "25/26 Standards Met", "12/06/2026"),
+                                                   ("AH7Q", "HARBOUR", "25/26 Standards Met", "20/06/2026")])
+    assert export_date(plain, read_export(plain)) == (dt.date(2026, 6, 20), "its latest publication")
+
+
+def test_few_register_codes_found_is_only_checked_for_five_or_more(tmp_path: Path) -> None:
+    export_file = write_export(tmp_path / "export.csv", [("VM1A2", "MAPLE", "25/26 Standards Met", "12/06/2026")])
+    export = read_export(export_file)
+    few = check_export(export_file, export, dt.date(2026, 6, 20), ["XX01", "XX02"], ExportLimits())
+    assert few.over == []
+    many = check_export(export_file, export, dt.date(2026, 6, 20), ["VM1A2", "XX01", "XX02", "XX03", "XX04"], ExportLimits())
+    assert [c.name for c in many.over] == ["register codes found"]
+    assert many.over[0].found.startswith("1 of 5 (20%) of the register's ODS codes")
+    with pytest.raises(ExportRefusedError):
+        many.enforce(None)
+
+
+def test_duplicate_codes_are_named_with_their_rows(tmp_path: Path) -> None:
+    export_file = write_export(tmp_path / "export.csv", [
+        ("VM1A2", "MAPLE", "25/26 Standards Met", "12/06/2026"),
+        ("VM1A2", "MAPLE", "24/25 Standards Met", "14/06/2025"),
+    ])
+    checks = check_export(export_file, read_export(export_file), dt.date(2026, 6, 20), ["VM1A2"], ExportLimits())
+    assert checks.warnings == [
+        "ODS code VM1A2 is on more than one row: row 2 is used (the latest publication), row 3 is not; "
+        "check the organisation on the DSPT"
+    ]
+    assert checks.summary_lines() == ["export check: " + checks.warnings[0]]
+
+
+def test_the_overview_flags_a_stale_export_on_its_first_screen(ws: Path) -> None:
+    result = run_cli("overview", "example-borough", "-p", REGISTER, "--dspt", OLD_EXPORT, "--as-of", "2026-12-04", "-o", "ov")
+    assert result.exit_code == 0, result.stderr
+    assert ("export check: date: dated 29 May 2026 by its file name, 189 days before 4 December 2026, over the limit "
+            "of 31 days (export_checks.max_age_days)") in result.stdout.splitlines()
+    page = (ws / "ov" / "overview.html").read_text(encoding="utf-8")
+    flags = page.index('data-figure="export-checks"')
+    assert flags < page.index("<h2")  # before any figure
+    assert "The DSPT export fails a check: the figures below may not be true as of this date." in page
+    shutil.rmtree(ws / "ov")
