@@ -174,3 +174,18 @@ def test_the_overview_flags_a_stale_export_on_its_first_screen(ws: Path) -> None
     assert flags < page.index("<h2")  # before any figure
     assert "The DSPT export fails a check: the figures below may not be true as of this date." in page
     shutil.rmtree(ws / "ov")
+
+
+def test_certificates_are_not_recorded_without_the_columns(ws: Path) -> None:
+    """Issue 19, item 5: Riverside & Vale's register has no certificate columns: the
+    overview says so instead of claiming that no certificate has expired."""
+    result = run_cli("overview", "riverside-and-vale", "-p", "examples/riverside-and-vale-providers.csv", "--dspt", EXPORT,
+                     "--as-of", "2026-11-26", "-o", "rv")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    page = (ws / "rv" / "overview.html").read_text(encoding="utf-8")
+    assert ("Not recorded: the register has no cyber_essentials_expiry or cyber_essentials_plus_expiry column, so "
+            "nothing is known of the providers' certificates.") in page
+    assert "No Cyber Essentials or Cyber Essentials Plus certificate in the register has expired" not in page
+    borough = run_cli("overview", "example-borough", "-p", REGISTER, "--dspt", EXPORT, "--as-of", "2026-11-26", "-o", "eb")
+    assert borough.exit_code == 0, borough.stderr
+    assert "Not recorded: the register has no" not in (ws / "eb" / "overview.html").read_text(encoding="utf-8")

@@ -307,7 +307,10 @@ def _changes(m: Market) -> str:
 
 def _certificates(m: Market) -> str:
     certs = m.certificates()
-    if not certs:
+    if not m.certificates_recorded:
+        body = ('<p class="none" data-figure="certificates">Not recorded: the register has no cyber_essentials_expiry '
+                "or cyber_essentials_plus_expiry column, so nothing is known of the providers' certificates.</p>")
+    elif not certs:
         body = (f'<p class="none">No Cyber Essentials or Cyber Essentials Plus certificate in the register has expired '
                 f"or expires within {CERTIFICATE_HORIZON} days.</p>")
     else:

@@ -258,6 +258,9 @@ class Market:
     #: Each provider's latest business continuity plan audit, by ODS code; ``None`` when
     #: no audit scores were given (the overview then says nothing about audits).
     audits: Mapping[str, ProviderAudit] | None = None
+    #: Whether the register has a Cyber Essentials expiry column: without one, nothing
+    #: can be said about certificates ("not recorded").
+    certificates_recorded: bool = True
 
     @property
     def positions(self) -> tuple[Position, ...]:
@@ -355,6 +358,8 @@ def survey_market(
     current: tuple[DsptExport, str, dt.date],
     previous: Sequence[tuple[DsptExport, str, dt.date]] = (),
     audits: Mapping[str, ProviderAudit] | None = None,
+    *,
+    certificates_recorded: bool = True,
 ) -> Market:
     """The market as of the current export's date, compared with each earlier export.
 
@@ -368,4 +373,4 @@ def survey_market(
         for export, label, date in sorted(previous, key=lambda e: (e[2], e[1]))
     )
     changes = tuple((s, tuple(changes_since(s, now, providers))) for s in earlier)
-    return Market(current[2], tuple(providers), tuple(tiers), terms, now, earlier, changes, audits)
+    return Market(current[2], tuple(providers), tuple(tiers), terms, now, earlier, changes, audits, certificates_recorded)

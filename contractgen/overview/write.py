@@ -129,7 +129,9 @@ def build_overview(
             )
         earlier.append((export, path.name, date))
     audits = latest_audit_scores(audit_scores) if audit_scores else None
-    market = survey_market(register.providers, library.tiers, terms, (current, dspt_file.name, as_of), earlier, audits)
+    recorded = bool(register.columns & {"cyber_essentials_expiry", "cyber_essentials_plus_expiry"})
+    market = survey_market(register.providers, library.tiers, terms, (current, dspt_file.name, as_of), earlier, audits,
+                           certificates_recorded=recorded)
     provenance = Provenance.of(library, profile)
 
     contents = {
