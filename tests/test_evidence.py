@@ -3,6 +3,7 @@ overview reads the same checks. Every expected value is stated by hand."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import shutil
 import zipfile
@@ -189,3 +190,16 @@ def test_certificates_are_not_recorded_without_the_columns(ws: Path) -> None:
     borough = run_cli("overview", "example-borough", "-p", REGISTER, "--dspt", EXPORT, "--as-of", "2026-11-26", "-o", "eb")
     assert borough.exit_code == 0, borough.stderr
     assert "Not recorded: the register has no" not in (ws / "eb" / "overview.html").read_text(encoding="utf-8")
+
+
+def test_the_overview_claims_no_referral_and_refers_no_one_only_for_cyber_essentials_plus(ws: Path) -> None:
+    """Issue 19, item 9: the tool writes a CSV, it does not refer anyone; Oakwood (VL5F2,
+    advanced tier, 25/26 Standards Met) lacks only Cyber Essentials Plus."""
+    result = run_cli("overview", "example-borough", "-p", REGISTER, "--dspt", EXPORT, "--as-of", "2026-11-26", "-o", "eb")
+    assert result.exit_code == 0, result.stderr
+    page = (ws / "eb" / "overview.html").read_text(encoding="utf-8")
+    assert "need support (to refer to the LSO: lso-referrals.csv)" in page
+    assert "referred to the LSO" not in page
+    with (ws / "eb" / "lso-referrals.csv").open(encoding="utf-8-sig", newline="") as fh:
+        referrals = list(csv.DictReader(fh))
+    assert [r["ods_code"] for r in referrals] == ["AH7Q", "C4SD", "AS9R", "AW2T", "VL2N9"]

@@ -176,7 +176,7 @@ def _headline(m: Market) -> str:
         + _figure("providers", str(share.whole), "providers in the register")
         + _figure("meeting", str(share.part), "meet their tier")
         + _figure("meeting-percent", f"{share.percent:.1f}%", "of providers meet their tier")
-        + _figure("needing-support", str(needing), "need support (referred to the LSO)")
+        + _figure("needing-support", str(needing), "need support (to refer to the LSO: lso-referrals.csv)")
         + _figure("stopping-90", str(len(within)), f"publications stop counting within {EXPIRY_HORIZONS[-1]} days")
         + ("" if m.audits is None else _figure(
             "audit-critical-gaps", str(len(m.with_critical_gaps())),

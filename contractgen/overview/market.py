@@ -34,7 +34,7 @@ from ..audit.score import ProviderAudit
 from ..dspt.export import DsptExport
 from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position
 from ..dspt.register import Provider
-from ..dspt.status import DsptRecord
+from ..dspt.status import DsptRecord, DsptStatus
 
 #: The horizons (days from the date) of "publications that stop counting".
 EXPIRY_HORIZONS = (30, 60, 90)
@@ -116,6 +116,16 @@ class Position:
     def counts(self) -> bool:
         """Whether a publication counts on the date (whatever it meets)."""
         return self.standing in (Standing.MEETS, Standing.RENEW, Standing.IMPROVE, Standing.REMEDY)
+
+    @property
+    def needs_support(self) -> bool:
+        """Whether to refer the provider to the Local Support Organisation: its standing
+        needs support, unless a current Standards Met (or better) publication is all it
+        has, its only gap being a Cyber Essentials Plus certificate (paid, not DSPT help)."""
+        status = self.contractual.status
+        only_certificate = (self.standing is Standing.IMPROVE and status is not None
+                            and status.meets(DsptStatus.STANDARDS_MET))
+        return self.standing.needs_support and not only_certificate
 
     @property
     def status_text(self) -> str:
@@ -324,7 +334,7 @@ class Market:
 
     def referrals(self) -> list[tuple[Provider, Position]]:
         """Providers a Local Support Organisation should help, in register order."""
-        return [(p, pos) for p, pos in self.rows if pos.standing.needs_support]
+        return [(p, pos) for p, pos in self.rows if pos.needs_support]
 
     def audit(self, provider: Provider) -> ProviderAudit | None:
         """The provider's latest audit, if audit scores were given and it has one."""
