@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from conftest_shared import require_shared_data
 from helpers import files_under, run_cli
-from test_letters import write_export
+from test_letters import letter_text, provider_row, write_export, write_register
 
 from contractgen.dspt.evidence import ExportRefusedError, check_export, export_date
 from contractgen.dspt.export import read_export
+from contractgen.letters.generate import generate_letters
 from contractgen.library.workspace import ExportLimits
 
 REGISTER = "examples/example-borough-providers.csv"
@@ -203,3 +204,20 @@ def test_the_overview_claims_no_referral_and_refers_no_one_only_for_cyber_essent
     with (ws / "eb" / "lso-referrals.csv").open(encoding="utf-8-sig", newline="") as fh:
         referrals = list(csv.DictReader(fh))
     assert [r["ods_code"] for r in referrals] == ["AH7Q", "C4SD", "AS9R", "AW2T", "VL2N9"]
+
+
+def test_an_advanced_provider_at_approaching_standards_is_told_standards_met_comes_first(workspace, tmp_path: Path) -> None:
+    """Issue 19, item 9: the Advanced letter at Approaching Standards listed only the Cyber
+    Essentials steps; Approaching Standards can be published once (DSPT: "You cannot
+    republish at Approaching Standards"), so Standards Met comes first."""
+    register = write_register(tmp_path / "r.csv", [provider_row("Quay Care", "VM2Q6", "advanced")])
+    export = write_export(tmp_path / "dspt-export-2026-11-20.csv", [("VM2Q6", "QUAY CARE", "25/26 Approaching Standards", "30/06/2026")])
+    result = generate_letters(workspace, "example-borough", register, dspt_file=export, as_of=dt.date(2026, 11, 26),
+                              output=tmp_path / "out", workers=1)  # fmt: skip
+    text = letter_text(result, "VM2Q6")
+    assert ("Approaching Standards is a first step, and a social care provider can publish it only once: your next "
+            "publication must be at Standards Met or better. Standards Exceeded means Standards Met together with a "
+            "current Cyber Essentials Plus certificate, so reaching Standards Met comes first.") in text
+    assert ("First reach Standards Met: work through the action plan that you uploaded with your assessment, which "
+            "sets out what you still need to do. Then, if you do not hold a current Cyber Essentials certificate, get "
+            "one; then book your Cyber Essentials Plus assessment") in text
