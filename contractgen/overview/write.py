@@ -117,17 +117,7 @@ def build_overview(
     terms = {tier: contract_terms(library, profile, tier) for tier in library.tiers}
     current = read_export(dspt_file)
     checks = check_export(dspt_file, current, as_of, [p.ods_code for p in register.providers], workspace.config.export_checks)
-    earlier = []
-    for path in previous:
-        export = read_export(path)
-        date = export_date(path, export)
-        if date > as_of:
-            raise UsageError(
-                f"--previous {display_path(path)} is dated {date.isoformat()}, after the "
-                f"overview's date {as_of.isoformat()}; give earlier exports with --previous "
-                "and the latest with --dspt (or a later --as-of)"
-            )
-        earlier.append((export, path.name, date))
+    earlier = _earlier_exports(previous, as_of)
     audits = latest_audit_scores(audit_scores) if audit_scores else None
     recorded = bool(register.columns & {"cyber_essentials_expiry", "cyber_essentials_plus_expiry"})
     market = survey_market(register.providers, library.tiers, terms, (current, dspt_file.name, as_of), earlier, audits,
@@ -145,6 +135,22 @@ def build_overview(
     for name, data in contents.items():
         write_atomic(targets[name], data)
     return OverviewResult(market, output, list(targets.values()), checks)
+
+
+def _earlier_exports(previous: Sequence[Path], as_of: dt.date) -> list[tuple[DsptExport, str, dt.date]]:
+    """Each earlier export with its file name and its own date, none after ``as_of``."""
+    earlier = []
+    for path in previous:
+        export = read_export(path)
+        date = export_date(path, export)
+        if date > as_of:
+            raise UsageError(
+                f"--previous {display_path(path)} is dated {date.isoformat()}, after the "
+                f"overview's date {as_of.isoformat()}; give earlier exports with --previous "
+                "and the latest with --dspt (or a later --as-of)"
+            )
+        earlier.append((export, path.name, date))
+    return earlier
 
 
 def referrals_csv(market: Market) -> bytes:
