@@ -221,3 +221,62 @@ def test_an_advanced_provider_at_approaching_standards_is_told_standards_met_com
     assert ("First reach Standards Met: work through the action plan that you uploaded with your assessment, which "
             "sets out what you still need to do. Then, if you do not hold a current Cyber Essentials certificate, get "
             "one; then book your Cyber Essentials Plus assessment") in text
+
+
+# --------------------------------------------------------------- item 2: the Commencement Date
+
+
+def test_no_shortfall_before_the_commencement_date(workspace, tmp_path: Path) -> None:
+    """Issue 19, item 2: Riverside & Vale's contract starts on 1 July 2026; on 15 June 2026
+    Parkview (23/24 Standards Met, counted until 30 June 2025) is not in shortfall."""
+    register = workspace.root / "examples" / "riverside-and-vale-providers.csv"
+    export = workspace.root / "examples" / "dspt-export-2026-05-29.csv"
+    result = generate_letters(workspace, "riverside-and-vale", register, dspt_file=export, as_of=dt.date(2026, 6, 15),
+                              output=tmp_path / "out", only=["VN9P3"], workers=1)  # fmt: skip
+    (job,) = result.written
+    assert (job.position.kind.value, job.position.shortfall, job.position.remedial_plan_due) == ("lapsed", False, None)
+    assert job.position.response_by == dt.date(2026, 7, 6)  # 15 June 2026 + 20 working days
+    text = letter_text(result, "VN9P3")
+    assert "this is a shortfall" not in text and "13 July 2026" not in text
+    assert ("Your contract begins on 1 July 2026, and from that date it needs Standards Met or better. If you are still "
+            "below that level then, that will be a shortfall under your contract") in text
+    assert "Tell us by 6 July 2026 when you expect to publish at Standards Met or better." in text
+
+
+def test_shortfall_since_is_never_before_the_commencement_date(workspace, tmp_path: Path) -> None:
+    """Example Borough's contract began on 1 April 2026: St Anne's (Entry Level, 2020)
+    lapsed on 1 July 2021 but is in shortfall under this contract only from 1 April 2026;
+    a provider in shortfall from the start (not published) shows 1 April 2026 too."""
+    result = generate_letters(workspace, "example-borough", workspace.root / REGISTER,
+                              dspt_file=workspace.root / EXPORT, as_of=dt.date(2026, 11, 26),
+                              output=tmp_path / "out", workers=1)  # fmt: skip
+    since = {j.provider.ods_code: j.position.shortfall_since for j in result.written if j.position.shortfall}
+    assert since["VL2N9"] == dt.date(2026, 4, 1)
+    assert since["AS9R"] == dt.date(2026, 4, 1)
+    assert since["AH7Q"] == dt.date(2026, 7, 1)  # 24/25 Standards Met counted until 30 June 2026
+    assert since["AW2T"] == dt.date(2026, 6, 29)  # published Standards Not Met on 29 June 2026
+
+
+# --------------------------------------------------------------- item 3: --no-dspt letters
+
+
+def test_no_dspt_letters_promise_only_the_schedules_dates(workspace, tmp_path: Path) -> None:
+    """Issue 19, item 3: without an export, a Core provider is told the Remedial Plan terms,
+    a Foundation provider paragraph 3.1(a)'s period; neither is told 30 June 2027."""
+    result = generate_letters(workspace, "example-borough", workspace.root / REGISTER, no_dspt=True,
+                              as_of=dt.date(2026, 11, 26), output=tmp_path / "out", workers=1)  # fmt: skip
+    for job in result.written:
+        assert "30 June 2027" not in letter_text(result, job.provider.ods_code), job.provider.ods_code
+    core = letter_text(result, "VM1A2")
+    assert ("If you do not have one, that is a shortfall under your contract: your contract asks you to send us a "
+            "Remedial Plan within 20 working days of the earlier of your becoming aware of the shortfall and our notice "
+            "of it, giving the date by which you will publish at Standards Met or better, no later than 3 months after "
+            "the date of the plan unless we agree a later date in writing.") in core
+    assert "Complete the assessment and publish it at Standards Met or better, and send us evidence" in core
+    foundation = letter_text(result, "8KT41")  # commencement 1 April 2026 + 6 months = 1 October 2026, passed
+    assert ("If you had no DSPT publication when your contract began, your contract gave you until 1 October 2026 to "
+            "publish your first assessment, and that period has ended.") in foundation
+    early = generate_letters(workspace, "example-borough", workspace.root / REGISTER, no_dspt=True, only=["8KT41"],
+                             as_of=dt.date(2026, 5, 4), output=tmp_path / "early", workers=1)  # fmt: skip
+    assert ("If you had no DSPT publication when your contract began, your contract gives you until 1 October 2026 to "
+            "publish your first assessment at Approaching Standards or better.") in letter_text(early, "8KT41")

@@ -239,8 +239,14 @@ def test_without_an_export_letters_say_nothing_about_the_record(workspace: Works
         text = letter_text(result, job.provider.ods_code)
         assert "| DSPT status on record | not checked for this letter |" in text
         assert "We have not checked the DSPT for this letter, so it says nothing about whether you have published." in text
+        # issue 19 (item 3): the schedule's terms for a provider without a current
+        # publication are stated, conditionally ("If you do not have one, that is a
+        # shortfall ... Remedial Plan"); no claim that the provider is in shortfall
+        claims = text.replace("If you do not have one, that is a shortfall under your contract: your contract asks you "
+                              "to send us a Remedial Plan within 20 working days of the earlier of your becoming aware "
+                              "of the shortfall and our notice of it", "")
         for claim in ("search shows", "could not find", "as registered", "shortfall", "Remedial Plan", "not meeting"):
-            assert claim not in text, (job.provider.ods_code, claim)
+            assert claim not in claims, (job.provider.ods_code, claim)
     assert {r["response_by"] for r in read_report(result.output)} == {"2026-12-24"}
     assert {r["standard_by"] for r in read_report(result.output)} == {""}
 
@@ -374,7 +380,7 @@ def test_letter_records_its_provenance(workspace: Workspace) -> None:
     assert custom["contractgen.letter.kind"] == "remedy"
     assert custom["contractgen.provider.ods_code"] == "AW2T"
     assert custom["contractgen.profile"] == "example-borough"
-    assert custom["clause:letter.remedy"] == "2.0.0"
+    assert custom["clause:letter.remedy"] == "2.1.0"  # issue 19: the Commencement Date wording
     assert custom["clause:letter.support"] == "1.0.0"
     assert core_properties(parts)["subject"] == "Willow Tree Homecare (AW2T)"
 

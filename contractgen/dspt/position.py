@@ -116,6 +116,15 @@ class ContractTerms:
     def counts_until(self, year: AssessmentYear) -> dt.date:
         return year.counts_until(self.deadline_month, self.deadline_day)
 
+    @property
+    def foundation_publication_by(self) -> dt.date | None:
+        """The Foundation Tier's last day for a first publication by a provider with none
+        at the Commencement Date (``foundation_publication_months`` after it); ``None``
+        in other tiers or without a Commencement Date."""
+        if self.commencement is None or not self.approaching_once:
+            return None
+        return add_months(self.commencement, self.foundation_publication_months)
+
     def first_publication_by(self, new_provider: bool = False) -> dt.date | None:
         """The last day of the period the schedule allows for a first publication, from
         the Commencement Date: the Foundation Tier's months, and for a new provider the
@@ -176,9 +185,12 @@ class ContractualPosition:
     * ``required``: the tier's minimum; ``target``: the status the provider's next
       publication must reach (Standards Met in the Foundation Tier once Approaching
       Standards has been used or cannot be relied on).
-    * ``shortfall``: below the tier outside any period allowed for a first publication;
-      ``shortfall_since``: the first day of it where the record shows it (the day after
-      a publication stopped counting, or the date of a below-tier publication).
+    * ``shortfall``: below the tier outside any period allowed for a first publication,
+      and never before the Commencement Date (the schedule applies the Remedial Plan
+      paragraph from that date); ``shortfall_since``: the first day of it (the day after
+      a publication stopped counting, or the date of a below-tier publication), never
+      before the Commencement Date, and the Commencement Date (or the day after the
+      period for a first publication) when the record shows no earlier start.
     * ``next_year`` and ``next_deadline``: the assessment year the provider must publish
       next and its deadline (for a current publication, the year after it).
     * ``remedial_plan_due``: the last day for the Remedial Plan (Shortfall only);
@@ -229,12 +241,20 @@ class ContractualPosition:
         """Short for ``assessment_year``."""
         return self.assessment_year
 
+    @property
+    def before_commencement(self) -> bool:
+        """Whether ``as_of`` is before the contract's Commencement Date."""
+        start = self.terms.commencement
+        return start is not None and self.as_of < start
+
     def promised_dates(self) -> dict[str, dt.date]:
         """The dates a letter for this position promises, by name (for checks)."""
         dates = {
+            "commencement": self.terms.commencement,
+            "foundation_publication_by": self.terms.foundation_publication_by,
             "response_by": self.response_by,
             "standard_by": self.standard_by,
-            "next_deadline": self.next_deadline,
+            "next_deadline": self.next_deadline if self.checked else None,  # unchecked: the schedule gives no such date
             "remedial_plan_due": self.remedial_plan_due,
             "valid_until": self.valid_until,
             "first_publication_by": self.first_publication_by,
@@ -266,6 +286,10 @@ class ContractualPosition:
             "response_by": day(self.response_by),
             "first_publication_by": day(self.first_publication_by),
             "grace_until": day(self.grace_until),
+            "before_commencement": self.before_commencement,
+            "commencement": day(self.terms.commencement),
+            "foundation_publication_by": day(self.terms.foundation_publication_by),
+            "foundation_window_open": self.terms.foundation_publication_by is not None and self.as_of <= self.terms.foundation_publication_by,
             "next_year_open": self.as_of >= self.next_year.opens(),
             "next_year_opens": f"{self.next_year.opens():%B %Y}",
             "reason": self.reason,
@@ -326,9 +350,11 @@ def assess_position(
     in_window = window_end is not None and as_of <= window_end and (
         not published or new_provider
     )
-    shortfall = below and not in_window
+    before_start = terms.commencement is not None and as_of < terms.commencement
+    shortfall = below and not in_window and not before_start
     plan_due = add_working_days(as_of, terms.remedial_plan_working_days) if shortfall else None
-    standard_by, response_by = _reply_dates(terms, as_of, checked=checked, plan_due=plan_due, window_end=window_end if in_window else None)
+    standard_by, response_by = _reply_dates(terms, as_of, checked=checked and not (below and before_start), plan_due=plan_due,
+                                            window_end=window_end if in_window else None)
     return ContractualPosition(
         kind=kind,
         as_of=as_of,
@@ -341,7 +367,7 @@ def assess_position(
         meets_tier=meets if checked else None,
         valid_until=until,
         shortfall=shortfall,
-        shortfall_since=_shortfall_since(kind, until, record) if shortfall else None,
+        shortfall_since=_shortfall_since(kind, until, record, terms, new_provider) if shortfall else None,
         next_year=next_year,
         next_deadline=terms.deadline(next_year),
         remedial_plan_due=plan_due,
@@ -362,14 +388,24 @@ def _target(terms: ContractTerms, published: bool) -> DsptStatus:
     return terms.minimum
 
 
-def _shortfall_since(kind: LetterKind, until: dt.date | None, record: DsptRecord | None) -> dt.date | None:
+def _shortfall_since(
+    kind: LetterKind, until: dt.date | None, record: DsptRecord | None, terms: ContractTerms, new_provider: bool,
+) -> dt.date | None:
     """Since when the provider has fallen short: the day after its record lapsed, or
-    the publication of a record below the tier."""
+    the publication of a record below the tier; never before the Commencement Date (from
+    which the schedule applies), and from the Commencement Date, or the day after the
+    period for a first publication, when the record shows no earlier start."""
+    since = None
     if kind is LetterKind.LAPSED and until is not None:
-        return until + dt.timedelta(days=1)
-    if kind in (LetterKind.REMEDY, LetterKind.IMPROVE) and record is not None:
-        return record.publication_date
-    return None
+        since = until + dt.timedelta(days=1)
+    elif kind in (LetterKind.REMEDY, LetterKind.IMPROVE) and record is not None:
+        since = record.publication_date
+    if terms.commencement is None:
+        return since
+    published = record is not None and record.status.is_published
+    window = terms.first_publication_by(new_provider) if not published or new_provider else None
+    earliest = window + dt.timedelta(days=1) if window is not None else terms.commencement
+    return max(since or earliest, earliest)
 
 
 def _reply_dates(
