@@ -16,8 +16,11 @@ from test_letters import letter_text, provider_row, write_export, write_register
 
 from contractgen.dspt.evidence import ExportRefusedError, check_export, export_date
 from contractgen.dspt.export import read_export
+from contractgen.dspt.position import assess_position, contract_terms
+from contractgen.dspt.status import AssessmentYear, DsptRecord
 from contractgen.letters.generate import generate_letters
 from contractgen.library.workspace import ExportLimits
+from contractgen.schedule.render import prepare
 
 REGISTER = "examples/example-borough-providers.csv"
 EXPORT = "examples/dspt-export-example.csv"
@@ -280,3 +283,36 @@ def test_no_dspt_letters_promise_only_the_schedules_dates(workspace, tmp_path: P
                              as_of=dt.date(2026, 5, 4), output=tmp_path / "early", workers=1)  # fmt: skip
     assert ("If you had no DSPT publication when your contract began, your contract gives you until 1 October 2026 to "
             "publish your first assessment at Approaching Standards or better.") in letter_text(early, "8KT41")
+
+
+# --------------------------------------------------------------- item 4: deadlines per version
+
+
+def test_each_toolkit_version_has_its_own_deadline() -> None:
+    """Issue 19, item 4: 31 March until 2018-19; 2019-20 extended because of COVID-19 to
+    30 September 2020 (dsptoolkit.nhs.uk/News/71); 30 June from 2020-21."""
+    assert AssessmentYear(2018).deadline() == dt.date(2019, 3, 31)
+    assert AssessmentYear(2019).deadline() == dt.date(2020, 9, 30)
+    assert AssessmentYear(2020).deadline() == dt.date(2021, 6, 30)
+    assert AssessmentYear(2025).deadline() == dt.date(2026, 6, 30)
+    # a publication counts until the next version's deadline
+    assert AssessmentYear(2018).counts_until() == dt.date(2020, 9, 30)
+    assert AssessmentYear(2019).counts_until() == dt.date(2021, 6, 30)
+    assert AssessmentYear.due_next(dt.date(2020, 8, 1)) == AssessmentYear(2019)
+    assert AssessmentYear.due_next(dt.date(2020, 10, 1)) == AssessmentYear(2020)
+
+
+def test_the_library_states_each_deadline_with_its_source(workspace) -> None:
+    library, profile = prepare(workspace, "example-borough")
+    deadlines = [(d.from_version, d.month, d.day) for d in library.spec.dspt.submission_deadlines]
+    assert deadlines == [("2018-19", 3, 31), ("2019-20", 9, 30), ("2020-21", 6, 30)]
+    sources = [d.source for d in library.spec.dspt.submission_deadlines]
+    assert sources[1].startswith("https://dsptoolkit.nhs.uk/News/71 ")
+    terms = contract_terms(library, profile, "core")
+    old = DsptRecord.from_raw("VM1A2", "MAPLE", "Standards Met", dt.date(2019, 3, 1))  # 2018-19
+    assert terms.counts_until(old.year) == dt.date(2020, 9, 30)
+    lapsed = assess_position(old, terms, dt.date(2020, 10, 1))
+    assert (lapsed.kind.value, lapsed.next_year, lapsed.next_deadline) == ("lapsed", AssessmentYear(2020), dt.date(2021, 6, 30))
+    due = assess_position(DsptRecord.from_raw("VM1A2", "MAPLE", "Standards Met (19-20)", dt.date(2019, 6, 10)), terms, dt.date(2019, 7, 1))
+    assert (due.next_year, due.next_deadline) == (AssessmentYear(2020), dt.date(2021, 6, 30))
+    assert due.assessment_year == AssessmentYear(2019) and due.valid_until == dt.date(2021, 6, 30)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from contractgen.dspt.status import AssessmentYear, DsptRecord, DsptStatus
+from contractgen.dspt.status import AssessmentYear, DeadlineRule, DsptRecord, DsptStatus
 from contractgen.base.environment import format_date
 from contractgen.letters.generate import LetterRenderer
 from contractgen.dspt.position import (
@@ -457,7 +457,9 @@ def test_contract_terms_come_from_the_library_and_profile(workspace: Workspace) 
     library, profile = prepare(workspace, "riverside-and-vale")
     t = contract_terms(library, profile, "foundation")
     assert t == ContractTerms(
-        tier="foundation", minimum=APPROACHING, deadline_month=6, deadline_day=30, renewal_window_days=240,
+        # issue 19: each toolkit version's deadline, not one 30 June for all
+        tier="foundation", minimum=APPROACHING, renewal_window_days=240,
+        deadline_rules=(DeadlineRule(2018, 3, 31), DeadlineRule(2019, 9, 30), DeadlineRule(2020, 6, 30)),
         remedial_plan_working_days=20, remedial_period_months=3, new_provider_grace_months=6,
         foundation_publication_months=6, status_change_working_days=5, response_working_days=15,
         commencement=D(2026, 7, 1),

@@ -45,10 +45,10 @@ from ..base.workdays import add_working_days
 from ..library.clauses import ClauseLibrary
 from ..library.profiles import Profile, parameter_values
 from .status import (
-    DEADLINE_DAY,
-    DEADLINE_MONTH,
+    DEADLINE_RULES,
     TIER_STATUSES,
     AssessmentYear,
+    DeadlineRule,
     DsptRecord,
     DsptStatus,
 )
@@ -79,8 +79,9 @@ class ContractTerms:
 
     tier: str
     minimum: DsptStatus  # the tier's minimum DSPT Status
-    deadline_month: int = DEADLINE_MONTH
-    deadline_day: int = DEADLINE_DAY
+    deadline_month: int | None = None  # with deadline_day: one deadline for every version
+    deadline_day: int | None = None
+    deadline_rules: tuple[DeadlineRule, ...] = DEADLINE_RULES  # each version's deadline (the library's)
     renewal_window_days: int = 90
     remedial_plan_working_days: int = 20  # dspt.remedial-plan
     remedial_period_months: int = 3  # dspt.remedial-plan
@@ -111,10 +112,14 @@ class ContractTerms:
         return self.minimum is DsptStatus.APPROACHING_STANDARDS
 
     def deadline(self, year: AssessmentYear) -> dt.date:
-        return year.deadline(self.deadline_month, self.deadline_day)
+        return year.deadline(self.deadline_month, self.deadline_day, self.deadline_rules)
 
     def counts_until(self, year: AssessmentYear) -> dt.date:
-        return year.counts_until(self.deadline_month, self.deadline_day)
+        return year.counts_until(self.deadline_month, self.deadline_day, self.deadline_rules)
+
+    def due_next(self, day: dt.date) -> AssessmentYear:
+        """The first assessment year whose deadline is on or after ``day``."""
+        return AssessmentYear.due_next(day, self.deadline_month, self.deadline_day, self.deadline_rules)
 
     @property
     def foundation_publication_by(self) -> dt.date | None:
@@ -140,13 +145,12 @@ class ContractTerms:
 
 
 def contract_terms(library: ClauseLibrary, profile: Profile, tier: str) -> ContractTerms:
-    """The terms of ``profile``'s schedule for ``tier``: the library's deadline and
+    """The terms of ``profile``'s schedule for ``tier``: the library's deadlines and
     renewal window, the clause parameters (the profile's values, else the defaults), the
     profile's letter settings and the contract's start date as the Commencement Date."""
     spec = library.spec
     params = parameter_values(library, profile)
     letters = profile.model.letters
-    deadline = spec.dspt.submission_deadline
 
     def number(name: str) -> int:
         return int(params.get(name, getattr(ContractTerms, name)))
@@ -154,8 +158,7 @@ def contract_terms(library: ClauseLibrary, profile: Profile, tier: str) -> Contr
     return ContractTerms(
         tier=tier,
         minimum=DsptStatus(spec.tiers[tier].minimum_status),
-        deadline_month=deadline.month,
-        deadline_day=deadline.day,
+        deadline_rules=tuple(DeadlineRule(d.version_start, d.month, d.day) for d in spec.dspt.submission_deadlines),
         renewal_window_days=(
             spec.dspt.renewal_window_days
             if letters.renewal_window_days is None
@@ -339,7 +342,7 @@ def assess_position(
     status = record.status if published and record is not None else None
     current = until is not None and as_of <= until
     meets = current and status is not None and status.meets(terms.minimum)
-    next_year = year.next if current and year is not None else AssessmentYear.due_next(as_of, terms.deadline_month, terms.deadline_day)
+    next_year = year.next if current and year is not None else terms.due_next(as_of)
     kind, reason = _kind_and_reason(record, status, year, until, as_of, terms, checked)
 
     below = checked and not meets

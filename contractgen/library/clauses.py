@@ -221,9 +221,60 @@ class DeadlineSpec(Strict):
         return format_date(dt.date(2000, self.month, self.day)).rsplit(" ", 1)[0]
 
 
+class VersionDeadline(DeadlineSpec):
+    """One entry of ``dspt.submission_deadlines``: from toolkit version ``from_version``
+    (``2019-20``) until the next entry, each version's deadline is ``day`` ``month`` of the
+    version's second calendar year; ``source`` says where that is published."""
+
+    from_version: str = Field(pattern=r"^\d{4}-\d{2}$")
+    source: str = Field(min_length=8)
+
+    @property
+    def version_start(self) -> int:
+        return int(self.from_version[:4])
+
+
+#: The facts, with their sources, for a library.yaml that does not state them.
+DEFAULT_DEADLINES = [
+    VersionDeadline(from_version="2018-19", month=3, day=31, source=(
+        "https://www.dsptoolkit.nhs.uk/News/74 (DSP Toolkit deadline extension FAQ: the 2019-20 deadline had been 31 March)")),
+    VersionDeadline(from_version="2019-20", month=9, day=30, source=(
+        "https://dsptoolkit.nhs.uk/News/71 (NHSX pushed back the 2019/20 deadline to 30 September 2020 because of COVID-19)")),
+    VersionDeadline(from_version="2020-21", month=6, day=30, source=(
+        "https://www.dsptoolkit.nhs.uk/News/202021-standard (the deadline for the 2020-21 publication is 30 June 2021)")),
+]
+
+
 class DsptSettings(Strict):
-    submission_deadline: DeadlineSpec = DeadlineSpec(month=6, day=30)
+    submission_deadlines: list[VersionDeadline] = Field(default_factory=lambda: list(DEFAULT_DEADLINES), min_length=1)
+    #: Releases up to 2026.2 stated one deadline for every version; read as the only rule.
+    submission_deadline: DeadlineSpec | None = None
     renewal_window_days: int = Field(default=90, ge=0, le=366)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_deadline(cls, data: Any) -> Any:
+        """``submission_deadline`` (releases up to 2026.2) is read as the only rule."""
+        if isinstance(data, dict) and isinstance(data.get("submission_deadline"), dict):
+            if "submission_deadlines" in data:
+                raise ValueError("give submission_deadlines (each toolkit version's deadline) without submission_deadline")
+            one = data["submission_deadline"]
+            data = {**data, "submission_deadlines": [{**one, "from_version": "2018-19",
+                                                      "source": "library.yaml submission_deadline: one deadline for every version"}]}
+        return data
+
+    @model_validator(mode="after")
+    def _in_order(self) -> "DsptSettings":
+        starts = [d.version_start for d in self.submission_deadlines]
+        if starts != sorted(set(starts)):
+            raise ValueError("submission_deadlines: list each from_version once, oldest first")
+        return self
+
+    @property
+    def current_deadline(self) -> DeadlineSpec:
+        """The deadline of the current versions (the latest entry): ``30 June``."""
+        latest = self.submission_deadlines[-1]
+        return DeadlineSpec(month=latest.month, day=latest.day)
 
 
 class LibrarySpec(Strict):

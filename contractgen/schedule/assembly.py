@@ -51,7 +51,7 @@ def base_context(library: ClauseLibrary, profile: Profile, tier: str) -> dict[st
     m = profile.model
     spec = library.spec
     tier_spec = spec.tiers[tier]
-    deadline = spec.dspt.submission_deadline
+    deadline = spec.dspt.current_deadline
     terms = contract_terms(library, profile, tier)
     return {
         "council": m.council.model_dump(),
