@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest_shared import require_shared_data
-from helpers import files_under, run_cli
+from helpers import docx_text, files_under, run_cli
 from test_letters import letter_text, provider_row, write_export, write_register
 
 from contractgen.dspt.evidence import ExportRefusedError, check_export, export_date
@@ -21,6 +21,7 @@ from contractgen.dspt.status import AssessmentYear, DsptRecord
 from contractgen.letters.generate import generate_letters
 from contractgen.library.workspace import ExportLimits
 from contractgen.schedule.render import prepare
+from contractgen.word.ooxml import bookmark_name
 
 REGISTER = "examples/example-borough-providers.csv"
 EXPORT = "examples/dspt-export-example.csv"
@@ -316,3 +317,31 @@ def test_the_library_states_each_deadline_with_its_source(workspace) -> None:
     due = assess_position(DsptRecord.from_raw("VM1A2", "MAPLE", "Standards Met (19-20)", dt.date(2019, 6, 10)), terms, dt.date(2019, 7, 1))
     assert (due.next_year, due.next_deadline) == (AssessmentYear(2020), dt.date(2021, 6, 30))
     assert due.assessment_year == AssessmentYear(2019) and due.valid_until == dt.date(2021, 6, 30)
+
+
+# --------------------------------------------------------------- item 7: paragraph anchors
+
+
+def test_breach_log_refers_to_the_paragraph_that_requires_it(ws: Path) -> None:
+    """Issue 19, item 7: the duty to keep a Breach Log is 6.9, not 6.5 (the first
+    paragraph of dspt.incident-reporting)."""
+    result = run_cli("schedule", "example-borough", "-o", "s.docx")
+    assert result.exit_code == 0, result.stderr
+    text = docx_text(ws / "s.docx")
+    assert '"Breach Log" means the record of Personal Data Breaches that the Provider keeps under paragraph 6.9;' in text
+    assert "  6.9 The Provider shall keep a Breach Log recording every Personal Data Breach" in text
+    with zipfile.ZipFile(ws / "s.docx") as z:
+        document = z.read("word/document.xml").decode("utf-8")
+    name = bookmark_name("dspt.incident-reporting#breach-log")
+    assert f'w:name="{name}"' in document and f"REF {name} " in document
+
+
+def test_validate_reports_a_reference_to_a_missing_anchor(ws: Path) -> None:
+    path = ws / "clause_library" / "clauses" / "dspt.definitions.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("dspt.incident-reporting#breach-log", "dspt.incident-reporting#breach-book"),
+                    encoding="utf-8")  # fmt: skip
+    result = run_cli("validate")
+    assert result.exit_code == 1
+    assert ("ref('dspt.incident-reporting#breach-book') points to no paragraph of dspt.incident-reporting: its text has "
+            "no {{ anchor('breach-book') }} (anchors: breach-log); put {{ anchor('breach-book') }} at the start of the "
+            "paragraph that holds the duty") in result.output

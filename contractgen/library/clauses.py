@@ -31,11 +31,14 @@ SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 CLAUSE_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
 PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REF_CALL = re.compile(r"""ref\(\s*["']([^"']+)["']\s*\)""")
+#: ``{{ anchor("breach-log") }}`` at the start of a paragraph: ``ref("clause-id#breach-log")`` then
+#: points at that paragraph instead of the clause's first.
+ANCHOR_CALL = re.compile(r"""anchor\(\s*["']([a-z][a-z0-9-]*)["']\s*\)""")
 
 #: Names a clause text may use besides its own parameters (``audit``: the score a
 #: business continuity plan audit feedback letter reports).
 CONTEXT_NAMES = frozenset(
-    {"council", "contract", "contacts", "tier", "dspt", "example", "ref", "provider", "letter", "library", "audit"}
+    {"council", "contract", "contacts", "tier", "dspt", "example", "ref", "anchor", "provider", "letter", "library", "audit"}
 )
 
 
@@ -547,8 +550,23 @@ def _text_problems(
     return problems
 
 
+def _anchor_problem(target: str, clauses: dict[str, Clause], tiers: list[str] | None) -> str | None:
+    """What is wrong with the anchor of ``ref("clause-id#name")``: every text of that
+    clause that a schedule uses must anchor a paragraph ``name``."""
+    clause_id, name = target.split("#", 1)
+    texts = [t for t in clauses[clause_id].variants.values() if t is not None] if clause_id in clauses else []
+    lacking = [t for t in texts if name not in ANCHOR_CALL.findall(t)]
+    if texts and lacking:
+        found = sorted({a for t in texts for a in ANCHOR_CALL.findall(t)})
+        return (f"ref({target!r}) points to no paragraph of {clause_id}: its text has no {{{{ anchor({name!r}) }}}}"
+                f"{' (anchors: ' + ', '.join(found) + ')' if found else ''}; put {{{{ anchor({name!r}) }}}} at the start of the paragraph that holds the duty")
+    return None
+
+
 def _ref_problem(target: str, clause: Clause, text: str, clauses: dict[str, Clause], tiers: list[str] | None) -> str | None:
     """What is wrong with ``ref(target)`` in ``text`` of ``clause``, if anything."""
+    if "#" in target:
+        return _ref_problem(target.split("#", 1)[0], clause, text, clauses, tiers) or _anchor_problem(target, clauses, tiers)
     if target not in clauses:
         return f"ref({target!r}) points to no clause{suggest(target, clauses)}"
     if clauses[target].status is ClauseStatus.WITHDRAWN and clause.status is not ClauseStatus.WITHDRAWN:

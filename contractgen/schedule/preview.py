@@ -88,7 +88,8 @@ def _render(text: str, names: list[str], library: ClauseLibrary, tier: str, prof
             library={"name": spec.name, "release": spec.release, "release_date": spec.release_date, "source": library.source},
         )
         context.update({n: p.default if p.default is not None else _Named(n) for n, p in library.parameters().items()})
-    context["ref"] = lambda target: MarkdownSafe(escape_markdown(f"[{_title(library, target)}]"))
+    context["ref"] = lambda target: MarkdownSafe(escape_markdown(f"[{_title(library, str(target).split('#')[0])}]"))
+    context["anchor"] = lambda _name: ""
     try:
         return clause_environment().from_string(source).render(context)
     except jinja2.TemplateError:
