@@ -12,8 +12,12 @@ from pathlib import Path
 import pytest
 from conftest_shared import require_shared_data
 from helpers import docx_text, files_under, run_cli
+from helpers_audit import answers, fill_form, provider_details
+from test_audit import SCORED, audit_of, blank_form
 from test_letters import letter_text, provider_row, write_export, write_register
 
+from contractgen.audit.form import control_tag
+from contractgen.audit.score import score_audit_forms
 from contractgen.dspt.evidence import ExportRefusedError, check_export, export_date
 from contractgen.dspt.export import read_export
 from contractgen.dspt.position import assess_position, contract_terms
@@ -345,3 +349,51 @@ def test_validate_reports_a_reference_to_a_missing_anchor(ws: Path) -> None:
     assert ("ref('dspt.incident-reporting#breach-book') points to no paragraph of dspt.incident-reporting: its text has "
             "no {{ anchor('breach-book') }} (anchors: breach-log); put {{ anchor('breach-book') }} at the start of the "
             "paragraph that holds the duty") in result.output
+
+
+# --------------------------------------------------------------- item 6: audit answers that agree
+
+
+def _score(workspace, tmp_path: Path, extra: dict | None = None, tier: str = "core", **by_id: str):
+    qs = audit_of(workspace).at(tier=tier)
+    values = {**answers(qs, "Yes", **by_id), **provider_details(qs), **(extra or {})}
+    path = tmp_path / "returned.docx"
+    path.write_bytes(fill_form(blank_form(workspace, tmp_path, tier), values))
+    return qs, score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED, force=True)
+
+
+def test_a_critical_question_cannot_be_not_applicable(workspace, tmp_path: Path) -> None:
+    critical = {q.id.replace(".", "_").replace("-", "_"): "Not applicable" for q in audit_of(workspace).at(tier="core").questions if q.critical}
+    _, result = _score(workspace, tmp_path, **critical)
+    assert result.scored == []
+    messages = [p.message for _, problems in result.failed for p in problems]
+    assert len(messages) == len(critical) == 8
+    assert messages[0] == ("question 1.1 (roles.owner) cannot be answered Not applicable: it is a duty of every provider "
+                           "the contract covers; answer Yes, Partly or No")
+
+
+def test_a_yes_about_the_last_twelve_months_needs_a_date_within_them(workspace, tmp_path: Path) -> None:
+    qs = audit_of(workspace).at(tier="core")
+    tag = control_tag(qs.id, qs.version, "testing.reviewed", "date")
+    _, result = _score(workspace, tmp_path, {tag: dt.date(2020, 1, 1)})
+    assert [p.message for _, problems in result.failed for p in problems] == [
+        "question 9.1 (testing.reviewed) is answered Yes, but the date of the last review, 1 January 2020, is more than "
+        "12 months before the form was completed (10 December 2026); answer No, or give the date of the latest one"
+    ]
+    _, within = _score(workspace, tmp_path, {tag: dt.date(2025, 12, 10)})  # exactly twelve months: accepted
+    assert within.failed == [] and within.scored[0][0].overall == 100
+
+
+def test_a_completion_date_after_the_scoring_date_is_refused(workspace, tmp_path: Path) -> None:
+    qs = audit_of(workspace).at(tier="core")
+    _, result = _score(workspace, tmp_path, {control_tag(qs.id, qs.version, "form.completed-on", "date"): dt.date(9999, 12, 31)})
+    assert [p.message for _, problems in result.failed for p in problems][0] == (
+        "the completion date 31 December 9999 is after the scoring date 11 January 2027; correct the completion date")
+
+
+def test_an_untested_plan_is_a_critical_gap_in_the_advanced_tier(workspace, tmp_path: Path) -> None:
+    """The Advanced Tier makes a yearly test of the plan a contract duty (dspt.advanced-tier)."""
+    _, advanced = _score(workspace, tmp_path, tier="advanced", testing_tested="No")
+    assert [a.question.id for a in advanced.scored[0][0].critical_gaps] == ["testing.tested"]
+    _, core = _score(workspace, tmp_path, tier="core", testing_tested="No")
+    assert core.scored[0][0].critical_gaps == [] and [a.question.id for a in core.scored[0][0].improvements] == ["testing.tested"]
