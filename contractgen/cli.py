@@ -116,6 +116,8 @@ def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf, at,
     )
     if result.draft:
         click.echo(result.draft)
+    if result.note:
+        click.echo(f"note: {result.note}", err=True)
     if result.pdf:
         click.echo(f"wrote {display_path(result.pdf)}")
 

@@ -23,6 +23,7 @@ from contractgen.dspt.export import read_export
 from contractgen.dspt.position import assess_position, contract_terms
 from contractgen.dspt.status import AssessmentYear, DsptRecord
 from contractgen.letters.generate import generate_letters
+from contractgen.library.clauses import load_library
 from contractgen.library.workspace import ExportLimits
 from contractgen.schedule.render import prepare
 from contractgen.word.ooxml import bookmark_name
@@ -397,3 +398,38 @@ def test_an_untested_plan_is_a_critical_gap_in_the_advanced_tier(workspace, tmp_
     assert [a.question.id for a in advanced.scored[0][0].critical_gaps] == ["testing.tested"]
     _, core = _score(workspace, tmp_path, tier="core", testing_tested="No")
     assert core.scored[0][0].critical_gaps == [] and [a.question.id for a in core.scored[0][0].improvements] == ["testing.tested"]
+
+
+# --------------------------------------------------------------- item 8: releases true without git
+
+
+NOT_CHECKED = ("note: cannot check that the clauses are release 2026.2: {why}, and library.yaml records no release_fingerprint")
+
+
+def _record_fingerprint(ws: Path) -> None:
+    fingerprint = load_library(ws / "clause_library").fingerprint
+    path = ws / "clause_library" / "library.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + f'release_fingerprint: "{fingerprint}"\n', encoding="utf-8")
+    assert load_library(ws / "clause_library").fingerprint == fingerprint  # the line itself is left out
+
+
+def test_a_copy_without_git_is_checked_by_the_recorded_fingerprint(ws: Path) -> None:
+    _record_fingerprint(ws)
+    same = run_cli("schedule", "example-borough", "-o", "s.docx")
+    assert same.exit_code == 0, same.stderr
+    assert same.stdout.splitlines() == ["wrote s.docx (example-borough, core tier, 18 clauses, library release 2026.2)"]
+    assert same.stderr == ""
+    clause = ws / "clause_library" / "clauses" / "dspt.staff-training.yaml"
+    clause.write_text(clause.read_text(encoding="utf-8").replace("The Provider shall", "The Provider must", 1), encoding="utf-8")
+    changed = run_cli("schedule", "example-borough", "-o", "t.docx")
+    assert changed.stdout.splitlines()[1] == "Draft: the clauses differ from release 2026.2 (its recorded fingerprint)"
+    assert "Draft: the clauses differ from release 2026.2 (its recorded fingerprint)" in docx_text(ws / "t.docx")
+
+
+def test_without_git_and_without_a_fingerprint_it_says_so(ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run_cli("schedule", "example-borough", "-o", "s.docx")
+    assert result.stderr.splitlines() == [NOT_CHECKED.format(why="the workspace is not in a git repository (copied without its .git folder?)")]
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    nogit = run_cli("schedule", "example-borough", "-o", "t.docx")
+    assert nogit.stderr.splitlines() == [NOT_CHECKED.format(why="git is not installed or not on PATH")]

@@ -286,6 +286,9 @@ class LibrarySpec(Strict):
     name: str
     release: str
     release_date: dt.date
+    #: content_fingerprint of the clause library as released: recorded with each release, so
+    #: that a copy without git history can still tell whether its clauses are the release's
+    release_fingerprint: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     dspt: DsptSettings = DsptSettings()
     tiers: dict[str, TierSpec] = Field(min_length=1)
     sections: list[SectionSpec] = Field(min_length=1)
@@ -311,6 +314,7 @@ class ClauseLibrary:
     origin: str  # where it was read from: a folder, or "release-2026.1:clause_library"
     sources: Mapping[str, YamlDocument] = field(default_factory=dict)  # clause id -> its file
     digest: str = ""  # SHA-256 of the files it was read from
+    fingerprint: str = ""  # SHA-256 of its content, library.yaml's release_fingerprint line left out (content_fingerprint)
     source: str = ""  # what documents record: "clause_library", "release-2026.1:clause_library"
 
     def __post_init__(self) -> None:
@@ -379,6 +383,16 @@ def files_digest(files: Mapping[str, bytes]) -> str:
     return hashlib.sha256(b"".join(k.encode() + b"\0" + files[k] + b"\0" for k in sorted(files))).hexdigest()
 
 
+_FINGERPRINT_LINE = re.compile(rb"^release_fingerprint:.*(?:\r?\n|$)", re.M)
+
+
+def content_fingerprint(files: Mapping[str, bytes]) -> str:
+    """SHA-256 of the clause library's files (paths and bytes) with the
+    ``release_fingerprint:`` line of library.yaml left out: computed from the files
+    alone, so it needs no git, and recordable in the library.yaml it covers."""
+    return files_digest({k: _FINGERPRINT_LINE.sub(b"", v) if k == LIBRARY_FILE else v for k, v in files.items()})
+
+
 def load_library_files(files: Mapping[str, bytes], origin: str) -> ClauseLibrary:
     """Build a library from relative paths -> bytes; ``origin`` prefixes file names.
 
@@ -389,7 +403,7 @@ def load_library_files(files: Mapping[str, bytes], origin: str) -> ClauseLibrary
     cached = _LOADED.get((origin, digest))
     if cached is not None:
         return cached
-    library = replace(_load(files, origin), digest=digest, source=origin)
+    library = replace(_load(files, origin), digest=digest, source=origin, fingerprint=content_fingerprint(files))
     if len(_LOADED) > 16:
         _LOADED.clear()
     _LOADED[(origin, digest)] = library
