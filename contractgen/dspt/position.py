@@ -350,10 +350,8 @@ def assess_position(
     # The Foundation Tier's months are for a provider with nothing published (a record
     # below the tier is a Shortfall under dspt.foundation-tier); the grace period for new
     # providers covers any record.
-    in_window = window_end is not None and as_of <= window_end and (
-        not published or new_provider
-    )
-    before_start = terms.commencement is not None and as_of < terms.commencement
+    in_window = window_end is not None and as_of <= window_end and (not published or new_provider)
+    before_start = terms.commencement is not None and as_of < terms.commencement  # the schedule applies from then
     shortfall = below and not in_window and not before_start
     plan_due = add_working_days(as_of, terms.remedial_plan_working_days) if shortfall else None
     standard_by, response_by = _reply_dates(terms, as_of, checked=checked and not (below and before_start), plan_due=plan_due,
