@@ -13,7 +13,7 @@ import pytest
 from conftest_shared import require_shared_data
 from helpers import docx_text, files_under, run_cli
 from helpers_audit import answers, fill_form, provider_details
-from test_audit import SCORED, audit_of, blank_form
+from test_audit import EXAMPLE_REGISTER, SCORED, audit_of, blank_form
 from test_letters import letter_text, provider_row, write_export, write_register
 
 from contractgen.audit.form import control_tag
@@ -360,7 +360,7 @@ def _score(workspace, tmp_path: Path, extra: dict | None = None, tier: str = "co
     values = {**answers(qs, "Yes", **by_id), **provider_details(qs), **(extra or {})}
     path = tmp_path / "returned.docx"
     path.write_bytes(fill_form(blank_form(workspace, tmp_path, tier), values))
-    return qs, score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED, force=True)
+    return qs, score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED, force=True, providers_file=EXAMPLE_REGISTER)
 
 
 def test_a_critical_question_cannot_be_not_applicable(workspace, tmp_path: Path) -> None:
