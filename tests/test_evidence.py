@@ -103,9 +103,10 @@ def test_accept_export_goes_on_and_records_the_reason(ws: Path) -> None:
         f"export accepted despite 1 failed check: {reason}",
     ]
     checks = (ws / "out" / "checks.txt").read_text(encoding="utf-8").splitlines()
-    assert checks[0] == "DSPT export: examples/dspt-export-2026-05-29.csv"
-    assert checks[1] == "as of: 2026-12-04"
-    assert checks[2].startswith("date: OVER THE LIMIT: dated 29 May 2026 by its file name")
+    assert checks[0] == "contractgen: checks of the DSPT export before the letters"
+    assert checks[1] == "DSPT export: examples/dspt-export-2026-05-29.csv"
+    assert checks[2] == "as of: 2026-12-04"
+    assert checks[3].startswith("date: OVER THE LIMIT: dated 29 May 2026 by its file name")
     assert checks[-1] == f"accepted despite the checks over their limits: {reason}"
     with zipfile.ZipFile(ws / "out" / "VM1A2-maple-lodge-care-home.docx") as z:
         custom = z.read("docProps/custom.xml").decode("utf-8")
@@ -124,6 +125,7 @@ def test_checks_within_limits_are_written_beside_the_report(ws: Path) -> None:
     result = letters("--dspt", EXPORT, "--as-of", "2026-11-26")
     assert result.exit_code == 0, result.stderr
     assert (ws / "out" / "checks.txt").read_text(encoding="utf-8").splitlines() == [
+        "contractgen: checks of the DSPT export before the letters",
         "DSPT export: examples/dspt-export-example.csv",
         "as of: 2026-11-26",
         "date: ok: dated 30 June 2026 by its latest publication, 149 days before 26 November 2026; the download "

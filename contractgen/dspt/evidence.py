@@ -34,6 +34,8 @@ _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 #: the real 2019 export has ``Care Home`` and ``Domiciliary Care Organisation``.
 SOCIAL_CARE_SECTORS = ("care home", "domiciliary care", "social care", "supported living", "home care", "nursing home")
 CHECKS_FILE = "checks.txt"
+#: The first line of checks.txt: how a later run knows contractgen wrote the file.
+CHECKS_HEADER = "contractgen: checks of the DSPT export before the letters"
 _SHOWN = 5
 
 
@@ -132,7 +134,7 @@ class ExportChecks:
 
     def text(self) -> bytes:
         """``checks.txt``: every check, plain text (UTF-8, CRLF like report.csv)."""
-        lines = [f"DSPT export: {self.file}", f"as of: {self.as_of.isoformat()}"]
+        lines = [CHECKS_HEADER, f"DSPT export: {self.file}", f"as of: {self.as_of.isoformat()}"]
         lines += [c.line() for c in self.checks]
         lines += [f"warning: {w}" for w in self.warnings]
         lines.append(f"accepted despite the checks over their limits: {self.accepted}" if self.accepted

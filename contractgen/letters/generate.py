@@ -376,11 +376,12 @@ class RendererRecipe:
     profile_ref: str
     as_of: dt.date
     provenance: Provenance
+    export_checks: ExportChecks | None = None
 
     def make(self) -> LetterRenderer:
         version, profile = prepare_version(self.workspace, self.profile_ref)
         template = load_template(self.workspace, profile, "letter")
-        return LetterRenderer(version.library, profile, template, self.as_of, self.provenance)
+        return LetterRenderer(version.library, profile, template, self.as_of, self.provenance, self.export_checks)
 
 
 def _use(renderer: LetterRenderer, output: Path) -> None:
@@ -537,7 +538,7 @@ def generate_letters(
     _remove_stale_temporaries(output)
     if start:
         start(len(jobs))
-    recipe = RendererRecipe(workspace, profile_ref, as_of, origin)
+    recipe = RendererRecipe(workspace, profile_ref, as_of, origin, checks)
     _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None), recipe)
     result.written = jobs
     result.report = report  # before the PDFs: a failed conversion still leaves the report of the letters
