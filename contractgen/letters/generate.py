@@ -39,6 +39,7 @@ from ..base.errors import (
 )
 from ..base.pdf import convert_to_pdf, find_soffice
 from ..base.untrusted import time_limit
+from ..dspt.evidence import CHECKS_FILE, ExportChecks, check_export
 from ..dspt.export import DsptExport, read_export
 from ..dspt.position import (
     ContractualPosition,
@@ -113,6 +114,7 @@ class LettersResult:
     without_export: bool = False  # --no-dspt: letters say nothing about the DSPT record
     report: Path | None = None
     draft: str = ""  # the draft line the letters carry (unreleased clause changes), "" when released
+    export_checks: ExportChecks | None = None  # what the export was checked for before any letter
 
     @property
     def by_kind(self) -> dict[str, int]:
@@ -160,6 +162,8 @@ class LettersResult:
             lines.extend(f"  {p}" for p in self.rejected)
         if self.report:
             lines.append(f"report: {display_path(self.report)}")
+        if self.export_checks is not None:
+            lines += self.export_checks.summary_lines()
         return lines
 
 
@@ -264,9 +268,10 @@ class LetterRenderer:
 
     def __init__(
         self, library: ClauseLibrary, profile: Profile, template: WordTemplate, as_of: dt.date,
-        provenance: Provenance | None = None,
+        provenance: Provenance | None = None, export_checks: ExportChecks | None = None,
     ) -> None:
         self.library = library
+        self.export_properties = export_checks.properties() if export_checks is not None else {}
         self.profile = profile
         self.template = template
         self.as_of = as_of
@@ -381,6 +386,7 @@ class LetterRenderer:
                 f"clause:{kind_clause.id}": kind_clause.version,
                 f"clause:{support.id}": support.version,
                 **self.provenance.properties(),
+                **self.export_properties,
             },
         )
 
@@ -405,13 +411,15 @@ class RendererRecipe:
     profile_ref: str
     as_of: dt.date
     provenance: Provenance
-    seconds: float  # the parent's time limit for a letter
+    export_checks: ExportChecks | None = None
+    seconds: float | None = None  # the parent's time limit for a letter
 
     def make(self) -> LetterRenderer:
         version, profile = prepare_version(self.workspace, self.profile_ref)
         template = load_template(self.workspace, profile, "letter")
-        renderer = LetterRenderer(version.library, profile, template, self.as_of, self.provenance)
-        renderer.seconds = self.seconds
+        renderer = LetterRenderer(version.library, profile, template, self.as_of, self.provenance, self.export_checks)
+        if self.seconds is not None:
+            renderer.seconds = self.seconds
         return renderer
 
 
@@ -501,6 +509,7 @@ def generate_letters(
     force: bool = False,
     replace_own: bool = False,
     strict: bool = False,
+    accept_export: str | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     start: Callable[[int], None] | None = None,
@@ -508,7 +517,9 @@ def generate_letters(
     """Write one guidance letter per provider in the register, and ``report.csv``.
 
     Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
-    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`. A file
+    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`. The export is
+    checked first (:func:`~contractgen.dspt.evidence.check_export`): over a limit nothing
+    is written unless ``accept_export`` gives the reason to go on. A file
     that would be replaced is refused without ``force`` (with ``replace_own``: only a
     file contractgen did not write). The steps: read and check the inputs, decide each
     provider's letter, refuse before writing anything, render and write the letters,
@@ -519,32 +530,32 @@ def generate_letters(
     check_export_options(dspt_file, no_dspt)
     kinds_wanted = wanted_kinds(kinds)
     output = output or workspace.output_dir / f"{profile.name}-letters"
-    register, export = read_inputs(providers_file, dspt_file, version.library, profile, strict=strict)
+    register = read_providers(providers_file, version.library, profile, strict=strict)
+    export, checks = checked_export(workspace, dspt_file, as_of, register.providers, accept_export)
     codes = {c.strip().upper() for c in only}
     providers = selected_providers(register.providers, codes, providers_file)
     result = LettersResult(output=output, rejected=list(register.problems), without_export=export is None)
-    result.export_warnings = list(export.warnings) if export is not None else []
+    result.export_warnings, result.export_checks = (list(export.warnings) if export is not None else []), checks
     terms = {tier: contract_terms(version.library, profile, tier) for tier in version.library.tiers}
     jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted)
-    targets = _check_before_writing(output, jobs, result, pdf=pdf, force=force, replace_own=replace_own)
+    targets = _check_before_writing(output, jobs, result, checks, pdf=pdf, force=force, replace_own=replace_own)
     origin = provenance(workspace, version)
     result.draft = origin.draft_line
-    renderer = LetterRenderer(version.library, profile, load_template(workspace, profile, "letter"), as_of, origin)
-    recipe = RendererRecipe(workspace, profile_ref, as_of, origin, renderer.seconds)
+    renderer = LetterRenderer(version.library, profile, load_template(workspace, profile, "letter"), as_of, origin, checks)
+    recipe = RendererRecipe(workspace, profile_ref, as_of, origin, checks, renderer.seconds)
     _make_folder(output)
     if start:
         start(len(jobs))
     _run_jobs(renderer, recipe, output, jobs, workers or default_workers(), progress or (lambda _n: None))
     _write_reports(result, jobs, [] if codes or kinds_wanted else register.rejected)  # a selection reports only itself
+    write_checks(output, checks)
     if pdf:
         result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
     return result
 
 
-def read_inputs(
-    providers_file: Path, dspt_file: Path | None, library: ClauseLibrary, profile: Profile, *, strict: bool
-) -> tuple[RegisterResult, DsptExport | None]:
-    """The register (with ``strict``, any problem refuses the batch) and the export."""
+def read_providers(providers_file: Path, library: ClauseLibrary, profile: Profile, *, strict: bool) -> RegisterResult:
+    """The register (with ``strict``, any problem refuses the batch)."""
     register = read_register(
         providers_file,
         column_map=profile.model.letters.register_columns or None,
@@ -553,7 +564,7 @@ def read_inputs(
     )
     if strict:
         register.raise_for_problems()
-    return register, read_export(dspt_file) if dspt_file is not None else None
+    return register
 
 
 def check_export_options(dspt_file: Path | None, no_dspt: bool) -> None:
@@ -611,7 +622,8 @@ def choose_letters(
 
 
 def _check_before_writing(
-    output: Path, jobs: list[LetterJob], result: LettersResult, *, pdf: bool, force: bool, replace_own: bool,
+    output: Path, jobs: list[LetterJob], result: LettersResult, checks: ExportChecks | None, *, pdf: bool, force: bool,
+    replace_own: bool,
 ) -> list[Path]:
     """Everything that can refuse the batch, checked before anything is written; the
     letters' paths."""
@@ -619,8 +631,8 @@ def _check_before_writing(
     targets = [_inside(resolved, output, job.file) for job in jobs]
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
-        lists = [output / UNMATCHED_FILE] if result.unmatched or result.held else []
-        refuse_overwriting(output, [*targets, *pdfs, output / "report.csv", *lists], own=replace_own)
+        extra = [output / name for name in ([CHECKS_FILE] * bool(checks) + [UNMATCHED_FILE] * bool(result.unmatched or result.held))]
+        refuse_overwriting(output, [*targets, *pdfs, output / "report.csv", *extra], own=replace_own)
     if pdf:
         find_soffice()  # refuse before writing anything when LibreOffice is missing
     return targets
@@ -643,6 +655,25 @@ def _write_reports(result: LettersResult, jobs: list[LetterJob], rejected: Seque
     write_atomic(result.report, report_csv(jobs, result.held, rejected))
     if result.unmatched or result.held:
         write_atomic(result.output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
+
+
+def checked_export(
+    workspace: Workspace, dspt_file: Path | None, as_of: dt.date, providers: Sequence[Provider], accept_export: str | None,
+) -> tuple[DsptExport | None, ExportChecks | None]:
+    """The export and its checks (:func:`~contractgen.dspt.evidence.check_export`), refused
+    over a limit unless ``accept_export`` gives a reason; ``(None, None)`` without one."""
+    if dspt_file is None:
+        return None, None
+    export = read_export(dspt_file)
+    checks = check_export(dspt_file, export, as_of, [p.ods_code for p in providers], workspace.config.export_checks)
+    checks.enforce(accept_export)
+    return export, checks
+
+
+def write_checks(output: Path, checks: ExportChecks | None) -> None:
+    """``checks.txt`` beside ``report.csv``, when an export was checked."""
+    if checks is not None:
+        write_atomic(output / CHECKS_FILE, checks.text())
 
 
 def report_csv(
