@@ -129,7 +129,7 @@ def check_golden(name: str, actual: str) -> None:
     fails (see :func:`write_golden`)."""
     path = GOLDEN / name
     if UPDATE_GOLDEN:
-        write_golden(path, actual)
+        write_golden((path, actual))
     assert path.is_file(), f"no golden file {path}; run UPDATE_GOLDEN=1 python -m pytest {Path(__file__).parent}/test_schedule.py"
     expected = path.read_text(encoding="utf-8")
     assert actual == expected, (
@@ -138,16 +138,19 @@ def check_golden(name: str, actual: str) -> None:
     )
 
 
-def write_golden(path: Path, actual: str) -> NoReturn:
-    """Write a golden file, then fail: a golden is an independent check, so a run that
-    writes one never passes (it would pass by accident). Review the diff, then run the
-    tests again without ``UPDATE_GOLDEN``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    changed = not path.is_file() or path.read_text(encoding="utf-8") != actual
-    path.write_text(actual, encoding="utf-8")
+def write_golden(*files: tuple[Path, str]) -> NoReturn:
+    """Write golden files (path, text), then fail: a golden is an independent check, so a
+    run that writes one never passes (it would pass by accident). Review the diff, then
+    run the tests again without ``UPDATE_GOLDEN``."""
+    said = []
+    for path, actual in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        changed = not path.is_file() or path.read_text(encoding="utf-8") != actual
+        path.write_text(actual, encoding="utf-8")
+        said.append(f"{'wrote' if changed else 'unchanged'} {path.relative_to(ROOT)}")
     pytest.fail(
-        f"UPDATE_GOLDEN: {'wrote' if changed else 'unchanged'} {path.relative_to(ROOT)}; review the diff "
-        "(git diff tests/golden), then run the tests again without UPDATE_GOLDEN: a run that writes golden files fails",
+        f"UPDATE_GOLDEN: {'; '.join(said)}; review the diff (git diff tests/golden), then run the tests again "
+        "without UPDATE_GOLDEN: a run that writes golden files fails",
         pytrace=False,
     )
 

@@ -15,7 +15,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, require_soffice, require_tool
 from helpers import UPDATE_GOLDEN, docx_parts, write_golden
 from test_letters import EXPORT_HEADER, letter_text, provider_row, write_register
@@ -75,19 +74,17 @@ def test_golden_letters_read_through_libreoffice(workspace: Workspace, tmp_path:
     rewrites the files and fails; review the diff line by line against domain.md)."""
     result = golden_letters(workspace, council, tmp_path / "out")
     assert sorted(j.position.kind.value for j in result.written) == sorted(GOLDEN_CASES)
-    rewritten: list[Path] = []
+    rewritten: list[tuple[Path, str]] = []
     for kind in GOLDEN_CASES:
         text = libreoffice.text(letter_of(result, kind))
         text = "\n".join(line.rstrip() for line in text.splitlines()).strip() + "\n"
         golden = GOLDEN / f"{council}-{kind}.txt"
         if UPDATE_GOLDEN:
-            rewritten.append(golden)
-            golden.parent.mkdir(parents=True, exist_ok=True)
-            golden.write_text(text, encoding="utf-8")
+            rewritten.append((golden, text))
             continue
         assert text == golden.read_text(encoding="utf-8"), f"{golden.name} differs; UPDATE_GOLDEN=1 and review"
     if rewritten:  # every golden is written, then the run fails: it cannot pass by accident
-        write_golden(rewritten[-1], rewritten[-1].read_text(encoding="utf-8"))
+        write_golden(*rewritten)
 
 
 # ----------------------------------------------------------------- closing and signature on one page
