@@ -201,6 +201,14 @@ TEMPLATE_CASES = {
     "zip-bomb.docx": "the package member word/media/filler.bin expands 1025 times (more than 200): it looks like a zip bomb; {resave}",
     "path-traversal.docx": "the package holds a file named '../../evil.txt', which points outside the package; {resave}",
     "too-many-members.docx": "the package holds 2004 files, more than the limit of 2000; {resave}",
+    "macro.docx": (
+        "the template holds macros (word/vbaProject.bin), and contractgen never copies a macro into the documents "
+        "it writes; in Word, save it as 'Word Document (.docx)', not as a macro-enabled document (.docm or .dotm)"
+    ),
+    "two-documents.docx": (
+        "the package holds two files named word/document.xml, so it is not clear which one counts (programs "
+        "disagree); {resave}"
+    ),
 }
 
 
@@ -242,6 +250,10 @@ TEXTCONV_CASES = {
     ),
     "too-many-members.docx": (
         "d.docx: the package holds 2004 files, more than the limit of 2000; open it in Word and save it again as .docx"
+    ),
+    "two-documents.docx": (
+        "d.docx: the package holds two files named word/document.xml, so it is not clear which one counts (programs "
+        "disagree); open it in Word and save it again as .docx"
     ),
 }
 

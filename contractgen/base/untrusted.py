@@ -84,8 +84,16 @@ def check_zip(archive: zipfile.ZipFile, shown: str, error: type[InputError], res
     if len(infos) > MAX_ZIP_MEMBERS:
         raise input_failure(error, shown, f"the package holds {len(infos)} files, more than the limit of {MAX_ZIP_MEMBERS}; {resave}")
     total = 0
+    seen: set[str] = set()
     for info in infos:
         name = info.filename
+        if name in seen:
+            raise input_failure(
+                error, shown,
+                f"the package holds two files named {name}, so it is not clear which one counts "
+                f"(programs disagree); {resave}",
+            )
+        seen.add(name)
         if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in re.split(r"[/\\]", name):
             raise input_failure(error, shown, f"the package holds a file named {name!r}, which points outside the package; {resave}")
         total += info.file_size

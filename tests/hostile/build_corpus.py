@@ -9,6 +9,7 @@ each must produce is asserted in tests/test_hostile.py.
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -39,10 +40,13 @@ def document(text: str = "{{p body }}", prolog: bytes = b"") -> bytes:
     ).encode()
 
 
-def package(members: dict[str, bytes], compress: int = zipfile.ZIP_DEFLATED) -> bytes:
+def package(members: dict[str, bytes] | list[tuple[str, bytes]], compress: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A zip of ``members`` (a list may name one member twice)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compress) as z:
-        for name, data in members.items():
+    items = list(members.items()) if isinstance(members, dict) else members
+    with warnings.catch_warnings(), zipfile.ZipFile(out, "w", compress) as z:
+        warnings.simplefilter("ignore")  # "Duplicate name"
+        for name, data in items:
             info = zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0))
             info.compress_type = compress
             z.writestr(info, data)
@@ -72,6 +76,16 @@ TEMPLATES: dict[str, bytes] = {
     "entity-expansion.docx": docx({"word/document.xml": document("&d;", LAUGHS)}),
     "zip-bomb.docx": docx({"word/media/filler.bin": b"\0" * 5_000_000}),
     "path-traversal.docx": docx({"../../evil.txt": b"outside"}),
+    "macro.docx": docx({
+        "[Content_Types].xml": CONTENT_TYPES.replace(b"document.main+xml", b"document.macroEnabled.main+xml").replace(
+            b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>'
+        ),
+        "word/vbaProject.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 AutoOpen Shell calc.exe",
+    }),
+    "two-documents.docx": package([
+        ("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", RELS), ("word/document.xml", document()),
+        ("word/document.xml", document("{{ 7*7 }}")),
+    ]),
     "too-many-members.docx": package(
         {"[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": RELS, "word/document.xml": document()}
         | {f"x/{i}": b"" for i in range(2001)},
