@@ -426,3 +426,34 @@ def test_audit_scores_written_with_an_apostrophe_are_read_back_without_it(tmp_pa
     path.write_bytes(csv_bytes(header, [["VM1A2", "=HYPERLINK(\"x\")", 80, "", "1.0", "2026-05-01", "2026-05-02"]]))
     assert "'=HYPERLINK" in path.read_text(encoding="utf-8-sig")
     assert latest_audit_scores([path])["VM1A2"].provider == "=HYPERLINK(\"x\")"
+
+
+# ------------------------------------------------------------------------------- links
+
+@pytest.mark.parametrize("link", ["contractgen.yaml", "profiles", "clause_library/clauses", ".gitignore"])
+def test_init_force_never_writes_through_a_link_that_leaves_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, link: str):
+    monkeypatch.chdir(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("keep me\n", encoding="utf-8")
+    (tmp_path / "NEW" / link).parent.mkdir(parents=True)
+    target = outside / "secret.txt" if "." in link else outside
+    (tmp_path / "NEW" / link).symlink_to(target)
+    message = (
+        f"NEW/{link}: a link to {target}, outside NEW; init writes only inside the folder it is given: "
+        "remove the link, or choose another folder"
+    )
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Lead")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "lead@example.org")
+    assert refused("init", "NEW", "--force") == [message]
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
+    assert (outside / "secret.txt").read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_init_force_follows_a_link_that_stays_inside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "NEW").mkdir()
+    (tmp_path / "NEW/contractgen.yaml").symlink_to("own.yaml")
+    assert run_cli("init", "NEW", "--force", "--no-git").exit_code == 0
+    assert "council" in (tmp_path / "NEW/own.yaml").read_text(encoding="utf-8")

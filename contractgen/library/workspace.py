@@ -162,6 +162,7 @@ def create_workspace(target: Path, *, git: bool = True, force: bool = False) -> 
     _refuse_non_empty(target, INIT_ITEMS + (GIT_ITEMS if git and repo is None else ()), force)
     if git and repo is None:
         check_git_identity(target)  # before anything is written
+        refuse_links_outside(target, [*GIT_ITEMS, ".gitattributes", ".git"])
     created = init_workspace(target, force=True)
     if not git:
         return InitResult(created, [])
@@ -193,6 +194,37 @@ def _refuse_non_empty(target: Path, items: tuple[str, ...], force: bool) -> None
     )
 
 
+def _files_to_copy(source: Path) -> list[str]:
+    """Every path (relative) that init writes: the items and the files below them."""
+    paths = []
+    for name in INIT_ITEMS:
+        paths.append(name)
+        if (source / name).is_dir():
+            paths += [p.relative_to(source).as_posix() for p in sorted((source / name).rglob("*"))]
+    return paths
+
+
+def refuse_links_outside(target: Path, paths: list[str]) -> None:
+    """Refuse to write ``paths`` (relative to ``target``) when one of them, or a folder on
+    the way, is a symbolic link that leads outside ``target``: ``--force`` overwrites files
+    in the folder given, never a file elsewhere that a link points to."""
+    if not target.exists():
+        return
+    root = target.resolve()
+    for relative in paths:
+        path = target / relative
+        if not (path.is_symlink() or path.exists()):
+            continue
+        resolved = path.resolve()
+        if resolved != root and root not in resolved.parents:
+            shown = (Path(display_path(target)) / relative).as_posix()
+            problem = (
+                f"a link to {resolved}, outside {display_path(target)}; init writes only inside the folder "
+                "it is given: remove the link, or choose another folder"
+            )
+            raise WorkspaceError(problem, [Problem(Location(shown), "", problem)])
+
+
 def init_workspace(target: Path, *, force: bool = False) -> list[str]:
     """Copy the shipped defaults into ``target``; return what was created. Without
     ``force`` a workspace or any of its parts already there is refused."""
@@ -201,6 +233,7 @@ def init_workspace(target: Path, *, force: bool = False) -> list[str]:
     source = defaults_root()
     created = []
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "~$*")
+    refuse_links_outside(target, _files_to_copy(source))
     try:
         target.mkdir(parents=True, exist_ok=True)
         for name in INIT_ITEMS:
