@@ -165,7 +165,7 @@ def test_hostile_jinja_in_clause_text(ws: Path, name: str):
 def test_hostile_jinja_in_a_word_template(ws: Path, name: str):
     corpus = build_corpus()
     source = jinja(name)
-    body = corpus.document(escape(source))
+    body = corpus.document("{{p schedule_body }}", b"", escape(source))
     (ws / "templates/schedule.docx").write_bytes(corpus.docx({"word/document.xml": body}))
     at_compile, rule = JINJA_CASES[name]
     where = "templates/schedule.docx: body" + ("" if name == "recursion.j2" else f', paragraph "{source[:80]}"')
@@ -222,6 +222,47 @@ def test_hostile_word_template(ws: Path, name: str):
     assert refused(*LETTERS, "--no-dspt") == [f"templates/letter.docx: {message}"]
     assert files_under(ws / "out") == []
     assert not (ws.parent / "evil.txt").exists()
+
+
+BARE = (
+    "{{{{ {0} }}}} holds {1} of Word XML, so it must be written {{{{{2} {0} }}}} ({3}); without the {2} Word "
+    "cannot open the document"
+)
+PARAGRAPHS = ("whole paragraphs", "p", "alone in its own paragraph")
+#: file -> (the kind of template it is, its first problem)
+BODY_CASES = {
+    "bare-schedule-body.docx": ("schedule", 'body, paragraph "Schedule: {{ schedule_body }}": ' + BARE.format("schedule_body", *PARAGRAPHS)),
+    "bare-letter-body.docx": ("letter", 'body, paragraph "{{ letter_body }}": ' + BARE.format("letter_body", *PARAGRAPHS)),
+    "bare-logo.docx": (
+        "schedule", 'body, paragraph "{{ council.logo }}": ' + BARE.format("council.logo", "a picture", "r", "inside a paragraph"),
+    ),
+    "no-schedule-body.docx": (
+        "schedule",
+        "a schedule template must place the clauses: it has no {{p schedule_body }}; type it alone in the paragraph "
+        "where they go (README 'Template variables')",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BODY_CASES))
+def test_a_template_that_would_write_broken_or_empty_documents(ws: Path, name: str):
+    kind, problem = BODY_CASES[name]
+    shutil.copy(HOSTILE / "templates" / name, ws / f"templates/{kind}.docx")
+    expected = f"templates/{kind}.docx: {problem}"
+    command = ("schedule", "example-borough") if kind == "schedule" else (*LETTERS, "--no-dspt")
+    assert refused(*command)[0] == expected
+    assert expected in refused("validate")
+    assert files_under(ws / "out") == []
+
+
+def test_a_letter_template_must_place_the_letter_body(ws: Path):
+    shutil.copy(HOSTILE / "templates/no-schedule-body.docx", ws / "templates/letter.docx")
+    expected = (
+        "templates/letter.docx: a letter template must place the letter's wording: it has no {{p letter_body }}; "
+        "type it alone in the paragraph where they go (README 'Template variables')"
+    )
+    assert refused(*LETTERS, "--no-dspt")[0] == expected
+    assert expected in refused("validate")
 
 
 #: textconv (git diff) reads documents leniently: what it cannot read it says so.

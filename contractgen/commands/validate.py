@@ -27,7 +27,7 @@ from ..library.auditquestions import check_audits
 from ..library.clauses import ClauseLibrary, load_library
 from ..library.profiles import Profile, check_profile, load_profile
 from ..library.workspace import Workspace
-from ..schedule.render import build_schedule_parts, load_template
+from ..schedule.render import body_problems, build_schedule_parts, load_template
 from ..word.template import WordTemplate
 
 #: Top-level names each kind of template receives (README "Template variables").
@@ -100,6 +100,7 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
             continue
         report.templates += 1
         found = _variable_problems(template, kinds_of.get(path.name, set()))
+        found += [p for kind in sorted(kinds_of.get(path.name, set())) for p in body_problems(template, kind)]
         report.problems.extend(found)
         if not found:
             usable.add(path.name)

@@ -33,11 +33,10 @@ RELS = DECL + (
 )
 
 
-def document(text: str = "{{p body }}", prolog: bytes = b"") -> bytes:
-    return DECL + prolog + (
-        f'<w:document xmlns:w="{W}"><w:body><w:p><w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
-        "</w:body></w:document>"
-    ).encode()
+def document(text: str = "{{p body }}", prolog: bytes = b"", *more: str) -> bytes:
+    """A body of one paragraph holding ``text``, then one for each of ``more``."""
+    paragraphs = "".join(f'<w:p><w:r><w:t xml:space="preserve">{t}</w:t></w:r></w:p>' for t in (text, *more))
+    return DECL + prolog + f'<w:document xmlns:w="{W}"><w:body>{paragraphs}</w:body></w:document>'.encode()
 
 
 def package(members: dict[str, bytes] | list[tuple[str, bytes]], compress: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -86,6 +85,10 @@ TEMPLATES: dict[str, bytes] = {
         ("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", RELS), ("word/document.xml", document()),
         ("word/document.xml", document("{{ 7*7 }}")),
     ]),
+    "bare-schedule-body.docx": docx({"word/document.xml": document("Schedule: {{ schedule_body }}")}),
+    "bare-letter-body.docx": docx({"word/document.xml": document("{{ letter_body }}")}),
+    "bare-logo.docx": docx({"word/document.xml": document("{{p schedule_body }}", b"", "{{ council.logo }}")}),
+    "no-schedule-body.docx": docx({"word/document.xml": document("{{ council.name }}")}),
     "too-many-members.docx": package(
         {"[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": RELS, "word/document.xml": document()}
         | {f"x/{i}": b"" for i in range(2001)},
