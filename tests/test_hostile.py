@@ -498,3 +498,34 @@ def test_init_force_follows_a_link_that_stays_inside(tmp_path: Path, monkeypatch
     (tmp_path / "NEW/contractgen.yaml").symlink_to("own.yaml")
     assert run_cli("init", "NEW", "--force", "--no-git").exit_code == 0
     assert "council" in (tmp_path / "NEW/own.yaml").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------- logos
+
+LOGO = "profiles/example-borough.yaml:10:3: council.logo: the logo cannot be used: {}; export the logo again as PNG"
+LOGO_CASES = {
+    "huge-header.png": "it claims more pixels than a logo needs (at most 10,000 pixels a side and 25,000,000 in all)",
+    "truncated.png": "the image is damaged or cut short (image file is truncated)",
+    "not-an-image.png": "it is not a PNG or JPEG image",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOGO_CASES))
+def test_hostile_logo(ws: Path, name: str):
+    shutil.copy(HOSTILE / "logos" / name, ws / "profiles/logos/example-borough.png")
+    problem = LOGO.format(LOGO_CASES[name])
+    assert refused("schedule", "example-borough")[0] == problem
+    assert refused(*LETTERS, "--no-dspt")[0] == problem
+    assert refused("validate")[0] == problem
+    assert files_under(ws / "out") == []
+
+
+def test_a_very_wide_logo_is_shown_at_the_page_width(ws: Path):
+    import zipfile
+
+    corpus = build_corpus()
+    (ws / "profiles/logos/example-borough.png").write_bytes(corpus.png(9000, 1, b"\0" + b"\x80" * 9000))
+    assert run_cli("schedule", "example-borough", "-o", "s.docx").exit_code == 0
+    with zipfile.ZipFile(ws / "s.docx") as z:
+        body = z.read("word/document.xml").decode()
+    assert '<wp:extent cx="5760000" cy="640"/>' in body  # 16 cm wide, height in proportion

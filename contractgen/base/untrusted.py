@@ -55,6 +55,10 @@ MAX_ZIP_BYTES = 200_000_000
 MAX_ZIP_RATIO = 200
 #: Largest logo image.
 MAX_IMAGE_BYTES = 10_000_000
+#: Most pixels a side of a logo may have (checked before it is decoded).
+MAX_IMAGE_SIDE = 10_000
+#: Most pixels a logo may have in all.
+MAX_IMAGE_PIXELS = 25_000_000
 #: Largest integer a template may pass to a call or filter (widths, counts).
 MAX_ARGUMENT = 100_000
 #: Longest text or list one operation, call or filter in a template may produce.
@@ -280,7 +284,7 @@ class UnreadableCell(str):
 
 
 __all__ = [
-    "MAX_ARGUMENT", "MAX_IMAGE_BYTES", "MAX_TABLE_BYTES", "MAX_VALUE_CHARS", "check_size", "MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "MAX_YAML_BYTES",
+    "MAX_ARGUMENT", "MAX_IMAGE_BYTES", "MAX_IMAGE_PIXELS", "MAX_IMAGE_SIDE", "MAX_TABLE_BYTES", "MAX_VALUE_CHARS", "check_size", "MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "MAX_YAML_BYTES",
     "MAX_YAML_DEPTH", "MAX_ZIP_BYTES", "MAX_ZIP_MEMBERS", "MAX_ZIP_RATIO", "RenderLimitError",
     "UnreadableCell", "XML_PARSER", "check_arguments", "check_format", "check_package_xml",
     "check_zip", "parse_xml", "read_zip", "refuse_loading", "render_bounded", "input_failure",

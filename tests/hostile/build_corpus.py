@@ -9,8 +9,10 @@ each must produce is asserted in tests/test_hostile.py.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -176,8 +178,28 @@ EXPORTS: dict[str, bytes] = {
 }
 
 
+def png(width: int, height: int, pixels: bytes | None = None) -> bytes:
+    """A greyscale PNG written by hand (the same bytes whatever the imaging library)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    if pixels is None:
+        noise = bytes((i * 7919) % 251 for i in range(width * height))  # does not compress away
+        pixels = b"".join(b"\0" + noise[r * width:(r + 1) * width] for r in range(height))
+    rows = pixels
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+
+
+LOGOS: dict[str, bytes] = {
+    "huge-header.png": png(2147483647, 1, b"\0" * 64),
+    "truncated.png": png(64, 64)[:300],
+    "not-an-image.png": b"GIF89a this is not a PNG",
+}
+
+
 def main() -> None:
-    for folder, files in (("templates", TEMPLATES), ("registers", REGISTERS), ("exports", EXPORTS)):
+    for folder, files in (("templates", TEMPLATES), ("registers", REGISTERS), ("exports", EXPORTS), ("logos", LOGOS)):
         (HERE / folder).mkdir(exist_ok=True)
         for name, data in files.items():
             (HERE / folder / name).write_bytes(data)
