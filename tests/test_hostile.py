@@ -137,7 +137,12 @@ JINJA_CASES = {
     "endless-loop.j2": (False, "rendering took longer than 2 seconds (a loop too large?)"),
     "dunder.j2": (False, "access to attribute '__class__' of 'str' object is unsafe"),
     "division-by-zero.j2": (False, "cannot work out 1 / 0: division by zero"),
+    "undefined-in-list.j2": (False, "access to attribute '__class__' of 'int' object is unsafe"),
+    "missing-in-list.j2": (False, "'int object' has no attribute 'nothing'"),
+    "sum-of-number.j2": (False, "the filter sum cannot be used here: 'int' object is not iterable"),
 }
+#: Where a Word template words the rule differently (it names values, not Python types).
+WORD_RULES = {"missing-in-list.j2": "there is no value named 'nothing' there"}
 
 
 def jinja(name: str) -> str:
@@ -168,6 +173,7 @@ def test_hostile_jinja_in_a_word_template(ws: Path, name: str):
     body = corpus.document("{{p schedule_body }}", b"", escape(source))
     (ws / "templates/schedule.docx").write_bytes(corpus.docx({"word/document.xml": body}))
     at_compile, rule = JINJA_CASES[name]
+    rule = WORD_RULES.get(name, rule)
     where = "templates/schedule.docx: body" + ("" if name == "recursion.j2" else f', paragraph "{source[:80]}"')
     if at_compile:  # the problem already says what failed
         expected = [f"{where}: {rule}"]
@@ -529,3 +535,30 @@ def test_a_very_wide_logo_is_shown_at_the_page_width(ws: Path):
     with zipfile.ZipFile(ws / "s.docx") as z:
         body = z.read("word/document.xml").decode()
     assert '<wp:extent cx="5760000" cy="640"/>' in body  # 16 cm wide, height in proportion
+
+
+def test_validate_renders_a_letter_template_as_letters_does(ws: Path):
+    corpus = build_corpus()
+    body = corpus.document("{{p letter_body }}", b"", "{{ provider.__class__.__init__.__globals__ }}")
+    (ws / "templates/letter.docx").write_bytes(corpus.docx({"word/document.xml": body}))
+    rule = "access to attribute '__class__' of 'dict' object is unsafe"
+    expected = (
+        'templates/letter.docx: body, paragraph "{{ provider.__class__.__init__.__globals__ }}": the template '
+        f"cannot be rendered: {rule}; fix the tag in Word (README 'Template variables')"
+    )
+    assert refused(*LETTERS, "--no-dspt")[0] == expected
+    assert expected in refused("validate")
+
+
+@pytest.mark.parametrize("path", ["../../../../etc/passwd", "/etc/passwd", "sub/schedule.docx", "..\\evil.docx"])
+def test_a_template_path_in_a_profile_stays_in_the_templates_folder(ws: Path, path: str):
+    profile = ws / "profiles/example-borough.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + f"templates:\n  schedule: '{path}'\n", encoding="utf-8")
+    line = len(profile.read_text(encoding="utf-8").splitlines())
+    problem = (
+        f"profiles/example-borough.yaml:{line}:3: templates.schedule: {path!r} is not a file name in the templates "
+        "folder; name the template by its file name alone, such as schedule.docx, and keep the file in the "
+        "workspace's templates folder"
+    )
+    assert refused("schedule", "example-borough")[0] == problem
+    assert refused("validate")[0] == problem

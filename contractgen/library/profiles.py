@@ -98,6 +98,17 @@ class TemplateChoice(Strict):
     schedule: str = "schedule.docx"
     letter: str = "letter.docx"
 
+    @field_validator("schedule", "letter")
+    @classmethod
+    def _file_name(cls, v: str) -> str:
+        # a file in the workspace's templates folder: a path could open any file
+        if not v or "/" in v or "\\" in v or v in (".", "..") or ":" in v or "\0" in v:
+            raise ValueError(
+                f"{v!r} is not a file name in the templates folder; name the template by its file name alone, "
+                "such as schedule.docx, and keep the file in the workspace's templates folder"
+            )
+        return v
+
 
 class DeadlineOverride(Strict):
     month: int = Field(ge=1, le=12)
