@@ -350,6 +350,10 @@ def test_hostile_register(ws: Path, name: str):
 
 DATE_FIX = "write it as dd/mm/yyyy (e.g. 30/06/2025) or leave it blank"
 EXCEL_DATE = "Excel stores {!r} here as a date that does not exist; type the date again as dd/mm/yyyy, or clear the cell"
+OUT_OF_RANGE = (
+    "the date {} cannot be a DSPT publication date (they fall between 2000 and 2099; Excel shows a date number "
+    "below 1 as 1899 or 1900); type the date again as dd/mm/yyyy, or leave it blank"
+)
 EXPORT_CASES = {
     "impossible-date.csv": f"2: Date Of Publication: the date '31/02/2026' does not exist (check the day, the month and the year); {DATE_FIX}",
     "zero-date.csv": f"2: Date Of Publication: the date '00/00/0000' does not exist (check the day, the month and the year); {DATE_FIX}",
@@ -362,6 +366,12 @@ EXPORT_CASES = {
         "line 3, column 476); save it again as .xlsx"
     ),
     "damaged-sheet.xlsx": " cannot open the Excel workbook (no element found: line 2, column 317); save it again as .xlsx",
+    "negative-date-number.xlsx": f"2: Date Of Publication: {OUT_OF_RANGE.format('25/12/1899')}",
+    "year-9999.csv": f"2: Date Of Publication: {OUT_OF_RANGE.format('31/12/9999')}",
+    "nul-byte.csv": (
+        "2: Organisation Name: contains the control character U+0000, which a Word letter cannot hold; the export "
+        "is damaged: download it again"
+    ),
 }
 #: Files that cannot be read at all: one line, no row problems.
 UNREADABLE = {"zip-bomb.xlsx", "entity-expansion.xlsx", "damaged-sheet.xlsx"}
@@ -377,6 +387,8 @@ def test_hostile_dspt_export(ws: Path, name: str):
         assert lines[1:] == []
     else:
         assert lines[1:] == [f"error: {shown}: 1 problem in the DSPT export; correct it or download the export again"]
+    overview = ("overview", "example-borough", "-p", "examples/example-borough-providers.csv", "--as-of", "2026-11-26")
+    assert refused(*overview, "--dspt", shown)[0] == lines[0]
     assert files_under(ws / "out") == []
 
 

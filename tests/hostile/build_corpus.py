@@ -145,12 +145,30 @@ def register_with(ref: str, xml: str) -> bytes:
     return xlsx(text_cells(1, REGISTER_HEADER) | text_cells(2, REGISTER_ROW) | {ref: xml})
 
 
-def export_with(ref: str, xml: str, sheet: Callable[[bytes], bytes] = lambda x: x) -> bytes:
-    """The export as a workbook, with one cell's XML replaced and the sheet XML edited."""
+#: Cell style 1 is a date (number format 14), as Excel saves a column of dates.
+DATE_STYLES = DECL + (
+    b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>'
+)
+
+
+def export_with(ref: str, xml: str, sheet: Callable[[bytes], bytes] = lambda x: x, styles: bool = False) -> bytes:
+    """The export as a workbook, with one cell's XML replaced and the sheet XML edited
+    (and with ``styles``, style 1 a date)."""
     data = xlsx(text_cells(1, EXPORT_HEADER) | text_cells(2, EXPORT_ROW) | {ref: xml})
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         members = {n: z.read(n) for n in z.namelist()}
     members["xl/worksheets/sheet1.xml"] = sheet(members["xl/worksheets/sheet1.xml"])
+    if styles:
+        members["xl/styles.xml"] = DATE_STYLES
+        members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b"</Types>", (
+            b'<Override PartName="/xl/styles.xml" '
+            b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'
+        ))
+        members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
+            b'<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+            b'Target="styles.xml"/></Relationships>'
+        ))
     return package(members)
 
 
@@ -174,6 +192,7 @@ EXPORTS: dict[str, bytes] = {
     "entity-expansion.xlsx": export_with(
         "B2", ' t="inlineStr"><is><t>&g;</t></is>', lambda x: x.replace(DECL, DECL + SHEET_LAUGHS, 1)
     ),
+    "negative-date-number.xlsx": export_with("D2", ' s="1"><v>-5</v>', styles=True),
     "damaged-sheet.xlsx": export_with("B2", ' t="inlineStr"><is><t>x</t></is>', lambda x: x[: len(x) // 2]),
 }
 
