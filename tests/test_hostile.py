@@ -574,3 +574,52 @@ def test_a_template_path_in_a_profile_stays_in_the_templates_folder(ws: Path, pa
     )
     assert refused("schedule", "example-borough")[0] == problem
     assert refused("validate")[0] == problem
+
+
+# ------------------------------------------------------------------------------- audit scores
+
+NEVER = ", which `contractgen audit score` never writes; write the file again with it"
+AUDIT_SCORE_CASES = {
+    "overall-250.csv": "overall: the overall score 250 is not a percentage from 0 to 100" + NEVER,
+    "negative-gaps.csv": "critical_gaps: '-3' is not a question id" + NEVER,
+    "completed-9999.csv": "completed_on: the date 9999-12-31 is not between 2000 and 2099" + NEVER,
+}
+
+
+@pytest.mark.parametrize("name", sorted(AUDIT_SCORE_CASES))
+def test_hostile_audit_scores(ws: Path, name: str):
+    shutil.copy(HOSTILE / "audit-scores" / name, ws / "examples/audit-scores.csv")
+    args = ("overview", "example-borough", "-p", "examples/example-borough-providers.csv",
+            "--dspt", "examples/dspt-export-example.csv", "--as-of", "2026-11-26")
+    assert refused(*args, "--audit-scores", "examples/audit-scores.csv") == [
+        f"examples/audit-scores.csv:2: {AUDIT_SCORE_CASES[name]}"
+    ]
+    assert files_under(ws / "out") == []
+
+
+def test_a_form_completed_on_9999_12_31_is_refused():
+    from contractgen.audit.read import ControlValue
+    from contractgen.audit.score import _control_date
+
+    assert _control_date(ControlValue("31/12/9999", "9999-12-31T00:00:00Z")) == (
+        None, "9999-12-31 is not between 2000 and 2099; pick the date with the date picker"
+    )
+    assert _control_date(ControlValue("1 May 2026", "2026-05-01T00:00:00Z"))[0] is not None
+
+
+# ------------------------------------------------------------------------------- profile values
+
+@pytest.mark.parametrize("file, old, new, problem", [
+    ("profiles/example-borough.yaml", "schedule_number: 12", "schedule_number: 1000000000000000000000000000000",
+     "profiles/example-borough.yaml:15:3: contract.schedule_number: 1000000000000000000000000000000 is not a schedule "
+     "number; give a number from 1 to 9999, or text such as 7A"),
+    ("profiles/regions/north-west.yaml", "email: dspt-support@northshire-care.example.org",
+     "email: x@y.org?bcc=evil@evil.example",
+     "profiles/regions/north-west.yaml:7:5: contacts.lso.email: 'x@y.org?bcc=evil@evil.example' is not an email "
+     "address; write the address alone, such as dspt@council.gov.uk (no spaces, no ? or other link parts)"),
+])
+def test_hostile_profile_value(ws: Path, file: str, old: str, new: str, problem: str):
+    path = ws / file
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    assert refused("schedule", "example-borough")[0] == problem
+    assert refused("validate")[0] == problem

@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import io
 import itertools
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -153,6 +154,23 @@ def score_answers(qs: QuestionSet, answers: dict[str, str]) -> tuple[SectionScor
     return tuple(out)
 
 
+#: Dates an audit can carry (a form completed on 9999-12-31 is a mistake).
+EARLIEST_AUDIT, LATEST_AUDIT = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
+def _control_date(value: ControlValue) -> tuple[dt.date | None, str | None]:
+    """A date control's date (None when blank), or what is wrong with it."""
+    if not value.text:
+        return None, None
+    try:
+        day = _parse_date(value)
+    except ValueError:
+        return None, f"{value.text!r} is not a date; pick one with the date picker"
+    if day is not None and not EARLIEST_AUDIT <= day <= LATEST_AUDIT:
+        return None, f"{day.isoformat()} is not between {EARLIEST_AUDIT.year} and {LATEST_AUDIT.year}; pick the date with the date picker"
+    return day, None
+
+
 def _parse_date(value: ControlValue) -> dt.date | None:
     if value.full_date:
         try:
@@ -278,10 +296,9 @@ class _Scorer:
                 else:
                     values[(key, kind)] = choice
             elif kind == "date":
-                try:
-                    dates[(key, kind)] = _parse_date(value) if value.text else None
-                except ValueError:
-                    problems.append(problem(key, f"{what}: {value.text!r} is not a date; pick one with the date picker"))
+                dates[(key, kind)], wrong = _control_date(value)
+                if wrong:
+                    problems.append(problem(key, f"{what}: {wrong}"))
             else:
                 values[(key, kind)] = value.text
         problems += _unanswered(unanswered, len(questions), problem)
@@ -535,10 +552,31 @@ def latest_audit_scores(files: Iterable[Path]) -> dict[str, ProviderAudit]:
             except (KeyError, ValueError, AttributeError) as exc:
                 message = f"not a row of audit scores ({exc}); write the file again with `contractgen audit score`"
                 raise InputError(message, [Problem(Location(shown, number), "", message)]) from exc
+            wrong = _score_row_problem(entry)
+            if wrong is not None:
+                column, what = wrong
+                message = f"{what}, which `contractgen audit score` never writes; write the file again with it"
+                raise InputError(message, [Problem(Location(shown, number), column, message)])
             current = latest.get(entry.ods_code)
             if current is None or _recency(entry) >= _recency(current):
                 latest[entry.ods_code] = entry
     return latest
+
+
+_QUESTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _score_row_problem(a: ProviderAudit) -> tuple[str, str] | None:
+    """(column, what is wrong) for a row of audit scores out of range, else None."""
+    if a.overall is not None and not 0 <= a.overall <= 100:
+        return "overall", f"the overall score {a.overall} is not a percentage from 0 to 100"
+    for gap in a.critical_gaps:
+        if not _QUESTION_ID.fullmatch(gap):
+            return "critical_gaps", f"{gap!r} is not a question id"
+    for column, day in (("completed_on", a.completed_on), ("scored_on", a.scored_on)):
+        if day is not None and not EARLIEST_AUDIT <= day <= LATEST_AUDIT:
+            return column, f"the date {day.isoformat()} is not between {EARLIEST_AUDIT.year} and {LATEST_AUDIT.year}"
+    return None
 
 
 def _recency(a: ProviderAudit) -> tuple[dt.date, dt.date]:

@@ -32,12 +32,28 @@ from ..base.yamlio import KeyPath, YamlDocument, format_key_path, read_yaml
 from .clauses import REF_CALL, Clause, ClauseLibrary, ClauseStatus, check_parameter_value
 
 
+#: An email address as documents print and link it: no spaces, no ``?`` (a mailto link
+#: would carry ``?bcc=...`` to every reader), one ``@``, a domain with a dot.
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%'*+/=^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+
+
+def _email(v: Any) -> Any:
+    if isinstance(v, str) and v and not _EMAIL.fullmatch(v):
+        raise ValueError(
+            f"{v!r} is not an email address; write the address alone, such as dspt@council.gov.uk "
+            "(no spaces, no ? or other link parts)"
+        )
+    return v
+
+
 class Contact(Strict):
     name: XmlText
     email: XmlText | None = None
     phone: XmlText | None = None
     website: XmlText | None = None
     address: list[XmlText] = []
+
+    _check_email = field_validator("email")(_email)
 
 
 class Council(Strict):
@@ -46,6 +62,10 @@ class Council(Strict):
     address: list[XmlText] = []
     logo: XmlText | None = None  # an image file, relative to the profile's folder
     website: XmlText | None = None
+
+
+#: The largest schedule number written as a number.
+MAX_SCHEDULE_NUMBER = 9999
 
 
 class Contract(Strict):
@@ -58,7 +78,13 @@ class Contract(Strict):
     @field_validator("schedule_number", mode="before")
     @classmethod
     def _number_as_text(cls, v: Any) -> Any:
-        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+        if isinstance(v, int) and not isinstance(v, bool):
+            if not 0 < v <= MAX_SCHEDULE_NUMBER:
+                raise ValueError(f"{v} is not a schedule number; give a number from 1 to {MAX_SCHEDULE_NUMBER}, or text such as 7A")
+            return str(v)
+        if isinstance(v, str) and len(v) > 20:
+            raise ValueError("a schedule number is at most 20 characters, such as 7 or 7A")
+        return v
 
 
 class Contacts(Strict):
@@ -71,6 +97,8 @@ class Signatory(Strict):
     title: XmlText
     email: XmlText | None = None
     phone: XmlText | None = None
+
+    _check_email = field_validator("email")(_email)
 
 
 class ClauseChoice(Strict):
