@@ -623,3 +623,101 @@ def test_hostile_profile_value(ws: Path, file: str, old: str, new: str, problem:
     path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     assert refused("schedule", "example-borough")[0] == problem
     assert refused("validate")[0] == problem
+
+
+# ------------------------------------------------------------------------------- dates and parameters
+
+NO_DATE = "the date {} does not exist (check the day, the month and the year); write it as YYYY-MM-DD, e.g. 2026-04-01"
+NOT_BETWEEN = "{} is not between 2000-01-01 and 2099-12-31; check the year"
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("2026-02-31", "16:15: contract.start_date: " + NO_DATE.format("2026-02-31")),
+    ("0001-01-01", "16:3: contract.start_date: " + NOT_BETWEEN.format("0001-01-01")),
+    ("9999-12-31", "16:3: contract.start_date: " + NOT_BETWEEN.format("9999-12-31")),
+])
+def test_impossible_or_extreme_dates_in_a_profile(ws: Path, value: str, problem: str):
+    profile = ws / "profiles/example-borough.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("start_date: 2026-04-01", f"start_date: {value}"), encoding="utf-8")
+    assert refused("schedule", "example-borough")[0] == f"profiles/example-borough.yaml:{problem}"
+    assert refused("validate")[0] == f"profiles/example-borough.yaml:{problem}"
+
+
+def test_an_impossible_date_in_the_workspace_file(ws: Path):
+    config = ws / "contractgen.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("as_of: 2026-11-26", "as_of: 2026-02-30", 1), encoding="utf-8")
+    assert refused("validate")[0] == "contractgen.yaml:22:14: build.letters[0].as_of: " + NO_DATE.format("2026-02-30")
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01"])
+def test_an_extreme_as_of_is_a_usage_error(ws: Path, value: str):
+    for command in (LETTERS[:4] + ("--no-dspt",), ("overview", "example-borough", "-p", LETTERS[3], "--dspt", "examples/dspt-export-example.csv")):
+        result = run_cli(*command, "--as-of", value)
+        assert result.exit_code == 2
+        assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--as-of': {NOT_BETWEEN.format(value)}"
+
+
+REMEDIAL_PLAN = (
+    "Working Days within which the Provider sends the Council a Remedial Plan after a shortfall, and a revised plan "
+    "after the Council asks for changes."
+)
+REMEDIAL_PERIOD = (
+    "Latest number of months after the date of a Remedial Plan by which the Provider publishes at its Tier's minimum "
+    "DSPT Status, unless the Council agrees a later date."
+)
+
+
+@pytest.mark.parametrize("setting, problem", [
+    ("remedial_plan_working_days: -5", f"remedial_plan_working_days: must be a whole number from 1 to 250 (got -5) ({REMEDIAL_PLAN})"),
+    ("remedial_period_months: 100000", f"remedial_period_months: must be a whole number from 1 to 60 (got 100000) ({REMEDIAL_PERIOD})"),
+    ("remedial_plan_working_days: 10000000", f"remedial_plan_working_days: must be a whole number from 1 to 250 (got 10000000) ({REMEDIAL_PLAN})"),
+])
+def test_a_parameter_out_of_range(ws: Path, setting: str, problem: str):
+    profile = ws / "profiles/example-borough.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + f"parameters:\n  {setting}\n", encoding="utf-8")
+    line = len(profile.read_text(encoding="utf-8").splitlines())
+    expected = f"profiles/example-borough.yaml:{line}:3: parameters.{problem}"
+    assert refused("schedule", "example-borough")[0] == expected
+    assert refused("validate")[0] == expected
+    assert refused(*LETTERS, "--no-dspt")[0] == expected
+
+
+def test_a_nul_byte_in_a_profile(ws: Path):
+    profile = ws / "profiles/example-borough.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("short_name: EBC", "short_name: E\0BC"), encoding="utf-8")
+    problem = (
+        "profiles/example-borough.yaml:5:16: contains the control character U+0000, which a YAML file cannot hold; "
+        "delete it (it is often pasted invisibly from another program)"
+    )
+    assert refused("schedule", "example-borough")[0] == problem
+    assert refused("validate")[0] == problem
+
+
+def test_git_setup_when_gitattributes_is_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitattributes").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert refused("git-setup") == [
+        "error: .gitattributes is not a file (a folder or a broken link); git reads .gitattributes as a text file: "
+        "move it away, then run git-setup again"
+    ]
+
+
+# ------------------------------------------------------------------------------- command-line values
+
+@pytest.mark.parametrize("args, error", [
+    (("schedule", "example-borough", "-o", ""),
+     "Error: Invalid value for '--output' / '-o': is empty: give a file or folder name, such as out/schedule.docx"),
+    ((*LETTERS, "--no-dspt", "-o", " "),
+     "Error: Invalid value for '--output' / '-o': is empty: give a file or folder name, such as out/schedule.docx"),
+    (("diff", "--format", "docx", "-o", "d.docx", "--author", "a\x01b"),
+     "Error: Invalid value for '--author': contains the control character U+0001, which a Word document cannot "
+     "hold; type the name without it"),
+])
+def test_a_bad_command_line_value_is_named(ws: Path, args: tuple[str, ...], error: str):
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == error
+    assert files_under(ws / "out") == [] and not (ws / "d.docx").exists()

@@ -99,7 +99,7 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
             report.problems.extend(_problems(exc, workspace))
             continue
         report.templates += 1
-        found = _variable_problems(template, kinds_of.get(path.name, set()))
+        found = _variable_problems(template, kinds_of.get(path.name, set())) or template.bare_tags
         found += [p for kind in sorted(kinds_of.get(path.name, set())) for p in body_problems(template, kind)]
         report.problems.extend(found)
         if not found:

@@ -8,7 +8,6 @@ line and key where the value was written, whichever file of the chain that is.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -27,10 +26,9 @@ from ..base.errors import (
     display_path,
     unique_problems,
 )
-from ..base.schema import Strict, XmlSafe, XmlText, suggest, validate_model
+from ..base.schema import PlausibleDate, Strict, XmlSafe, XmlText, suggest, validate_model
 from ..base.yamlio import KeyPath, YamlDocument, format_key_path, read_yaml
 from .clauses import REF_CALL, Clause, ClauseLibrary, ClauseStatus, check_parameter_value
-
 
 #: An email address as documents print and link it: no spaces, no ``?`` (a mailto link
 #: would carry ``?bcc=...`` to every reader), one ``@``, a domain with a dot.
@@ -72,8 +70,8 @@ class Contract(Strict):
     title: XmlText
     reference: XmlText
     schedule_number: XmlText = ""
-    start_date: dt.date | None = None
-    date: dt.date | None = None  # the document date printed in the schedule
+    start_date: PlausibleDate | None = None
+    date: PlausibleDate | None = None  # the document date printed in the schedule
 
     @field_validator("schedule_number", mode="before")
     @classmethod
@@ -319,7 +317,7 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
             problems.append(profile.problem(path, f"unknown parameter {name!r}{suggest(name, declared)}; no clause declares it"))
             continue
         spec = declared[name]
-        why = check_parameter_value(spec.type, value, spec.choices)
+        why = check_parameter_value(spec.type, value, spec.choices, spec.bounds)
         if why:
             problems.append(profile.problem(path, f"{why} ({spec.description})"))
     excluded = set(m.clauses.exclude) - set(m.clauses.include)

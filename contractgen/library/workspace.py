@@ -6,7 +6,6 @@ Commands find it by walking up from the current folder, or take ``--workspace DI
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from ..base.errors import (
     count_problems,
     display_path,
 )
-from ..base.schema import Strict, validate_model
+from ..base.schema import PlausibleDate, Strict, validate_model
 from ..base.yamlio import read_yaml
 from .gitsetup import check_git_identity, commit_new_repository, enclosing_repository
 
@@ -36,7 +35,7 @@ class LetterRun(Strict):
     no_dspt: bool = False  # without dspt: letters that say nothing about the DSPT record
     previous: list[str] = []  # earlier DSPT exports for the overview's changes and trend
     audit_scores: list[str] = []  # audit-scores.csv files: the overview shows each provider's latest audit
-    as_of: dt.date | None = None  # fixed for reproducible builds; omitted: today
+    as_of: PlausibleDate | None = None  # fixed for reproducible builds; omitted: today
 
 
 class BuildSettings(Strict):

@@ -262,7 +262,7 @@ def load_template(workspace: Workspace, profile: Profile, kind: str) -> WordTemp
         message = f"template {name!r} not found in {display_path(workspace.templates_dir)}; fix templates.{kind} or add the file"
         raise ProfileError(message, [Problem(profile.locate(("templates", kind)), f"templates.{kind}", message)])
     template = WordTemplate.load(path, display_path(path))
-    missing = body_problems(template, kind)
+    missing = template.bare_tags or body_problems(template, kind)
     if missing:
         raise TemplateError(missing[0].message, missing)
     return template

@@ -64,6 +64,9 @@ class WordTemplate:
     compiled: dict[str, jinja2.Template] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     plan: NumberingPlan | None = None
+    #: ``{{ schedule_body }}`` and the like without their p/r prefix (see ``_unprefixed_xml_tags``):
+    #: refused by whoever loads the template for a kind (it may not use them at all)
+    bare_tags: list[Problem] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path, shown: str | None = None) -> "WordTemplate":
@@ -130,7 +133,7 @@ class WordTemplate:
                 source = source.replace(escape, "{{ '" + literal + "' }}")
             source = re.sub(r"<w:p([ >])", r"\n<w:p\1", source)
             self.sources[name] = source
-            problems += [self._problem(name, line, message) for line, message in _unprefixed_xml_tags(source)]
+            self.bare_tags += [self._problem(name, line, message) for line, message in _unprefixed_xml_tags(source)]
             try:
                 self.compiled[name] = env.from_string(source)
             except jinja2.TemplateSyntaxError as exc:
