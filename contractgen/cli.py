@@ -17,6 +17,7 @@ import click
 from . import __version__
 from .base.errors import ContractgenError, count_problems, display_path, plural
 
+
 class _Date(click.DateTime):
     """YYYY-MM-DD between 2000 and 2099 (a year 1 or 9999 overflows every deadline)."""
 

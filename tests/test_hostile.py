@@ -721,3 +721,29 @@ def test_a_bad_command_line_value_is_named(ws: Path, args: tuple[str, ...], erro
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == error
     assert files_under(ws / "out") == [] and not (ws / "d.docx").exists()
+
+
+# ------------------------------------------------------------------------------- slow inputs
+
+def test_a_clause_text_over_the_limit_is_refused_quickly(ws: Path):
+    import time
+
+    clause = ws / "clause_library/clauses/dspt.support.yaml"
+    clause.write_text(clause.read_text(encoding="utf-8").replace("text: |\n", "text: |\n  " + "*a" * 60000 + "\n\n", 1), encoding="utf-8")
+    problem = (
+        "clause_library/clauses/dspt.support.yaml:12:1: text: the text is 121,423 characters, more than the limit of "
+        "20,000 for one clause; split it into several clauses"
+    )
+    started = time.monotonic()
+    assert refused("validate")[0] == problem
+    assert refused("schedule", "example-borough")[0] == problem
+    assert time.monotonic() - started < 10
+
+
+def test_a_clause_that_renders_too_much_markdown_is_refused(ws: Path):
+    clause = ws / "clause_library/clauses/dspt.support.yaml"
+    clause.write_text(clause.read_text(encoding="utf-8").replace("text: |\n", "text: |\n  {{ '*a' * 50000 }}\n\n", 1), encoding="utf-8")
+    lines = refused("schedule", "example-borough")
+    assert lines[0].startswith("clause_library/clauses/dspt.support.yaml:12:1: text: cannot render clause text: the text would be ")
+    assert lines[0].endswith(" characters, more than the limit of 50,000 for one clause; check the {{ }} tags")
+    assert refused("validate")[0] == lines[0]

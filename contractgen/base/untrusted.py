@@ -53,6 +53,11 @@ MAX_ZIP_MEMBERS = 2_000
 MAX_ZIP_BYTES = 200_000_000
 #: Most a single member may expand relative to its compressed size (members over 1 MB).
 MAX_ZIP_RATIO = 200
+#: Longest text of one clause (or one tier's variant), in characters; the longest shipped
+#: clause has about 6,000.
+MAX_CLAUSE_CHARS = 20_000
+#: Longest Markdown one clause's text may render to (parsing it is the slow part).
+MAX_CLAUSE_RENDERED_CHARS = 50_000
 #: Largest logo image.
 MAX_IMAGE_BYTES = 10_000_000
 #: Most pixels a side of a logo may have (checked before it is decoded).
@@ -284,7 +289,7 @@ class UnreadableCell(str):
 
 
 __all__ = [
-    "MAX_ARGUMENT", "MAX_IMAGE_BYTES", "MAX_IMAGE_PIXELS", "MAX_IMAGE_SIDE", "MAX_TABLE_BYTES", "MAX_VALUE_CHARS", "check_size", "MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "MAX_YAML_BYTES",
+    "MAX_ARGUMENT", "MAX_CLAUSE_CHARS", "MAX_CLAUSE_RENDERED_CHARS", "MAX_IMAGE_BYTES", "MAX_IMAGE_PIXELS", "MAX_IMAGE_SIDE", "MAX_TABLE_BYTES", "MAX_VALUE_CHARS", "check_size", "MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "MAX_YAML_BYTES",
     "MAX_YAML_DEPTH", "MAX_ZIP_BYTES", "MAX_ZIP_MEMBERS", "MAX_ZIP_RATIO", "RenderLimitError",
     "UnreadableCell", "XML_PARSER", "check_arguments", "check_format", "check_package_xml",
     "check_zip", "parse_xml", "read_zip", "refuse_loading", "render_bounded", "input_failure",

@@ -22,6 +22,7 @@ from pydantic import Field, field_validator, model_validator
 from ..base.environment import clause_environment, format_date
 from ..base.errors import LibraryError, Location, Problem, count_problems, display_path
 from ..base.schema import EARLIEST_DATE, LATEST_DATE, Strict, check_plausible_date, check_xml_text, suggest, validate_model
+from ..base.untrusted import MAX_CLAUSE_CHARS
 from ..base.yamlio import YamlDocument, decode_text, parse_yaml
 
 LIBRARY_FILE = "library.yaml"
@@ -188,6 +189,17 @@ class Clause(Strict):
     changelog: list[ChangelogEntry] = Field(min_length=1)
 
     _check_xml = field_validator("title", "guidance", "text", mode="before")(check_xml_text)
+
+    @field_validator("text")
+    @classmethod
+    def _text_length(cls, v: str | dict[str, str]) -> str | dict[str, str]:
+        for text in [v] if isinstance(v, str) else v.values():
+            if len(text) > MAX_CLAUSE_CHARS:
+                raise ValueError(
+                    f"the text is {len(text):,} characters, more than the limit of {MAX_CLAUSE_CHARS:,} for one "
+                    "clause; split it into several clauses"
+                )
+        return v
 
     @field_validator("id")
     @classmethod
