@@ -423,6 +423,9 @@ def test_the_readme_lists_the_limits():
         f"above {untrusted.MAX_ARGUMENT} passed", f"{untrusted.MAX_VALUE_CHARS} characters or items",
         f"{untrusted.MAX_RENDER_CHARS} characters out", f"{untrusted.MAX_RENDER_SECONDS:g} seconds per render",
         f"CSV at most {untrusted.MAX_TABLE_BYTES // 1_000_000} MB", f"at most {untrusted.MAX_IMAGE_BYTES // 1_000_000} MB",
+        f"at most {untrusted.MAX_TABLE_ROWS} rows", f"at most {untrusted.MAX_CLAUSE_CHARS} characters per clause",
+        f"{untrusted.MAX_CLAUSE_RENDERED_CHARS} characters of Markdown", f"{untrusted.MAX_IMAGE_SIDE} pixels a side",
+        f"{untrusted.MAX_IMAGE_PIXELS} in all",
     ):
         assert value in section, value
 
@@ -747,3 +750,26 @@ def test_a_clause_that_renders_too_much_markdown_is_refused(ws: Path):
     assert lines[0].startswith("clause_library/clauses/dspt.support.yaml:12:1: text: cannot render clause text: the text would be ")
     assert lines[0].endswith(" characters, more than the limit of 50,000 for one clause; check the {{ }} tags")
     assert refused("validate")[0] == lines[0]
+
+
+ROWS = (
+    "the table has more than 100,000 rows, more than contractgen reads (the national DSPT export has tens of "
+    "thousands); is it the right file? Filter it to the organisations you need"
+)
+
+
+def test_a_table_over_the_row_limit_is_refused_quickly(ws: Path):
+    import time
+
+    rows = "".join(f"X{i:06d},ORG {i},25/26 Standards Met,12/06/2026,Care Home\n" for i in range(100_001))
+    (ws / "examples/big.csv").write_text("Code,Organisation Name,Status,Date Of Publication,Primary Sector\n" + rows, encoding="utf-8")
+    register = "".join(f"Org {i},X{i:06d},,,,yes,core\n" for i in range(100_001))
+    (ws / "examples/big-register.csv").write_text(",".join(build_corpus().REGISTER_HEADER) + "\n" + register, encoding="utf-8")
+    overview = ("overview", "example-borough", "--as-of", "2026-11-26")
+    started = time.monotonic()
+    assert refused(*LETTERS, "--dspt", "examples/big.csv") == [f"examples/big.csv: {ROWS}"]
+    assert refused(*overview, "-p", LETTERS[3], "--dspt", "examples/big.csv") == [f"examples/big.csv: {ROWS}"]
+    assert refused(*overview, "-p", "examples/big-register.csv", "--dspt", "examples/dspt-export-example.csv") == [
+        f"examples/big-register.csv: {ROWS}"
+    ]
+    assert time.monotonic() - started < 30

@@ -47,6 +47,9 @@ MAX_YAML_BYTES = 2_000_000
 MAX_YAML_DEPTH = 50
 #: Largest CSV register or export (the national DSPT export is about 5 MB).
 MAX_TABLE_BYTES = 200_000_000
+#: Most rows read from a register or an export (the national DSPT export has tens of
+#: thousands): every command answers within seconds up to it.
+MAX_TABLE_ROWS = 100_000
 #: Most members in a .docx or .xlsx package.
 MAX_ZIP_MEMBERS = 2_000
 #: Most bytes all members of a package may expand to.
@@ -289,7 +292,7 @@ class UnreadableCell(str):
 
 
 __all__ = [
-    "MAX_ARGUMENT", "MAX_CLAUSE_CHARS", "MAX_CLAUSE_RENDERED_CHARS", "MAX_IMAGE_BYTES", "MAX_IMAGE_PIXELS", "MAX_IMAGE_SIDE", "MAX_TABLE_BYTES", "MAX_VALUE_CHARS", "check_size", "MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "MAX_YAML_BYTES",
+    "MAX_ARGUMENT", "MAX_CLAUSE_CHARS", "MAX_CLAUSE_RENDERED_CHARS", "MAX_IMAGE_BYTES", "MAX_IMAGE_PIXELS", "MAX_IMAGE_SIDE", "MAX_TABLE_BYTES", "MAX_TABLE_ROWS", "MAX_VALUE_CHARS", "check_size", "MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "MAX_YAML_BYTES",
     "MAX_YAML_DEPTH", "MAX_ZIP_BYTES", "MAX_ZIP_MEMBERS", "MAX_ZIP_RATIO", "RenderLimitError",
     "UnreadableCell", "XML_PARSER", "check_arguments", "check_format", "check_package_xml",
     "check_zip", "parse_xml", "read_zip", "refuse_loading", "render_bounded", "input_failure",
