@@ -773,3 +773,21 @@ def test_a_table_over_the_row_limit_is_refused_quickly(ws: Path):
         f"examples/big-register.csv: {ROWS}"
     ]
     assert time.monotonic() - started < 30
+
+
+def test_validate_is_no_slower_than_the_command_on_an_endless_loop(ws: Path):
+    """One render stopped by the time limit ends the test renders: the same clause would
+    stop every other profile and tier (123 s before, for 6 renders of 20 s)."""
+    import time
+
+    clause = ws / "clause_library/clauses/dspt.support.yaml"
+    clause.write_text(clause.read_text(encoding="utf-8").replace("text: |\n", f"text: |\n  Bad {jinja('endless-loop.j2')} here.\n\n", 1), encoding="utf-8")
+    started = time.monotonic()
+    lines = refused("validate")
+    took = time.monotonic() - started
+    assert lines[0] == (
+        "clause_library/clauses/dspt.support.yaml:12:1: text: cannot render clause text: rendering took longer than 2 "
+        "seconds (a loop too large?); check the {{ }} tags"
+    )
+    assert len(lines) == 2
+    assert took < 2 * 2 + 8, took

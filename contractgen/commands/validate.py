@@ -22,6 +22,7 @@ from ..base.errors import (
     display_path,
     unique_problems,
 )
+from ..base.untrusted import RenderLimitError
 from ..letters.check import check_letter_dates
 from ..library.auditquestions import check_audits
 from ..library.clauses import ClauseLibrary, load_library
@@ -109,26 +110,48 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
         report.problems.extend(_missing_templates(workspace, profile))
 
     if library is not None:
-        for profile in checked:
-            if profile.model.templates.schedule not in usable:
-                continue  # its template's problems are reported above
-            for tier in library.tiers:
-                try:
-                    build_schedule_parts(workspace, library, profile, tier=tier)
-                    report.renders += 1
-                except ContractgenError as exc:
-                    report.problems.extend(_problems(exc, workspace))
-            if profile.model.templates.letter not in usable:
-                continue
-            try:
-                found, letters = check_letter_dates(library, profile, load_template(workspace, profile, "letter"))
-            except ContractgenError as exc:
-                report.problems.extend(_problems(exc, workspace))
-                continue
-            report.problems.extend(found)
-            report.renders += letters
+        _test_renders(workspace, library, checked, usable, report)
     report.problems = unique_problems(report.problems)
     return report
+
+
+def _test_renders(workspace: Workspace, library: ClauseLibrary, checked: list[Profile], usable: set[str], report: ValidationReport) -> None:
+    """Render every profile in every tier, and its letters, under the commands' limits.
+
+    After a render stopped by a limit (time, size) no more are tried: the same clause or
+    template would stop each of them, and validate is never slower than the command."""
+    for profile in checked:
+        if profile.model.templates.schedule not in usable:
+            continue  # its template's problems are reported above
+        for tier in library.tiers:
+            try:
+                build_schedule_parts(workspace, library, profile, tier=tier)
+                report.renders += 1
+            except ContractgenError as exc:
+                report.problems.extend(_problems(exc, workspace))
+                if _hit_a_limit(exc):
+                    return
+        if profile.model.templates.letter not in usable:
+            continue
+        try:
+            found, letters = check_letter_dates(library, profile, load_template(workspace, profile, "letter"))
+        except ContractgenError as exc:
+            report.problems.extend(_problems(exc, workspace))
+            if _hit_a_limit(exc):
+                return
+            continue
+        report.problems.extend(found)
+        report.renders += letters
+
+
+def _hit_a_limit(exc: BaseException) -> bool:
+    """Whether ``exc`` was caused by a render limit (time or size)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, RenderLimitError):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 def _variable_problems(template: WordTemplate, kinds: set[str]) -> list[Problem]:
