@@ -37,6 +37,19 @@ def clause_file(name: str, old: str, new: str) -> dict[str, str]:
 # ------------------------------------------------------------------- what loads
 
 
+def test_a_programming_error_while_loading_surfaces_instead_of_becoming_a_problem_in_the_file(here, monkeypatch):
+    """Only what the input can cause is reported as the council's mistake; a bug in
+    the code is not dressed up as a problem at some line of their clause file."""
+    import contractgen.library.clauses as clauses
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(clauses, "parse_yaml", broken)
+    with pytest.raises(ZeroDivisionError):
+        load(here)
+
+
 def test_the_shipped_library_loads():
     library = load_library(ROOT / "clause_library")
     assert library.tiers == ["foundation", "core", "advanced"]
@@ -301,7 +314,7 @@ def test_a_missing_library_file_is_reported(here):
     with pytest.raises(LibraryError) as caught:
         load(here, {"library.yaml": None})
     assert str(caught.value) == (
-        "clause_library/library.yaml: no library.yaml here; a clause library folder needs one (see README)"
+        "clause_library/library.yaml: no library.yaml here; a clause library folder needs one (see docs/workspace.md)"
     )
 
 

@@ -29,7 +29,7 @@ from ..base.schema import suggest
 from ..base.workdays import add_working_days
 from ..base.xmltext import xml_attr, xml_text
 from ..dspt.register import Provider, read_register
-from ..letters.generate import inside, letter_file_names
+from ..letters.generate import inside, letter_file_names, unbreakable_contacts
 from ..library.auditquestions import (
     ANSWERS,
     AuditLibrary,
@@ -202,13 +202,13 @@ def letter_context(
     library: ClauseLibrary, profile: Profile, tier: str, provider: dict[str, Any], *,
     subject: str, date: dt.date, response_by: dt.date | None, reason: str, kind: str,
 ) -> dict[str, Any]:
-    """What the council's letter template receives for an audit document (README
+    """What the council's letter template receives for an audit document (docs/branding.md
     'Template variables') but ``letter_body``: the provider's DSPT status is not part of
     an audit. ``response_by`` is ``None`` for a document that asks for no reply: the
     template then shows no "Please respond by" row, as for a confirm or renew letter."""
     context = {**base_context(library, profile, tier), **parameter_values(library, profile)}
     context.update(
-        draft="",  # the letter template's draft line: audit documents are not marked (see README)
+        draft="",  # the letter template's draft line: audit documents are not marked (see docs/audit.md)
         provider={
             "name": provider.get("name", ""),
             "ods_code": provider.get("ods_code", ""),
@@ -224,6 +224,8 @@ def letter_context(
         letter={
             "kind": kind, "subject": subject, "date": format_date(date), "response_by": format_date(response_by) if response_by else "",
             "next_deadline": "", "valid_until": "", "reason": reason,
+            "dspt": False,  # not a DSPT letter: no DSPT status box, no DSPT page header
+            "heading": "Business continuity plan audit",
         },
     )
     return context
@@ -275,6 +277,7 @@ def render_letter_document(
     writer = BodyWriter(letter_num_base=template.plan.letter_num_base if template.plan else 0)
     context = letter_context(library, profile, qs.tier, provider, subject=subject, date=date,
                              response_by=response_by, reason=reason, kind=f"audit-{document}")
+    unbreakable_contacts(context)  # as in the guidance letters: emails and phones never break across lines
     made = body(context, writer)
     lists = 0
     if not isinstance(made, str):
@@ -346,31 +349,8 @@ def write_audit_forms(
 
     providers: list[Provider | None] = [None]
     if providers_file is not None:
-        register = read_register(providers_file, column_map=profile.model.letters.register_columns or None,
-                                 tiers=library.tiers, default_tier=profile.model.tier)
-        if provider_code:
-            code = provider_code.strip().upper()
-            chosen = [p for p in register.providers if p.ods_code == code]
-            if not chosen:
-                raise UsageError(f"--provider {code}: no provider with that ODS code in {display_path(providers_file)}")
-            providers = list(chosen)
-        elif for_all:
-            providers = list(register.providers)
-            result.rejected = register.problems
-        else:
-            raise UsageError("--providers FILE is read with --provider CODE or --for-all")
-
-    folder: Path | None = None  # -o names a folder (--for-all) or the one form
-    if for_all:
-        folder = output or workspace.output_dir / f"{profile.name}-{AUDIT_ID}-forms"
-        if folder.exists() and not folder.is_dir():
-            raise OutputError(f"{display_path(folder)} is a file; with --for-all, -o names a folder")
-        names = letter_file_names([p for p in providers if p is not None])
-        targets = [inside(folder, n) for n in names]
-    else:
-        only = providers[0]
-        default = f"{profile.name}-{AUDIT_ID}-form" + (f"-{only.ods_code}" if only else "") + f"-{tier or (only.tier if only else profile.model.tier)}.docx"
-        targets = [output or workspace.output_dir / default]
+        providers, result.rejected = _chosen_providers(library, profile, providers_file, provider_code, for_all=for_all)
+    folder, targets = _form_targets(workspace, profile, providers, tier=tier, output=output, for_all=for_all)
     if not force:
         refuse_overwriting(folder, targets)
 
@@ -383,6 +363,40 @@ def write_audit_forms(
         result.paths.append(target)
         result.tiers[form_tier] = result.tiers.get(form_tier, 0) + 1
     return result
+
+
+def _chosen_providers(
+    library: ClauseLibrary, profile: Profile, providers_file: Path, provider_code: str | None, *, for_all: bool
+) -> tuple[list[Provider | None], list[Problem]]:
+    """(the providers of the register to write forms for, the rejected rows): the one
+    with ``provider_code``, or all of them (``for_all``)."""
+    register = read_register(providers_file, column_map=profile.model.letters.register_columns or None,
+                             tiers=library.tiers, default_tier=profile.model.tier)
+    if provider_code:
+        code = provider_code.strip().upper()
+        chosen = [p for p in register.providers if p.ods_code == code]
+        if not chosen:
+            raise UsageError(f"--provider {code}: no provider with that ODS code in {display_path(providers_file)}")
+        return list(chosen), []
+    if for_all:
+        return list(register.providers), register.problems
+    raise UsageError("--providers FILE is read with --provider CODE or --for-all")
+
+
+def _form_targets(
+    workspace: Workspace, profile: Profile, providers: list[Provider | None], *, tier: str | None, output: Path | None, for_all: bool
+) -> tuple[Path | None, list[Path]]:
+    """(the folder of the forms with --for-all, else None; the file of each form):
+    ``output`` names the folder (--for-all) or the one form."""
+    if for_all:
+        folder = output or workspace.output_dir / f"{profile.name}-{AUDIT_ID}-forms"
+        if folder.exists() and not folder.is_dir():
+            raise OutputError(f"{display_path(folder)} is a file; with --for-all, -o names a folder")
+        names = letter_file_names([p for p in providers if p is not None])
+        return folder, [inside(folder, n) for n in names]
+    only = providers[0]
+    default = f"{profile.name}-{AUDIT_ID}-form" + (f"-{only.ods_code}" if only else "") + f"-{tier or (only.tier if only else profile.model.tier)}.docx"
+    return None, [output or workspace.output_dir / default]
 
 
 def provider_fields(provider: Provider | None) -> dict[str, Any]:

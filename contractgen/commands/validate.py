@@ -26,12 +26,14 @@ from ..base.untrusted import RenderLimitError
 from ..letters.check import check_letter_dates
 from ..library.auditquestions import check_audits
 from ..library.clauses import ClauseLibrary, load_library
-from ..library.profiles import Profile, check_profile, load_profile
+from ..library.onboarding import placeholder_problems
+from ..library.profiles import Profile, ProfileSchemaError, check_profile, load_profile
 from ..library.workspace import Workspace
 from ..schedule.render import body_problems, build_schedule_parts, load_template
 from ..word.template import WordTemplate
+from .hygiene import tracked_personal_data
 
-#: Top-level names each kind of template receives (README "Template variables").
+#: Top-level names each kind of template receives (docs/branding.md "Template variables").
 SCHEDULE_VARIABLES = frozenset(
     {"council", "contract", "contacts", "signatory", "tier", "dspt", "example", "library", "contractgen_version",
      "schedule_body", "document_date", "clauses", "profile", "draft"}
@@ -50,6 +52,7 @@ class ValidationReport:
     profiles: int = 0
     templates: int = 0
     renders: int = 0
+    warnings: list[str] = field(default_factory=list)  # tracked files that look like output or personal data
 
     @property
     def ok(self) -> bool:
@@ -59,38 +62,68 @@ class ValidationReport:
 def validate_workspace(workspace: Workspace) -> ValidationReport:
     """Collect every problem in the workspace; render each profile in each tier in memory."""
     report = ValidationReport()
-    library: ClauseLibrary | None = None
+    library = _check_library(workspace, report)
+    profiles, checked = _check_profiles(workspace, library, report)
+    usable = _check_templates(workspace, profiles, report)
+    for profile in profiles:
+        report.problems.extend(_missing_templates(workspace, profile))
+    if library is not None:
+        for profile in checked:
+            if profile.model.templates.schedule in usable:  # else its template's problems are reported above
+                if _test_render(workspace, library, profile, usable, report):
+                    break  # a render limit: the same clause or template would stop every other render
+    report.problems = unique_problems(report.problems)
+    report.warnings = tracked_personal_data(workspace)
+    return report
+
+
+def _check_library(workspace: Workspace, report: ValidationReport) -> ClauseLibrary | None:
+    """The clause library and its question sets; None if the library does not load."""
     try:
         library = load_library(workspace.library_dir)
-        report.clauses = len(library.clauses)
     except ContractgenError as exc:
         report.problems.extend(_problems(exc, workspace))
-    if library is not None:
-        report.problems.extend(check_audits(workspace.library_dir, library)[1])
+        return None
+    report.clauses = len(library.clauses)
+    report.problems.extend(check_audits(workspace.library_dir, library)[1])
+    return library
 
-    profiles: list[Profile] = []  # loaded
-    checked: list[Profile] = []  # loaded and consistent with the library
+
+def _check_profiles(workspace: Workspace, library: ClauseLibrary | None, report: ValidationReport) -> tuple[list[Profile], list[Profile]]:
+    """(the profiles that loaded, those of them consistent with the library)."""
+    profiles: list[Profile] = []
+    checked: list[Profile] = []
     for name in workspace.profile_names():
         try:
             profile = load_profile(name, workspace.profiles_dir)
+        except ProfileSchemaError as exc:  # still: its tier, and what is a placeholder
+            report.problems.extend(_problems(exc, workspace) + placeholder_problems(exc.docs))
+            report.problems.extend(exc.tier_problems(library) if library is not None else [])
+            continue
         except ContractgenError as exc:
             report.problems.extend(_problems(exc, workspace))
             continue
         report.profiles += 1
         profiles.append(profile)
+        report.problems.extend(placeholder_problems(profile.docs))
         if library is None:
             continue
         found = check_profile(profile, library, include_drafts=False)
         report.problems.extend(found)
         if not found:
             checked.append(profile)
+    return profiles, checked
 
+
+def _check_templates(workspace: Workspace, profiles: list[Profile], report: ValidationReport) -> set[str]:
+    """Each Word template in the workspace, against the kinds the profiles use it as;
+    returns the file names of those that loaded without problems."""
     kinds_of: dict[str, set[str]] = {}  # template file name -> the kinds profiles use it as
     for profile in profiles:
         for kind in TEMPLATE_KINDS:
             kinds_of.setdefault(getattr(profile.model.templates, kind), set()).add(kind)
 
-    usable: set[str] = set()  # template file names that loaded without problems
+    usable: set[str] = set()
     for path in sorted(workspace.templates_dir.glob("*.docx")):
         if path.name.startswith("~$"):
             continue  # Word's lock file while the template is open
@@ -105,43 +138,32 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
         report.problems.extend(found)
         if not found:
             usable.add(path.name)
-
-    for profile in profiles:
-        report.problems.extend(_missing_templates(workspace, profile))
-
-    if library is not None:
-        _test_renders(workspace, library, checked, usable, report)
-    report.problems = unique_problems(report.problems)
-    return report
+    return usable
 
 
-def _test_renders(workspace: Workspace, library: ClauseLibrary, checked: list[Profile], usable: set[str], report: ValidationReport) -> None:
-    """Render every profile in every tier, and its letters, under the commands' limits.
-
-    After a render stopped by a limit (time, size) no more are tried: the same clause or
-    template would stop each of them, and validate is never slower than the command."""
-    for profile in checked:
-        if profile.model.templates.schedule not in usable:
-            continue  # its template's problems are reported above
-        for tier in library.tiers:
-            try:
-                build_schedule_parts(workspace, library, profile, tier=tier)
-                report.renders += 1
-            except ContractgenError as exc:
-                report.problems.extend(_problems(exc, workspace))
-                if _hit_a_limit(exc):
-                    return
-        if profile.model.templates.letter not in usable:
-            continue
+def _test_render(workspace: Workspace, library: ClauseLibrary, profile: Profile, usable: set[str], report: ValidationReport) -> bool:
+    """Render the profile's schedule in every tier, then, if its letter template loaded,
+    check every letter kind's dates against the schedule (rendering each whole letter as
+    `letters` does). True when a render was stopped by a limit (time, size): no more are
+    tried then, so that validate is never slower than the command."""
+    for tier in library.tiers:
         try:
-            found, letters = check_letter_dates(library, profile, load_template(workspace, profile, "letter"))
+            build_schedule_parts(workspace, library, profile, tier=tier)
+            report.renders += 1
         except ContractgenError as exc:
             report.problems.extend(_problems(exc, workspace))
             if _hit_a_limit(exc):
-                return
-            continue
-        report.problems.extend(found)
-        report.renders += letters
+                return True
+    if profile.model.templates.letter not in usable:
+        return False
+    try:
+        found, letters = check_letter_dates(library, profile, load_template(workspace, profile, "letter"))
+    except ContractgenError as exc:
+        report.problems.extend(_problems(exc, workspace))
+        return _hit_a_limit(exc)
+    report.problems.extend(found)
+    report.renders += letters
+    return False
 
 
 def _hit_a_limit(exc: BaseException) -> bool:
@@ -169,7 +191,7 @@ def _variable_problems(template: WordTemplate, kinds: set[str]) -> list[Problem]
             line = min((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), default=None)
             message = (
                 f"the template uses '{name}', which a {described} template does not receive; "
-                "fix the tag in Word (README 'Template variables')"
+                "fix the tag in Word (docs/branding.md 'Template variables')"
             )
             problems.append(template._problem(part, line, message))
     return problems

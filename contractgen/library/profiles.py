@@ -61,6 +61,12 @@ class Council(Strict):
     logo: XmlText | None = None  # an image file, relative to the profile's folder
     website: XmlText | None = None
 
+    @field_validator("logo", mode="after")
+    @classmethod
+    def _portable(cls, v: str | None) -> str | None:
+        """``logos\\council.png`` written on Windows is ``logos/council.png`` everywhere."""
+        return v.replace("\\", "/") if v else v
+
 
 #: The largest schedule number written as a number.
 MAX_SCHEDULE_NUMBER = 9999
@@ -161,6 +167,28 @@ class ProfileModel(Strict):
     letters: LetterSettings = LetterSettings()
 
 
+class ProfileSchemaError(ProfileError):
+    """A profile's keys or types are wrong (:func:`load_profile`); it keeps the files read,
+    so that ``contractgen validate`` can still report what else is wrong in them."""
+
+    def __init__(self, message: str, problems: list[Problem], docs: list[YamlDocument], merged: dict[str, Any]) -> None:
+        super().__init__(message, problems)
+        self.docs = docs
+        self.merged = merged
+
+    def tier_problems(self, library: ClauseLibrary) -> list[Problem]:
+        """The tier, checked against the library although the rest did not load."""
+        tier = self.merged.get("tier")
+        if not isinstance(tier, str) or tier in library.tiers:
+            return []
+        owner = next((d for d in self.docs if ("tier",) in d.positions), self.docs[0])
+        return [owner.problem(("tier",), unknown_tier(tier, library.tiers))]
+
+
+def unknown_tier(tier: str, tiers: Any) -> str:
+    return f"unknown tier {tier!r}{suggest(tier, tiers)}; tiers: {', '.join(tiers)}"
+
+
 @dataclass
 class Profile:
     """A council profile, merged with its bases and checked against a library."""
@@ -247,7 +275,7 @@ def load_profile(ref: str | Path, profiles_dir: Path) -> Profile:
     merged["extends"] = docs[0].data.get("extends")
     model, problems = _validate_merged(docs, merged)
     if model is None:
-        raise ProfileError(f"{count_problems(problems)} in profile {path.stem}", problems)
+        raise ProfileSchemaError(f"{count_problems(problems)} in profile {path.stem}", problems, docs, merged)
     digest = hashlib.sha256(json.dumps(merged, sort_keys=True, default=str).encode()).hexdigest()
     return Profile(name=path.stem, path=path, model=model, docs=docs, digest=digest)
 
@@ -299,7 +327,21 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
     problems: list[Problem] = []
     tiers = library.tiers
     if m.tier not in tiers:
-        problems.append(profile.problem(("tier",), f"unknown tier {m.tier!r}{suggest(m.tier, tiers)}; tiers: {', '.join(tiers)}"))
+        problems.append(profile.problem(("tier",), unknown_tier(m.tier, tiers)))
+    problems.extend(_chosen_clause_problems(profile, library, include_drafts=include_drafts))
+    problems.extend(_given_parameter_problems(profile, library))
+    problems.extend(_missing_parameter_problems(profile, library, include_drafts=include_drafts))
+    problems.extend(_references_to_excluded(profile, library, include_drafts=include_drafts))
+    if m.library.release is not None and not release_satisfies(library.spec.release, m.library.release):
+        problems.append(profile.problem(("library", "release"), f"pins release {m.library.release!r} but the clause library is release {library.spec.release}; change the pin or render from that release"))
+    problems.extend(_logo_problems(profile))
+    return unique_problems(problems)
+
+
+def _chosen_clause_problems(profile: Profile, library: ClauseLibrary, *, include_drafts: bool) -> list[Problem]:
+    """Each id under clauses.include and clauses.exclude names a clause that can be chosen."""
+    m = profile.model
+    problems: list[Problem] = []
     for kind, ids in (("include", m.clauses.include), ("exclude", m.clauses.exclude)):
         for i, cid in enumerate(ids):
             path: tuple[str | int, ...] = ("clauses", kind, i)
@@ -310,8 +352,14 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
                 problems.append(profile.problem(path, f"clause {cid!r} is withdrawn (version {clause.version}); remove it from clauses.include"))
             elif kind == "include" and clause.status is ClauseStatus.DRAFT and not include_drafts:
                 problems.append(profile.problem(path, f"clause {cid!r} is a draft; approve it in the library, or render with --include-drafts"))
+    return problems
+
+
+def _given_parameter_problems(profile: Profile, library: ClauseLibrary) -> list[Problem]:
+    """Each parameter the profile gives is declared by a clause and has a value of its type."""
+    problems: list[Problem] = []
     declared = library.parameters()
-    for name, value in m.parameters.items():
+    for name, value in profile.model.parameters.items():
         path = ("parameters", name)
         if name not in declared:
             problems.append(profile.problem(path, f"unknown parameter {name!r}{suggest(name, declared)}; no clause declares it"))
@@ -320,6 +368,13 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
         why = check_parameter_value(spec.type, value, spec.choices, spec.bounds)
         if why:
             problems.append(profile.problem(path, f"{why} ({spec.description})"))
+    return problems
+
+
+def _missing_parameter_problems(profile: Profile, library: ClauseLibrary, *, include_drafts: bool) -> list[Problem]:
+    """Every required parameter of a clause the schedule may hold is given."""
+    m = profile.model
+    problems: list[Problem] = []
     excluded = set(m.clauses.exclude) - set(m.clauses.include)
     for clause in library.clauses.values():
         if clause.id in excluded or "schedule" not in clause.applies_to:
@@ -331,17 +386,21 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
         for p in clause.parameters:
             if p.required and p.name not in m.parameters:
                 problems.append(profile.problem(("parameters",), f"missing parameter {p.name!r} ({p.type.value}) needed by clause {clause.id}: {p.description}"))
-    problems.extend(_references_to_excluded(profile, library, include_drafts=include_drafts))
-    if m.library.release is not None and not release_satisfies(library.spec.release, m.library.release):
-        problems.append(profile.problem(("library", "release"), f"pins release {m.library.release!r} but the clause library is release {library.spec.release}; change the pin or render from that release"))
-    if m.council.logo:
-        logo = profile.logo_path
-        assert logo is not None
-        if not logo.is_file():
-            problems.append(profile.problem(("council", "logo"), f"logo file {m.council.logo!r} not found (looked at {display_path(logo)})"))
-        elif logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-            problems.append(profile.problem(("council", "logo"), "the logo must be a .png or .jpg image"))
-    return unique_problems(problems)
+    return problems
+
+
+def _logo_problems(profile: Profile) -> list[Problem]:
+    """The council's logo, if it names one, is a .png or .jpg file that exists."""
+    m = profile.model
+    if not m.council.logo:
+        return []
+    logo = profile.logo_path
+    assert logo is not None
+    if not logo.is_file():
+        return [profile.problem(("council", "logo"), f"logo file {m.council.logo!r} not found (looked at {display_path(logo)})")]
+    if logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        return [profile.problem(("council", "logo"), "the logo must be a .png or .jpg image")]
+    return []
 
 
 def select_clauses(
