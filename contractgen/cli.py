@@ -56,7 +56,7 @@ class _Output(click.Path):
 
 def _plain_text(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A value printed into a document: no control characters, which Word cannot hold."""
-    from .base.schema import find_xml_illegal
+    from .base.schema import find_xml_illegal  # lazy: keeps `contractgen --help` fast
 
     bad = find_xml_illegal(value) if value else None
     if bad:

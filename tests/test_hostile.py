@@ -245,7 +245,7 @@ BODY_CASES = {
     "no-schedule-body.docx": (
         "schedule",
         "a schedule template must place the clauses: it has no {{p schedule_body }}; type it alone in the paragraph "
-        "where they go (README 'Template variables')",
+        "where they go (docs/branding.md 'Template variables')",
     ),
 }
 
@@ -265,7 +265,7 @@ def test_a_letter_template_must_place_the_letter_body(ws: Path):
     shutil.copy(HOSTILE / "templates/no-schedule-body.docx", ws / "templates/letter.docx")
     expected = (
         "templates/letter.docx: a letter template must place the letter's wording: it has no {{p letter_body }}; "
-        "type it alone in the paragraph where they go (README 'Template variables')"
+        "type it alone in the paragraph where they go (docs/branding.md 'Template variables')"
     )
     assert refused(*LETTERS, "--no-dspt")[0] == expected
     assert expected in refused("validate")
@@ -559,7 +559,7 @@ def test_validate_renders_a_letter_template_as_letters_does(ws: Path):
     rule = "access to attribute '__class__' of 'dict' object is unsafe"
     expected = (
         'templates/letter.docx: body, paragraph "{{ provider.__class__.__init__.__globals__ }}": the template '
-        f"cannot be rendered: {rule}; fix the tag in Word (README 'Template variables')"
+        f"cannot be rendered: {rule}; fix the tag in Word (docs/branding.md 'Template variables')"
     )
     assert refused(*LETTERS, "--no-dspt")[0] == expected
     assert expected in refused("validate")

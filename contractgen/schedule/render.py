@@ -293,7 +293,7 @@ def body_problems(template: WordTemplate, kind: str) -> list[Problem]:
         return []
     message = (
         f"a {kind} template must place {what}: it has no {{{{p {name} }}}}; type it alone in "
-        "the paragraph where they go (README 'Template variables')"
+        "the paragraph where they go (docs/branding.md 'Template variables')"
     )
     return [Problem(Location(template.shown), "", message)]
 
