@@ -791,3 +791,15 @@ def test_validate_is_no_slower_than_the_command_on_an_endless_loop(ws: Path):
     )
     assert len(lines) == 2
     assert took < 2 * 2 + 8, took
+
+
+def test_schedule_never_replaces_a_file_contractgen_did_not_write(ws: Path):
+    """The overwrite rule (issue 16) against a hostile -o: someone's own document."""
+    mine = ws / "contract.docx"
+    shutil.copy(HOSTILE / "templates/macro.docx", mine)
+    before = mine.read_bytes()
+    assert refused("schedule", "example-borough", "-o", "contract.docx") == [
+        "error: contract.docx already exists and contractgen did not write it; use --force to overwrite it, or "
+        "choose another file with -o"
+    ]
+    assert mine.read_bytes() == before
