@@ -34,6 +34,7 @@ from ..base.errors import (
     plural,
 )
 from ..base.pdf import convert_to_pdf, find_soffice
+from ..dspt.evidence import CHECKS_FILE, ExportChecks, check_export
 from ..dspt.export import DsptExport, read_export
 from ..dspt.position import (
     ContractualPosition,
@@ -101,6 +102,7 @@ class LettersResult:
     without_export: bool = False  # --no-dspt: letters say nothing about the DSPT record
     report: Path | None = None
     draft: str = ""  # the draft line the letters carry (unreleased clause changes), "" when released
+    export_checks: ExportChecks | None = None  # what the export was checked for before any letter
 
     @property
     def by_kind(self) -> dict[str, int]:
@@ -148,6 +150,8 @@ class LettersResult:
             lines.extend(f"  {p}" for p in self.rejected)
         if self.report:
             lines.append(f"report: {display_path(self.report)}")
+        if self.export_checks is not None:
+            lines += self.export_checks.summary_lines()
         return lines
 
 
@@ -245,9 +249,10 @@ class LetterRenderer:
 
     def __init__(
         self, library: ClauseLibrary, profile: Profile, template: WordTemplate, as_of: dt.date,
-        provenance: Provenance | None = None,
+        provenance: Provenance | None = None, export_checks: ExportChecks | None = None,
     ) -> None:
         self.library = library
+        self.export_properties = export_checks.properties() if export_checks is not None else {}
         self.profile = profile
         self.template = template
         self.as_of = as_of
@@ -346,6 +351,7 @@ class LetterRenderer:
                 f"clause:{kind_clause.id}": kind_clause.version,
                 f"clause:{support.id}": support.version,
                 **self.provenance.properties(),
+                **self.export_properties,
             },
         )
 
@@ -369,11 +375,12 @@ class RendererRecipe:
     profile_ref: str
     as_of: dt.date
     provenance: Provenance
+    export_checks: ExportChecks | None = None
 
     def make(self) -> LetterRenderer:
         version, profile = prepare_version(self.workspace, self.profile_ref)
         template = load_template(self.workspace, profile, "letter")
-        return LetterRenderer(version.library, profile, template, self.as_of, self.provenance)
+        return LetterRenderer(version.library, profile, template, self.as_of, self.provenance, self.export_checks)
 
 
 def _use(renderer: LetterRenderer, output: Path) -> None:
@@ -441,6 +448,7 @@ def generate_letters(
     force: bool = False,
     replace_own: bool = False,
     strict: bool = False,
+    accept_export: str | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     start: Callable[[int], None] | None = None,
@@ -448,7 +456,9 @@ def generate_letters(
     """Write one guidance letter per provider in the register, and ``report.csv``.
 
     Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
-    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`. A file
+    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`. The export is
+    checked first (:func:`~contractgen.dspt.evidence.check_export`): over a limit nothing
+    is written unless ``accept_export`` gives the reason to go on. A file
     that would be replaced is refused without ``force`` (with ``replace_own``: only a
     file contractgen did not write).
     """
@@ -477,7 +487,7 @@ def generate_letters(
     )
     if strict:
         register.raise_for_problems()
-    export: DsptExport | None = read_export(dspt_file) if dspt_file is not None else None
+    export, checks = checked_export(workspace, dspt_file, as_of, register.providers, accept_export)
 
     wanted_codes = {c.strip().upper() for c in only}
     providers = [p for p in register.providers if not wanted_codes or p.ods_code in wanted_codes]
@@ -488,6 +498,7 @@ def generate_letters(
     terms = {tier: contract_terms(library, profile, tier) for tier in library.tiers}
     result = LettersResult(output=output, rejected=list(register.problems))
     result.without_export = export is None
+    result.export_checks = checks
     if export is not None:
         result.export_warnings = list(export.warnings)
     chosen: list[tuple[Provider, ContractualPosition]] = []
@@ -512,12 +523,13 @@ def generate_letters(
     report = output / "report.csv"
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
-        refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched or result.held else [])], own=replace_own)
+        extra = [output / name for name in ([CHECKS_FILE] * bool(checks) + [UNMATCHED_FILE] * bool(result.unmatched or result.held))]
+        refuse_overwriting(output, [*targets, *pdfs, report, *extra], own=replace_own)
     if pdf:
         find_soffice()  # refuse before writing anything when LibreOffice is missing
     origin = provenance(workspace, version)
     result.draft = origin.draft_line
-    renderer = LetterRenderer(library, profile, load_template(workspace, profile, "letter"), as_of, origin)
+    renderer = LetterRenderer(library, profile, load_template(workspace, profile, "letter"), as_of, origin, checks)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -525,16 +537,36 @@ def generate_letters(
     _remove_stale_temporaries(output)
     if start:
         start(len(jobs))
-    recipe = RendererRecipe(workspace, profile_ref, as_of, origin)
+    recipe = RendererRecipe(workspace, profile_ref, as_of, origin, checks)
     _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None), recipe)
     result.written = jobs
     result.report = report  # before the PDFs: a failed conversion still leaves the report of the letters
     write_atomic(report, report_csv(jobs, result.held, [] if wanted_codes or kinds_wanted else register.rejected))
+    write_checks(output, checks)
     if result.unmatched or result.held:
         write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
     if pdf:
         result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
     return result
+
+
+def checked_export(
+    workspace: Workspace, dspt_file: Path | None, as_of: dt.date, providers: Sequence[Provider], accept_export: str | None,
+) -> tuple[DsptExport | None, ExportChecks | None]:
+    """The export and its checks (:func:`~contractgen.dspt.evidence.check_export`), refused
+    over a limit unless ``accept_export`` gives a reason; ``(None, None)`` without one."""
+    if dspt_file is None:
+        return None, None
+    export = read_export(dspt_file)
+    checks = check_export(dspt_file, export, as_of, [p.ods_code for p in providers], workspace.config.export_checks)
+    checks.enforce(accept_export)
+    return export, checks
+
+
+def write_checks(output: Path, checks: ExportChecks | None) -> None:
+    """``checks.txt`` beside ``report.csv``, when an export was checked."""
+    if checks is not None:
+        write_atomic(output / CHECKS_FILE, checks.text())
 
 
 def report_csv(

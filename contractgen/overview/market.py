@@ -34,7 +34,7 @@ from ..audit.score import ProviderAudit
 from ..dspt.export import DsptExport
 from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position
 from ..dspt.register import Provider
-from ..dspt.status import DsptRecord
+from ..dspt.status import DsptRecord, DsptStatus
 
 #: The horizons (days from the date) of "publications that stop counting".
 EXPIRY_HORIZONS = (30, 60, 90)
@@ -116,6 +116,16 @@ class Position:
     def counts(self) -> bool:
         """Whether a publication counts on the date (whatever it meets)."""
         return self.standing in (Standing.MEETS, Standing.RENEW, Standing.IMPROVE, Standing.REMEDY)
+
+    @property
+    def needs_support(self) -> bool:
+        """Whether to refer the provider to the Local Support Organisation: its standing
+        needs support, unless a current Standards Met (or better) publication is all it
+        has, its only gap being a Cyber Essentials Plus certificate (paid, not DSPT help)."""
+        status = self.contractual.status
+        only_certificate = (self.standing is Standing.IMPROVE and status is not None
+                            and status.meets(DsptStatus.STANDARDS_MET))
+        return self.standing.needs_support and not only_certificate
 
     @property
     def status_text(self) -> str:
@@ -268,6 +278,9 @@ class Market:
     #: Each provider's latest business continuity plan audit, by ODS code; ``None`` when
     #: no audit scores were given (the overview then says nothing about audits).
     audits: Mapping[str, ProviderAudit] | None = None
+    #: Whether the register has a Cyber Essentials expiry column: without one, nothing
+    #: can be said about certificates ("not recorded").
+    certificates_recorded: bool = True
 
     @property
     def positions(self) -> tuple[Position, ...]:
@@ -331,7 +344,7 @@ class Market:
 
     def referrals(self) -> list[tuple[Provider, Position]]:
         """Providers a Local Support Organisation should help, in register order."""
-        return [(p, pos) for p, pos in self.rows if pos.standing.needs_support]
+        return [(p, pos) for p, pos in self.rows if pos.needs_support]
 
     def audit(self, provider: Provider) -> ProviderAudit | None:
         """The provider's latest audit, if audit scores were given and it has one."""
@@ -365,6 +378,8 @@ def survey_market(
     current: tuple[DsptExport, str, dt.date],
     previous: Sequence[tuple[DsptExport, str, dt.date]] = (),
     audits: Mapping[str, ProviderAudit] | None = None,
+    *,
+    certificates_recorded: bool = True,
 ) -> Market:
     """The market as of the current export's date, compared with each earlier export.
 
@@ -378,4 +393,4 @@ def survey_market(
         for export, label, date in sorted(previous, key=lambda e: (e[2], e[1]))
     )
     changes = tuple((s, tuple(changes_since(s, now, providers))) for s in earlier)
-    return Market(current[2], tuple(providers), tuple(tiers), terms, now, earlier, changes, audits)
+    return Market(current[2], tuple(providers), tuple(tiers), terms, now, earlier, changes, audits, certificates_recorded)

@@ -138,7 +138,7 @@ def _summary(sheet: _Sheet, m: Market, provenance: Provenance) -> None:
     sheet.add("meet their tier", share.part)
     sheet.add("share meeting their tier", share.part / share.whole if share.whole else 0.0,
               formats=(None, PERCENT_FORMAT))
-    sheet.add("need support (referred to the LSO)", len(m.referrals()))
+    sheet.add("need support (to refer to the LSO)", len(m.referrals()))
     if m.audits is not None:
         sheet.add("business continuity plan audits (latest per provider)", len(m.audited()))
         sheet.add("with critical gaps in their latest audit", len(m.with_critical_gaps()))
