@@ -28,6 +28,7 @@ from ..base.environment import (
     masked_clause_environment,
     masking,
 )
+from ..base.untrusted import MAX_CLAUSE_RENDERED_CHARS
 from ..library.clauses import Clause, ClauseLibrary
 from ..schedule.assembly import render_clause_markdown, render_clause_text
 from ..word.blocks import Paragraph, Run
@@ -82,7 +83,10 @@ class LetterTexts:
         values = MaskedValues()
         with masking(values):
             masked = render_clause_markdown(clause, text, context, self.library, _compiled(text))
-        if len(MASKS.findall(masked)) != values.printed:  # a private-use character came from elsewhere
+        unmasked_at_most = len(masked) - values.printed + values.chars
+        if len(MASKS.findall(masked)) != values.printed or unmasked_at_most > MAX_CLAUSE_RENDERED_CHARS:
+            # a private-use character came from elsewhere, or the letter's own Markdown may be
+            # over the limit for one clause: render it as it is (and refuse it there)
             ids = itertools.count(first_list)
             own = render_clause_text(clause, text, context, self.library, mode="letter", list_ids=ids)
             return own, next(ids)
