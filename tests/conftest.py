@@ -90,3 +90,11 @@ def libreoffice_calc(libreoffice):
             pytest.fail("LibreOffice Calc is required in CI (.ci/run installs libreoffice-calc-nogui) but is not installed")
         pytest.skip("LibreOffice Calc is not installed (Writer alone cannot open .xlsx)")
     return libreoffice
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts LibreOffice (the ``libreoffice`` fixture) is a reader test even
+    when its mark was forgotten: ``-m "not reader"`` (the fast suite) leaves it out."""
+    for item in items:
+        if "libreoffice" in getattr(item, "fixturenames", ()) and item.get_closest_marker("reader") is None:
+            item.add_marker(pytest.mark.reader)
