@@ -130,7 +130,7 @@ def test_pdf_letters_with_libreoffice(ws: Path, monkeypatch: pytest.MonkeyPatch)
     rows = read_report(folder)
     letters = [r["file"] for r in rows]
     pdfs = [Path(f).with_suffix(".pdf").name for f in letters]
-    assert files_under(folder) == sorted([*letters, *pdfs, "report.csv"])  # no scratch folder left
+    assert files_under(folder) == sorted([*letters, *pdfs, "checks.txt", "report.csv"])  # no scratch folder left
     for row, pdf in zip(rows, pdfs):
         assert (folder / pdf).read_bytes().startswith(b"%PDF")
         text = subprocess.run([pdftotext, "-enc", "UTF-8", str(folder / pdf), "-"], capture_output=True, check=True).stdout
