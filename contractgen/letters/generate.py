@@ -35,11 +35,13 @@ from ..base.errors import (
     plural,
 )
 from ..base.pdf import convert_to_pdf, find_soffice
+from ..casebook.issued import unissued_batch
+from ..casebook.store import read_cases
 from ..dspt.export import DsptExport, read_export
+from ..dspt.followup import assess_case_position, provider_certificate
 from ..dspt.position import (
     ContractualPosition,
     LetterKind,
-    assess_position,
     contract_terms,
 )
 from ..dspt.register import Provider, read_register, salutation_for
@@ -47,7 +49,7 @@ from ..library.clauses import Clause, ClauseLibrary, ClauseStatus
 from ..library.profiles import Profile, parameter_values
 from ..library.releases import Provenance, provenance
 from ..library.workspace import Workspace
-from ..schedule.assembly import base_context, render_clause_text
+from ..schedule.assembly import base_context, clause_numbers, render_clause_text
 from ..schedule.render import load_template, prepare_version
 from ..word.blocks import Paragraph, Run, Style
 from ..word.images import attach_logo
@@ -62,7 +64,7 @@ from ..word.template import WordTemplate, raw_xml
 
 REPORT_FIELDS = (
     "ods_code", "name", "tier", "dspt_status", "assessment_year", "publication_date", "letter_kind",
-    "response_by", "standard_by", "file",
+    "response_by", "standard_by", "file", "notice_date", "case",
 )
 SUPPORT_CLAUSE = "letter.support"
 TEMP_PATTERN = ".~cg-*.part"
@@ -99,6 +101,7 @@ class LettersResult:
     without_export: bool = False  # --no-dspt: letters say nothing about the DSPT record
     report: Path | None = None
     draft: str = ""  # the draft line the letters carry (unreleased clause changes), "" when released
+    warnings: list[str] = field(default_factory=list)  # e.g. the folder held a batch never recorded as sent
 
     @property
     def by_kind(self) -> dict[str, int]:
@@ -122,6 +125,7 @@ class LettersResult:
             lines.append("no DSPT export read (--no-dspt): the letters say nothing about the providers' DSPT records")
         for warning in self.export_warnings:
             lines.append(f"warning: {warning}")
+        lines.extend(f"warning: {warning}" for warning in self.warnings)
         if self.held:
             lines.append(
                 f"{plural(len(self.held), 'provider')} held for review (no letter): the export has no row with "
@@ -205,6 +209,17 @@ def letter_clause(library: ClauseLibrary, clause_id: str) -> Clause:
     raise LibraryError(message, [Problem(library.locate(clause.id, key), key, message)])
 
 
+#: The schedule's paragraphs a letter may cite, by the name letters use.
+CITED_CLAUSES = {"remedial_plan": "dspt.remedial-plan", "cyber_essentials": "dspt.cyber-essentials", "support": "dspt.support"}
+
+
+def schedule_paragraphs(library: ClauseLibrary, profile: Profile, tier: str) -> dict[str, str]:
+    """The numbers of the paragraphs letters cite in ``profile``'s schedule for ``tier``
+    (blank when the schedule leaves one out)."""
+    numbers = clause_numbers(library, profile, tier)
+    return {name: numbers.get(clause_id, "") for name, clause_id in CITED_CLAUSES.items()}
+
+
 def status_on_record(position: ContractualPosition) -> str:
     """The letter's "DSPT status on record": only what was found, in the export's words
     (``2025-26 Standards Met``), and nothing at all when no export was checked."""
@@ -258,6 +273,7 @@ class LetterRenderer:
         self.media: dict[str, bytes] = {}
         for ctx in self.contexts.values():
             self.media = attach_logo(ctx, profile)
+        self.paragraphs = {tier: schedule_paragraphs(library, profile, tier) for tier in library.tiers}
         for kind in LetterKind:
             self.clause_for(kind)  # fail before the batch if a letter clause is missing
         library.clause(SUPPORT_CLAUSE)
@@ -293,6 +309,7 @@ class LetterRenderer:
             "letter": {
                 **position.as_context(),
                 "subject": kind_clause.title,
+                "paragraphs": self.paragraphs[provider.tier],  # the schedule's, for citing
                 "date": format_date(self.as_of),
             },
         }
@@ -341,6 +358,7 @@ class LetterRenderer:
                 f"clause:{kind_clause.id}": kind_clause.version,
                 f"clause:{support.id}": support.version,
                 **self.provenance.properties(),
+                **case_properties(position, self.as_of),
             },
         )
 
@@ -455,9 +473,11 @@ def generate_letters(
     if export is not None:
         result.export_warnings = list(export.warnings)
     chosen: list[tuple[Provider, ContractualPosition]] = []
+    cases = read_cases(workspace)  # the case record: earlier notices keep their dates
     for p in providers:
         record = export.by_code(p.ods_code) if export is not None else None
-        position = assess_position(record, terms[p.tier], as_of, checked=export is not None)
+        case = cases.get(p.ods_code)
+        position = assess_case_position(record, terms[p.tier], as_of, case=case, certificate=provider_certificate(p, case), checked=export is not None)
         if kinds_wanted and position.kind.value not in kinds_wanted:
             continue
         if export is not None and record is None:
@@ -487,6 +507,7 @@ def generate_letters(
     except OSError as exc:
         raise OutputError(f"cannot create the folder {display_path(output)}: {exc.strerror or exc}; choose another folder with -o") from exc
     _remove_stale_temporaries(output)
+    result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
     if start:
         start(len(jobs))
     _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None))
@@ -526,10 +547,25 @@ def report_csv(jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[st
             iso(position.response_by),
             iso(position.standard_by),
             job.file,
+            iso(position.notice_date),
+            position.case,
         ])
     for provider, _near in held:
-        writer.writerow([provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", ""])
+        writer.writerow([provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", "", "", ""])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def case_properties(position: ContractualPosition, as_of: dt.date) -> dict[str, str]:
+    """What ``contractgen case issued`` reads from a letter: its date, the dates it
+    states and whether it closes the case."""
+    props = {"contractgen.letter.date": as_of.isoformat()}
+    for name in ("remedial_plan_due", "standard_by", "response_by"):
+        day = getattr(position, name)
+        if day is not None:
+            props[f"contractgen.letter.{name}"] = day.isoformat()
+    if position.closes_case:
+        props["contractgen.letter.closes_case"] = "yes"
+    return props
 
 
 def unmatched_csv(

@@ -126,7 +126,10 @@ def _attribute_applies(repo: Path) -> bool:
 
 # -- a new workspace's repository (contractgen init) --------------------------------------
 
-GITIGNORE = "# what contractgen build writes, and Word's lock files\n/out/\n~$*.docx\n"
+GITIGNORE = (
+    "# what contractgen build writes, and Word's lock files\n/out/\n~$*.docx\n"
+    "# the case database: it holds provider contact details, never commit it\n/.contractgen/\n"
+)
 
 PRE_COMMIT_CONFIG = """\
 # Checks before each commit, with pre-commit (https://pre-commit.com):
