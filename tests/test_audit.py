@@ -102,6 +102,17 @@ def test_validate_passes_on_the_shipped_question_set(workspace) -> None:
     assert validate_workspace(workspace).problems == []
 
 
+def test_a_programming_error_in_a_question_set_surfaces_instead_of_becoming_a_problem_in_the_file(workspace, monkeypatch) -> None:
+    import contractgen.library.auditquestions as auditquestions
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(auditquestions, "_cross_check", broken)
+    with pytest.raises(ZeroDivisionError):
+        auditquestions.check_audits(workspace.library_dir, load_library(workspace.library_dir))
+
+
 # ------------------------------------------------------------------ the form
 
 

@@ -3,7 +3,7 @@ every command that reads that kind of file. Each must end in its exact message a
 code 1: no traceback, no hang, nothing written.
 
 The binary files are built by tests/hostile/build_corpus.py; the limits are in
-contractgen/untrusted.py and the README's "Safety limits".
+contractgen/base/untrusted.py and the README's "Safety limits".
 """
 
 from __future__ import annotations

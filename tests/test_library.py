@@ -37,6 +37,19 @@ def clause_file(name: str, old: str, new: str) -> dict[str, str]:
 # ------------------------------------------------------------------- what loads
 
 
+def test_a_programming_error_while_loading_surfaces_instead_of_becoming_a_problem_in_the_file(here, monkeypatch):
+    """Only what the input can cause is reported as the council's mistake; a bug in
+    the code is not dressed up as a problem at some line of their clause file."""
+    import contractgen.library.clauses as clauses
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(clauses, "parse_yaml", broken)
+    with pytest.raises(ZeroDivisionError):
+        load(here)
+
+
 def test_the_shipped_library_loads():
     library = load_library(ROOT / "clause_library")
     assert library.tiers == ["foundation", "core", "advanced"]

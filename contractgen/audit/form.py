@@ -346,31 +346,8 @@ def write_audit_forms(
 
     providers: list[Provider | None] = [None]
     if providers_file is not None:
-        register = read_register(providers_file, column_map=profile.model.letters.register_columns or None,
-                                 tiers=library.tiers, default_tier=profile.model.tier)
-        if provider_code:
-            code = provider_code.strip().upper()
-            chosen = [p for p in register.providers if p.ods_code == code]
-            if not chosen:
-                raise UsageError(f"--provider {code}: no provider with that ODS code in {display_path(providers_file)}")
-            providers = list(chosen)
-        elif for_all:
-            providers = list(register.providers)
-            result.rejected = register.problems
-        else:
-            raise UsageError("--providers FILE is read with --provider CODE or --for-all")
-
-    folder: Path | None = None  # -o names a folder (--for-all) or the one form
-    if for_all:
-        folder = output or workspace.output_dir / f"{profile.name}-{AUDIT_ID}-forms"
-        if folder.exists() and not folder.is_dir():
-            raise OutputError(f"{display_path(folder)} is a file; with --for-all, -o names a folder")
-        names = letter_file_names([p for p in providers if p is not None])
-        targets = [inside(folder, n) for n in names]
-    else:
-        only = providers[0]
-        default = f"{profile.name}-{AUDIT_ID}-form" + (f"-{only.ods_code}" if only else "") + f"-{tier or (only.tier if only else profile.model.tier)}.docx"
-        targets = [output or workspace.output_dir / default]
+        providers, result.rejected = _chosen_providers(library, profile, providers_file, provider_code, for_all=for_all)
+    folder, targets = _form_targets(workspace, profile, providers, tier=tier, output=output, for_all=for_all)
     if not force:
         refuse_overwriting(folder, targets)
 
@@ -383,6 +360,40 @@ def write_audit_forms(
         result.paths.append(target)
         result.tiers[form_tier] = result.tiers.get(form_tier, 0) + 1
     return result
+
+
+def _chosen_providers(
+    library: ClauseLibrary, profile: Profile, providers_file: Path, provider_code: str | None, *, for_all: bool
+) -> tuple[list[Provider | None], list[Problem]]:
+    """(the providers of the register to write forms for, the rejected rows): the one
+    with ``provider_code``, or all of them (``for_all``)."""
+    register = read_register(providers_file, column_map=profile.model.letters.register_columns or None,
+                             tiers=library.tiers, default_tier=profile.model.tier)
+    if provider_code:
+        code = provider_code.strip().upper()
+        chosen = [p for p in register.providers if p.ods_code == code]
+        if not chosen:
+            raise UsageError(f"--provider {code}: no provider with that ODS code in {display_path(providers_file)}")
+        return list(chosen), []
+    if for_all:
+        return list(register.providers), register.problems
+    raise UsageError("--providers FILE is read with --provider CODE or --for-all")
+
+
+def _form_targets(
+    workspace: Workspace, profile: Profile, providers: list[Provider | None], *, tier: str | None, output: Path | None, for_all: bool
+) -> tuple[Path | None, list[Path]]:
+    """(the folder of the forms with --for-all, else None; the file of each form):
+    ``output`` names the folder (--for-all) or the one form."""
+    if for_all:
+        folder = output or workspace.output_dir / f"{profile.name}-{AUDIT_ID}-forms"
+        if folder.exists() and not folder.is_dir():
+            raise OutputError(f"{display_path(folder)} is a file; with --for-all, -o names a folder")
+        names = letter_file_names([p for p in providers if p is not None])
+        return folder, [inside(folder, n) for n in names]
+    only = providers[0]
+    default = f"{profile.name}-{AUDIT_ID}-form" + (f"-{only.ods_code}" if only else "") + f"-{tier or (only.tier if only else profile.model.tier)}.docx"
+    return None, [output or workspace.output_dir / default]
 
 
 def provider_fields(provider: Provider | None) -> dict[str, Any]:

@@ -236,74 +236,110 @@ class _Scorer:
         controls: list[tuple[str, str, str]], found: dict[str, list[ControlValue]],
         problem: Callable[[str, str], Problem], fail: Callable[[list[Problem]], FormError],
     ) -> AuditScore:
-        problems: list[Problem] = []
-        unanswered: list[Question] = []
-        values: dict[tuple[str, str], str] = {}
-        dates: dict[tuple[str, str], dt.date | None] = {}
-        questions = {q.id: q for q in qs.questions}
         labels = {key: label for key, _, label in FORM_FIELDS}
-        expected = {tag for tag, _, _ in controls}
-        for tag in sorted(set(found) - expected):
-            problems.append(problem("", f"a control tagged {tag!r} does not belong to question set {qs.id} {qs.version} "
-                                        "for this tier; send the provider a new form"))
-        for tag, key, kind in controls:
-            q = questions.get(key)
-            what = f"question {q.number} ({key})" if q else labels.get(key, key)
-            got = found.get(tag, [])
-            if len(got) > 1:
-                problems.append(problem(key, f"{what}: the {kind} box appears {len(got)} times (copied and pasted?); keep one"))
-                continue
-            if not got:
-                if kind == "question":
-                    problems.append(problem(key, f"{what} is missing from the form (deleted?); send the provider a new form"))
-                elif kind == "answer" and found.get(tags_for(qs, key, "question")):
-                    problems.append(problem(key, f"{what}: the answer box is gone, so an answer typed over it cannot be read; "
-                                                 "ask the provider to choose the answer in the drop-down of a new form"))
-                elif kind != "answer":
-                    problems.append(problem(key, f"{what}: the {kind} box is gone; ask the provider to use a new form"))
-                continue
-            value = got[0]
-            if kind == "question":
-                if not _same_text(value.text, q.text if q else ""):
-                    problems.append(problem(key, f"{what}: the question text was changed to {value.text!r}; the answers "
-                                                 "cannot be scored against a changed question; ask the provider to answer the question as asked"))
-            elif kind == "answer" and q is not None:
-                choice = next((a for a in ANSWERS if a.casefold() == value.text.casefold()), None)
-                if not value.text:
-                    unanswered.append(q)
-                elif choice is None:
-                    problems.append(problem(key, f"{what}: the answer {value.text!r} is not one of {', '.join(ANSWERS)}; "
-                                                 "choose one from the drop-down"))
-                else:
-                    values[(key, kind)] = choice
-            elif kind == "date":
-                try:
-                    dates[(key, kind)] = _parse_date(value) if value.text else None
-                except ValueError:
-                    problems.append(problem(key, f"{what}: {value.text!r} is not a date; pick one with the date picker"))
-            else:
-                values[(key, kind)] = value.text
-        problems += _unanswered(unanswered, len(questions), problem)
+        read = _read_form(qs, controls, found, labels, problem)
+        problems = read.problems + _unanswered(read.unanswered, len({q.id for q in qs.questions}), problem)
         for key in ("provider.name", "provider.ods_code"):
-            if not values.get((key, "text")) and not any(p.key == key for p in problems):
+            if not read.values.get((key, "text")) and not any(p.key == key for p in problems):
                 problems.append(problem(key, f"{labels[key]} is empty; fill it in"))
         if problems:
             raise fail(problems)
+        values, dates = read.values, read.dates
         answers = tuple(
             Answer(q, values[(q.id, "answer")], values.get((q.id, "evidence"), ""), dates.get((q.id, "date")))
             for q in qs.questions
         )
-        provider = {k: v for k, v in ((k.removeprefix("contractgen.provider."), v) for k, v in props.items()
-                                     if k.startswith("contractgen.provider."))}
-        provider["name"] = values[("provider.name", "text")]
-        provider["ods_code"] = values[("provider.ods_code", "text")].upper()
         return AuditScore(
-            file=path, profile=profile_name, question_set=qs, provider=provider,
+            file=path, profile=profile_name, question_set=qs, provider=_provider_details(props, values),
             completed_by=values.get(("form.completed-by", "text"), ""),
             completed_on=dates.get(("form.completed-on", "date")),
             answers=answers, sections=score_answers(qs, {a.question.id: a.answer for a in answers}),
         )
 
+
+@dataclass
+class _FormValues:
+    """What a form's controls say: values and dates by (key, kind), the questions left
+    unanswered, and the problems found reading them."""
+
+    problems: list[Problem] = field(default_factory=list)
+    unanswered: list[Question] = field(default_factory=list)
+    values: dict[tuple[str, str], str] = field(default_factory=dict)
+    dates: dict[tuple[str, str], dt.date | None] = field(default_factory=dict)
+
+
+def _read_form(
+    qs: QuestionSet, controls: list[tuple[str, str, str]], found: dict[str, list[ControlValue]],
+    labels: dict[str, str], problem: Callable[[str, str], Problem],
+) -> _FormValues:
+    """Read every control the form should have; a control of another question set, a
+    control copied twice or one deleted is a problem."""
+    read = _FormValues()
+    questions = {q.id: q for q in qs.questions}
+    expected = {tag for tag, _, _ in controls}
+    for tag in sorted(set(found) - expected):
+        read.problems.append(problem("", f"a control tagged {tag!r} does not belong to question set {qs.id} {qs.version} "
+                                         "for this tier; send the provider a new form"))
+    for tag, key, kind in controls:
+        q = questions.get(key)
+        what = f"question {q.number} ({key})" if q else labels.get(key, key)
+        got = found.get(tag, [])
+        if len(got) > 1:
+            read.problems.append(problem(key, f"{what}: the {kind} box appears {len(got)} times (copied and pasted?); keep one"))
+        elif not got:
+            read.problems += _missing_control(qs, found, key, kind, what, problem)
+        else:
+            _read_value(read, got[0], q, key, kind, what, problem)
+    return read
+
+
+def _missing_control(
+    qs: QuestionSet, found: dict[str, list[ControlValue]], key: str, kind: str, what: str, problem: Callable[[str, str], Problem],
+) -> list[Problem]:
+    """A control deleted from the form (an empty answer box is reported as unanswered)."""
+    if kind == "question":
+        return [problem(key, f"{what} is missing from the form (deleted?); send the provider a new form")]
+    if kind == "answer" and found.get(tags_for(qs, key, "question")):
+        return [problem(key, f"{what}: the answer box is gone, so an answer typed over it cannot be read; "
+                             "ask the provider to choose the answer in the drop-down of a new form")]
+    if kind != "answer":
+        return [problem(key, f"{what}: the {kind} box is gone; ask the provider to use a new form")]
+    return []
+
+
+def _read_value(
+    read: _FormValues, value: ControlValue, q: Question | None, key: str, kind: str, what: str, problem: Callable[[str, str], Problem],
+) -> None:
+    """One control's value: the question text as asked, an answer from the list, a date, or text."""
+    if kind == "question":
+        if not _same_text(value.text, q.text if q else ""):
+            read.problems.append(problem(key, f"{what}: the question text was changed to {value.text!r}; the answers "
+                                              "cannot be scored against a changed question; ask the provider to answer the question as asked"))
+    elif kind == "answer" and q is not None:
+        choice = next((a for a in ANSWERS if a.casefold() == value.text.casefold()), None)
+        if not value.text:
+            read.unanswered.append(q)
+        elif choice is None:
+            read.problems.append(problem(key, f"{what}: the answer {value.text!r} is not one of {', '.join(ANSWERS)}; "
+                                              "choose one from the drop-down"))
+        else:
+            read.values[(key, kind)] = choice
+    elif kind == "date":
+        try:
+            read.dates[(key, kind)] = _parse_date(value) if value.text else None
+        except ValueError:
+            read.problems.append(problem(key, f"{what}: {value.text!r} is not a date; pick one with the date picker"))
+    else:
+        read.values[(key, kind)] = value.text
+
+
+def _provider_details(props: dict[str, str], values: dict[tuple[str, str], str]) -> dict[str, str]:
+    """The provider's details the form was written with, and the name and ODS code as the provider filled them in."""
+    provider = {k: v for k, v in ((k.removeprefix("contractgen.provider."), v) for k, v in props.items()
+                                 if k.startswith("contractgen.provider."))}
+    provider["name"] = values[("provider.name", "text")]
+    provider["ods_code"] = values[("provider.ods_code", "text")].upper()
+    return provider
 
 #: Up to this many questions without an answer are reported one by one.
 UNANSWERED_SHOWN = 5

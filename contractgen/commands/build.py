@@ -9,7 +9,7 @@ from typing import Callable, TypeVar
 
 from ..base.errors import ContractgenError, display_path, plural
 from ..letters.generate import LettersResult, generate_letters
-from ..library.workspace import Workspace
+from ..library.workspace import LetterRun, Workspace
 from ..overview.write import OverviewResult, build_overview
 from ..schedule.render import ScheduleResult, render_schedule
 
@@ -49,28 +49,49 @@ def build_workspace(
     A profile that fails is reported and the others are still built.
     """
     say = progress or (lambda _line: None)
-    complain = error or say
-    result = BuildResult(output=workspace.output_dir)
+    build = _Build(workspace, say, error or say)
+    build.schedules()
+    for run in workspace.config.build.letters:
+        build.letters(run)
+        if run.dspt:  # the council's market overview beside its letters, as of the same date
+            build.overview(run)
+    return build.result
 
-    def attempt(what: str, make: Callable[[], T]) -> T | None:
+
+class _Build:
+    """The steps of one build. Each is attempted: one that fails is reported and
+    recorded, and the others still run."""
+
+    def __init__(self, workspace: Workspace, say: Callable[[str], None], complain: Callable[[str], None]) -> None:
+        self.workspace = workspace
+        self.say = say
+        self.complain = complain
+        self.result = BuildResult(output=workspace.output_dir)
+
+    def attempt(self, what: str, make: Callable[[], T]) -> T | None:
         """``make()``, or ``None`` after reporting its error and recording ``what`` failed."""
         try:
             return make()
         except ContractgenError as exc:
-            result.failed.append(what)
+            self.result.failed.append(what)
             for line in exc.report_lines():
-                complain(f"  {line}")
+                self.complain(f"  {line}")
             return None
 
-    names = workspace.profile_names()
-    for i, name in enumerate(names, start=1):
-        done = attempt(name, partial(render_schedule, workspace, name))
-        if done is not None:
-            result.schedules.append(done)
-            draft = f"; {done.draft}" if done.draft else ""
-            say(f"[{i}/{len(names)}] {display_path(done.path)}: {done.tier} tier, {done.clauses} clauses{draft}")
-    for run in workspace.config.build.letters:
-        letters = attempt(f"{run.profile} letters", partial(
+    def schedules(self) -> None:
+        """Every council's schedule for its own tier."""
+        names = self.workspace.profile_names()
+        for i, name in enumerate(names, start=1):
+            done = self.attempt(name, partial(render_schedule, self.workspace, name))
+            if done is not None:
+                self.result.schedules.append(done)
+                draft = f"; {done.draft}" if done.draft else ""
+                self.say(f"[{i}/{len(names)}] {display_path(done.path)}: {done.tier} tier, {done.clauses} clauses{draft}")
+
+    def letters(self, run: LetterRun) -> None:
+        """One council's letters to its providers."""
+        workspace = self.workspace
+        letters = self.attempt(f"{run.profile} letters", partial(
             generate_letters,
             workspace,
             run.profile,
@@ -81,25 +102,28 @@ def build_workspace(
             force=True,  # the build owns its output folder
         ))
         if letters is not None:
-            result.letters.append(letters)
+            self.result.letters.append(letters)
             if letters.failed:
-                result.failed.append(f"{run.profile} letters")
+                self.result.failed.append(f"{run.profile} letters")
             for line in letters.summary_lines():
-                say(line)
-        if run.dspt:  # the council's market overview beside its letters, as of the same date
-            overview = attempt(f"{run.profile} overview", partial(
-                build_overview,
-                workspace,
-                run.profile,
-                workspace.root / run.providers,
-                workspace.root / run.dspt,
-                previous=[workspace.root / p for p in run.previous],
-                as_of=run.as_of,
-                force=True,
-                audit_scores=[workspace.root / p for p in run.audit_scores],
-            ))
-            if overview is not None:
-                result.overviews.append(overview)
-                for line in overview.summary_lines():
-                    say(line)
-    return result
+                self.say(line)
+
+    def overview(self, run: LetterRun) -> None:
+        """One council's market overview."""
+        workspace = self.workspace
+        assert run.dspt is not None
+        overview = self.attempt(f"{run.profile} overview", partial(
+            build_overview,
+            workspace,
+            run.profile,
+            workspace.root / run.providers,
+            workspace.root / run.dspt,
+            previous=[workspace.root / p for p in run.previous],
+            as_of=run.as_of,
+            force=True,
+            audit_scores=[workspace.root / p for p in run.audit_scores],
+        ))
+        if overview is not None:
+            self.result.overviews.append(overview)
+            for line in overview.summary_lines():
+                self.say(line)

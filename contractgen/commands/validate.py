@@ -58,17 +58,35 @@ class ValidationReport:
 def validate_workspace(workspace: Workspace) -> ValidationReport:
     """Collect every problem in the workspace; render each profile in each tier in memory."""
     report = ValidationReport()
-    library: ClauseLibrary | None = None
+    library = _check_library(workspace, report)
+    profiles, checked = _check_profiles(workspace, library, report)
+    usable = _check_templates(workspace, profiles, report)
+    for profile in profiles:
+        report.problems.extend(_missing_templates(workspace, profile))
+    if library is not None:
+        for profile in checked:
+            if profile.model.templates.schedule in usable:  # else its template's problems are reported above
+                _test_render(workspace, library, profile, usable, report)
+    report.problems = unique_problems(report.problems)
+    return report
+
+
+def _check_library(workspace: Workspace, report: ValidationReport) -> ClauseLibrary | None:
+    """The clause library and its question sets; None if the library does not load."""
     try:
         library = load_library(workspace.library_dir)
-        report.clauses = len(library.clauses)
     except ContractgenError as exc:
         report.problems.extend(_problems(exc, workspace))
-    if library is not None:
-        report.problems.extend(check_audits(workspace.library_dir, library)[1])
+        return None
+    report.clauses = len(library.clauses)
+    report.problems.extend(check_audits(workspace.library_dir, library)[1])
+    return library
 
-    profiles: list[Profile] = []  # loaded
-    checked: list[Profile] = []  # loaded and consistent with the library
+
+def _check_profiles(workspace: Workspace, library: ClauseLibrary | None, report: ValidationReport) -> tuple[list[Profile], list[Profile]]:
+    """(the profiles that loaded, those of them consistent with the library)."""
+    profiles: list[Profile] = []
+    checked: list[Profile] = []
     for name in workspace.profile_names():
         try:
             profile = load_profile(name, workspace.profiles_dir)
@@ -83,13 +101,18 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
         report.problems.extend(found)
         if not found:
             checked.append(profile)
+    return profiles, checked
 
+
+def _check_templates(workspace: Workspace, profiles: list[Profile], report: ValidationReport) -> set[str]:
+    """Each Word template in the workspace, against the kinds the profiles use it as;
+    returns the file names of those that loaded without problems."""
     kinds_of: dict[str, set[str]] = {}  # template file name -> the kinds profiles use it as
     for profile in profiles:
         for kind in TEMPLATE_KINDS:
             kinds_of.setdefault(getattr(profile.model.templates, kind), set()).add(kind)
 
-    usable: set[str] = set()  # template file names that loaded without problems
+    usable: set[str] = set()
     for path in sorted(workspace.templates_dir.glob("*.docx")):
         if path.name.startswith("~$"):
             continue  # Word's lock file while the template is open
@@ -103,31 +126,27 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
         report.problems.extend(found)
         if not found:
             usable.add(path.name)
+    return usable
 
-    for profile in profiles:
-        report.problems.extend(_missing_templates(workspace, profile))
 
-    if library is not None:
-        for profile in checked:
-            if profile.model.templates.schedule not in usable:
-                continue  # its template's problems are reported above
-            for tier in library.tiers:
-                try:
-                    build_schedule_parts(workspace, library, profile, tier=tier)
-                    report.renders += 1
-                except ContractgenError as exc:
-                    report.problems.extend(_problems(exc, workspace))
-            if profile.model.templates.letter not in usable:
-                continue
-            try:
-                found, letters = check_letter_dates(library, profile, load_template(workspace, profile, "letter"))
-            except ContractgenError as exc:
-                report.problems.extend(_problems(exc, workspace))
-                continue
-            report.problems.extend(found)
-            report.renders += letters
-    report.problems = unique_problems(report.problems)
-    return report
+def _test_render(workspace: Workspace, library: ClauseLibrary, profile: Profile, usable: set[str], report: ValidationReport) -> None:
+    """Render the profile's schedule in every tier, then, if its letter template loaded,
+    check every letter kind's dates against the schedule."""
+    for tier in library.tiers:
+        try:
+            build_schedule_parts(workspace, library, profile, tier=tier)
+            report.renders += 1
+        except ContractgenError as exc:
+            report.problems.extend(_problems(exc, workspace))
+    if profile.model.templates.letter not in usable:
+        return
+    try:
+        found, letters = check_letter_dates(library, profile, load_template(workspace, profile, "letter"))
+    except ContractgenError as exc:
+        report.problems.extend(_problems(exc, workspace))
+        return
+    report.problems.extend(found)
+    report.renders += letters
 
 
 def _variable_problems(template: WordTemplate, kinds: set[str]) -> list[Problem]:

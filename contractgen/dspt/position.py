@@ -340,25 +340,8 @@ def assess_position(
     status = record.status if published and record is not None else None
     current = until is not None and as_of <= until
     meets = current and status is not None and status.meets(terms.minimum)
-    if terms.approaching_once and not published:
-        target = DsptStatus.APPROACHING_STANDARDS  # the first publication may use it
-    elif terms.approaching_once:
-        target = DsptStatus.STANDARDS_MET
-    else:
-        target = terms.minimum
-
-    if current and year is not None:
-        next_year = year.next
-    else:
-        next_year = AssessmentYear.due_next(as_of, terms.deadline_month, terms.deadline_day)
-    next_deadline = terms.deadline(next_year)
-
+    next_year = year.next if current and year is not None else AssessmentYear.due_next(as_of, terms.deadline_month, terms.deadline_day)
     kind, reason = _kind_and_reason(record, status, year, until, as_of, terms, checked)
-    since: dt.date | None = None
-    if kind is LetterKind.LAPSED and until is not None:
-        since = until + dt.timedelta(days=1)
-    elif kind in (LetterKind.REMEDY, LetterKind.IMPROVE) and record is not None:
-        since = record.publication_date
 
     below = checked and not meets
     window_end = terms.first_publication_by(new_provider) if below else None
@@ -370,36 +353,22 @@ def assess_position(
     )
     shortfall = below and not in_window
     plan_due = add_working_days(as_of, terms.remedial_plan_working_days) if shortfall else None
-    if shortfall:
-        assert plan_due is not None
-        standard_by: dt.date | None = add_months(plan_due, terms.remedial_period_months)
-        response_by: dt.date | None = plan_due
-    elif in_window:
-        assert window_end is not None
-        standard_by = window_end
-        response_by = min(add_working_days(as_of, terms.response_working_days), window_end)
-        since = None
-    elif not checked:
-        standard_by = None
-        response_by = add_working_days(as_of, terms.response_working_days)
-    else:
-        standard_by = None
-        response_by = None  # confirm and renew ask for no reply
+    standard_by, response_by = _reply_dates(terms, as_of, checked=checked, plan_due=plan_due, window_end=window_end if in_window else None)
     return ContractualPosition(
         kind=kind,
         as_of=as_of,
         terms=terms,
         required=terms.minimum,
-        target=target,
+        target=_target(terms, published),
         record=record,
         checked=checked,
         assessment_year=year if published else None,
         meets_tier=meets if checked else None,
         valid_until=until,
         shortfall=shortfall,
-        shortfall_since=since if shortfall else None,
+        shortfall_since=_shortfall_since(kind, until, record) if shortfall else None,
         next_year=next_year,
-        next_deadline=next_deadline,
+        next_deadline=terms.deadline(next_year),
         remedial_plan_due=plan_due,
         standard_by=standard_by,
         response_by=response_by,
@@ -407,6 +376,41 @@ def assess_position(
         grace_until=_grace_until(terms, as_of, record) if shortfall else None,
         reason=reason,
     )
+
+
+def _target(terms: ContractTerms, published: bool) -> DsptStatus:
+    """The status the provider is asked to publish next."""
+    if terms.approaching_once and not published:
+        return DsptStatus.APPROACHING_STANDARDS  # the first publication may use it
+    if terms.approaching_once:
+        return DsptStatus.STANDARDS_MET
+    return terms.minimum
+
+
+def _shortfall_since(kind: LetterKind, until: dt.date | None, record: DsptRecord | None) -> dt.date | None:
+    """Since when the provider has fallen short: the day after its record lapsed, or
+    the publication of a record below the tier."""
+    if kind is LetterKind.LAPSED and until is not None:
+        return until + dt.timedelta(days=1)
+    if kind in (LetterKind.REMEDY, LetterKind.IMPROVE) and record is not None:
+        return record.publication_date
+    return None
+
+
+def _reply_dates(
+    terms: ContractTerms, as_of: dt.date, *, checked: bool, plan_due: dt.date | None, window_end: dt.date | None
+) -> tuple[dt.date | None, dt.date | None]:
+    """(the date to meet the standard by, the date to reply by): after a remedial plan
+    in a Shortfall (``plan_due``); by the end of the first-publication window while it
+    is open (``window_end``); a reply but no standard date when no export was read;
+    nothing for confirm and renew, which ask for no reply."""
+    if plan_due is not None:
+        return add_months(plan_due, terms.remedial_period_months), plan_due
+    if window_end is not None:
+        return window_end, min(add_working_days(as_of, terms.response_working_days), window_end)
+    if not checked:
+        return None, add_working_days(as_of, terms.response_working_days)
+    return None, None
 
 
 def _grace_until(

@@ -26,6 +26,7 @@ from pydantic import Field, field_validator
 
 from ..base.errors import (
     ContractgenError,
+    InputError,
     LibraryError,
     Location,
     Problem,
@@ -255,16 +256,6 @@ def _cross_check(spec: QuestionSetSpec, doc: YamlDocument, library: ClauseLibrar
         if v in logged[:i]:
             problems.append(doc.problem(("changelog", i, "version"), f"version {v} is in the changelog twice; give each change its own version"))
 
-    def known_version(value: str | None, path: tuple) -> None:
-        if value is not None and value not in logged:
-            problems.append(doc.problem(path, f"version {value} has no changelog entry{suggest(value, logged)}; "
-                                        "name a version listed under changelog"))
-
-    def check_tiers(tiers: list[str] | None, path: tuple) -> None:
-        for j, t in enumerate(tiers or []):
-            if t not in library.tiers:
-                problems.append(doc.problem(path + (j,), f"unknown tier {t!r}{suggest(t, library.tiers)}; tiers: {', '.join(library.tiers)}"))
-
     seen: dict[str, str] = {}
     section_ids: list[str] = []
     for si, section in enumerate(spec.sections):
@@ -276,20 +267,7 @@ def _cross_check(spec: QuestionSetSpec, doc: YamlDocument, library: ClauseLibrar
             if q.id in seen:
                 problems.append(doc.problem(base + ("id",), f"question id {q.id!r} is also used at {seen[q.id]}; give each question its own id"))
             seen.setdefault(q.id, f"line {doc.locate(base + ('id',)).line}")
-            if q.id.split(".", 1)[0] != section.id:
-                problems.append(doc.problem(base + ("id",), f"question id {q.id!r} must start with its section id: {section.id}.{q.id.split('.', 1)[1]}"))
-            if q.clause is None and q.dspt_item is None:
-                problems.append(doc.problem(base, "say what the question checks: add `clause:` (a clause id) or `dspt_item:` (the DSPT evidence item, with the toolkit version)"))
-            if q.clause is not None and q.clause not in library.clauses:
-                problems.append(doc.problem(base + ("clause",), f"clause {q.clause!r} is not in the clause library{suggest(q.clause, library.clauses)}"))
-            check_tiers(q.tiers, base + ("tiers",))
-            known_version(q.since, base + ("since",))
-            known_version(q.withdrawn, base + ("withdrawn",))
-            if q.since and q.withdrawn and parse_semver(q.withdrawn) <= parse_semver(q.since):
-                problems.append(doc.problem(base + ("withdrawn",), f"withdrawn in {q.withdrawn}, before or when it was added ({q.since})"))
-            for ei, entry in enumerate(q.earlier):
-                known_version(entry.until, base + ("earlier", ei, "until"))
-                check_tiers(entry.tiers, base + ("earlier", ei, "tiers"))
+            problems.extend(_question_problems(doc, library, logged, base, section.id, q))
     for version in logged:
         if parse_semver(version) > parse_semver(spec.version):
             continue
@@ -301,6 +279,39 @@ def _cross_check(spec: QuestionSetSpec, doc: YamlDocument, library: ClauseLibrar
     return sorted(problems, key=lambda p: (p.location.line or 0, p.location.column or 0, p.key))
 
 
+def _question_problems(doc: YamlDocument, library: ClauseLibrary, logged: list[str], base: tuple, section_id: str, q: QuestionSpec) -> list[Problem]:
+    """One question at ``base``: its id, what it checks, its tiers and its versions."""
+    problems: list[Problem] = []
+    if q.id.split(".", 1)[0] != section_id:
+        problems.append(doc.problem(base + ("id",), f"question id {q.id!r} must start with its section id: {section_id}.{q.id.split('.', 1)[1]}"))
+    if q.clause is None and q.dspt_item is None:
+        problems.append(doc.problem(base, "say what the question checks: add `clause:` (a clause id) or `dspt_item:` (the DSPT evidence item, with the toolkit version)"))
+    if q.clause is not None and q.clause not in library.clauses:
+        problems.append(doc.problem(base + ("clause",), f"clause {q.clause!r} is not in the clause library{suggest(q.clause, library.clauses)}"))
+    problems += _unknown_tiers(doc, library, q.tiers, base + ("tiers",))
+    problems += _unlogged_version(doc, logged, q.since, base + ("since",))
+    problems += _unlogged_version(doc, logged, q.withdrawn, base + ("withdrawn",))
+    if q.since and q.withdrawn and parse_semver(q.withdrawn) <= parse_semver(q.since):
+        problems.append(doc.problem(base + ("withdrawn",), f"withdrawn in {q.withdrawn}, before or when it was added ({q.since})"))
+    for ei, entry in enumerate(q.earlier):
+        problems += _unlogged_version(doc, logged, entry.until, base + ("earlier", ei, "until"))
+        problems += _unknown_tiers(doc, library, entry.tiers, base + ("earlier", ei, "tiers"))
+    return problems
+
+
+def _unlogged_version(doc: YamlDocument, logged: list[str], value: str | None, path: tuple) -> list[Problem]:
+    if value is not None and value not in logged:
+        return [doc.problem(path, f"version {value} has no changelog entry{suggest(value, logged)}; name a version listed under changelog")]
+    return []
+
+
+def _unknown_tiers(doc: YamlDocument, library: ClauseLibrary, tiers: list[str] | None, path: tuple) -> list[Problem]:
+    return [
+        doc.problem(path + (j,), f"unknown tier {t!r}{suggest(t, library.tiers)}; tiers: {', '.join(library.tiers)}")
+        for j, t in enumerate(tiers or []) if t not in library.tiers
+    ]
+
+
 def check_audits(library_dir: Path, library: ClauseLibrary) -> tuple[int, list[Problem]]:
     """For ``contractgen validate``: load every question set; return (loaded, problems)."""
     loaded, problems = 0, []
@@ -308,10 +319,8 @@ def check_audits(library_dir: Path, library: ClauseLibrary) -> tuple[int, list[P
         try:
             load_audit_file(path, library)
             loaded += 1
-        except LibraryError as exc:
-            problems.extend(exc.problems)
-        except Exception as exc:  # InputError from YAML syntax
-            problems.extend(getattr(exc, "problems", []) or [Problem(Location(display_path(path)), "", str(exc))])
+        except InputError as exc:  # the file's own mistakes (YAML, schema, unreadable); a bug in the code surfaces
+            problems.extend(exc.problems or [Problem(Location(display_path(path)), "", str(exc))])
     return loaded, problems
 
 

@@ -19,8 +19,8 @@ from typing import Any, Literal, Mapping
 from jinja2 import TemplateSyntaxError, meta
 from pydantic import Field, field_validator, model_validator
 
-from ..base.environment import clause_environment, format_date
-from ..base.errors import LibraryError, Location, Problem, count_problems, display_path
+from ..base.environment import Sandbox, clause_environment, format_date
+from ..base.errors import InputError, LibraryError, Location, Problem, count_problems, display_path
 from ..base.schema import Strict, check_xml_text, suggest, validate_model
 from ..base.yamlio import YamlDocument, decode_text, parse_yaml
 
@@ -351,10 +351,8 @@ def _load(files: Mapping[str, bytes], origin: str) -> ClauseLibrary:
     def parse(rel: str) -> YamlDocument | None:
         try:
             return parse_yaml(decode_text(files[rel], shown(rel)), shown(rel))
-        except LibraryError as exc:
-            problems.extend(exc.problems)
-        except Exception as exc:  # InputError from yamlio
-            problems.extend(getattr(exc, "problems", []) or [Problem(Location(shown(rel)), "", str(exc))])
+        except InputError as exc:  # the file's own mistakes; a bug in the code surfaces
+            problems.extend(exc.problems or [Problem(Location(shown(rel)), "", str(exc))])
         return None
 
     if LIBRARY_FILE not in files:
@@ -379,33 +377,35 @@ def _load(files: Mapping[str, bytes], origin: str) -> ClauseLibrary:
         if doc is None:
             unusable.add(stem)
             continue
-        if not isinstance(doc.data, dict):
-            problems.append(doc.problem((), "a clause file must be a mapping of keys (id, title, ...)"))
-            unusable.add(stem)
-            continue
-        clause, found = validate_model(Clause, doc)
+        clause, found, spoiled = _clause_in(doc, stem, sources)
         problems.extend(found)
-        if clause is None:
-            unusable.update({stem, str(doc.data.get("id"))})
-            continue
-        if stem != clause.id:
-            problems.append(
-                doc.problem(("id",), f"the file name must match the id: rename the file to {clause.id}.yaml or change the id to {stem!r}")
-            )
-            unusable.update({stem, clause.id})
-            continue
-        if clause.id in clauses:  # pragma: no cover - two files cannot have the same stem
-            other = sources[clause.id].file
-            problems.append(doc.problem(("id",), f"clause id {clause.id!r} is also used by {other}"))
-            continue
-        clauses[clause.id] = clause
-        sources[clause.id] = doc
+        unusable.update(spoiled)
+        if clause is not None:
+            clauses[clause.id] = clause
+            sources[clause.id] = doc
 
     problems.extend(_cross_check(spec, clauses, sources, unusable))
     if problems:
         raise LibraryError(f"{count_problems(problems)} in the clause library", sorted(problems, key=_order))
     assert spec is not None
     return ClauseLibrary(spec=spec, clauses=clauses, origin=origin, sources=sources)
+
+
+def _clause_in(doc: YamlDocument, stem: str, sources: dict[str, YamlDocument]) -> tuple[Clause | None, list[Problem], set[str]]:
+    """The clause in one parsed file named ``stem``, or None; with the file's problems and
+    the ids it makes unusable (a reference to them is not reported again)."""
+    if not isinstance(doc.data, dict):
+        return None, [doc.problem((), "a clause file must be a mapping of keys (id, title, ...)")], {stem}
+    clause, found = validate_model(Clause, doc)
+    if clause is None:
+        return None, found, {stem, str(doc.data.get("id"))}
+    if stem != clause.id:
+        message = f"the file name must match the id: rename the file to {clause.id}.yaml or change the id to {stem!r}"
+        return None, [*found, doc.problem(("id",), message)], {stem, clause.id}
+    if clause.id in sources:  # pragma: no cover - two files cannot have the same stem
+        other = sources[clause.id].file
+        return None, [*found, doc.problem(("id",), f"clause id {clause.id!r} is also used by {other}")], set()
+    return clause, found, set()
 
 
 def _order(p: Problem) -> tuple:
@@ -433,52 +433,84 @@ def _cross_check(
         doc = sources[cid]
         if sections is not None and clause.section not in sections:
             problems.append(doc.problem(("section",), f"unknown section {clause.section!r}{suggest(clause.section, sections)}; sections are listed in library.yaml"))
-        newest = max(clause.changelog, key=lambda e: parse_semver(e.version))
-        logged = [e.version for e in clause.changelog]
-        if clause.version not in logged:
-            problems.append(doc.problem(("version",), f"version {clause.version} has no changelog entry (newest entry is {newest.version}); add a changelog entry for {clause.version}"))
-        elif newest.version != clause.version:
-            problems.append(doc.problem(("version",), f"version {clause.version} is older than the newest changelog entry ({newest.version}); set version: {newest.version}"))
-        for i, entry in enumerate(clause.changelog):
-            if entry.version in logged[:i]:
-                problems.append(doc.problem(("changelog", i, "version"), f"version {entry.version} is in the changelog twice; give each change its own version"))
+        problems.extend(_version_problems(doc, clause))
         if isinstance(clause.text, dict) and tiers is not None:
             for key in clause.text:
                 if key != "default" and key not in tiers:
                     problems.append(doc.problem(("text", key), f"unknown tier {key!r}{suggest(key, tiers)}; use default or one of {', '.join(tiers)}"))
-        names = {p.name for p in clause.parameters}
-        for i, p in enumerate(clause.parameters):
-            if p.name in declared and (declared[p.name][0].type, declared[p.name][0].default) != (p.type, p.default):
-                first, where = declared[p.name]
-                problems.append(doc.problem(("parameters", i, "name"), f"parameter {p.name!r} is declared differently in {where} ({first.type.value}, default {first.default!r}); declare it the same way"))
-            declared.setdefault(p.name, (p, doc.file))
+        problems.extend(_parameter_problems(doc, clause, declared))
         for key, text in clause.variants.items():
             path = ("text",) if isinstance(clause.text, str) else ("text", key)
-            try:
-                ast = env.parse(text)
-            except TemplateSyntaxError as exc:
-                # block scalars start on the line after their key
-                line = (doc.locate(path).line or 0) + (exc.lineno or 1)
-                problems.append(Problem(Location(doc.file, line), ".".join(map(str, path)), f"template syntax error: {exc.message}"))
-                continue
-            for name in sorted(meta.find_undeclared_variables(ast) - names - CONTEXT_NAMES):
-                problems.append(doc.problem(path, f"uses {{{{ {name} }}}} but declares no parameter {name!r}{suggest(name, names | CONTEXT_NAMES)}; add it to `parameters` or fix the name"))
-            for target in REF_CALL.findall(text):
-                if target in unusable and target not in clauses:
-                    continue  # that clause's own file is reported
-                if target not in clauses:
-                    problems.append(doc.problem(path, f"ref({target!r}) points to no clause{suggest(target, clauses)}"))
-                elif clauses[target].status is ClauseStatus.WITHDRAWN and clause.status is not ClauseStatus.WITHDRAWN:
-                    problems.append(doc.problem(path, f"ref({target!r}) points to a withdrawn clause; refer to its replacement"))
-                elif clauses[target].status is ClauseStatus.DRAFT and clause.status is ClauseStatus.APPROVED:
-                    problems.append(doc.problem(path, f"ref({target!r}) points to a draft clause, which schedules leave out unless drafts are included; approve {target} first or remove the reference"))
-                elif "schedule" not in clauses[target].applies_to:
-                    problems.append(doc.problem(path, f"ref({target!r}) points to a clause that is not in schedules"))
-                elif tiers is not None and "schedule" in clause.applies_to and not _unknown_variants(clauses[target], tiers):
-                    # the text is used in these tiers; the target must be there too
-                    used_in = [t for t in tiers if clause.text_for(t) == text]
-                    missing = [t for t in used_in if clauses[target].text_for(t) is None]
-                    if missing:
-                        which = " and ".join(missing)
-                        problems.append(doc.problem(path, f"ref({target!r}) is used in the {which} tier{'s' if len(missing) > 1 else ''}, which {target} is left out of (it has no text for {which}); refer to it only in texts for tiers that have it"))
+            problems.extend(_text_problems(env, doc, path, clause, text, clauses, unusable, tiers))
     return problems
+
+
+def _version_problems(doc: YamlDocument, clause: Clause) -> list[Problem]:
+    """The version is the newest changelog entry, and each version is logged once."""
+    problems: list[Problem] = []
+    newest = max(clause.changelog, key=lambda e: parse_semver(e.version))
+    logged = [e.version for e in clause.changelog]
+    if clause.version not in logged:
+        problems.append(doc.problem(("version",), f"version {clause.version} has no changelog entry (newest entry is {newest.version}); add a changelog entry for {clause.version}"))
+    elif newest.version != clause.version:
+        problems.append(doc.problem(("version",), f"version {clause.version} is older than the newest changelog entry ({newest.version}); set version: {newest.version}"))
+    for i, entry in enumerate(clause.changelog):
+        if entry.version in logged[:i]:
+            problems.append(doc.problem(("changelog", i, "version"), f"version {entry.version} is in the changelog twice; give each change its own version"))
+    return problems
+
+
+def _parameter_problems(doc: YamlDocument, clause: Clause, declared: dict[str, tuple[Parameter, str]]) -> list[Problem]:
+    """A parameter is declared the same way in every clause that has it; ``declared``
+    records the first declaration of each name across the clauses checked so far."""
+    problems: list[Problem] = []
+    for i, p in enumerate(clause.parameters):
+        if p.name in declared and (declared[p.name][0].type, declared[p.name][0].default) != (p.type, p.default):
+            first, where = declared[p.name]
+            problems.append(doc.problem(("parameters", i, "name"), f"parameter {p.name!r} is declared differently in {where} ({first.type.value}, default {first.default!r}); declare it the same way"))
+        declared.setdefault(p.name, (p, doc.file))
+    return problems
+
+
+def _text_problems(
+    env: Sandbox, doc: YamlDocument, path: tuple, clause: Clause, text: str,
+    clauses: dict[str, Clause], unusable: set[str], tiers: list[str] | None,
+) -> list[Problem]:
+    """One text variant: its template syntax, its variables and its references."""
+    try:
+        ast = env.parse(text)
+    except TemplateSyntaxError as exc:
+        # block scalars start on the line after their key
+        line = (doc.locate(path).line or 0) + (exc.lineno or 1)
+        return [Problem(Location(doc.file, line), ".".join(map(str, path)), f"template syntax error: {exc.message}")]
+    names = {p.name for p in clause.parameters}
+    problems: list[Problem] = []
+    for name in sorted(meta.find_undeclared_variables(ast) - names - CONTEXT_NAMES):
+        problems.append(doc.problem(path, f"uses {{{{ {name} }}}} but declares no parameter {name!r}{suggest(name, names | CONTEXT_NAMES)}; add it to `parameters` or fix the name"))
+    for target in REF_CALL.findall(text):
+        if target in unusable and target not in clauses:
+            continue  # that clause's own file is reported
+        message = _ref_problem(target, clause, text, clauses, tiers)
+        if message is not None:
+            problems.append(doc.problem(path, message))
+    return problems
+
+
+def _ref_problem(target: str, clause: Clause, text: str, clauses: dict[str, Clause], tiers: list[str] | None) -> str | None:
+    """What is wrong with ``ref(target)`` in ``text`` of ``clause``, if anything."""
+    if target not in clauses:
+        return f"ref({target!r}) points to no clause{suggest(target, clauses)}"
+    if clauses[target].status is ClauseStatus.WITHDRAWN and clause.status is not ClauseStatus.WITHDRAWN:
+        return f"ref({target!r}) points to a withdrawn clause; refer to its replacement"
+    if clauses[target].status is ClauseStatus.DRAFT and clause.status is ClauseStatus.APPROVED:
+        return f"ref({target!r}) points to a draft clause, which schedules leave out unless drafts are included; approve {target} first or remove the reference"
+    if "schedule" not in clauses[target].applies_to:
+        return f"ref({target!r}) points to a clause that is not in schedules"
+    if tiers is not None and "schedule" in clause.applies_to and not _unknown_variants(clauses[target], tiers):
+        # the text is used in these tiers; the target must be there too
+        used_in = [t for t in tiers if clause.text_for(t) == text]
+        missing = [t for t in used_in if clauses[target].text_for(t) is None]
+        if missing:
+            which = " and ".join(missing)
+            return f"ref({target!r}) is used in the {which} tier{'s' if len(missing) > 1 else ''}, which {target} is left out of (it has no text for {which}); refer to it only in texts for tiers that have it"
+    return None

@@ -263,6 +263,20 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
     tiers = library.tiers
     if m.tier not in tiers:
         problems.append(profile.problem(("tier",), f"unknown tier {m.tier!r}{suggest(m.tier, tiers)}; tiers: {', '.join(tiers)}"))
+    problems.extend(_chosen_clause_problems(profile, library, include_drafts=include_drafts))
+    problems.extend(_given_parameter_problems(profile, library))
+    problems.extend(_missing_parameter_problems(profile, library, include_drafts=include_drafts))
+    problems.extend(_references_to_excluded(profile, library, include_drafts=include_drafts))
+    if m.library.release is not None and not release_satisfies(library.spec.release, m.library.release):
+        problems.append(profile.problem(("library", "release"), f"pins release {m.library.release!r} but the clause library is release {library.spec.release}; change the pin or render from that release"))
+    problems.extend(_logo_problems(profile))
+    return unique_problems(problems)
+
+
+def _chosen_clause_problems(profile: Profile, library: ClauseLibrary, *, include_drafts: bool) -> list[Problem]:
+    """Each id under clauses.include and clauses.exclude names a clause that can be chosen."""
+    m = profile.model
+    problems: list[Problem] = []
     for kind, ids in (("include", m.clauses.include), ("exclude", m.clauses.exclude)):
         for i, cid in enumerate(ids):
             path: tuple[str | int, ...] = ("clauses", kind, i)
@@ -273,8 +287,14 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
                 problems.append(profile.problem(path, f"clause {cid!r} is withdrawn (version {clause.version}); remove it from clauses.include"))
             elif kind == "include" and clause.status is ClauseStatus.DRAFT and not include_drafts:
                 problems.append(profile.problem(path, f"clause {cid!r} is a draft; approve it in the library, or render with --include-drafts"))
+    return problems
+
+
+def _given_parameter_problems(profile: Profile, library: ClauseLibrary) -> list[Problem]:
+    """Each parameter the profile gives is declared by a clause and has a value of its type."""
+    problems: list[Problem] = []
     declared = library.parameters()
-    for name, value in m.parameters.items():
+    for name, value in profile.model.parameters.items():
         path = ("parameters", name)
         if name not in declared:
             problems.append(profile.problem(path, f"unknown parameter {name!r}{suggest(name, declared)}; no clause declares it"))
@@ -283,6 +303,13 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
         why = check_parameter_value(spec.type, value, spec.choices)
         if why:
             problems.append(profile.problem(path, f"{why} ({spec.description})"))
+    return problems
+
+
+def _missing_parameter_problems(profile: Profile, library: ClauseLibrary, *, include_drafts: bool) -> list[Problem]:
+    """Every required parameter of a clause the schedule may hold is given."""
+    m = profile.model
+    problems: list[Problem] = []
     excluded = set(m.clauses.exclude) - set(m.clauses.include)
     for clause in library.clauses.values():
         if clause.id in excluded or "schedule" not in clause.applies_to:
@@ -294,17 +321,21 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
         for p in clause.parameters:
             if p.required and p.name not in m.parameters:
                 problems.append(profile.problem(("parameters",), f"missing parameter {p.name!r} ({p.type.value}) needed by clause {clause.id}: {p.description}"))
-    problems.extend(_references_to_excluded(profile, library, include_drafts=include_drafts))
-    if m.library.release is not None and not release_satisfies(library.spec.release, m.library.release):
-        problems.append(profile.problem(("library", "release"), f"pins release {m.library.release!r} but the clause library is release {library.spec.release}; change the pin or render from that release"))
-    if m.council.logo:
-        logo = profile.logo_path
-        assert logo is not None
-        if not logo.is_file():
-            problems.append(profile.problem(("council", "logo"), f"logo file {m.council.logo!r} not found (looked at {display_path(logo)})"))
-        elif logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-            problems.append(profile.problem(("council", "logo"), "the logo must be a .png or .jpg image"))
-    return unique_problems(problems)
+    return problems
+
+
+def _logo_problems(profile: Profile) -> list[Problem]:
+    """The council's logo, if it names one, is a .png or .jpg file that exists."""
+    m = profile.model
+    if not m.council.logo:
+        return []
+    logo = profile.logo_path
+    assert logo is not None
+    if not logo.is_file():
+        return [profile.problem(("council", "logo"), f"logo file {m.council.logo!r} not found (looked at {display_path(logo)})")]
+    if logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        return [profile.problem(("council", "logo"), "the logo must be a .png or .jpg image")]
+    return []
 
 
 def select_clauses(

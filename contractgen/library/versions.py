@@ -32,9 +32,11 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from ..base.errors import GitError, LibraryError, Location, Problem, plural
+from pydantic import ValidationError
+
+from ..base.errors import GitError, InputError, LibraryError, Location, Problem, plural
 from ..base.gitrefs import find_repo_root, read_tree
-from ..base.yamlio import decode_text, parse_yaml
+from ..base.yamlio import YamlDocument, decode_text, parse_yaml
 from .auditquestions import audit_files, check_audit_versions
 from .clauses import CLAUSES_DIR, Clause, ClauseLibrary, ClauseStatus, parse_semver
 from .releases import check_release_value, library_at, release_history, release_location
@@ -187,44 +189,63 @@ def summary(report: VersionReport) -> str:
 
 
 def _compare_clause(new: ClauseLibrary, before: Clause, after: Clause, since: str, tiers: list[str]) -> list[Problem]:
+    doc = new.sources[after.id]
+    reused = _reused_id(doc, before, after, since, tiers)
+    if reused is not None:
+        return [reused]
+    return _version_problems(doc, before, after, since, tiers) + _changelog_problems(doc, before, after, since)
+
+
+def _reused_id(doc: YamlDocument, before: Clause, after: Clause, since: str, tiers: list[str]) -> Problem | None:
+    """A withdrawn clause back at a version no higher, or a clause whose section, title
+    and text all changed: the id now names a different clause."""
     cid = after.id
-    doc = new.sources[cid]
-    old_v, new_v = parse_semver(before.version), parse_semver(after.version)
     reuse = "looks like a different clause reusing the id; give the new clause a new id and withdraw the old one"
-    if before.status is ClauseStatus.WITHDRAWN and after.status is not ClauseStatus.WITHDRAWN and new_v <= old_v:
-        return [doc.problem(("id",), (
+    if before.status is ClauseStatus.WITHDRAWN and after.status is not ClauseStatus.WITHDRAWN and parse_semver(after.version) <= parse_semver(before.version):
+        return doc.problem(("id",), (
             f"{cid} was withdrawn in {since} (version {before.version}) and is {after.status.value} "
             f"again at version {after.version}: {reuse} (to bring the same clause back, bump its "
             f"version above {before.version} and add a changelog entry)"
-        ))]
+        ))
     similarity = _similarity(before, after, tiers)
     if before.section != after.section and before.title != after.title and similarity < REUSE_SIMILARITY:
-        return [doc.problem(("id",), (
+        return doc.problem(("id",), (
             f"{cid} changed section ({before.section} -> {after.section}) and title "
             f"({before.title!r} -> {after.title!r}) since {since}, and only {similarity:.0%} of its "
             f"text is the same: {reuse}"
-        ))]
+        ))
+    return None
 
-    problems: list[Problem] = []
+
+def _version_problems(doc: YamlDocument, before: Clause, after: Clause, since: str, tiers: list[str]) -> list[Problem]:
+    """The version goes up exactly when the clause changed, with a changelog entry for it."""
+    cid = after.id
+    old_v, new_v = parse_semver(before.version), parse_semver(after.version)
     changes = _changes(before, after, tiers)
     if new_v < old_v:
         fix = f"set it to a version above {before.version} ({_bumps(before.version)}) and add a changelog entry" if changes else f"set it back to {before.version}"
-        problems.append(doc.problem(("version",), (
+        return [doc.problem(("version",), (
             f"{cid} version went backwards: {after.version} is lower than {before.version} in "
             f"{since}; versions only go up: {fix}"
-        )))
-    elif new_v == old_v and changes:
-        problems.append(doc.problem(("version",), (
+        ))]
+    if new_v == old_v and changes:
+        return [doc.problem(("version",), (
             f"{cid} changed ({', '.join(changes)}) since {since} but its version is still "
             f"{after.version}; bump it ({_bumps(after.version)}) and add a changelog entry"
-        )))
-    elif new_v > old_v and after.version not in {e.version for e in after.changelog}:
-        problems.append(doc.problem(("version",), (
+        ))]
+    if new_v > old_v and after.version not in {e.version for e in after.changelog}:
+        return [doc.problem(("version",), (
             f"{cid} version went from {before.version} to {after.version} but its changelog has "
             f"no entry for {after.version}; add one (version: {after.version}, date, summary) "
             "saying what changed"
-        )))
+        ))]
+    return []
 
+
+def _changelog_problems(doc: YamlDocument, before: Clause, after: Clause, since: str) -> list[Problem]:
+    """Every released changelog entry is still there, unedited."""
+    cid = after.id
+    problems: list[Problem] = []
     kept = {e.version: (i, e) for i, e in enumerate(after.changelog)}
     for entry in before.changelog:
         if entry.version not in kept:
@@ -362,5 +383,5 @@ def _read_clause_leniently(data: bytes, shown: str) -> Clause | None:
     try:
         doc = parse_yaml(decode_text(data, shown), shown)
         return Clause.model_validate(doc.data)
-    except Exception:  # noqa: BLE001 - an old file today's schema rejects is not evidence
+    except (InputError, ValidationError):  # an old file today's schema rejects is not evidence
         return None

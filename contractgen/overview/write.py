@@ -118,17 +118,7 @@ def build_overview(
     register.raise_for_problems()
     terms = {tier: contract_terms(library, profile, tier) for tier in library.tiers}
     current = read_export(dspt_file)
-    earlier = []
-    for path in previous:
-        export = read_export(path)
-        date = export_date(path, export)
-        if date > as_of:
-            raise UsageError(
-                f"--previous {display_path(path)} is dated {date.isoformat()}, after the "
-                f"overview's date {as_of.isoformat()}; give earlier exports with --previous "
-                "and the latest with --dspt (or a later --as-of)"
-            )
-        earlier.append((export, path.name, date))
+    earlier = _earlier_exports(previous, as_of)
     audits = latest_audit_scores(audit_scores) if audit_scores else None
     market = survey_market(register.providers, library.tiers, terms, (current, dspt_file.name, as_of), earlier, audits)
     provenance = Provenance.of(library, profile)
@@ -144,6 +134,22 @@ def build_overview(
     for name, data in contents.items():
         write_atomic(targets[name], data)
     return OverviewResult(market, output, list(targets.values()))
+
+
+def _earlier_exports(previous: Sequence[Path], as_of: dt.date) -> list[tuple[DsptExport, str, dt.date]]:
+    """Each earlier export with its file name and its own date, none after ``as_of``."""
+    earlier = []
+    for path in previous:
+        export = read_export(path)
+        date = export_date(path, export)
+        if date > as_of:
+            raise UsageError(
+                f"--previous {display_path(path)} is dated {date.isoformat()}, after the "
+                f"overview's date {as_of.isoformat()}; give earlier exports with --previous "
+                "and the latest with --dspt (or a later --as-of)"
+            )
+        earlier.append((export, path.name, date))
+    return earlier
 
 
 def referrals_csv(market: Market) -> bytes:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from enum import Enum
-from typing import Any
+from typing import Any, Iterator
 
 from ..base.environment import format_date
 from ..base.wordiff import DiffOp, diff_words, format_inline
@@ -418,27 +418,9 @@ def format_docx(
     body: list[str] = [_heading("Clause library changes")]
     body += [writer.paragraph(Paragraph(Style.BODY, (Run(label, bold=True), Run(text)))) for label, text in _title_lines(diff, profile, revision)]
     body.append(_PAGE_BREAK)
-    body.append(_heading("Summary"))
-    body.append(writer.paragraph(Paragraph(Style.BODY, (Run(f"{_counts_text(diff)}."),))))
-    if diff.changes:
-        body.append(writer.table(Table(
-            ("Clause", "Change", "Old version", "New version", "Changelog"),
-            tuple((f"{c.id}: {c.title}", c.kind.value, c.old_version or "—", c.new_version or "—", "; ".join(c.changelog) or "—")
-                  for c in diff.changes),
-            widths=(26, 14, 14, 14, 32),
-        )))
+    body += _summary_blocks(writer, diff)
     for c in diff.changes:
-        body.append(_heading(f"{c.label}: {c.title} ({c.kind.value})"))
-        for name, old_value, new_value in _field_lines(c):
-            if name == "guidance":
-                continue
-            body.append(_redline_line(writer, revision, f"{name}: ", _plain(old_value), _plain(new_value)))
-        for t in c.texts or _parameter_effects(c, diff, profile):
-            for scope, tier in _tier_groups(t, c.id, diff, profile):
-                body.append(writer.paragraph(Paragraph(Style.BODY, (Run(f"Text ({scope})", bold=True),))))
-                old = preview_paragraphs(t.old, c.id, diff.old_library, tier, profile, lists)
-                new = preview_paragraphs(t.new, c.id, diff.new_library, tier, profile, lists)
-                body.append(redline_blocks(old, new, writer, revision))
+        body += _clause_blocks(writer, revision, c, diff, profile, lists)
     # Word cannot delete a document's last paragraph mark: never end on a tracked paragraph
     body.append(writer.paragraph(Paragraph(Style.BODY, (Run("End of changes."),))))
     parts = template.render(
@@ -456,6 +438,38 @@ def format_docx(
     )
     add_comments(parts, writer.comments, "contractgen", revision.date)
     return package_bytes(parts)
+
+
+def _summary_blocks(writer: BodyWriter, diff: LibraryDiff) -> list[str]:
+    """The summary: the counts, and a table of the changed clauses."""
+    body = [_heading("Summary"), writer.paragraph(Paragraph(Style.BODY, (Run(f"{_counts_text(diff)}."),)))]
+    if diff.changes:
+        body.append(writer.table(Table(
+            ("Clause", "Change", "Old version", "New version", "Changelog"),
+            tuple((f"{c.id}: {c.title}", c.kind.value, c.old_version or "—", c.new_version or "—", "; ".join(c.changelog) or "—")
+                  for c in diff.changes),
+            widths=(26, 14, 14, 14, 32),
+        )))
+    return body
+
+
+def _clause_blocks(
+    writer: BodyWriter, revision: Revision, c: ClauseChange, diff: LibraryDiff, profile: Profile | None, lists: Iterator[int]
+) -> list[str]:
+    """One changed clause: its changed fields, then each text as tracked changes."""
+    assert diff.old_library is not None and diff.new_library is not None, "diff_library sets both"
+    body = [_heading(f"{c.label}: {c.title} ({c.kind.value})")]
+    for name, old_value, new_value in _field_lines(c):
+        if name == "guidance":
+            continue
+        body.append(_redline_line(writer, revision, f"{name}: ", _plain(old_value), _plain(new_value)))
+    for t in c.texts or _parameter_effects(c, diff, profile):
+        for scope, tier in _tier_groups(t, c.id, diff, profile):
+            body.append(writer.paragraph(Paragraph(Style.BODY, (Run(f"Text ({scope})", bold=True),))))
+            old = preview_paragraphs(t.old, c.id, diff.old_library, tier, profile, lists)
+            new = preview_paragraphs(t.new, c.id, diff.new_library, tier, profile, lists)
+            body.append(redline_blocks(old, new, writer, revision))
+    return body
 
 
 _PAGE_BREAK = '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
