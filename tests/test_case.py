@@ -318,3 +318,28 @@ def test_import_records_all_rows_or_reports_each_bad_one(workspace: Workspace, c
         ("C4SD", "plan-received", D(2026, 12, 10), {"text": "by post"}),
         ("AH7Q", "extension", D(2027, 1, 10), {"until": "2027-06-30"}),
     ]
+
+
+# ------------------------------------------------------------------ the overview
+
+
+def test_overview_shows_cases_and_leaves_opted_out_providers_off_the_referrals(workspace: Workspace, case_database: str, tmp_path: Path) -> None:
+    from test_overview import example as overview, read_csv
+
+    notice = {"letter_kind": "improve", "remedial_plan_due": D(2026, 10, 30), "standard_by": D(2027, 1, 30)}
+    record_event(workspace, "C4SD", "notice", on=D(2026, 10, 2), details=notice)  # plan 27 days late on 26 November
+    record_event(workspace, "AW2T", "notice", on=D(2026, 11, 2), details={**notice, "letter_kind": "remedy", "remedial_plan_due": D(2026, 11, 30)})
+    record_event(workspace, "AS9R", "lso-opt-out", on=D(2026, 11, 3), details={"text": "asked by phone"})
+    record_event(workspace, "VL5F2", "lso-referral", on=D(2026, 11, 4))
+    result = overview(workspace, tmp_path)
+    m = result.market
+    assert [(p.ods_code, days) for p, _c, days in m.overdue_plans()] == [("C4SD", 27)]
+    assert [p.ods_code for p, _c in m.open_cases()] == ["C4SD", "AW2T"]
+    assert m.lso_referrals() == (1, 1)
+    rows = read_csv(result.output / "lso-referrals.csv")
+    assert [r["ods_code"] for r in rows] == ["AH7Q", "C4SD", "VL5F2", "VM8K1", "AW2T", "VL2N9"]  # not AS9R: it opted out
+    page = (result.output / "overview.html").read_text(encoding="utf-8")
+    for key, value, label in (("open-cases", "2", "open cases"), ("overdue-plans", "1", "Remedial Plans overdue (the oldest 27 days)"),
+                              ("lso-referred", "1", "referred to the LSO (recorded)"), ("lso-opted-out", "1", "asked not to be referred to the LSO"),
+                              ("needing-support", "6", "need support from the LSO (to refer)")):
+        assert f'<span class="n" data-figure="{key}">{value}</span><span class="l">{label}</span>' in page

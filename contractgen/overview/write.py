@@ -19,6 +19,7 @@ from typing import Sequence
 
 from ..audit.score import latest_audit_scores
 from ..base.errors import UsageError, display_path, plural
+from ..casebook.store import read_cases
 from ..dspt.export import DsptExport, read_export
 from ..dspt.position import contract_terms
 from ..dspt.register import read_register
@@ -120,7 +121,8 @@ def build_overview(
     current = read_export(dspt_file)
     earlier = _earlier_exports(previous, as_of)
     audits = latest_audit_scores(audit_scores) if audit_scores else None
-    market = survey_market(register.providers, library.tiers, terms, (current, dspt_file.name, as_of), earlier, audits)
+    cases = read_cases(workspace)  # the case record: open cases, overdue plans, LSO opt-outs
+    market = survey_market(register.providers, library.tiers, terms, (current, dspt_file.name, as_of), earlier, audits, cases or None)
     provenance = Provenance.of(library, profile)
 
     contents = {
