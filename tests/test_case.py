@@ -343,3 +343,16 @@ def test_overview_shows_cases_and_leaves_opted_out_providers_off_the_referrals(w
                               ("lso-referred", "1", "referred to the LSO (recorded)"), ("lso-opted-out", "1", "asked not to be referred to the LSO"),
                               ("needing-support", "6", "need support from the LSO (to refer)")):
         assert f'<span class="n" data-figure="{key}">{value}</span><span class="l">{label}</span>' in page
+
+
+def test_validate_checks_the_dates_of_the_case_letters(workspace_dir: Path) -> None:
+    from contractgen.commands.validate import validate_workspace
+    from contractgen.library.workspace import load_workspace
+    from helpers import edit
+
+    edit(workspace_dir / "clause_library/clauses/letter.overdue.yaml", "We have no record of receiving your plan.",
+         "We have no record of receiving your plan by 1 March 2027.")
+    report = validate_workspace(load_workspace(workspace_dir))
+    found = [p.message for p in report.problems]
+    assert found and all("letter.overdue" in m and "states 1 March 2027, which is none of the dates the schedule gives" in m for m in found)
+    assert report.renders == 56

@@ -30,6 +30,7 @@ from ..base.errors import (
     OutputError,
     Problem,
     RegisterError,
+    TemplateError,
     UsageError,
     display_path,
     plural,
@@ -216,7 +217,10 @@ CITED_CLAUSES = {"remedial_plan": "dspt.remedial-plan", "cyber_essentials": "dsp
 def schedule_paragraphs(library: ClauseLibrary, profile: Profile, tier: str) -> dict[str, str]:
     """The numbers of the paragraphs letters cite in ``profile``'s schedule for ``tier``
     (blank when the schedule leaves one out)."""
-    numbers = clause_numbers(library, profile, tier)
+    try:
+        numbers = clause_numbers(library, profile, tier)
+    except TemplateError:  # a schedule clause that cannot render: validate reports it; letters cite no number
+        numbers = {}
     return {name: numbers.get(clause_id, "") for name, clause_id in CITED_CLAUSES.items()}
 
 
