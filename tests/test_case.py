@@ -356,3 +356,22 @@ def test_validate_checks_the_dates_of_the_case_letters(workspace_dir: Path) -> N
     found = [p.message for p in report.problems]
     assert found and all("letter.overdue" in m and "states 1 March 2027, which is none of the dates the schedule gives" in m for m in found)
     assert report.renders == 56
+
+
+def test_case_issued_and_a_damaged_database_on_the_command_line(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace_dir)
+    letters = run_cli("letters", "example-borough", "-p", "examples/example-borough-providers.csv", "--dspt",
+                      "examples/dspt-export-example.csv", "--as-of", "2026-11-26", "-o", "out/nov")
+    assert letters.exit_code == 0, letters.output
+    issued = run_cli("case", "issued", "out/nov")
+    assert (issued.exit_code, issued.stdout) == (0, "recorded 10 letters from out/nov as sent\n")
+    again = run_cli("case", "issued", "out/nov")
+    assert (again.exit_code, again.stderr) == (1, "error: the letters in out/nov were already recorded as sent; nothing was recorded again\n")
+    missing = run_cli("case", "issued", "examples")
+    assert (missing.exit_code, missing.stderr) == (1, "error: examples has no report.csv: give the folder that `contractgen letters` wrote\n")
+    (workspace_dir / "broken.sqlite3").write_bytes(b"not a database" * 200)
+    monkeypatch.setenv("CONTRACTGEN_DATABASE_URL", f"sqlite:///{workspace_dir / 'broken.sqlite3'}")
+    broken = run_cli("case", "list")
+    assert broken.exit_code == 3
+    assert broken.stderr == ("error: broken.sqlite3 is not a contractgen case database or is damaged (file is not a database); restore it "
+                             "from a backup (`contractgen case export` makes one), or move it away to start a new one. Nothing was changed\n")
