@@ -6,13 +6,19 @@ position, ``contractgen/dspt/position.py``, and the case record's reading of it,
 ``contractgen/dspt/followup.py`` and ``contractgen/dspt/case.py``) it makes one mutant per
 site: a comparison's boundary or sense (``<`` to ``<=``, ``==`` to ``!=``...), ``min`` and
 ``max`` swapped, ``+`` and ``-`` swapped, an integer constant off by one, ``and`` and
-``or`` swapped, ``True`` and ``False`` swapped. Each mutant is written into a copy of the
-package (the working tree is never touched) and the tests that cover the position are
-run against it; a mutant that no test notices *survives*.
+``or`` swapped, ``True`` and ``False`` swapped. The tests that cover the position are run
+against each mutant (the working tree is never touched); a mutant that no test notices
+*survives*.
 
     .venv/bin/python scripts/mutate.py                 # every mutant; prints the survivors
     .venv/bin/python scripts/mutate.py --list          # the mutants, without running anything
     .venv/bin/python scripts/mutate.py --only 12 --only 40
+
+The mutants run in one process (a fresh process per mutant costs far more than the
+tests): each mutant's functions are swapped into the loaded module (their code objects
+and defaults, dataclass ``__init__`` defaults included), so every reference to them,
+from other modules and from the tests, runs the mutant; then the originals are put
+back. Module-level constants are not mutated.
 
 Exit status 1 when a mutant survives. Functions whose name is in ``SKIP`` (text only:
 ``reason`` sentences) and docstrings are not mutated.
@@ -24,17 +30,14 @@ import argparse
 import ast
 import copy
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = ["contractgen/dspt/position.py", "contractgen/dspt/followup.py", "contractgen/dspt/case.py"]
-TESTS = ["tests/test_position.py", "tests/test_case_position.py"]
+TESTS = ["tests/test_position.py", "tests/test_position_boundaries.py", "tests/test_case_position.py"]
 SKIP = {"_days", "summary", "as_context", "__post_init__", "label"}
 COMPARE_SWAPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
                  ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
@@ -139,16 +142,69 @@ def mutants(modules: list[str]) -> list[tuple[Mutant, str]]:
     return found
 
 
-def run(mutant: Mutant, source: str, work: Path, tests: list[str]) -> bool:
-    """True when the tests kill the mutant (fail)."""
-    (work / mutant.module).write_text(source, encoding="utf-8")
+# ------------------------------------------------------------------ in one process
+
+_ORIGINAL: dict[object, object] = {}
+
+
+def _functions(namespace: dict) -> dict[str, object]:
+    """The module's functions, methods, properties' getters and dataclass __init__s, by
+    a dotted name."""
+    found: dict[str, object] = {}
+    for name, value in namespace.items():
+        if isinstance(value, type) and value.__module__ == namespace["__name__"]:
+            for attr, member in vars(value).items():
+                if isinstance(member, property) and member.fget is not None:
+                    found[f"{name}.{attr}"] = member.fget
+                elif isinstance(member, (staticmethod, classmethod)):
+                    found[f"{name}.{attr}"] = member.__func__
+                elif callable(member) and hasattr(member, "__code__"):
+                    found[f"{name}.{attr}"] = member
+        elif callable(value) and hasattr(value, "__code__") and value.__module__ == namespace["__name__"]:
+            found[name] = value
+    return found
+
+
+def swap_in(module_name: str, source: str) -> None:
+    """Give the loaded module's functions the mutant's code (and defaults), in place, so
+    that every reference to them (other modules, the tests) runs the mutant."""
+    import importlib
+
+    module = importlib.import_module(module_name)
+    namespace: dict = {"__name__": module_name, "__package__": module.__package__, "__file__": module.__file__}
+    exec(compile(source, module.__file__ or module_name, "exec"), namespace)
+    old, new = _functions(vars(module)), _functions(namespace)
+    for name, func in old.items():
+        if name not in new:
+            continue
+        _ORIGINAL.setdefault(func, (func.__code__, func.__defaults__, func.__kwdefaults__))  # type: ignore[attr-defined]
+        func.__code__ = new[name].__code__  # type: ignore[attr-defined]
+        func.__defaults__ = new[name].__defaults__  # type: ignore[attr-defined]
+        func.__kwdefaults__ = new[name].__kwdefaults__  # type: ignore[attr-defined]
+
+
+def restore() -> None:
+    for func, (code, defaults, kwdefaults) in _ORIGINAL.items():  # type: ignore[misc]
+        func.__code__, func.__defaults__, func.__kwdefaults__ = code, defaults, kwdefaults  # type: ignore[attr-defined]
+    _ORIGINAL.clear()
+
+
+def run_here(mutant: Mutant, source: str, tests: list[str]) -> bool:
+    """True when the tests kill the mutant, run in this process (fast)."""
+    import contextlib
+    import io
+
+    import pytest
+
+    swap_in(mutant.module[:-3].replace("/", "."), source)
     try:
-        env = {**os.environ, "PYTHONPATH": str(work), "PYTHONDONTWRITEBYTECODE": "1"}
-        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *tests],
-                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-        return result.returncode != 0
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests])
+        return code != 0
+    except Exception:
+        return True  # the mutant cannot even run
     finally:
-        shutil.copy2(ROOT / mutant.module, work / mutant.module)
+        restore()
 
 
 def main() -> int:
@@ -167,14 +223,16 @@ def main() -> int:
     chosen = [(m, s) for m, s in found if not args.only or m.number in args.only]
     survivors = []
     start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="cg-mutants-") as tmp:
-        work = Path(tmp)
-        shutil.copytree(ROOT / "contractgen", work / "contractgen", ignore=shutil.ignore_patterns("__pycache__"))
-        for m, source in chosen:
-            killed = run(m, source, work, tests)
-            print(f"#{m.number} {m.module}:{m.line}: {m.what}: {'killed' if killed else 'SURVIVED'}", flush=True)
-            if not killed:
-                survivors.append(m)
+    sys.path.insert(0, str(ROOT / "tests"))
+    os.chdir(ROOT)
+    if run_here(Mutant(0, found[0][0].module, 0, "none"), (ROOT / found[0][0].module).read_text(encoding="utf-8"), tests):
+        print("the tests fail on the unmutated code: fix them first")
+        return 2
+    for m, source in chosen:
+        killed = run_here(m, source, tests)
+        print(f"#{m.number} {m.module}:{m.line}: {m.what}: {'killed' if killed else 'SURVIVED'}", flush=True)
+        if not killed:
+            survivors.append(m)
     print(f"{len(chosen)} mutants, {len(chosen) - len(survivors)} killed, {len(survivors)} survived "
           f"({time.monotonic() - start:.0f} s)")
     return 1 if survivors else 0
