@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from contractgen.dspt.case import CE_PLUS, CaseEvent, Certificate, EventKind, case_state, latest_certificate
-from contractgen.dspt.followup import apply_case, apply_certificate, assess_case_position
+from contractgen.dspt.case import CE_PLUS, CaseEvent, Certificate, EventKind, case_state, effective_events, latest_certificate
+from contractgen.dspt.followup import apply_case, apply_certificate, assess_case_position, provider_certificate
 from contractgen.dspt.position import ContractTerms, LetterKind, assess_position
 from contractgen.dspt.status import AssessmentYear, DsptRecord, DsptStatus
 
 D = dt.date
+NOV = D(2026, 11, 26)
 ADVANCED = ContractTerms(tier="advanced", minimum=DsptStatus.STANDARDS_EXCEEDED)
 CORE = ContractTerms(tier="core", minimum=DsptStatus.STANDARDS_MET)
 Y2526 = AssessmentYear(2025)
@@ -114,3 +115,48 @@ def test_reaching_the_tier_closes_the_case() -> None:
     again = apply_case(assess_position(NOT_MET, CORE, D(2027, 3, 1)), closed)
     # 1 March 2027 + 20 Working Days: Good Friday (26 March) and Easter Monday (29 March) are not Working Days
     assert (again.kind, again.notice_date, again.case, again.remedial_plan_due) == (LetterKind.REMEDY, D(2027, 3, 1), "open", D(2027, 3, 31))
+
+
+def test_the_register_and_the_case_record_certificates() -> None:
+    from contractgen.dspt.register import Provider
+
+    provider = Provider("Riverside Court", "VM8K1", "Amir Patel", "", "", True, "advanced", 9,
+                        cyber_essentials_plus_expiry=D(2026, 11, 1))
+    assert provider_certificate(provider) == Certificate(CE_PLUS, D(2026, 11, 1), source="register")
+    renewed = case_state("VM8K1", [CaseEvent("VM8K1", EventKind.CERTIFICATE, D(2026, 12, 1), {"scheme": "ce-plus", "expiry": "2027-11-29"}, id=1)])
+    assert provider_certificate(provider, renewed) == Certificate(CE_PLUS, D(2027, 11, 29), None, "", "case record")
+    basic = case_state("VM8K1", [CaseEvent("VM8K1", EventKind.CERTIFICATE, D(2026, 12, 1), {"scheme": "ce", "expiry": "2027-11-29"}, id=1)])
+    assert provider_certificate(provider, basic).expiry == D(2026, 11, 1)  # Cyber Essentials is not CE Plus
+
+
+def test_an_empty_record_is_no_case_and_the_plans_order_on_one_day() -> None:
+    empty = case_state("X1", [])
+    assert (empty.open, empty.status, empty.notice, empty.plan_in) == (False, "", None, False)
+    notice = CaseEvent("X1", EventKind.NOTICE, NOV, {"letter_kind": "lapsed", "remedial_plan_due": "2026-12-24"}, id=1)
+    again = [notice, CaseEvent("X1", EventKind.PLAN_RECEIVED, D(2026, 12, 20), id=2),
+             CaseEvent("X1", EventKind.PLAN_REJECTED, D(2027, 1, 5), id=3), CaseEvent("X1", EventKind.PLAN_AGREED, D(2027, 1, 20), id=4)]
+    assert case_state("X1", again).plan_in  # the revised plan, agreed after the rejection
+    same_day = [notice, CaseEvent("X1", EventKind.PLAN_REJECTED, D(2027, 1, 5), id=2), CaseEvent("X1", EventKind.PLAN_RECEIVED, D(2027, 1, 5), id=3)]
+    assert case_state("X1", same_day).plan_in  # a revised plan received the day the first was rejected
+    later, earlier = CaseEvent("X1", EventKind.NOTE, NOV, id=5), CaseEvent("X1", EventKind.NOTE, NOV, id=4)
+    assert [e.id for e in effective_events([later, earlier])] == [4, 5]  # one day: in the order recorded
+
+
+def test_only_a_notice_asking_for_a_plan_opens_a_case_and_other_events_leave_it_open() -> None:
+    confirm = CaseEvent("X1", EventKind.NOTICE, NOV, {"letter_kind": "confirm"}, id=1)
+    assert case_state("X1", [confirm]).status == ""  # a letter that asks for no plan opens nothing
+    notice = CaseEvent("X1", EventKind.NOTICE, NOV, {"letter_kind": "lapsed", "remedial_plan_due": "2026-12-24"}, id=2)
+    events = [confirm, notice,
+              CaseEvent("X1", EventKind.CERTIFICATE, D(2026, 12, 1), {"scheme": "ce-plus", "expiry": "2027-11-29", "number": "CEP-1", "issued": "2026-11-30"}, id=3),
+              CaseEvent("X1", EventKind.LSO_REFERRAL, D(2026, 12, 2), id=4),
+              CaseEvent("X1", EventKind.LSO_OPT_OUT, D(2026, 12, 3), id=5),
+              CaseEvent("X1", EventKind.NOTE, D(2026, 12, 4), {"text": "called"}, id=6)]
+    state = case_state("X1", events)
+    assert (state.open, state.notice, state.lso_referred, state.lso_opted_out) == (True, notice, D(2026, 12, 2), D(2026, 12, 3))
+    assert state.certificate == Certificate(CE_PLUS, D(2027, 11, 29), D(2026, 11, 30), "CEP-1", "case record")
+    closed = case_state("X1", [*events, CaseEvent("X1", EventKind.CLOSED, D(2027, 1, 5), {"reason": "tier reached"}, id=7)])
+    assert (closed.open, closed.closed, closed.closed_reason) == (False, D(2027, 1, 5), "tier reached")
+    # after closing, plan events belong to no case
+    after = case_state("X1", [*closed.events, CaseEvent("X1", EventKind.PLAN_RECEIVED, D(2027, 1, 6), id=8),
+                              CaseEvent("X1", EventKind.EXTENSION, D(2027, 1, 6), {"until": "2027-06-30"}, id=9)])
+    assert (after.plan_received, after.extension_until, after.status) == (None, None, "closed")
