@@ -17,7 +17,25 @@ import click
 from . import __version__
 from .base.errors import ContractgenError, count_problems, display_path, plural
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+class _Date(click.ParamType):
+    """A date as councils write it: 2026-11-26 or 26/11/2026 (day first, as in England)."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, (dt.datetime, dt.date)):
+            return value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+        text = str(value).strip()
+        for form in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return dt.datetime.strptime(text, form)
+            except ValueError:
+                continue
+        self.fail(f"{value!r} is not a date: write it as YYYY-MM-DD (2026-11-26) or DD/MM/YYYY (26/11/2026).", param, ctx)
+
+
+DATE = _Date()
 
 
 class _Group(click.Group):
@@ -56,20 +74,99 @@ def _date(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
 
+def _council_options(command):
+    """The options ``init`` and ``profile new`` share: what to write in the council's profile."""
+    for option in reversed([
+        click.option("--council", "council", metavar="NAME", help="The council's name, as it prints on every page."),
+        click.option("--region", metavar="NAME", help="A region whose councils share a base profile (their Local Support Organisation), such as 'North West'."),
+        click.option("--tier", type=click.Choice(["foundation", "core", "advanced"]), help="The providers' default tier (default: core)."),
+        click.option("--start-date", "start_date", type=DATE, help="The contract's Commencement Date, YYYY-MM-DD or DD/MM/YYYY."),
+        click.option("--signatory", metavar="NAME", help="Who signs the letters."),
+        click.option("--email", metavar="ADDRESS", help="The commissioning team's email address."),
+        click.option("--phone", metavar="NUMBER", help="The commissioning team's phone number."),
+        click.option("--logo", type=click.Path(path_type=Path, dir_okay=False), help="The council's logo, a .png or .jpg (copied into profiles/logos/)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _optional(kind: click.ParamType):
+    """A prompt's conversion where Enter (nothing) is an answer too."""
+    return lambda text: kind.convert(text, None, None) if text.strip() else None
+
+
+def _interactive() -> bool:
+    """Whether to ask questions: only when a person is at a terminal."""
+    return sys.stdin.isatty()
+
+
+def _council_answers(values: dict[str, Any]):
+    """The council's details from the options and, in a terminal only, questions for the rest."""
+    from .library.onboarding import CouncilAnswers  # lazy: keeps `contractgen --help` fast
+
+    answers = {key: values[key] for key in ("council", "region", "tier", "start_date", "signatory", "email", "phone", "logo")}
+    if _interactive():
+        questions = [
+            ("council", "The council's name", None), ("region", "Region (Enter for none)", None),
+            ("tier", "Default tier (foundation, core, advanced)", "core"), ("start_date", "Contract start date, YYYY-MM-DD (Enter for later)", None),
+            ("signatory", "Who signs the letters", None), ("email", "Commissioning team's email", None),
+            ("phone", "Commissioning team's phone", None), ("logo", "Logo file, .png or .jpg (Enter for none)", None),
+        ]
+        procs: dict[str, Any] = {"tier": _optional(click.Choice(["foundation", "core", "advanced"])), "start_date": _optional(DATE),
+                                 "logo": _optional(click.Path(path_type=Path, dir_okay=False, exists=True))}
+        for key, text, default in questions:
+            if answers[key] is None:
+                answer = click.prompt(text, default=default or "", show_default=bool(default), value_proc=procs.get(key), err=True)
+                answers[key] = answer or None
+    start = answers.pop("start_date")
+    return CouncilAnswers(name=answers.pop("council"), start_date=_date(start) if start else None, **answers)
+
+
 @cli.command("init")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--example", is_flag=True, help="Copy the shipped example workspace (two fictional councils, registers and a DSPT export) instead.")
+@click.option("--profile", "profile", metavar="NAME", help="The council profile's name (default: from the council's name, else the folder's).")
+@_council_options
 @click.option("--no-git", "no_git", is_flag=True, help="Do not make a git repository (no first commit, no git-setup, no pre-commit config).")
 @click.option("--force", is_flag=True, help="Create it in a folder that is not empty, overwriting the workspace's files there.")
-def init_command(directory: Path, no_git: bool, force: bool) -> None:
-    """Create a new workspace in DIRECTORY from the shipped example, as a git repository
-    with a first commit (the clause library's first release)."""
+def init_command(directory: Path, example: bool, profile: str | None, no_git: bool, force: bool, **council: Any) -> None:
+    """Create a new workspace in DIRECTORY for your council (the shipped clause library and
+    templates, and a profile for the council), as a git repository with a first commit
+    (the clause library's first release). In a terminal it asks for what the options do
+    not say; elsewhere it leaves placeholders that `contractgen validate` lists."""
     from .library.workspace import create_workspace  # lazy: keeps `contractgen --help` fast
 
-    result = create_workspace(directory, git=not no_git, force=force)
+    answers = None if example else _council_answers(council)
+    result = create_workspace(directory, git=not no_git, force=force, example=example, council=answers, profile=profile)
     click.echo(f"created workspace {display_path(directory)}: {', '.join(result.created)}")
     for action in result.actions:
         click.echo(action)
-    click.echo(f"next: cd {display_path(directory)} && contractgen validate && contractgen build")
+    if example:
+        click.echo(f"next: cd {display_path(directory)} && contractgen validate && contractgen build")
+    else:
+        click.echo(f"next: fill in {result.created[3]} (contractgen validate lists what is still a placeholder)")
+
+
+@cli.group("profile", cls=_Group)
+def profile_group() -> None:
+    """Council profiles: add another council to this workspace."""
+
+
+@profile_group.command("new")
+@click.argument("name")
+@_council_options
+@click.option("--force", is_flag=True, help="Replace a profile of that name.")
+@click.pass_context
+def profile_new_command(ctx, name: str, force: bool, **council: Any) -> None:
+    """Write profiles/NAME.yaml for another council, every field commented; in a terminal
+    it asks for what the options do not say."""
+    from .library.workspace import new_profile  # lazy: keeps `contractgen --help` fast
+
+    ws = _workspace(ctx)
+    result = new_profile(ws, name, _council_answers(council), force=force)
+    click.echo(f"wrote {', '.join(display_path(p) for p in result.files)}")
+    if result.placeholders:
+        click.echo(f"next: fill in the {plural(result.placeholders, 'placeholder')} (contractgen validate lists them)")
 
 
 @cli.command("validate")
@@ -79,6 +176,8 @@ def validate_command(ctx: click.Context) -> None:
     from .commands.validate import validate_workspace  # lazy: keeps `contractgen --help` fast
 
     report = validate_workspace(_workspace(ctx))
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in report.problems:
         click.echo(str(problem), err=True)
     summary = ", ".join(
@@ -96,19 +195,20 @@ def validate_command(ctx: click.Context) -> None:
 @click.argument("profile")
 @click.option("--tier", "-t", help="Render for this tier instead of the profile's default.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="The .docx to write (default: out/PROFILE-schedule-TIER.docx).")
-@click.option("--date", "date_", type=DATE, help="Document date, YYYY-MM-DD (default: the profile's contract.date).")
+@click.option("--date", "date_", type=DATE, help="Document date, YYYY-MM-DD or DD/MM/YYYY (default: the profile's contract.date).")
 @click.option("--include-drafts", is_flag=True, help="Include clauses whose status is draft.")
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside the .docx (needs LibreOffice).")
 @click.option("--at", "at", metavar="REF", help="Render from the clause library at this release (2026.1), tag, branch or commit.")
 @click.option("--compare-to", "compare_to", metavar="REF", help="Write the schedule as tracked changes from the library at REF, a release such as 2026.1 or a git reference (a contract variation).")
+@click.option("--force", is_flag=True, help="Replace the file -o names although contractgen did not write it (a schedule it wrote is replaced anyway).")
 @click.pass_context
-def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf, at, compare_to) -> None:
+def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf, at, compare_to, force) -> None:
     """Write the council's DSPT contract schedule as a Word document."""
     from .schedule.render import render_schedule  # lazy: keeps `contractgen --help` fast
 
     result = render_schedule(
         _workspace(ctx), profile, tier=tier, output=output, date=_date(date_), include_drafts=include_drafts,
-        pdf=pdf, at=at, compare_to=compare_to,
+        pdf=pdf, at=at, compare_to=compare_to, force=force,
     )
     click.echo(
         f"wrote {display_path(result.path)} ({result.profile}, {result.tier} tier, {result.clauses} clauses, "
@@ -161,7 +261,7 @@ def clauses_show_command(ctx, clause_id: str, at: str | None) -> None:
 @click.option("--providers", "-p", "providers", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The provider register (.csv or .xlsx).")
 @click.option("--dspt", "dspt", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The DSPT organisation search export (.csv or .xlsx).")
 @click.option("--no-dspt", "no_dspt", is_flag=True, help="Write the letters without a DSPT export: they then say nothing about each provider's DSPT record.")
-@click.option("--as-of", "as_of", type=DATE, help="Decide each letter as of this date, YYYY-MM-DD (default: today).")
+@click.option("--as-of", "as_of", type=DATE, help="Decide each letter as of this date, YYYY-MM-DD or DD/MM/YYYY (default: today).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), help="Folder for the letters (default: out/PROFILE-letters).")
 @click.option("--only", multiple=True, metavar="CODE", help="Only the provider with this ODS code (repeatable).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["start", "lapsed", "remedy", "improve", "renew", "confirm", "overdue", "progress", "certificate"], case_sensitive=False), help="Only letters of this kind (repeatable).")
@@ -192,7 +292,7 @@ def letters_command(ctx, profile, providers, dspt, no_dspt, as_of, output, only,
 @click.option("--providers", "-p", "providers", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The provider register (.csv or .xlsx).")
 @click.option("--dspt", "dspt", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The latest DSPT organisation search export (.csv or .xlsx).")
 @click.option("--previous", "previous", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="An earlier export to compare with (repeatable; dated by the YYYY-MM-DD in its name).")
-@click.option("--as-of", "as_of", type=DATE, help="Positions as of this date, YYYY-MM-DD (default: today).")
+@click.option("--as-of", "as_of", type=DATE, help="Positions as of this date, YYYY-MM-DD or DD/MM/YYYY (default: today).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), help="Folder for the files (default: out/PROFILE-overview).")
 @click.option("--force", is_flag=True, help="Overwrite an earlier overview in the folder.")
 @click.option("--audit-scores", "audit_scores", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="An audit-scores.csv of `contractgen audit score` (repeatable): each provider's latest audit score and critical gaps.")
@@ -238,9 +338,10 @@ class _Progress:
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file (required for docx).")
 @click.option("--profile", "-p", "profile", metavar="NAME", help="Show parameter values from this council profile (docx; default: the library's defaults, each with a comment).")
 @click.option("--author", help="Author of the tracked changes (docx; default: git user.name, else contractgen).")
-@click.option("--date", "date_", type=DATE, help="Date of the tracked changes, YYYY-MM-DD (docx; default: the new release date).")
+@click.option("--date", "date_", type=DATE, help="Date of the tracked changes, YYYY-MM-DD or DD/MM/YYYY (docx; default: the new release date).")
+@click.option("--force", is_flag=True, help="Replace the file -o names although contractgen did not write it.")
 @click.pass_context
-def diff_command(ctx, old, new, fmt, output, profile, author, date_) -> None:
+def diff_command(ctx, old, new, fmt, output, profile, author, date_, force) -> None:
     """Clause changes from OLD to NEW (releases such as 2026.1, tags or git references;
     defaults: the latest release against the working tree)."""
     from .library.releases import latest_release, library_at  # lazy: keeps `contractgen --help` fast
@@ -251,9 +352,11 @@ def diff_command(ctx, old, new, fmt, output, profile, author, date_) -> None:
         format_markdown,
         format_text,
     )
-    from .word.package import write_atomic  # lazy: keeps `contractgen --help` fast
+    from .word.package import refuse_overwriting, write_atomic  # lazy: keeps `contractgen --help` fast
 
     ws = _workspace(ctx)
+    if output is not None and not force:
+        refuse_overwriting(None, [output], own=True)
     old_ref = old or latest_release(ws).name
     newer = library_at(ws, new)
     result = diff_library(library_at(ws, old_ref), newer)
@@ -344,13 +447,14 @@ def git_setup_command(path: Path) -> None:
 
 
 @cli.command("build")
+@click.option("--force", is_flag=True, help="Replace files in the output folders that contractgen did not write (what it wrote is replaced anyway).")
 @click.pass_context
-def build_command(ctx) -> None:
+def build_command(ctx, force: bool) -> None:
     """The main job: every council's schedule for its tier (and letters) into out/."""
     from .commands.build import build_workspace  # lazy: keeps `contractgen --help` fast
 
     ws = _workspace(ctx)
-    result = build_workspace(ws, progress=click.echo, error=lambda line: click.echo(line, err=True))
+    result = build_workspace(ws, progress=click.echo, error=lambda line: click.echo(line, err=True), force=force)
     click.echo(result.summary())
     if result.failed:
         ctx.exit(1)
@@ -368,7 +472,7 @@ def audit_group() -> None:
 @click.option("--providers", "-p", "providers", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The provider register (.csv or .xlsx), for --provider or --for-all.")
 @click.option("--for-all", "for_all", is_flag=True, help="One form per provider in --providers, into the folder -o.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="The .docx to write (with --for-all: the folder).")
-@click.option("--date", "date_", type=DATE, help="Date of the form, YYYY-MM-DD (default: today).")
+@click.option("--date", "date_", type=DATE, help="Date of the form, YYYY-MM-DD or DD/MM/YYYY (default: today).")
 @click.option("--force", is_flag=True, help="Overwrite forms that already exist.")
 @click.pass_context
 def audit_form_command(ctx, profile, tier, provider_code, providers, for_all, output, date_, force) -> None:
@@ -389,14 +493,16 @@ def audit_form_command(ctx, profile, tier, provider_code, providers, for_all, ou
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path, file_okay=False), help="Folder for the feedback letters and audit-scores.csv.")
 @click.option("--profile", "profile", help="Only accept forms this council sent.")
-@click.option("--date", "date_", type=DATE, help="Date of the feedback letters, YYYY-MM-DD (default: today).")
+@click.option("--date", "date_", type=DATE, help="Date of the feedback letters, YYYY-MM-DD or DD/MM/YYYY (default: today).")
 @click.option("--force", is_flag=True, help="Overwrite feedback letters and audit-scores.csv that already exist.")
+@click.option("--providers", "-p", "providers", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The provider register (.csv or .xlsx): a form whose ODS code is not in it is refused, and each letter is addressed from it.")
 @click.pass_context
-def audit_score_command(ctx, files, output, profile, date_, force) -> None:
+def audit_score_command(ctx, files, output, profile, date_, force, providers) -> None:
     """Score returned audit forms: feedback letters and audit-scores.csv."""
     from .audit.score import score_audit_forms  # lazy: keeps `contractgen --help` fast
 
-    result = score_audit_forms(_workspace(ctx), list(files), output, profile_ref=profile, date=_date(date_), force=force)
+    result = score_audit_forms(_workspace(ctx), list(files), output, profile_ref=profile, date=_date(date_), force=force,
+                               providers_file=providers)
     for line in result.summary_lines():
         click.echo(line)
     for line in result.error_lines():

@@ -184,7 +184,7 @@ def letter_template() -> Document:
     # without a dangling separator or empty brackets.
     _header_footer(
         doc,
-        "{{ council.name }}\tData Security and Protection Toolkit",
+        "{{ council.name }}\t{{ letter.heading }}",
         "{{ council.name }}{% if provider.name %}: {{ provider.name }}{% endif %}"
         "{% if provider.ods_code %} ({{ provider.ods_code }}){% endif %}",
     )
@@ -217,7 +217,8 @@ def letter_template() -> Document:
     p.add_run("{{ contract.reference }}{% if provider.ods_code %}/{{ provider.ods_code }}{% endif %}")
     doc.add_paragraph("Dear {{ provider.salutation }},")
     subject = doc.add_paragraph()
-    subject.add_run("Data Security and Protection Toolkit: {{ letter.subject }}").bold = True
+    # an audit form or feedback letter is not about the DSPT: no DSPT subject, heading or status box
+    subject.add_run("{% if letter.dspt %}Data Security and Protection Toolkit: {% endif %}{{ letter.subject }}").bold = True
     _table(
         doc,
         ["Your organisation", ""],
@@ -225,7 +226,9 @@ def letter_template() -> Document:
             ["{%tr if provider.ods_code %}", ""],
             ["ODS code", "{{ provider.ods_code }}"],
             ["{%tr endif %}", ""],
+            ["{%tr if letter.dspt %}", ""],
             ["DSPT status on record", "{{ provider.status }}"],
+            ["{%tr endif %}", ""],
             ["Your tier", "{{ tier.title }}: {{ tier.requirement }}"],
             ["{%tr if letter.response_by %}", ""],
             ["Please respond by", "{{ letter.response_by }}"],

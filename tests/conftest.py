@@ -51,13 +51,46 @@ def require_tool(name: str) -> str:
     return path
 
 
+def require_soffice() -> str:
+    """LibreOffice's soffice, on PATH or in its usual install folder (as contractgen finds
+    it); skip without it, except in CI where it must exist."""
+    from contractgen.base.errors import ExternalToolError
+    from contractgen.base.pdf import find_soffice
+
+    try:
+        return find_soffice()
+    except ExternalToolError:
+        if IN_CI:
+            pytest.fail("LibreOffice is required in CI (.ci/run installs it) but was not found")
+        pytest.skip("LibreOffice is not installed")
+
+
+def calc_library(soffice: str) -> Path | None:
+    """LibreOffice Calc's library beside ``soffice`` (Linux, Windows, macOS), or None when
+    only Writer is installed (Debian's libreoffice-writer without libreoffice-calc)."""
+    program = Path(os.path.realpath(soffice)).parent
+    for candidate in (program / "libsclo.so", program / "sclo.dll", program.parent / "Frameworks" / "libsclo.dylib"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 @pytest.fixture(scope="module")
 def libreoffice(tmp_path_factory: pytest.TempPathFactory):
     """LibreOffice in a private profile, one per test module (see helpers_git.LibreOffice)."""
     from helpers_git import LibreOffice
 
-    require_tool("soffice")
-    return LibreOffice(tmp_path_factory.mktemp("lo"))
+    return LibreOffice(tmp_path_factory.mktemp("lo"), require_soffice())
+
+
+@pytest.fixture(scope="module")
+def libreoffice_calc(libreoffice):
+    """:func:`libreoffice`, with Calc installed: skip without it (outside CI)."""
+    if calc_library(libreoffice.soffice) is None:
+        if IN_CI:
+            pytest.fail("LibreOffice Calc is required in CI (.ci/run installs libreoffice-calc-nogui) but is not installed")
+        pytest.skip("LibreOffice Calc is not installed (Writer alone cannot open .xlsx)")
+    return libreoffice
 
 
 @pytest.fixture(scope="session")

@@ -465,14 +465,15 @@ class LibreOffice:
     """LibreOffice headless in a private user profile (``-env:UserInstallation``), so it
     neither reads nor disturbs the user's own; one profile per test module."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, soffice: str = "soffice") -> None:
+        self.soffice = soffice
         self.workdir = workdir
         self.profile = workdir / "lo-profile"
         self._macro = False
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["soffice", f"-env:UserInstallation={self.profile.as_uri()}", "--headless", "--norestore", *args],
+            [self.soffice, f"-env:UserInstallation={self.profile.as_uri()}", "--headless", "--norestore", *args],
             capture_output=True, text=True, timeout=240, env={**os.environ, "HOME": str(self.workdir)},
         )
 

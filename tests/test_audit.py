@@ -11,6 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from conftest import ROOT as REPO_ROOT
 from helpers import check_golden, custom_properties, docx_parts, docx_text, files_under, line_of, run_cli, without_version
 from helpers_audit import answers, edit_document, edit_part, fill_form, provider_details, read_parts
 from lxml import etree
@@ -27,6 +28,8 @@ SCORED = dt.date(2027, 1, 11)  # after the forms were completed (provider_detail
 REGISTER = "examples/example-borough-providers.csv"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
+#: The example register: a blank form comes back without an address, so scoring needs it.
+EXAMPLE_REGISTER = REPO_ROOT / "examples" / "example-borough-providers.csv"
 
 
 def audit_of(workspace):
@@ -48,7 +51,7 @@ def returned(workspace, tmp_path: Path, name: str = "returned.docx", tier: str =
 
 
 def score_one(workspace, path: Path, tmp_path: Path):
-    result = score_audit_forms(workspace, [path], tmp_path / "scored", date=DATE, force=True)
+    result = score_audit_forms(workspace, [path], tmp_path / "scored", date=DATE, force=True, providers_file=EXAMPLE_REGISTER)
     assert not result.failed, result.error_lines()
     return result.scored[0][0]
 
@@ -263,7 +266,10 @@ def test_every_answer_combination_of_one_section(workspace, tmp_path: Path) -> N
         path = tmp_path / f"combo-{n:02d}.docx"
         path.write_bytes(fill_form(form, values))
         files.append((path, combo))
-    result = score_audit_forms(workspace, [p for p, _ in files], tmp_path / "out", date=DATE)
+    register = tmp_path / "register.csv"  # the 64 providers the forms are for
+    register.write_text("name,ods_code,contact_name,email,address,cqc_registered,tier\n" + "".join(
+        f"Sunrise Home Support,T{n:03d},,,\"1 Dawn Parade, Exampleton\",yes,core\n" for n in range(64)), encoding="utf-8")
+    result = score_audit_forms(workspace, [p for p, _ in files], tmp_path / "out", date=DATE, providers_file=register)
     assert not result.failed
     for (score, _), (_, combo) in zip(result.scored, files):
         chosen = {q.id: "Yes" for q in qs.questions} | {q.id: a for q, a in zip(section.questions, combo)}
@@ -288,7 +294,7 @@ def test_not_applicable_is_left_out_of_the_denominator(workspace, tmp_path: Path
 
 def test_score_outputs_csv_and_feedback_letter(workspace, tmp_path: Path) -> None:
     path = returned(workspace, tmp_path, it_records_backups="Partly", premises_power="No")
-    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED)
+    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED, providers_file=EXAMPLE_REGISTER)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "audit-scores.csv").read_bytes().decode("utf-8-sig"))))
     assert len(rows) == 1
     row = rows[0]
@@ -303,14 +309,14 @@ def test_score_outputs_csv_and_feedback_letter(workspace, tmp_path: Path) -> Non
     props = custom_properties(docx_parts(tmp_path / "out" / letter_name))
     assert (props["clause:letter.audit-feedback"], props["clause:letter.support"]) == ("1.0.0", "1.0.0")
     first = (tmp_path / "out" / letter_name).read_bytes()
-    score_audit_forms(workspace, [path], tmp_path / "again", date=SCORED)
+    score_audit_forms(workspace, [path], tmp_path / "again", date=SCORED, providers_file=EXAMPLE_REGISTER)
     assert (tmp_path / "again" / letter_name).read_bytes() == first
     assert (tmp_path / "again" / "audit-scores.csv").read_bytes() == (tmp_path / "out" / "audit-scores.csv").read_bytes()
 
 
 def test_feedback_without_critical_gaps_asks_for_no_reply(workspace, tmp_path: Path) -> None:
     path = returned(workspace, tmp_path, premises_power="No")  # not a critical question
-    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED)
+    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED, providers_file=EXAMPLE_REGISTER)
     assert result.scored[0][0].critical_gaps == []
     text = docx_text(tmp_path / "out" / result.scored[0][1])
     check_golden("audit/bcp-feedback-no-gaps.txt", without_version(text))
@@ -322,11 +328,91 @@ def test_feedback_without_critical_gaps_asks_for_no_reply(workspace, tmp_path: P
 
 def test_feedback_with_a_critical_gap_asks_for_a_plan_by_the_date_it_shows(workspace, tmp_path: Path) -> None:
     path = returned(workspace, tmp_path, it_records_backups="No")
-    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED)
+    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED, providers_file=EXAMPLE_REGISTER)
     text = docx_text(tmp_path / "out" / result.scored[0][1])
     assert "| Please respond by | 8 February 2027 |" in text
     assert "Please send us your plan for closing these gaps by 8 February 2027:" in text
     _clean(text)
+
+
+def test_audit_documents_carry_no_dspt_box_or_heading(workspace, tmp_path: Path) -> None:
+    """The form and the feedback letter are about business continuity, not the DSPT: no
+    "DSPT status on record: not part of this audit" row, no DSPT page header or subject (they
+    had the DSPT letter's: an intended change); a DSPT letter keeps all three."""
+    path = returned(workspace, tmp_path)
+    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED, providers_file=EXAMPLE_REGISTER)
+    for text in (docx_text(blank_form(workspace, tmp_path, "core", "fresh.docx")), docx_text(tmp_path / "out" / result.scored[0][1])):
+        assert "DSPT status on record" not in text and "not part of this audit" not in text
+        assert "Data Security and Protection Toolkit" not in text
+        assert "[header] Example Borough Council\tBusiness continuity plan audit" in text
+    from contractgen.letters.generate import generate_letters
+
+    letters = generate_letters(workspace, "example-borough", workspace.root / REGISTER, no_dspt=True, output=tmp_path / "letters",
+                               only=["VM1A2"], as_of=dt.date(2026, 11, 26), workers=1)
+    text = docx_text(tmp_path / "letters" / letters.written[0].file)
+    assert "[header] Example Borough Council\tData Security and Protection Toolkit" in text
+    assert "| DSPT status on record |" in text and "Data Security and Protection Toolkit: " in text
+
+
+def test_a_form_for_a_provider_not_in_the_register_is_refused(workspace, tmp_path: Path) -> None:
+    """With the register, a form whose ODS code is not in it is not scored (its letter would
+    have no address, and the overview would count a provider it does not know); the others
+    are, each letter addressed from the register."""
+    qs = audit_of(workspace).at(tier="core")
+    known = returned(workspace, tmp_path, "known.docx")  # AS9R Sunrise Home Support
+    unknown = tmp_path / "unknown.docx"
+    unknown.write_bytes(fill_form(blank_form(workspace, tmp_path, "core"),
+                                  {**answers(qs), **provider_details(qs, name="Nowhere Care", code="VN9Z9")}))
+    register = workspace.root / REGISTER
+    result = score_audit_forms(workspace, [known, unknown], tmp_path / "out", date=SCORED, providers_file=register)
+    assert [str(p) for _, problems in result.failed for p in problems] == [
+        f"{unknown}: provider.ods_code: the form is for ODS code VN9Z9, which is not in the register {register}; check "
+        "the code the provider wrote on the form, or add the provider to the register, then score the form again"
+    ]
+    (score, name), = result.scored
+    assert score.provider["ods_code"] == "AS9R"
+    text = docx_text(tmp_path / "out" / name)
+    assert "Suite 5, 1 Dawn Parade" in text  # the register's address
+    cli = run_cli("--workspace", str(workspace.root), "audit", "score", str(unknown), "-o", str(tmp_path / "cli"),
+                  "--providers", str(register), "--date", "2027-01-11")
+    assert cli.exit_code == 1
+    assert "provider.ods_code: the form is for ODS code VN9Z9, which is not in the register" in cli.stderr
+
+
+def test_a_blank_form_is_not_scored_without_the_register(workspace, tmp_path: Path) -> None:
+    """A blank form names no address (the provider wrote only its name and code): without
+    the register its feedback letter could not be addressed, so it is refused (it used to be
+    scored and its letter had no address: an intended change)."""
+    path = returned(workspace, tmp_path)
+    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED)
+    assert result.error_lines() == [
+        f"{path}: provider.ods_code: the form does not say where Sunrise Home Support (AS9R) is (it was a blank form): its "
+        "feedback letter could not be addressed; give the provider register with --providers",
+        "error: 1 form not scored (problems above); nothing was written",
+    ]
+    assert files_under(tmp_path / "out") == []
+
+
+def test_feedback_keeps_headings_with_their_content_and_contacts_whole(workspace, tmp_path: Path) -> None:
+    """As the guidance letters do: the "Critical gaps" heading (and each heading, and the line
+    that introduces a list) is kept with what follows it, never alone at the foot of a page;
+    emails and phone numbers never break across lines (no-break spaces, Word's no-break hyphen)."""
+    path = returned(workspace, tmp_path, it_records_backups="No")
+    result = score_audit_forms(workspace, [path], tmp_path / "out", date=SCORED, providers_file=EXAMPLE_REGISTER)
+    body = docx_parts(tmp_path / "out" / result.scored[0][1])["word/document.xml"].decode("utf-8")
+    root = etree.fromstring(body.encode("utf-8"))
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+    def kept(text: str) -> bool:
+        (p,) = [p for p in root.iter(f"{w}p") if "".join(t.text or "" for t in p.iter(f"{w}t")).strip() == text]
+        return p.find(f"{w}pPr/{w}keepNext") is not None
+
+    assert kept("Critical gaps") and kept("Score by section") and kept("What to improve")
+    assert kept("Please send us your plan for closing these gaps by 8 February 2027:")
+    # dspt-support@northshire-care.example.org and 0161 496 0000 (the Local Support Organisation)
+    joined = body.replace('<w:t xml:space="preserve">', "<w:t>").replace("</w:t><w:noBreakHyphen/><w:t>", "<w:noBreakHyphen/>")
+    assert "dspt<w:noBreakHyphen/>support@northshire<w:noBreakHyphen/>care.example.org" in joined
+    assert "0161\u00a0496\u00a00000" in body and "0161 496 0000" not in body
 
 
 def test_feedback_wording_comes_from_the_clause_library(workspace_dir: Path, workspace, tmp_path: Path) -> None:
@@ -340,14 +426,14 @@ def test_feedback_wording_comes_from_the_clause_library(workspace_dir: Path, wor
     clause.write_text(text, encoding="utf-8")
     from contractgen.library.workspace import load_workspace
 
-    result = score_audit_forms(load_workspace(workspace_dir), [path], tmp_path / "out", date=SCORED)
+    result = score_audit_forms(load_workspace(workspace_dir), [path], tmp_path / "out", date=SCORED, providers_file=EXAMPLE_REGISTER)
     letter = tmp_path / "out" / result.scored[0][1]
     assert "\nMany thanks for sending back your business continuity plan audit form, completed on 10 December 2026" in docx_text(letter)
     assert custom_properties(docx_parts(letter))["clause:letter.audit-feedback"] == "1.0.1"
 
     clause.write_text(text.replace("status: approved", "status: draft"), encoding="utf-8")
     with pytest.raises(ContractgenError) as caught:
-        score_audit_forms(load_workspace(workspace_dir), [path], tmp_path / "draft", date=SCORED)
+        score_audit_forms(load_workspace(workspace_dir), [path], tmp_path / "draft", date=SCORED, providers_file=EXAMPLE_REGISTER)
     assert caught.value.report_lines() == [
         f"{clause}:4:1: status: clause letter.audit-feedback is draft: letters are written from approved clauses only; "
         "set status: approved once it is reviewed",
@@ -364,7 +450,7 @@ def test_missing_answers_are_named(workspace, tmp_path: Path, monkeypatch: pytes
     path.write_bytes(fill_form(blank_form(workspace, tmp_path), values))
     complete = tmp_path / "complete.docx"  # scored beside it, so "the others were scored" is true
     complete.write_bytes(fill_form(blank_form(workspace, tmp_path), {**answers(qs), **provider_details(qs)}))
-    result = score_audit_forms(workspace, [path, complete], tmp_path / "out", date=DATE)
+    result = score_audit_forms(workspace, [path, complete], tmp_path / "out", date=DATE, providers_file=EXAMPLE_REGISTER)
     assert len(result.scored) == 1
     assert result.error_lines() == [
         "one-missing.docx: roles.team: question 1.3 (roles.team) has no answer; choose Yes, Partly, No or Not applicable",
@@ -433,7 +519,7 @@ def test_bad_returned_files_are_reported_and_the_others_scored(workspace_dir: Pa
         (workspace_dir / name).write_bytes(content)
     (workspace_dir / "good.docx").write_bytes(data)
     monkeypatch.chdir(workspace_dir)
-    result = run_cli("audit", "score", "good.docx", *bad, "-o", "scored", "--date", "2026-12-01")
+    result = run_cli("audit", "score", "good.docx", *bad, "-o", "scored", "--date", "2026-12-01", "-p", REGISTER)
     assert result.exit_code == 1
     assert result.stdout == (
         "scored 1 audit form: 1 feedback letter in scored\n"
@@ -466,20 +552,20 @@ def test_cli_score_refuses_to_overwrite_without_force(workspace_dir: Path, works
     (workspace_dir / "first.docx").write_bytes(returned(workspace, tmp_path, it_records_backups="Partly").read_bytes())
     (workspace_dir / "second.docx").write_bytes(returned(workspace, tmp_path).read_bytes())
     monkeypatch.chdir(workspace_dir)
-    assert run_cli("audit", "score", "first.docx", "-o", "scored", "--date", "2027-01-11").exit_code == 0
+    assert run_cli("audit", "score", "first.docx", "-o", "scored", "--date", "2027-01-11", "-p", REGISTER).exit_code == 0
     before = _bytes_under(workspace_dir / "scored")
     letter = docx_text(workspace_dir / "scored" / "AS9R-sunrise-home-support-bcp-feedback.docx")
     assert "\n11 January 2027\nOur reference:" in letter and "| Please respond by | 8 February 2027 |" in letter
-    _refused(run_cli("audit", "score", "second.docx", "-o", "scored", "--date", "2027-01-12"),
+    _refused(run_cli("audit", "score", "second.docx", "-o", "scored", "--date", "2027-01-12", "-p", REGISTER),
              "2 files already exist in scored (first: AS9R-sunrise-home-support-bcp-feedback.docx); "
              "use --force to overwrite them, or choose another folder with -o", workspace_dir / "scored", before)
-    forced = run_cli("audit", "score", "second.docx", "-o", "scored", "--date", "2027-01-12", "--force")
+    forced = run_cli("audit", "score", "second.docx", "-o", "scored", "--date", "2027-01-12", "--force", "-p", REGISTER)
     assert forced.exit_code == 0, forced.output
     after = _bytes_under(workspace_dir / "scored")
     assert sorted(after) == sorted(before) and after != before
     (workspace_dir / "scored" / "AS9R-sunrise-home-support-bcp-feedback.docx").unlink()
     left = _bytes_under(workspace_dir / "scored")
-    _refused(run_cli("audit", "score", "first.docx", "-o", "scored", "--date", "2027-01-11"),
+    _refused(run_cli("audit", "score", "first.docx", "-o", "scored", "--date", "2027-01-11", "-p", REGISTER),
              "1 file already exists in scored (first: audit-scores.csv); "
              "use --force to overwrite it, or choose another folder with -o", workspace_dir / "scored", left)
     assert list(left) == ["audit-scores.csv"]
@@ -520,9 +606,9 @@ def test_only_forms_of_the_named_council(workspace, tmp_path: Path, monkeypatch:
 
 def test_latest_audit_scores(workspace, tmp_path: Path) -> None:
     first = returned(workspace, tmp_path, name="first.docx", roles_owner="No")
-    score_audit_forms(workspace, [first], tmp_path / "autumn", date=DATE)
+    score_audit_forms(workspace, [first], tmp_path / "autumn", date=DATE, providers_file=EXAMPLE_REGISTER)
     second = returned(workspace, tmp_path, name="second.docx")
-    score_audit_forms(workspace, [second], tmp_path / "winter", date=dt.date(2027, 1, 5))
+    score_audit_forms(workspace, [second], tmp_path / "winter", date=dt.date(2027, 1, 5), providers_file=EXAMPLE_REGISTER)
     latest = latest_audit_scores([tmp_path / "winter" / "audit-scores.csv", tmp_path / "autumn" / "audit-scores.csv"])
     assert set(latest) == {"AS9R"}
     assert latest["AS9R"].overall == 100 and latest["AS9R"].critical_gaps == ()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from helpers import custom_properties, docx_parts
 from helpers_audit import answers, fill_form, libreoffice_fill, provider_details
-from conftest import require_tool
+from conftest import ROOT as REPO_ROOT, require_tool
 
 from contractgen.audit.form import control_tag, write_audit_forms
 from contractgen.library.auditquestions import load_audit
@@ -17,6 +17,8 @@ from contractgen.audit.score import score_audit_forms
 from contractgen.library.clauses import load_library
 
 DATE = dt.date(2026, 12, 1)
+#: The example register: a blank form comes back without an address, so scoring needs it.
+EXAMPLE_REGISTER = REPO_ROOT / "examples" / "example-borough-providers.csv"
 
 
 def _form(workspace, tmp_path: Path, tier: str = "advanced") -> tuple[Path, object]:
@@ -38,7 +40,7 @@ def test_libreoffice_fills_a_form_that_is_then_scored(workspace, tmp_path: Path,
     assert "<w:dropDownList>" in xml and "<w:date" in xml
     assert "cg:bcp:" not in xml
     assert custom_properties(parts)["contractgen.audit.version"] == qs.version  # properties survive
-    result = score_audit_forms(workspace, [filled], tmp_path / "out", date=DATE)
+    result = score_audit_forms(workspace, [filled], tmp_path / "out", date=DATE, providers_file=EXAMPLE_REGISTER)
     assert not result.failed, result.error_lines()
     score = result.scored[0][0]
     assert score.provider["ods_code"] == "AS9R" and score.completed_on == dt.date(2026, 12, 10)
@@ -83,7 +85,7 @@ def test_header_footer_reference_and_reply_row_as_libreoffice_prints_them(worksp
     for name, gaps in (("gap", {"it_records_backups": "No"}), ("no-gap", {"premises_power": "No"})):
         filled = tmp_path / f"{name}-form.docx"
         filled.write_bytes(fill_form(mine, {**answers(qs, **gaps), **provider_details(qs)}))
-        result = score_audit_forms(workspace, [filled], tmp_path / name, date=dt.date(2027, 1, 11))
+        result = score_audit_forms(workspace, [filled], tmp_path / name, date=dt.date(2027, 1, 11), providers_file=EXAMPLE_REGISTER)
         letter = tmp_path / f"{name}-letter.docx"  # one name each: LibreOffice names the PDF after it
         letter.write_bytes((tmp_path / name / result.scored[0][1]).read_bytes())
         letters.append(letter)

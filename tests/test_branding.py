@@ -14,7 +14,7 @@ import pytest
 from docx import Document
 from docx.shared import Pt
 
-from conftest import require_tool
+from conftest import require_soffice
 from contractgen.schedule.render import render_schedule
 from contractgen.letters.generate import generate_letters
 from contractgen.library.workspace import Workspace
@@ -102,7 +102,7 @@ def test_letter_lists_restart_at_a_in_each_list(workspace: Workspace, tmp_path: 
 
 @pytest.mark.reader
 def test_libreoffice_numbers_a_plain_template_like_word(workspace: Workspace, tmp_path: Path) -> None:
-    require_tool("soffice")
+    require_soffice()
     plain_template(workspace.templates_dir / "ours.docx", ["{{p schedule_body }}"])
     use_template(workspace, "schedule", "ours.docx")
     result = render_schedule(workspace, "example-borough", output=tmp_path / "s.docx")
@@ -122,7 +122,7 @@ def test_libreoffice_numbers_a_plain_template_like_word(workspace: Workspace, tm
 def test_numbering_follows_a_paragraph_added_by_hand(workspace: Workspace, tmp_path: Path) -> None:
     """Numbering is in the styles, not typed in: a paragraph a user adds with the "CG
     Clause" style is numbered in sequence and the clauses after it move on."""
-    require_tool("soffice")
+    require_soffice()
     result = render_schedule(workspace, "example-borough", output=tmp_path / "s.docx")
     doc = Document(str(result.path))
     target = next(p for p in doc.paragraphs if p.style.style_id == "CGClause" and p.text.startswith("The DSPT requirement."))

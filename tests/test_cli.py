@@ -144,7 +144,7 @@ def test_build_reports_problems_on_stderr(ws):
 
 def test_init_creates_a_workspace_that_validates_and_builds(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = run_cli("init", "council", "--no-git")
+    result = run_cli("init", "council", "--no-git", "--example")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "created workspace council: contractgen.yaml, clause_library, templates, profiles, examples",
@@ -160,8 +160,8 @@ def test_init_creates_a_workspace_that_validates_and_builds(tmp_path, monkeypatc
 
 def test_init_refuses_an_existing_workspace(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert run_cli("init", "council", "--no-git").exit_code == 0
-    result = run_cli("init", "council", "--no-git")
+    assert run_cli("init", "council", "--no-git", "--example").exit_code == 0
+    result = run_cli("init", "council", "--no-git", "--example")
     assert result.exit_code == 1
     assert stderr_lines(result) == [
         "council/contractgen.yaml: would be overwritten",
@@ -255,15 +255,15 @@ def test_version():
             ["Usage: contractgen schedule [OPTIONS] PROFILE",
              "Try 'contractgen schedule --help' for help.",
              "",
-             "Error: Invalid value for '--date': '2026-13-01' does not match the format '%Y-%m-%d'."],
+             "Error: Invalid value for '--date': '2026-13-01' is not a date: write it as YYYY-MM-DD (2026-11-26) or DD/MM/YYYY (26/11/2026)."],
             id="bad-date",
         ),
         pytest.param(
-            ["schedule", "example-borough", "--date", "1/4/2026", "-o", OUT],
+            ["schedule", "example-borough", "--date", "1 April 2026", "-o", OUT],
             ["Usage: contractgen schedule [OPTIONS] PROFILE",
              "Try 'contractgen schedule --help' for help.",
              "",
-             "Error: Invalid value for '--date': '1/4/2026' does not match the format '%Y-%m-%d'."],
+             "Error: Invalid value for '--date': '1 April 2026' is not a date: write it as YYYY-MM-DD (2026-11-26) or DD/MM/YYYY (26/11/2026)."],
             id="bad-date-format",
         ),
         pytest.param(
@@ -502,7 +502,7 @@ def word_template_variable(ws: Path) -> list[str]:
     document.save("templates/schedule.docx")
     message = (
         "the template uses 'nosuch', which is not a template variable; fix the tag in Word "
-        "(README 'Template variables' lists them)"
+        "(docs/branding.md 'Template variables' lists them)"
     )
     return [f'templates/schedule.docx: body, paragraph "Approved by {{{{ nosuch }}}}.": {message}', f"error: {message}"]
 
@@ -601,7 +601,7 @@ def test_validate_reports_every_problem_at_once(ws):
         f"profiles/riverside-and-vale.yaml:{line_of(ws / RIVERSIDE, 'include:')}:13: clauses.include[0]: clause "
         f"'dspt.entry-level' is withdrawn (version {version}); remove it from clauses.include",
         'templates/letter.docx: body, paragraph "Our ref {{ contract.referance }} / {{ schedule_body }}": the '
-        "template uses 'schedule_body', which a letter template does not receive; fix the tag in Word (README "
+        "template uses 'schedule_body', which a letter template does not receive; fix the tag in Word (docs/branding.md "
         "'Template variables')",
         f"error: 4 problems found ({len(library(ws).clauses)} clauses, 1 profile, 2 templates, 0 test renders)",
     ]

@@ -3,7 +3,7 @@ every command that reads that kind of file. Each must end in its exact message a
 code 1: no traceback, no hang, nothing written.
 
 The binary files are built by tests/hostile/build_corpus.py; the limits are in
-contractgen/base/untrusted.py and the README's "Safety limits".
+contractgen/base/untrusted.py and docs/security.md "Safety limits".
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def test_hostile_jinja_in_a_word_template(ws: Path, name: str):
     if at_compile:  # the problem already says what failed
         expected = [f"{where}: {rule}"]
     else:
-        message = f"the template cannot be rendered: {rule}; fix the tag in Word (README 'Template variables')"
+        message = f"the template cannot be rendered: {rule}; fix the tag in Word (docs/branding.md 'Template variables')"
         expected = [f"{where}: {message}", f"error: {message}"]
     assert refused("schedule", "example-borough") == expected
     assert files_under(ws / "out") == []
@@ -343,7 +343,7 @@ def test_the_readme_lists_the_limits():
     from contractgen.base import untrusted
     from contractgen.base import yamlio
 
-    section = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8").split("### Safety limits")[1]
+    section = (Path(__file__).resolve().parent.parent / "docs" / "security.md").read_text(encoding="utf-8").split("## Safety limits")[1]
     section = section.split("\n## ")[0].replace(",", "")
     for value in (
         f"{untrusted.MAX_YAML_BYTES // 1_000_000} MB", f"{untrusted.MAX_YAML_DEPTH} levels", f"{yamlio.MAX_VALUES} values",

@@ -672,7 +672,12 @@ def test_bad_register_rows_are_reported_and_skipped(workspace: Workspace, tmp_pa
     assert [(p.location.line, p.key) for p in result.rejected] == [(3, "name"), (4, "email"), (4, "tier"), (5, "ods_code")]
     assert "duplicate ODS code 'VM1A2', first on row 2" in result.rejected[-1].message
     assert result.failed
-    assert [r["ods_code"] for r in read_report(tmp_path / "out")] == ["VM1A2", "AW2T"]
+    # every register row has a row in report.csv: a rejected one too, with what it held (rejected rows
+    # used to be missing from the report: an intended change)
+    assert [(r["ods_code"], r["name"], r["letter_kind"], r["file"]) for r in read_report(tmp_path / "out")] == [
+        ("VM1A2", "Good Care", "confirm", "VM1A2-good-care.docx"), ("AW2T", "Also Good", "remedy", "AW2T-also-good.docx"),
+        ("AH7Q", "", "rejected", ""), ("C4SD", "Bad Email & Tier", "rejected", ""), ("VM1A2", "Twin", "rejected", ""),
+    ]
 
 
 def test_strict_refuses_a_bad_register_and_writes_nothing(workspace: Workspace, tmp_path: Path) -> None:
@@ -745,6 +750,21 @@ def test_same_letters_twice_are_byte_identical(workspace: Workspace, tmp_path: P
     assert {n for n in names if n.endswith(".docx")} == {j.file for j in one.written} == {j.file for j in two.written}
     for name in names:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+
+
+def test_the_worker_pool_works_with_the_spawn_start_method(workspace: Workspace, tmp_path: Path, monkeypatch) -> None:
+    """Windows has no fork: each spawned worker prepares its own renderer from the same
+    files, and the letters are the same bytes as from one process."""
+    import contractgen.letters.generate as generate
+
+    one = example(workspace, output=tmp_path / "one", workers=1)
+    monkeypatch.setattr(generate, "START_METHOD", "spawn")
+    spawned = example(workspace, output=tmp_path / "spawned", workers=2)
+    assert len(one.written) == len(spawned.written) >= 8  # enough letters for the pool to be used
+    names = files_under(tmp_path / "one")
+    assert names == files_under(tmp_path / "spawned")
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "spawned" / name).read_bytes(), name
 
 
 # ----------------------------------------------------------------- a big batch

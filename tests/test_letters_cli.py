@@ -131,7 +131,9 @@ def test_summary_with_rejected_rows_exits_1(ws: Path) -> None:
         "e.g. VM79V or ADAG",
         "report: out/report.csv",
     ]
-    assert [r["ods_code"] for r in read_report(ws / "out")] == ["VM1A2", "AW2T"]
+    # the rejected rows are in report.csv too (they used to be missing: an intended change)
+    assert [(r["ods_code"], r["letter_kind"]) for r in read_report(ws / "out")] == [
+        ("VM1A2", "confirm"), ("AW2T", "remedy"), ("AH7Q", "rejected"), ("../X1", "rejected")]
 
 
 def test_summary_with_no_letters(ws: Path) -> None:
@@ -185,15 +187,25 @@ def test_existing_letters_need_force(ws: Path) -> None:
     assert snapshot(folder) == before  # the same letters, byte for byte
 
 
+def test_as_of_is_taken_day_first_too(ws: Path) -> None:
+    """--as-of 26/11/2026 (as a council writes it) is 26 November 2026, as 2026-11-26 is
+    (an intended change: it was refused as not matching '%Y-%m-%d')."""
+    iso = letters("example-borough", "--providers", REGISTER, "--dspt", EXPORT, "--as-of", "2026-11-26", "-o", "iso")
+    english = letters("example-borough", "--providers", REGISTER, "--dspt", EXPORT, "--as-of", "26/11/2026", "-o", "english")
+    assert iso.exit_code == english.exit_code == 0, english.output
+    assert (ws / "iso" / "report.csv").read_bytes() == (ws / "english" / "report.csv").read_bytes()
+    assert "2026-12-24" in (ws / "english" / "report.csv").read_text(encoding="utf-8-sig")  # response_by, 20 working days on
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["letters", "nope", "-p", REGISTER],
          "error: no profile 'nope'; profiles in profiles: example-borough, riverside-and-vale"),
         (["letters", "example-borough", "-p", REGISTER, "--as-of", "2026-13-01"],
-         "Error: Invalid value for '--as-of': '2026-13-01' does not match the format '%Y-%m-%d'."),
-        (["letters", "example-borough", "-p", REGISTER, "--as-of", "26/11/2026"],
-         "Error: Invalid value for '--as-of': '26/11/2026' does not match the format '%Y-%m-%d'."),
+         "Error: Invalid value for '--as-of': '2026-13-01' is not a date: write it as YYYY-MM-DD (2026-11-26) or DD/MM/YYYY (26/11/2026)."),
+        (["letters", "example-borough", "-p", REGISTER, "--as-of", "11/26/2026"],  # month first: no 26th month
+         "Error: Invalid value for '--as-of': '11/26/2026' is not a date: write it as YYYY-MM-DD (2026-11-26) or DD/MM/YYYY (26/11/2026)."),
         (["letters", "example-borough", "-p", REGISTER, "--kind", "gold"],
          "Error: Invalid value for '--kind': 'gold' is not one of 'start', 'lapsed', 'remedy', 'improve', 'renew', "
          "'confirm', 'overdue', 'progress', 'certificate'."),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, require_tool
+from conftest import ROOT, require_soffice, require_tool
 from contractgen.letters.generate import LettersResult, generate_letters
 from contractgen.library.clauses import load_library
 from contractgen.word.textconv import docx_to_text
@@ -101,7 +101,7 @@ def shipped_letters(workspace: Workspace, tmp_path: Path) -> list[Path]:
 def test_closing_and_signature_share_a_page_in_every_shipped_letter(workspace: Workspace, tmp_path: Path) -> None:
     """Finding 9: "Yours sincerely," must not end a page with the signature on the next.
     Each letter is converted to PDF by LibreOffice and read page by page."""
-    require_tool("soffice")
+    require_soffice()
     require_tool("pdftotext")
     pdfs = shipped_letters(workspace, tmp_path)
     assert len(pdfs) == 16
@@ -115,6 +115,14 @@ def test_closing_and_signature_share_a_page_in_every_shipped_letter(workspace: W
     assert two_pages  # the check means something: some letters run onto a second page
 
 
+def closing_page(pdf: Path) -> tuple[int, str]:
+    """The number of the page (1, 2, ...) with "Yours sincerely,", and its text from there."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [p for p in text.split("\f") if p.strip()]
+    (number,) = [n for n, p in enumerate(pages, start=1) if "Yours sincerely," in p]
+    return number, pages[number - 1][pages[number - 1].index("Yours sincerely,"):]
+
+
 def closing_pages(pdf: Path) -> tuple[int, str]:
     """How many pages ``pdf`` has, and the text from "Yours sincerely," to the end of its page."""
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
@@ -124,21 +132,34 @@ def closing_pages(pdf: Path) -> tuple[int, str]:
 
 
 def test_closing_stays_with_the_signature_wherever_the_page_breaks(workspace: Workspace, tmp_path: Path) -> None:
-    """Addresses of 0 to 29 lines move the closing down line by line, across the foot of
-    the page: in every letter the signatory's name and title follow on the same page."""
-    require_tool("soffice")
+    """Longer and longer addresses move the closing down line by line, across the foot of
+    a page: in every letter the signatory's name and title follow on the same page.
+
+    Where the page breaks depends on the fonts installed, so the test first finds the
+    address length at which the closing moves to the next page (every 6 lines up to 72, a
+    page's worth: the closing crosses at least one page foot on any fonts), then writes
+    every length around that one."""
+    require_soffice()
     require_tool("pdftotext")
-    rows = [provider_row(f"Provider {k}", f"8GT{k:02d}", address="\n".join(f"Line {n}" for n in range(k)))
-            for k in range(30)]  # fmt: skip
-    register = write_register(tmp_path / "lines.csv", rows)
-    result = generate_letters(workspace, "example-borough", register, no_dspt=True, as_of=dt.date(2026, 11, 26),
-                              output=tmp_path / "out", pdf=True, workers=2)  # fmt: skip
-    pages = set()
-    for job in result.written:
-        count, closing = closing_pages((tmp_path / "out" / job.file).with_suffix(".pdf"))
-        pages.add(count)
-        assert "Priya Shah" in closing and "Head of Commissioning" in closing, job.file
-    assert len(pages) == 2  # the closing did move across a page break somewhere in the range
+
+    def letters(lengths: list[int], folder: str) -> dict[int, tuple[int, str]]:
+        rows = [provider_row(f"Provider {k}", f"8GT{k:02d}", address="\n".join(f"Line {n}" for n in range(k))) for k in lengths]
+        register = write_register(tmp_path / f"{folder}.csv", rows)
+        result = generate_letters(workspace, "example-borough", register, no_dspt=True, as_of=dt.date(2026, 11, 26),
+                                  output=tmp_path / folder, pdf=True, workers=2)  # fmt: skip
+        found = {}
+        for job in result.written:
+            k = int(job.provider.ods_code[3:])
+            found[k] = closing_page((tmp_path / folder / job.file).with_suffix(".pdf"))
+            assert "Priya Shah" in found[k][1] and "Head of Commissioning" in found[k][1], job.file
+        return found
+
+    coarse = letters(list(range(0, 73, 6)), "coarse")
+    crossing = next((k for k in sorted(coarse)[1:] if coarse[k][0] > coarse[k - 6][0]), None)
+    assert crossing is not None, f"the closing never moved to a later page: {[(k, page) for k, (page, _) in coarse.items()]}"
+    fine = letters(list(range(crossing - 5, crossing)), "fine")
+    pages = {coarse[crossing - 6][0], coarse[crossing][0]} | {page for page, _ in fine.values()}
+    assert len(pages) == 2  # the closing did move across a page break, line by line
 
 
 def test_the_template_keeps_the_closing_with_the_signature() -> None:

@@ -314,7 +314,7 @@ def test_a_missing_library_file_is_reported(here):
     with pytest.raises(LibraryError) as caught:
         load(here, {"library.yaml": None})
     assert str(caught.value) == (
-        "clause_library/library.yaml: no library.yaml here; a clause library folder needs one (see README)"
+        "clause_library/library.yaml: no library.yaml here; a clause library folder needs one (see docs/workspace.md)"
     )
 
 

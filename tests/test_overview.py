@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import csv
 import datetime as dt
 import io
@@ -64,6 +66,28 @@ def test_example_workspace_golden_numbers(workspace, tmp_path: Path) -> None:
     assert [(c.provider.ods_code, c.scheme, c.expiry.isoformat()) for c in m.certificates()] == [
         ("AH7Q", "Cyber Essentials", "2026-02-28"), ("VM8K1", "Cyber Essentials Plus", "2026-11-01"),
         ("VM1A2", "Cyber Essentials", "2026-12-15")]
+
+
+def test_expired_certificates_say_how_long_ago_not_negative_days_left(workspace, tmp_path: Path) -> None:
+    """As of 26 November 2026: AH7Q's certificate expired on 28 February 2026, 271 days
+    before; VM8K1's on 1 November 2026, 25 days before; VM1A2's expires on 15 December 2026,
+    19 days on (it used to show -271 and -25 'days left': an intended change)."""
+    html = (example(workspace, tmp_path).output / "overview.html").read_text(encoding="utf-8")
+    section = html[html.index('<section id="cyber-essentials">'):]
+    section = section[: section.index("</section>")]
+    cells = re.findall(r'<td data-sort="(-?\d+)">([^<]*)</td>', section)
+    assert cells == [("-271", "expired 271 days ago"), ("-25", "expired 25 days ago"), ("19", "19 days left")]
+    assert "-271" not in re.sub(r'data-sort="-?\d+"', "", section)
+
+
+def test_the_provider_table_keeps_words_whole_with_the_audit_columns(workspace, tmp_path: Path) -> None:
+    """Only the provider's code and name and the critical gaps' question ids may break
+    inside a word; the tier ("foundation") and the other columns never do ("foundatio|n")."""
+    html = (example(workspace, tmp_path).output / "overview.html").read_text(encoding="utf-8")
+    assert "#providers td{overflow-wrap:normal;word-break:normal}" in html
+    assert "#providers td.long,#providers td:nth-child(11){overflow-wrap:anywhere}" in html  # 11: critical gaps
+    row = re.search(r'<tr data-position="[^"]*" data-tier="foundation"[^>]*>(.*?)</tr>', html).group(1)
+    assert re.findall(r"<td( class=\"long\")?>([^<]*)</td>", row)[:3] == [(' class="long"', "8KT41"), (' class="long"', "&quot;Café Crème&quot; Supported Living"), ("", "foundation")]
 
 
 def test_example_referrals_csv(workspace, tmp_path: Path) -> None:

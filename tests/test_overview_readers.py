@@ -260,10 +260,10 @@ def test_chromium_command_line_prints_the_page(market_files, tmp_path: Path) -> 
 # ------------------------------------------------------------------ LibreOffice Calc
 
 
-def test_xlsx_in_libreoffice(libreoffice, market_files, tmp_path: Path) -> None:
+def test_xlsx_in_libreoffice(libreoffice_calc, market_files, tmp_path: Path) -> None:
     """LibreOffice opens overview.xlsx; every sheet converted to CSV holds the numbers."""
     m = market_files.market
-    result = libreoffice._run(
+    result = libreoffice_calc._run(
         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1",
         "--outdir", str(tmp_path), str(market_files.output / "overview.xlsx"))
     sheets = {p.stem.split("-", 1)[1]: p for p in tmp_path.glob("overview-*.csv")}
@@ -313,3 +313,25 @@ def test_readme_screenshot_is_regenerated(tmp_path: Path) -> None:
         assert png_size(data) == (1200, 1900)
         assert 50_000 < len(data) < 3_000_000
     assert "docs/overview.png" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_no_word_of_the_provider_table_is_broken_or_cut(browser, market_files) -> None:
+    """With the audit columns shown, on screen and printed on A4: words are never broken
+    inside ("foundatio|n"), so each must fit its column: no cell's content is wider than
+    the cell, but for the provider's code and name and the critical gaps, which may break."""
+    page = browser.open(market_files.output / "overview.html")
+    script = """() => {
+        const out = [];
+        for (const row of Array.from(document.querySelectorAll('#providers tbody tr')).slice(0, 400)) {
+            row.querySelectorAll('td').forEach((td, i) => {
+                if (td.classList.contains('long') || i === 10) return;
+                if (td.scrollWidth > td.clientWidth + 1) out.push(td.textContent);
+            });
+        }
+        return out;
+    }"""
+    assert page.evaluate(script) == []
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 720, "height": 1000})  # A4 less its margins, at 96 dpi
+    assert page.evaluate(script) == []
+    page.close()

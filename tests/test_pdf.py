@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require_tool
+from conftest import require_soffice, require_tool
 from contractgen.base.errors import ExternalToolError, OutputError
 from contractgen.letters.generate import generate_letters
 from contractgen.base.pdf import INSTALL_HINT, convert_to_pdf
@@ -59,6 +59,7 @@ def test_no_libreoffice_is_a_clear_message_and_nothing_is_written(ws: Path, tmp_
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr("contractgen.base.pdf.install_folders", lambda env=None: [])  # nor in its install folders
     result = pdf_letters()
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -69,6 +70,7 @@ def test_no_libreoffice_is_a_clear_message_and_nothing_is_written(ws: Path, tmp_
 
 def test_no_libreoffice_through_the_api(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("shutil.which", lambda name, *args, **kwargs: None)
+    monkeypatch.setattr("contractgen.base.pdf.install_folders", lambda env=None: [])  # nor in its install folders
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(ExternalToolError, match="LibreOffice is needed for --pdf"):
@@ -98,7 +100,7 @@ def test_existing_pdfs_need_force(ws: Path, tmp_path: Path, monkeypatch: pytest.
 
 @pytest.mark.reader
 def test_pdf_letters_with_libreoffice(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    require_tool("soffice")
+    require_soffice()
     pdftotext = require_tool("pdftotext")
     real_popen = subprocess.Popen
     soffice_calls: list[list[str]] = []
@@ -237,6 +239,7 @@ def test_schedule_pdf_without_libreoffice_writes_nothing(ws: Path, tmp_path: Pat
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr("contractgen.base.pdf.install_folders", lambda env=None: [])  # nor in its install folders
     result = run_cli("schedule", "example-borough", "--pdf")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [f"error: {INSTALL_HINT}"]
@@ -245,7 +248,7 @@ def test_schedule_pdf_without_libreoffice_writes_nothing(ws: Path, tmp_path: Pat
 
 @pytest.mark.reader
 def test_schedule_pdf_is_written_beside_the_docx(ws: Path) -> None:
-    require_tool("soffice")
+    require_soffice()
     require_tool("pdftotext")
     result = run_cli("schedule", "riverside-and-vale", "--pdf", "-o", "tender/schedule-7.docx")
     assert result.exit_code == 0, result.output
@@ -253,3 +256,40 @@ def test_schedule_pdf_is_written_beside_the_docx(ws: Path) -> None:
     text = subprocess.run(["pdftotext", "tender/schedule-7.pdf", "-"], capture_output=True, text=True, check=True).stdout
     assert "Riverside & Vale City Council" in text
     assert sorted(p.name for p in (ws / "tender").iterdir()) == ["schedule-7.docx", "schedule-7.pdf"]
+
+
+# ----------------------------------------------------------------- where LibreOffice is found
+
+
+def test_libreoffice_is_found_in_its_usual_install_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contractgen.base import pdf
+
+    places = [str(p) for p in pdf.install_folders({})]
+    assert "C:/Program Files/LibreOffice/program/soffice.exe" in [p.replace("\\", "/") for p in places]
+    assert "/Applications/LibreOffice.app/Contents/MacOS/soffice" in [p.replace("\\", "/") for p in places]
+    windows = pdf.install_folders({"PROGRAMFILES": str(tmp_path / "Program Files")})[0]
+    assert windows == tmp_path / "Program Files" / "LibreOffice" / "program" / "soffice.exe"
+    windows.parent.mkdir(parents=True)
+    windows.write_bytes(b"")
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)  # not on PATH
+    monkeypatch.setattr(pdf, "install_folders", lambda env=None: [tmp_path / "nowhere" / "soffice", windows])
+    assert pdf.find_soffice() == str(windows)
+
+
+def test_calc_is_found_beside_writer_or_reported_missing(tmp_path: Path) -> None:
+    """test_xlsx_in_libreoffice skips (outside CI) when LibreOffice has Writer but not Calc:
+    Calc is its library beside soffice (Linux, Windows) or in Frameworks (macOS)."""
+    from conftest import calc_library
+
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "soffice").write_bytes(b"")
+    assert calc_library(str(program / "soffice")) is None  # Writer only
+    (program / "libsclo.so").write_bytes(b"")
+    assert calc_library(str(program / "soffice")) == program / "libsclo.so"
+    mac = tmp_path / "LibreOffice.app" / "Contents"
+    (mac / "MacOS").mkdir(parents=True)
+    (mac / "Frameworks").mkdir()
+    (mac / "MacOS" / "soffice").write_bytes(b"")
+    (mac / "Frameworks" / "libsclo.dylib").write_bytes(b"")
+    assert calc_library(str(mac / "MacOS" / "soffice")) == mac / "Frameworks" / "libsclo.dylib"

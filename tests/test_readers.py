@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, require_tool
+from conftest import ROOT, require_soffice, require_tool
 from helpers import render_docx
 
 from contractgen.library.workspace import load_workspace
@@ -53,7 +53,7 @@ def squash(text: str) -> str:
 @pytest.fixture(scope="module")
 def pdf_texts(schedules, tmp_path_factory) -> dict[tuple[str, str], tuple[str, int]]:
     """LibreOffice headless, with a private profile folder, converts all of them at once."""
-    soffice = require_tool("soffice")
+    soffice = require_soffice()
     pdftotext = require_tool("pdftotext")
     pdfinfo = require_tool("pdfinfo")
     profile_dir = tmp_path_factory.mktemp("lo-profile")

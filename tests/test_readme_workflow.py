@@ -1,9 +1,10 @@
-"""The README's review workflow, command by command, on a clean clone of this repository.
+"""The review workflow (docs/review.md, linked from the README), command by command, on a
+clean clone of this repository.
 
 Each ``$ command`` of the ``console`` blocks in "The review workflow, step by step from a
-fresh clone" is run in order and its output compared with the README's; commit ids are
-compared as ``<sha>`` (the README shows this repository's, a new commit's differs). The
-edits the README describes in words between the blocks are made here, in the same order.
+fresh clone" is run in order and its output compared with the document's; commit ids are
+compared as ``<sha>`` (the document shows this repository's, a new commit's differs). The
+edits the document describes in words between the blocks are made here, in the same order.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from helpers import run_cli
 from helpers_git import document_xml, git_identity, paragraphs, resolve_changes
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTION = "#### The review workflow, step by step from a fresh clone"
+SECTION = "## The review workflow, step by step from a fresh clone"
+DOC = "docs/review.md"
 SHA = re.compile(r"\b[0-9a-f]{7}\b")
 
 
 def walkthrough() -> list[list[tuple[str, list[str]]]]:
     """The console blocks of the section: each a list of (command, expected output lines)."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / DOC).read_text(encoding="utf-8")
     section = text[text.index(SECTION):]
     section = section[: section.index("\n## ", 1)] if "\n## " in section[1:] else section
     blocks = []

@@ -304,6 +304,19 @@ def test_column_map_and_header_matching(tmp_path: Path) -> None:
     assert provider.email == "ann@pines.example"
 
 
+def test_a_register_without_email_names_the_profile_setting(tmp_path: Path) -> None:
+    """The setting is `letters.register_columns` (it was called "column_map", which no
+    profile has: an intended change of the message)."""
+    rows = [["name", "ods_code", "contact_name", "address", "cqc_registered"], ["x"] * 5]
+    with pytest.raises(RegisterError) as info:
+        read(write_csv(tmp_path / "r.csv", rows))
+    assert [str(p) for p in info.value.problems] == [
+        "r.csv:1: email: no column 'email' (for email); columns found: 'name', 'ods_code', 'contact_name', 'address', "
+        "'cqc_registered'. Rename the column, or map email to your header in the profile's letters.register_columns "
+        "(email: Your Header)"
+    ]
+
+
 def test_missing_column(tmp_path: Path) -> None:
     rows = [["Name", "ODS", "Contact", "Email", "Address", "CQC registered"], ["x"] * 6]
     with pytest.raises(RegisterError) as info:
@@ -311,10 +324,10 @@ def test_missing_column(tmp_path: Path) -> None:
     found = "'Name', 'ODS', 'Contact', 'Email', 'Address', 'CQC registered'"
     assert [str(p) for p in info.value.problems] == [
         f"r.csv:1: ods_code: no column 'ods_code' (for ods_code); columns found: {found}. "
-        "Rename the column, or map ods_code to your header in the profile's column_map",
+        "Rename the column, or map ods_code to your header in the profile's letters.register_columns (ods_code: Your Header)",
         f"r.csv:1: contact_name: no column 'contact_name' (for contact_name); columns "
         f"found: {found}. Rename the column, or map contact_name to your header in the "
-        "profile's column_map",
+        "profile's letters.register_columns (contact_name: Your Header)",
     ]
     assert isinstance(info.value, InputError)
 
@@ -327,7 +340,7 @@ def test_missing_mapped_column(tmp_path: Path) -> None:
         "r.csv:1: Email address: no column 'Email address' (for email); columns found: "
         "'name', 'ods_code', 'contact_name', 'email', 'address', 'cqc_registered', "
         "'tier'. Rename the column, or map email to your header in the profile's "
-        "column_map"
+        "letters.register_columns (email: Your Header)"
     )
 
 
@@ -345,7 +358,7 @@ def test_unknown_field_in_column_map(tmp_path: Path) -> None:
     with pytest.raises(RegisterError) as info:
         read(path, column_map={"phone": "Telephone", "name": "Name"})
     assert str(info.value) == (
-        "r.csv: column_map: column_map names unknown field 'phone'; the fields are "
+        "r.csv: letters.register_columns: letters.register_columns names unknown field 'phone'; the fields are "
         + ", ".join(FIELDS)
     )
 

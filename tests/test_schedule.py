@@ -448,7 +448,7 @@ def test_an_undefined_variable_in_the_word_template(ws):
     write_template(ws / "templates/schedule.docx", "Signed for {{ nosuch }}.")
     message = (
         "the template uses 'nosuch', which is not a template variable; fix the tag in Word "
-        "(README 'Template variables' lists them)"
+        "(docs/branding.md 'Template variables' lists them)"
     )
     assert lines(refused(ws)) == [
         f'templates/schedule.docx: body, paragraph "Signed for {{{{ nosuch }}}}.": {message}',

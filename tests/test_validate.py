@@ -55,7 +55,7 @@ def test_a_letter_date_that_is_not_the_schedules_is_reported(ws):
         for tier in ("foundation", "core", "advanced")
         for what in (
             "states 30 June 2027, which is none of the dates the schedule gives for it; take dates from letter.* "
-            "(README 'How a letter's dates follow from the schedule')",
+            "(docs/letters.md 'How a letter's dates follow from the schedule')",
             "does not state standard_by (31 March 2027), which the schedule sets; use {{ letter.standard_by }}",
         )
     ]
@@ -78,7 +78,7 @@ def test_problems_across_profiles_and_templates_are_all_reported(ws):
     report = report_of(ws)
     template_message = (
         "the template uses 'councel', which a schedule template does not receive; fix the tag in Word "
-        "(README 'Template variables')"
+        "(docs/branding.md 'Template variables')"
     )
     assert [str(p) for p in report.problems] == [
         f"profiles/example-borough.yaml:{line_of(ws / BOROUGH, 'shortname')}:3: council.shortname: unknown key "
@@ -94,6 +94,20 @@ def test_problems_across_profiles_and_templates_are_all_reported(ws):
         "'letter.docx' not found in templates (templates there: schedule.docx); fix templates.letter or add the file",
     ]
     assert report.renders == 0 and not report.ok
+
+
+def test_two_mistakes_in_one_profile_are_both_reported(ws):
+    """An unknown key stops the profile loading, but its tier is still checked: `tier: coer`
+    and a misspelt key are reported in one run (only the key was, before)."""
+    edit(ws / BOROUGH, "tier: core", "tier: coer")
+    edit(ws / BOROUGH, "  short_name: EBC", "  shortname: EBC")
+    report = report_of(ws)
+    assert [str(p) for p in report.problems] == [
+        f"profiles/example-borough.yaml:{line_of(ws / BOROUGH, 'shortname')}:3: council.shortname: unknown key "
+        "'shortname' (did you mean 'short_name'?)",
+        f"profiles/example-borough.yaml:{line_of(ws / BOROUGH, 'tier: coer')}:1: tier: unknown tier 'coer' (did you "
+        "mean 'core'?); tiers: foundation, core, advanced",
+    ]
 
 
 def report_parameter(root: Path, name: str) -> str:

@@ -47,6 +47,7 @@ from helpers_git import (
 )
 
 AUTHOR = "contractgen: clause library 2026.1 to 2026.2"
+VARIATION_DATE = dt.date(2026, 10, 1)  # release 2026.2 of the test history
 CONTROL = "Document control"
 
 
@@ -70,8 +71,9 @@ def docs(ws, tmp_path_factory):
         key = f"{profile}-{tier or 'default'}"
         files = {name: folder / f"{key}-{name}.docx" for name in ("variation", "new", "old")}
         render_schedule(ws, profile, tier=tier, output=files["variation"], compare_to=OLD_RELEASE)
-        render_schedule(ws, profile, tier=tier, output=files["new"])
-        render_schedule(ws, profile, tier=tier, output=files["old"], at=OLD_RELEASE)
+        # dated as the variation is (the release it introduces), so that accepting its changes gives this document
+        render_schedule(ws, profile, tier=tier, output=files["new"], date=VARIATION_DATE)
+        render_schedule(ws, profile, tier=tier, output=files["old"], at=OLD_RELEASE, date=VARIATION_DATE)
         out[key] = files
     return out
 
@@ -105,7 +107,9 @@ def test_every_change_is_a_tracked_change_with_author_and_date(borough):
     assert counts["ins"] and counts["del"] and counts["ins_mark"] and counts["del_mark"]
     for el in root.iter(f"{{{W}}}ins", f"{{{W}}}del"):
         assert el.get(f"{{{W}}}author") == AUTHOR
-        assert el.get(f"{{{W}}}date") == "2026-04-01T00:00:00Z"  # the profile's contract date
+        # the new release's date (1 October 2026): the profile's contract date (1 April 2026) is the original
+        # contract's, before the release this variation introduces (it used to be used: an intended change)
+        assert el.get(f"{{{W}}}date") == "2026-10-01T00:00:00Z"
     # the plain schedules have no tracked changes
     assert check_revision_structure(document_xml(borough["new"]))["ins"] == 0
 
@@ -253,6 +257,21 @@ def test_variation_between_two_past_releases(ws, tmp_path):
     assert check_revision_structure(root)["ins"] > 0
     assert any(t.startswith("Moving between Tiers. ") for _, t in paragraphs(resolve_changes(root, "accept")))
     assert not any(t.startswith("Moving between Tiers. ") for _, t in paragraphs(resolve_changes(root, "reject")))
+
+
+def test_a_variation_is_not_dated_before_the_release_it_introduces(ws, tmp_path):
+    out = tmp_path / "v.docx"
+    render_schedule(ws, "example-borough", output=out, compare_to=OLD_RELEASE)
+    assert custom_properties(docx_parts(out))  # written
+    assert "1 October 2026" in paragraph_text(document_xml(out)) and "1 April 2026" in paragraph_text(document_xml(out))
+    early = run_cli("--workspace", str(ws.root), "schedule", "example-borough", "--compare-to", OLD_RELEASE,
+                    "--date", "2026-09-30", "-o", str(tmp_path / "early.docx"))
+    assert early.exit_code == 2
+    assert early.stderr.splitlines() == [
+        "error: --date 2026-09-30 is before release 2026.2 (1 October 2026), which the variation introduces; date it "
+        "on or after 2026-10-01"
+    ]
+    assert not (tmp_path / "early.docx").exists()
 
 
 def test_variation_dates_follow_the_document_date(ws, tmp_path):

@@ -305,7 +305,7 @@ def test_a_profile_edit_sets_the_dirty_flag_only(clone, tmp_path):
 def test_init_makes_a_repository_where_review_works_at_once(tmp_path, monkeypatch):
     git_identity(monkeypatch, tmp_path / "home")
     monkeypatch.chdir(tmp_path)
-    result = run_cli("init", "council")
+    result = run_cli("init", "council", "--example")
     assert result.exit_code == 0, result.output
     repo = tmp_path / "council"
     lines = result.stdout.splitlines()
@@ -360,7 +360,7 @@ def test_init_inside_a_repository_makes_no_second_one(tmp_path, monkeypatch):
     outer.mkdir()
     git(outer, "init", "-q")
     monkeypatch.chdir(outer)
-    result = run_cli("init", "council")
+    result = run_cli("init", "council", "--example")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1] == (
         "council is inside the git repository . : no new repository made; commit the workspace there and run "

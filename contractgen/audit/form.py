@@ -29,7 +29,7 @@ from ..base.schema import suggest
 from ..base.workdays import add_working_days
 from ..base.xmltext import xml_attr, xml_text
 from ..dspt.register import Provider, read_register
-from ..letters.generate import inside, letter_file_names
+from ..letters.generate import inside, letter_file_names, unbreakable_contacts
 from ..library.auditquestions import (
     ANSWERS,
     AuditLibrary,
@@ -202,13 +202,13 @@ def letter_context(
     library: ClauseLibrary, profile: Profile, tier: str, provider: dict[str, Any], *,
     subject: str, date: dt.date, response_by: dt.date | None, reason: str, kind: str,
 ) -> dict[str, Any]:
-    """What the council's letter template receives for an audit document (README
+    """What the council's letter template receives for an audit document (docs/branding.md
     'Template variables') but ``letter_body``: the provider's DSPT status is not part of
     an audit. ``response_by`` is ``None`` for a document that asks for no reply: the
     template then shows no "Please respond by" row, as for a confirm or renew letter."""
     context = {**base_context(library, profile, tier), **parameter_values(library, profile)}
     context.update(
-        draft="",  # the letter template's draft line: audit documents are not marked (see README)
+        draft="",  # the letter template's draft line: audit documents are not marked (see docs/audit.md)
         provider={
             "name": provider.get("name", ""),
             "ods_code": provider.get("ods_code", ""),
@@ -224,6 +224,8 @@ def letter_context(
         letter={
             "kind": kind, "subject": subject, "date": format_date(date), "response_by": format_date(response_by) if response_by else "",
             "next_deadline": "", "valid_until": "", "reason": reason,
+            "dspt": False,  # not a DSPT letter: no DSPT status box, no DSPT page header
+            "heading": "Business continuity plan audit",
         },
     )
     return context
@@ -275,6 +277,7 @@ def render_letter_document(
     writer = BodyWriter(letter_num_base=template.plan.letter_num_base if template.plan else 0)
     context = letter_context(library, profile, qs.tier, provider, subject=subject, date=date,
                              response_by=response_by, reason=reason, kind=f"audit-{document}")
+    unbreakable_contacts(context)  # as in the guidance letters: emails and phones never break across lines
     made = body(context, writer)
     lists = 0
     if not isinstance(made, str):

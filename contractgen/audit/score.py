@@ -32,7 +32,7 @@ from ..base.errors import (
     plural,
 )
 from ..base.workdays import add_working_days
-from ..dspt.register import Provider
+from ..dspt.register import Provider, read_register
 from ..letters.generate import inside, letter_clause, letter_file_names
 from ..library.auditquestions import (
     ANSWERS,
@@ -178,6 +178,7 @@ class _Scorer:
         self.only = profile_ref
         self._prepare = prepare
         self.loaded: dict[str, tuple[ClauseLibrary, Profile, AuditLibrary]] = {}
+        self.registers: dict[tuple[str, Path], dict[str, Provider]] = {}
         if profile_ref is not None:
             self.profile(profile_ref)
 
@@ -187,7 +188,37 @@ class _Scorer:
             self.loaded[name] = (library, profile, load_audit(self.workspace.library_dir, AUDIT_ID, library))
         return self.loaded[name]
 
-    def score(self, path: Path) -> AuditScore:
+    def score(self, path: Path, providers_file: Path | None = None) -> AuditScore:
+        score = self._score(path)
+        if providers_file is not None:
+            self._registered(score, providers_file)
+        elif not score.provider.get("address"):
+            shown = display_path(path)
+            message = (f"the form does not say where {score.provider['name'] or 'the provider'} "
+                       f"({score.provider['ods_code'] or 'no ODS code'}) is (it was a blank form): its feedback letter "
+                       "could not be addressed; give the provider register with --providers")
+            raise FormError(f"{shown}: {message}", [Problem(Location(shown), "provider.ods_code", message)])
+        return score
+
+    def _registered(self, score: AuditScore, providers_file: Path) -> None:
+        """The form's provider in the register (else :class:`FormError`); its details for the letter."""
+        library, profile, _ = self.profile(score.profile)
+        key = (score.profile, providers_file)
+        if key not in self.registers:
+            register = read_register(providers_file, column_map=profile.model.letters.register_columns or None,
+                                     tiers=library.tiers, default_tier=profile.model.tier)
+            self.registers[key] = {p.ods_code: p for p in register.providers}
+        code = score.provider["ods_code"]
+        found = self.registers[key].get(code)
+        if found is None:
+            shown = display_path(score.file)
+            message = (f"the form is for ODS code {code or '(none)'}, which is not in the register "
+                       f"{display_path(providers_file)}; check the code the provider wrote on the form, or add the "
+                       "provider to the register, then score the form again")
+            raise FormError(f"{shown}: {message}", [Problem(Location(shown), "provider.ods_code", message)])
+        score.provider.update(contact_name=found.contact_name, email=found.email, address=found.address)
+
+    def _score(self, path: Path) -> AuditScore:
         shown = display_path(path)
 
         def fail(problems: list[Problem]) -> FormError:
@@ -398,7 +429,19 @@ def feedback_paragraphs(library: ClauseLibrary, score: AuditScore, context: dict
         clause = letter_clause(library, clause_id)
         text = clause.text_for(score.question_set.tier) or ""
         paragraphs += render_clause_text(clause, text, context, library, mode="letter", list_ids=lists)
-    return paragraphs
+    return keep_headings_with_content(paragraphs)
+
+
+def keep_headings_with_content(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """A paragraph all in bold ("**Critical gaps**") is a heading, and a paragraph ending
+    with a colon introduces what follows: each is kept on the page of the next paragraph."""
+    kept = []
+    for p, following in zip(paragraphs, [*paragraphs[1:], None]):
+        words = [r for r in p.runs if r.text.strip()]
+        heading = bool(words) and all(r.bold for r in words)
+        lead_in = p.text.rstrip().endswith(":")
+        kept.append(p.with_(keep_with_next=True) if following is not None and (heading or lead_in) else p)
+    return kept
 
 
 # ------------------------------------------------------------------ the command
@@ -448,10 +491,14 @@ def score_audit_forms(
     profile_ref: str | None = None,
     date: dt.date | None = None,
     force: bool = False,
+    providers_file: Path | None = None,
 ) -> AuditScoresResult:
     """Score returned forms; write a feedback letter per form and ``audit-scores.csv``
     into ``output``. Forms that cannot be scored are reported in ``failed``. Files that
-    exist already are refused, before anything is written, unless ``force``."""
+    exist already are refused, before anything is written, unless ``force``.
+
+    With ``providers_file`` (the register) a form whose ODS code is not in the register
+    is refused, and each feedback letter is addressed from the register."""
 
     date = date or dt.date.today()
     scorer = _Scorer(workspace, profile_ref)
@@ -459,7 +506,7 @@ def score_audit_forms(
     scores: list[AuditScore] = []
     for path in files:
         try:
-            scores.append(scorer.score(path))
+            scores.append(scorer.score(path, providers_file))
         except FormError as exc:
             result.failed.append((path, exc.problems))
         except ContractgenError as exc:  # the form's profile does not load here

@@ -17,17 +17,38 @@ from pathlib import Path
 from .errors import ExternalToolError
 
 INSTALL_HINT = (
-    "LibreOffice is needed for --pdf but was not found (no `soffice` or `libreoffice` on PATH); "
-    "install it (Debian/Ubuntu: `sudo apt-get install libreoffice-writer`; Windows/macOS: "
-    "libreoffice.org) or leave out --pdf"
+    "LibreOffice is needed for --pdf but was not found (no `soffice` or `libreoffice` on PATH, "
+    "nor in its usual install folder); install it (Debian/Ubuntu: `sudo apt-get install "
+    "libreoffice-writer`; Windows/macOS: libreoffice.org) or leave out --pdf"
 )
 
 
+def install_folders(env: dict[str, str] | None = None) -> list[Path]:
+    """Where LibreOffice's installers put ``soffice`` when it is not on PATH: Windows
+    (Program Files, 64- and 32-bit), macOS (Applications) and the Linux tarballs."""
+    env = dict(os.environ) if env is None else env
+    places = [Path(env[var]) / "LibreOffice" / "program" / "soffice.exe"
+              for var in ("PROGRAMFILES", "PROGRAMW6432", "PROGRAMFILES(X86)") if env.get(var)]
+    places += [
+        Path("C:/Program Files/LibreOffice/program/soffice.exe"),
+        Path("C:/Program Files (x86)/LibreOffice/program/soffice.exe"),
+        Path("/Applications/LibreOffice.app/Contents/MacOS/soffice"),
+        Path.home() / "Applications" / "LibreOffice.app" / "Contents" / "MacOS" / "soffice",
+        Path("/usr/lib/libreoffice/program/soffice"),
+        Path("/opt/libreoffice/program/soffice"),
+    ]
+    return places
+
+
 def find_soffice() -> str:
+    """LibreOffice's ``soffice``: on PATH, else in its usual install folder."""
     for name in ("soffice", "libreoffice"):
         found = shutil.which(name)
         if found:
             return found
+    for place in install_folders():
+        if place.is_file():
+            return str(place)
     raise ExternalToolError(INSTALL_HINT)
 
 

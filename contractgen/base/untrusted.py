@@ -4,7 +4,7 @@ A council's files (YAML, Word templates, registers, exports, logos) are written 
 and by other programs, and a contractgen may run on a shared server. Whatever such a file
 holds, reading it must end within a bounded time and memory in either a result or a
 :class:`~contractgen.base.errors.ContractgenError` that names the file, the place and the fix.
-The limits are generous for real files and are listed in the README ("Safety limits"):
+The limits are generous for real files and are listed in docs/security.md ("Safety limits"):
 
 * YAML: :data:`MAX_YAML_BYTES` per file, :data:`MAX_YAML_DEPTH` levels of nesting, and
   (in :mod:`contractgen.base.yamlio`) ``MAX_VALUES`` values after alias expansion.

@@ -42,14 +42,17 @@ def build_workspace(
     workspace: Workspace,
     progress: Callable[[str], None] | None = None,
     error: Callable[[str], None] | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Write every council's schedule for its own tier into the workspace's output folder,
     and the letters and market overview of every council with letters configured.
 
-    A profile that fails is reported and the others are still built.
+    A profile that fails is reported and the others are still built. The build replaces
+    what contractgen wrote there before; a file it did not write is refused (that
+    profile fails) unless ``force``.
     """
     say = progress or (lambda _line: None)
-    build = _Build(workspace, say, error or say)
+    build = _Build(workspace, say, error or say, force)
     build.schedules()
     for run in workspace.config.build.letters:
         build.letters(run)
@@ -62,8 +65,9 @@ class _Build:
     """The steps of one build. Each is attempted: one that fails is reported and
     recorded, and the others still run."""
 
-    def __init__(self, workspace: Workspace, say: Callable[[str], None], complain: Callable[[str], None]) -> None:
+    def __init__(self, workspace: Workspace, say: Callable[[str], None], complain: Callable[[str], None], force: bool) -> None:
         self.workspace = workspace
+        self.force = force  # replace files contractgen did not write; what it wrote is replaced anyway
         self.say = say
         self.complain = complain
         self.result = BuildResult(output=workspace.output_dir)
@@ -82,7 +86,7 @@ class _Build:
         """Every council's schedule for its own tier."""
         names = self.workspace.profile_names()
         for i, name in enumerate(names, start=1):
-            done = self.attempt(name, partial(render_schedule, self.workspace, name))
+            done = self.attempt(name, partial(render_schedule, self.workspace, name, force=self.force))
             if done is not None:
                 self.result.schedules.append(done)
                 draft = f"; {done.draft}" if done.draft else ""
@@ -99,7 +103,8 @@ class _Build:
             dspt_file=workspace.root / run.dspt if run.dspt else None,
             no_dspt=run.no_dspt,
             as_of=run.as_of,
-            force=True,  # the build owns its output folder
+            force=self.force,
+            replace_own=True,  # an earlier build's letters are replaced, someone else's file is not
         ))
         if letters is not None:
             self.result.letters.append(letters)
@@ -120,7 +125,8 @@ class _Build:
             workspace.root / run.dspt,
             previous=[workspace.root / p for p in run.previous],
             as_of=run.as_of,
-            force=True,
+            force=self.force,
+            replace_own=True,
             audit_scores=[workspace.root / p for p in run.audit_scores],
         ))
         if overview is not None:

@@ -25,12 +25,14 @@ from ..base.errors import (
 from ..letters.check import check_letter_dates
 from ..library.auditquestions import check_audits
 from ..library.clauses import ClauseLibrary, load_library
-from ..library.profiles import Profile, check_profile, load_profile
+from ..library.onboarding import placeholder_problems
+from ..library.profiles import Profile, ProfileSchemaError, check_profile, load_profile
 from ..library.workspace import Workspace
 from ..schedule.render import build_schedule_parts, load_template
 from ..word.template import WordTemplate
+from .hygiene import tracked_personal_data
 
-#: Top-level names each kind of template receives (README "Template variables").
+#: Top-level names each kind of template receives (docs/branding.md "Template variables").
 SCHEDULE_VARIABLES = frozenset(
     {"council", "contract", "contacts", "signatory", "tier", "dspt", "example", "library", "contractgen_version",
      "schedule_body", "document_date", "clauses", "profile", "draft"}
@@ -49,6 +51,7 @@ class ValidationReport:
     profiles: int = 0
     templates: int = 0
     renders: int = 0
+    warnings: list[str] = field(default_factory=list)  # tracked files that look like output or personal data
 
     @property
     def ok(self) -> bool:
@@ -68,6 +71,7 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
             if profile.model.templates.schedule in usable:  # else its template's problems are reported above
                 _test_render(workspace, library, profile, usable, report)
     report.problems = unique_problems(report.problems)
+    report.warnings = tracked_personal_data(workspace)
     return report
 
 
@@ -90,11 +94,16 @@ def _check_profiles(workspace: Workspace, library: ClauseLibrary | None, report:
     for name in workspace.profile_names():
         try:
             profile = load_profile(name, workspace.profiles_dir)
+        except ProfileSchemaError as exc:  # still: its tier, and what is a placeholder
+            report.problems.extend(_problems(exc, workspace) + placeholder_problems(exc.docs))
+            report.problems.extend(exc.tier_problems(library) if library is not None else [])
+            continue
         except ContractgenError as exc:
             report.problems.extend(_problems(exc, workspace))
             continue
         report.profiles += 1
         profiles.append(profile)
+        report.problems.extend(placeholder_problems(profile.docs))
         if library is None:
             continue
         found = check_profile(profile, library, include_drafts=False)
@@ -164,7 +173,7 @@ def _variable_problems(template: WordTemplate, kinds: set[str]) -> list[Problem]
             line = min((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), default=None)
             message = (
                 f"the template uses '{name}', which a {described} template does not receive; "
-                "fix the tag in Word (README 'Template variables')"
+                "fix the tag in Word (docs/branding.md 'Template variables')"
             )
             problems.append(template._problem(part, line, message))
     return problems

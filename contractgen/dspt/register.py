@@ -122,6 +122,7 @@ class RegisterResult:
     file: str
     providers: list[Provider] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    rejected: list[Provider] = field(default_factory=list)  # what a bad row held, for report.csv
 
     @property
     def ok(self) -> bool:
@@ -166,6 +167,7 @@ def read_register(
         if provider is not None:
             result.providers.append(provider)
     result.problems = reader.problems
+    result.rejected = reader.rejected
     return result
 
 
@@ -173,11 +175,11 @@ def _expected_headers(file: str, column_map: Mapping[str, str]) -> dict[str, str
     unknown = [k for k in column_map if k not in FIELDS]
     if unknown:
         message = (
-            f"column_map names unknown field{'s' if len(unknown) > 1 else ''} "
+            f"letters.register_columns names unknown field{'s' if len(unknown) > 1 else ''} "
             f"{', '.join(repr(k) for k in unknown)}; the fields are "
             f"{', '.join(FIELDS)}"
         )
-        raise RegisterError(message, [Problem(Location(file), "column_map", message)])
+        raise RegisterError(message, [Problem(Location(file), "letters.register_columns", message)])
     return {name: column_map.get(name, name) for name in FIELDS}
 
 
@@ -203,7 +205,7 @@ def _find_columns(table: Table, headers: dict[str, str]) -> dict[str, int]:
             message = (
                 f"no column {header!r} (for {name}); columns found: {found}. "
                 f"Rename the column, or map {name} to your header in the profile's "
-                "column_map"
+                f"letters.register_columns ({name}: Your Header)"
             )
             problems.append(Problem(Location(table.file, 1), header, message))
     if problems:
@@ -227,6 +229,7 @@ class _RowReader:
         self.default_tier = default_tier
         self.first_row: dict[str, int] = {}
         self.problems: list[Problem] = []
+        self.rejected: list[Provider] = []
         self._row_ok = True
         self._number = 0
 
@@ -259,7 +262,10 @@ class _RowReader:
             cyber_essentials_expiry=self.date(values, "cyber_essentials_expiry"),
             cyber_essentials_plus_expiry=self.date(values, "cyber_essentials_plus_expiry"),
         )
-        return provider if self._row_ok else None
+        if not self._row_ok:
+            self.rejected.append(provider)
+            return None
+        return provider
 
     def check_code(self, code: str) -> None:
         if classify_ods_code(code) is None:

@@ -112,7 +112,7 @@ def _date_problems(library: ClauseLibrary, position: ContractualPosition, text: 
     case = f"{clause_id} for a provider in the {position.tier} tier as of {format_date(position.as_of)}"
     problems = [
         Problem(where, "text", f"{case} states {format_date(day)}, which is none of the dates the schedule gives "
-                "for it; take dates from letter.* (README 'How a letter's dates follow from the schedule')")
+                "for it; take dates from letter.* (docs/letters.md 'How a letter's dates follow from the schedule')")
         for day in sorted(stated - known)
     ]
     promised = position.promised_dates()

@@ -76,6 +76,9 @@ WINDOWS_DEVICE_NAMES = frozenset(
 UNMATCHED_FILE = "unmatched.csv"
 #: ``letter_kind`` in report.csv of a provider held for review (no letter written).
 HELD = "held"
+#: What the letter template's page header names: the subject of the letters.
+DSPT_HEADING = "Data Security and Protection Toolkit"
+REJECTED = "rejected"
 UNMATCHED_SHOWN = 10
 
 
@@ -245,7 +248,8 @@ def nobreak(text: str | None) -> str | None:
     return text.replace(" ", "\u00a0").replace("-", "\u2011")
 
 
-def _unbreakable_contacts(context: dict[str, Any]) -> None:
+def unbreakable_contacts(context: dict[str, Any]) -> None:
+    """The contacts' and the signatory's emails and phones, never broken across lines."""
     for contact in (*context["contacts"].values(), context["signatory"]):
         for key in ("email", "phone"):
             if contact.get(key):
@@ -273,7 +277,7 @@ class LetterRenderer:
         self.params = parameter_values(library, profile)
         self.contexts = {tier: base_context(library, profile, tier) for tier in library.tiers}
         for ctx in self.contexts.values():
-            _unbreakable_contacts(ctx)
+            unbreakable_contacts(ctx)
         self.media: dict[str, bytes] = {}
         for ctx in self.contexts.values():
             self.media = attach_logo(ctx, profile)
@@ -315,6 +319,8 @@ class LetterRenderer:
                 "subject": kind_clause.title,
                 "paragraphs": self.paragraphs[provider.tier],  # the schedule's, for citing
                 "date": format_date(self.as_of),
+                "dspt": True,  # a DSPT letter: the template shows the DSPT status box and heading
+                "heading": DSPT_HEADING,
             },
         }
 
@@ -371,6 +377,26 @@ class LetterRenderer:
 
 _RENDERER: LetterRenderer | None = None
 _OUTPUT: Path | None = None
+#: How worker processes start: fork where the system has it (the workers inherit the
+#: prepared renderer), else spawn (Windows; macOS may too), where each worker prepares
+#: its own renderer from the same files (:class:`RendererRecipe`).
+START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+@dataclass(frozen=True)
+class RendererRecipe:
+    """What a spawned worker needs to prepare the renderer itself: only plain, picklable
+    values (a compiled template cannot be sent to another process)."""
+
+    workspace: Workspace
+    profile_ref: str
+    as_of: dt.date
+    provenance: Provenance
+
+    def make(self) -> LetterRenderer:
+        version, profile = prepare_version(self.workspace, self.profile_ref)
+        template = load_template(self.workspace, profile, "letter")
+        return LetterRenderer(version.library, profile, template, self.as_of, self.provenance)
 
 
 def _use(renderer: LetterRenderer, output: Path) -> None:
@@ -378,10 +404,13 @@ def _use(renderer: LetterRenderer, output: Path) -> None:
     _RENDERER, _OUTPUT = renderer, output
 
 
-def _init_worker() -> None:
+def _init_worker(recipe: RendererRecipe | None = None, output: Path | None = None) -> None:
     """In a worker process: Ctrl-C is the parent's to handle. The parent stops handing
-    out letters and waits for the ones in progress, so every letter is whole."""
+    out letters and waits for the ones in progress, so every letter is whole. A spawned
+    worker (``recipe``) prepares its own renderer."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if recipe is not None and output is not None:
+        _use(recipe.make(), output)
 
 
 def _write_one(job: LetterJob) -> str:
@@ -390,7 +419,10 @@ def _write_one(job: LetterJob) -> str:
     return job.file
 
 
-def _run_jobs(renderer: LetterRenderer, output: Path, jobs: list[LetterJob], workers: int, progress: Callable[[int], None]) -> None:
+def _run_jobs(
+    renderer: LetterRenderer, output: Path, jobs: list[LetterJob], workers: int, progress: Callable[[int], None],
+    recipe: RendererRecipe | None = None,
+) -> None:
     _use(renderer, output)
     if workers <= 1 or len(jobs) < 8:
         for job in jobs:
@@ -398,8 +430,10 @@ def _run_jobs(renderer: LetterRenderer, output: Path, jobs: list[LetterJob], wor
             progress(1)
         return
     # fork: the workers inherit the compiled template instead of re-reading it
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+    spawn = START_METHOD != "fork" and recipe is not None
+    ctx = multiprocessing.get_context(START_METHOD if recipe is not None else "fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(recipe, output) if spawn else ()) as pool:
         try:
             for _ in pool.map(_write_one, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8)))):
                 progress(1)
@@ -428,6 +462,7 @@ def generate_letters(
     kinds: Iterable[str] = (),
     pdf: bool = False,
     force: bool = False,
+    replace_own: bool = False,
     strict: bool = False,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
@@ -436,7 +471,9 @@ def generate_letters(
     """Write one guidance letter per provider in the register, and ``report.csv``.
 
     Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
-    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`.
+    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`. A file
+    that would be replaced is refused without ``force`` (with ``replace_own``: only a
+    file contractgen did not write).
     """
 
     as_of = as_of or dt.date.today()
@@ -500,7 +537,7 @@ def generate_letters(
     report = output / "report.csv"
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
-        refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched or result.held else [])])
+        refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched or result.held else [])], own=replace_own)
     if pdf:
         find_soffice()  # refuse before writing anything when LibreOffice is missing
     origin = provenance(workspace, version)
@@ -514,10 +551,11 @@ def generate_letters(
     result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
     if start:
         start(len(jobs))
-    _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None))
+    recipe = RendererRecipe(workspace, profile_ref, as_of, origin)
+    _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None), recipe)
     result.written = jobs
     result.report = report  # before the PDFs: a failed conversion still leaves the report of the letters
-    write_atomic(report, report_csv(jobs, result.held))
+    write_atomic(report, report_csv(jobs, result.held, [] if wanted_codes or kinds_wanted else register.rejected))
     if result.unmatched or result.held:
         write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
     if pdf:
@@ -525,9 +563,12 @@ def generate_letters(
     return result
 
 
-def report_csv(jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]] = ()) -> bytes:
+def report_csv(
+    jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]] = (), rejected: Sequence[Provider] = (),
+) -> bytes:
     """One row per letter, then one per provider held for review (``letter_kind``
-    ``held``, no file): what a contracts officer opens in Excel (UTF-8 with BOM). Dates
+    ``held``, no file), then one per register row rejected (``rejected``, no file: what
+    the row held; the command names the problem with the row's number): what a contracts officer opens in Excel (UTF-8 with BOM). Dates
     are ISO; ``response_by`` and ``standard_by`` are blank when the letter asks for no
     reply or the provider already meets its tier."""
     buf = io.StringIO()
@@ -556,6 +597,8 @@ def report_csv(jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[st
         ])
     for provider, _near in held:
         writer.writerow([provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", "", "", ""])
+    for provider in rejected:
+        writer.writerow([provider.ods_code, provider.name, provider.tier, "", "", "", REJECTED, "", "", "", "", ""])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

@@ -301,7 +301,7 @@ class ClauseLibrary:
 def load_library(path: Path) -> ClauseLibrary:
     """Read the library folder at ``path`` (holding ``library.yaml`` and ``clauses/``)."""
     if not (path / LIBRARY_FILE).is_file():
-        message = f"no {LIBRARY_FILE} here; a clause library folder needs one (see README)"
+        message = f"no {LIBRARY_FILE} here; a clause library folder needs one (see docs/workspace.md)"
         raise LibraryError(message, [Problem(Location(_show(path / LIBRARY_FILE)), "", message)])
     files: dict[str, bytes] = {LIBRARY_FILE: (path / LIBRARY_FILE).read_bytes()}
     clauses_dir = path / CLAUSES_DIR

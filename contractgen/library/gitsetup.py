@@ -126,10 +126,35 @@ def _attribute_applies(repo: Path) -> bool:
 
 # -- a new workspace's repository (contractgen init) --------------------------------------
 
-GITIGNORE = (
-    "# what contractgen build writes, and Word's lock files\n/out/\n~$*.docx\n"
-    "# the case database: it holds provider contact details, never commit it\n/.contractgen/\n"
-)
+#: Every folder the README and docs write to, and the files that hold providers' names and
+#: contact details: none of it belongs in the clause library's history.
+GITIGNORE = """\
+# What contractgen writes, and the personal data it reads (providers' names, emails and
+# phones): none of it belongs in git. Keep registers and DSPT exports in data/.
+/out/
+/data/
+/letters/
+/overview/
+/scored/
+/forms/
+/returned/
+/.contractgen/
+report.csv
+unmatched.csv
+lso-referrals.csv
+audit-scores.csv
+overview.html
+overview.xlsx
+*-providers.csv
+*-providers.xlsx
+dspt-export*.csv
+dspt-export*.xlsx
+# the fictional examples are not personal data
+!/examples/**
+# Word's and LibreOffice's lock files
+~$*
+.~lock.*#
+"""
 
 PRE_COMMIT_CONFIG = """\
 # Checks before each commit, with pre-commit (https://pre-commit.com):

@@ -47,6 +47,12 @@ class Council(Strict):
     logo: XmlText | None = None  # an image file, relative to the profile's folder
     website: XmlText | None = None
 
+    @field_validator("logo", mode="after")
+    @classmethod
+    def _portable(cls, v: str | None) -> str | None:
+        """``logos\\council.png`` written on Windows is ``logos/council.png`` everywhere."""
+        return v.replace("\\", "/") if v else v
+
 
 class Contract(Strict):
     title: XmlText
@@ -122,6 +128,28 @@ class ProfileModel(Strict):
     templates: TemplateChoice = TemplateChoice()
     signatory: Signatory
     letters: LetterSettings = LetterSettings()
+
+
+class ProfileSchemaError(ProfileError):
+    """A profile's keys or types are wrong (:func:`load_profile`); it keeps the files read,
+    so that ``contractgen validate`` can still report what else is wrong in them."""
+
+    def __init__(self, message: str, problems: list[Problem], docs: list[YamlDocument], merged: dict[str, Any]) -> None:
+        super().__init__(message, problems)
+        self.docs = docs
+        self.merged = merged
+
+    def tier_problems(self, library: ClauseLibrary) -> list[Problem]:
+        """The tier, checked against the library although the rest did not load."""
+        tier = self.merged.get("tier")
+        if not isinstance(tier, str) or tier in library.tiers:
+            return []
+        owner = next((d for d in self.docs if ("tier",) in d.positions), self.docs[0])
+        return [owner.problem(("tier",), unknown_tier(tier, library.tiers))]
+
+
+def unknown_tier(tier: str, tiers: Any) -> str:
+    return f"unknown tier {tier!r}{suggest(tier, tiers)}; tiers: {', '.join(tiers)}"
 
 
 @dataclass
@@ -210,7 +238,7 @@ def load_profile(ref: str | Path, profiles_dir: Path) -> Profile:
     merged["extends"] = docs[0].data.get("extends")
     model, problems = _validate_merged(docs, merged)
     if model is None:
-        raise ProfileError(f"{count_problems(problems)} in profile {path.stem}", problems)
+        raise ProfileSchemaError(f"{count_problems(problems)} in profile {path.stem}", problems, docs, merged)
     digest = hashlib.sha256(json.dumps(merged, sort_keys=True, default=str).encode()).hexdigest()
     return Profile(name=path.stem, path=path, model=model, docs=docs, digest=digest)
 
@@ -262,7 +290,7 @@ def check_profile(profile: Profile, library: ClauseLibrary, *, include_drafts: b
     problems: list[Problem] = []
     tiers = library.tiers
     if m.tier not in tiers:
-        problems.append(profile.problem(("tier",), f"unknown tier {m.tier!r}{suggest(m.tier, tiers)}; tiers: {', '.join(tiers)}"))
+        problems.append(profile.problem(("tier",), unknown_tier(m.tier, tiers)))
     problems.extend(_chosen_clause_problems(profile, library, include_drafts=include_drafts))
     problems.extend(_given_parameter_problems(profile, library))
     problems.extend(_missing_parameter_problems(profile, library, include_drafts=include_drafts))

@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..base.errors import (
     Location,
@@ -22,7 +22,9 @@ from ..base.errors import (
 )
 from ..base.schema import Strict, validate_model
 from ..base.yamlio import read_yaml
+from .clauses import load_library
 from .gitsetup import check_git_identity, commit_new_repository, enclosing_repository
+from .onboarding import CouncilAnswers, NewProfile, profile_slug, write_profile
 
 CONFIG_FILE = "contractgen.yaml"
 
@@ -37,6 +39,17 @@ class LetterRun(Strict):
     previous: list[str] = []  # earlier DSPT exports for the overview's changes and trend
     audit_scores: list[str] = []  # audit-scores.csv files: the overview shows each provider's latest audit
     as_of: dt.date | None = None  # fixed for reproducible builds; omitted: today
+
+    @field_validator("providers", "dspt", mode="after")
+    @classmethod
+    def _portable(cls, v: str | None) -> str | None:
+        """``data\\providers.csv`` written on Windows is ``data/providers.csv`` everywhere."""
+        return v.replace("\\", "/") if v else v
+
+    @field_validator("previous", "audit_scores", mode="after")
+    @classmethod
+    def _portable_all(cls, v: list[str]) -> list[str]:
+        return [p.replace("\\", "/") for p in v]
 
 
 class BuildSettings(Strict):
@@ -139,8 +152,34 @@ def defaults_root() -> Path:
 
 
 INIT_ITEMS = (CONFIG_FILE, "clause_library", "templates", "profiles", "examples")
+#: What a workspace for one's own council is made of (no fictional councils, no examples).
+COUNCIL_ITEMS = ("clause_library", "templates")
 #: Written besides INIT_ITEMS when init makes a git repository.
 GIT_ITEMS = (".gitignore", ".pre-commit-config.yaml")
+#: Where a council keeps its register and DSPT exports: personal data, ignored by git.
+DATA_DIR = "data"
+REGISTER_COLUMNS = "name,ods_code,contact_name,email,address,cqc_registered,tier\n"
+
+COUNCIL_CONFIG = """\
+# contractgen workspace: where this workspace keeps its parts (paths relative to this file).
+# The fields are described in docs/workspace.md.
+clause_library: clause_library   # the versioned clauses, released in this folder's git history
+templates: templates             # the Word templates of the schedule and the letters
+profiles: profiles               # one YAML file per council
+output: out                      # where `contractgen build` and the commands' defaults write
+release_tag_pattern: "release-{{version}}"   # the name of release tags, if you tag releases
+
+# What `contractgen build` writes besides every council's schedule: letters and the market
+# overview from a register and a DSPT export. Keep both in data/ (git ignores it: they
+# hold people's names and contact details). Uncomment and fill in when you have them:
+build:
+  letters: []
+  # letters:
+  #   - profile: {profile}
+  #     providers: data/providers.csv             # your provider register
+  #     dspt: data/dspt-export.csv                 # the DSPT organisation search download
+  #     previous: []                               # earlier exports, for the overview's changes
+"""
 
 
 @dataclass(frozen=True)
@@ -151,21 +190,36 @@ class InitResult:
     actions: list[str]
 
 
-def create_workspace(target: Path, *, git: bool = True, force: bool = False) -> InitResult:
-    """A new workspace at ``target`` from the shipped defaults, and (unless ``git`` is
+def create_workspace(
+    target: Path, *, git: bool = True, force: bool = False, example: bool = False,
+    council: CouncilAnswers | None = None, profile: str | None = None,
+) -> InitResult:
+    """A new workspace at ``target``, and (unless ``git`` is
     false) a git repository with a first commit, set up for ``git diff`` of .docx files
     and with a ``.pre-commit-config.yaml``: ``diff``, ``releases`` and ``check-versions``
     work at once, the first commit being the library's first release.
+
+    With ``example`` it is a copy of the shipped example workspace (two fictional
+    councils, their registers and a DSPT export); otherwise it is a workspace for one
+    council (``council``; placeholders for what it does not say): the shipped clause
+    library and templates, and a profile named ``profile`` (default: from the council's
+    name, else the folder's).
 
     A folder that is not empty is refused without ``force``, naming what would be
     overwritten; with ``force`` those files are overwritten and the rest left alone.
     """
 
     repo = enclosing_repository(target) if git else None
-    _refuse_non_empty(target, INIT_ITEMS + (GIT_ITEMS if git and repo is None else ()), force)
+    items = INIT_ITEMS if example else (CONFIG_FILE, *COUNCIL_ITEMS, "profiles", DATA_DIR)
+    _refuse_non_empty(target, items + (GIT_ITEMS if git and repo is None else ()), force)
     if git and repo is None:
         check_git_identity(target)  # before anything is written
-    created = init_workspace(target, force=True)
+    if example:
+        created = init_workspace(target, force=True)
+    else:
+        answers = council or CouncilAnswers()
+        name = profile or profile_name_for(answers, target)
+        created = init_council_workspace(target, name, answers)
     if not git:
         return InitResult(created, [])
     if repo is not None:
@@ -196,17 +250,44 @@ def _refuse_non_empty(target: Path, items: tuple[str, ...], force: bool) -> None
     )
 
 
+def profile_name_for(answers: CouncilAnswers, target: Path) -> str:
+    """The profile's name: from the council's name, else from the workspace's folder."""
+    from_name = profile_slug(answers.name) if answers.name else ""
+    return from_name or profile_slug(target.resolve().name)
+
+
+def init_council_workspace(target: Path, name: str, answers: CouncilAnswers) -> list[str]:
+    """The shipped clause library and templates, ``contractgen.yaml`` and one council's
+    profile; an empty register in ``data/``. What was created, in order."""
+    created = _copy_defaults(target, COUNCIL_ITEMS)
+    try:
+        (target / CONFIG_FILE).write_text(COUNCIL_CONFIG.format(profile=name), encoding="utf-8", newline="\n")
+        data = target / DATA_DIR
+        data.mkdir(exist_ok=True)
+        if not (data / "providers.csv").exists():
+            (data / "providers.csv").write_text(REGISTER_COLUMNS, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise _cannot_create(target, exc) from exc
+    release = load_library(target / "clause_library").spec.release
+    new = write_profile(target / "profiles", name, answers, release=release, force=True)
+    return [CONFIG_FILE, *created, *(p.relative_to(target).as_posix() for p in new.files), f"{DATA_DIR}/providers.csv"]
+
+
 def init_workspace(target: Path, *, force: bool = False) -> list[str]:
     """Copy the shipped defaults into ``target``; return what was created. Without
     ``force`` a workspace or any of its parts already there is refused."""
     if not force:
         _refuse_non_empty(target, INIT_ITEMS, force)
+    return _copy_defaults(target, INIT_ITEMS)
+
+
+def _copy_defaults(target: Path, items: tuple[str, ...]) -> list[str]:
     source = defaults_root()
     created = []
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "~$*")
     try:
         target.mkdir(parents=True, exist_ok=True)
-        for name in INIT_ITEMS:
+        for name in items:
             src = source / name
             if src.is_dir():
                 shutil.copytree(src, target / name, ignore=ignore, dirs_exist_ok=True)
@@ -216,11 +297,19 @@ def init_workspace(target: Path, *, force: bool = False) -> list[str]:
                 continue
             created.append(name)
     except OSError as exc:
-        why = exc.strerror or str(exc)
-        where = display_path(exc.filename) if getattr(exc, "filename", None) else display_path(target)
-        shown = display_path(target)
-        detail = why if where == shown else f"{where}: {why}"
-        raise WorkspaceError(
-            f"cannot create the workspace in {shown}: {detail}; choose a folder you can write to"
-        ) from exc
+        raise _cannot_create(target, exc) from exc
     return created
+
+
+def _cannot_create(target: Path, exc: OSError) -> WorkspaceError:
+    why = exc.strerror or str(exc)
+    where = display_path(exc.filename) if getattr(exc, "filename", None) else display_path(target)
+    shown = display_path(target)
+    detail = why if where == shown else f"{where}: {why}"
+    return WorkspaceError(f"cannot create the workspace in {shown}: {detail}; choose a folder you can write to")
+
+
+def new_profile(workspace: Workspace, name: str, answers: CouncilAnswers, *, force: bool = False) -> NewProfile:
+    """``contractgen profile new NAME``: another council's profile in this workspace."""
+    release = load_library(workspace.library_dir).spec.release
+    return write_profile(workspace.profiles_dir, name, answers, release=release, force=force)

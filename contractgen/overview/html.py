@@ -54,7 +54,8 @@ td.num,th.num{text-align:right}
 .controls input,.controls select{font:inherit;padding:3px 6px}
 #providers{table-layout:fixed}
 #providers th{cursor:pointer;user-select:none;position:sticky;top:0}
-#providers td{overflow-wrap:break-word}
+#providers td{overflow-wrap:normal;word-break:normal}
+#providers td.long,#providers td:nth-child(11){overflow-wrap:anywhere}
 #providers .badge{white-space:normal}
 #providers th[aria-sort=ascending]::after{content:" \\25B2"}
 #providers th[aria-sort=descending]::after{content:" \\25BC"}
@@ -315,9 +316,10 @@ def _certificates(m: Market) -> str:
                 f"or expires within {CERTIFICATE_HORIZON} days.</p>")
     else:
         body = ("<table id=\"certificates\"><thead><tr><th>ODS code</th><th>provider</th><th>certificate</th><th>expiry</th>"
-                '<th class="num">days left</th></tr></thead><tbody>' + "".join(
+                '<th>expired or days left</th></tr></thead><tbody>' + "".join(
                     f"<tr><td>{escape(c.provider.ods_code)}</td><td>{escape(c.provider.name)}</td><td>{escape(c.scheme)}</td>"
-                    f'<td>{format_date(c.expiry)}</td><td class="num">{c.days_left(m.as_of)}</td></tr>' for c in certs)
+                    f'<td>{format_date(c.expiry)}</td><td data-sort="{c.days_left(m.as_of)}">{c.describe(m.as_of)}</td></tr>'
+                    for c in certs)
                 + "</tbody></table>")
     return (f'<section id="cyber-essentials"><h2>Cyber Essentials certificates</h2><p class="meta">From the register\'s '
             f"cyber_essentials_expiry and cyber_essentials_plus_expiry columns: expired, or expiring within "
@@ -356,7 +358,9 @@ def _audit_cells(audit: ProviderAudit | None) -> tuple[str, str]:
 def _providers(m: Market) -> str:
     audits = m.audits is not None
     # per cent of the table, in column order
-    widths = (6, 14, 7, 9, 12, 9, 11, 9, 9, 6, 8) if audits else (7, 16, 9, 10, 13, 11, 12, 10, 12)
+    # (words are never broken: each column is wide enough for its longest word; only the
+    # provider's name, its code and the critical gaps' question ids may break anywhere)
+    widths = (6, 13, 9, 9, 11, 9, 11, 8, 8, 7, 9) if audits else (7, 16, 9, 10, 13, 11, 12, 10, 12)
     head = ("<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) +
             "</colgroup><thead><tr><th>ODS code</th><th>provider</th><th>tier</th><th>service type</th><th>DSPT status</th>"
             "<th>counts until</th><th>position</th><th>shortfall since</th><th>Remedial Plan due</th>"
@@ -369,7 +373,7 @@ def _providers(m: Market) -> str:
         rows.append(
             f'<tr data-position="{pos.standing.key}" data-tier="{escape(p.tier)}"'
             + (f' data-audit="{audit_key}"' if audits else "") + f' title="{escape(pos.reason)}">'
-            f"<td>{escape(p.ods_code)}</td><td>{escape(p.name)}</td><td>{escape(p.tier)}</td>"
+            f'<td class="long">{escape(p.ods_code)}</td><td class="long">{escape(p.name)}</td><td>{escape(p.tier)}</td>'
             f"<td>{escape(m.service_type(pos))}</td><td>{escape(pos.status_text)}</td>"
             f"{_date_cell(until)}"
             f'<td data-sort="{list(Standing).index(pos.standing)}">{_badge(pos.standing)}</td>'

@@ -245,7 +245,17 @@ class Certificate:
     expiry: dt.date
 
     def days_left(self, as_of: dt.date) -> int:
+        """Days until it expires; negative once it has expired."""
         return (self.expiry - as_of).days
+
+    def describe(self, as_of: dt.date) -> str:
+        """``expired 12 days ago``, ``expires today``, ``40 days left``: never negative days left."""
+        days = self.days_left(as_of)
+        if days < 0:
+            return f"expired {-days} day{'s' if days != -1 else ''} ago"
+        if days == 0:
+            return "expires today"
+        return f"{days} day{'s' if days != 1 else ''} left"
 
 
 @dataclass(frozen=True)

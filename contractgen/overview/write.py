@@ -98,6 +98,7 @@ def build_overview(
     output: Path | None = None,
     force: bool = False,
     audit_scores: Sequence[Path] = (),
+    replace_own: bool = False,
 ) -> OverviewResult:
     """Write ``overview.html``, ``overview.xlsx`` and ``lso-referrals.csv`` for a council.
 
@@ -132,7 +133,7 @@ def build_overview(
     }
     targets = {name: inside(output, name) for name in contents}
     if not force:
-        refuse_overwriting(output, list(targets.values()))
+        refuse_overwriting(output, list(targets.values()), own=replace_own)
     for name, data in contents.items():
         write_atomic(targets[name], data)
     return OverviewResult(market, output, list(targets.values()))

@@ -42,7 +42,7 @@ from ..library.workspace import Workspace
 from ..word.blocks import Paragraph, Run, Style
 from ..word.images import attach_logo
 from ..word.ooxml import BodyWriter
-from ..word.package import DocumentProperties, package_bytes, write_atomic
+from ..word.package import DocumentProperties, package_bytes, refuse_overwriting, write_atomic
 from ..word.redline import Revision, redline_blocks
 from ..word.template import WordTemplate, raw_xml
 from .assembly import Assembly, assemble_schedule, base_context, document_date
@@ -65,7 +65,7 @@ class ScheduleResult:
 def schedule_context(
     library: ClauseLibrary, profile: Profile, assembly: Assembly, body_xml: str, date: dt.date
 ) -> dict[str, Any]:
-    """Everything a schedule template receives (documented in the README)."""
+    """Everything a schedule template receives (documented in docs/branding.md)."""
     ctx = base_context(library, profile, assembly.tier)
     ctx.update(
         schedule_body=raw_xml(body_xml),
@@ -147,6 +147,19 @@ def prepare_version(
     return version, profile
 
 
+def variation_date(profile: Profile, override: dt.date | None, library: ClauseLibrary) -> dt.date:
+    """A variation's date: never before the release it introduces. ``--date`` earlier than
+    that release is refused; the profile's date (the original contract's) gives way to the
+    release's date."""
+    release = library.spec.release_date
+    if override is not None and override < release:
+        raise UsageError(
+            f"--date {override.isoformat()} is before release {library.spec.release} ({format_date(release)}), which "
+            f"the variation introduces; date it on or after {release.isoformat()}"
+        )
+    return max(document_date(profile, override, library), release)
+
+
 def build_schedule_parts(
     workspace: Workspace,
     library: ClauseLibrary,
@@ -167,7 +180,7 @@ def build_schedule_parts(
         raise UsageError(f"unknown tier {tier!r}{suggest(tier, library.tiers)}; tiers: {', '.join(library.tiers)}")
     clauses = select_clauses(library, profile, tier, include_drafts=include_drafts)
     assembly = assemble_schedule(library, profile, tier, clauses)
-    when = document_date(profile, date, library)
+    when = document_date(profile, date, library) if compare_to is None else variation_date(profile, date, library)
     template = load_template(workspace, profile, "schedule")
     writer = BodyWriter()
     draft = provenance.draft_line if provenance else ""
@@ -273,9 +286,11 @@ def render_schedule(
     pdf: bool = False,
     at: str | None = None,
     compare_to: str | None = None,
+    force: bool = False,
 ) -> ScheduleResult:
     """Write a council's DSPT schedule as a Word document (atomically), and with ``pdf``
-    a PDF beside it through LibreOffice."""
+    a PDF beside it through LibreOffice. A file there that contractgen did not write is
+    not replaced without ``force``; one it wrote (an earlier schedule) is."""
 
     version, profile = prepare_version(workspace, profile_ref, include_drafts=include_drafts, at=at)
     library = version.library
@@ -286,6 +301,8 @@ def render_schedule(
     data = package_bytes(parts)
     kind = "variation" if compare_to else "schedule"
     path = output or workspace.output_dir / f"{profile.name}-{kind}-{assembly.tier}.docx"
+    if not force:
+        refuse_overwriting(None, [path, *([path.with_suffix(".pdf")] if pdf else [])], own=True)
     if pdf:
         find_soffice()  # refuse before writing anything when LibreOffice is missing
     write_atomic(path, data)

@@ -62,7 +62,7 @@ class BodyWriter:
         )
 
     def paragraph(self, p: Paragraph, runs_xml: str | None = None, ppr_extra: str = "") -> str:
-        ppr = f'<w:pStyle w:val="{p.style.value}"/>'
+        ppr = f'<w:pStyle w:val="{p.style.value}"/>' + ("<w:keepNext/>" if p.keep_with_next else "")
         if p.style is Style.LETTER_ITEM and self.letter_num_base:
             ppr += (
                 f'<w:numPr><w:ilvl w:val="0"/>'

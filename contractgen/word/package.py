@@ -12,6 +12,7 @@ import os
 import re
 import struct
 import tempfile
+import zipfile
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -99,18 +100,56 @@ def package_bytes(parts: dict[str, bytes], compresslevel: int = 6) -> bytes:
     return bytes(out)
 
 
-def refuse_overwriting(output: Path | None, files: Sequence[Path]) -> None:
+#: The properties by which contractgen knows a document as its own (every .docx and .xlsx
+#: it writes records one of them in docProps/custom.xml).
+_PROVENANCE = (b'name="contractgen.version"', b'name="contractgen.diff.old"')
+#: How much of a file is read to find its provenance.
+_PROVENANCE_BYTES = 1_000_000
+
+
+def written_by_contractgen(path: Path) -> bool:
+    """Whether ``path`` carries contractgen's provenance: a .docx or .xlsx whose custom
+    properties name the contractgen version; an .html whose generator is contractgen; a
+    .csv of contractgen's (its header starts ``ods_code,``); a .pdf beside such a .docx.
+    Anything else, or anything unreadable, is someone else's file."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".docx", ".xlsx"):
+            with zipfile.ZipFile(path) as archive:
+                info = archive.getinfo("docProps/custom.xml")
+                if info.file_size > _PROVENANCE_BYTES:
+                    return False
+                custom = archive.read(info)
+            return any(mark in custom for mark in _PROVENANCE)
+        if suffix == ".pdf":
+            return path.with_suffix(".docx").is_file() and written_by_contractgen(path.with_suffix(".docx"))
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, NotImplementedError, EOFError):
+        return False
+    if suffix == ".html":
+        return b'<meta name="generator" content="contractgen ' in head
+    if suffix == ".csv":
+        return head.removeprefix(b"\xef\xbb\xbf").startswith(b"ods_code,")
+    return False
+
+
+def refuse_overwriting(output: Path | None, files: Sequence[Path], *, own: bool = False) -> None:
     """Refuse a command, before it writes anything, when any of the files it would write
     exists; its ``--force`` skips this check. ``output`` is the folder ``-o`` named, or
-    None for a command that writes the one file ``-o`` names."""
-    existing = [f for f in files if f.exists()]
+    None for a command that writes the one file ``-o`` names. With ``own``, the files
+    contractgen wrote itself (:func:`written_by_contractgen`) may be replaced: only
+    someone else's file is refused."""
+    existing = [f for f in files if f.exists() and not (own and written_by_contractgen(f))]
     if not existing:
         return
+    theirs = " and contractgen did not write it" if own else ""
     if output is None:
-        raise OutputError(f"{display_path(existing[0])} already exists; use --force to overwrite it, or choose another file with -o")
+        raise OutputError(f"{display_path(existing[0])} already exists{theirs}; use --force to overwrite it, or choose another file with -o")
     n = len(existing)
+    theirs = " that contractgen did not write" if own else ""
     raise OutputError(
-        f"{plural(n, 'file')} already exist{'s' if n == 1 else ''} in {display_path(output)} "
+        f"{plural(n, 'file')}{theirs} already exist{'s' if n == 1 else ''} in {display_path(output)} "
         f"(first: {existing[0].name}); use --force to overwrite {'it' if n == 1 else 'them'}, "
         "or choose another folder with -o"
     )

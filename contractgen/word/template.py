@@ -184,7 +184,7 @@ class WordTemplate:
                 message = (
                     f"{_part_label(name)}: rendering produced invalid Word XML ({exc.msg}); a "
                     "{% if %} or {% for %} probably spans paragraphs or table rows without "
-                    "the p/tr form ({%p if ... %}); see README 'Branding a template'"
+                    "the p/tr form ({%p if ... %}); see docs/branding.md"
                 )
                 raise TemplateError(message, [Problem(Location(self.shown), "", message)]) from exc
             parts[name] = data
@@ -233,9 +233,9 @@ def _friendly(exc: jinja2.TemplateError) -> str:
     if m:
         return (
             f"the template uses '{m.group(1)}', which is not a template variable; "
-            "fix the tag in Word (README 'Template variables' lists them)"
+            "fix the tag in Word (docs/branding.md 'Template variables' lists them)"
         )
-    return f"the template cannot be rendered: {text}; fix the tag in Word (README 'Template variables')"
+    return f"the template cannot be rendered: {text}; fix the tag in Word (docs/branding.md 'Template variables')"
 
 
 def raw_xml(xml: str) -> Markup:

@@ -1,0 +1,81 @@
+"""One overwrite rule for every command: a file contractgen did not write (no contractgen
+provenance in its properties) is never replaced without --force; a file it wrote itself
+may be replaced by `schedule` and `build`. (letters, overview and audit refuse any file
+without --force: tests/test_letters_cli.py, test_overview.py, test_audit.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import run_cli, stderr_lines
+
+from contractgen.word.package import written_by_contractgen
+
+
+@pytest.fixture
+def ws(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(workspace_dir)
+    return workspace_dir
+
+
+def test_schedule_replaces_its_own_file_but_not_someone_elses(ws):
+    assert run_cli("schedule", "example-borough", "-o", "schedule.docx").exit_code == 0
+    assert written_by_contractgen(ws / "schedule.docx")
+    again = run_cli("schedule", "example-borough", "-o", "schedule.docx")
+    assert again.exit_code == 0, again.output
+    (ws / "mine.docx").write_bytes(b"the officer's own notes")
+    refused = run_cli("schedule", "example-borough", "-o", "mine.docx")
+    assert refused.exit_code == 1
+    assert stderr_lines(refused) == [
+        "error: mine.docx already exists and contractgen did not write it; use --force to overwrite it, or choose another file with -o"
+    ]
+    assert (ws / "mine.docx").read_bytes() == b"the officer's own notes"
+    forced = run_cli("schedule", "example-borough", "-o", "mine.docx", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert written_by_contractgen(ws / "mine.docx")
+
+
+def test_a_word_document_of_someone_else_is_not_contractgens(ws, tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("A letter the officer wrote in Word")
+    document.save(str(tmp_path / "theirs.docx"))
+    assert not written_by_contractgen(tmp_path / "theirs.docx")
+    (tmp_path / "report.csv").write_text("name,ods_code\n", encoding="utf-8")
+    assert not written_by_contractgen(tmp_path / "report.csv")
+    (tmp_path / "notes.html").write_text("<html></html>", encoding="utf-8")
+    assert not written_by_contractgen(tmp_path / "notes.html")
+
+
+def test_build_replaces_what_it_wrote_and_refuses_someone_elses_file(ws):
+    first = run_cli("build")
+    assert first.exit_code == 0, first.output
+    for rel in ("out/example-borough-letters/report.csv", "out/example-borough-overview/overview.html",
+                "out/example-borough-overview/overview.xlsx", "out/example-borough-overview/lso-referrals.csv"):
+        assert written_by_contractgen(ws / rel), rel
+    second = run_cli("build")
+    assert second.exit_code == 0, second.output
+    theirs = ws / "out" / "example-borough-schedule-core.docx"
+    theirs.write_bytes(b"edited by hand")
+    refused = run_cli("build")
+    assert refused.exit_code == 1
+    assert (
+        "  error: out/example-borough-schedule-core.docx already exists and contractgen did not write it; use --force "
+        "to overwrite it, or choose another file with -o"
+    ) in stderr_lines(refused)
+    assert theirs.read_bytes() == b"edited by hand"
+    (ws / "out/example-borough-overview/overview.html").write_text("mine", encoding="utf-8")
+    assert run_cli("build", "--force").exit_code == 0
+    assert written_by_contractgen(theirs)
+
+
+def test_diff_output_is_not_written_over_a_file_without_force(ws):
+    (ws / "changes.md").write_text("my notes", encoding="utf-8")
+    refused = run_cli("diff", "2026.1", "2026.2", "--format", "markdown", "-o", "changes.md")
+    assert refused.exit_code == 1
+    assert stderr_lines(refused) == [
+        "error: changes.md already exists and contractgen did not write it; use --force to overwrite it, or choose another file with -o"
+    ]
+    assert (ws / "changes.md").read_text(encoding="utf-8") == "my notes"
