@@ -33,7 +33,7 @@ def walkthrough() -> list[tuple[str, list[str]]]:
 def test_the_case_record_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_AUTHOR_NAME", "Alex Officer")
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "alex@example.org")
-    assert run_cli("init", str(tmp_path / "ws"), "--no-git").exit_code == 0
+    assert run_cli("init", str(tmp_path / "ws"), "--example", "--no-git").exit_code == 0
     monkeypatch.chdir(tmp_path / "ws")
     steps = walkthrough()
     assert len(steps) == 12

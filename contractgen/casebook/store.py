@@ -181,9 +181,10 @@ def open_casebook(workspace: Workspace, *, create: bool = True) -> Casebook | No
         raise CaseDatabaseError(f"the case database URL {url!r} is not a database URL ({exc}); use sqlite:///PATH or postgresql+psycopg://USER@HOST/NAME in {ENV_URL} or database: in contractgen.yaml") from exc
     notes: list[str] = []
     if parsed.get_backend_name() == "sqlite":
-        path = Path(parsed.database or "")
+        uri = parsed.query.get("uri") == "true" or (parsed.database or "").startswith("file:")
+        path = Path((parsed.database or "").removeprefix("file:").split("?")[0])
         shown = display_path(path)
-        if not path.exists():
+        if not uri and not path.exists():  # a URI (read-only, shared cache...) is opened as given
             if not create:
                 return None
             try:
