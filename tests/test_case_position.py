@@ -160,3 +160,13 @@ def test_only_a_notice_asking_for_a_plan_opens_a_case_and_other_events_leave_it_
     after = case_state("X1", [*closed.events, CaseEvent("X1", EventKind.PLAN_RECEIVED, D(2027, 1, 6), id=8),
                               CaseEvent("X1", EventKind.EXTENSION, D(2027, 1, 6), {"until": "2027-06-30"}, id=9)])
     assert (after.plan_received, after.extension_until, after.status) == (None, None, "closed")
+
+
+def test_a_correction_stands_whatever_its_date_and_no_plan_is_late_before_its_day() -> None:
+    notice = CaseEvent("X1", EventKind.NOTICE, NOV, {"letter_kind": "lapsed", "remedial_plan_due": "2026-12-24", "standard_by": "2027-03-24"}, id=1)
+    wrong = CaseEvent("X1", EventKind.EXTENSION, D(2027, 3, 1), {"until": "2027-05-31"}, id=2)
+    fixed = CaseEvent("X1", EventKind.EXTENSION, D(2027, 2, 1), {"until": "2027-06-30"}, id=3, supersedes=2)  # the right date of the agreement
+    state = case_state("X1", [notice, wrong, fixed])
+    assert state.standard_by == D(2027, 6, 30)  # #2 no longer stands, though dated later
+    assert [e.id for e in state.events] == [1, 3]
+    assert (state.days_overdue(D(2026, 12, 1)), state.days_overdue(D(2026, 12, 24)), state.days_overdue(D(2026, 12, 25))) == (0, 0, 1)
