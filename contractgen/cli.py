@@ -216,6 +216,8 @@ def schedule_command(ctx, profile, tier, output, date_, include_drafts, pdf, at,
     )
     if result.draft:
         click.echo(result.draft)
+    if result.note:
+        click.echo(f"note: {result.note}", err=True)
     if result.pdf:
         click.echo(f"wrote {display_path(result.pdf)}")
 
@@ -268,16 +270,17 @@ def clauses_show_command(ctx, clause_id: str, at: str | None) -> None:
 @click.option("--pdf", is_flag=True, help="Also convert each letter to PDF with LibreOffice.")
 @click.option("--force", is_flag=True, help="Overwrite letters that already exist.")
 @click.option("--strict", is_flag=True, help="Stop at any bad register row instead of skipping it.")
+@click.option("--accept-export", "accept_export", metavar="REASON", help="Write the letters although the DSPT export fails a check (too old, too few codes found...); the reason is recorded in checks.txt and the letters.")
 @click.option("--workers", type=click.IntRange(1, 16), help="Worker processes (default: one per core).")
 @click.pass_context
-def letters_command(ctx, profile, providers, dspt, no_dspt, as_of, output, only, kinds, pdf, force, strict, workers) -> None:
+def letters_command(ctx, profile, providers, dspt, no_dspt, as_of, output, only, kinds, pdf, force, strict, accept_export, workers) -> None:
     """Write one DSPT guidance letter per provider, and report.csv."""
     from .letters.generate import generate_letters  # lazy: keeps `contractgen --help` fast
 
     bar = _Progress("letters")
     result = generate_letters(
         _workspace(ctx), profile, providers, dspt_file=dspt, no_dspt=no_dspt, as_of=_date(as_of), output=output,
-        only=only, kinds=kinds, pdf=pdf, force=force, strict=strict, workers=workers,
+        only=only, kinds=kinds, pdf=pdf, force=force, strict=strict, accept_export=accept_export, workers=workers,
         start=bar.start, progress=bar.advance,
     )
     bar.finish()

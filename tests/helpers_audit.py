@@ -75,6 +75,9 @@ def answers(qs: QuestionSet, default: str = "Yes", **by_id: str) -> dict[str, st
     for q in qs.questions:
         key = q.id.replace(".", "_").replace("-", "_")
         out[control_tag(qs.id, qs.version, q.id, "answer")] = by_id.get(key, default)
+        if q.date_within_months and out[control_tag(qs.id, qs.version, q.id, "answer")] in ("Yes", "Partly"):
+            # issue 19: a Yes about the last twelve months gives a date within them
+            out[control_tag(qs.id, qs.version, q.id, "date")] = dt.date(2026, 11, 2)
     return out
 
 

@@ -17,14 +17,15 @@ from helpers_audit import answers, edit_document, edit_part, fill_form, provider
 from lxml import etree
 
 from contractgen.audit.form import control_bookmark, control_tag, write_audit_forms
-from contractgen.library.auditquestions import load_audit
 from contractgen.audit.score import latest_audit_scores, score_audit_forms
-from contractgen.library.clauses import load_library
 from contractgen.base.errors import ContractgenError
 from contractgen.commands.validate import validate_workspace
+from contractgen.library.auditquestions import load_audit
+from contractgen.library.clauses import load_library
 
 DATE = dt.date(2026, 12, 1)
 SCORED = dt.date(2027, 1, 11)  # after the forms were completed (provider_details: 10 December 2026)
+# issue 19: a form is scored on or after its completion date, so every test scores on SCORED
 REGISTER = "examples/example-borough-providers.csv"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
@@ -51,7 +52,7 @@ def returned(workspace, tmp_path: Path, name: str = "returned.docx", tier: str =
 
 
 def score_one(workspace, path: Path, tmp_path: Path):
-    result = score_audit_forms(workspace, [path], tmp_path / "scored", date=DATE, force=True, providers_file=EXAMPLE_REGISTER)
+    result = score_audit_forms(workspace, [path], tmp_path / "scored", date=SCORED, force=True, providers_file=EXAMPLE_REGISTER)
     assert not result.failed, result.error_lines()
     return result.scored[0][0]
 
@@ -61,7 +62,7 @@ def score_one(workspace, path: Path, tmp_path: Path):
 
 def test_question_set_tiers_and_sections(workspace) -> None:
     audit = audit_of(workspace)
-    assert audit.versions == ["1.0.0"]
+    assert audit.versions == ["1.0.0", "1.1.0"]  # issue 19: 1.1.0 says which answers agree
     counts = {t: len(audit.at(tier=t).questions) for t in ("foundation", "core", "advanced")}
     assert counts == {"foundation": 16, "core": 22, "advanced": 23}
     titles = [s.title for s in audit.at(tier="core").sections]
@@ -95,7 +96,8 @@ def test_validate_reports_located_problems_in_the_question_set(workspace_dir: Pa
     path.write_text(text.replace("wieght: 1", "weight: 1"), encoding="utf-8")
     shown = [str(p).split(rel, 1)[-1] for p in validate_workspace(workspace).problems]
     assert shown == [
-        f":{line_of(path, 'id: roles.owner') + 9}:9: sections[0].questions[1].id: question id 'roles.owner' is also used at line {line_of(path, 'id: roles.owner')}; give each question its own id",
+        # (roles.owner is 13 lines long since issue 19 gave it not_applicable and an earlier: entry)
+        f":{line_of(path, 'id: roles.owner') + 13}:9: sections[0].questions[1].id: question id 'roles.owner' is also used at line {line_of(path, 'id: roles.owner')}; give each question its own id",
         f":{line_of(path, 'tiers: [core, advnced]')}:23: sections[0].questions[2].tiers[1]: unknown tier 'advnced' (did you mean 'advanced'?); tiers: foundation, core, advanced",
         f":{line_of(path, 'clause: dspt.supplier')}:9: sections[6].questions[0].clause: clause 'dspt.supplier' is not in the clause library (did you mean 'dspt.suppliers'?)",
     ]
@@ -132,12 +134,12 @@ def test_blank_form_golden_text_and_controls(workspace, tmp_path: Path) -> None:
     dates = root.xpath(".//w:sdt[w:sdtPr/w:date]", namespaces=NS)
     assert len(dates) == 1 + sum(1 for q in qs.questions if q.date)
     tags = [t.get(f"{{{W}}}val") for t in root.findall(".//w:sdtPr/w:tag", NS)]
-    assert "cg:bcp:1.0.0:roles.owner:answer" in tags and len(tags) == len(set(tags))
+    assert "cg:bcp:1.1.0:roles.owner:answer" in tags and len(tags) == len(set(tags))
     bookmarks = {b.get(f"{{{W}}}name") for b in root.iter(f"{{{W}}}bookmarkStart")}
     assert {control_bookmark(t) for t in tags} <= bookmarks
     props = custom_properties(parts)
     assert props["contractgen.audit"] == "bcp"
-    assert props["contractgen.audit.version"] == "1.0.0"
+    assert props["contractgen.audit.version"] == "1.1.0"
     assert props["contractgen.profile"] == "example-borough"
     assert props["contractgen.tier"] == "core"
     assert props["contractgen.council"] == "Example Borough Council"
@@ -183,7 +185,7 @@ def test_cli_form_for_all(workspace_dir: Path, tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(workspace_dir)
     result = run_cli("audit", "form", "example-borough", "--for-all", "--providers", REGISTER, "-o", "forms", "--date", "2026-12-01")
     assert result.exit_code == 0, result.output
-    assert result.stdout == "wrote 10 audit forms to forms (question set bcp 1.0.0; 7 core, 1 foundation, 2 advanced)\n"
+    assert result.stdout == "wrote 10 audit forms to forms (question set bcp 1.1.0; 7 core, 1 foundation, 2 advanced)\n"
     assert "VN3B8-dar-al-salam-care.docx" in files_under(workspace_dir / "forms")
     result = run_cli("audit", "form", "example-borough", "--provider", "ZZZZ", "--providers", REGISTER)
     assert result.exit_code == 2
@@ -225,7 +227,7 @@ def test_cli_form_for_all_refuses_to_overwrite_without_force(workspace_dir: Path
 def test_cli_one_form_refuses_to_overwrite_without_force(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(workspace_dir)
     first = run_cli("audit", "form", "example-borough", "--date", "2026-12-01")
-    assert first.stdout == "wrote 1 audit form to out/example-borough-bcp-form-core.docx (question set bcp 1.0.0; 1 core)\n"
+    assert first.stdout == "wrote 1 audit form to out/example-borough-bcp-form-core.docx (question set bcp 1.1.0; 1 core)\n"
     out = _bytes_under(workspace_dir / "out")
     _refused(run_cli("audit", "form", "example-borough", "--date", "2027-01-04"),
              "out/example-borough-bcp-form-core.docx already exists; use --force to overwrite it, "
@@ -269,8 +271,11 @@ def test_every_answer_combination_of_one_section(workspace, tmp_path: Path) -> N
     register = tmp_path / "register.csv"  # the 64 providers the forms are for
     register.write_text("name,ods_code,contact_name,email,address,cqc_registered,tier\n" + "".join(
         f"Sunrise Home Support,T{n:03d},,,\"1 Dawn Parade, Exampleton\",yes,core\n" for n in range(64)), encoding="utf-8")
-    result = score_audit_forms(workspace, [p for p, _ in files], tmp_path / "out", date=DATE, providers_file=register)
-    assert not result.failed
+    result = score_audit_forms(workspace, [p for p, _ in files], tmp_path / "out", date=SCORED, providers_file=register)
+    # issue 19: roles.owner (the section's first question) is critical, so Not applicable is refused
+    assert section.questions[0].id == "roles.owner" and section.questions[0].critical
+    assert [p for p, _ in result.failed] == [p for p, c in files if c[0] == "Not applicable"]
+    files = [(p, c) for p, c in files if c[0] != "Not applicable"]
     for (score, _), (_, combo) in zip(result.scored, files):
         chosen = {q.id: "Yes" for q in qs.questions} | {q.id: a for q, a in zip(section.questions, combo)}
         section_chosen = {q.id: a for q, a in zip(section.questions, combo)}
@@ -282,13 +287,14 @@ def test_every_answer_combination_of_one_section(workspace, tmp_path: Path) -> N
 
 
 def test_not_applicable_is_left_out_of_the_denominator(workspace, tmp_path: Path) -> None:
-    path = returned(workspace, tmp_path, roles_owner="Not applicable", roles_activation="Not applicable",
+    # issue 19: roles.owner is critical and cannot be Not applicable (it was here before)
+    path = returned(workspace, tmp_path, roles_owner="Yes", roles_activation="Not applicable",
                     roles_team="Not applicable", cyber_scenario="No", cyber_accounts="Not applicable")
     score = score_one(workspace, path, tmp_path)
-    assert score.sections[0].percent is None  # every question Not applicable
+    assert score.sections[0].percent == 100  # owner (3) Yes, the others Not applicable -> 3 / 3
     # cyber: scenario (3) No, breach-reporting (2) Yes, accounts N/A -> 2 / 5
     assert score.sections[3].percent == 40
-    assert score.possible == sum(q.weight for q in score.question_set.questions) - 3 - 2 - 2 - 1
+    assert score.possible == sum(q.weight for q in score.question_set.questions) - 2 - 2 - 1
     assert [a.question.id for a in score.critical_gaps] == ["cyber.scenario"]
 
 
@@ -298,7 +304,7 @@ def test_score_outputs_csv_and_feedback_letter(workspace, tmp_path: Path) -> Non
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "audit-scores.csv").read_bytes().decode("utf-8-sig"))))
     assert len(rows) == 1
     row = rows[0]
-    assert row["ods_code"] == "AS9R" and row["version"] == "1.0.0" and row["tier"] == "core"
+    assert row["ods_code"] == "AS9R" and row["version"] == "1.1.0" and row["tier"] == "core"
     assert row["critical_gaps"] == "it-records.backups"
     assert row["completed_on"] == "2026-12-10" and row["scored_on"] == "2027-01-11"
     assert row["section:premises"] == "33"  # unavailable 1 Yes, power 2 No -> 1/3
@@ -445,12 +451,12 @@ def test_missing_answers_are_named(workspace, tmp_path: Path, monkeypatch: pytes
     monkeypatch.chdir(tmp_path)
     qs = audit_of(workspace).at(tier="core")
     values = {**answers(qs), **provider_details(qs)}
-    del values[control_tag("bcp", "1.0.0", "roles.team", "answer")]
+    del values[control_tag("bcp", "1.1.0", "roles.team", "answer")]
     path = tmp_path / "one-missing.docx"
     path.write_bytes(fill_form(blank_form(workspace, tmp_path), values))
     complete = tmp_path / "complete.docx"  # scored beside it, so "the others were scored" is true
     complete.write_bytes(fill_form(blank_form(workspace, tmp_path), {**answers(qs), **provider_details(qs)}))
-    result = score_audit_forms(workspace, [path, complete], tmp_path / "out", date=DATE, providers_file=EXAMPLE_REGISTER)
+    result = score_audit_forms(workspace, [path, complete], tmp_path / "out", date=SCORED, providers_file=EXAMPLE_REGISTER)
     assert len(result.scored) == 1
     assert result.error_lines() == [
         "one-missing.docx: roles.team: question 1.3 (roles.team) has no answer; choose Yes, Partly, No or Not applicable",
@@ -463,27 +469,29 @@ def test_an_older_question_set_version_is_scored_against_its_own_questions(works
     path = workspace_dir / "clause_library" / "audits" / "bcp.yaml"
     text = path.read_text(encoding="utf-8")
     old_text = "Does a named senior manager own the business continuity plan and approve it?"
-    text = text.replace(
-        f"        text: {old_text}\n",
-        "        text: Does a named member of the senior team own the plan and approve each version?\n"
-        f"        earlier:\n          - until: 1.1.0\n            text: {old_text}\n", 1)
-    text = text.replace("version: 1.0.0\nsources:", "version: 1.1.0\nsources:")
+    # issue 19 made 1.1.0 (which answers agree): this test adds 1.2.0 after it
+    text = text.replace(f"        text: {old_text}\n",
+                        "        text: Does a named member of the senior team own the plan and approve each version?\n", 1)
+    text = text.replace('        earlier:\n          - until: "1.1.0"\n            not_applicable: true\n',
+                        f'        earlier:\n          - until: "1.1.0"\n            not_applicable: true\n            text: {old_text}\n'
+                        f"          - until: 1.2.0\n            text: {old_text}\n", 1)
+    text = text.replace("version: 1.1.0\nsources:", "version: 1.2.0\nsources:")
     text = text.replace("      - id: roles.team\n", "      - id: roles.deputy\n        text: Is there a deputy owner?\n"
                         "        help: Someone can act for the owner.\n        evidence: The plan's control table.\n"
                         "        weight: 1\n        critical: false\n        tiers: [core]\n        clause: dspt.business-continuity\n"
-                        "        since: 1.1.0\n      - id: roles.team\n", 1)
-    text += "  - version: 1.1.0\n    date: 2027-01-01\n    summary: Clearer owner question; a deputy owner question.\n"
+                        "        since: 1.2.0\n      - id: roles.team\n", 1)
+    text += "  - version: 1.2.0\n    date: 2027-01-01\n    summary: Clearer owner question; a deputy owner question.\n"
     path.write_text(text, encoding="utf-8")
     audit = audit_of(workspace)
-    assert audit.versions == ["1.0.0", "1.1.0"]
-    assert len(audit.at("1.1.0", "core").questions) == 23
+    assert audit.versions == ["1.0.0", "1.1.0", "1.2.0"]
+    assert len(audit.at("1.2.0", "core").questions) == 23
     score = score_one(workspace, old_form, tmp_path)
-    assert score.question_set.version == "1.0.0"
+    assert score.question_set.version == "1.1.0"
     assert len(score.answers) == 22
     assert score.answers[0].question.text == old_text
     new_form = blank_form(workspace, tmp_path, name="new.docx")
     assert "Does a named member of the senior team own the plan" in docx_text(new_form)
-    assert custom_properties(docx_parts(new_form))["contractgen.audit.version"] == "1.1.0"
+    assert custom_properties(docx_parts(new_form))["contractgen.audit.version"] == "1.2.0"
 
 
 # ------------------------------------------------------------------ bad returned files
@@ -519,7 +527,7 @@ def test_bad_returned_files_are_reported_and_the_others_scored(workspace_dir: Pa
         (workspace_dir / name).write_bytes(content)
     (workspace_dir / "good.docx").write_bytes(data)
     monkeypatch.chdir(workspace_dir)
-    result = run_cli("audit", "score", "good.docx", *bad, "-o", "scored", "--date", "2026-12-01", "-p", REGISTER)
+    result = run_cli("audit", "score", "good.docx", *bad, "-o", "scored", "--date", "2027-01-11", "-p", REGISTER)
     assert result.exit_code == 1
     assert result.stdout == (
         "scored 1 audit form: 1 feedback letter in scored\n"
@@ -594,7 +602,7 @@ def _typed_over(data: bytes, tag: str) -> bytes:
 def test_only_forms_of_the_named_council(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     path = returned(workspace, tmp_path)
-    result = score_audit_forms(workspace, [path], tmp_path / "out", profile_ref="riverside-and-vale", date=DATE)
+    result = score_audit_forms(workspace, [path], tmp_path / "out", profile_ref="riverside-and-vale", date=SCORED)
     assert result.error_lines()[0] == (
         "returned.docx: a form from another council: it was made for Example Borough Council (profile example-borough), "
         "not Riverside & Vale City Council; send it back to the council that sent it"
@@ -606,7 +614,7 @@ def test_only_forms_of_the_named_council(workspace, tmp_path: Path, monkeypatch:
 
 def test_latest_audit_scores(workspace, tmp_path: Path) -> None:
     first = returned(workspace, tmp_path, name="first.docx", roles_owner="No")
-    score_audit_forms(workspace, [first], tmp_path / "autumn", date=DATE, providers_file=EXAMPLE_REGISTER)
+    score_audit_forms(workspace, [first], tmp_path / "autumn", date=dt.date(2026, 12, 15), providers_file=EXAMPLE_REGISTER)  # issue 19: after its completion
     second = returned(workspace, tmp_path, name="second.docx")
     score_audit_forms(workspace, [second], tmp_path / "winter", date=dt.date(2027, 1, 5), providers_file=EXAMPLE_REGISTER)
     latest = latest_audit_scores([tmp_path / "winter" / "audit-scores.csv", tmp_path / "autumn" / "audit-scores.csv"])
@@ -637,13 +645,17 @@ def test_check_versions_refuses_changing_what_a_sent_version_asked(tmp_path: Pat
     path.write_text(original.replace(f"text: {old_text}", f"text: {new_text}"), encoding="utf-8")
     ws = load_workspace(root)
     report = check_versions(ws, "HEAD")
+    # issue 19 made 1.1.0: both sent versions now ask about the owner
     assert [p.message for p in report.problems] == [
-        "what version 1.0.0 of question set bcp asks in the foundation tier changed since HEAD: forms already sent "
+        f"what version {v} of question set bcp asks in the foundation tier changed since HEAD: forms already sent "
         "with it would be scored against other questions; keep the old values under the question's `earlier:` (or use "
-        "`since:`/`withdrawn:`) and give the change a new version and changelog entry"
+        "`since:`/`withdrawn:`) and give the change a new version and changelog entry" for v in ("1.0.0", "1.1.0")
     ]
-    fixed = original.replace(f"        text: {old_text}\n", f"        text: {new_text}\n        earlier:\n          - until: 1.1.0\n            text: {old_text}\n", 1)
-    fixed = fixed.replace("version: 1.0.0\nsources:", "version: 1.1.0\nsources:") + "  - version: 1.1.0\n    date: 2027-01-01\n    summary: Shorter owner question.\n"
+    fixed = original.replace(f"        text: {old_text}\n", f"        text: {new_text}\n", 1)
+    fixed = fixed.replace('        earlier:\n          - until: "1.1.0"\n            not_applicable: true\n',
+                          f'        earlier:\n          - until: "1.1.0"\n            not_applicable: true\n            text: {old_text}\n'
+                          f"          - until: 1.2.0\n            text: {old_text}\n", 1)
+    fixed = fixed.replace("version: 1.1.0\nsources:", "version: 1.2.0\nsources:") + "  - version: 1.2.0\n    date: 2027-01-01\n    summary: Shorter owner question.\n"
     path.write_text(fixed, encoding="utf-8")
     assert check_versions(load_workspace(root), "HEAD").problems == []
 

@@ -40,7 +40,7 @@ def test_libreoffice_fills_a_form_that_is_then_scored(workspace, tmp_path: Path,
     assert "<w:dropDownList>" in xml and "<w:date" in xml
     assert "cg:bcp:" not in xml
     assert custom_properties(parts)["contractgen.audit.version"] == qs.version  # properties survive
-    result = score_audit_forms(workspace, [filled], tmp_path / "out", date=DATE, providers_file=EXAMPLE_REGISTER)
+    result = score_audit_forms(workspace, [filled], tmp_path / "out", date=dt.date(2027, 1, 11), providers_file=EXAMPLE_REGISTER)  # issue 19: scored after its completion
     assert not result.failed, result.error_lines()
     score = result.scored[0][0]
     assert score.provider["ods_code"] == "AS9R" and score.completed_on == dt.date(2026, 12, 10)

@@ -241,8 +241,14 @@ def test_without_an_export_letters_say_nothing_about_the_record(workspace: Works
         text = letter_text(result, job.provider.ods_code)
         assert "| DSPT status on record | not checked for this letter |" in text
         assert "We have not checked the DSPT for this letter, so it says nothing about whether you have published." in text
+        # issue 19 (item 3): the schedule's terms for a provider without a current
+        # publication are stated, conditionally ("If you do not have one, that is a
+        # shortfall ... Remedial Plan"); no claim that the provider is in shortfall
+        claims = text.replace("If you do not have one, that is a shortfall under your contract: your contract asks you "
+                              "to send us a Remedial Plan within 20 working days of the earlier of your becoming aware "
+                              "of the shortfall and our notice of it", "")
         for claim in ("search shows", "could not find", "as registered", "shortfall", "Remedial Plan", "not meeting"):
-            assert claim not in text, (job.provider.ods_code, claim)
+            assert claim not in claims, (job.provider.ods_code, claim)
     assert {r["response_by"] for r in read_report(result.output)} == {"2026-12-24"}
     assert {r["standard_by"] for r in read_report(result.output)} == {""}
 
@@ -261,7 +267,7 @@ def test_only_and_kind_choose_the_letters(workspace: Workspace, tmp_path: Path) 
     chosen = example(workspace, kinds=["IMPROVE", "lapsed"], output=tmp_path / "kind")
     assert kinds(chosen) == {c: k for c, k in EXAMPLE_KINDS.items() if k in ("improve", "lapsed")}
     assert chosen.unmatched == []  # VN3B7 gets no letter here, so no start letter is claimed
-    assert sorted(files_under(tmp_path / "kind")) == sorted([j.file for j in chosen.written] + ["report.csv"])
+    assert sorted(files_under(tmp_path / "kind")) == sorted([j.file for j in chosen.written] + ["checks.txt", "report.csv"])
     assert [r["ods_code"] for r in read_report(tmp_path / "kind")] == [j.provider.ods_code for j in chosen.written]
 
 
@@ -376,7 +382,7 @@ def test_letter_records_its_provenance(workspace: Workspace) -> None:
     assert custom["contractgen.letter.kind"] == "remedy"
     assert custom["contractgen.provider.ods_code"] == "AW2T"
     assert custom["contractgen.profile"] == "example-borough"
-    assert custom["clause:letter.remedy"] == "2.0.0"
+    assert custom["clause:letter.remedy"] == "2.1.0"  # issue 19: the Commencement Date wording
     assert custom["clause:letter.support"] == "1.0.0"
     assert core_properties(parts)["subject"] == "Willow Tree Homecare (AW2T)"
 
@@ -493,7 +499,7 @@ def test_odd_codes_are_rejected_by_the_register(workspace: Workspace, tmp_path: 
     assert [(p.location.line, p.key) for p in result.rejected] == [(n, "ods_code") for n in (3, 4, 5, 6, 7)]
     assert "'../X1' is not an ODS code" in result.rejected[0].message
     assert result.failed
-    assert files_under(tmp_path / "out") == ["VM1A2-good-care.docx", "report.csv"]
+    assert files_under(tmp_path / "out") == ["VM1A2-good-care.docx", "checks.txt", "report.csv"]
 
 
 def test_colliding_slugs_get_distinct_files(workspace: Workspace, tmp_path: Path) -> None:
@@ -646,10 +652,11 @@ def test_existing_letters_are_kept_without_force(workspace: Workspace) -> None:
 def test_report_of_an_earlier_batch_is_kept_without_force(workspace: Workspace) -> None:
     example(workspace, only=["VM1A2"])
     report = (workspace.root / "letters" / "report.csv").read_bytes()
-    with pytest.raises(OutputError, match=r"1 file already exists in .*\(first: report\.csv\)"):
+    # issue 19: checks.txt is written beside report.csv, so two files of the earlier batch are kept
+    with pytest.raises(OutputError, match=r"2 files already exist in .*\(first: report\.csv\)"):
         example(workspace, only=["AW2T"])
     assert (workspace.root / "letters" / "report.csv").read_bytes() == report
-    assert files_under(workspace.root / "letters") == ["VM1A2-maple-lodge-care-home.docx", "report.csv"]
+    assert files_under(workspace.root / "letters") == ["VM1A2-maple-lodge-care-home.docx", "checks.txt", "report.csv"]
 
 
 def test_an_output_folder_that_cannot_be_made_is_an_output_error(workspace: Workspace, tmp_path: Path) -> None:
@@ -819,7 +826,7 @@ def test_a_thousand_letters(workspace: Workspace, tmp_path: Path) -> None:
     assert {r["ods_code"]: (r["name"], r["letter_kind"]) for r in rows} == expected
     files = {r["file"] for r in rows}
     assert len(files) == count
-    assert set(files_under(out)) - {"report.csv", "unmatched.csv"} == files
+    assert set(files_under(out)) - {"checks.txt", "report.csv", "unmatched.csv"} == files
     for name in files:
         with zipfile.ZipFile(out / name) as z:
             assert z.testzip() is None, name

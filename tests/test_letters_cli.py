@@ -93,7 +93,7 @@ def test_without_dspt_the_user_must_choose(ws: Path) -> None:
 def test_an_impossible_year_prefix_is_a_warning_with_its_row(ws: Path) -> None:
     export = write_export(ws / "export.csv", [("VM1A2", "MAPLE LODGE CARE HOME", "25/26 Standards Met", "10/07/2025")])
     result = letters("example-borough", "-p", REGISTER, "--dspt", "export.csv", "--as-of", "2026-11-26",
-                     "--only", "VM1A2", "-o", "out")  # fmt: skip
+                     "--only", "VM1A2", "-o", "out", "--accept-export", "a one-row export for this test")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[1] == (
         f"warning: {export.name}:2: Status: the status '25/26 Standards Met' is for 2025-26, which could be published "

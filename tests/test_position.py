@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from contractgen.dspt.status import AssessmentYear, DsptRecord, DsptStatus
+from contractgen.dspt.status import AssessmentYear, DeadlineRule, DsptRecord, DsptStatus
 from contractgen.base.environment import format_date
 from contractgen.letters.generate import LetterRenderer
 from contractgen.dspt.position import (
@@ -144,7 +144,8 @@ def letters(tmp_path_factory: pytest.TempPathFactory):
      'The deadline for publishing the 2026-27 assessment is 30 June 2027.'),
     ("core", 'Standards Met (19-20)', None, D(2021, 6, 30), "renew", None, None,
      'To keep meeting your contract, please publish your 2020-21 assessment at Standards Met or better by 30 June 2021.'),
-    ("core", 'Standards Met (19-20)', None, D(2021, 7, 1), "lapsed", '2021-07-29', '2021-10-29',
+    # issue 19: before the Commencement Date (1 April 2026) no shortfall, so no date to reach the tier
+    ("core", 'Standards Met (19-20)', None, D(2021, 7, 1), "lapsed", '2021-07-29', None,
      'The deadline for publishing the 2021-22 assessment is 30 June 2022.'),
     ("core", '23/24 Standards Met', None, D(2025, 3, 31), "confirm", None, None,
      'Your next assessment, for 2024-25, needs to be published at Standards Met or better by 30 June 2025.'),
@@ -152,7 +153,8 @@ def letters(tmp_path_factory: pytest.TempPathFactory):
      'To keep meeting your contract, please publish your 2024-25 assessment at Standards Met or better by 30 June 2025.'),
     ("core", 'Standards Met', D(2024, 2, 29), D(2025, 6, 30), "renew", None, None,
      'To keep meeting your contract, please publish your 2024-25 assessment at Standards Met or better by 30 June 2025.'),
-    ("core", 'Standards Met', D(2024, 2, 29), D(2025, 7, 1), "lapsed", '2025-07-29', '2025-10-29',
+    # issue 19: before the Commencement Date (1 April 2026) no shortfall
+    ("core", 'Standards Met', D(2024, 2, 29), D(2025, 7, 1), "lapsed", '2025-07-29', None,
      'The deadline for publishing the 2025-26 assessment is 30 June 2026.'),
     ("core", 'Not Published', None, D(2028, 2, 29), "start", '2028-03-28', '2028-06-28',
      'The deadline for publishing the 2027-28 assessment is 30 June 2028.'),
@@ -455,7 +457,9 @@ def test_contract_terms_come_from_the_library_and_profile(workspace: Workspace) 
     library, profile = prepare(workspace, "riverside-and-vale")
     t = contract_terms(library, profile, "foundation")
     assert t == ContractTerms(
-        tier="foundation", minimum=APPROACHING, deadline_month=6, deadline_day=30, renewal_window_days=240,
+        # issue 19: each toolkit version's deadline, not one 30 June for all
+        tier="foundation", minimum=APPROACHING, renewal_window_days=240,
+        deadline_rules=(DeadlineRule(2018, 3, 31), DeadlineRule(2019, 9, 30), DeadlineRule(2020, 6, 30)),
         remedial_plan_working_days=20, remedial_period_months=3, new_provider_grace_months=6,
         foundation_publication_months=6, status_change_working_days=5, response_working_days=15,
         commencement=D(2026, 7, 1),

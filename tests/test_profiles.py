@@ -440,6 +440,6 @@ def test_a_required_parameter_of_an_excluded_clause_is_not_needed(ws):
     edit(ws / "clause_library/clauses/dspt.incident-reporting.yaml", "    default: 24\n", "")
     append(ws / COUNCIL, "clauses:\n  exclude: [dspt.incident-reporting]\n")
     definitions = ws / "clause_library/clauses/dspt.definitions.yaml"
-    if 'ref("dspt.incident-reporting")' in definitions.read_text():
-        edit(definitions, '{{ ref("dspt.incident-reporting") }}', "the incident paragraph")
+    if 'ref("dspt.incident-reporting#breach-log")' in definitions.read_text():  # issue 19: the paragraph's anchor
+        edit(definitions, '{{ ref("dspt.incident-reporting#breach-log") }}', "the incident paragraph")
     assert checked() == []

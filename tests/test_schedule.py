@@ -316,8 +316,10 @@ def test_cross_references_are_ref_fields_with_the_right_number(ws, tier):
     for name, cached in refs:
         assert name in numbers, f"REF to a missing bookmark {name}"
         assert cached == numbers[name], name
-    # every clause is bookmarked where it starts, under a stable name
-    assert {bookmark_name(pc.clause.id): pc.number for pc in assembly.placed} == numbers
+    # every clause is bookmarked where it starts, under a stable name, and each anchored
+    # paragraph where it is (issue 19: the Breach Log paragraph, 6.9)
+    anchors = {bookmark_name("dspt.incident-reporting#breach-log"): "6.9"}
+    assert {**{bookmark_name(pc.clause.id): pc.number for pc in assembly.placed}, **anchors} == numbers
 
 
 def test_bookmarks_are_legal_word_names(ws):

@@ -99,7 +99,9 @@ def test_unbumped_parameter_default_change(ws, against):
     edit(ws, "dspt.incident-reporting", "default: 24", "default: 12")
     assert lines(check(ws, against)) == [
         f"clause_library/clauses/dspt.incident-reporting.yaml:3:1: version: dspt.incident-reporting changed "
-        f"(parameters [incident_notice_hours]) since {since(against)} but its version is still 1.0.0; {BUMPS_100}"
+        f"(parameters [incident_notice_hours]) since {since(against)} but its version is still 1.0.1; "
+        # issue 19 bumped dspt.incident-reporting to 1.0.1 (its breach-log anchor)
+        "bump it (1.0.2 for a correction, 1.1.0 for a change of meaning, 2.0.0 for a change of obligation) and add a changelog entry"
     ]
 
 

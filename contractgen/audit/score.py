@@ -23,6 +23,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from ..base.environment import format_date
 from ..base.errors import (
     ContractgenError,
     InputError,
@@ -32,6 +33,7 @@ from ..base.errors import (
     plural,
 )
 from ..base.workdays import add_working_days
+from ..dspt.position import add_months
 from ..dspt.register import Provider, read_register
 from ..letters.generate import inside, letter_clause, letter_file_names
 from ..library.auditquestions import (
@@ -173,8 +175,9 @@ def _same_text(a: str, b: str) -> bool:
 class _Scorer:
     """Scores forms for one workspace; profiles and question sets are loaded once."""
 
-    def __init__(self, workspace: Workspace, profile_ref: str | None) -> None:
+    def __init__(self, workspace: Workspace, profile_ref: str | None, date: dt.date | None = None) -> None:
         self.workspace = workspace
+        self.date = date or dt.date.today()  # the scoring date
         self.only = profile_ref
         self._prepare = prepare
         self.loaded: dict[str, tuple[ClauseLibrary, Profile, AuditLibrary]] = {}
@@ -260,7 +263,12 @@ class _Scorer:
         by_bookmark = {control_bookmark(tag): tag for tag, _, _ in controls}
         document = parse_part(parts["word/document.xml"], "word/document.xml", shown)
         found = read_controls(document, by_bookmark)
-        return self._check(path, shown, props, name, qs, controls, found, problem, fail)
+        score = self._check(path, shown, props, name, qs, controls, found, problem, fail)
+        issued = next((e.date for e in audit.spec.changelog if e.version == version), None)
+        contradictions = answer_contradictions(score, self.date, issued, problem)
+        if contradictions:
+            raise fail(contradictions)
+        return score
 
     def _check(
         self, path: Path, shown: str, props: dict[str, str], profile_name: str, qs: QuestionSet,
@@ -447,6 +455,51 @@ def keep_headings_with_content(paragraphs: list[Paragraph]) -> list[Paragraph]:
 # ------------------------------------------------------------------ the command
 
 
+def answer_contradictions(
+    score: AuditScore, scored_on: dt.date, issued: dt.date | None, problem: Callable[[str, str], Problem],
+) -> list[Problem]:
+    """Answers the form's own dates or the question set contradict: a completion date
+    after the scoring date or before the question set's version was issued; "Not
+    applicable" to a question that allows no such answer; a Yes or Partly whose date is
+    missing, after the completion or older than the question's window."""
+    problems = []
+    done = score.completed_on
+    if done is not None and done > scored_on:
+        problems.append(problem("form.completed-on", f"the completion date {format_date(done)} is after the scoring date "
+                                                     f"{format_date(scored_on)}; correct the completion date"))
+        done = None
+    elif done is not None and issued is not None and done < issued:
+        problems.append(problem("form.completed-on", f"the completion date {format_date(done)} is before question set "
+                                                     f"{score.question_set.id} {score.question_set.version} was issued "
+                                                     f"({format_date(issued)}); correct the completion date"))
+        done = None
+    on = done or scored_on
+    for a in score.answers:
+        problems += _answer_problems(a, on, "the form was completed" if done else "the form is scored", problem)
+    return problems
+
+
+def _answer_problems(a: Answer, on: dt.date, when: str, problem: Callable[[str, str], Problem]) -> list[Problem]:
+    q = a.question
+    what = f"question {q.number} ({q.id})"
+    if a.answer == NOT_APPLICABLE and not q.not_applicable:
+        return [problem(q.id, f"{what} cannot be answered {NOT_APPLICABLE}: it is a duty of every provider the "
+                              "contract covers; answer Yes, Partly or No")]
+    if not q.date_within_months or a.answer not in ("Yes", "Partly") or not q.date:
+        return []
+    label = q.date[0].lower() + q.date[1:]
+    if a.date is None:
+        return [problem(q.id, f"{what} is answered {a.answer} but gives no {label}; give the date, or answer No")]
+    if a.date > on:
+        return [problem(q.id, f"{what}: the {label}, {format_date(a.date)}, is after {when} ({format_date(on)}); correct the date")]
+    oldest = add_months(on, -q.date_within_months)
+    if a.date < oldest:
+        return [problem(q.id, f"{what} is answered {a.answer}, but the {label}, {format_date(a.date)}, is more than "
+                              f"{q.date_within_months} months before {when} ({format_date(on)}); answer No, or give "
+                              "the date of the latest one")]
+    return []
+
+
 @dataclass
 class AuditScoresResult:
     """What ``score_audit_forms`` did."""
@@ -501,7 +554,7 @@ def score_audit_forms(
     is refused, and each feedback letter is addressed from the register."""
 
     date = date or dt.date.today()
-    scorer = _Scorer(workspace, profile_ref)
+    scorer = _Scorer(workspace, profile_ref, date)
     result = AuditScoresResult(output=output)
     scores: list[AuditScore] = []
     for path in files:

@@ -103,6 +103,7 @@ class _Build:
             dspt_file=workspace.root / run.dspt if run.dspt else None,
             no_dspt=run.no_dspt,
             as_of=run.as_of,
+            accept_export=run.accept_export,
             force=self.force,
             replace_own=True,  # an earlier build's letters are replaced, someone else's file is not
         ))

@@ -45,10 +45,10 @@ from ..base.workdays import add_working_days
 from ..library.clauses import ClauseLibrary
 from ..library.profiles import Profile, parameter_values
 from .status import (
-    DEADLINE_DAY,
-    DEADLINE_MONTH,
+    DEADLINE_RULES,
     TIER_STATUSES,
     AssessmentYear,
+    DeadlineRule,
     DsptRecord,
     DsptStatus,
 )
@@ -83,8 +83,9 @@ class ContractTerms:
 
     tier: str
     minimum: DsptStatus  # the tier's minimum DSPT Status
-    deadline_month: int = DEADLINE_MONTH
-    deadline_day: int = DEADLINE_DAY
+    deadline_month: int | None = None  # with deadline_day: one deadline for every version
+    deadline_day: int | None = None
+    deadline_rules: tuple[DeadlineRule, ...] = DEADLINE_RULES  # each version's deadline (the library's)
     renewal_window_days: int = 90
     remedial_plan_working_days: int = 20  # dspt.remedial-plan
     remedial_period_months: int = 3  # dspt.remedial-plan
@@ -115,10 +116,23 @@ class ContractTerms:
         return self.minimum is DsptStatus.APPROACHING_STANDARDS
 
     def deadline(self, year: AssessmentYear) -> dt.date:
-        return year.deadline(self.deadline_month, self.deadline_day)
+        return year.deadline(self.deadline_month, self.deadline_day, self.deadline_rules)
 
     def counts_until(self, year: AssessmentYear) -> dt.date:
-        return year.counts_until(self.deadline_month, self.deadline_day)
+        return year.counts_until(self.deadline_month, self.deadline_day, self.deadline_rules)
+
+    def due_next(self, day: dt.date) -> AssessmentYear:
+        """The first assessment year whose deadline is on or after ``day``."""
+        return AssessmentYear.due_next(day, self.deadline_month, self.deadline_day, self.deadline_rules)
+
+    @property
+    def foundation_publication_by(self) -> dt.date | None:
+        """The Foundation Tier's last day for a first publication by a provider with none
+        at the Commencement Date (``foundation_publication_months`` after it); ``None``
+        in other tiers or without a Commencement Date."""
+        if self.commencement is None or not self.approaching_once:
+            return None
+        return add_months(self.commencement, self.foundation_publication_months)
 
     def first_publication_by(self, new_provider: bool = False) -> dt.date | None:
         """The last day of the period the schedule allows for a first publication, from
@@ -135,13 +149,12 @@ class ContractTerms:
 
 
 def contract_terms(library: ClauseLibrary, profile: Profile, tier: str) -> ContractTerms:
-    """The terms of ``profile``'s schedule for ``tier``: the library's deadline and
+    """The terms of ``profile``'s schedule for ``tier``: the library's deadlines and
     renewal window, the clause parameters (the profile's values, else the defaults), the
     profile's letter settings and the contract's start date as the Commencement Date."""
     spec = library.spec
     params = parameter_values(library, profile)
     letters = profile.model.letters
-    deadline = spec.dspt.submission_deadline
 
     def number(name: str) -> int:
         return int(params.get(name, getattr(ContractTerms, name)))
@@ -149,8 +162,7 @@ def contract_terms(library: ClauseLibrary, profile: Profile, tier: str) -> Contr
     return ContractTerms(
         tier=tier,
         minimum=DsptStatus(spec.tiers[tier].minimum_status),
-        deadline_month=deadline.month,
-        deadline_day=deadline.day,
+        deadline_rules=tuple(DeadlineRule(d.version_start, d.month, d.day) for d in spec.dspt.submission_deadlines),
         renewal_window_days=(
             spec.dspt.renewal_window_days
             if letters.renewal_window_days is None
@@ -180,9 +192,12 @@ class ContractualPosition:
     * ``required``: the tier's minimum; ``target``: the status the provider's next
       publication must reach (Standards Met in the Foundation Tier once Approaching
       Standards has been used or cannot be relied on).
-    * ``shortfall``: below the tier outside any period allowed for a first publication;
-      ``shortfall_since``: the first day of it where the record shows it (the day after
-      a publication stopped counting, or the date of a below-tier publication).
+    * ``shortfall``: below the tier outside any period allowed for a first publication,
+      and never before the Commencement Date (the schedule applies the Remedial Plan
+      paragraph from that date); ``shortfall_since``: the first day of it (the day after
+      a publication stopped counting, or the date of a below-tier publication), never
+      before the Commencement Date, and the Commencement Date (or the day after the
+      period for a first publication) when the record shows no earlier start.
     * ``next_year`` and ``next_deadline``: the assessment year the provider must publish
       next and its deadline (for a current publication, the year after it).
     * ``remedial_plan_due``: the last day for the Remedial Plan (Shortfall only);
@@ -241,12 +256,20 @@ class ContractualPosition:
         """Short for ``assessment_year``."""
         return self.assessment_year
 
+    @property
+    def before_commencement(self) -> bool:
+        """Whether ``as_of`` is before the contract's Commencement Date."""
+        start = self.terms.commencement
+        return start is not None and self.as_of < start
+
     def promised_dates(self) -> dict[str, dt.date]:
         """The dates a letter for this position promises, by name (for checks)."""
         dates = {
+            "commencement": self.terms.commencement,
+            "foundation_publication_by": self.terms.foundation_publication_by,
             "response_by": self.response_by,
             "standard_by": self.standard_by,
-            "next_deadline": self.next_deadline,
+            "next_deadline": self.next_deadline if self.checked else None,  # unchecked: the schedule gives no such date
             "remedial_plan_due": self.remedial_plan_due,
             "valid_until": self.valid_until,
             "first_publication_by": self.first_publication_by,
@@ -282,6 +305,10 @@ class ContractualPosition:
             "response_by": day(self.response_by),
             "first_publication_by": day(self.first_publication_by),
             "grace_until": day(self.grace_until),
+            "before_commencement": self.before_commencement,
+            "commencement": day(self.terms.commencement),
+            "foundation_publication_by": day(self.terms.foundation_publication_by),
+            "foundation_window_open": self.terms.foundation_publication_by is not None and self.as_of <= self.terms.foundation_publication_by,
             "next_year_open": self.as_of >= self.next_year.opens(),
             "next_year_opens": f"{self.next_year.opens():%B %Y}",
             "reason": self.reason,
@@ -340,7 +367,7 @@ def assess_position(
     status = record.status if published and record is not None else None
     current = until is not None and as_of <= until
     meets = current and status is not None and status.meets(terms.minimum)
-    next_year = year.next if current and year is not None else AssessmentYear.due_next(as_of, terms.deadline_month, terms.deadline_day)
+    next_year = year.next if current and year is not None else terms.due_next(as_of)
     kind, reason = _kind_and_reason(record, status, year, until, as_of, terms, checked)
 
     below = checked and not meets
@@ -348,12 +375,12 @@ def assess_position(
     # The Foundation Tier's months are for a provider with nothing published (a record
     # below the tier is a Shortfall under dspt.foundation-tier); the grace period for new
     # providers covers any record.
-    in_window = window_end is not None and as_of <= window_end and (
-        not published or new_provider
-    )
-    shortfall = below and not in_window
+    in_window = window_end is not None and as_of <= window_end and (not published or new_provider)
+    before_start = terms.commencement is not None and as_of < terms.commencement  # the schedule applies from then
+    shortfall = below and not in_window and not before_start
     plan_due = add_working_days(as_of, terms.remedial_plan_working_days) if shortfall else None
-    standard_by, response_by = _reply_dates(terms, as_of, checked=checked, plan_due=plan_due, window_end=window_end if in_window else None)
+    standard_by, response_by = _reply_dates(terms, as_of, checked=checked and not (below and before_start), plan_due=plan_due,
+                                            window_end=window_end if in_window else None)
     return ContractualPosition(
         kind=kind,
         as_of=as_of,
@@ -366,7 +393,7 @@ def assess_position(
         meets_tier=meets if checked else None,
         valid_until=until,
         shortfall=shortfall,
-        shortfall_since=_shortfall_since(kind, until, record) if shortfall else None,
+        shortfall_since=_shortfall_since(kind, until, record, terms, new_provider) if shortfall else None,
         next_year=next_year,
         next_deadline=terms.deadline(next_year),
         remedial_plan_due=plan_due,
@@ -387,14 +414,24 @@ def _target(terms: ContractTerms, published: bool) -> DsptStatus:
     return terms.minimum
 
 
-def _shortfall_since(kind: LetterKind, until: dt.date | None, record: DsptRecord | None) -> dt.date | None:
+def _shortfall_since(
+    kind: LetterKind, until: dt.date | None, record: DsptRecord | None, terms: ContractTerms, new_provider: bool,
+) -> dt.date | None:
     """Since when the provider has fallen short: the day after its record lapsed, or
-    the publication of a record below the tier."""
+    the publication of a record below the tier; never before the Commencement Date (from
+    which the schedule applies), and from the Commencement Date, or the day after the
+    period for a first publication, when the record shows no earlier start."""
+    since = None
     if kind is LetterKind.LAPSED and until is not None:
-        return until + dt.timedelta(days=1)
-    if kind in (LetterKind.REMEDY, LetterKind.IMPROVE) and record is not None:
-        return record.publication_date
-    return None
+        since = until + dt.timedelta(days=1)
+    elif kind in (LetterKind.REMEDY, LetterKind.IMPROVE) and record is not None:
+        since = record.publication_date
+    if terms.commencement is None:
+        return since
+    published = record is not None and record.status.is_published
+    window = terms.first_publication_by(new_provider) if not published or new_provider else None
+    earliest = window + dt.timedelta(days=1) if window is not None else terms.commencement
+    return max(since or earliest, earliest)
 
 
 def _reply_dates(

@@ -122,6 +122,7 @@ class RegisterResult:
     file: str
     providers: list[Provider] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    columns: frozenset[str] = frozenset()  # our field names of the columns the file has
     rejected: list[Provider] = field(default_factory=list)  # what a bad row held, for report.csv
 
     @property
@@ -161,7 +162,7 @@ def read_register(
     headers = _expected_headers(table.file, column_map or {})
     columns = _find_columns(table, headers)
     reader = _RowReader(table, columns, tiers, default_tier)
-    result = RegisterResult(table.file)
+    result = RegisterResult(table.file, columns=frozenset(columns))
     for number, values in table.rows:
         provider = reader.read(number, values)
         if provider is not None:

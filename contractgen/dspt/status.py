@@ -18,11 +18,38 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
-#: The submission deadline of an assessment year N-(N+1) is this day in N+1 (30 June
-#: since 2021; it was 31 March before). Every function takes month and day as
-#: parameters; these are only the defaults.
-DEADLINE_MONTH = 6
-DEADLINE_DAY = 30
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """From the toolkit version that opens in ``from_start`` (2019 is 2019-20) until a
+    later rule, a version N-(N+1)'s submission deadline is ``day`` ``month`` of N+1."""
+
+    from_start: int
+    month: int
+    day: int
+
+
+#: Each toolkit version's submission deadline: 31 March until 2018-19, 30 September 2020
+#: for 2019-20 (extended because of COVID-19), 30 June from 2020-21. The clause library
+#: states these with their sources (``library.yaml``, ``dspt.submission_deadlines``) and
+#: :func:`contractgen.dspt.position.contract_terms` passes the library's; these are the
+#: defaults for code without a library.
+DEADLINE_RULES: tuple[DeadlineRule, ...] = (
+    DeadlineRule(2018, 3, 31),
+    DeadlineRule(2019, 9, 30),
+    DeadlineRule(2020, 6, 30),
+)
+
+
+def version_deadline(start: int, rules: tuple[DeadlineRule, ...] = DEADLINE_RULES) -> dt.date:
+    """The deadline of the version opening in ``start`` under ``rules`` (the earliest
+    rule also covers any earlier version)."""
+    ordered = sorted(rules, key=lambda r: r.from_start)
+    rule = ordered[0]
+    for candidate in ordered:
+        if candidate.from_start <= start:
+            rule = candidate
+    return dt.date(start + 1, rule.month, rule.day)
 
 #: Each toolkit version (assessment year N-(N+1)) opens for publication on about this day
 #: of N (2025-26 opened on 1 September 2025). A publication made after the deadline but
@@ -132,18 +159,25 @@ class AssessmentYear:
         """The following assessment year: 2025-26 -> 2026-27."""
         return AssessmentYear(self.start + 1)
 
-    def deadline(self, month: int = DEADLINE_MONTH, day: int = DEADLINE_DAY) -> dt.date:
-        """The submission deadline: 30 June after the year (2025-26: 30 June 2026)."""
-        return dt.date(self.start + 1, month, day)
+    def deadline(
+        self, month: int | None = None, day: int | None = None, rules: tuple[DeadlineRule, ...] = DEADLINE_RULES
+    ) -> dt.date:
+        """The submission deadline: the version's own (:data:`DEADLINE_RULES`; 2025-26:
+        30 June 2026, 2019-20: 30 September 2020, 2018-19: 31 March 2019), or ``day``
+        ``month`` after the year when both are given."""
+        if month is not None and day is not None:
+            return dt.date(self.start + 1, month, day)
+        return version_deadline(self.start, rules)
 
     def counts_until(
-        self, month: int = DEADLINE_MONTH, day: int = DEADLINE_DAY
+        self, month: int | None = None, day: int | None = None, rules: tuple[DeadlineRule, ...] = DEADLINE_RULES
     ) -> dt.date:
         """The last day a publication for this year counts (inclusive).
 
-        It counts until the next year's deadline: 2025-26 counts until 30 June 2027.
+        It counts until the next year's deadline: 2025-26 counts until 30 June 2027,
+        2018-19 until 30 September 2020 (the extended 2019-20 deadline).
         """
-        return self.next.deadline(month, day)
+        return self.next.deadline(month, day, rules)
 
     def opens(self) -> dt.date:
         """The day this toolkit version opens for publication: 1 September of its first
@@ -176,12 +210,16 @@ class AssessmentYear:
 
     @classmethod
     def due_next(
-        cls, day: dt.date, month: int = DEADLINE_MONTH, day_of_month: int = DEADLINE_DAY
+        cls, day: dt.date, month: int | None = None, day_of_month: int | None = None,
+        rules: tuple[DeadlineRule, ...] = DEADLINE_RULES,
     ) -> AssessmentYear:
         """The first assessment year whose deadline is on or after ``day``: on
-        20 June 2026, 2025-26 (30 June 2026); on 1 July 2026, 2026-27."""
-        year = cls(day.year - 1)
-        return year if day <= year.deadline(month, day_of_month) else year.next
+        20 June 2026, 2025-26 (30 June 2026); on 1 July 2026, 2026-27; on 1 August 2020,
+        2019-20 (30 September 2020)."""
+        year = cls(max(day.year - 2, 1900))
+        while day > year.deadline(month, day_of_month, rules):
+            year = year.next
+        return year
 
     @classmethod
     def from_prefix(cls, text: str) -> AssessmentYear:

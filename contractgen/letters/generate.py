@@ -38,6 +38,7 @@ from ..base.errors import (
 from ..base.pdf import convert_to_pdf, find_soffice
 from ..casebook.issued import unissued_batch
 from ..casebook.store import read_cases
+from ..dspt.evidence import CHECKS_FILE, ExportChecks, check_export
 from ..dspt.export import DsptExport, read_export
 from ..dspt.followup import assess_case_position, provider_certificate
 from ..dspt.position import (
@@ -106,6 +107,7 @@ class LettersResult:
     report: Path | None = None
     draft: str = ""  # the draft line the letters carry (unreleased clause changes), "" when released
     warnings: list[str] = field(default_factory=list)  # e.g. the folder held a batch never recorded as sent
+    export_checks: ExportChecks | None = None  # what the export was checked for before any letter
 
     @property
     def by_kind(self) -> dict[str, int]:
@@ -154,6 +156,8 @@ class LettersResult:
             lines.extend(f"  {p}" for p in self.rejected)
         if self.report:
             lines.append(f"report: {display_path(self.report)}")
+        if self.export_checks is not None:
+            lines += self.export_checks.summary_lines()
         return lines
 
 
@@ -265,9 +269,10 @@ class LetterRenderer:
 
     def __init__(
         self, library: ClauseLibrary, profile: Profile, template: WordTemplate, as_of: dt.date,
-        provenance: Provenance | None = None,
+        provenance: Provenance | None = None, export_checks: ExportChecks | None = None,
     ) -> None:
         self.library = library
+        self.export_properties = export_checks.properties() if export_checks is not None else {}
         self.profile = profile
         self.template = template
         self.as_of = as_of
@@ -369,6 +374,7 @@ class LetterRenderer:
                 f"clause:{support.id}": support.version,
                 **self.provenance.properties(),
                 **case_properties(position, self.as_of),
+                **self.export_properties,
             },
         )
 
@@ -392,11 +398,12 @@ class RendererRecipe:
     profile_ref: str
     as_of: dt.date
     provenance: Provenance
+    export_checks: ExportChecks | None = None
 
     def make(self) -> LetterRenderer:
         version, profile = prepare_version(self.workspace, self.profile_ref)
         template = load_template(self.workspace, profile, "letter")
-        return LetterRenderer(version.library, profile, template, self.as_of, self.provenance)
+        return LetterRenderer(version.library, profile, template, self.as_of, self.provenance, self.export_checks)
 
 
 def _use(renderer: LetterRenderer, output: Path) -> None:
@@ -464,6 +471,7 @@ def generate_letters(
     force: bool = False,
     replace_own: bool = False,
     strict: bool = False,
+    accept_export: str | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     start: Callable[[int], None] | None = None,
@@ -471,7 +479,9 @@ def generate_letters(
     """Write one guidance letter per provider in the register, and ``report.csv``.
 
     Without ``dspt_file`` the letters can say nothing about a provider's DSPT record, so
-    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`. A file
+    the caller must say so with ``no_dspt``; otherwise :class:`UsageError`. The export is
+    checked first (:func:`~contractgen.dspt.evidence.check_export`): over a limit nothing
+    is written unless ``accept_export`` gives the reason to go on. A file
     that would be replaced is refused without ``force`` (with ``replace_own``: only a
     file contractgen did not write).
     """
@@ -500,7 +510,7 @@ def generate_letters(
     )
     if strict:
         register.raise_for_problems()
-    export: DsptExport | None = read_export(dspt_file) if dspt_file is not None else None
+    export, checks = checked_export(workspace, dspt_file, as_of, register.providers, accept_export)
 
     wanted_codes = {c.strip().upper() for c in only}
     providers = [p for p in register.providers if not wanted_codes or p.ods_code in wanted_codes]
@@ -511,6 +521,7 @@ def generate_letters(
     terms = {tier: contract_terms(library, profile, tier) for tier in library.tiers}
     result = LettersResult(output=output, rejected=list(register.problems))
     result.without_export = export is None
+    result.export_checks = checks
     if export is not None:
         result.export_warnings = list(export.warnings)
     chosen: list[tuple[Provider, ContractualPosition]] = []
@@ -537,12 +548,13 @@ def generate_letters(
     report = output / "report.csv"
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
-        refuse_overwriting(output, [*targets, *pdfs, report, *([output / UNMATCHED_FILE] if result.unmatched or result.held else [])], own=replace_own)
+        extra = [output / name for name in ([CHECKS_FILE] * bool(checks) + [UNMATCHED_FILE] * bool(result.unmatched or result.held))]
+        refuse_overwriting(output, [*targets, *pdfs, report, *extra], own=replace_own)
     if pdf:
         find_soffice()  # refuse before writing anything when LibreOffice is missing
     origin = provenance(workspace, version)
     result.draft = origin.draft_line
-    renderer = LetterRenderer(library, profile, load_template(workspace, profile, "letter"), as_of, origin)
+    renderer = LetterRenderer(library, profile, load_template(workspace, profile, "letter"), as_of, origin, checks)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -551,16 +563,36 @@ def generate_letters(
     result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
     if start:
         start(len(jobs))
-    recipe = RendererRecipe(workspace, profile_ref, as_of, origin)
+    recipe = RendererRecipe(workspace, profile_ref, as_of, origin, checks)
     _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None), recipe)
     result.written = jobs
     result.report = report  # before the PDFs: a failed conversion still leaves the report of the letters
     write_atomic(report, report_csv(jobs, result.held, [] if wanted_codes or kinds_wanted else register.rejected))
+    write_checks(output, checks)
     if result.unmatched or result.held:
         write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
     if pdf:
         result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
     return result
+
+
+def checked_export(
+    workspace: Workspace, dspt_file: Path | None, as_of: dt.date, providers: Sequence[Provider], accept_export: str | None,
+) -> tuple[DsptExport | None, ExportChecks | None]:
+    """The export and its checks (:func:`~contractgen.dspt.evidence.check_export`), refused
+    over a limit unless ``accept_export`` gives a reason; ``(None, None)`` without one."""
+    if dspt_file is None:
+        return None, None
+    export = read_export(dspt_file)
+    checks = check_export(dspt_file, export, as_of, [p.ods_code for p in providers], workspace.config.export_checks)
+    checks.enforce(accept_export)
+    return export, checks
+
+
+def write_checks(output: Path, checks: ExportChecks | None) -> None:
+    """``checks.txt`` beside ``report.csv``, when an export was checked."""
+    if checks is not None:
+        write_atomic(output / CHECKS_FILE, checks.text())
 
 
 def report_csv(

@@ -70,6 +70,9 @@ class Earlier(Strict):
     critical: bool | None = None
     tiers: list[str] | None = None
     date: XmlText | None = None
+    not_applicable: bool | None = None
+    date_within_months: int | None = Field(default=None, ge=0, le=120)
+    critical_in: list[str] | None = None
 
     _until = field_validator("until")(_semver)
 
@@ -85,6 +88,11 @@ class QuestionSpec(Strict):
     clause: str | None = None
     dspt_item: XmlText | None = None
     date: XmlText | None = None  # label of a date picker, when the question asks for a date
+    #: whether "Not applicable" may be the answer (never for a duty that applies to every provider)
+    not_applicable: bool = True
+    #: a Yes or Partly needs the date, no older than this many months before the form's completion (0: any date)
+    date_within_months: int = Field(default=0, ge=0, le=120)
+    critical_in: list[str] = []  # tiers in which the question is critical although `critical` is false
     since: str | None = None
     withdrawn: str | None = None
     earlier: list[Earlier] = []
@@ -130,6 +138,8 @@ class Question:
     clause: str | None
     dspt_item: str | None
     date: str | None
+    not_applicable: bool = True
+    date_within_months: int = 0
 
     @property
     def checks(self) -> str:
@@ -190,7 +200,8 @@ class AuditLibrary:
                     continue
                 if q.withdrawn and parse_semver(q.withdrawn) <= key:
                     continue
-                values: dict[str, Any] = q.model_dump(include={"text", "help", "evidence", "weight", "critical", "tiers", "date"})
+                values: dict[str, Any] = q.model_dump(include={"text", "help", "evidence", "weight", "critical", "tiers", "date",
+                                                               "not_applicable", "date_within_months", "critical_in"})
                 for entry in sorted(q.earlier, key=lambda e: parse_semver(e.until)):
                     if key < parse_semver(entry.until):
                         values.update({k: v for k, v in entry.model_dump(exclude={"until"}).items() if v is not None})
@@ -204,8 +215,9 @@ class AuditLibrary:
             sections.append(Section(section.id, number, section.title, tuple(
                 Question(
                     id=q.id, section=section.id, number=f"{number}.{i}", text=v["text"], help=v["help"],
-                    evidence=v["evidence"], weight=v["weight"], critical=v["critical"], clause=q.clause,
-                    dspt_item=q.dspt_item, date=v["date"],
+                    evidence=v["evidence"], weight=v["weight"], critical=v["critical"] or (tier is not None and tier in v["critical_in"]),
+                    clause=q.clause, dspt_item=q.dspt_item, date=v["date"], not_applicable=v["not_applicable"],
+                    date_within_months=v["date_within_months"],
                 )
                 for i, (q, v) in enumerate(asked, start=1)
             )))
@@ -293,6 +305,9 @@ def _question_problems(doc: YamlDocument, library: ClauseLibrary, logged: list[s
     problems += _unlogged_version(doc, logged, q.withdrawn, base + ("withdrawn",))
     if q.since and q.withdrawn and parse_semver(q.withdrawn) <= parse_semver(q.since):
         problems.append(doc.problem(base + ("withdrawn",), f"withdrawn in {q.withdrawn}, before or when it was added ({q.since})"))
+    if q.date_within_months and not q.date:
+        problems.append(doc.problem(base + ("date_within_months",), "date_within_months needs a `date:` (the date the answer is checked against)"))
+    problems += _unknown_tiers(doc, library, q.critical_in or None, base + ("critical_in",))
     for ei, entry in enumerate(q.earlier):
         problems += _unlogged_version(doc, logged, entry.until, base + ("earlier", ei, "until"))
         problems += _unknown_tiers(doc, library, entry.tiers, base + ("earlier", ei, "tiers"))

@@ -31,11 +31,14 @@ SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 CLAUSE_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
 PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REF_CALL = re.compile(r"""ref\(\s*["']([^"']+)["']\s*\)""")
+#: ``{{ anchor("breach-log") }}`` at the start of a paragraph: ``ref("clause-id#breach-log")`` then
+#: points at that paragraph instead of the clause's first.
+ANCHOR_CALL = re.compile(r"""anchor\(\s*["']([a-z][a-z0-9-]*)["']\s*\)""")
 
 #: Names a clause text may use besides its own parameters (``audit``: the score a
 #: business continuity plan audit feedback letter reports).
 CONTEXT_NAMES = frozenset(
-    {"council", "contract", "contacts", "tier", "dspt", "example", "ref", "provider", "letter", "library", "audit"}
+    {"council", "contract", "contacts", "tier", "dspt", "example", "ref", "anchor", "provider", "letter", "library", "audit"}
 )
 
 
@@ -221,9 +224,60 @@ class DeadlineSpec(Strict):
         return format_date(dt.date(2000, self.month, self.day)).rsplit(" ", 1)[0]
 
 
+class VersionDeadline(DeadlineSpec):
+    """One entry of ``dspt.submission_deadlines``: from toolkit version ``from_version``
+    (``2019-20``) until the next entry, each version's deadline is ``day`` ``month`` of the
+    version's second calendar year; ``source`` says where that is published."""
+
+    from_version: str = Field(pattern=r"^\d{4}-\d{2}$")
+    source: str = Field(min_length=8)
+
+    @property
+    def version_start(self) -> int:
+        return int(self.from_version[:4])
+
+
+#: The facts, with their sources, for a library.yaml that does not state them.
+DEFAULT_DEADLINES = [
+    VersionDeadline(from_version="2018-19", month=3, day=31, source=(
+        "https://www.dsptoolkit.nhs.uk/News/74 (DSP Toolkit deadline extension FAQ: the 2019-20 deadline had been 31 March)")),
+    VersionDeadline(from_version="2019-20", month=9, day=30, source=(
+        "https://dsptoolkit.nhs.uk/News/71 (NHSX pushed back the 2019/20 deadline to 30 September 2020 because of COVID-19)")),
+    VersionDeadline(from_version="2020-21", month=6, day=30, source=(
+        "https://www.dsptoolkit.nhs.uk/News/202021-standard (the deadline for the 2020-21 publication is 30 June 2021)")),
+]
+
+
 class DsptSettings(Strict):
-    submission_deadline: DeadlineSpec = DeadlineSpec(month=6, day=30)
+    submission_deadlines: list[VersionDeadline] = Field(default_factory=lambda: list(DEFAULT_DEADLINES), min_length=1)
+    #: Releases up to 2026.2 stated one deadline for every version; read as the only rule.
+    submission_deadline: DeadlineSpec | None = None
     renewal_window_days: int = Field(default=90, ge=0, le=366)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_deadline(cls, data: Any) -> Any:
+        """``submission_deadline`` (releases up to 2026.2) is read as the only rule."""
+        if isinstance(data, dict) and isinstance(data.get("submission_deadline"), dict):
+            if "submission_deadlines" in data:
+                raise ValueError("give submission_deadlines (each toolkit version's deadline) without submission_deadline")
+            one = data["submission_deadline"]
+            data = {**data, "submission_deadlines": [{**one, "from_version": "2018-19",
+                                                      "source": "library.yaml submission_deadline: one deadline for every version"}]}
+        return data
+
+    @model_validator(mode="after")
+    def _in_order(self) -> "DsptSettings":
+        starts = [d.version_start for d in self.submission_deadlines]
+        if starts != sorted(set(starts)):
+            raise ValueError("submission_deadlines: list each from_version once, oldest first")
+        return self
+
+    @property
+    def current_deadline(self) -> DeadlineSpec:
+        """The deadline of the current versions (the latest entry): ``30 June``."""
+        latest = self.submission_deadlines[-1]
+        return DeadlineSpec(month=latest.month, day=latest.day)
 
 
 class LibrarySpec(Strict):
@@ -232,6 +286,9 @@ class LibrarySpec(Strict):
     name: str
     release: str
     release_date: dt.date
+    #: content_fingerprint of the clause library as released: recorded with each release, so
+    #: that a copy without git history can still tell whether its clauses are the release's
+    release_fingerprint: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     dspt: DsptSettings = DsptSettings()
     tiers: dict[str, TierSpec] = Field(min_length=1)
     sections: list[SectionSpec] = Field(min_length=1)
@@ -257,6 +314,7 @@ class ClauseLibrary:
     origin: str  # where it was read from: a folder, or "release-2026.1:clause_library"
     sources: Mapping[str, YamlDocument] = field(default_factory=dict)  # clause id -> its file
     digest: str = ""  # SHA-256 of the files it was read from
+    fingerprint: str = ""  # SHA-256 of its content, library.yaml's release_fingerprint line left out (content_fingerprint)
     source: str = ""  # what documents record: "clause_library", "release-2026.1:clause_library"
 
     def __post_init__(self) -> None:
@@ -325,6 +383,16 @@ def files_digest(files: Mapping[str, bytes]) -> str:
     return hashlib.sha256(b"".join(k.encode() + b"\0" + files[k] + b"\0" for k in sorted(files))).hexdigest()
 
 
+_FINGERPRINT_LINE = re.compile(rb"^release_fingerprint:.*(?:\r?\n|$)", re.M)
+
+
+def content_fingerprint(files: Mapping[str, bytes]) -> str:
+    """SHA-256 of the clause library's files (paths and bytes) with the
+    ``release_fingerprint:`` line of library.yaml left out: computed from the files
+    alone, so it needs no git, and recordable in the library.yaml it covers."""
+    return files_digest({k: _FINGERPRINT_LINE.sub(b"", v) if k == LIBRARY_FILE else v for k, v in files.items()})
+
+
 def load_library_files(files: Mapping[str, bytes], origin: str) -> ClauseLibrary:
     """Build a library from relative paths -> bytes; ``origin`` prefixes file names.
 
@@ -335,7 +403,7 @@ def load_library_files(files: Mapping[str, bytes], origin: str) -> ClauseLibrary
     cached = _LOADED.get((origin, digest))
     if cached is not None:
         return cached
-    library = replace(_load(files, origin), digest=digest, source=origin)
+    library = replace(_load(files, origin), digest=digest, source=origin, fingerprint=content_fingerprint(files))
     if len(_LOADED) > 16:
         _LOADED.clear()
     _LOADED[(origin, digest)] = library
@@ -496,8 +564,23 @@ def _text_problems(
     return problems
 
 
+def _anchor_problem(target: str, clauses: dict[str, Clause], tiers: list[str] | None) -> str | None:
+    """What is wrong with the anchor of ``ref("clause-id#name")``: every text of that
+    clause that a schedule uses must anchor a paragraph ``name``."""
+    clause_id, name = target.split("#", 1)
+    texts = [t for t in clauses[clause_id].variants.values() if t is not None] if clause_id in clauses else []
+    lacking = [t for t in texts if name not in ANCHOR_CALL.findall(t)]
+    if texts and lacking:
+        found = sorted({a for t in texts for a in ANCHOR_CALL.findall(t)})
+        return (f"ref({target!r}) points to no paragraph of {clause_id}: its text has no {{{{ anchor({name!r}) }}}}"
+                f"{' (anchors: ' + ', '.join(found) + ')' if found else ''}; put {{{{ anchor({name!r}) }}}} at the start of the paragraph that holds the duty")
+    return None
+
+
 def _ref_problem(target: str, clause: Clause, text: str, clauses: dict[str, Clause], tiers: list[str] | None) -> str | None:
     """What is wrong with ``ref(target)`` in ``text`` of ``clause``, if anything."""
+    if "#" in target:
+        return _ref_problem(target.split("#", 1)[0], clause, text, clauses, tiers) or _anchor_problem(target, clauses, tiers)
     if target not in clauses:
         return f"ref({target!r}) points to no clause{suggest(target, clauses)}"
     if clauses[target].status is ClauseStatus.WITHDRAWN and clause.status is not ClauseStatus.WITHDRAWN:

@@ -400,7 +400,7 @@ def _references_to_excluded(profile: Profile, library: ClauseLibrary, *, include
     users: dict[str, dict[str, list[str]]] = {}  # excluded id -> referring clause -> tiers
     for tier in library.tiers:
         for clause in select_clauses(library, profile, tier, include_drafts=include_drafts):
-            for target in REF_CALL.findall(clause.text_for(tier) or ""):
+            for target in (t.split("#")[0] for t in REF_CALL.findall(clause.text_for(tier) or "")):
                 if target in excluded:
                     tiers = users.setdefault(target, {}).setdefault(clause.id, [])
                     if tier not in tiers:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -265,12 +266,16 @@ class Provenance:
     dirty: bool | None = None  # the working tree's clause library or profiles differ from HEAD
     release: str | None = None  # the latest release at or before it
     unreleased: bool = False  # the library holds changes that are in no release
+    fingerprint_differs: bool = False  # its content is not the fingerprint its release recorded
+    note: str = ""  # why whether it is released could not be checked (no git, no fingerprint)
 
     @property
     def draft_line(self) -> str:
         """``Draft: includes unreleased changes since release 2026.1``, or "" when released."""
         if not self.unreleased:
             return ""
+        if self.fingerprint_differs and self.release is not None:
+            return f"Draft: the clauses differ from release {self.release} (its recorded fingerprint)"
         if self.release is None:
             return "Draft: the clause library has not been released yet"
         return f"Draft: includes unreleased changes since release {self.release}"
@@ -283,6 +288,8 @@ class Provenance:
             out["contractgen.library.dirty"] = "true" if self.dirty else "false"
         if self.unreleased:
             out["contractgen.library.unreleased_since"] = self.release or "(no release)"
+        if self.note:
+            out["contractgen.library.release_unchecked"] = self.note
         return out
 
 
@@ -294,8 +301,12 @@ def provenance(workspace: Workspace, version: LibraryVersion) -> Provenance:
     uncommitted files of the repository (a README, outputs) change neither."""
     if version.release is not None:
         return Provenance(version.release.commit, False, version.release.name, False)
-    if not is_repository(workspace.library_dir):
-        return Provenance()
+    spec, fingerprint = version.library.spec, version.library.fingerprint
+    differs = spec.release_fingerprint is not None and spec.release_fingerprint != fingerprint
+    if not is_repository(workspace.library_dir):  # no git, or a copy without .git: the fingerprint alone decides
+        if differs:
+            return Provenance(None, None, spec.release, True, True)
+        return Provenance(note="" if spec.release_fingerprint else _unchecked(spec.release))
     repo = find_repo_root(workspace.library_dir)
     head = version.commit
     dirty: bool | None = False
@@ -311,7 +322,15 @@ def provenance(workspace: Workspace, version: LibraryVersion) -> Provenance:
         return Provenance(head, dirty, None, True)
     latest = history.latest()
     released = library_at_release(workspace, latest).library.digest == version.library.digest
-    return Provenance(head, dirty, latest.name, not released)
+    return Provenance(head, dirty, latest.name, not released or differs, differs and released)
+
+
+def _unchecked(release: str) -> str:
+    """Why a library outside git cannot be shown to be ``release``."""
+    why = ("git is not installed or not on PATH" if shutil.which("git") is None
+           else "the workspace is not in a git repository (copied without its .git folder?)")
+    return (f"cannot check that the clauses are release {release}: {why}, and library.yaml records no "
+            "release_fingerprint")
 
 
 def _folder(path: Path, repo: Path) -> str | None:

@@ -39,6 +39,7 @@ class LetterRun(Strict):
     previous: list[str] = []  # earlier DSPT exports for the overview's changes and trend
     audit_scores: list[str] = []  # audit-scores.csv files: the overview shows each provider's latest audit
     as_of: dt.date | None = None  # fixed for reproducible builds; omitted: today
+    accept_export: str | None = None  # go on although the export fails a check (recorded)
 
     @field_validator("providers", "dspt", mode="after")
     @classmethod
@@ -50,6 +51,17 @@ class LetterRun(Strict):
     @classmethod
     def _portable_all(cls, v: list[str]) -> list[str]:
         return [p.replace("\\", "/") for p in v]
+
+
+class ExportLimits(Strict):
+    """``export_checks`` in ``contractgen.yaml``: the limits a DSPT export must be within
+    before letters are written from it (see :mod:`contractgen.dspt.evidence`)."""
+
+    max_age_days: int = Field(default=31, ge=0, le=3660)  # download date (file name) to the as-of date
+    min_found: float = Field(default=0.5, ge=0, le=1)  # share of the register's ODS codes in the export
+    min_found_register: int = Field(default=5, ge=1)  # ...checked for registers of at least this many codes
+    social_care_required: bool = True  # at least one organisation with a social care Primary Sector
+    future_publications_allowed: bool = False  # publications dated after the as-of date
 
 
 class BuildSettings(Strict):
@@ -69,6 +81,7 @@ class WorkspaceConfig(Strict):
     #: the case database's URL (a team's shared server); none: .contractgen/cases.sqlite3
     #: in the workspace. CONTRACTGEN_DATABASE_URL wins over it.
     database: str | None = None
+    export_checks: ExportLimits = ExportLimits()
 
 
 @dataclass(frozen=True)

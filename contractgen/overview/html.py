@@ -15,6 +15,7 @@ from html import escape
 from ..audit.score import ProviderAudit
 from ..base.environment import format_date
 from ..base.errors import plural
+from ..dspt.evidence import ExportChecks
 from ..dspt.register import Provider
 from .charts import percent_bars, stacked_bar, trend_line
 from .market import CERTIFICATE_HORIZON, EXPIRY_HORIZONS, Market, Position, Standing
@@ -37,7 +38,7 @@ COLOURS = {
 CSS = """
 *{box-sizing:border-box}
 body{font-family:"Segoe UI",Arial,"DejaVu Sans",sans-serif;color:#1b1f24;margin:0 auto;max-width:1100px;padding:16px 24px;line-height:1.4}
-h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.25em;margin:1.4em 0 .4em;border-bottom:2px solid #2e7d4f}
+h1{font-size:1.6em;margin:.2em 0}.flags{border:2px solid #b3261e;padding:4px 12px;margin:8px 0}h2{font-size:1.25em;margin:1.4em 0 .4em;border-bottom:2px solid #2e7d4f}
 h3{font-size:1.05em;margin:1em 0 .3em}
 .meta{color:#4a5568;font-size:.9em}
 .figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:12px;margin:12px 0}
@@ -114,8 +115,9 @@ SCRIPT = """
 """
 
 
-def render_html(market: Market, provenance: Provenance) -> bytes:
-    """The page as UTF-8 bytes; the same market gives the same bytes."""
+def render_html(market: Market, provenance: Provenance, checks: ExportChecks | None = None) -> bytes:
+    """The page as UTF-8 bytes; the same market gives the same bytes. The export's checks
+    over their limits (a stale export...) are flagged on the first screen."""
     m = market
     title = f"DSPT market overview: {provenance.council}"
     parts = [
@@ -128,6 +130,7 @@ def render_html(market: Market, provenance: Provenance) -> bytes:
         f"<header><h1>{escape(title)}</h1>",
         f'<p class="meta">Positions as of <b data-figure="as-of">{format_date(m.as_of)}</b>, '
         f"from the DSPT export {escape(m.current.label)}. {escape(provenance.sentence())}</p></header>",
+        _export_flags(checks),
         _headline(m),
         _changes(m),
         _tiers_and_types(m),
@@ -140,6 +143,17 @@ def render_html(market: Market, provenance: Provenance) -> bytes:
         f"<script>{SCRIPT}</script></body></html>\n",
     ]
     return "".join(parts).encode("utf-8")
+
+
+def _export_flags(checks: ExportChecks | None) -> str:
+    """What the export cannot support, before any figure: the same checks as the letters'."""
+    if checks is None or not (checks.over or checks.warnings):
+        return ""
+    items = [f"<li>{escape(c.name)}: {escape(c.found)}; {escape(c.fix)}</li>" for c in checks.over]
+    items += [f"<li>{escape(w)}</li>" for w in checks.warnings]
+    lead = ("The DSPT export fails a check: the figures below may not be true as of this date."
+            if checks.over else "Check the DSPT export:")
+    return f'<section class="flags" data-figure="export-checks"><p><b>{lead}</b></p><ul>{"".join(items)}</ul></section>'
 
 
 def _more(count: int, what: str, sheet: str) -> str:
@@ -163,7 +177,7 @@ def _headline(m: Market) -> str:
         + _figure("providers", str(share.whole), "providers in the register")
         + _figure("meeting", str(share.part), "meet their tier")
         + _figure("meeting-percent", f"{share.percent:.1f}%", "of providers meet their tier")
-        + _figure("needing-support", str(needing), "need support from the LSO (to refer)")
+        + _figure("needing-support", str(needing), "need support (to refer to the LSO: lso-referrals.csv)")
         + _case_figures(m)
         + _figure("stopping-90", str(len(within)), f"publications stop counting within {EXPIRY_HORIZONS[-1]} days")
         + ("" if m.audits is None else _figure(
@@ -311,7 +325,10 @@ def _changes(m: Market) -> str:
 
 def _certificates(m: Market) -> str:
     certs = m.certificates()
-    if not certs:
+    if not m.certificates_recorded:
+        body = ('<p class="none" data-figure="certificates">Not recorded: the register has no cyber_essentials_expiry '
+                "or cyber_essentials_plus_expiry column, so nothing is known of the providers' certificates.</p>")
+    elif not certs:
         body = (f'<p class="none">No Cyber Essentials or Cyber Essentials Plus certificate in the register has expired '
                 f"or expires within {CERTIFICATE_HORIZON} days.</p>")
     else:

@@ -36,7 +36,7 @@ from ..dspt.export import DsptExport
 from ..dspt.followup import apply_certificate, provider_certificate
 from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position
 from ..dspt.register import Provider
-from ..dspt.status import DsptRecord
+from ..dspt.status import DsptRecord, DsptStatus
 
 #: The horizons (days from the date) of "publications that stop counting".
 EXPIRY_HORIZONS = (30, 60, 90)
@@ -118,6 +118,16 @@ class Position:
     def counts(self) -> bool:
         """Whether a publication counts on the date (whatever it meets)."""
         return self.standing in (Standing.MEETS, Standing.RENEW, Standing.IMPROVE, Standing.REMEDY)
+
+    @property
+    def needs_support(self) -> bool:
+        """Whether to refer the provider to the Local Support Organisation: its standing
+        needs support, unless a current Standards Met (or better) publication is all it
+        has, its only gap being a Cyber Essentials Plus certificate (paid, not DSPT help)."""
+        status = self.contractual.status
+        only_certificate = (self.standing is Standing.IMPROVE and status is not None
+                            and status.meets(DsptStatus.STANDARDS_MET))
+        return self.standing.needs_support and not only_certificate
 
     @property
     def status_text(self) -> str:
@@ -272,6 +282,9 @@ class Market:
     #: Each provider's latest business continuity plan audit, by ODS code; ``None`` when
     #: no audit scores were given (the overview then says nothing about audits).
     audits: Mapping[str, ProviderAudit] | None = None
+    #: Whether the register has a Cyber Essentials expiry column: without one, nothing
+    #: can be said about certificates ("not recorded").
+    certificates_recorded: bool = True
     #: Each provider's case, by ODS code (the case record); ``None``: the overview says
     #: nothing about cases.
     cases: Mapping[str, CaseState] | None = None
@@ -339,7 +352,7 @@ class Market:
     def referrals(self) -> list[tuple[Provider, Position]]:
         """Providers a Local Support Organisation should help, in register order,
         leaving out those that asked not to be referred (recorded in the case record)."""
-        return [(p, pos) for p, pos in self.rows if pos.standing.needs_support and not self.opted_out(p)]
+        return [(p, pos) for p, pos in self.rows if pos.needs_support and not self.opted_out(p)]
 
     def case(self, provider: Provider) -> CaseState | None:
         return (self.cases or {}).get(provider.ods_code)
@@ -397,6 +410,8 @@ def survey_market(
     current: tuple[DsptExport, str, dt.date],
     previous: Sequence[tuple[DsptExport, str, dt.date]] = (),
     audits: Mapping[str, ProviderAudit] | None = None,
+    *,
+    certificates_recorded: bool = True,
     cases: Mapping[str, CaseState] | None = None,
 ) -> Market:
     """The market as of the current export's date, compared with each earlier export.
@@ -411,4 +426,5 @@ def survey_market(
         for export, label, date in sorted(previous, key=lambda e: (e[2], e[1]))
     )
     changes = tuple((s, tuple(changes_since(s, now, providers))) for s in earlier)
-    return Market(current[2], tuple(providers), tuple(tiers), terms, now, earlier, changes, audits, cases)
+    return Market(current[2], tuple(providers), tuple(tiers), terms, now, earlier, changes, audits,
+                  certificates_recorded=certificates_recorded, cases=cases)

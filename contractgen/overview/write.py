@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -20,6 +19,8 @@ from typing import Sequence
 from ..audit.score import latest_audit_scores
 from ..base.errors import UsageError, display_path, plural
 from ..casebook.store import read_cases
+from ..dspt.evidence import ExportChecks, check_export
+from ..dspt.evidence import export_date as dated_export
 from ..dspt.export import DsptExport, read_export
 from ..dspt.position import contract_terms
 from ..dspt.register import read_register
@@ -39,7 +40,6 @@ REFERRAL_FIELDS = (
     "ods_code", "name", "need", "tier", "dspt_status", "publication_date", "counts_until",
     "contact_name", "email", "address", "cqc_registered", "reason",
 )
-_DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 @dataclass
@@ -49,6 +49,7 @@ class OverviewResult:
     market: Market
     output: Path
     files: list[Path] = field(default_factory=list)
+    export_checks: ExportChecks | None = None
 
     def summary_lines(self) -> list[str]:
         m = self.market
@@ -65,26 +66,23 @@ class OverviewResult:
         if m.audits is not None:
             lines.append(f"business continuity plan audits: {len(m.audited())} of {plural(len(m.providers), 'provider')} "
                          f"audited, {len(m.with_critical_gaps())} with critical gaps")
+        if self.export_checks is not None:
+            lines += self.export_checks.summary_lines()
         lines += [f"wrote {display_path(f)}" for f in self.files]
         return lines
 
 
 def export_date(path: Path, export: DsptExport) -> dt.date:
     """When an earlier export was downloaded: the date in its file name
-    (``dspt-export-2023-10-17.csv``), else its latest publication date."""
-    match = _DATE_IN_NAME.search(path.name)
-    if match:
-        try:
-            return dt.date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            pass
-    dates = [r.publication_date for r in export if r.publication_date is not None]
-    if not dates:
+    (``dspt-export-2023-10-17.csv``), else its latest publication date
+    (:func:`contractgen.dspt.evidence.export_date`, shared with the letters' checks)."""
+    dated = dated_export(path, export)
+    if dated is None:
         raise UsageError(
             f"--previous {display_path(path)}: cannot tell when this export was downloaded; "
             "put its date in the file name, e.g. dspt-export-2026-10-31.csv"
         )
-    return max(dates)
+    return dated[0]
 
 
 def build_overview(
@@ -120,14 +118,16 @@ def build_overview(
     register.raise_for_problems()
     terms = {tier: contract_terms(library, profile, tier) for tier in library.tiers}
     current = read_export(dspt_file)
+    checks = check_export(dspt_file, current, as_of, [p.ods_code for p in register.providers], workspace.config.export_checks)
     earlier = _earlier_exports(previous, as_of)
     audits = latest_audit_scores(audit_scores) if audit_scores else None
-    cases = read_cases(workspace)  # the case record: open cases, overdue plans, LSO opt-outs
-    market = survey_market(register.providers, library.tiers, terms, (current, dspt_file.name, as_of), earlier, audits, cases or None)
+    recorded = bool(register.columns & {"cyber_essentials_expiry", "cyber_essentials_plus_expiry"})
+    market = survey_market(register.providers, library.tiers, terms, (current, dspt_file.name, as_of), earlier, audits,
+                           certificates_recorded=recorded, cases=read_cases(workspace) or None)  # the case record
     provenance = Provenance.of(library, profile)
 
     contents = {
-        HTML_FILE: render_html(market, provenance),
+        HTML_FILE: render_html(market, provenance, checks),
         XLSX_FILE: render_xlsx(market, provenance),
         REFERRALS_FILE: referrals_csv(market),
     }
@@ -136,7 +136,7 @@ def build_overview(
         refuse_overwriting(output, list(targets.values()), own=replace_own)
     for name, data in contents.items():
         write_atomic(targets[name], data)
-    return OverviewResult(market, output, list(targets.values()))
+    return OverviewResult(market, output, list(targets.values()), checks)
 
 
 def _earlier_exports(previous: Sequence[Path], as_of: dt.date) -> list[tuple[DsptExport, str, dt.date]]:

@@ -138,7 +138,7 @@ def _summary(sheet: _Sheet, m: Market, provenance: Provenance) -> None:
     sheet.add("meet their tier", share.part)
     sheet.add("share meeting their tier", share.part / share.whole if share.whole else 0.0,
               formats=(None, PERCENT_FORMAT))
-    sheet.add("need support from the LSO (to refer)", len(m.referrals()))
+    sheet.add("need support (to refer to the LSO)", len(m.referrals()))
     if m.cases is not None:
         referred, opted_out = m.lso_referrals()
         overdue = m.overdue_plans()

@@ -23,7 +23,7 @@ from ..dspt.status import DsptStatus
 from ..library.clauses import Clause, ClauseLibrary
 from ..library.profiles import Profile, parameter_values, select_clauses
 from ..word.blocks import NUMBERED_LEVELS, Paragraph, Run, Style
-from ..word.markup import markdown_to_blocks, ref_marker
+from ..word.markup import anchor_marker, markdown_to_blocks, ref_marker
 from ..word.numbering import format_number
 from ..word.ooxml import bookmark_name
 
@@ -51,7 +51,7 @@ def base_context(library: ClauseLibrary, profile: Profile, tier: str) -> dict[st
     m = profile.model
     spec = library.spec
     tier_spec = spec.tiers[tier]
-    deadline = spec.dspt.submission_deadline
+    deadline = spec.dspt.current_deadline
     terms = contract_terms(library, profile, tier)
     return {
         "council": m.council.model_dump(),
@@ -90,7 +90,7 @@ def render_clause_text(
     """Render one clause's Markdown through Jinja and parse it into paragraphs."""
     path = ("text",) if isinstance(clause.text, str) else ("text", _variant_key(clause, text))
     try:
-        markdown = render_bounded(_compiled(text), {**context, "ref": ref_marker})
+        markdown = render_bounded(_compiled(text), {**context, "ref": ref_marker, "anchor": anchor_marker})
     except jinja2.TemplateError as exc:
         message = str(getattr(exc, "message", None) or exc).rstrip(".")
         message = message.replace("'dict object' has no attribute", "there is no value named")
@@ -136,6 +136,7 @@ def assemble_schedule(
         else:
             blocks.insert(0, Paragraph(Style.CLAUSE, (lead,), clause_id=clause.id))
         blocks[0] = blocks[0].with_(bookmark=bookmark_name(clause.id))
+        blocks[1:] = [b.with_(bookmark=bookmark_name(b.anchor)) if b.anchor else b for b in blocks[1:]]
         paragraphs.extend(blocks)
     numbered = number_paragraphs(paragraphs)
     placed, numbers = [], {}
@@ -143,7 +144,9 @@ def assemble_schedule(
     for p in numbered:
         if p.style is Style.SECTION:
             section_number = p.number.rstrip(".")
-        if p.bookmark and p.clause_id:
+        if p.anchor:  # a paragraph anchored in its clause's text: ref("clause-id#name")
+            numbers[p.anchor] = p.number
+        if p.bookmark and p.clause_id and p.bookmark == bookmark_name(p.clause_id):
             numbers[p.clause_id] = p.number
             placed.append(PlacedClause(library.clauses[p.clause_id], p.number, section_number))
     resolved = [_resolve_refs(p, numbers, library, tier) for p in numbered]
@@ -186,7 +189,9 @@ def _resolve_refs(p: Paragraph, numbers: dict[str, str], library: ClauseLibrary,
         if r.ref is not None:
             if r.ref not in numbers:
                 why = "is not in this schedule"
-                target = library.clauses.get(r.ref)
+                target = library.clauses.get(r.ref.split("#")[0])
+                if target is not None and "#" in r.ref and target.id in numbers:
+                    why = "is no paragraph of that clause in this tier: add {{ anchor(...) }} to the paragraph"
                 if target is None:
                     why = "does not exist"
                 elif target.text_for(tier) is None:
@@ -198,7 +203,8 @@ def _resolve_refs(p: Paragraph, numbers: dict[str, str], library: ClauseLibrary,
                     path = ("text", _variant_key(clause, clause.text_for(tier) or ""))
                 message = f"clause {src} refers to {r.ref}, which {why}; remove the reference or include that clause"
                 raise TemplateError(message, [Problem(library.locate(src, *path), ".".join(path), message)])
-            r = Run(numbers[r.ref], r.bold, r.italic, None, ref=r.ref)
+            first = r.ref.split("#")[0] if numbers.get(r.ref.split("#")[0]) == numbers[r.ref] else r.ref  # anchored on the first paragraph
+            r = Run(numbers[r.ref], r.bold, r.italic, None, ref=first)
         runs.append(r)
     return p.with_(runs=tuple(runs))
 

@@ -84,11 +84,12 @@ def _render(text: str, names: list[str], library: ClauseLibrary, tier: str, prof
         context = {name: _Named(name) for name in _SUPPLIED}
         context.update(
             tier={"id": tier, **spec.tiers[tier].model_dump()},
-            dspt={"deadline": spec.dspt.submission_deadline.text(), "renewal_window_days": spec.dspt.renewal_window_days},
+            dspt={"deadline": spec.dspt.current_deadline.text(), "renewal_window_days": spec.dspt.renewal_window_days},
             library={"name": spec.name, "release": spec.release, "release_date": spec.release_date, "source": library.source},
         )
         context.update({n: p.default if p.default is not None else _Named(n) for n, p in library.parameters().items()})
-    context["ref"] = lambda target: MarkdownSafe(escape_markdown(f"[{_title(library, target)}]"))
+    context["ref"] = lambda target: MarkdownSafe(escape_markdown(f"[{_title(library, str(target).split('#')[0])}]"))
+    context["anchor"] = lambda _name: ""
     try:
         return clause_environment().from_string(source).render(context)
     except jinja2.TemplateError:

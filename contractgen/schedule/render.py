@@ -60,6 +60,7 @@ class ScheduleResult:
     size: int
     pdf: Path | None = None
     draft: str = ""  # the draft line the document carries, "" when released
+    note: str = ""  # why the release could not be checked (no git and no release fingerprint)
 
 
 def schedule_context(
@@ -318,6 +319,7 @@ def render_schedule(
         size=len(data),
         pdf=pdf_path,
         draft=origin.draft_line,
+        note=origin.note,
     )
 
 

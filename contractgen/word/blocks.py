@@ -56,6 +56,7 @@ class Paragraph:
     bookmark: str | None = None  # bookmark that cross-references point at
     clause_id: str | None = None  # the clause this paragraph came from
     list_id: int = 0  # for LETTER_ITEM: which list (numbering restarts per list)
+    anchor: str | None = None  # "clause-id#name" when the clause text anchors this paragraph
     keep_with_next: bool = False  # a heading: never the last line of a page, its content on the next
 
     @property

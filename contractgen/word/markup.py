@@ -25,6 +25,8 @@ from .blocks import Paragraph, Run, Style
 
 _REF_OPEN, _REF_CLOSE = "\ue000", "\ue001"
 _REF = re.compile(f"{_REF_OPEN}([^{_REF_CLOSE}]*){_REF_CLOSE}")
+_ANCHOR_OPEN, _ANCHOR_CLOSE = "\ue002", "\ue003"
+_ANCHOR = re.compile(f"{_ANCHOR_OPEN}([^{_ANCHOR_CLOSE}]*){_ANCHOR_CLOSE}\\s*")
 
 Mode = Literal["clause", "letter"]
 
@@ -32,6 +34,12 @@ Mode = Literal["clause", "letter"]
 def ref_marker(clause_id: str) -> MarkdownSafe:
     """What ``{{ ref("id") }}`` prints into clause Markdown."""
     return MarkdownSafe(f"{_REF_OPEN}{clause_id}{_REF_CLOSE}")
+
+
+def anchor_marker(name: str) -> MarkdownSafe:
+    """What ``{{ anchor("name") }}`` prints at the start of a clause paragraph: the
+    paragraph can then be referred to as ``ref("clause-id#name")``."""
+    return MarkdownSafe(f"{_ANCHOR_OPEN}{name}{_ANCHOR_CLOSE}")
 
 
 @lru_cache(maxsize=1)
@@ -76,13 +84,15 @@ def markdown_to_blocks(
         elif tok.type == "list_item_close":
             item_paragraphs.pop()
         elif tok.type == "inline":
+            names = _ANCHOR.findall(tok.content)
+            anchor = f"{clause_id}#{names[0]}" if names and clause_id else None
             runs = tuple(_inline_runs(tok.children or []))
             style, list_id = _style_for(lists, mode)
             if lists:
                 if item_paragraphs[-1] > 0:
                     style, list_id = Style.BODY, 0
                 item_paragraphs[-1] += 1
-            out.append(Paragraph(style=style, runs=runs, clause_id=clause_id, list_id=list_id))
+            out.append(Paragraph(style=style, runs=runs, clause_id=clause_id, list_id=list_id, anchor=anchor))
         i += 1
     return out
 
@@ -123,7 +133,9 @@ def _inline_runs(children: list[Token]) -> Iterator[Run]:
         elif t == "image":  # no pictures in clause text: print what was written
             yield Run(f"![{tok.content}]({tok.attrGet('src') or ''})", bool(bold), bool(italic), link)
         elif t in ("text", "code_inline"):
-            yield from _split_refs(tok.content, bool(bold), bool(italic), link)
+            text = _ANCHOR.sub("", tok.content)
+            if text:
+                yield from _split_refs(text, bool(bold), bool(italic), link)
 
 
 def _split_refs(text: str, bold: bool, italic: bool, link: str | None) -> Iterator[Run]:

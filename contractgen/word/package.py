@@ -110,7 +110,8 @@ _PROVENANCE_BYTES = 1_000_000
 def written_by_contractgen(path: Path) -> bool:
     """Whether ``path`` carries contractgen's provenance: a .docx or .xlsx whose custom
     properties name the contractgen version; an .html whose generator is contractgen; a
-    .csv of contractgen's (its header starts ``ods_code,``); a .pdf beside such a .docx.
+    .csv of contractgen's (its header starts ``ods_code,``); a checks.txt of contractgen's
+    (its first line); a .pdf beside such a .docx.
     Anything else, or anything unreadable, is someone else's file."""
     suffix = path.suffix.lower()
     try:
@@ -131,6 +132,8 @@ def written_by_contractgen(path: Path) -> bool:
         return b'<meta name="generator" content="contractgen ' in head
     if suffix == ".csv":
         return head.removeprefix(b"\xef\xbb\xbf").startswith(b"ods_code,")
+    if suffix == ".txt":  # letters' checks.txt (contractgen.dspt.evidence.CHECKS_HEADER)
+        return head.startswith(b"contractgen: checks of the DSPT export")
     return False
 
 
