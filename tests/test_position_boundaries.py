@@ -44,8 +44,10 @@ def test_the_later_of_the_two_first_publication_periods_applies() -> None:
 
 
 def test_shortfall_since_a_below_tier_publication_is_its_date() -> None:
-    position = assess_position(not_met(D(2026, 3, 10)), CORE, D(2026, 11, 26))
-    assert (position.kind.value, position.shortfall_since) == ("remedy", D(2026, 3, 10))
+    position = assess_position(not_met(D(2026, 5, 10)), CORE, D(2026, 11, 26))
+    assert (position.kind.value, position.shortfall_since) == ("remedy", D(2026, 5, 10))
+    before = assess_position(not_met(D(2026, 3, 10)), CORE, D(2026, 11, 26))
+    assert before.shortfall_since == START  # never before the Commencement Date
 
 
 def test_the_grace_period_s_edges() -> None:
