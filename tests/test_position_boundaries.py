@@ -65,3 +65,20 @@ def test_the_grace_period_s_edges() -> None:
 def test_no_certificate_reminder_without_a_certificate() -> None:
     position = assess_position(not_met(D(2026, 3, 10)), CORE, D(2026, 11, 26))
     assert (position.certificate_reminder, position.certificate_expiry, position.closes_case, position.case) == (False, None, False, "")
+
+
+def test_the_foundation_period_and_the_commencement_day() -> None:
+    assert FOUNDATION.foundation_publication_by == D(2026, 7, 1)  # 3 months after 1 April 2026
+    assert CORE.foundation_publication_by is None  # not the Foundation Tier
+    assert ContractTerms(tier="foundation", minimum=DsptStatus.APPROACHING_STANDARDS).foundation_publication_by is None  # no start date
+    record = not_met(D(2026, 5, 10))
+    assert assess_position(record, CORE, D(2026, 3, 31)).before_commencement is True
+    assert assess_position(record, CORE, START).before_commencement is False  # the Commencement Date itself
+
+
+def test_a_shortfall_after_the_first_publication_period_runs_from_the_day_after_it() -> None:
+    # Foundation, nothing published: the period for a first publication ends on 1 July 2026
+    position = assess_position(None, FOUNDATION, D(2026, 11, 26))
+    assert (position.shortfall, position.shortfall_since) == (True, D(2026, 7, 2))
+    # a new provider: the later period (the grace period, to 1 October 2026) applies
+    assert assess_position(None, FOUNDATION, D(2026, 11, 26), new_provider=True).shortfall_since == D(2026, 10, 2)
