@@ -24,18 +24,47 @@ class _Date(click.ParamType):
     name = "date"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        from .base.schema import check_plausible_date  # lazy: keeps `contractgen --help` fast
+
         if isinstance(value, (dt.datetime, dt.date)):
             return value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
         text = str(value).strip()
         for form in ("%Y-%m-%d", "%d/%m/%Y"):
             try:
-                return dt.datetime.strptime(text, form)
+                day = dt.datetime.strptime(text, form)
             except ValueError:
                 continue
+            try:  # a year 1 or 9999 overflows every deadline
+                check_plausible_date(day.date())
+            except ValueError as exc:
+                self.fail(str(exc), param, ctx)
+            return day
         self.fail(f"{value!r} is not a date: write it as YYYY-MM-DD (2026-11-26) or DD/MM/YYYY (26/11/2026).", param, ctx)
 
 
 DATE = _Date()
+
+
+class _Output(click.Path):
+    """An output file or folder: never an empty name (which would name the current folder)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("is empty: give a file or folder name, such as out/schedule.docx", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def _plain_text(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A value printed into a document: no control characters, which Word cannot hold."""
+    from .base.schema import find_xml_illegal  # lazy: keeps `contractgen --help` fast
+
+    bad = find_xml_illegal(value) if value else None
+    if bad:
+        raise click.BadParameter(
+            f"contains the control character {bad}, which a Word document cannot hold; type the name without it",
+            ctx, param,
+        )
+    return value
 
 
 class _Group(click.Group):
@@ -194,7 +223,7 @@ def validate_command(ctx: click.Context) -> None:
 @cli.command("schedule")
 @click.argument("profile")
 @click.option("--tier", "-t", help="Render for this tier instead of the profile's default.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="The .docx to write (default: out/PROFILE-schedule-TIER.docx).")
+@click.option("--output", "-o", type=_Output(path_type=Path, dir_okay=False), help="The .docx to write (default: out/PROFILE-schedule-TIER.docx).")
 @click.option("--date", "date_", type=DATE, help="Document date, YYYY-MM-DD or DD/MM/YYYY (default: the profile's contract.date).")
 @click.option("--include-drafts", is_flag=True, help="Include clauses whose status is draft.")
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside the .docx (needs LibreOffice).")
@@ -264,7 +293,7 @@ def clauses_show_command(ctx, clause_id: str, at: str | None) -> None:
 @click.option("--dspt", "dspt", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The DSPT organisation search export (.csv or .xlsx).")
 @click.option("--no-dspt", "no_dspt", is_flag=True, help="Write the letters without a DSPT export: they then say nothing about each provider's DSPT record.")
 @click.option("--as-of", "as_of", type=DATE, help="Decide each letter as of this date, YYYY-MM-DD or DD/MM/YYYY (default: today).")
-@click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), help="Folder for the letters (default: out/PROFILE-letters).")
+@click.option("--output", "-o", type=_Output(path_type=Path, file_okay=False), help="Folder for the letters (default: out/PROFILE-letters).")
 @click.option("--only", multiple=True, metavar="CODE", help="Only the provider with this ODS code (repeatable).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["start", "lapsed", "remedy", "improve", "renew", "confirm", "overdue", "progress", "certificate"], case_sensitive=False), help="Only letters of this kind (repeatable).")
 @click.option("--pdf", is_flag=True, help="Also convert each letter to PDF with LibreOffice.")
@@ -296,7 +325,7 @@ def letters_command(ctx, profile, providers, dspt, no_dspt, as_of, output, only,
 @click.option("--dspt", "dspt", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The latest DSPT organisation search export (.csv or .xlsx).")
 @click.option("--previous", "previous", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True), help="An earlier export to compare with (repeatable; dated by the YYYY-MM-DD in its name).")
 @click.option("--as-of", "as_of", type=DATE, help="Positions as of this date, YYYY-MM-DD or DD/MM/YYYY (default: today).")
-@click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), help="Folder for the files (default: out/PROFILE-overview).")
+@click.option("--output", "-o", type=_Output(path_type=Path, file_okay=False), help="Folder for the files (default: out/PROFILE-overview).")
 @click.option("--force", is_flag=True, help="Overwrite an earlier overview in the folder.")
 @click.option("--audit-scores", "audit_scores", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="An audit-scores.csv of `contractgen audit score` (repeatable): each provider's latest audit score and critical gaps.")
 @click.pass_context
@@ -338,9 +367,9 @@ class _Progress:
 @click.argument("old", required=False)
 @click.argument("new", required=False)
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "markdown", "json", "docx"]), default="text", show_default=True, help="Output format.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file (required for docx).")
+@click.option("--output", "-o", type=_Output(path_type=Path, dir_okay=False), help="Write to this file (required for docx).")
 @click.option("--profile", "-p", "profile", metavar="NAME", help="Show parameter values from this council profile (docx; default: the library's defaults, each with a comment).")
-@click.option("--author", help="Author of the tracked changes (docx; default: git user.name, else contractgen).")
+@click.option("--author", callback=_plain_text, help="Author of the tracked changes (docx; default: git user.name, else contractgen).")
 @click.option("--date", "date_", type=DATE, help="Date of the tracked changes, YYYY-MM-DD or DD/MM/YYYY (docx; default: the new release date).")
 @click.option("--force", is_flag=True, help="Replace the file -o names although contractgen did not write it.")
 @click.pass_context
@@ -474,7 +503,7 @@ def audit_group() -> None:
 @click.option("--provider", "provider_code", metavar="CODE", help="Fill in this provider's details (ODS code in --providers).")
 @click.option("--providers", "-p", "providers", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="The provider register (.csv or .xlsx), for --provider or --for-all.")
 @click.option("--for-all", "for_all", is_flag=True, help="One form per provider in --providers, into the folder -o.")
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="The .docx to write (with --for-all: the folder).")
+@click.option("--output", "-o", type=_Output(path_type=Path), help="The .docx to write (with --for-all: the folder).")
 @click.option("--date", "date_", type=DATE, help="Date of the form, YYYY-MM-DD or DD/MM/YYYY (default: today).")
 @click.option("--force", is_flag=True, help="Overwrite forms that already exist.")
 @click.pass_context
@@ -494,7 +523,7 @@ def audit_form_command(ctx, profile, tier, provider_code, providers, for_all, ou
 
 @audit_group.command("score")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--output", "-o", required=True, type=click.Path(path_type=Path, file_okay=False), help="Folder for the feedback letters and audit-scores.csv.")
+@click.option("--output", "-o", required=True, type=_Output(path_type=Path, file_okay=False), help="Folder for the feedback letters and audit-scores.csv.")
 @click.option("--profile", "profile", help="Only accept forms this council sent.")
 @click.option("--date", "date_", type=DATE, help="Date of the feedback letters, YYYY-MM-DD or DD/MM/YYYY (default: today).")
 @click.option("--force", is_flag=True, help="Overwrite feedback letters and audit-scores.csv that already exist.")

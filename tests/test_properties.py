@@ -195,3 +195,61 @@ def test_a_sample_of_the_fuzzed_documents_opens_in_libreoffice(libreoffice, ws: 
     texts = libreoffice.convert_all(SAMPLED, tmp_path, "txt:Text")
     assert len(texts) == len(SAMPLED) >= 3
     assert all(t.stat().st_size > 0 for t in texts)
+
+
+@SETTINGS
+@given(rows=st.lists(st.lists(st.one_of(TEXT, st.sampled_from(["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "'=1"])), max_size=4), max_size=4))
+def test_no_csv_cell_contractgen_writes_is_a_formula(rows: list[list[str]]):
+    """Every CSV contractgen writes goes through csv_bytes: no cell a spreadsheet would
+    evaluate, and contractgen's own readers get the value back."""
+    from contractgen.base.csvout import FORMULA_STARTS, csv_bytes, read_csv_cell
+
+    data = csv_bytes(["h"], rows)
+    read = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert len(read) == len(rows) + 1
+    for written, original in zip(read[1:], rows):
+        for cell, value in zip(written, original):
+            assert not cell.startswith(FORMULA_STARTS)
+            assert read_csv_cell(cell) == value
+
+
+FEW = settings(SETTINGS, max_examples=12)
+
+
+@FEW
+@given(day=st.dates(), as_of=st.dates())
+def test_any_start_date_and_as_of(ws: Path, day, as_of):
+    """Any date in or out of range: a document, or a located error (exit 1) or a usage
+    error naming the option (exit 2); never a traceback (run_cli fails on one)."""
+    profile = ws / "profiles/example-borough.yaml"
+    text = profile.read_text(encoding="utf-8")
+    profile.write_text(text.replace("start_date: 2026-04-01", f"start_date: {day.isoformat()}"), encoding="utf-8")
+    try:
+        result = run_cli("schedule", "example-borough", "-o", "s.docx")
+        assert result.exit_code in (0, 1), result.output
+        if result.exit_code == 1:
+            assert result.stderr.startswith("profiles/example-borough.yaml:16:"), result.stderr
+        letters = run_cli("letters", "example-borough", "-p", "examples/example-borough-providers.csv", "--no-dspt",
+                          "--as-of", as_of.isoformat(), "--force", "--only", "VM1A2")
+        assert letters.exit_code in (0, 1, 2), letters.output
+        if letters.exit_code == 2:
+            assert "'--as-of'" in letters.stderr
+    finally:
+        profile.write_text(text, encoding="utf-8")
+
+
+@FEW
+@given(name=st.sampled_from(["remedial_plan_working_days", "remedial_period_months", "incident_notice_hours",
+                             "new_provider_grace_months"]),
+       value=st.one_of(st.integers(-10**6, 10**6), st.integers(-10**40, 10**40)))
+def test_any_parameter_value(ws: Path, name: str, value: int):
+    profile = ws / "profiles/example-borough.yaml"
+    text = profile.read_text(encoding="utf-8")
+    profile.write_text(text + f"parameters:\n  {name}: {value}\n", encoding="utf-8")
+    try:
+        result = run_cli("schedule", "example-borough", "-o", "s.docx")
+        assert result.exit_code in (0, 1), result.output
+        if result.exit_code == 1:
+            assert result.stderr.startswith(f"profiles/example-borough.yaml:{len(text.splitlines()) + 2}:3: parameters.{name}: "), result.stderr
+    finally:
+        profile.write_text(text, encoding="utf-8")

@@ -18,11 +18,13 @@ import datetime as dt
 import functools
 import io
 import itertools
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from ..base.csvout import csv_bytes, read_csv_cell
 from ..base.environment import format_date
 from ..base.errors import (
     ContractgenError,
@@ -152,6 +154,23 @@ def score_answers(qs: QuestionSet, answers: dict[str, str]) -> tuple[SectionScor
             possible += q.weight
         out.append(SectionScore(section.id, section.number, section.title, earned, possible))
     return tuple(out)
+
+
+#: Dates an audit can carry (a form completed on 9999-12-31 is a mistake).
+EARLIEST_AUDIT, LATEST_AUDIT = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
+def _control_date(value: ControlValue) -> tuple[dt.date | None, str | None]:
+    """A date control's date (None when blank), or what is wrong with it."""
+    if not value.text:
+        return None, None
+    try:
+        day = _parse_date(value)
+    except ValueError:
+        return None, f"{value.text!r} is not a date; pick one with the date picker"
+    if day is not None and not EARLIEST_AUDIT <= day <= LATEST_AUDIT:
+        return None, f"{day.isoformat()} is not between {EARLIEST_AUDIT.year} and {LATEST_AUDIT.year}; pick the date with the date picker"
+    return day, None
 
 
 def _parse_date(value: ControlValue) -> dt.date | None:
@@ -364,10 +383,9 @@ def _read_value(
         else:
             read.values[(key, kind)] = choice
     elif kind == "date":
-        try:
-            read.dates[(key, kind)] = _parse_date(value) if value.text else None
-        except ValueError:
-            read.problems.append(problem(key, f"{what}: {value.text!r} is not a date; pick one with the date picker"))
+        read.dates[(key, kind)], wrong = _control_date(value)
+        if wrong:
+            read.problems.append(problem(key, f"{what}: {wrong}"))
     else:
         read.values[(key, kind)] = value.text
 
@@ -603,12 +621,10 @@ def scores_csv(scores: Sequence[AuditScore], scored_on: dt.date, letters: Sequen
         for sec in s.sections:
             if sec.id not in section_ids:
                 section_ids.append(sec.id)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([*SCORE_FIELDS, *(f"section:{sid}" for sid in section_ids), "form", "letter"])
+    rows = []
     for i, s in enumerate(scores):
         by_id = {sec.id: sec for sec in s.sections}
-        writer.writerow([
+        rows.append([
             s.provider["ods_code"], s.provider["name"], s.profile, s.question_set.tier, s.question_set.id,
             s.question_set.version, s.completed_on.isoformat() if s.completed_on else "", scored_on.isoformat(),
             "" if s.overall is None else s.overall, "; ".join(a.question.id for a in s.critical_gaps),
@@ -616,7 +632,7 @@ def scores_csv(scores: Sequence[AuditScore], scored_on: dt.date, letters: Sequen
             *("" if sid not in by_id or by_id[sid].percent is None else by_id[sid].percent for sid in section_ids),
             s.file.name, letters[i] if i < len(letters) else "",
         ])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return csv_bytes([*SCORE_FIELDS, *(f"section:{sid}" for sid in section_ids), "form", "letter"], rows)
 
 
 # ------------------------------------------------------------------ for the overview
@@ -657,7 +673,8 @@ def latest_audit_scores(files: Iterable[Path]) -> dict[str, ProviderAudit]:
         if missing:
             message = f"not a file of audit scores: no column {', '.join(missing)}; {give}"
             raise InputError(message, [Problem(Location(shown, 1), "", message)])
-        for number, row in enumerate(reader, start=2):
+        for number, raw in enumerate(reader, start=2):
+            row = {k: read_csv_cell(v) if isinstance(v, str) else v for k, v in raw.items()}
             try:
                 entry = ProviderAudit(
                     ods_code=row["ods_code"].strip().upper(),
@@ -671,10 +688,31 @@ def latest_audit_scores(files: Iterable[Path]) -> dict[str, ProviderAudit]:
             except (KeyError, ValueError, AttributeError) as exc:
                 message = f"not a row of audit scores ({exc}); write the file again with `contractgen audit score`"
                 raise InputError(message, [Problem(Location(shown, number), "", message)]) from exc
+            wrong = _score_row_problem(entry)
+            if wrong is not None:
+                column, what = wrong
+                message = f"{what}, which `contractgen audit score` never writes; write the file again with it"
+                raise InputError(message, [Problem(Location(shown, number), column, message)])
             current = latest.get(entry.ods_code)
             if current is None or _recency(entry) >= _recency(current):
                 latest[entry.ods_code] = entry
     return latest
+
+
+_QUESTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _score_row_problem(a: ProviderAudit) -> tuple[str, str] | None:
+    """(column, what is wrong) for a row of audit scores out of range, else None."""
+    if a.overall is not None and not 0 <= a.overall <= 100:
+        return "overall", f"the overall score {a.overall} is not a percentage from 0 to 100"
+    for gap in a.critical_gaps:
+        if not _QUESTION_ID.fullmatch(gap):
+            return "critical_gaps", f"{gap!r} is not a question id"
+    for column, day in (("completed_on", a.completed_on), ("scored_on", a.scored_on)):
+        if day is not None and not EARLIEST_AUDIT <= day <= LATEST_AUDIT:
+            return column, f"the date {day.isoformat()} is not between {EARLIEST_AUDIT.year} and {LATEST_AUDIT.year}"
+    return None
 
 
 def _recency(a: ProviderAudit) -> tuple[dt.date, dt.date]:

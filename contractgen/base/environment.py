@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, Undefined, UndefinedError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Namespace
 from markupsafe import Markup, escape
@@ -88,6 +88,11 @@ class Sandbox(ImmutableSandboxedEnvironment):
             raise SecurityError("the number would be too large for a template")
         return check_size(result)
 
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        # Jinja returns an undefined value, which a list or map() would print as
+        # "Undefined"; an unsafe attribute is an error wherever it is used
+        raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe.")
+
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja's signature
         if not getattr(__obj, "formats_text", False):  # str.format's arguments are values
             check_arguments(args, kwargs)
@@ -126,7 +131,13 @@ def _bounded_filter(func: Callable[..., Any]) -> Callable[..., Any]:
             check_format(args[0])  # its other arguments are the values to format
         else:
             check_arguments(args[skip:], kwargs)
-        return check_size(func(*args, **kwargs))
+        try:
+            return check_size(func(*args, **kwargs))
+        except TemplateError:
+            raise
+        except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+            name = func.__name__.removeprefix("do_")
+            raise TemplateRuntimeError(f"the filter {name} cannot be used here: {exc}") from exc
 
     return bounded
 
@@ -138,9 +149,23 @@ class MarkdownSafe(str):
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
 
 
+def refuse_undefined_inside(value: Any, depth: int = 0) -> None:
+    """A list, tuple, set or mapping about to be printed must not hold an undefined
+    value (Python would print it as "Undefined"): raise the undefined error instead."""
+    if depth > 20 or not isinstance(value, (list, tuple, set, frozenset, dict)):
+        return
+    items = [*value.keys(), *value.values()] if isinstance(value, dict) else list(value)
+    for item in items:
+        if isinstance(item, Undefined):
+            str(item)  # StrictUndefined raises its error here
+            raise UndefinedError("a value in the list is undefined")
+        refuse_undefined_inside(item, depth + 1)
+
+
 def escape_markdown(value: Any) -> str:
     """Make a value print literally inside Markdown: every special character escaped,
     line breaks kept as hard breaks."""
+    refuse_undefined_inside(value)
     if isinstance(value, MarkdownSafe):
         return value
     if isinstance(value, bool):
@@ -174,6 +199,7 @@ def escape_xml_value(value: Any) -> Markup:
     """Escape a value for a ``<w:t>`` element in a Word template; newlines become breaks."""
     if isinstance(value, Markup):
         return value
+    refuse_undefined_inside(value)
     if isinstance(value, bool):
         value = "yes" if value else "no"
     elif isinstance(value, dt.date):

@@ -9,13 +9,33 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from .errors import Problem
 from .yamlio import KeyPath, YamlDocument, format_key_path
 
 # Characters that XML 1.0 cannot hold (a Word document with them is corrupt).
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+#: The dates a council's contract, letters and audits can carry: the DSPT began in 2018;
+#: a date near year 1 or 9999 is a typing mistake and overflows every deadline after it.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
+
+
+def check_plausible_date(value: Any) -> Any:
+    """A date between :data:`EARLIEST_DATE` and :data:`LATEST_DATE` (or not a date)."""
+    if isinstance(value, dt.date) and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(
+            f"{value.isoformat()} is not between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}; "
+            "check the year"
+        )
+    return value
+
+
+#: A date that must be plausible (see :func:`check_plausible_date`).
+PlausibleDate = Annotated[dt.date, AfterValidator(check_plausible_date)]
 
 
 def find_xml_illegal(text: str) -> str | None:

@@ -25,7 +25,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
 
 from .errors import ExportError, InputError, Location, Problem, display_path
-from .untrusted import MAX_TABLE_BYTES, UnreadableCell, check_zip, input_failure
+from .untrusted import MAX_TABLE_BYTES, MAX_TABLE_ROWS, UnreadableCell, check_zip, input_failure
 from .yamlio import decode_text
 
 __all__ = ["Table", "header_key", "read_table"]
@@ -88,12 +88,25 @@ def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[obje
     except InputError as exc:
         raise error(exc.message, exc.problems) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[object]] = []
     try:
-        return [list(r) for r in reader]
+        for r in reader:
+            rows.append(list(r))
+            if len(rows) > MAX_TABLE_ROWS + 1:
+                raise _too_many_rows(error, shown)
+        return rows
     except csv.Error as exc:
         message = f"not a readable CSV file ({exc}); save it again as CSV"
         location = Location(shown, reader.line_num)
         raise error(message, [Problem(location, "", message)]) from exc
+
+
+def _too_many_rows(error: type[InputError], shown: str) -> InputError:
+    return input_failure(
+        error, shown,
+        f"the table has more than {MAX_TABLE_ROWS:,} rows, more than contractgen reads (the national DSPT "
+        "export has tens of thousands); is it the right file? Filter it to the organisations you need",
+    )
 
 
 def header_key(text: str) -> str:
@@ -148,6 +161,8 @@ def _sheet_rows(book: Any, sheet: Any, shown: str, error: type[InputError], resa
             for number, cells in parser.parse():
                 if not 1 <= number <= len(rows) + 1_000_000:
                     raise input_failure(error, shown, f"the worksheet numbers a row {number}; {resave}")
+                if number > MAX_TABLE_ROWS + 1:
+                    raise _too_many_rows(error, shown)
                 while len(rows) < number:
                     rows.append([])
                 width = max((c["column"] for c in cells), default=0)

@@ -47,14 +47,26 @@ MAX_YAML_BYTES = 2_000_000
 MAX_YAML_DEPTH = 50
 #: Largest CSV register or export (the national DSPT export is about 5 MB).
 MAX_TABLE_BYTES = 200_000_000
+#: Most rows read from a register or an export (the national DSPT export has tens of
+#: thousands): every command answers within seconds up to it.
+MAX_TABLE_ROWS = 100_000
 #: Most members in a .docx or .xlsx package.
 MAX_ZIP_MEMBERS = 2_000
 #: Most bytes all members of a package may expand to.
 MAX_ZIP_BYTES = 200_000_000
 #: Most a single member may expand relative to its compressed size (members over 1 MB).
 MAX_ZIP_RATIO = 200
+#: Longest text of one clause (or one tier's variant), in characters; the longest shipped
+#: clause has about 6,000.
+MAX_CLAUSE_CHARS = 20_000
+#: Longest Markdown one clause's text may render to (parsing it is the slow part).
+MAX_CLAUSE_RENDERED_CHARS = 50_000
 #: Largest logo image.
 MAX_IMAGE_BYTES = 10_000_000
+#: Most pixels a side of a logo may have (checked before it is decoded).
+MAX_IMAGE_SIDE = 10_000
+#: Most pixels a logo may have in all.
+MAX_IMAGE_PIXELS = 25_000_000
 #: Largest integer a template may pass to a call or filter (widths, counts).
 MAX_ARGUMENT = 100_000
 #: Longest text or list one operation, call or filter in a template may produce.
@@ -84,8 +96,16 @@ def check_zip(archive: zipfile.ZipFile, shown: str, error: type[InputError], res
     if len(infos) > MAX_ZIP_MEMBERS:
         raise input_failure(error, shown, f"the package holds {len(infos)} files, more than the limit of {MAX_ZIP_MEMBERS}; {resave}")
     total = 0
+    seen: set[str] = set()
     for info in infos:
         name = info.filename
+        if name in seen:
+            raise input_failure(
+                error, shown,
+                f"the package holds two files named {name}, so it is not clear which one counts "
+                f"(programs disagree); {resave}",
+            )
+        seen.add(name)
         if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in re.split(r"[/\\]", name):
             raise input_failure(error, shown, f"the package holds a file named {name!r}, which points outside the package; {resave}")
         total += info.file_size
@@ -272,7 +292,7 @@ class UnreadableCell(str):
 
 
 __all__ = [
-    "MAX_ARGUMENT", "MAX_IMAGE_BYTES", "MAX_TABLE_BYTES", "MAX_VALUE_CHARS", "check_size", "MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "MAX_YAML_BYTES",
+    "MAX_ARGUMENT", "MAX_CLAUSE_CHARS", "MAX_CLAUSE_RENDERED_CHARS", "MAX_IMAGE_BYTES", "MAX_IMAGE_PIXELS", "MAX_IMAGE_SIDE", "MAX_TABLE_BYTES", "MAX_TABLE_ROWS", "MAX_VALUE_CHARS", "check_size", "MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "MAX_YAML_BYTES",
     "MAX_YAML_DEPTH", "MAX_ZIP_BYTES", "MAX_ZIP_MEMBERS", "MAX_ZIP_RATIO", "RenderLimitError",
     "UnreadableCell", "XML_PARSER", "check_arguments", "check_format", "check_package_xml",
     "check_zip", "parse_xml", "read_zip", "refuse_loading", "render_bounded", "input_failure",

@@ -183,7 +183,16 @@ def _construct(loader: _Loader, node: yaml.Node, path: KeyPath, doc: YamlDocumen
             _construct(loader, item, path + (i,), doc) for i, item in enumerate(node.value)
         ]
     _check_tag(node, _SCALAR_TAGS, doc, path)
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:  # a date that does not exist: 2026-02-31
+        if node.tag != _YAML_TAG + "timestamp":  # pragma: no cover - other plain scalars always construct
+            raise
+        raise _problem(
+            doc, node, path,
+            f"the date {node.value} does not exist (check the day, the month and the year); write it as "
+            "YYYY-MM-DD, e.g. 2026-04-01",
+        ) from exc
 
 
 def _problem(doc: YamlDocument, node: yaml.Node, path: KeyPath, message: str) -> InputError:
@@ -194,11 +203,20 @@ def _problem(doc: YamlDocument, node: yaml.Node, path: KeyPath, message: str) ->
 def parse_yaml(text: str, file: str) -> YamlDocument:
     """Parse one YAML document; raise :class:`InputError` with a located problem."""
     doc = YamlDocument(file=file, data=None)
-    loader = _Loader(text)
-    loader.values_left = MAX_VALUES
     if len(text) > MAX_YAML_BYTES:
         message = f"the file is larger than {MAX_YAML_BYTES // 1_000_000} MB; a profile or clause file is a few kilobytes: split it or remove what is not needed"
         raise InputError(message, [Problem(Location(file, 1), "", message)])
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, most controls)
+        line = text[: exc.position].count("\n") + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        message = (
+            f"contains the control character U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X}, "
+            "which a YAML file cannot hold; delete it (it is often pasted invisibly from another program)"
+        )
+        raise InputError(message, [Problem(Location(file, line, column), "", message)]) from exc
+    loader.values_left = MAX_VALUES
     try:
         node = loader.get_single_node()
         if node is None:

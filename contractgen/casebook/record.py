@@ -3,15 +3,14 @@ each, used by the command line and by tests without it."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..base.csvout import csv_bytes
 from ..base.errors import CaseError, UsageError, display_path
 from ..dspt.case import SCHEMES, CaseEvent, CaseState, EventKind
 from ..library.workspace import Workspace
@@ -215,14 +214,14 @@ def events_json(events: list[CaseEvent]) -> bytes:
 
 
 def events_csv(events: list[CaseEvent]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(EXPORT_FIELDS)
+    """The events as Excel opens them (a cell that would be a formula is neutralised;
+    the JSON export keeps every value exactly)."""
+    rows = []
     for row in _rows(events):
         row["details"] = json.dumps(row["details"], ensure_ascii=False, sort_keys=True)
         row["superseded"] = "yes" if row["superseded"] else ""
-        writer.writerow(["" if row[k] is None else row[k] for k in EXPORT_FIELDS])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+        rows.append(["" if row[k] is None else row[k] for k in EXPORT_FIELDS])
+    return csv_bytes(EXPORT_FIELDS, rows)
 
 
 __all__ = ["CaseResult", "CaseView", "case_summary", "event_kind", "export_cases", "list_cases", "make_event", "record_event", "show_case"]

@@ -22,13 +22,14 @@ from ..base.errors import (
     display_path,
     unique_problems,
 )
+from ..base.untrusted import RenderLimitError
 from ..letters.check import check_letter_dates
 from ..library.auditquestions import check_audits
 from ..library.clauses import ClauseLibrary, load_library
 from ..library.onboarding import placeholder_problems
 from ..library.profiles import Profile, ProfileSchemaError, check_profile, load_profile
 from ..library.workspace import Workspace
-from ..schedule.render import build_schedule_parts, load_template
+from ..schedule.render import body_problems, build_schedule_parts, load_template
 from ..word.template import WordTemplate
 from .hygiene import tracked_personal_data
 
@@ -69,7 +70,8 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
     if library is not None:
         for profile in checked:
             if profile.model.templates.schedule in usable:  # else its template's problems are reported above
-                _test_render(workspace, library, profile, usable, report)
+                if _test_render(workspace, library, profile, usable, report):
+                    break  # a render limit: the same clause or template would stop every other render
     report.problems = unique_problems(report.problems)
     report.warnings = tracked_personal_data(workspace)
     return report
@@ -131,31 +133,47 @@ def _check_templates(workspace: Workspace, profiles: list[Profile], report: Vali
             report.problems.extend(_problems(exc, workspace))
             continue
         report.templates += 1
-        found = _variable_problems(template, kinds_of.get(path.name, set()))
+        found = _variable_problems(template, kinds_of.get(path.name, set())) or template.bare_tags
+        found += [p for kind in sorted(kinds_of.get(path.name, set())) for p in body_problems(template, kind)]
         report.problems.extend(found)
         if not found:
             usable.add(path.name)
     return usable
 
 
-def _test_render(workspace: Workspace, library: ClauseLibrary, profile: Profile, usable: set[str], report: ValidationReport) -> None:
+def _test_render(workspace: Workspace, library: ClauseLibrary, profile: Profile, usable: set[str], report: ValidationReport) -> bool:
     """Render the profile's schedule in every tier, then, if its letter template loaded,
-    check every letter kind's dates against the schedule."""
+    check every letter kind's dates against the schedule (rendering each whole letter as
+    `letters` does). True when a render was stopped by a limit (time, size): no more are
+    tried then, so that validate is never slower than the command."""
     for tier in library.tiers:
         try:
             build_schedule_parts(workspace, library, profile, tier=tier)
             report.renders += 1
         except ContractgenError as exc:
             report.problems.extend(_problems(exc, workspace))
+            if _hit_a_limit(exc):
+                return True
     if profile.model.templates.letter not in usable:
-        return
+        return False
     try:
         found, letters = check_letter_dates(library, profile, load_template(workspace, profile, "letter"))
     except ContractgenError as exc:
         report.problems.extend(_problems(exc, workspace))
-        return
+        return _hit_a_limit(exc)
     report.problems.extend(found)
     report.renders += letters
+    return False
+
+
+def _hit_a_limit(exc: BaseException) -> bool:
+    """Whether ``exc`` was caused by a render limit (time or size)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, RenderLimitError):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 def _variable_problems(template: WordTemplate, kinds: set[str]) -> list[Problem]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..base.errors import ExportError, Location, Problem, count_problems, display_path
 from ..base.names import NameIndex, names_alike, normalise_name
+from ..base.schema import find_xml_illegal
 from ..base.tables import Table, header_key, read_table
 from ..base.untrusted import MAX_TABLE_BYTES, UnreadableCell
 from .status import (
@@ -174,8 +175,15 @@ class _ExportReader:
         ok = True
         for name in ("code", "name", "status", "sector"):
             value = cell(name)
+            bad = find_xml_illegal(_text(value)) if name in self.columns else None
             if isinstance(value, UnreadableCell):
                 self.problem(number, name, value.problem())
+                ok = False
+            elif bad:
+                self.problem(number, name, (
+                    f"contains the control character {bad}, which a Word letter cannot hold; the export is "
+                    "damaged: download it again"
+                ))
                 ok = False
         code, code_error = _read_code(cell("code"), cell("name"))
         if code_error:
@@ -278,9 +286,27 @@ _DATE_SHAPE = re.compile(r"\d{1,2}/\d{1,2}/\d{1,4}(?: [\d:]+)?|\d{1,4}-\d{1,2}-\
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
 
 
+#: The publication dates an export can hold (the toolkit began in 2018; its forerunner,
+#: the IG Toolkit, in 2003): anything else is a typing or Excel mistake (a date number of
+#: -5 is 25/12/1899), and a date near year 9999 would overflow every deadline after it.
+EARLIEST_PUBLICATION = dt.date(2000, 1, 1)
+LATEST_PUBLICATION = dt.date(2099, 12, 31)
+
+
 def _read_date(value: object) -> tuple[dt.date | None, str | None]:
     """A publication date cell: (date, None), (None, None) when blank or the QIO
     marker, or (None, what is wrong)."""
+    day, problem = _parse_date(value)
+    if day is not None and not EARLIEST_PUBLICATION <= day <= LATEST_PUBLICATION:
+        return None, (
+            f"the date {day.strftime('%d/%m/')}{day.year:04d} cannot be a DSPT publication date (they fall "
+            f"between {EARLIEST_PUBLICATION.year} and {LATEST_PUBLICATION.year}; Excel shows a date number below 1 "
+            "as 1899 or 1900); type the date again as dd/mm/yyyy, or leave it blank"
+        )
+    return day, problem
+
+
+def _parse_date(value: object) -> tuple[dt.date | None, str | None]:
     if isinstance(value, UnreadableCell):
         return None, value.problem()
     if isinstance(value, dt.datetime):

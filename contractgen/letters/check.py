@@ -54,6 +54,7 @@ def check_letter_dates(library: ClauseLibrary, profile: Profile, template: WordT
             renderer.as_of = position.as_of
             provider = Provider("Synthetic Care Ltd", "VM0X0", "A Manager", "", "", True, tier, 0)
             text = " ".join(p.text for p in renderer.body(provider, position))
+            renderer.render(provider, position)  # the whole letter, as `letters` renders it
             checked += 1
             problems += _date_problems(library, position, text)
     return problems, checked

@@ -9,9 +9,7 @@ letters or none, and ``report.csv`` is written once every letter is, the same wa
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import itertools
 import multiprocessing
 import os
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from .. import __version__
+from ..base.csvout import csv_bytes
 from ..base.environment import format_date
 from ..base.errors import (
     LibraryError,
@@ -603,9 +602,7 @@ def report_csv(
     the row held; the command names the problem with the row's number): what a contracts officer opens in Excel (UTF-8 with BOM). Dates
     are ISO; ``response_by`` and ``standard_by`` are blank when the letter asks for no
     reply or the provider already meets its tier."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(REPORT_FIELDS)
+    rows: list[list[str]] = []
 
     def iso(day: dt.date | None) -> str:
         return day.isoformat() if day is not None else ""
@@ -613,7 +610,7 @@ def report_csv(
     for job in jobs:
         position = job.position
         record = position.record
-        writer.writerow([
+        rows.append([
             job.provider.ods_code,
             job.provider.name,
             job.provider.tier,
@@ -628,10 +625,10 @@ def report_csv(
             position.case,
         ])
     for provider, _near in held:
-        writer.writerow([provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", "", "", ""])
+        rows.append([provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", "", "", ""])
     for provider in rejected:
-        writer.writerow([provider.ods_code, provider.name, provider.tier, "", "", "", REJECTED, "", "", "", "", ""])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+        rows.append([provider.ods_code, provider.name, provider.tier, "", "", "", REJECTED, "", "", "", "", ""])
+    return csv_bytes(REPORT_FIELDS, rows)
 
 
 def case_properties(position: ContractualPosition, as_of: dt.date) -> dict[str, str]:
@@ -652,14 +649,9 @@ def unmatched_csv(
 ) -> bytes:
     """Providers whose code is not in the export: those held for review (no letter: the
     export has a near match) and those sent a start letter, with the names found there."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(("ods_code", "name", "action", "closest_in_export"))
-    for provider, close in held:
-        writer.writerow((provider.ods_code, provider.name, "held for review: no letter", "; ".join(close)))
-    for provider, close in unmatched:
-        writer.writerow((provider.ods_code, provider.name, "start letter", "; ".join(close)))
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    rows = [(provider.ods_code, provider.name, "held for review: no letter", "; ".join(close)) for provider, close in held]
+    rows += [(provider.ods_code, provider.name, "start letter", "; ".join(close)) for provider, close in unmatched]
+    return csv_bytes(("ods_code", "name", "action", "closest_in_export"), rows)
 
 
 def _remove_stale_temporaries(folder: Path) -> None:

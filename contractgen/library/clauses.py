@@ -21,7 +21,8 @@ from pydantic import Field, field_validator, model_validator
 
 from ..base.environment import Sandbox, clause_environment, format_date
 from ..base.errors import InputError, LibraryError, Location, Problem, count_problems, display_path
-from ..base.schema import Strict, check_xml_text, suggest, validate_model
+from ..base.schema import EARLIEST_DATE, LATEST_DATE, Strict, check_plausible_date, check_xml_text, suggest, validate_model
+from ..base.untrusted import MAX_CLAUSE_CHARS
 from ..base.yamlio import YamlDocument, decode_text, parse_yaml
 
 LIBRARY_FILE = "library.yaml"
@@ -70,8 +71,31 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://\S+$")
 
 
-def check_parameter_value(ptype: ParameterType, value: Any, choices: list[Any] | None) -> str | None:
-    """Why ``value`` is not a valid ``ptype``, or None when it is."""
+#: The range of a whole-number parameter that declares none, by the unit its name ends
+#: in (a period in a contract: 10,000,000 working days would overflow every deadline).
+DEFAULT_RANGES = (
+    ("_working_days", 1, 250), ("_days", 0, 366), ("_months", 1, 60), ("_hours", 1, 168), ("", 0, 1000),
+)
+
+
+def default_range(name: str) -> tuple[int, int]:
+    """The range of a whole-number parameter named ``name`` that declares none."""
+    return next((low, high) for suffix, low, high in DEFAULT_RANGES if name.endswith(suffix))
+
+
+def check_parameter_value(
+    ptype: ParameterType, value: Any, choices: list[Any] | None, bounds: tuple[int, int] | None = None
+) -> str | None:
+    """Why ``value`` is not a valid ``ptype`` (within ``bounds`` for a whole number; a
+    plausible year for a date), or None when it is."""
+    if ptype is ParameterType.INTEGER and bounds and isinstance(value, int) and not isinstance(value, bool):
+        if not bounds[0] <= value <= bounds[1]:
+            return f"must be a whole number from {bounds[0]} to {bounds[1]} (got {value})"
+    if ptype is ParameterType.DATE and isinstance(value, dt.date):
+        try:
+            check_plausible_date(value)
+        except ValueError as exc:
+            return f"must be a date from {EARLIEST_DATE.year} to {LATEST_DATE.year} ({exc})"
     if ptype in (ParameterType.STRING, ParameterType.TEXT):
         ok = isinstance(value, str)
     elif ptype is ParameterType.INTEGER:
@@ -106,6 +130,8 @@ class Parameter(Strict):
     description: str
     default: Any = None
     choices: list[Any] | None = None
+    minimum: int | None = None  # a whole number's range; see DEFAULT_RANGES when absent
+    maximum: int | None = None
 
     @field_validator("name")
     @classmethod
@@ -122,7 +148,7 @@ class Parameter(Strict):
         if self.type is ParameterType.CHOICE and not self.choices:
             raise ValueError("a choice parameter needs `choices: [...]`")
         if self.default is not None:
-            why = check_parameter_value(self.type, self.default, self.choices)
+            why = check_parameter_value(self.type, self.default, self.choices, self.bounds)
             if why:
                 raise ValueError(f"default {why}")
         return self
@@ -130,6 +156,12 @@ class Parameter(Strict):
     @property
     def required(self) -> bool:
         return self.default is None
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        """The smallest and largest value a whole-number parameter may take."""
+        low, high = default_range(self.name)
+        return (low if self.minimum is None else self.minimum, high if self.maximum is None else self.maximum)
 
 
 class ChangelogEntry(Strict):
@@ -160,6 +192,17 @@ class Clause(Strict):
     changelog: list[ChangelogEntry] = Field(min_length=1)
 
     _check_xml = field_validator("title", "guidance", "text", mode="before")(check_xml_text)
+
+    @field_validator("text")
+    @classmethod
+    def _text_length(cls, v: str | dict[str, str]) -> str | dict[str, str]:
+        for text in [v] if isinstance(v, str) else v.values():
+            if len(text) > MAX_CLAUSE_CHARS:
+                raise ValueError(
+                    f"the text is {len(text):,} characters, more than the limit of {MAX_CLAUSE_CHARS:,} for one "
+                    "clause; split it into several clauses"
+                )
+        return v
 
     @field_validator("id")
     @classmethod

@@ -87,7 +87,15 @@ def _update_attributes(repo: Path) -> list[str]:
     """Add (or correct) the ``*.docx`` line of ``.gitattributes``, keeping everything else."""
     file = repo / ATTRIBUTES_FILE
     shown = display_path(file)
-    raw = file.read_bytes() if file.exists() else b""
+    if file.exists() and not file.is_file() or file.is_symlink() and not file.exists():
+        raise GitError(
+            f"{shown} is not a file (a folder or a broken link); git reads {ATTRIBUTES_FILE} as a text file: "
+            "move it away, then run git-setup again"
+        )
+    try:
+        raw = file.read_bytes() if file.exists() else b""
+    except OSError as exc:
+        raise GitError(f"cannot read {shown} ({exc.strerror or exc}); fix it, then run git-setup again") from exc
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -8,7 +8,6 @@ line and key where the value was written, whichever file of the chain that is.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -27,9 +26,22 @@ from ..base.errors import (
     display_path,
     unique_problems,
 )
-from ..base.schema import Strict, XmlSafe, XmlText, suggest, validate_model
+from ..base.schema import PlausibleDate, Strict, XmlSafe, XmlText, suggest, validate_model
 from ..base.yamlio import KeyPath, YamlDocument, format_key_path, read_yaml
 from .clauses import REF_CALL, Clause, ClauseLibrary, ClauseStatus, check_parameter_value
+
+#: An email address as documents print and link it: no spaces, no ``?`` (a mailto link
+#: would carry ``?bcc=...`` to every reader), one ``@``, a domain with a dot.
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%'*+/=^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+
+
+def _email(v: Any) -> Any:
+    if isinstance(v, str) and v and not _EMAIL.fullmatch(v):
+        raise ValueError(
+            f"{v!r} is not an email address; write the address alone, such as dspt@council.gov.uk "
+            "(no spaces, no ? or other link parts)"
+        )
+    return v
 
 
 class Contact(Strict):
@@ -38,6 +50,8 @@ class Contact(Strict):
     phone: XmlText | None = None
     website: XmlText | None = None
     address: list[XmlText] = []
+
+    _check_email = field_validator("email")(_email)
 
 
 class Council(Strict):
@@ -54,17 +68,27 @@ class Council(Strict):
         return v.replace("\\", "/") if v else v
 
 
+#: The largest schedule number written as a number.
+MAX_SCHEDULE_NUMBER = 9999
+
+
 class Contract(Strict):
     title: XmlText
     reference: XmlText
     schedule_number: XmlText = ""
-    start_date: dt.date | None = None
-    date: dt.date | None = None  # the document date printed in the schedule
+    start_date: PlausibleDate | None = None
+    date: PlausibleDate | None = None  # the document date printed in the schedule
 
     @field_validator("schedule_number", mode="before")
     @classmethod
     def _number_as_text(cls, v: Any) -> Any:
-        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+        if isinstance(v, int) and not isinstance(v, bool):
+            if not 0 < v <= MAX_SCHEDULE_NUMBER:
+                raise ValueError(f"{v} is not a schedule number; give a number from 1 to {MAX_SCHEDULE_NUMBER}, or text such as 7A")
+            return str(v)
+        if isinstance(v, str) and len(v) > 20:
+            raise ValueError("a schedule number is at most 20 characters, such as 7 or 7A")
+        return v
 
 
 class Contacts(Strict):
@@ -77,6 +101,8 @@ class Signatory(Strict):
     title: XmlText
     email: XmlText | None = None
     phone: XmlText | None = None
+
+    _check_email = field_validator("email")(_email)
 
 
 class ClauseChoice(Strict):
@@ -103,6 +129,17 @@ class LibraryPin(Strict):
 class TemplateChoice(Strict):
     schedule: str = "schedule.docx"
     letter: str = "letter.docx"
+
+    @field_validator("schedule", "letter")
+    @classmethod
+    def _file_name(cls, v: str) -> str:
+        # a file in the workspace's templates folder: a path could open any file
+        if not v or "/" in v or "\\" in v or v in (".", "..") or ":" in v or "\0" in v:
+            raise ValueError(
+                f"{v!r} is not a file name in the templates folder; name the template by its file name alone, "
+                "such as schedule.docx, and keep the file in the workspace's templates folder"
+            )
+        return v
 
 
 class DeadlineOverride(Strict):
@@ -328,7 +365,7 @@ def _given_parameter_problems(profile: Profile, library: ClauseLibrary) -> list[
             problems.append(profile.problem(path, f"unknown parameter {name!r}{suggest(name, declared)}; no clause declares it"))
             continue
         spec = declared[name]
-        why = check_parameter_value(spec.type, value, spec.choices)
+        why = check_parameter_value(spec.type, value, spec.choices, spec.bounds)
         if why:
             problems.append(profile.problem(path, f"{why} ({spec.description})"))
     return problems

@@ -6,7 +6,7 @@ Commands find it by walking up from the current folder, or take ``--workspace DI
 
 from __future__ import annotations
 
-import datetime as dt
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,7 @@ from ..base.errors import (
     count_problems,
     display_path,
 )
-from ..base.schema import Strict, validate_model
+from ..base.schema import PlausibleDate, Strict, validate_model
 from ..base.yamlio import read_yaml
 from .clauses import load_library
 from .gitsetup import check_git_identity, commit_new_repository, enclosing_repository
@@ -38,7 +38,7 @@ class LetterRun(Strict):
     no_dspt: bool = False  # without dspt: letters that say nothing about the DSPT record
     previous: list[str] = []  # earlier DSPT exports for the overview's changes and trend
     audit_scores: list[str] = []  # audit-scores.csv files: the overview shows each provider's latest audit
-    as_of: dt.date | None = None  # fixed for reproducible builds; omitted: today
+    as_of: PlausibleDate | None = None  # fixed for reproducible builds; omitted: today
     accept_export: str | None = None  # go on although the export fails a check (recorded)
 
     @field_validator("providers", "dspt", mode="after")
@@ -227,6 +227,7 @@ def create_workspace(
     _refuse_non_empty(target, items + (GIT_ITEMS if git and repo is None else ()), force)
     if git and repo is None:
         check_git_identity(target)  # before anything is written
+    refuse_links_outside(target, [*items, *GIT_ITEMS, ".gitattributes", ".git"])
     if example:
         created = init_workspace(target, force=True)
     else:
@@ -261,6 +262,31 @@ def _refuse_non_empty(target: Path, items: tuple[str, ...], force: bool) -> None
         f"{shown} is not empty (it has {listed}); choose an empty folder, or use --force to "
         "create the workspace beside them (nothing there would be overwritten)"
     )
+
+
+def refuse_links_outside(target: Path, items: list[str]) -> None:
+    """Refuse to write the ``items`` of ``target`` when one of them, or anything below
+    one of them, is a symbolic link that leads outside ``target``: ``--force`` overwrites
+    files in the folder given, never a file elsewhere that a link points to."""
+    if not target.exists():
+        return
+    root = target.resolve()
+    for item in items:
+        paths = [target / item]
+        if (target / item).is_dir() and not (target / item).is_symlink():
+            for folder, dirs, files in os.walk(target / item):  # links are not followed
+                paths += [Path(folder) / name for name in (*dirs, *files)]
+        for path in paths:
+            if not path.is_symlink():
+                continue
+            resolved = path.resolve()
+            if resolved != root and root not in resolved.parents:
+                shown = (Path(display_path(target)) / path.relative_to(target)).as_posix()
+                problem = (
+                    f"a link to {resolved}, outside {display_path(target)}; init writes only inside the folder "
+                    "it is given: remove the link, or choose another folder"
+                )
+                raise WorkspaceError(problem, [Problem(Location(shown), "", problem)])
 
 
 def profile_name_for(answers: CouncilAnswers, target: Path) -> str:
@@ -298,6 +324,7 @@ def _copy_defaults(target: Path, items: tuple[str, ...]) -> list[str]:
     source = defaults_root()
     created = []
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "~$*")
+    refuse_links_outside(target, list(items))
     try:
         target.mkdir(parents=True, exist_ok=True)
         for name in items:

@@ -9,14 +9,13 @@ place, so a failure leaves none of them half-written.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 from ..audit.score import latest_audit_scores
+from ..base.csvout import csv_bytes
 from ..base.errors import UsageError, display_path, plural
 from ..casebook.store import read_cases
 from ..dspt.evidence import ExportChecks, check_export
@@ -158,12 +157,10 @@ def _earlier_exports(previous: Sequence[Path], as_of: dt.date) -> list[tuple[Dsp
 def referrals_csv(market: Market) -> bytes:
     """The providers that need support, with contact details (UTF-8 with BOM, like
     report.csv), for the Local Support Organisation."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(REFERRAL_FIELDS)
+    rows = []
     for p, pos in market.referrals():
         record = pos.record
-        writer.writerow([
+        rows.append([
             p.ods_code,
             p.name,
             pos.standing.value,
@@ -177,4 +174,4 @@ def referrals_csv(market: Market) -> bytes:
             {True: "yes", False: "no", None: ""}[p.cqc_registered],
             pos.reason,
         ])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return csv_bytes(REFERRAL_FIELDS, rows)

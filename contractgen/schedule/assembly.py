@@ -17,7 +17,7 @@ import jinja2
 from .. import __version__
 from ..base.environment import clause_environment, format_date
 from ..base.errors import Problem, TemplateError
-from ..base.untrusted import render_bounded
+from ..base.untrusted import MAX_CLAUSE_RENDERED_CHARS, RenderLimitError, render_bounded
 from ..dspt.position import contract_terms, tier_requirement, worked_example
 from ..dspt.status import DsptStatus
 from ..library.clauses import Clause, ClauseLibrary
@@ -91,6 +91,11 @@ def render_clause_text(
     path = ("text",) if isinstance(clause.text, str) else ("text", _variant_key(clause, text))
     try:
         markdown = render_bounded(_compiled(text), {**context, "ref": ref_marker, "anchor": anchor_marker})
+        if len(markdown) > MAX_CLAUSE_RENDERED_CHARS:
+            raise RenderLimitError(
+                f"the text would be {len(markdown):,} characters, more than the limit of "
+                f"{MAX_CLAUSE_RENDERED_CHARS:,} for one clause"
+            )
     except jinja2.TemplateError as exc:
         message = str(getattr(exc, "message", None) or exc).rstrip(".")
         message = message.replace("'dict object' has no attribute", "there is no value named")

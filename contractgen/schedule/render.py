@@ -13,8 +13,10 @@ from .. import __version__
 from ..base.environment import escape_xml_value, format_date
 from ..base.errors import (
     GitError,
+    Location,
     Problem,
     ProfileError,
+    TemplateError,
     UsageError,
     count_problems,
     display_path,
@@ -273,7 +275,28 @@ def load_template(workspace: Workspace, profile: Profile, kind: str) -> WordTemp
     if not path.is_file():
         message = f"template {name!r} not found in {display_path(workspace.templates_dir)}; fix templates.{kind} or add the file"
         raise ProfileError(message, [Problem(profile.locate(("templates", kind)), f"templates.{kind}", message)])
-    return WordTemplate.load(path, display_path(path))
+    template = WordTemplate.load(path, display_path(path))
+    missing = template.bare_tags or body_problems(template, kind)
+    if missing:
+        raise TemplateError(missing[0].message, missing)
+    return template
+
+
+#: The tag that places the generated text in each kind of template.
+BODY_TAGS = {"schedule": ("schedule_body", "the clauses"), "letter": ("letter_body", "the letter's wording")}
+
+
+def body_problems(template: WordTemplate, kind: str) -> list[Problem]:
+    """A schedule template must place the clauses, a letter template its wording:
+    without the tag the document would come out without them."""
+    name, what = BODY_TAGS[kind]
+    if name in template.variables():
+        return []
+    message = (
+        f"a {kind} template must place {what}: it has no {{{{p {name} }}}}; type it alone in "
+        "the paragraph where they go (docs/branding.md 'Template variables')"
+    )
+    return [Problem(Location(template.shown), "", message)]
 
 
 def render_schedule(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import re
 import struct
+import warnings
 
 from markupsafe import Markup
+from PIL import Image, UnidentifiedImageError
 
 from ..base.errors import ProfileError
-from ..base.untrusted import MAX_IMAGE_BYTES
+from ..base.untrusted import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE
 from ..base.xmltext import xml_attr
 from .package import add_relationships
 
@@ -16,25 +19,38 @@ IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 LOGO_RID = "rIdCGlogo"
 EMU_PER_CM = 360000
 LOGO_HEIGHT_CM = 1.6
+#: The widest a logo is shown (the text width of an A4 page with 2.3 cm margins).
+LOGO_MAX_WIDTH_CM = 16.0
 
 
 def image_size(data: bytes) -> tuple[int, int]:
-    """Pixel width and height of a PNG or JPEG."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return struct.unpack(">II", data[16:24])
-    if data[:2] == b"\xff\xd8":
-        i = 2
-        while i + 9 < len(data):
-            if data[i] != 0xFF:
-                i += 1
-                continue
-            marker = data[i + 1]
-            length = struct.unpack(">H", data[i + 2 : i + 4])[0]
-            if marker in (0xC0, 0xC1, 0xC2):
-                h, w = struct.unpack(">HH", data[i + 5 : i + 9])
-                return w, h
-            i += 2 + length
-    raise ValueError("not a PNG or JPEG image")
+    """Pixel width and height of a PNG or JPEG, after decoding it whole with Pillow.
+
+    Raises :class:`ValueError` (saying what is wrong) for anything else, for an image
+    whose header claims more than :data:`MAX_IMAGE_SIDE` pixels a side or
+    :data:`MAX_IMAGE_PIXELS` in all (checked before any pixel is decoded), and for a
+    damaged or truncated image."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as image:
+                width, height = image.size
+                if width < 1 or height < 1 or max(width, height) > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
+                    raise ValueError(
+                        f"it claims to be {width} x {height} pixels, more than a logo needs (at most "
+                        f"{MAX_IMAGE_SIDE:,} pixels a side and {MAX_IMAGE_PIXELS:,} in all)"
+                    )
+                image.load()  # decodes every pixel: a truncated or damaged file fails here
+    except UnidentifiedImageError as exc:
+        raise ValueError("it is not a PNG or JPEG image") from exc
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise ValueError(
+            f"it claims more pixels than a logo needs (at most {MAX_IMAGE_SIDE:,} pixels a side and "
+            f"{MAX_IMAGE_PIXELS:,} in all)"
+        ) from exc
+    except (OSError, SyntaxError, struct.error) as exc:
+        raise ValueError(f"the image is damaged or cut short ({exc})") from exc
+    return width, height
 
 
 def attach_logo(context: dict, profile) -> dict[str, bytes]:
@@ -63,14 +79,15 @@ def logo_markup(profile) -> tuple[Markup, dict[str, bytes]]:
         raise ProfileError(f"{path}: {message}", [profile.problem(("council", "logo"), message)])
     try:
         width, height = image_size(data)
-    except (ValueError, struct.error) as exc:
-        raise ProfileError(
-            f"{path}: the logo is not a readable PNG or JPEG image",
-            [profile.problem(("council", "logo"), "not a readable PNG or JPEG image; export the logo again as PNG")],
-        ) from exc
+    except ValueError as exc:
+        message = f"the logo cannot be used: {exc}; export the logo again as PNG"
+        raise ProfileError(f"{path}: {message}", [profile.problem(("council", "logo"), message)]) from exc
     ext = "png" if data[:4] == b"\x89PNG" else "jpeg"
     cy = int(LOGO_HEIGHT_CM * EMU_PER_CM)
-    cx = int(cy * width / max(height, 1))
+    cx = int(cy * width / height)
+    if cx > LOGO_MAX_WIDTH_CM * EMU_PER_CM:  # a very wide logo fits the page width instead
+        cx = int(LOGO_MAX_WIDTH_CM * EMU_PER_CM)
+        cy = max(int(cx * height / width), 1)
     name = xml_attr(profile.model.council.name)
     xml = (
         '<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0" '

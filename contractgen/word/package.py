@@ -59,7 +59,28 @@ def read_package(path: Path, shown: str) -> dict[str, bytes]:
         message = "not a Word document: it has no word/document.xml; save it from Word as .docx"
         raise TemplateError(message, [Problem(Location(shown), "", message)])
     check_package_xml(parts, shown, TemplateError, resave)
+    refuse_macros(parts, shown)
     return parts
+
+
+#: Parts and content types that carry VBA macros (a .docm or .dotm saved as .docx).
+_MACRO_PART = re.compile(r"(^|/)(vbaProject\.bin|vbaData\.xml)$", re.IGNORECASE)
+_MACRO_TYPE = re.compile(rb"macroEnabled|vbaProject|ms-office\.vba", re.IGNORECASE)
+
+
+def refuse_macros(parts: dict[str, bytes], shown: str) -> None:
+    """Refuse a template that holds macros: contractgen copies a template's parts into
+    every document it writes, and a document it writes never carries a macro."""
+    found = [n for n in parts if _MACRO_PART.search(n)]
+    if not found and _MACRO_TYPE.search(parts.get("[Content_Types].xml", b"")):
+        found = ["[Content_Types].xml"]
+    if found:
+        message = (
+            f"the template holds macros ({found[0]}), and contractgen never copies a macro into the "
+            "documents it writes; in Word, save it as 'Word Document (.docx)', not as a macro-enabled "
+            "document (.docm or .dotm)"
+        )
+        raise TemplateError(message, [Problem(Location(shown), "", message)])
 
 
 _DOS_DATE = ((ZIP_DATE[0] - 1980) << 9) | (ZIP_DATE[1] << 5) | ZIP_DATE[2]

@@ -64,6 +64,9 @@ class WordTemplate:
     compiled: dict[str, jinja2.Template] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     plan: NumberingPlan | None = None
+    #: ``{{ schedule_body }}`` and the like without their p/r prefix (see ``_unprefixed_xml_tags``):
+    #: refused by whoever loads the template for a kind (it may not use them at all)
+    bare_tags: list[Problem] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path, shown: str | None = None) -> "WordTemplate":
@@ -130,6 +133,7 @@ class WordTemplate:
                 source = source.replace(escape, "{{ '" + literal + "' }}")
             source = re.sub(r"<w:p([ >])", r"\n<w:p\1", source)
             self.sources[name] = source
+            self.bare_tags += [self._problem(name, line, message) for line, message in _unprefixed_xml_tags(source)]
             try:
                 self.compiled[name] = env.from_string(source)
             except jinja2.TemplateSyntaxError as exc:
@@ -201,6 +205,37 @@ class WordTemplate:
         if media:
             add_image_parts(parts, media)
         return parts
+
+
+#: Values that are Word XML, and the docxtpl prefix each must be written with: ``p`` for
+#: whole paragraphs (the tag alone in its own paragraph), ``r`` for a run (a picture).
+XML_VALUES = {"schedule_body": "p", "letter_body": "p", "council.logo": "r"}
+_XML_VALUE_TAG = re.compile(r"\{\{-?\s*(" + "|".join(re.escape(n) for n in XML_VALUES) + r")\s*(?:\|[^}]*)?-?\}\}")
+_OPEN = {"p": re.compile(r"<w:p[ >]"), "r": re.compile(r"<w:r[ >]"), "t": re.compile(r"<w:t[ >]")}
+_CLOSE = {"p": "</w:p>", "r": "</w:r>", "t": "</w:t>"}
+
+
+def _unprefixed_xml_tags(source: str) -> list[tuple[int, str]]:
+    """Each ``{{ schedule_body }}``, ``{{ letter_body }}`` or ``{{ council.logo }}``
+    written without docxtpl's ``p``/``r`` prefix, as (line, message): its Word XML would
+    land inside a text element, and Word refuses to open the result."""
+    found = []
+    for m in _XML_VALUE_TAG.finditer(source):
+        before = source[: m.start()]
+
+        def inside(element: str) -> bool:
+            return len(_OPEN[element].findall(before)) > before.count(_CLOSE[element])
+
+        name, prefix = m.group(1), XML_VALUES[m.group(1)]
+        if inside("t") or inside(prefix) or (prefix == "r" and not inside("p")):
+            what = "whole paragraphs" if prefix == "p" else "a picture"
+            where = "alone in its own paragraph" if prefix == "p" else "inside a paragraph"
+            found.append((
+                before.count("\n") + 1,
+                f"{{{{ {name} }}}} holds {what} of Word XML, so it must be written "
+                f"{{{{{prefix} {name} }}}} ({where}); without the {prefix} Word cannot open the document",
+            ))
+    return found
 
 
 def _ensure_numbering_part(parts: dict[str, bytes]) -> None:

@@ -9,7 +9,10 @@ each must produce is asserted in tests/test_hostile.py.
 from __future__ import annotations
 
 import io
+import struct
+import warnings
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,17 +35,19 @@ RELS = DECL + (
 )
 
 
-def document(text: str = "{{p body }}", prolog: bytes = b"") -> bytes:
-    return DECL + prolog + (
-        f'<w:document xmlns:w="{W}"><w:body><w:p><w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
-        "</w:body></w:document>"
-    ).encode()
+def document(text: str = "{{p body }}", prolog: bytes = b"", *more: str) -> bytes:
+    """A body of one paragraph holding ``text``, then one for each of ``more``."""
+    paragraphs = "".join(f'<w:p><w:r><w:t xml:space="preserve">{t}</w:t></w:r></w:p>' for t in (text, *more))
+    return DECL + prolog + f'<w:document xmlns:w="{W}"><w:body>{paragraphs}</w:body></w:document>'.encode()
 
 
-def package(members: dict[str, bytes], compress: int = zipfile.ZIP_DEFLATED) -> bytes:
+def package(members: dict[str, bytes] | list[tuple[str, bytes]], compress: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A zip of ``members`` (a list may name one member twice)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compress) as z:
-        for name, data in members.items():
+    items = list(members.items()) if isinstance(members, dict) else members
+    with warnings.catch_warnings(), zipfile.ZipFile(out, "w", compress) as z:
+        warnings.simplefilter("ignore")  # "Duplicate name"
+        for name, data in items:
             info = zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0))
             info.compress_type = compress
             z.writestr(info, data)
@@ -72,6 +77,20 @@ TEMPLATES: dict[str, bytes] = {
     "entity-expansion.docx": docx({"word/document.xml": document("&d;", LAUGHS)}),
     "zip-bomb.docx": docx({"word/media/filler.bin": b"\0" * 5_000_000}),
     "path-traversal.docx": docx({"../../evil.txt": b"outside"}),
+    "macro.docx": docx({
+        "[Content_Types].xml": CONTENT_TYPES.replace(b"document.main+xml", b"document.macroEnabled.main+xml").replace(
+            b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>'
+        ),
+        "word/vbaProject.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 AutoOpen Shell calc.exe",
+    }),
+    "two-documents.docx": package([
+        ("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", RELS), ("word/document.xml", document()),
+        ("word/document.xml", document("{{ 7*7 }}")),
+    ]),
+    "bare-schedule-body.docx": docx({"word/document.xml": document("Schedule: {{ schedule_body }}")}),
+    "bare-letter-body.docx": docx({"word/document.xml": document("{{ letter_body }}")}),
+    "bare-logo.docx": docx({"word/document.xml": document("{{p schedule_body }}", b"", "{{ council.logo }}")}),
+    "no-schedule-body.docx": docx({"word/document.xml": document("{{ council.name }}")}),
     "too-many-members.docx": package(
         {"[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": RELS, "word/document.xml": document()}
         | {f"x/{i}": b"" for i in range(2001)},
@@ -126,12 +145,30 @@ def register_with(ref: str, xml: str) -> bytes:
     return xlsx(text_cells(1, REGISTER_HEADER) | text_cells(2, REGISTER_ROW) | {ref: xml})
 
 
-def export_with(ref: str, xml: str, sheet: Callable[[bytes], bytes] = lambda x: x) -> bytes:
-    """The export as a workbook, with one cell's XML replaced and the sheet XML edited."""
+#: Cell style 1 is a date (number format 14), as Excel saves a column of dates.
+DATE_STYLES = DECL + (
+    b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>'
+)
+
+
+def export_with(ref: str, xml: str, sheet: Callable[[bytes], bytes] = lambda x: x, styles: bool = False) -> bytes:
+    """The export as a workbook, with one cell's XML replaced and the sheet XML edited
+    (and with ``styles``, style 1 a date)."""
     data = xlsx(text_cells(1, EXPORT_HEADER) | text_cells(2, EXPORT_ROW) | {ref: xml})
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         members = {n: z.read(n) for n in z.namelist()}
     members["xl/worksheets/sheet1.xml"] = sheet(members["xl/worksheets/sheet1.xml"])
+    if styles:
+        members["xl/styles.xml"] = DATE_STYLES
+        members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b"</Types>", (
+            b'<Override PartName="/xl/styles.xml" '
+            b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'
+        ))
+        members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
+            b'<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+            b'Target="styles.xml"/></Relationships>'
+        ))
     return package(members)
 
 
@@ -155,12 +192,33 @@ EXPORTS: dict[str, bytes] = {
     "entity-expansion.xlsx": export_with(
         "B2", ' t="inlineStr"><is><t>&g;</t></is>', lambda x: x.replace(DECL, DECL + SHEET_LAUGHS, 1)
     ),
+    "negative-date-number.xlsx": export_with("D2", ' s="1"><v>-5</v>', styles=True),
     "damaged-sheet.xlsx": export_with("B2", ' t="inlineStr"><is><t>x</t></is>', lambda x: x[: len(x) // 2]),
 }
 
 
+def png(width: int, height: int, pixels: bytes | None = None) -> bytes:
+    """A greyscale PNG written by hand (the same bytes whatever the imaging library)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    if pixels is None:
+        noise = bytes((i * 7919) % 251 for i in range(width * height))  # does not compress away
+        pixels = b"".join(b"\0" + noise[r * width:(r + 1) * width] for r in range(height))
+    rows = pixels
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+
+
+LOGOS: dict[str, bytes] = {
+    "huge-header.png": png(2147483647, 1, b"\0" * 64),
+    "truncated.png": png(64, 64)[:300],
+    "not-an-image.png": b"GIF89a this is not a PNG",
+}
+
+
 def main() -> None:
-    for folder, files in (("templates", TEMPLATES), ("registers", REGISTERS), ("exports", EXPORTS)):
+    for folder, files in (("templates", TEMPLATES), ("registers", REGISTERS), ("exports", EXPORTS), ("logos", LOGOS)):
         (HERE / folder).mkdir(exist_ok=True)
         for name, data in files.items():
             (HERE / folder / name).write_bytes(data)
