@@ -93,6 +93,14 @@ def libreoffice_calc(libreoffice):
     return libreoffice
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts LibreOffice (the ``libreoffice`` fixture) is a reader test even
+    when its mark was forgotten: ``-m "not reader"`` (the fast suite) leaves it out."""
+    for item in items:
+        if "libreoffice" in getattr(item, "fixturenames", ()) and item.get_closest_marker("reader") is None:
+            item.add_marker(pytest.mark.reader)
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """A throwaway PostgreSQL server for the session (helpers_pg.PostgresServer)."""

@@ -13,8 +13,9 @@ import os
 import re
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+import pytest
 from click.testing import CliRunner, Result
 from lxml import etree
 
@@ -110,8 +111,8 @@ def render_docx(
     include_drafts: bool = False,
 ) -> bytes:
     """A schedule's bytes, rendered in memory through the library API."""
-    from contractgen.word.package import package_bytes
     from contractgen.schedule.render import build_schedule_parts, prepare
+    from contractgen.word.package import package_bytes
 
     library, prof = prepare(workspace, profile, include_drafts=include_drafts)
     parts, _ = build_schedule_parts(workspace, library, prof, tier=tier, date=date, include_drafts=include_drafts)
@@ -124,17 +125,33 @@ def without_version(text: str) -> str:
 
 
 def check_golden(name: str, actual: str) -> None:
-    """Compare with ``tests/golden/<name>``; ``UPDATE_GOLDEN=1`` rewrites it instead."""
+    """Compare with ``tests/golden/<name>``; ``UPDATE_GOLDEN=1`` rewrites it instead, and
+    fails (see :func:`write_golden`)."""
     path = GOLDEN / name
     if UPDATE_GOLDEN:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
+        write_golden((path, actual))
     assert path.is_file(), f"no golden file {path}; run UPDATE_GOLDEN=1 python -m pytest {Path(__file__).parent}/test_schedule.py"
     expected = path.read_text(encoding="utf-8")
     assert actual == expected, (
         f"rendered text differs from {path.relative_to(ROOT)}; if the change is intended, "
         "regenerate with UPDATE_GOLDEN=1 and review the diff"
+    )
+
+
+def write_golden(*files: tuple[Path, str]) -> NoReturn:
+    """Write golden files (path, text), then fail: a golden is an independent check, so a
+    run that writes one never passes (it would pass by accident). Review the diff, then
+    run the tests again without ``UPDATE_GOLDEN``."""
+    said = []
+    for path, actual in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        changed = not path.is_file() or path.read_text(encoding="utf-8") != actual
+        path.write_text(actual, encoding="utf-8")
+        said.append(f"{'wrote' if changed else 'unchanged'} {path.relative_to(ROOT)}")
+    pytest.fail(
+        f"UPDATE_GOLDEN: {'; '.join(said)}; review the diff (git diff tests/golden), then run the tests again "
+        "without UPDATE_GOLDEN: a run that writes golden files fails",
+        pytrace=False,
     )
 
 

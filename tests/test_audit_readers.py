@@ -7,6 +7,8 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from helpers import custom_properties, docx_parts
 from helpers_audit import answers, fill_form, libreoffice_fill, provider_details
 from conftest import ROOT as REPO_ROOT, require_tool
@@ -19,6 +21,8 @@ from contractgen.library.clauses import load_library
 DATE = dt.date(2026, 12, 1)
 #: The example register: a blank form comes back without an address, so scoring needs it.
 EXAMPLE_REGISTER = REPO_ROOT / "examples" / "example-borough-providers.csv"
+
+pytestmark = pytest.mark.reader  # LibreOffice, pandoc and pdftotext
 
 
 def _form(workspace, tmp_path: Path, tier: str = "advanced") -> tuple[Path, object]:

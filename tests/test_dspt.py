@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +13,10 @@ import openpyxl
 import pytest
 from conftest_shared import require_shared_data
 
+from contractgen.base.errors import ExportError, InputError
+from contractgen.base.names import normalise_name
+from contractgen.base.tables import read_table
+from contractgen.dspt.export import DsptExport, read_export
 from contractgen.dspt.status import (
     EXPECTED_STATUSES,
     TIER_STATUSES,
@@ -24,10 +27,6 @@ from contractgen.dspt.status import (
     clean_org_name,
     parse_status,
 )
-from contractgen.dspt.export import DsptExport, read_export
-from contractgen.base.errors import ExportError, InputError
-from contractgen.base.names import normalise_name
-from contractgen.base.tables import read_table
 
 MODERN_HEADER = (
     "Code,Organisation Name,Status,Date Of Publication,Primary Sector,"
@@ -787,7 +786,7 @@ def test_closest_names(tmp_path: Path) -> None:
     assert "The Pines" not in {r.name for r in anything}
 
 
-def test_closest_names_on_a_big_export_is_fast(tmp_path: Path) -> None:
+def test_closest_names_on_a_big_export(tmp_path: Path) -> None:
     rng = random.Random(7)
     words = ["care", "home", "house", "lodge", "court", "manor", "the", "green"]
     words += ["park", "view", "hall", "services", "healthcare", "ltd", "st", "oak"]
@@ -796,10 +795,8 @@ def test_closest_names_on_a_big_export_is_fast(tmp_path: Path) -> None:
         for i in range(5000)
     ]
     export = names_export(tmp_path, names)
-    started = time.perf_counter()
-    for name in names[:200]:
+    for name in names[:200]:  # how fast: benchmarks/exports.py
         assert export.closest_names(name)[0].name == name
-    assert time.perf_counter() - started < 5
 
 
 # ------------------------------------------------------------ the real exports
@@ -808,10 +805,7 @@ def test_closest_names_on_a_big_export_is_fast(tmp_path: Path) -> None:
 @pytest.mark.shared_data
 def test_real_2019_xlsx() -> None:
     data = require_shared_data("dspt-export-2019-06-17.xlsx")
-    started = time.perf_counter()
-    export = read_export(data / "dspt-export-2019-06-17.xlsx")
-    seconds = time.perf_counter() - started
-    assert seconds < 15, f"reading the 2019 export took {seconds:.1f}s"
+    export = read_export(data / "dspt-export-2019-06-17.xlsx")  # how fast: benchmarks/exports.py
     assert len(export) == 31970
     assert export.duplicates == []
     assert [r.row for r in export] == list(range(2, 31972))  # every row parsed
@@ -864,7 +858,8 @@ def test_real_2019_xlsx() -> None:
 
 
 @pytest.mark.shared_data
-def test_real_closest_names_speed_and_quality() -> None:
+def test_real_closest_names_quality() -> None:
+    """How fast the lookups are is measured by benchmarks/exports.py, not asserted here."""
     data = require_shared_data("dspt-export-2019-06-17.xlsx")
     export = read_export(data / "dspt-export-2019-06-17.xlsx")
     rng = random.Random(1)
@@ -875,10 +870,7 @@ def test_real_closest_names_speed_and_quality() -> None:
         return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
 
     queries = [swap_two_letters(r.clean_name.lower()) for r in sample]
-    started = time.perf_counter()
     found = [export.closest_names(q) for q in queries]
-    seconds = time.perf_counter() - started
-    assert seconds < 15, f"1,000 lookups took {seconds:.1f}s"
     same_name = sum(
         1
         for record, hits in zip(sample, found, strict=True)

@@ -389,9 +389,9 @@ def test_a_yes_about_the_last_twelve_months_needs_a_date_within_them(workspace, 
 
 def test_a_completion_date_after_the_scoring_date_is_refused(workspace, tmp_path: Path) -> None:
     qs = audit_of(workspace).at(tier="core")
-    _, result = _score(workspace, tmp_path, {control_tag(qs.id, qs.version, "form.completed-on", "date"): dt.date(9999, 12, 31)})
+    _, result = _score(workspace, tmp_path, {control_tag(qs.id, qs.version, "form.completed-on", "date"): dt.date(2027, 2, 1)})
     assert [p.message for _, problems in result.failed for p in problems][0] == (
-        "the completion date 31 December 9999 is after the scoring date 11 January 2027; correct the completion date")
+        "the completion date 1 February 2027 is after the scoring date 11 January 2027; correct the completion date")
 
 
 def test_an_untested_plan_is_a_critical_gap_in_the_advanced_tier(workspace, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ PROFILE = "profiles/northshire-county-council.yaml"
 FILLED = {
     "the commissioning team": "Adult Social Care Commissioning", "the street address": "County Hall, Castle Street",
     "the town and postcode": "Northshire NS1 1AA", "the contract title": "Home Care Framework Agreement",
-    "the contract reference": "NCC/ASC/2027/001", "the schedule number": "9",
+    "the contract reference": "NCC/ASC/2027/001", "number": "9",
     "the commissioning team's email": "asc.contracts@northshire.example.gov.uk", "the commissioning team's phone": "01632 960 400",
     "the Local Support Organisation": "Northshire Care Association", "its email": "dspt@northshire-care.example.org",
     "its phone": "01632 960 500", "who signs the letters": "Sam Okafor", "their job title": "Head of Commissioning",

@@ -189,8 +189,10 @@ def test_a_file_without_final_newline(repo):
 
 def test_from_a_subfolder_writes_the_top_gitattributes(repo):
     (repo / "schedules").mkdir()
-    git_setup(repo / "schedules", command="cat")
-    assert (repo / ".gitattributes").is_file() and not (repo / "schedules" / ".gitattributes").exists()
+    assert git_setup(repo / "schedules", command="cat")[0] == CREATED
+    assert (repo / ".gitattributes").read_bytes() == b"*.docx diff=contractgen-docx\n"
+    assert not (repo / "schedules" / ".gitattributes").exists()
+    assert git(repo, "check-attr", "diff", "--", "schedules/x.docx") == "schedules/x.docx: diff: contractgen-docx\n"
 
 
 def test_overriding_info_attributes_is_reported(repo):

@@ -430,6 +430,59 @@ def test_the_readme_lists_the_limits():
         assert value in section, value
 
 
+def test_the_time_limit_needs_no_interval_timer(monkeypatch: pytest.MonkeyPatch):
+    """Windows has no ``signal.setitimer``: the sandbox checks the deadline itself, also in
+    a loop that calls nothing and prints nothing (each item a loop takes is checked)."""
+    import time
+
+    from contractgen.base.environment import clause_environment
+    from contractgen.base.untrusted import RenderLimitError, render_bounded
+
+    monkeypatch.delattr(signal, "setitimer")
+    monkeypatch.delattr(signal, "SIGALRM")
+    monkeypatch.setattr("contractgen.base.untrusted.MAX_RENDER_SECONDS", 0.5)
+    silent = '{% set s = "x" * 100000 %}{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}'
+    for source in (jinja("endless-loop.j2"), silent):
+        started = time.monotonic()
+        with pytest.raises(RenderLimitError, match=r"^rendering took longer than 0\.5 seconds \(a loop too large\?\)$"):
+            render_bounded(clause_environment().from_string(source), {})
+        assert time.monotonic() - started < 5
+
+
+def test_a_letter_has_one_time_limit_for_all_its_renders():
+    """Renders inside one ``time_limit`` share its deadline: the second part of a letter
+    does not get a fresh 20 seconds."""
+    import time
+
+    from contractgen.base.environment import clause_environment
+    from contractgen.base.untrusted import RenderLimitError, render_bounded, time_limit
+
+    quick = clause_environment().from_string("{% for i in range(3) %}{{ i }}{% endfor %}")
+    with time_limit(0.2):
+        assert render_bounded(quick, {}) == "012"
+        time.sleep(0.3)  # the first part took the whole limit
+        with pytest.raises(RenderLimitError, match=r"^rendering took longer than 0\.2 seconds"):
+            render_bounded(quick, {})
+    assert render_bounded(quick, {}) == "012"  # the next letter starts afresh
+
+
+def test_a_letter_that_never_ends_is_stopped_in_spawned_workers(ws: Path, monkeypatch: pytest.MonkeyPatch):
+    """Workers started with spawn (Windows, macOS) prepare their own renderer and keep the
+    batch's time limit; the error comes back located, and no letter is written."""
+    monkeypatch.setattr("contractgen.letters.generate.START_METHOD", "spawn")
+    monkeypatch.delattr(signal, "setitimer")
+    clause = ws / "clause_library/clauses/letter.support.yaml"
+    text = clause.read_text(encoding="utf-8")
+    line = text.splitlines().index("text: |") + 1  # the text key
+    clause.write_text(text.replace("text: |\n", f"text: |\n  Bad {jinja('endless-loop.j2')} here.\n\n", 1), encoding="utf-8")
+    rule = "rendering took longer than 2 seconds (a loop too large?)"
+    assert refused(*LETTERS, "--no-dspt", "--workers", "2") == [
+        f"clause_library/clauses/letter.support.yaml:{line}:1: text: cannot render clause text: {rule}; check the {{{{ }}}} tags",
+        f"error: clause letter.support: {rule}",
+    ]
+    assert [n for n in files_under(ws / "out") if n.endswith(".docx")] == []
+
+
 # ------------------------------------------------------------------------------- CSV outputs
 
 #: What a spreadsheet evaluates when a cell begins with it (OWASP "CSV Injection").

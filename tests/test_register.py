@@ -456,7 +456,11 @@ def test_a_bad_row_does_not_claim_its_code(tmp_path: Path) -> None:
     "email", ["ann@pines.example", "a.b-c+d@sub.example.co.uk", "O'Neill@x.org"]
 )
 def test_good_emails(tmp_path: Path, email: str) -> None:
-    assert read(write_csv(tmp_path / "r.csv", [HEADER, row(email=email)])).ok
+    result = read(write_csv(tmp_path / "r.csv", [HEADER, row(email=email)]))
+    assert messages(result) == []
+    assert result.ok
+    (provider,) = result.providers
+    assert provider.email == email  # kept exactly as typed
 
 
 @pytest.mark.parametrize(

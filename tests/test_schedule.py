@@ -567,14 +567,26 @@ def test_a_control_character_in_a_profile_is_refused_naming_the_field(ws):
     )
 
 
+UNSAFE = "access to attribute '__class__' of 'str' object is unsafe"
+
+
 def test_clause_sandbox_messages_read_cleanly(ws):
     edit(ws / "clause_library/clauses/dspt.support.yaml", "text: |\n", "text: |\n  {{ ''.__class__ }}\n\n")
-    assert ".;" not in str(refused(ws))
+    error = refused(ws)
+    line = line_of(ws / "clause_library/clauses/dspt.support.yaml", "text: |")
+    assert lines(error) == [
+        f"clause_library/clauses/dspt.support.yaml:{line}:1: text: cannot render clause text: {UNSAFE}; check the {{{{ }}}} tags",
+        f"error: clause dspt.support: {UNSAFE}",
+    ]
+    assert ".;" not in str(error)
 
 
 def test_template_sandbox_messages_read_cleanly(ws):
     write_template(ws / "templates/schedule.docx", "{{ ''.__class__ }}")
-    assert ".;" not in str(refused(ws))
+    error = refused(ws)
+    message = f"the template cannot be rendered: {UNSAFE}; fix the tag in Word (docs/branding.md 'Template variables')"
+    assert lines(error) == [f'templates/schedule.docx: body, paragraph "{{{{ \'\'.__class__ }}}}": {message}', f"error: {message}"]
+    assert ".;" not in str(error)
 
 
 def test_a_value_with_docxtpl_escapes_prints_as_typed(ws):

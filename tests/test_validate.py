@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import docx
 import pytest
 from helpers import append, edit, files_under, line_of
+from test_letters import letter_text
 
 from contractgen.commands.validate import validate_workspace
+from contractgen.letters.generate import generate_letters
 from contractgen.library.workspace import load_workspace
 
 BOROUGH = "profiles/example-borough.yaml"
@@ -66,7 +69,18 @@ def test_letters_follow_a_councils_remedial_period(ws):
     the check passes, and the letters state the later date."""
     append(ws / BOROUGH, "parameters:\n  remedial_period_months: 6\n")
     report = report_of(ws)
-    assert report.ok, [str(p) for p in report.problems]
+    assert [str(p) for p in report.problems] == []
+    assert report.ok
+    # as of 26 November 2026 the plan is due 20 working days on (the default), on 24
+    # December 2026; the latest date to reach the tier is six months after that
+    result = generate_letters(load_workspace(ws), "example-borough", ws / "examples/example-borough-providers.csv",
+                              dspt_file=ws / "examples/dspt-export-example.csv", as_of=dt.date(2026, 11, 26),
+                              output=ws / "letters", workers=1)  # fmt: skip
+    for code in ("C4SD", "AW2T"):  # improve (core, Approaching Standards), remedy
+        text = " ".join(letter_text(result, code).split())
+        assert "please send your plan by 24 December 2026 at the latest" in text
+        assert "no later than 6 months after the date of the plan" in text
+        assert "for a plan sent on 24 December 2026 it is 24 June 2027 at the latest" in text
 
 
 def test_problems_across_profiles_and_templates_are_all_reported(ws):

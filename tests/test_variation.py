@@ -187,7 +187,14 @@ def test_variation_properties_describe_the_new_library(borough):
 
 def test_variation_properties_record_the_old_library(borough):
     props = custom_properties(docx_parts(borough["variation"]))
-    assert any("2026.1" in value for name, value in props.items() if name.startswith("contractgen."))
+    assert props["contractgen.variation.from_release"] == "2026.1"
+    assert props["contractgen.variation.from"] == "2026.1:clause_library"  # the release and where it was read
+    assert props["contractgen.library.release"] == "2026.2"  # the library the variation moves to
+    assert props["contractgen.profile"] == "example-borough"
+    assert props["contractgen.tier"] == "core"
+    assert sorted(name for name, value in props.items() if "2026.1" in value) == [
+        "contractgen.variation.from", "contractgen.variation.from_release",
+    ]
 
 
 # ---------------------------------------------------------------- independent readers

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, Undefined, UndefinedError, nodes
@@ -19,7 +21,14 @@ from jinja2.utils import Namespace
 from markupsafe import Markup, escape
 
 from .schema import find_xml_illegal
-from .untrusted import check_arguments, check_format, check_size, refuse_loading
+from .untrusted import (
+    bounded_iter,
+    check_arguments,
+    check_deadline,
+    check_format,
+    check_size,
+    refuse_loading,
+)
 from .xmltext import NO_BREAK_HYPHEN_XML, NON_BREAKING_HYPHEN
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -51,7 +60,9 @@ class Sandbox(ImmutableSandboxedEnvironment):
     integer above :data:`~contractgen.base.untrusted.MAX_ARGUMENT` (widths, counts) and no
     format asking for a wider field; ``range`` is capped by Jinja's sandbox;
     ``{% include %}``, ``{% import %}`` and ``{% extends %}`` are refused when the text is
-    compiled. Every error a template can cause (a failing call, a division by zero, a
+    compiled. The render time limit (:func:`contractgen.base.untrusted.time_limit`) is
+    checked in every call, filter, operator and loop item (all a template can repeat), so
+    an endless loop or recursion stops without signals or timers. Every error a template can cause (a failing call, a division by zero, a
     limit) is raised as a :class:`jinja2.TemplateError`, which the callers report as a
     located problem. Render with :func:`contractgen.base.untrusted.render_bounded`."""
 
@@ -67,9 +78,14 @@ class Sandbox(ImmutableSandboxedEnvironment):
         # Jinja's one parsing hook (``parse``, ``from_string`` and ``compile`` all call it)
         tree = super()._parse(source, name, filename)
         refuse_loading(tree, name, filename)
+        for loop in tree.find_all(nodes.For):  # each item a loop takes checks the time limit
+            loop.iter = nodes.Call(nodes.EnvironmentAttribute("bounded_iter"), [loop.iter], [], None, None, lineno=loop.lineno)
         return tree
 
+    bounded_iter = staticmethod(bounded_iter)
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        check_deadline()
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
             raise SecurityError(f"the power {right!r} is too large for a template")
         if operator == "**" and isinstance(left, int) and isinstance(right, int) and left.bit_length() * right > MAX_INT_BITS:
@@ -94,6 +110,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
         raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe.")
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja's signature
+        check_deadline()
         if not getattr(__obj, "formats_text", False):  # str.format's arguments are values
             check_arguments(args, kwargs)
         try:
@@ -127,6 +144,7 @@ def _bounded_filter(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def bounded(*args: Any, **kwargs: Any) -> Any:
+        check_deadline()
         if is_format and args and isinstance(args[0], str):
             check_format(args[0])  # its other arguments are the values to format
         else:
@@ -144,6 +162,17 @@ def _bounded_filter(func: Callable[..., Any]) -> Callable[..., Any]:
 
 class MarkdownSafe(str):
     """Text already in clause Markdown (cross-reference markers): not escaped again."""
+
+
+class EscapedValue(MarkdownSafe):
+    """A value escaped for Markdown that prints as ``literal`` (a ``long_date``)."""
+
+    literal: str
+
+    def __new__(cls, literal: str) -> "EscapedValue":
+        value = super().__new__(cls, escape_markdown(literal))
+        value.literal = literal
+        return value
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
@@ -184,7 +213,88 @@ def clause_environment() -> Sandbox:
         finalize=escape_markdown,
         keep_trailing_newline=True,
     )
-    env.filters["long_date"] = lambda d: MarkdownSafe(escape_markdown(long_date(d)))
+    env.filters["long_date"] = lambda d: EscapedValue(long_date(d))
+    return env
+
+
+# ---------------------------------------------------------------- masked clause text
+#
+# A letter batch renders the same clause text for thousands of providers, which differ
+# only in the values printed. Rendered with masks, each printed value becomes one
+# private-use character, so the Markdown of every letter of a kind and tier is the same
+# text: parsed once, the values put back into the parsed runs (contractgen.letters.texts).
+
+#: The private-use characters that stand for values: mask ``i`` is ``chr(MASK_BASE + i)``.
+MASK_BASE = 0xF0000
+MASKS = re.compile("[\U000F0000-\U000FFFFD]")
+#: What a masked value may not hold: controls, line separators and private-use characters
+#: of the masks' planes (Markdown treats them differently from a letter).
+_UNMASKABLE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\U000F0000-\U0010FFFF]")
+
+
+class MaskedValues:
+    """The values one masked render printed: ``values[i]`` is the text mask ``i`` stands for."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self.printed = 0  # masks written into the Markdown, repeats included
+        self.chars = 0  # at most the characters the values they stand for take, escaped
+        self._index: dict[str, int] = {}
+
+    def mask(self, literal: str) -> str:
+        i = self._index.get(literal)
+        if i is None:
+            i = self._index[literal] = len(self.values)
+            self.values.append(literal)
+        self.printed += 1
+        self.chars += 2 * len(literal)  # escaping at most doubles a value
+        return chr(MASK_BASE + i)
+
+
+_MASKING = threading.local()
+
+
+@contextmanager
+def masking(values: MaskedValues) -> Iterator[MaskedValues]:
+    """Renders with :func:`masked_clause_environment` inside print masks into ``values``."""
+    _MASKING.values = values
+    try:
+        yield values
+    finally:
+        _MASKING.values = None
+
+
+def printed_text(value: Any) -> str | None:
+    """The text ``value`` prints as in clause Markdown (what the Markdown parse of
+    :func:`escape_markdown`'s result gives back), or None when it cannot be masked: text
+    already in Markdown, or text whose ends or characters Markdown treats specially."""
+    if isinstance(value, EscapedValue):
+        text = value.literal
+    elif isinstance(value, MarkdownSafe):
+        return None
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, dt.date):
+        text = format_date(value)
+    else:
+        text = str(value)
+    if not text or text != text.strip() or _UNMASKABLE.search(text):
+        return None
+    return text
+
+
+def _finalize_masked(value: Any) -> str:
+    values: MaskedValues | None = getattr(_MASKING, "values", None)
+    text = printed_text(value) if values is not None else None
+    if text is None:
+        return escape_markdown(value)
+    return values.mask(text)  # type: ignore[union-attr]
+
+
+def masked_clause_environment() -> Sandbox:
+    """:func:`clause_environment`, but inside :func:`masking` each printed value is a mask."""
+    env = clause_environment()
+    env.finalize = _finalize_masked
     return env
 
 

@@ -17,7 +17,8 @@ The limits are generous for real files and are listed in docs/security.md ("Safe
 * Jinja (Word templates and clause text): no loading of other templates, bounded ``**``,
   ``*`` and ``range`` (see :class:`contractgen.base.environment.Sandbox`), integer arguments
   to calls and filters at most :data:`MAX_ARGUMENT`, at most :data:`MAX_RENDER_CHARS`
-  characters out of one render and :data:`MAX_RENDER_SECONDS` seconds for it.
+  characters out of one render and :data:`MAX_RENDER_SECONDS` seconds for it (for a
+  letter: for all its clause texts and template parts together).
 * Spreadsheet cells: an Excel date that does not exist (31/02/2026, year 0) comes back
   as an :class:`UnreadableCell` for the reader to report with its row and column.
 """
@@ -25,7 +26,6 @@ The limits are generous for real files and are listed in docs/security.md ("Safe
 from __future__ import annotations
 
 import re
-import signal
 import threading
 import time
 import zipfile
@@ -226,55 +226,66 @@ class RenderLimitError(SecurityError):
     """A render produced too much text or took too long."""
 
 
+# The time limit is a deadline that the sandbox checks in its hooks: every call, filter,
+# operator and every item a ``{% for %}`` loop takes (see
+# :class:`contractgen.base.environment.Sandbox`): whatever a template repeats, it repeats
+# through one of these, so no stretch of work between two checks is long. No signal or
+# timer: it works in any thread and on Windows, which has no interval timers. One deadline
+# per thread; an inner limit inside an outer one keeps the outer deadline, so a whole
+# letter (its clause texts and its template parts) shares one limit.
+_LIMIT = threading.local()
+
+
+@contextmanager
+def time_limit(seconds: float | None = None) -> Iterator[None]:
+    """Renders inside share one limit of ``seconds`` (default :data:`MAX_RENDER_SECONDS`);
+    past it the next check raises :class:`RenderLimitError`. Nested: the outer limit holds."""
+    if getattr(_LIMIT, "deadline", None) is not None:
+        yield
+        return
+    limit = MAX_RENDER_SECONDS if seconds is None else seconds
+    _LIMIT.seconds = limit
+    _LIMIT.deadline = time.monotonic() + limit
+    try:
+        yield
+    finally:
+        _LIMIT.deadline = None
+
+
+def check_deadline() -> None:
+    """Raise :class:`RenderLimitError` when the current :func:`time_limit` has passed."""
+    deadline = getattr(_LIMIT, "deadline", None)
+    if deadline is not None and time.monotonic() > deadline:
+        raise RenderLimitError(f"rendering took longer than {_LIMIT.seconds:g} seconds (a loop too large?)")
+
+
+def bounded_iter(iterable: Any) -> Iterator[Any]:
+    """The items of a template's ``{% for %}`` loop, checking the deadline as it goes
+    (a loop over a long text or list calls nothing the other hooks would see)."""
+    check_deadline()
+    for n, item in enumerate(iterable):
+        if not n & 255:
+            check_deadline()
+        yield item
+
+
 def render_bounded(template: jinja2.Template, context: dict[str, Any]) -> str:
     """Render with at most :data:`MAX_RENDER_CHARS` characters out and
-    :data:`MAX_RENDER_SECONDS` seconds (enforced by a timer in the main thread, and
-    between output chunks everywhere)."""
-    deadline = time.monotonic() + MAX_RENDER_SECONDS
+    :data:`MAX_RENDER_SECONDS` seconds (or the enclosing :func:`time_limit`'s)."""
     chunks: list[str] = []
     size = 0
     try:
-        with _time_limit(MAX_RENDER_SECONDS):
+        with time_limit():
             for chunk in template.generate(context):
                 size += len(chunk)
                 if size > MAX_RENDER_CHARS:
                     raise RenderLimitError(f"the output would be longer than {MAX_RENDER_CHARS:,} characters")
-                if time.monotonic() > deadline:
-                    raise _too_slow()
                 chunks.append(chunk)
     except RecursionError as exc:
         raise RenderLimitError("a macro or recursive loop calls itself too deeply") from exc
     except MemoryError as exc:
         raise RenderLimitError("rendering ran out of memory (a value too large?)") from exc
     return "".join(chunks)
-
-
-def _too_slow() -> RenderLimitError:
-    return RenderLimitError(f"rendering took longer than {MAX_RENDER_SECONDS:g} seconds (a loop too large?)")
-
-
-@contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`RenderLimitError` after ``seconds`` (main thread with SIGALRM only);
-    the previous timer and handler are restored afterwards."""
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(_signum: int, _frame: Any) -> None:
-        raise _too_slow()
-
-    started = time.monotonic()
-    old_handler = signal.signal(signal.SIGALRM, expire)
-    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old_handler)
-        if old_delay:
-            left = max(old_delay - (time.monotonic() - started), 0.001)
-            signal.setitimer(signal.ITIMER_REAL, left, old_interval)
 
 
 # --------------------------------------------------------------------------- spreadsheets
@@ -296,5 +307,6 @@ __all__ = [
     "MAX_YAML_DEPTH", "MAX_ZIP_BYTES", "MAX_ZIP_MEMBERS", "MAX_ZIP_RATIO", "RenderLimitError",
     "UnreadableCell", "XML_PARSER", "check_arguments", "check_format", "check_package_xml",
     "check_zip", "parse_xml", "read_zip", "refuse_loading", "render_bounded", "input_failure",
+    "bounded_iter", "check_deadline", "time_limit",
     "xml_text",
 ]

@@ -90,11 +90,14 @@ class DsptExport:
         """
         return self._names.closest(name, n, cutoff)
 
-    def near_matches(self, code: str, name: str) -> list[DsptRecord]:
+    def near_matches(self, code: str, name: str, closest: list[DsptRecord] | None = None) -> list[DsptRecord]:
         """Records that may be the organisation a register row means although its code
         is not in the export: a code one character away (one changed, added, dropped or
         two swapped) with a name alike (:func:`~contractgen.base.names.names_alike`), or the same name once
         normalised (case, accents, punctuation, ``Ltd``). Best first: codes, then names.
+        ``closest``: ``closest_names(name, 3)`` when the caller has it (a name the same once
+        normalised has ratio 1, so it is among those whenever it is among the three best
+        at any cutoff): the search is not done twice.
         """
         wanted = code.strip().upper()
         found: dict[str, DsptRecord] = {}
@@ -103,7 +106,7 @@ class DsptExport:
             if record is not None and names_alike(name, record.clean_name):
                 found.setdefault(record.code, record)
         norm = normalise_name(name)
-        for record in self.closest_names(name, 3, cutoff=0.99):
+        for record in self.closest_names(name, 3, cutoff=0.99) if closest is None else closest:
             if normalise_name(record.clean_name) == norm and record.code != wanted:
                 found.setdefault(record.code, record)
         return list(found.values())

@@ -10,18 +10,21 @@ letters or none, and ``report.csv`` is written once every letter is, the same wa
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import multiprocessing
 import os
 import re
 import signal
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .. import __version__
+from ..base import untrusted
 from ..base.csvout import csv_bytes
 from ..base.environment import format_date
 from ..base.errors import (
@@ -35,8 +38,10 @@ from ..base.errors import (
     plural,
 )
 from ..base.pdf import convert_to_pdf, find_soffice
+from ..base.untrusted import time_limit
 from ..casebook.issued import unissued_batch
 from ..casebook.store import read_cases
+from ..dspt.case import CaseState
 from ..dspt.evidence import CHECKS_FILE, ExportChecks, check_export
 from ..dspt.export import DsptExport, read_export
 from ..dspt.followup import assess_case_position, provider_certificate
@@ -45,12 +50,12 @@ from ..dspt.position import (
     LetterKind,
     contract_terms,
 )
-from ..dspt.register import Provider, read_register, salutation_for
+from ..dspt.register import Provider, RegisterResult, read_register, salutation_for
 from ..library.clauses import Clause, ClauseLibrary, ClauseStatus
 from ..library.profiles import Profile, parameter_values
 from ..library.releases import Provenance, provenance
 from ..library.workspace import Workspace
-from ..schedule.assembly import base_context, clause_numbers, render_clause_text
+from ..schedule.assembly import base_context, clause_numbers
 from ..schedule.render import load_template, prepare_version
 from ..word.blocks import Paragraph, Run, Style
 from ..word.images import attach_logo
@@ -62,12 +67,19 @@ from ..word.package import (
     write_atomic,
 )
 from ..word.template import WordTemplate, raw_xml
+from .texts import LetterTexts
 
 REPORT_FIELDS = (
     "ods_code", "name", "tier", "dspt_status", "assessment_year", "publication_date", "letter_kind",
     "response_by", "standard_by", "file", "notice_date", "case",
 )
 SUPPORT_CLAUSE = "letter.support"
+#: What differs from one letter to the next in the template's context: a template part
+#: that uses none of these is rendered once per tier (see LetterRenderer._fixed_parts).
+PER_LETTER_NAMES = frozenset({"provider", "letter_body"})
+#: What of ``letter`` is the same for every letter of a kind in a batch: a part that uses
+#: ``letter`` only for these (a header naming the subject) is rendered once per tier and kind.
+KIND_LETTER_KEYS = frozenset({"subject", "date", "dspt", "heading"})
 TEMP_PATTERN = ".~cg-*.part"
 #: Names Windows reserves for devices, with any extension (ODS-shaped: CON, NUL, COM1...).
 WINDOWS_DEVICE_NAMES = frozenset(
@@ -194,8 +206,15 @@ def letter_file_names(providers: Sequence[Provider]) -> list[str]:
 
 def inside(folder: Path, name: str) -> Path:
     """``folder / name``, refusing anything that would land outside ``folder``."""
-    target = (folder / name).resolve()
-    if not target.is_relative_to(folder.resolve()) or target == folder.resolve():
+    return _inside(folder.resolve(), folder, name)
+
+
+def _inside(resolved: Path, folder: Path, name: str) -> Path:
+    target = resolved / name
+    plain = name not in ("", ".", "..") and not any(sep in name for sep in ("/", "\\", ":", os.sep))
+    if not plain or os.path.islink(target):  # only a name that may climb out is resolved
+        target = (folder / name).resolve()
+    if not target.is_relative_to(resolved) or target == resolved:
         raise OutputError(f"refusing to write {name!r}: it would leave {display_path(folder)}")
     return target
 
@@ -289,6 +308,13 @@ class LetterRenderer:
         for kind in LetterKind:
             self.clause_for(kind)  # fail before the batch if a letter clause is missing
         library.clause(SUPPORT_CLAUSE)
+        self.texts = LetterTexts(library)
+        self.seconds = untrusted.MAX_RENDER_SECONDS  # one limit for all of a letter's renders
+        self.fixed: dict[tuple[str, LetterKind], dict[str, bytes]] = {}  # rendered parts the same in every letter of a tier and kind
+        per_letter = template.parts_using(PER_LETTER_NAMES) | {
+            part for part in template.parts_using({"letter"}) if not (template.attributes_used(part, "letter") or {""}) <= KIND_LETTER_KEYS
+        }
+        self.fixed_names = template.templated_parts() - per_letter
 
     def clause_for(self, kind: LetterKind) -> Clause:
         return letter_clause(self.library, f"letter.{kind.value}")
@@ -331,23 +357,32 @@ class LetterRenderer:
     def body(self, provider: Provider, position: ContractualPosition, context: dict[str, Any] | None = None) -> list[Paragraph]:
         """The letter's wording: the kind's clause and the support paragraph."""
         context = context or self.context(provider, position)
-        lists = itertools.count(1)
-        paragraphs: list[Paragraph] = []
-        for clause in (self.clause_for(position.kind), self.library.clause(SUPPORT_CLAUSE)):
-            text = clause.text_for(provider.tier) or ""
-            paragraphs += render_clause_text(clause, text, context, self.library, mode="letter", list_ids=lists)
-        return paragraphs
+        clauses = [self.clause_for(position.kind), self.library.clause(SUPPORT_CLAUSE)]
+        return self.texts.paragraphs(clauses, provider.tier, context)
 
     def render(self, provider: Provider, position: ContractualPosition) -> bytes:
-        context = self.context(provider, position)
-        paragraphs = self.body(provider, position, context)
-        if self.draft_in_body:  # a council template without the draft line
-            paragraphs = [Paragraph(Style.BODY, (Run(self.draft, bold=True),)), *paragraphs]
-        writer = BodyWriter(letter_num_base=self.template.plan.letter_num_base if self.template.plan else 0)
-        context["letter_body"] = raw_xml(writer.blocks(paragraphs))
-        used_lists = max((p.list_id for p in paragraphs if p.style is Style.LETTER_ITEM), default=0)
-        parts = self.template.render(context, writer=writer, properties=self.properties(provider, position), letter_lists=used_lists, media=self.media)
+        """The letter's .docx, within one time limit for all its renders."""
+        with time_limit(self.seconds):
+            context = self.context(provider, position)
+            paragraphs = self.body(provider, position, context)
+            if self.draft_in_body:  # a council template without the draft line
+                paragraphs = [Paragraph(Style.BODY, (Run(self.draft, bold=True),)), *paragraphs]
+            writer = BodyWriter(letter_num_base=self.template.plan.letter_num_base if self.template.plan else 0)
+            body = context["letter_body"] = raw_xml(writer.blocks(paragraphs))
+            used_lists = max((p.list_id for p in paragraphs if p.style is Style.LETTER_ITEM), default=0)
+            parts = self.template.render(
+                context, writer=writer, properties=self.properties(provider, position), letter_lists=used_lists,
+                media=self.media, fixed=self._fixed_parts(provider.tier, position.kind, context), lean=True, trusted=body,
+            )
         return package_bytes(parts)
+
+    def _fixed_parts(self, tier: str, kind: LetterKind, context: dict[str, Any]) -> dict[str, bytes]:
+        """The template parts that print nothing about the provider and, of the letter,
+        only what its kind decides (a header with the council's logo and the subject):
+        rendered and checked once per tier and kind."""
+        if (tier, kind) not in self.fixed:
+            self.fixed[tier, kind] = self.template.render_parts(context, self.fixed_names)
+        return self.fixed[tier, kind]
 
     def properties(self, provider: Provider, position: ContractualPosition) -> DocumentProperties:
         kind_clause = self.clause_for(position.kind)
@@ -391,21 +426,26 @@ START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else 
 @dataclass(frozen=True)
 class RendererRecipe:
     """What a spawned worker needs to prepare the renderer itself: only plain, picklable
-    values (a compiled template cannot be sent to another process)."""
+    values (a compiled template cannot be sent to another process), and the batch's
+    time limit for a letter."""
 
     workspace: Workspace
     profile_ref: str
     as_of: dt.date
     provenance: Provenance
     export_checks: ExportChecks | None = None
+    seconds: float | None = None  # the parent's time limit for a letter
 
     def make(self) -> LetterRenderer:
         version, profile = prepare_version(self.workspace, self.profile_ref)
         template = load_template(self.workspace, profile, "letter")
-        return LetterRenderer(version.library, profile, template, self.as_of, self.provenance, self.export_checks)
+        renderer = LetterRenderer(version.library, profile, template, self.as_of, self.provenance, self.export_checks)
+        if self.seconds is not None:
+            renderer.seconds = self.seconds
+        return renderer
 
 
-def _use(renderer: LetterRenderer, output: Path) -> None:
+def _use(renderer: LetterRenderer | None, output: Path) -> None:
     global _RENDERER, _OUTPUT
     _RENDERER, _OUTPUT = renderer, output
 
@@ -421,31 +461,52 @@ def _init_worker(recipe: RendererRecipe | None = None, output: Path | None = Non
 
 def _write_one(job: LetterJob) -> str:
     assert _RENDERER is not None and _OUTPUT is not None
-    write_atomic(inside(_OUTPUT, job.file), _RENDERER.render(job.provider, job.position))
+    write_atomic(_OUTPUT / job.file, _RENDERER.render(job.provider, job.position))  # job.file is checked by inside()
     return job.file
 
 
+def _write_some(jobs: list[LetterJob]) -> int:
+    for job in jobs:
+        _write_one(job)
+    return len(jobs)
+
+
 def _run_jobs(
-    renderer: LetterRenderer, output: Path, jobs: list[LetterJob], workers: int, progress: Callable[[int], None],
-    recipe: RendererRecipe | None = None,
+    renderer: LetterRenderer, recipe: RendererRecipe, output: Path, jobs: list[LetterJob], workers: int,
+    progress: Callable[[int], None],
 ) -> None:
-    _use(renderer, output)
+    output = output.resolve()
     if workers <= 1 or len(jobs) < 8:
+        _use(renderer, output)
         for job in jobs:
             _write_one(job)
             progress(1)
         return
-    # fork: the workers inherit the compiled template instead of re-reading it
-    spawn = START_METHOD != "fork" and recipe is not None
-    ctx = multiprocessing.get_context(START_METHOD if recipe is not None else "fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(recipe, output) if spawn else ()) as pool:
-        try:
-            for _ in pool.map(_write_one, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8)))):
-                progress(1)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    ctx = multiprocessing.get_context(START_METHOD)
+    if START_METHOD == "fork":  # the workers inherit the renderer instead of preparing it
+        _use(renderer, output)
+        renderer.template.prepare_lean()
+        gc.freeze()  # the workers' collections leave the inherited objects (and pages) alone
+        init_args: tuple[RendererRecipe | None, Path | None] = (None, None)
+    else:
+        init_args = (recipe, output)
+    size = max(1, min(32, len(jobs) // (workers * 8)))
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=init_args) as pool:
+            try:
+                # a few chunks in flight, not the whole batch: memory stays flat as it grows
+                pending: deque[Future[int]] = deque()
+                for i in range(0, len(jobs), size):
+                    pending.append(pool.submit(_write_some, jobs[i : i + size]))
+                    if len(pending) > 4 * workers:
+                        progress(pending.popleft().result())
+                while pending:
+                    progress(pending.popleft().result())
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    finally:
+        gc.unfreeze()
 
 
 def default_workers() -> int:
@@ -482,25 +543,42 @@ def generate_letters(
     checked first (:func:`~contractgen.dspt.evidence.check_export`): over a limit nothing
     is written unless ``accept_export`` gives the reason to go on. A file
     that would be replaced is refused without ``force`` (with ``replace_own``: only a
-    file contractgen did not write).
+    file contractgen did not write). The steps: read and check the inputs, decide each
+    provider's letter, refuse before writing anything, render and write the letters,
+    then the reports and the PDFs.
     """
-
     as_of = as_of or dt.date.today()
     version, profile = prepare_version(workspace, profile_ref)
-    library = version.library
-    if dspt_file is None and not no_dspt:
-        raise UsageError(
-            "no DSPT export given: pass --dspt FILE (the CSV from the DSPT organisation search), "
-            "or --no-dspt to write letters that say nothing about each provider's DSPT record"
-        )
-    if dspt_file is not None and no_dspt:
-        raise UsageError("--dspt and --no-dspt cannot be used together; choose one")
+    check_export_options(dspt_file, no_dspt)
+    kinds_wanted = wanted_kinds(kinds)
     output = output or workspace.output_dir / f"{profile.name}-letters"
-    kinds_wanted = {k.lower() for k in kinds}
-    bad = kinds_wanted - {k.value for k in LetterKind}
-    if bad:
-        raise UsageError(f"unknown letter kind {sorted(bad)[0]!r}; kinds: {', '.join(k.value for k in LetterKind)}")
+    register = read_providers(providers_file, version.library, profile, strict=strict)
+    export, checks = checked_export(workspace, dspt_file, as_of, register.providers, accept_export)
+    codes = {c.strip().upper() for c in only}
+    providers = selected_providers(register.providers, codes, providers_file)
+    result = LettersResult(output=output, rejected=list(register.problems), without_export=export is None)
+    result.export_warnings, result.export_checks = (list(export.warnings) if export is not None else []), checks
+    terms = {tier: contract_terms(version.library, profile, tier) for tier in version.library.tiers}
+    jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted, read_cases(workspace))
+    targets = _check_before_writing(output, jobs, result, checks, pdf=pdf, force=force, replace_own=replace_own)
+    origin = provenance(workspace, version)
+    result.draft = origin.draft_line
+    renderer = LetterRenderer(version.library, profile, load_template(workspace, profile, "letter"), as_of, origin, checks)
+    recipe = RendererRecipe(workspace, profile_ref, as_of, origin, checks, renderer.seconds)
+    _make_folder(output)
+    result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
+    if start:
+        start(len(jobs))
+    _run_jobs(renderer, recipe, output, jobs, workers or default_workers(), progress or (lambda _n: None))
+    _write_reports(result, jobs, [] if codes or kinds_wanted else register.rejected)  # a selection reports only itself
+    write_checks(output, checks)
+    if pdf:
+        result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
+    return result
 
+
+def read_providers(providers_file: Path, library: ClauseLibrary, profile: Profile, *, strict: bool) -> RegisterResult:
+    """The register (with ``strict``, any problem refuses the batch)."""
     register = read_register(
         providers_file,
         column_map=profile.model.letters.register_columns or None,
@@ -509,70 +587,99 @@ def generate_letters(
     )
     if strict:
         register.raise_for_problems()
-    export, checks = checked_export(workspace, dspt_file, as_of, register.providers, accept_export)
+    return register
 
+
+def check_export_options(dspt_file: Path | None, no_dspt: bool) -> None:
+    """Exactly one of ``--dspt FILE`` and ``--no-dspt``."""
+    if dspt_file is None and not no_dspt:
+        raise UsageError(
+            "no DSPT export given: pass --dspt FILE (the CSV from the DSPT organisation search), "
+            "or --no-dspt to write letters that say nothing about each provider's DSPT record"
+        )
+    if dspt_file is not None and no_dspt:
+        raise UsageError("--dspt and --no-dspt cannot be used together; choose one")
+
+
+def wanted_kinds(kinds: Iterable[str]) -> set[str]:
+    """The letter kinds ``--kind`` asks for (all when empty), checked."""
+    wanted = {k.lower() for k in kinds}
+    bad = wanted - {k.value for k in LetterKind}
+    if bad:
+        raise UsageError(f"unknown letter kind {sorted(bad)[0]!r}; kinds: {', '.join(k.value for k in LetterKind)}")
+    return wanted
+
+
+def selected_providers(providers: Sequence[Provider], only: Iterable[str], providers_file: Path) -> list[Provider]:
+    """The providers ``--only`` names (all when empty); a code not in the register is refused."""
     wanted_codes = {c.strip().upper() for c in only}
-    providers = [p for p in register.providers if not wanted_codes or p.ods_code in wanted_codes]
-    missing_only = wanted_codes - {p.ods_code for p in register.providers}
+    missing_only = wanted_codes - {p.ods_code for p in providers}
     if missing_only:
         raise UsageError(f"--only {sorted(missing_only)[0]}: no provider with that ODS code in {display_path(providers_file)}")
+    return [p for p in providers if not wanted_codes or p.ods_code in wanted_codes]
 
-    terms = {tier: contract_terms(library, profile, tier) for tier in library.tiers}
-    result = LettersResult(output=output, rejected=list(register.problems))
-    result.without_export = export is None
-    result.export_checks = checks
-    if export is not None:
-        result.export_warnings = list(export.warnings)
+
+def choose_letters(
+    result: LettersResult, providers: Sequence[Provider], export: DsptExport | None,
+    terms: dict[str, Any], as_of: dt.date, kinds_wanted: set[str], cases: Mapping[str, CaseState] | None = None,
+) -> list[LetterJob]:
+    """Each provider's position and letter, and its file name. A provider whose code is
+    not in the export but has a near match there is held (no letter); one with no near
+    match gets a start letter and is listed with the closest names (both in ``result``).
+    ``cases`` (the case record, by ODS code): earlier notices keep their dates."""
     chosen: list[tuple[Provider, ContractualPosition]] = []
-    cases = read_cases(workspace)  # the case record: earlier notices keep their dates
     for p in providers:
         record = export.by_code(p.ods_code) if export is not None else None
-        case = cases.get(p.ods_code)
+        case = (cases or {}).get(p.ods_code)
         position = assess_case_position(record, terms[p.tier], as_of, case=case, certificate=provider_certificate(p, case), checked=export is not None)
         if kinds_wanted and position.kind.value not in kinds_wanted:
             continue
         if export is not None and record is None:
-            near = export.near_matches(p.ods_code, p.name)
+            closest = export.closest_names(p.name, 3)
+            near = export.near_matches(p.ods_code, p.name, closest)
             if near:  # a mistyped code, most likely: a person must look before any letter
                 result.held.append((p, [f"{r.code} {r.clean_name}" for r in near]))
                 continue
-            close = [f"{r.code} {r.clean_name}" for r in export.closest_names(p.name, 3)]
-            result.unmatched.append((p, close))
+            result.unmatched.append((p, [f"{r.code} {r.clean_name}" for r in closest]))
         chosen.append((p, position))
     names = letter_file_names([p for p, _ in chosen])
-    jobs = [LetterJob(p, s, name) for (p, s), name in zip(chosen, names)]
+    return [LetterJob(p, s, name) for (p, s), name in zip(chosen, names)]
 
-    # Everything that can refuse the batch is checked before anything is written.
-    targets = [inside(output, job.file) for job in jobs]
-    report = output / "report.csv"
+
+def _check_before_writing(
+    output: Path, jobs: list[LetterJob], result: LettersResult, checks: ExportChecks | None, *, pdf: bool, force: bool,
+    replace_own: bool,
+) -> list[Path]:
+    """Everything that can refuse the batch, checked before anything is written; the
+    letters' paths."""
+    resolved = output.resolve()
+    targets = [_inside(resolved, output, job.file) for job in jobs]
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
         extra = [output / name for name in ([CHECKS_FILE] * bool(checks) + [UNMATCHED_FILE] * bool(result.unmatched or result.held))]
-        refuse_overwriting(output, [*targets, *pdfs, report, *extra], own=replace_own)
+        refuse_overwriting(output, [*targets, *pdfs, output / "report.csv", *extra], own=replace_own)
     if pdf:
         find_soffice()  # refuse before writing anything when LibreOffice is missing
-    origin = provenance(workspace, version)
-    result.draft = origin.draft_line
-    renderer = LetterRenderer(library, profile, load_template(workspace, profile, "letter"), as_of, origin, checks)
+    return targets
+
+
+def _make_folder(output: Path) -> None:
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the folder {display_path(output)}: {exc.strerror or exc}; choose another folder with -o") from exc
     _remove_stale_temporaries(output)
-    result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
-    if start:
-        start(len(jobs))
-    recipe = RendererRecipe(workspace, profile_ref, as_of, origin, checks)
-    _run_jobs(renderer, output, jobs, workers or default_workers(), progress or (lambda _n: None), recipe)
+
+
+def _write_reports(result: LettersResult, jobs: list[LetterJob], rejected: Sequence[Provider]) -> None:
+    """report.csv (before any PDF: a failed conversion still leaves the report of the
+    letters), with the ``rejected`` register rows; unmatched.csv when a provider was
+    held or not found."""
     result.written = jobs
-    result.report = report  # before the PDFs: a failed conversion still leaves the report of the letters
-    write_atomic(report, report_csv(jobs, result.held, [] if wanted_codes or kinds_wanted else register.rejected))
-    write_checks(output, checks)
+    result.report = result.output / "report.csv"
+    write_atomic(result.report, report_csv(jobs, result.held, rejected))
     if result.unmatched or result.held:
-        write_atomic(output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
-    if pdf:
-        result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
-    return result
+        write_atomic(result.output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
 
 
 def checked_export(

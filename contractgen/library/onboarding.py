@@ -86,7 +86,7 @@ def profile_text(name: str, answers: CouncilAnswers, *, release: str, extends: s
         f"contract:{C}# the contract the schedule is part of",
         f"  title: {_todo('the contract title')}{C}# the contract the schedule belongs to, on its title page",
         f"  reference: {_todo('the contract reference')}{C}# the council's contract reference, also on every letter",
-        f"  schedule_number: {_todo('the schedule number')}{C}# the schedule's number in the contract (12 gives 'Schedule 12')",
+        f"  schedule_number: {_todo('number')}{C}# the schedule's number in the contract (12 gives 'Schedule 12')",
         f"  start_date: {start} the foundation tier's first publication is due a set time after it",
         f"  # date: 2027-04-01{C}# the schedule's document date (default: the clause library's release date)",
         f"contacts:{C}# who providers can contact",

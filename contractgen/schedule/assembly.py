@@ -88,14 +88,24 @@ def render_clause_text(
     list_ids: Iterator[int] | None = None,
 ) -> list[Paragraph]:
     """Render one clause's Markdown through Jinja and parse it into paragraphs."""
+    markdown = render_clause_markdown(clause, text, context, library, _compiled(text))
+    return markdown_to_blocks(markdown, mode=mode, clause_id=clause.id, list_ids=list_ids)  # type: ignore[arg-type]
+
+
+def render_clause_markdown(
+    clause: Clause, text: str, context: dict[str, Any], library: ClauseLibrary, template: jinja2.Template
+) -> str:
+    """``template`` (the clause's ``text``, compiled) rendered to Markdown; a template
+    error is reported at the clause's text in the library."""
     path = ("text",) if isinstance(clause.text, str) else ("text", _variant_key(clause, text))
     try:
-        markdown = render_bounded(_compiled(text), {**context, "ref": ref_marker, "anchor": anchor_marker})
+        markdown = render_bounded(template, {**context, "ref": ref_marker, "anchor": anchor_marker})
         if len(markdown) > MAX_CLAUSE_RENDERED_CHARS:
             raise RenderLimitError(
                 f"the text would be {len(markdown):,} characters, more than the limit of "
                 f"{MAX_CLAUSE_RENDERED_CHARS:,} for one clause"
             )
+        return markdown
     except jinja2.TemplateError as exc:
         message = str(getattr(exc, "message", None) or exc).rstrip(".")
         message = message.replace("'dict object' has no attribute", "there is no value named")
@@ -104,7 +114,6 @@ def render_clause_text(
             f"clause {clause.id}: {message}",
             [Problem(loc, ".".join(map(str, path)), f"cannot render clause text: {message}; check the {{{{ }}}} tags")],
         ) from exc
-    return markdown_to_blocks(markdown, mode=mode, clause_id=clause.id, list_ids=list_ids)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=512)
@@ -228,6 +237,7 @@ __all__ = [
     "document_date",
     "format_date",
     "number_paragraphs",
+    "render_clause_markdown",
     "render_clause_text",
 ]
 

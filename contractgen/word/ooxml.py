@@ -27,6 +27,8 @@ NSMAP = {"w": W_NS, "r": R_NS}
 HYPERLINK_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
 
 LINK_STYLE = "CGLink"
+#: Every style id that BodyWriter can write.
+WRITTEN_STYLES = frozenset({*(s.value for s in Style), LINK_STYLE})
 BULLET_CHAR = "\uf0b7"  # Word's standard bullet in the Symbol font
 
 

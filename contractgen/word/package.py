@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from lxml import etree
 
@@ -209,6 +209,64 @@ def write_atomic(path: Path, data: bytes, *, force: bool = True) -> None:
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+
+
+# ----------------------------------------------------------------- lean packages
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+STYLES_WITH_EFFECTS = "word/stylesWithEffects.xml"
+_STYLE_NAMES = re.compile(rb'<w:(?:pStyle|rStyle|tblStyle|numStyleLink|styleLink) w:val="([^"]+)"')
+_STYLE_LINKS = ("basedOn", "next", "link")
+
+
+def lean_parts(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """``parts`` without ``word/stylesWithEffects.xml``: Word 2010's copy of the styles
+    with their text effects, which later Word and LibreOffice ignore (they read
+    ``styles.xml``) and which is a third of a letter's bytes. Its relationship and
+    content type go with it."""
+    if STYLES_WITH_EFFECTS not in parts:
+        return dict(parts)
+    lean = {name: data for name, data in parts.items() if name != STYLES_WITH_EFFECTS}
+    rels = "word/_rels/document.xml.rels"
+    if rels in lean:
+        lean[rels] = re.sub(rb'<Relationship [^>]*Target="/?(?:word/)?stylesWithEffects\.xml"[^>]*/>', b"", lean[rels])
+    lean["[Content_Types].xml"] = re.sub(
+        rb'<Override PartName="/word/stylesWithEffects\.xml"[^>]*/>', b"", lean["[Content_Types].xml"]
+    )
+    return lean
+
+
+def used_styles(styles_xml: bytes, parts: Sequence[bytes], written: Iterable[str]) -> bytes:
+    """``styles.xml`` with only the styles a document can use: the default ones, those
+    ``parts`` name (paragraph, run, table and numbering styles), the ``written`` ids, and
+    the styles each of these is based on, links to or is followed by. The document
+    defaults and the latent styles stay; the document looks the same in Word."""
+    root = etree.fromstring(styles_xml)
+    by_id = {s.get(f"{{{W_NS}}}styleId"): s for s in root.iter(f"{{{W_NS}}}style")}
+    wanted = {sid for sid, s in by_id.items() if s.get(f"{{{W_NS}}}default") in ("1", "true", "on")}
+    wanted |= {m.decode("utf-8") for data in parts for m in _STYLE_NAMES.findall(data)}
+    wanted |= set(written)
+    todo = list(wanted)
+    while todo:
+        style = by_id.get(todo.pop())
+        if style is None:
+            continue
+        for link in _STYLE_LINKS:
+            el = style.find(f"{{{W_NS}}}{link}")
+            target = el.get(f"{{{W_NS}}}val") if el is not None else None
+            if target and target not in wanted:
+                wanted.add(target)
+                todo.append(target)
+        for el in style.iter(f"{{{W_NS}}}pStyle", f"{{{W_NS}}}rStyle", f"{{{W_NS}}}tblStyle"):
+            target = el.get(f"{{{W_NS}}}val")
+            if target and target not in wanted:
+                wanted.add(target)
+                todo.append(target)
+    for sid, style in by_id.items():
+        parent = style.getparent()
+        if sid not in wanted and parent is not None:
+            parent.remove(style)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 # ----------------------------------------------------------------- relationships

@@ -14,15 +14,16 @@ import re
 import traceback
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import jinja2
 from docx import Document
 from docx.oxml import parse_xml
 from docx.shared import Cm, Pt
 from docxtpl import DocxTemplate
-from jinja2 import meta
+from jinja2 import meta, nodes
 from lxml import etree
 from markupsafe import Markup
 
@@ -32,6 +33,7 @@ from ..base.untrusted import render_bounded
 from .images import add_image_parts
 from .ooxml import (
     HYPERLINK_REL,
+    WRITTEN_STYLES,
     BodyWriter,
     NumberingPlan,
     letter_list_numbering,
@@ -45,8 +47,10 @@ from .package import (
     add_relationships,
     apply_properties,
     has_relationship_type,
+    lean_parts,
     read_package,
     strip_python_docx_leftovers,
+    used_styles,
 )
 
 _TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
@@ -64,6 +68,8 @@ class WordTemplate:
     compiled: dict[str, jinja2.Template] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     plan: NumberingPlan | None = None
+    _lean: dict[str, bytes] | None = field(default=None, repr=False)
+    _styles: bytes | None = field(default=None, repr=False)
     #: ``{{ schedule_body }}`` and the like without their p/r prefix (see ``_unprefixed_xml_tags``):
     #: refused by whoever loads the template for a kind (it may not use them at all)
     bare_tags: list[Problem] = field(default_factory=list)
@@ -160,6 +166,54 @@ class WordTemplate:
             names |= meta.find_undeclared_variables(env.parse(source))
         return names
 
+    def templated_parts(self) -> set[str]:
+        """The parts that hold template tags."""
+        return set(self.compiled)
+
+    def parts_using(self, names: Iterable[str]) -> set[str]:
+        """The templated parts that use any of the top-level ``names``."""
+        wanted = set(names)
+        env = template_environment()
+        return {part for part, source in self.sources.items() if meta.find_undeclared_variables(env.parse(source)) & wanted}
+
+    def attributes_used(self, part: str, name: str) -> set[str] | None:
+        """The attributes of ``name`` that ``part`` reads (``letter.heading``: heading),
+        or None when it uses ``name`` otherwise (whole, by item, or assigns it)."""
+        tree = template_environment().parse(self.sources[part])
+        uses = [n for n in tree.find_all(nodes.Name) if n.name == name]
+        reads = [g for g in tree.find_all(nodes.Getattr) if isinstance(g.node, nodes.Name) and g.node.name == name]
+        if len(reads) != len(uses) or any(n.ctx != "load" for n in uses):
+            return None
+        return {g.attr for g in reads}
+
+    def render_parts(self, context: dict[str, Any], names: Iterable[str], trusted: str = "") -> dict[str, bytes]:
+        """Render the templated parts ``names``, each checked to be well-formed XML.
+        ``trusted``: XML that contractgen wrote (the letter body, balanced elements) and
+        the context holds: left out of the check, which it would only slow down."""
+        return {name: self._render_part(name, context, trusted) for name in sorted(names) if name in self.compiled}
+
+    def _render_part(self, name: str, context: dict[str, Any], trusted: str = "") -> bytes:
+        try:
+            xml = render_bounded(self.compiled[name], context)
+        except XmlValueError as exc:
+            raise TemplateError(str(exc), [Problem(Location(self.shown), "", str(exc))]) from exc
+        except jinja2.TemplateError as exc:
+            line = _template_line(exc)
+            message = _friendly(exc)
+            raise TemplateError(message, [self._problem(name, line, message)]) from exc
+        xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # the breaks _compile added
+        data = xml.encode("utf-8")
+        try:
+            etree.fromstring(xml.replace(trusted, "").encode("utf-8") if len(trusted) > 1000 else data)
+        except etree.XMLSyntaxError as exc:
+            message = (
+                f"{_part_label(name)}: rendering produced invalid Word XML ({exc.msg}); a "
+                "{% if %} or {% for %} probably spans paragraphs or table rows without "
+                "the p/tr form ({%p if ... %}); see docs/branding.md"
+            )
+            raise TemplateError(message, [Problem(Location(self.shown), "", message)]) from exc
+        return data
+
     def render(
         self,
         context: dict[str, Any],
@@ -168,33 +222,23 @@ class WordTemplate:
         properties: DocumentProperties | None = None,
         letter_lists: int = 0,
         media: dict[str, bytes] | None = None,
+        fixed: dict[str, bytes] | None = None,
+        lean: bool = False,
+        trusted: str = "",
     ) -> dict[str, bytes]:
-        """Render every templated part; return the complete set of package parts."""
-        parts = dict(self.parts)
-        for name, template in self.compiled.items():
-            try:
-                xml = render_bounded(template, context)
-            except XmlValueError as exc:
-                raise TemplateError(str(exc), [Problem(Location(self.shown), "", str(exc))]) from exc
-            except jinja2.TemplateError as exc:
-                line = _template_line(exc)
-                message = _friendly(exc)
-                raise TemplateError(message, [self._problem(name, line, message)]) from exc
-            xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
-            data = xml.encode("utf-8")
-            try:
-                etree.fromstring(data)
-            except etree.XMLSyntaxError as exc:
-                message = (
-                    f"{_part_label(name)}: rendering produced invalid Word XML ({exc.msg}); a "
-                    "{% if %} or {% for %} probably spans paragraphs or table rows without "
-                    "the p/tr form ({%p if ... %}); see docs/branding.md"
-                )
-                raise TemplateError(message, [Problem(Location(self.shown), "", message)]) from exc
-            parts[name] = data
+        """Render every templated part; return the complete set of package parts.
+
+        ``fixed``: parts already rendered (by :meth:`render_parts`) with a context that
+        gives them the same text. ``lean``: only the styles the document can use, and no
+        ``stylesWithEffects.xml`` (see :func:`~contractgen.word.package.lean_parts`).
+        ``trusted``: see :meth:`render_parts`."""
+        fixed = fixed or {}
+        parts = self._lean_parts() if lean else dict(self.parts)
+        parts.update(fixed)
+        parts.update(self.render_parts(context, [n for n in self.compiled if n not in fixed], trusted))
         if self.plan is not None:
-            parts["word/styles.xml"] = self.plan.styles_xml
-            parts["word/numbering.xml"] = letter_list_numbering(self.plan.numbering_xml, self.plan, letter_lists)
+            parts["word/styles.xml"] = self._lean_styles() if lean else self.plan.styles_xml
+            parts["word/numbering.xml"] = _letter_numbering(self.plan, letter_lists)
             _ensure_numbering_part(parts)
         if writer is not None and writer.links:
             parts[DOC_RELS] = add_relationships(
@@ -205,6 +249,31 @@ class WordTemplate:
         if media:
             add_image_parts(parts, media)
         return parts
+
+    def prepare_lean(self) -> None:
+        """Work out the lean package now (before worker processes inherit the template)."""
+        self._lean_parts()
+        if self.plan is not None:
+            self._lean_styles()
+
+    def _lean_parts(self) -> dict[str, bytes]:
+        if self._lean is None:
+            self._lean = lean_parts(self.parts)
+        return dict(self._lean)
+
+    def _lean_styles(self) -> bytes:
+        """The styles the document can use: those its parts and numbering name and those
+        contractgen writes (the ``CG*`` styles, hyperlinks), with what they are based on."""
+        assert self.plan is not None
+        if self._styles is None:
+            named = [data for name, data in self.parts.items() if name.startswith("word/") and name.endswith(".xml") and name != "word/styles.xml"]
+            self._styles = used_styles(self.plan.styles_xml, [*named, self.plan.numbering_xml], WRITTEN_STYLES)
+        return self._styles
+
+
+@lru_cache(maxsize=64)
+def _letter_numbering(plan: NumberingPlan, letter_lists: int) -> bytes:
+    return letter_list_numbering(plan.numbering_xml, plan, letter_lists)
 
 
 #: Values that are Word XML, and the docxtpl prefix each must be written with: ``p`` for
