@@ -19,6 +19,7 @@ def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.delenv("CONTRACTGEN_WORKSPACE", raising=False)
+    monkeypatch.delenv("CONTRACTGEN_DATABASE_URL", raising=False)  # the case database: the workspace's own
 
 
 @pytest.fixture
@@ -98,3 +99,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "libreoffice" in getattr(item, "fixturenames", ()) and item.get_closest_marker("reader") is None:
             item.add_marker(pytest.mark.reader)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server for the session (helpers_pg.PostgresServer)."""
+    from helpers_pg import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def case_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each case test runs on the default SQLite file and on a real PostgreSQL server:
+    the backend's name; CONTRACTGEN_DATABASE_URL is set for PostgreSQL."""
+    monkeypatch.delenv("CONTRACTGEN_DATABASE_URL", raising=False)
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        monkeypatch.setenv("CONTRACTGEN_DATABASE_URL", server.new_database())
+    return request.param

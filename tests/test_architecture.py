@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "contractgen"
-LAYERS = ["cli", "commands", "overview", "audit", "letters", "schedule", "dspt", "library", "word", "base"]
+LAYERS = ["cli", "commands", "overview", "audit", "letters", "casebook", "schedule", "dspt", "library", "word", "base"]
 
 
 def _modules() -> list[Path]:

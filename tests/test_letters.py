@@ -38,7 +38,7 @@ from helpers import custom_properties, core_properties, docx_parts, files_under
 
 D = dt.date
 AS_OF = D(2026, 11, 26)
-REPORT_HEADER = "ods_code,name,tier,dspt_status,assessment_year,publication_date,letter_kind,response_by,standard_by,file"
+REPORT_HEADER = "ods_code,name,tier,dspt_status,assessment_year,publication_date,letter_kind,response_by,standard_by,file,notice_date,case"
 REGISTER_HEADER = ["name", "ods_code", "contact_name", "email", "address", "cqc_registered", "tier"]
 EXPORT_HEADER = ["Code", "Organisation Name", "Status", "Date Of Publication", "Primary Sector",
                  "Integrated Care Board (where available, from ODS)"]  # fmt: skip
@@ -52,7 +52,7 @@ EXAMPLE_KINDS = {
     "VN3B8": "confirm",  # 25/26 Standards Met, core
     "AS9R": "start",  # Not Published
     "VL5F2": "improve",  # 25/26 Standards Met, advanced needs Exceeded
-    "VM8K1": "confirm",  # 25/26 Standards Exceeded, advanced
+    "VM8K1": "certificate",  # 25/26 Standards Exceeded, advanced, but its CE Plus expired 1 Nov 2026 (issue 15)
     "AW2T": "remedy",  # 25/26 Standards Not Met
     "VL2N9": "lapsed",  # Entry Level of 2019-20
 }
@@ -165,7 +165,9 @@ def temporaries(folder: Path) -> list[str]:
 def test_example_borough_kinds_as_of_2026_11_26(workspace: Workspace) -> None:
     result = example(workspace)
     assert kinds(result) == EXAMPLE_KINDS
-    assert result.by_kind == {"start": 1, "lapsed": 2, "remedy": 1, "improve": 2, "renew": 0, "confirm": 4}
+    assert result.by_kind == {
+        "start": 1, "lapsed": 2, "remedy": 1, "improve": 2, "renew": 0, "confirm": 3, "overdue": 0, "progress": 0, "certificate": 1,
+    }  # fmt: skip
     assert result.rejected == [] and result.held == [] and result.unmatched == []
     assert not result.failed
 
@@ -202,7 +204,7 @@ def test_a_near_match_is_held_for_review_not_sent_a_letter(workspace: Workspace)
     held_row = [r for r in read_report(result.output) if r["ods_code"] == HELD]
     assert held_row == [{"ods_code": "VN3B7", "name": "Dar Al-Salam Care (دار السلام للرعاية)", "tier": "core",
                          "dspt_status": "", "assessment_year": "", "publication_date": "", "letter_kind": "held",
-                         "response_by": "", "standard_by": "", "file": ""}]  # fmt: skip
+                         "response_by": "", "standard_by": "", "file": "", "notice_date": "", "case": ""}]  # fmt: skip
     unmatched = (result.output / "unmatched.csv").read_text(encoding="utf-8-sig").splitlines()
     assert unmatched == [
         "ods_code,name,action,closest_in_export",
@@ -433,7 +435,8 @@ def test_report_csv(workspace: Workspace) -> None:
         assert (result.output / row["file"]).is_file()
     by_code = {r["ods_code"]: r for r in rows}
     assert {c: (r["response_by"], r["standard_by"]) for c, r in by_code.items()} == {
-        "VM1A2": ("", ""), "8KT41": ("", ""), "VM8K1": ("", ""),  # confirm: no reply asked, tier met
+        "VM1A2": ("", ""), "8KT41": ("", ""),  # confirm: no reply asked, tier met
+        "VM8K1": ("2026-12-24", "2027-03-24"),  # CE Plus expired: a Shortfall (issue 15)
         "AH7Q": ("2026-12-24", "2027-03-24"), "C4SD": ("2026-12-24", "2027-03-24"),  # shortfalls:
         "AS9R": ("2026-12-24", "2027-03-24"), "VL5F2": ("2026-12-24", "2027-03-24"),  # Remedial Plan
         "AW2T": ("2026-12-24", "2027-03-24"), "VL2N9": ("2026-12-24", "2027-03-24"),  # due, then 3 months
@@ -443,6 +446,7 @@ def test_report_csv(workspace: Workspace) -> None:
         "ods_code": "8KT41", "name": '"Café Crème" Supported Living', "tier": "foundation",
         "dspt_status": "2025-26 Approaching Standards", "assessment_year": "2025-26", "publication_date": "2026-05-02",
         "letter_kind": "confirm", "response_by": "", "standard_by": "", "file": by_code["8KT41"]["file"],
+        "notice_date": "", "case": "",
     }  # fmt: skip
     assert by_code[HELD]["name"] == "Dar Al-Salam Care (دار السلام للرعاية)"
     assert by_code["AS9R"]["name"] == "Sunrise 🌅 Home Support"

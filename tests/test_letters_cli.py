@@ -50,7 +50,7 @@ def test_summary_example_borough(ws: Path) -> None:
     result = example_letters()
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "wrote 10 letters to out/example-borough-letters (1 start, 2 lapsed, 1 remedy, 2 improve, 4 confirm)",
+        "wrote 10 letters to out/example-borough-letters (1 start, 2 lapsed, 1 remedy, 2 improve, 3 confirm, 1 certificate)",
         "report: out/example-borough-letters/report.csv",
     ]
     assert result.stderr == ""
@@ -64,7 +64,7 @@ def test_a_near_match_is_held_and_exits_1(ws: Path) -> None:
     result = example_letters()
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "wrote 9 letters to out/example-borough-letters (1 start, 2 lapsed, 1 remedy, 2 improve, 3 confirm)",
+        "wrote 9 letters to out/example-borough-letters (1 start, 2 lapsed, 1 remedy, 2 improve, 2 confirm, 1 certificate)",
         "1 provider held for review (no letter): the export has no row with the register's code but has a near "
         "match; correct the code in the register, or check the organisation on the DSPT, then run again:",
         "  VN3B7 Dar Al-Salam Care (دار السلام للرعاية); near match in the export: VN3B8 DAR AL-SALAM CARE LIMITED",
@@ -208,7 +208,7 @@ def test_as_of_is_taken_day_first_too(ws: Path) -> None:
          "Error: Invalid value for '--as-of': '11/26/2026' is not a date: write it as YYYY-MM-DD (2026-11-26) or DD/MM/YYYY (26/11/2026)."),
         (["letters", "example-borough", "-p", REGISTER, "--kind", "gold"],
          "Error: Invalid value for '--kind': 'gold' is not one of 'start', 'lapsed', 'remedy', 'improve', 'renew', "
-         "'confirm'."),
+         "'confirm', 'overdue', 'progress', 'certificate'."),
         (["letters", "example-borough", "-p", REGISTER, "--no-dspt", "--only", "VM1A2", "--only", "ZZZ9"],
          "error: --only ZZZ9: no provider with that ODS code in examples/example-borough-providers.csv"),
         (["letters", "example-borough"], "Error: Missing option '--providers' / '-p'."),
@@ -331,7 +331,7 @@ def test_build_writes_both_councils_letters(ws: Path) -> None:
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[-1] == "built 2 schedules and 16 letters for 2 councils and 2 market overviews in out"
-    assert "wrote 10 letters to out/example-borough-letters (1 start, 2 lapsed, 1 remedy, 2 improve, 4 confirm)" in lines
+    assert "wrote 10 letters to out/example-borough-letters (1 start, 2 lapsed, 1 remedy, 2 improve, 3 confirm, 1 certificate)" in lines
     assert "wrote 6 letters to out/riverside-and-vale-letters (1 start, 1 lapsed, 1 improve, 3 renew)" in lines
     assert "report: out/example-borough-letters/report.csv" in lines
     assert "report: out/riverside-and-vale-letters/report.csv" in lines

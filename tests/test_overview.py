@@ -46,22 +46,23 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 def test_example_workspace_golden_numbers(workspace, tmp_path: Path) -> None:
     m = example(workspace, tmp_path).market
-    assert (m.meeting.part, m.meeting.whole, m.meeting.percent) == (4, 10, 40.0)
+    # Riverside Court (VM8K1, Advanced): Standards Exceeded, but its CE Plus certificate
+    # expired on 1 November 2026, so it does not meet its tier (issue 15; it used to count)
+    assert (m.meeting.part, m.meeting.whole, m.meeting.percent) == (3, 10, 30.0)
     assert {t: (s.part, s.whole) for t, s in m.by_tier().items()} == {
-        "foundation": (1, 1), "core": (2, 7), "advanced": (1, 2)}
+        "foundation": (1, 1), "core": (2, 7), "advanced": (0, 2)}
     assert {t: (s.part, s.whole) for t, s in m.by_service_type().items()} == {
-        "Care Home": (3, 5), "Domiciliary Care Organisation": (0, 4), "Social Care": (1, 1)}
+        "Care Home": (2, 5), "Domiciliary Care Organisation": (0, 4), "Social Care": (1, 1)}
     assert {p.ods_code: pos.standing.value for p, pos in m.rows} == {
         "VM1A2": "meets tier", "AH7Q": "lapsed", "C4SD": "below tier", "8KT41": "meets tier",
-        "VN3B8": "meets tier", "AS9R": "not published", "VL5F2": "below tier", "VM8K1": "meets tier",
+        "VN3B8": "meets tier", "AS9R": "not published", "VL5F2": "below tier", "VM8K1": "below tier",
         "AW2T": "standards not met", "VL2N9": "lapsed"}
     assert [len(m.stopping_within(d)) for d in (30, 60, 90)] == [0, 0, 0]
     [(since, changes)] = m.changes
     assert (since.label, since.date, since.meeting) == ("dspt-export-2026-05-29.csv", dt.date(2026, 5, 29), 5)
     assert [(c.provider.ods_code, c.kind.value) for c in changes] == [
         ("AH7Q", "newly lapsed"), ("C4SD", "fell a level"), ("8KT41", "new to the register"),
-        ("8KT41", "newly met"), ("VL5F2", "fell a level"),
-        ("VM8K1", "newly met")]
+        ("8KT41", "newly met"), ("VL5F2", "fell a level")]
     assert [(c.provider.ods_code, c.scheme, c.expiry.isoformat()) for c in m.certificates()] == [
         ("AH7Q", "Cyber Essentials", "2026-02-28"), ("VM8K1", "Cyber Essentials Plus", "2026-11-01"),
         ("VM1A2", "Cyber Essentials", "2026-12-15")]
@@ -120,13 +121,13 @@ def test_a_mistyped_code_is_held_for_review_not_referred(workspace, tmp_path: Pa
 def test_summary_lines(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert example(workspace, tmp_path).summary_lines() == [
-        "4 of 10 (40.0%) providers meet their tier as of 2026-11-26",
+        "3 of 10 (30.0%) providers meet their tier as of 2026-11-26",
         "  tier foundation: 1 of 1 (100.0%)",
         "  tier core: 2 of 7 (28.6%)",
-        "  tier advanced: 1 of 2 (50.0%)",
-        "positions: 4 meets tier, 2 below tier, 1 standards not met, 2 lapsed, 1 not published",
+        "  tier advanced: 0 of 2 (0.0%)",
+        "positions: 3 meets tier, 3 below tier, 1 standards not met, 2 lapsed, 1 not published",
         "publications stopping within 30 days: 0, 60 days: 0, 90 days: 0",
-        "since dspt-export-2026-05-29.csv (2026-05-29): 2 newly met, 1 newly lapsed, 2 fell a level, "
+        "since dspt-export-2026-05-29.csv (2026-05-29): 1 newly met, 1 newly lapsed, 2 fell a level, "
         "1 new to the register",
         "5 providers to refer to the Local Support Organisation",
         "wrote out/overview.html",
@@ -362,7 +363,7 @@ def test_cli_overview(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> N
                      "--previous", PREVIOUS, "--as-of", "2026-11-26")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "4 of 10 (40.0%) providers meet their tier as of 2026-11-26"
+    assert lines[0] == "3 of 10 (30.0%) providers meet their tier as of 2026-11-26"
     assert lines[-3:] == ["wrote out/example-borough-overview/overview.html",
                           "wrote out/example-borough-overview/overview.xlsx",
                           "wrote out/example-borough-overview/lso-referrals.csv"]

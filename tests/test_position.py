@@ -50,7 +50,7 @@ def decide(rec: DsptRecord | None, minimum: DsptStatus, as_of: dt.date, **change
 
 
 def test_letter_kinds_name_their_templates() -> None:
-    assert [k.value for k in LetterKind] == ["start", "lapsed", "remedy", "improve", "renew", "confirm"]
+    assert [k.value for k in LetterKind] == ["start", "lapsed", "remedy", "improve", "renew", "confirm", "overdue", "progress", "certificate"]
     assert LetterKind("renew") is RENEW
 
 

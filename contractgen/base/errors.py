@@ -147,3 +147,16 @@ class ExternalToolError(ContractgenError):
 
 class VersionDisciplineError(ContractgenError):
     """Clause versions were not bumped, went backwards, or an id was reused."""
+
+
+class CaseError(InputError):
+    """A case event cannot be recorded: unknown provider code or event, a bad date or
+    option, a letters folder that cannot be recorded as issued, a bad import row."""
+
+
+class CaseDatabaseError(ContractgenError):
+    """The case database cannot be used: locked by another program for too long,
+    read-only, damaged, not a contractgen database, or made by a newer contractgen.
+    Nothing is written when it is raised."""
+
+    exit_code = 3

@@ -63,6 +63,10 @@ class LetterKind(str, Enum):
     IMPROVE = "improve"
     RENEW = "renew"
     CONFIRM = "confirm"
+    # from the case record (contractgen.dspt.followup)
+    OVERDUE = "overdue"  # the Remedial Plan an earlier notice asked for is late
+    PROGRESS = "progress"  # the plan is in; the tier is not yet reached
+    CERTIFICATE = "certificate"  # Advanced tier: no current Cyber Essentials Plus certificate
 
 
 # --------------------------------------------------------------------------- terms
@@ -229,6 +233,14 @@ class ContractualPosition:
     first_publication_by: dt.date | None
     grace_until: dt.date | None
     reason: str
+    # --- the case record (contractgen.dspt.followup); the defaults: no case
+    notice_date: dt.date | None = None  # the notice that opened the case (this letter's date when it opens one)
+    case: str = ""  # the case once this letter is sent: open, closed or blank
+    closes_case: bool = False  # the provider reached its tier: this letter closes the case
+    plan_received: dt.date | None = None
+    extension_until: dt.date | None = None
+    certificate_expiry: dt.date | None = None  # Advanced tier: the current CE Plus certificate's
+    certificate_reminder: bool = False  # it expires within the renewal window
 
     @property
     def tier(self) -> str:
@@ -261,6 +273,10 @@ class ContractualPosition:
             "remedial_plan_due": self.remedial_plan_due,
             "valid_until": self.valid_until,
             "first_publication_by": self.first_publication_by,
+            "notice_date": self.notice_date,
+            "plan_received": self.plan_received,
+            "extension_until": self.extension_until,
+            "certificate_expiry": self.certificate_expiry,
         }
         return {name: day for name, day in dates.items() if day is not None}
 
@@ -300,6 +316,15 @@ class ContractualPosition:
             "remedial_plan_working_days": self.terms.remedial_plan_working_days,
             "remedial_period_months": self.terms.remedial_period_months,
             "status_change_working_days": self.terms.status_change_working_days,
+            # the case record
+            "notice_date": day(self.notice_date),
+            "case": self.case,
+            "closes_case": self.closes_case,
+            "plan_received": day(self.plan_received),
+            "extension_until": day(self.extension_until),
+            "standard_passed": self.standard_by is not None and self.as_of > self.standard_by,
+            "certificate_expiry": day(self.certificate_expiry),
+            "certificate_reminder": self.certificate_reminder,
         }
 
 

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 
 from ..base.environment import format_date
 from ..base.errors import Problem
+from ..dspt.case import CE_PLUS, CaseEvent, Certificate, EventKind, case_state
+from ..dspt.followup import apply_case, apply_certificate
 from ..dspt.position import (
     ContractTerms,
     ContractualPosition,
@@ -26,7 +28,7 @@ from ..dspt.position import (
     contract_terms,
 )
 from ..dspt.register import Provider
-from ..dspt.status import AssessmentYear, DsptRecord
+from ..dspt.status import AssessmentYear, DsptRecord, DsptStatus
 from ..library.clauses import ClauseLibrary
 from ..library.profiles import Profile
 from ..word.template import WordTemplate
@@ -46,17 +48,38 @@ def check_letter_dates(library: ClauseLibrary, profile: Profile, template: WordT
     checked = 0
     for tier in library.tiers:
         terms = contract_terms(library, profile, tier)
-        for kind, record, day in synthetic_cases(terms, as_of):
-            position = assess_position(record, terms, day)
-            if position.kind is not kind:
-                continue  # these terms cannot give this kind for the synthetic record
-            renderer.as_of = day
+        positions = [assess_position(record, terms, day) for kind, record, day in synthetic_cases(terms, as_of)]
+        positions = [p for p, (kind, _r, _d) in zip(positions, synthetic_cases(terms, as_of)) if p.kind is kind]
+        for position in [*positions, *case_positions(terms, as_of)]:  # a kind these terms cannot give is left out
+            renderer.as_of = position.as_of
             provider = Provider("Synthetic Care Ltd", "VM0X0", "A Manager", "", "", True, tier, 0)
             text = " ".join(p.text for p in renderer.body(provider, position))
             renderer.render(provider, position)  # the whole letter, as `letters` renders it
             checked += 1
             problems += _date_problems(library, position, text)
     return problems, checked
+
+
+def case_positions(terms: ContractTerms, as_of: dt.date) -> Iterator[ContractualPosition]:
+    """The kinds the case record calls for: overdue and progress after a Standards Not
+    Met notice served on ``as_of`` (the progress one with a later date agreed), and for a
+    tier that needs Standards Exceeded, an expired Cyber Essentials Plus certificate."""
+    year = AssessmentYear.open_on(as_of)
+    record = DsptRecord.from_raw("VM0X0", "SYNTHETIC CARE LTD", f"{year.short} Standards Not Met", year.opens())
+    notice = assess_position(record, terms, as_of)
+    due, by = notice.remedial_plan_due, notice.standard_by
+    if due is None or by is None:
+        return
+    served = CaseEvent("VM0X0", EventKind.NOTICE, as_of, {"letter_kind": notice.kind.value, "remedial_plan_due": due.isoformat(), "standard_by": by.isoformat()}, id=1)
+    later = due + dt.timedelta(days=10)
+    yield apply_case(assess_position(record, terms, later), case_state("VM0X0", [served]))
+    plan = [served, CaseEvent("VM0X0", EventKind.PLAN_RECEIVED, due, id=2),
+            CaseEvent("VM0X0", EventKind.EXTENSION, due, {"until": (by + dt.timedelta(days=30)).isoformat()}, id=3)]
+    yield apply_case(assess_position(record, terms, later), case_state("VM0X0", plan))
+    if terms.minimum is DsptStatus.STANDARDS_EXCEEDED:
+        exceeded = DsptRecord.from_raw("VM0X0", "SYNTHETIC CARE LTD", f"{year.short} Standards Exceeded", year.opens())
+        expired = Certificate(CE_PLUS, as_of - dt.timedelta(days=10))
+        yield apply_certificate(assess_position(exceeded, terms, as_of), expired)
 
 
 def synthetic_cases(terms: ContractTerms, as_of: dt.date) -> Iterator[tuple[LetterKind, DsptRecord | None, dt.date]]:

@@ -21,7 +21,7 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .. import __version__
 from ..base import untrusted
@@ -32,18 +32,22 @@ from ..base.errors import (
     OutputError,
     Problem,
     RegisterError,
+    TemplateError,
     UsageError,
     display_path,
     plural,
 )
 from ..base.pdf import convert_to_pdf, find_soffice
 from ..base.untrusted import time_limit
+from ..casebook.issued import unissued_batch
+from ..casebook.store import read_cases
+from ..dspt.case import CaseState
 from ..dspt.evidence import CHECKS_FILE, ExportChecks, check_export
 from ..dspt.export import DsptExport, read_export
+from ..dspt.followup import assess_case_position, provider_certificate
 from ..dspt.position import (
     ContractualPosition,
     LetterKind,
-    assess_position,
     contract_terms,
 )
 from ..dspt.register import Provider, RegisterResult, read_register, salutation_for
@@ -51,7 +55,7 @@ from ..library.clauses import Clause, ClauseLibrary, ClauseStatus
 from ..library.profiles import Profile, parameter_values
 from ..library.releases import Provenance, provenance
 from ..library.workspace import Workspace
-from ..schedule.assembly import base_context
+from ..schedule.assembly import base_context, clause_numbers
 from ..schedule.render import load_template, prepare_version
 from ..word.blocks import Paragraph, Run, Style
 from ..word.images import attach_logo
@@ -67,7 +71,7 @@ from .texts import LetterTexts
 
 REPORT_FIELDS = (
     "ods_code", "name", "tier", "dspt_status", "assessment_year", "publication_date", "letter_kind",
-    "response_by", "standard_by", "file",
+    "response_by", "standard_by", "file", "notice_date", "case",
 )
 SUPPORT_CLAUSE = "letter.support"
 #: What differs from one letter to the next in the template's context: a template part
@@ -113,6 +117,7 @@ class LettersResult:
     without_export: bool = False  # --no-dspt: letters say nothing about the DSPT record
     report: Path | None = None
     draft: str = ""  # the draft line the letters carry (unreleased clause changes), "" when released
+    warnings: list[str] = field(default_factory=list)  # e.g. the folder held a batch never recorded as sent
     export_checks: ExportChecks | None = None  # what the export was checked for before any letter
 
     @property
@@ -137,6 +142,7 @@ class LettersResult:
             lines.append("no DSPT export read (--no-dspt): the letters say nothing about the providers' DSPT records")
         for warning in self.export_warnings:
             lines.append(f"warning: {warning}")
+        lines.extend(f"warning: {warning}" for warning in self.warnings)
         if self.held:
             lines.append(
                 f"{plural(len(self.held), 'provider')} held for review (no letter): the export has no row with "
@@ -229,6 +235,20 @@ def letter_clause(library: ClauseLibrary, clause_id: str) -> Clause:
     raise LibraryError(message, [Problem(library.locate(clause.id, key), key, message)])
 
 
+#: The schedule's paragraphs a letter may cite, by the name letters use.
+CITED_CLAUSES = {"remedial_plan": "dspt.remedial-plan", "cyber_essentials": "dspt.cyber-essentials", "support": "dspt.support"}
+
+
+def schedule_paragraphs(library: ClauseLibrary, profile: Profile, tier: str) -> dict[str, str]:
+    """The numbers of the paragraphs letters cite in ``profile``'s schedule for ``tier``
+    (blank when the schedule leaves one out)."""
+    try:
+        numbers = clause_numbers(library, profile, tier)
+    except TemplateError:  # a schedule clause that cannot render: validate reports it; letters cite no number
+        numbers = {}
+    return {name: numbers.get(clause_id, "") for name, clause_id in CITED_CLAUSES.items()}
+
+
 def status_on_record(position: ContractualPosition) -> str:
     """The letter's "DSPT status on record": only what was found, in the export's words
     (``2025-26 Standards Met``), and nothing at all when no export was checked."""
@@ -284,6 +304,7 @@ class LetterRenderer:
         self.media: dict[str, bytes] = {}
         for ctx in self.contexts.values():
             self.media = attach_logo(ctx, profile)
+        self.paragraphs = {tier: schedule_paragraphs(library, profile, tier) for tier in library.tiers}
         for kind in LetterKind:
             self.clause_for(kind)  # fail before the batch if a letter clause is missing
         library.clause(SUPPORT_CLAUSE)
@@ -326,6 +347,7 @@ class LetterRenderer:
             "letter": {
                 **position.as_context(),
                 "subject": kind_clause.title,
+                "paragraphs": self.paragraphs[provider.tier],  # the schedule's, for citing
                 "date": format_date(self.as_of),
                 "dspt": True,  # a DSPT letter: the template shows the DSPT status box and heading
                 "heading": DSPT_HEADING,
@@ -385,6 +407,7 @@ class LetterRenderer:
                 f"clause:{kind_clause.id}": kind_clause.version,
                 f"clause:{support.id}": support.version,
                 **self.provenance.properties(),
+                **case_properties(position, self.as_of),
                 **self.export_properties,
             },
         )
@@ -536,13 +559,14 @@ def generate_letters(
     result = LettersResult(output=output, rejected=list(register.problems), without_export=export is None)
     result.export_warnings, result.export_checks = (list(export.warnings) if export is not None else []), checks
     terms = {tier: contract_terms(version.library, profile, tier) for tier in version.library.tiers}
-    jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted)
+    jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted, read_cases(workspace))
     targets = _check_before_writing(output, jobs, result, checks, pdf=pdf, force=force, replace_own=replace_own)
     origin = provenance(workspace, version)
     result.draft = origin.draft_line
     renderer = LetterRenderer(version.library, profile, load_template(workspace, profile, "letter"), as_of, origin, checks)
     recipe = RendererRecipe(workspace, profile_ref, as_of, origin, checks, renderer.seconds)
     _make_folder(output)
+    result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
     if start:
         start(len(jobs))
     _run_jobs(renderer, recipe, output, jobs, workers or default_workers(), progress or (lambda _n: None))
@@ -597,15 +621,17 @@ def selected_providers(providers: Sequence[Provider], only: Iterable[str], provi
 
 def choose_letters(
     result: LettersResult, providers: Sequence[Provider], export: DsptExport | None,
-    terms: dict[str, Any], as_of: dt.date, kinds_wanted: set[str],
+    terms: dict[str, Any], as_of: dt.date, kinds_wanted: set[str], cases: Mapping[str, CaseState] | None = None,
 ) -> list[LetterJob]:
     """Each provider's position and letter, and its file name. A provider whose code is
     not in the export but has a near match there is held (no letter); one with no near
-    match gets a start letter and is listed with the closest names (both in ``result``)."""
+    match gets a start letter and is listed with the closest names (both in ``result``).
+    ``cases`` (the case record, by ODS code): earlier notices keep their dates."""
     chosen: list[tuple[Provider, ContractualPosition]] = []
     for p in providers:
         record = export.by_code(p.ods_code) if export is not None else None
-        position = assess_position(record, terms[p.tier], as_of, checked=export is not None)
+        case = (cases or {}).get(p.ods_code)
+        position = assess_case_position(record, terms[p.tier], as_of, case=case, certificate=provider_certificate(p, case), checked=export is not None)
         if kinds_wanted and position.kind.value not in kinds_wanted:
             continue
         if export is not None and record is None:
@@ -702,12 +728,27 @@ def report_csv(
             iso(position.response_by),
             iso(position.standard_by),
             job.file,
+            iso(position.notice_date),
+            position.case,
         ])
     for provider, _near in held:
-        rows.append([provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", ""])
+        rows.append([provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", "", "", ""])
     for provider in rejected:
-        rows.append([provider.ods_code, provider.name, provider.tier, "", "", "", REJECTED, "", "", ""])
+        rows.append([provider.ods_code, provider.name, provider.tier, "", "", "", REJECTED, "", "", "", "", ""])
     return csv_bytes(REPORT_FIELDS, rows)
+
+
+def case_properties(position: ContractualPosition, as_of: dt.date) -> dict[str, str]:
+    """What ``contractgen case issued`` reads from a letter: its date, the dates it
+    states and whether it closes the case."""
+    props = {"contractgen.letter.date": as_of.isoformat()}
+    for name in ("remedial_plan_due", "standard_by", "response_by"):
+        day = getattr(position, name)
+        if day is not None:
+            props[f"contractgen.letter.{name}"] = day.isoformat()
+    if position.closes_case:
+        props["contractgen.letter.closes_case"] = "yes"
+    return props
 
 
 def unmatched_csv(

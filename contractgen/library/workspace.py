@@ -78,6 +78,9 @@ class WorkspaceConfig(Strict):
     examples: str = "examples"
     release_tag_pattern: str = Field(default="release-{version}", pattern=r"\{version\}")
     build: BuildSettings = BuildSettings()
+    #: the case database's URL (a team's shared server); none: .contractgen/cases.sqlite3
+    #: in the workspace. CONTRACTGEN_DATABASE_URL wins over it.
+    database: str | None = None
     export_checks: ExportLimits = ExportLimits()
 
 

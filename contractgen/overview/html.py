@@ -178,11 +178,28 @@ def _headline(m: Market) -> str:
         + _figure("meeting", str(share.part), "meet their tier")
         + _figure("meeting-percent", f"{share.percent:.1f}%", "of providers meet their tier")
         + _figure("needing-support", str(needing), "need support (to refer to the LSO: lso-referrals.csv)")
+        + _case_figures(m)
         + _figure("stopping-90", str(len(within)), f"publications stop counting within {EXPIRY_HORIZONS[-1]} days")
         + ("" if m.audits is None else _figure(
             "audit-critical-gaps", str(len(m.with_critical_gaps())),
             f"have critical gaps in their latest business continuity plan audit ({len(m.audited())} audited)"))
         + "</div></section>"
+    )
+
+
+def _case_figures(m: Market) -> str:
+    """Open cases, overdue Remedial Plans and LSO referrals, from the case record (none
+    without one: nothing says "referred" unless a referral was recorded)."""
+    if m.cases is None:
+        return ""
+    overdue = m.overdue_plans()
+    oldest = f" (the oldest {overdue[0][2]} days)" if overdue else ""
+    referred, opted_out = m.lso_referrals()
+    return (
+        _figure("open-cases", str(len(m.open_cases())), "open cases")
+        + _figure("overdue-plans", str(len(overdue)), f"Remedial Plans overdue{oldest}")
+        + _figure("lso-referred", str(referred), "referred to the LSO (recorded)")
+        + _figure("lso-opted-out", str(opted_out), "asked not to be referred to the LSO")
     )
 
 

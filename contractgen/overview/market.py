@@ -31,7 +31,9 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..audit.score import ProviderAudit
+from ..dspt.case import CaseState
 from ..dspt.export import DsptExport
+from ..dspt.followup import apply_certificate, provider_certificate
 from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position
 from ..dspt.register import Provider
 from ..dspt.status import DsptRecord, DsptStatus
@@ -140,16 +142,18 @@ _STANDINGS = {
     LetterKind.IMPROVE: Standing.IMPROVE,
     LetterKind.REMEDY: Standing.REMEDY,
     LetterKind.LAPSED: Standing.LAPSED,
+    LetterKind.CERTIFICATE: Standing.IMPROVE,  # Advanced tier without a current CE Plus certificate
 }
 
 
-def assess(provider: Provider, export: DsptExport, terms: Terms, as_of: dt.date, *, held: bool = False) -> Position:
+def assess(provider: Provider, export: DsptExport, terms: Terms, as_of: dt.date, *, held: bool = False, case: CaseState | None = None) -> Position:
     """A provider's position as of ``as_of``: the one adapter onto the letters' model
     (:func:`~contractgen.dspt.position.assess_position`). With ``held``, a provider whose
     code is not in the export but one close to it is (with a name alike) is held for
-    review, as the letters hold it."""
+    review, as the letters hold it. The Advanced tier's certificate is counted as the
+    letters count it (the register's, or the case record's ``case`` when later)."""
     record = export.by_code(provider.ods_code)
-    contractual = assess_position(record, terms[provider.tier], as_of)
+    contractual = apply_certificate(assess_position(record, terms[provider.tier], as_of), provider_certificate(provider, case))
     if contractual.kind is not LetterKind.START:
         standing = _STANDINGS[contractual.kind]
     elif record is not None:
@@ -182,9 +186,9 @@ class Snapshot:
 
 def take_snapshot(
     providers: Sequence[Provider], export: DsptExport, label: str, date: dt.date, terms: Terms,
-    *, held: bool = False,
+    *, held: bool = False, cases: Mapping[str, CaseState] | None = None,
 ) -> Snapshot:
-    positions = tuple(assess(p, export, terms, date, held=held) for p in providers)
+    positions = tuple(assess(p, export, terms, date, held=held, case=(cases or {}).get(p.ods_code)) for p in providers)
     return Snapshot(label, date, positions)
 
 
@@ -281,6 +285,9 @@ class Market:
     #: Whether the register has a Cyber Essentials expiry column: without one, nothing
     #: can be said about certificates ("not recorded").
     certificates_recorded: bool = True
+    #: Each provider's case, by ODS code (the case record); ``None``: the overview says
+    #: nothing about cases.
+    cases: Mapping[str, CaseState] | None = None
 
     @property
     def positions(self) -> tuple[Position, ...]:
@@ -343,8 +350,33 @@ class Market:
         return sorted(found, key=lambda c: (c.expiry, c.provider.row, c.scheme))
 
     def referrals(self) -> list[tuple[Provider, Position]]:
-        """Providers a Local Support Organisation should help, in register order."""
-        return [(p, pos) for p, pos in self.rows if pos.needs_support]
+        """Providers a Local Support Organisation should help, in register order,
+        leaving out those that asked not to be referred (recorded in the case record)."""
+        return [(p, pos) for p, pos in self.rows if pos.needs_support and not self.opted_out(p)]
+
+    def case(self, provider: Provider) -> CaseState | None:
+        return (self.cases or {}).get(provider.ods_code)
+
+    def opted_out(self, provider: Provider) -> bool:
+        """The provider asked not to be referred to the LSO (and no referral followed)."""
+        case = self.case(provider)
+        if case is None or case.lso_opted_out is None:
+            return False
+        return case.lso_referred is None or case.lso_referred < case.lso_opted_out
+
+    def open_cases(self) -> list[tuple[Provider, CaseState]]:
+        """Providers with an open case, in register order."""
+        return [(p, c) for p in self.providers if (c := self.case(p)) is not None and c.open]
+
+    def overdue_plans(self) -> list[tuple[Provider, CaseState, int]]:
+        """Open cases whose Remedial Plan is overdue, with how many days, longest first."""
+        rows = [(p, c, c.days_overdue(self.as_of)) for p, c in self.open_cases() if c.overdue(self.as_of)]
+        return sorted(rows, key=lambda r: (-r[2], r[0].row))
+
+    def lso_referrals(self) -> tuple[int, int]:
+        """Referrals to the LSO recorded, and providers that asked not to be referred."""
+        cases = [c for p in self.providers if (c := self.case(p)) is not None]
+        return sum(c.lso_referred is not None for c in cases), sum(self.opted_out(p) for p in self.providers)
 
     def audit(self, provider: Provider) -> ProviderAudit | None:
         """The provider's latest audit, if audit scores were given and it has one."""
@@ -380,6 +412,7 @@ def survey_market(
     audits: Mapping[str, ProviderAudit] | None = None,
     *,
     certificates_recorded: bool = True,
+    cases: Mapping[str, CaseState] | None = None,
 ) -> Market:
     """The market as of the current export's date, compared with each earlier export.
 
@@ -387,10 +420,11 @@ def survey_market(
     current export holds providers for review (in earlier ones they count as not found).
     ``audits`` (each provider's latest audit, by ODS code) is carried as given.
     """
-    now = take_snapshot(providers, current[0], current[1], current[2], terms, held=True)
+    now = take_snapshot(providers, current[0], current[1], current[2], terms, held=True, cases=cases)
     earlier = tuple(
         take_snapshot(providers, export, label, date, terms)
         for export, label, date in sorted(previous, key=lambda e: (e[2], e[1]))
     )
     changes = tuple((s, tuple(changes_since(s, now, providers))) for s in earlier)
-    return Market(current[2], tuple(providers), tuple(tiers), terms, now, earlier, changes, audits, certificates_recorded)
+    return Market(current[2], tuple(providers), tuple(tiers), terms, now, earlier, changes, audits,
+                  certificates_recorded=certificates_recorded, cases=cases)

@@ -17,6 +17,7 @@ from typing import Sequence
 from ..audit.score import latest_audit_scores
 from ..base.csvout import csv_bytes
 from ..base.errors import UsageError, display_path, plural
+from ..casebook.store import read_cases
 from ..dspt.evidence import ExportChecks, check_export
 from ..dspt.evidence import export_date as dated_export
 from ..dspt.export import DsptExport, read_export
@@ -121,7 +122,7 @@ def build_overview(
     audits = latest_audit_scores(audit_scores) if audit_scores else None
     recorded = bool(register.columns & {"cyber_essentials_expiry", "cyber_essentials_plus_expiry"})
     market = survey_market(register.providers, library.tiers, terms, (current, dspt_file.name, as_of), earlier, audits,
-                           certificates_recorded=recorded)
+                           certificates_recorded=recorded, cases=read_cases(workspace) or None)  # the case record
     provenance = Provenance.of(library, profile)
 
     contents = {

@@ -139,6 +139,14 @@ def _summary(sheet: _Sheet, m: Market, provenance: Provenance) -> None:
     sheet.add("share meeting their tier", share.part / share.whole if share.whole else 0.0,
               formats=(None, PERCENT_FORMAT))
     sheet.add("need support (to refer to the LSO)", len(m.referrals()))
+    if m.cases is not None:
+        referred, opted_out = m.lso_referrals()
+        overdue = m.overdue_plans()
+        sheet.add("open cases", len(m.open_cases()))
+        sheet.add("Remedial Plans overdue", len(overdue))
+        sheet.add("days the oldest overdue plan is late", overdue[0][2] if overdue else 0)
+        sheet.add("referred to the LSO (recorded)", referred)
+        sheet.add("asked not to be referred to the LSO", opted_out)
     if m.audits is not None:
         sheet.add("business continuity plan audits (latest per provider)", len(m.audited()))
         sheet.add("with critical gaps in their latest audit", len(m.with_critical_gaps()))

@@ -21,7 +21,7 @@ from ..base.untrusted import MAX_CLAUSE_RENDERED_CHARS, RenderLimitError, render
 from ..dspt.position import contract_terms, tier_requirement, worked_example
 from ..dspt.status import DsptStatus
 from ..library.clauses import Clause, ClauseLibrary
-from ..library.profiles import Profile, parameter_values
+from ..library.profiles import Profile, parameter_values, select_clauses
 from ..word.blocks import NUMBERED_LEVELS, Paragraph, Run, Style
 from ..word.markup import anchor_marker, markdown_to_blocks, ref_marker
 from ..word.numbering import format_number
@@ -240,3 +240,10 @@ __all__ = [
     "render_clause_markdown",
     "render_clause_text",
 ]
+
+
+def clause_numbers(library: ClauseLibrary, profile: Profile, tier: str) -> dict[str, str]:
+    """The paragraph number of each clause in ``profile``'s schedule for ``tier``
+    (``dspt.remedial-plan``: ``4.10``), for letters that cite the schedule."""
+    clauses = select_clauses(library, profile, tier)
+    return {placed.clause.id: placed.number.rstrip(".") for placed in assemble_schedule(library, profile, tier, clauses).placed}

@@ -1,0 +1,1 @@
+"""Alembic migrations of the case database, shipped with contractgen and applied automatically."""

@@ -1,0 +1,1 @@
+"""The case database's migrations, oldest first (Alembic)."""

@@ -1,0 +1,120 @@
+"""The position on a date with the case record read: later letters never restart the
+dates an earlier notice gave, and the Advanced tier's certificate is counted.
+
+:func:`assess_case_position` takes :func:`~contractgen.dspt.position.assess_position`'s
+position (the DSPT record alone) and applies, in order:
+
+1. **the certificate** (Advanced tier, whose minimum is Standards Exceeded: Standards
+   Met plus a *current* Cyber Essentials Plus certificate, held throughout the contract
+   under ``dspt.cyber-essentials``): the latest certificate known (register or case
+   record, the later expiry wins). Expired: the tier is not met (kind ``certificate``,
+   a Shortfall with its Remedial Plan dates, from the day after expiry). Expiring within
+   the renewal window: the letter adds a reminder. Nothing known: not judged (the
+   Standards Exceeded publication itself rests on a certificate).
+2. **the case**: with an open case, below the tier: the Remedial Plan in (received or
+   agreed, not rejected since): kind ``progress``, with the notice's date for the tier
+   or the agreed extension; the plan past due and not in: kind ``overdue``, with the
+   notice's dates (the Remedial Plan paragraph's consequences now apply); the plan not
+   yet due: the same kind of letter with the notice's dates, never new ones. At or above
+   the tier: the letter closes the case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from ..base.environment import format_date
+from ..base.workdays import add_working_days
+from .case import CE_PLUS, CaseState, Certificate, latest_certificate
+from .position import ContractTerms, ContractualPosition, LetterKind, add_months, assess_position
+from .register import Provider
+from .status import DsptRecord, DsptStatus
+
+
+def provider_certificate(provider: Provider, case: CaseState | None = None) -> Certificate | None:
+    """The provider's latest Cyber Essentials Plus certificate: the register's
+    ``cyber_essentials_plus_expiry`` or the case record's, whichever expires later."""
+    register = Certificate(CE_PLUS, provider.cyber_essentials_plus_expiry, source="register") if provider.cyber_essentials_plus_expiry else None
+    return latest_certificate(register, case.certificate if case is not None else None)
+
+
+def assess_case_position(
+    record: DsptRecord | None,
+    terms: ContractTerms,
+    as_of: dt.date,
+    *,
+    case: CaseState | None = None,
+    certificate: Certificate | None = None,
+    checked: bool = True,
+    new_provider: bool = False,
+) -> ContractualPosition:
+    """The position of :func:`assess_position`, with the certificate and the case read."""
+    position = assess_position(record, terms, as_of, checked=checked, new_provider=new_provider)
+    if checked:
+        position = apply_certificate(position, certificate)
+    return apply_case(position, case)
+
+
+def apply_certificate(position: ContractualPosition, certificate: Certificate | None) -> ContractualPosition:
+    """An Advanced-tier position that meets its tier on the DSPT record, checked against
+    the certificate: expired is a Shortfall; expiring soon, a reminder."""
+    terms = position.terms
+    if terms.minimum is not DsptStatus.STANDARDS_EXCEEDED or not position.meets_tier or certificate is None:
+        return position
+    as_of, expiry = position.as_of, certificate.expiry
+    if certificate.current(as_of):
+        soon = (expiry - as_of).days <= terms.renewal_window_days
+        return replace(position, certificate_expiry=expiry, certificate_reminder=soon)
+    plan_due = add_working_days(as_of, terms.remedial_plan_working_days)
+    return replace(
+        position,
+        kind=LetterKind.CERTIFICATE,
+        meets_tier=False,
+        shortfall=True,
+        shortfall_since=expiry + dt.timedelta(days=1),
+        remedial_plan_due=plan_due,
+        standard_by=add_months(plan_due, terms.remedial_period_months),
+        response_by=plan_due,
+        certificate_expiry=expiry,
+        reason=(f"The Cyber Essentials Plus certificate ({certificate.source}) expired on {format_date(expiry)}: "
+                "the Advanced tier needs a current one."),
+    )
+
+
+def apply_case(position: ContractualPosition, case: CaseState | None) -> ContractualPosition:
+    """The position with the provider's case read (see the module's docstring)."""
+    if case is None or not case.open:
+        if position.shortfall and position.remedial_plan_due is not None:
+            return replace(position, notice_date=position.as_of, case="open")  # this letter is the notice
+        return replace(position, case="closed") if case is not None and case.status == "closed" else position
+    if position.meets_tier:
+        return _in_case(position, case, closes_case=True, **{"case": "closed"})
+    if not position.checked:
+        return _in_case(position, case)
+    notice = format_date(case.notice_date) if case.notice_date else "an earlier date"
+    if case.plan_in:
+        by = case.standard_by
+        return _in_case(
+            position, case, kind=LetterKind.PROGRESS, remedial_plan_due=None, response_by=None, standard_by=by,
+            reason=f"Remedial Plan received after our notice of {notice}; the tier is to be reached by "
+                   f"{format_date(by) if by else 'the date in the plan'}.",
+        )
+    if case.overdue(position.as_of):
+        due = case.remedial_plan_due
+        return _in_case(
+            position, case, kind=LetterKind.OVERDUE, remedial_plan_due=due, standard_by=case.notice_standard_by, response_by=None,
+            reason=f"The Remedial Plan our notice of {notice} asked for by {format_date(due) if due else 'its date'} has not arrived.",
+        )
+    return _in_case(position, case, remedial_plan_due=case.remedial_plan_due, standard_by=case.standard_by, response_by=case.remedial_plan_due)
+
+
+def _in_case(position: ContractualPosition, state: CaseState, **changes: Any) -> ContractualPosition:
+    fields: dict[str, Any] = {
+        "notice_date": state.notice_date, "case": "open", "plan_received": state.plan_received, "extension_until": state.extension_until,
+    }
+    return replace(position, **{**fields, **changes})
+
+
+__all__ = ["apply_case", "apply_certificate", "assess_case_position", "provider_certificate"]

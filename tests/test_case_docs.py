@@ -1,0 +1,46 @@
+"""docs/case-record.md's walkthrough, command by command, in a fresh workspace: each
+``$ command`` of its console block is run in order and its output (stdout and stderr as
+a terminal shows them) compared with the page's. The times ``case show`` prints are
+compared as ``<time>``."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from helpers import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "docs" / "case-record.md"
+TIME = re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d UTC\b")
+
+
+def walkthrough() -> list[tuple[str, list[str]]]:
+    text = PAGE.read_text(encoding="utf-8")
+    (body,) = re.findall(r"```console\n(.*?)```", text, re.S)
+    steps: list[tuple[str, list[str]]] = []
+    for line in body.splitlines():
+        if line.startswith("$ "):
+            steps.append((line[2:], []))
+        else:
+            steps[-1][1].append(line)
+    return steps
+
+
+def test_the_case_record_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Alex Officer")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "alex@example.org")
+    assert run_cli("init", str(tmp_path / "ws"), "--example", "--no-git").exit_code == 0
+    monkeypatch.chdir(tmp_path / "ws")
+    steps = walkthrough()
+    assert len(steps) == 12
+    for command, expected in steps:
+        args = shlex.split(command)
+        assert args[0] == "contractgen"
+        result = run_cli(*args[1:])
+        assert result.exit_code == 0, (command, result.output)
+        assert TIME.sub("<time>", result.output).splitlines() == [TIME.sub("<time>", line) for line in expected], command
+    assert (tmp_path / "ws" / "backup" / "cases.csv").is_file()

@@ -1,0 +1,84 @@
+"""Boundaries of the contractual position that mutation testing (scripts/mutate.py)
+found unchecked: each date stated by hand. The example contract starts on 1 April 2026;
+the grace period for new providers is 6 months (to 1 October 2026); twelve months before
+the Commencement Date is 1 April 2025."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from contractgen.dspt.position import ContractTerms, assess_position, contract_terms
+from contractgen.dspt.status import DsptRecord, DsptStatus
+from contractgen.library.clauses import load_library
+from contractgen.library.profiles import load_profile
+from contractgen.library.workspace import Workspace
+
+D = dt.date
+START = D(2026, 4, 1)
+CORE = ContractTerms(tier="core", minimum=DsptStatus.STANDARDS_MET, commencement=START)
+FOUNDATION = ContractTerms(tier="foundation", minimum=DsptStatus.APPROACHING_STANDARDS, commencement=START,
+                           foundation_publication_months=3, new_provider_grace_months=6)
+
+
+def not_met(published: dt.date) -> DsptRecord:
+    return DsptRecord.from_raw("C4SD", "SMITH & DAUGHTERS", "25/26 Standards Not Met", published)
+
+
+def test_the_dataclass_defaults_are_the_librarys(workspace: Workspace) -> None:
+    library = load_library(workspace.library_dir)
+    profile = load_profile("example-borough", workspace.profiles_dir)
+    terms = contract_terms(library, profile, "core")
+    bare = ContractTerms(tier="core", minimum=DsptStatus.STANDARDS_MET)
+    names = ("renewal_window_days", "remedial_plan_working_days", "remedial_period_months", "new_provider_grace_months",
+             "foundation_publication_months", "status_change_working_days", "response_working_days")
+    assert [getattr(bare, n) for n in names] == [90, 20, 3, 6, 6, 5, 20]
+    assert [getattr(terms, n) for n in names] == [90, 20, 3, 6, 6, 5, 20]
+
+
+def test_the_later_of_the_two_first_publication_periods_applies() -> None:
+    # Foundation months end 1 July 2026, the grace period 1 October 2026: the later one
+    assert FOUNDATION.first_publication_by(new_provider=True) == D(2026, 10, 1)
+    assert FOUNDATION.first_publication_by() == D(2026, 7, 1)  # not a new provider: the Foundation months only
+    position = assess_position(None, FOUNDATION, D(2026, 8, 15), new_provider=True)
+    assert (position.first_publication_by, position.standard_by, position.shortfall) == (D(2026, 10, 1), D(2026, 10, 1), False)
+
+
+def test_shortfall_since_a_below_tier_publication_is_its_date() -> None:
+    position = assess_position(not_met(D(2026, 5, 10)), CORE, D(2026, 11, 26))
+    assert (position.kind.value, position.shortfall_since) == ("remedy", D(2026, 5, 10))
+    before = assess_position(not_met(D(2026, 3, 10)), CORE, D(2026, 11, 26))
+    assert before.shortfall_since == START  # never before the Commencement Date
+
+
+def test_the_grace_period_s_edges() -> None:
+    record = not_met(D(2025, 6, 1))
+    assert assess_position(record, CORE, START).grace_until == D(2026, 10, 1)  # from the Commencement Date itself
+    assert assess_position(record, CORE, D(2026, 10, 1)).grace_until == D(2026, 10, 1)  # to its last day
+    assert assess_position(record, CORE, D(2026, 10, 2)).grace_until is None
+    # a publication exactly twelve months before the Commencement Date does not show the
+    # provider at work *more* than twelve months before it; one a day earlier does
+    assert assess_position(not_met(D(2025, 4, 1)), CORE, D(2026, 5, 1)).grace_until == D(2026, 10, 1)
+    assert assess_position(not_met(D(2025, 3, 31)), CORE, D(2026, 5, 1)).grace_until is None
+    assert assess_position(not_met(D(2025, 3, 1)), CORE, D(2026, 5, 1)).grace_until is None  # thirteen months
+
+
+def test_no_certificate_reminder_without_a_certificate() -> None:
+    position = assess_position(not_met(D(2026, 3, 10)), CORE, D(2026, 11, 26))
+    assert (position.certificate_reminder, position.certificate_expiry, position.closes_case, position.case) == (False, None, False, "")
+
+
+def test_the_foundation_period_and_the_commencement_day() -> None:
+    assert FOUNDATION.foundation_publication_by == D(2026, 7, 1)  # 3 months after 1 April 2026
+    assert CORE.foundation_publication_by is None  # not the Foundation Tier
+    assert ContractTerms(tier="foundation", minimum=DsptStatus.APPROACHING_STANDARDS).foundation_publication_by is None  # no start date
+    record = not_met(D(2026, 5, 10))
+    assert assess_position(record, CORE, D(2026, 3, 31)).before_commencement is True
+    assert assess_position(record, CORE, START).before_commencement is False  # the Commencement Date itself
+
+
+def test_a_shortfall_after_the_first_publication_period_runs_from_the_day_after_it() -> None:
+    # Foundation, nothing published: the period for a first publication ends on 1 July 2026
+    position = assess_position(None, FOUNDATION, D(2026, 11, 26))
+    assert (position.shortfall, position.shortfall_since) == (True, D(2026, 7, 2))
+    # a new provider: the later period (the grace period, to 1 October 2026) applies
+    assert assess_position(None, FOUNDATION, D(2026, 11, 26), new_provider=True).shortfall_since == D(2026, 10, 2)
