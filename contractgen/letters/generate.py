@@ -236,7 +236,10 @@ def letter_clause(library: ClauseLibrary, clause_id: str) -> Clause:
 
 
 #: The schedule's paragraphs a letter may cite, by the name letters use.
-CITED_CLAUSES = {"remedial_plan": "dspt.remedial-plan", "cyber_essentials": "dspt.cyber-essentials", "support": "dspt.support"}
+CITED_CLAUSES = {
+    "remedial_plan": "dspt.remedial-plan", "breach": "dspt.remedial-plan#breach",
+    "cyber_essentials": "dspt.cyber-essentials", "support": "dspt.support",
+}
 
 
 def schedule_paragraphs(library: ClauseLibrary, profile: Profile, tier: str) -> dict[str, str]:

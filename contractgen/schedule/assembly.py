@@ -244,6 +244,9 @@ __all__ = [
 
 def clause_numbers(library: ClauseLibrary, profile: Profile, tier: str) -> dict[str, str]:
     """The paragraph number of each clause in ``profile``'s schedule for ``tier``
-    (``dspt.remedial-plan``: ``4.10``), for letters that cite the schedule."""
-    clauses = select_clauses(library, profile, tier)
-    return {placed.clause.id: placed.number.rstrip(".") for placed in assemble_schedule(library, profile, tier, clauses).placed}
+    (``dspt.remedial-plan``: ``4.7``) and of each anchored paragraph
+    (``dspt.remedial-plan#breach``: ``4.10``), for letters that cite the schedule."""
+    assembly = assemble_schedule(library, profile, tier, select_clauses(library, profile, tier))
+    numbers = {placed.clause.id: placed.number.rstrip(".") for placed in assembly.placed}
+    numbers.update({p.anchor: p.number.rstrip(".") for p in assembly.paragraphs if p.anchor and p.number})
+    return numbers
