@@ -25,6 +25,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -41,7 +42,9 @@ R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS = {"w": W, "r": R}
 OLD_RELEASE, NEW_RELEASE = "2026.1", "2026.2"  # release names: found in the history, no tags
 #: The release the repository's own library.yaml carries (relabelled 2026.1 in the history).
-SHIPPED_RELEASE, SHIPPED_RELEASE_DATE = "2026.2", "2026-12-01"
+SHIPPED_RELEASE, SHIPPED_RELEASE_DATE = "2026.3", "2026-12-05"
+#: library.yaml's release lines, whichever release it has reached (the fingerprint line is optional).
+RELEASE_LINES = re.compile(r'^release: "[^"\n]*"\nrelease_date: [0-9-]+\n(?:release_fingerprint: "[0-9a-f]*"\n)?', re.M)
 #: How many clauses the shipped library has (counts in messages follow it as it grows).
 SHIPPED_CLAUSES = len(list((ROOT / "clause_library" / "clauses").glob("*.yaml")))
 AUTHOR = "Lead Drafter"
@@ -92,9 +95,16 @@ def copy_example_workspace(target: Path) -> Path:
     for name in ("clause_library", "templates", "profiles", "examples"):
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("~$*"))
-    edit(target / "clause_library" / "library.yaml", f'release: "{SHIPPED_RELEASE}"\nrelease_date: {SHIPPED_RELEASE_DATE}',
-         'release: "2026.1"\nrelease_date: 2026-04-01')
+    relabel_first_release(target / "clause_library" / "library.yaml")
     return target
+
+
+def relabel_first_release(path: Path) -> None:
+    """Make ``library.yaml`` say release 2026.1 of 1 April 2026, whatever release it names,
+    without a recorded fingerprint (the shipped one is of the shipped release's content)."""
+    text = path.read_text(encoding="utf-8")
+    assert len(RELEASE_LINES.findall(text)) == 1, f"no single release:/release_date: pair in {path}"
+    path.write_text(RELEASE_LINES.sub('release: "2026.1"\nrelease_date: 2026-04-01\n', text), encoding="utf-8")
 
 
 def edit(path: Path, old: str, new: str) -> None:

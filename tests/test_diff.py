@@ -89,7 +89,7 @@ def test_every_kind_of_change_is_found(changes):
         "dspt.nhs-standard-contract": ChangeKind.REMOVED,
     }
     assert changes.counts() == {"added": 1, "removed": 1, "withdrawn": 1, "changed": 5}
-    assert changes.unchanged == 24
+    assert changes.unchanged == 27
     assert (changes.old_release, changes.new_release) == ("2026.1", "2026.2")
     assert re.fullmatch(r"release 2026\.1 \([0-9a-f]{7}\)", changes.old)
 
@@ -175,9 +175,9 @@ def test_diff_text_invariants(old, new):
 
 def test_the_working_tree_equal_to_the_newest_release_has_no_changes(ws):
     result = diff_library(library_at(ws, NEW_RELEASE), library_at(ws, None))
-    assert result.changes == [] and result.unchanged == 31
+    assert result.changes == [] and result.unchanged == 34
     assert result.new == "working tree"
-    assert result.summary().endswith(": no changes; 31 unchanged")
+    assert result.summary().endswith(": no changes; 34 unchanged")
 
 
 # ---------------------------------------------------------------- text
@@ -367,7 +367,7 @@ def test_cli_colours_a_terminal_but_not_a_pipe(history):
 def test_markdown_names_each_clause_by_id_and_version(changes):
     md = format_markdown(changes)
     assert md.startswith("## Clause library changes: release 2026.1 (")
-    assert "Release 2026.1 → 2026.2: 1 added, 1 removed, 1 withdrawn, 5 changed; 24 unchanged." in md
+    assert "Release 2026.1 → 2026.2: 1 added, 1 removed, 1 withdrawn, 5 changed; 27 unchanged." in md
     assert "| `dspt.remedial-plan` Shortfalls and Remedial Plans | changed | 1.1.0 → 1.2.0 |" in md
     assert "| `dspt.nhs-standard-contract` NHS-funded services | removed | 1.0.1 → — |" in md
     for heading in (
@@ -409,7 +409,7 @@ def test_json_has_kinds_versions_and_word_operations(changes):
     data = json.loads(format_json(changes))
     assert data["old"]["release"] == "2026.1" and data["new"]["release"] == "2026.2"
     assert data["counts"] == {"added": 1, "removed": 1, "withdrawn": 1, "changed": 5}
-    assert data["unchanged"] == 24
+    assert data["unchanged"] == 27
     entries = {c["id"]: c for c in data["changes"]}
     assert {k: v["kind"] for k, v in entries.items()}["dspt.verification"] == "withdrawn"
     assert entries["dspt.verification"]["fields"] == [{"name": "status", "old": "approved", "new": "withdrawn"}]
@@ -484,7 +484,7 @@ def test_docx_properties_and_summary(redline_files, changes):
         "council's profile; a cross-reference shows the title of the clause it points at.",
         "Tracked changes: by Lead Drafter, dated 1 October 2026. Accept or reject each one in Word.",
     ]
-    assert text[5:8] == ["\n", "Summary", "1 added, 1 removed, 1 withdrawn, 5 changed; 24 unchanged."]
+    assert text[5:8] == ["\n", "Summary", "1 added, 1 removed, 1 withdrawn, 5 changed; 27 unchanged."]
     # the summary table: clause, change, versions, the changelog entries of the change
     assert text[8:13] == ["Clause", "Change", "Old version", "New version", "Changelog"]
     assert text[13:18] == ["dspt.tier: The Provider's Tier", "changed", "1.0.0", "1.0.1", "1.0.1 (2026-10-01): Core tier: plainer words."]
@@ -603,10 +603,10 @@ def test_default_compares_the_latest_release_with_the_working_tree(clone):
     assert re.fullmatch(r"clause library release 2026\.2 \([0-9a-f]{7}\) → working tree \(release 2026\.2\)", lines[0])
     assert "changed   dspt.support 1.1.0  Support for the Provider" in lines  # no version bump
     assert any("free{+ and confidential+} support" in line for line in lines)
-    assert lines[-1].endswith(": 1 changed; 30 unchanged")
+    assert lines[-1].endswith(": 1 changed; 33 unchanged")
     # one argument: that reference against the working tree
     result = run_cli("-w", str(clone), "diff", OLD_RELEASE)
-    assert result.stdout.splitlines()[-1].endswith(": 1 added, 1 removed, 1 withdrawn, 5 changed; 24 unchanged")
+    assert result.stdout.splitlines()[-1].endswith(": 1 added, 1 removed, 1 withdrawn, 5 changed; 27 unchanged")
 
 
 def test_unknown_reference_is_named(history, monkeypatch):
@@ -640,9 +640,9 @@ def test_the_first_commit_is_the_first_release(tmp_path, monkeypatch):
     monkeypatch.chdir(ws)
     result = run_cli("diff")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[-1] == f"release 2026.1 ({git(ws, 'rev-parse', '--short=7', 'HEAD')}) → working tree: no changes; 31 unchanged"
+    assert result.stdout.splitlines()[-1] == f"release 2026.1 ({git(ws, 'rev-parse', '--short=7', 'HEAD')}) → working tree: no changes; 34 unchanged"
     result = run_cli("diff", "HEAD")
-    assert result.exit_code == 0 and result.stdout.splitlines()[-1].endswith("no changes; 31 unchanged")
+    assert result.exit_code == 0 and result.stdout.splitlines()[-1].endswith("no changes; 34 unchanged")
 
 
 def _library(clause: str):

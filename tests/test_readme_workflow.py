@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from conftest import IN_CI
+from contractgen.library.clauses import load_library
 from helpers import run_cli
-from helpers_git import document_xml, git_identity, paragraphs, resolve_changes
+from helpers_git import RELEASE_LINES, document_xml, git_identity, paragraphs, resolve_changes
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## The review workflow, step by step from a fresh clone"
@@ -54,13 +55,26 @@ def edit(path: Path, old: str, new: str) -> None:
 EDITS = [
     lambda clone: edit(clone / "clause_library/clauses/dspt.remedial-plan.yaml", "\n    default: 20\n", "\n    default: 15\n"),
     lambda clone: (
-        edit(clone / "clause_library/clauses/dspt.remedial-plan.yaml", "\nversion: 1.1.0\n", "\nversion: 1.2.0\n"),
+        edit(clone / "clause_library/clauses/dspt.remedial-plan.yaml", "\nversion: 1.1.1\n", "\nversion: 1.2.0\n"),
         (clone / "clause_library/clauses/dspt.remedial-plan.yaml").open("a", encoding="utf-8").write(
-            "  - version: 1.2.0\n    date: 2026-12-02\n    summary: Remedial Plans within 15 Working Days by default.\n"
+            "  - version: 1.2.0\n    date: 2026-12-07\n    summary: Remedial Plans within 15 Working Days by default.\n"
         ),
     ),
-    lambda clone: edit(clone / "clause_library/library.yaml", 'release: "2026.2"\nrelease_date: 2026-12-01', 'release: "2026.3"\nrelease_date: 2026-12-02'),
+    lambda clone: release(clone / "clause_library", "2026.4", "2026-12-07"),
 ]
+
+
+def release(library: Path, name: str, date: str) -> None:
+    """Set library.yaml's release lines, whichever release they name, as the document says:
+    the new release, its date and the changed library's fingerprint."""
+    path = library / "library.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert len(RELEASE_LINES.findall(text)) == 1, f"no single release:/release_date: pair in {path}"
+    lines = f'release: "{name}"\nrelease_date: {date}\n'
+    path.write_text(RELEASE_LINES.sub(lines, text), encoding="utf-8")
+    fingerprint = load_library(library).fingerprint  # of the files without a fingerprint line
+    path.write_text(RELEASE_LINES.sub(f'{lines}release_fingerprint: "{fingerprint}"\n', text), encoding="utf-8")
+    assert load_library(library).fingerprint == fingerprint
 
 
 def run(command: str, clone: Path) -> list[str]:
@@ -115,5 +129,5 @@ def test_the_readme_review_workflow_from_a_clean_clone(tmp_path, monkeypatch):
     rejected = "\n".join(t for _, t in paragraphs(resolve_changes(root, "reject")))
     assert "within 15 Working Days" in accepted and "within 20 Working Days" in rejected
     assert "{{" not in accepted
-    assert run("contractgen schedule example-borough -o released.docx", clone)[0].endswith("library release 2026.3)")
+    assert run("contractgen schedule example-borough -o released.docx", clone)[0].endswith("library release 2026.4)")
     assert run("contractgen textconv released.docx | grep Draft", clone) == []

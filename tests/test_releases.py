@@ -276,9 +276,9 @@ def test_clauses_list_at_a_release(history, monkeypatch):
     assert old.exit_code == 0
     ids = [line.split()[0] for line in old.stdout.splitlines()[:-1]]
     assert "dspt.nhs-standard-contract" in ids and "dspt.moving-tier" not in ids
-    assert old.stdout.splitlines()[-1] == "30 clauses in release 2026.1"  # dspt.entry-level is withdrawn
+    assert old.stdout.splitlines()[-1] == "33 clauses in release 2026.1"  # dspt.entry-level is withdrawn
     now = run_cli("clauses", "list", "--all", "--at", "drafting")
-    assert now.stdout.splitlines()[-1] == "31 clauses in release 2026.2"
+    assert now.stdout.splitlines()[-1] == "34 clauses in release 2026.2"
     assert re.search(r"^dspt\.verification +2\.0\.0 +withdrawn ", now.stdout, re.M)
 
 

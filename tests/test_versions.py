@@ -91,7 +91,7 @@ def test_unbumped_text_change_in_one_tier_variant(ws, against):
     assert not report.ok
     assert report.changed == ["dspt.tier"]
     sha = git(ws, "rev-parse", "--short=7", "HEAD")
-    assert summary(report) == f"checked 31 clauses against {since(against)} ({sha}): 1 problem"
+    assert summary(report) == f"checked 34 clauses against {since(against)} ({sha}): 1 problem"
 
 
 @BOTH
@@ -248,7 +248,7 @@ def test_deleted_clause(ws):
         "deleted; withdraw it (status: withdrawn, bump version, changelog entry) instead of deleting the file, "
         "so old schedules can still be traced"
     ]
-    assert report.compared == 31
+    assert report.compared == 34
 
 
 def test_deleted_withdrawn_clause(ws):
@@ -306,7 +306,7 @@ def test_bumped_change_with_changelog_entry_passes(ws, against):
     sha = git(ws, "rev-parse", "--short=7", "HEAD")
     unreleased = "; unreleased: library.yaml still says release 2026.1; set a new release and release_date to release these changes"
     assert summary(report) == (
-        f"checked 31 clauses against {since(against)} ({sha}): ok, 1 clause changed with a version bump"
+        f"checked 34 clauses against {since(against)} ({sha}): ok, 1 clause changed with a version bump"
         + (unreleased if against is None else "")
     )
 
@@ -336,7 +336,7 @@ def test_new_clause_passes_at_any_version(ws):
     new = new.replace("- version: 1.0.0", "- version: 0.3.0")
     (ws / CLAUSES / "dspt.staff-vetting.yaml").write_text(new, encoding="utf-8")
     report = check(ws, None)
-    assert report.ok and report.added == ["dspt.staff-vetting"] and report.compared == 32
+    assert report.ok and report.added == ["dspt.staff-vetting"] and report.compared == 35
     assert ": ok, no clause changed, 1 new clause; unreleased: " in summary(report)
 
 
