@@ -186,7 +186,7 @@ def build_release_history(root: Path) -> History:
     bump(renewal, "1.1.0", "1.2.0", "Clearer parameter description.")
     remedial = clauses / "dspt.remedial-plan.yaml"
     edit(remedial, "    default: 20\n", "    default: 15\n")
-    bump(remedial, "1.1.0", "1.2.0", "Remedial Plans within 15 Working Days by default.")
+    bump(remedial, "1.1.1", "1.2.0", "Remedial Plans within 15 Working Days by default.")
     commit_all(root, "dspt.remedial-plan: 15 working days; dspt.annual-renewal: description")
 
     (clauses / "dspt.moving-tier.yaml").write_text(MOVING_TIER, encoding="utf-8")

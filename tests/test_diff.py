@@ -368,7 +368,7 @@ def test_markdown_names_each_clause_by_id_and_version(changes):
     md = format_markdown(changes)
     assert md.startswith("## Clause library changes: release 2026.1 (")
     assert "Release 2026.1 → 2026.2: 1 added, 1 removed, 1 withdrawn, 5 changed; 27 unchanged." in md
-    assert "| `dspt.remedial-plan` Shortfalls and Remedial Plans | changed | 1.1.0 → 1.2.0 |" in md
+    assert "| `dspt.remedial-plan` Shortfalls and Remedial Plans | changed | 1.1.1 → 1.2.0 |" in md
     assert "| `dspt.nhs-standard-contract` NHS-funded services | removed | 1.0.1 → — |" in md
     for heading in (
         "### `dspt.tier` 1.0.1: The Provider's Tier (changed)",
@@ -488,7 +488,7 @@ def test_docx_properties_and_summary(redline_files, changes):
     # the summary table: clause, change, versions, the changelog entries of the change
     assert text[8:13] == ["Clause", "Change", "Old version", "New version", "Changelog"]
     assert text[13:18] == ["dspt.tier: The Provider's Tier", "changed", "1.0.0", "1.0.1", "1.0.1 (2026-10-01): Core tier: plainer words."]
-    assert "dspt.remedial-plan 1.1.0 → 1.2.0: Shortfalls and Remedial Plans (changed)" in text
+    assert "dspt.remedial-plan 1.1.1 → 1.2.0: Shortfalls and Remedial Plans (changed)" in text
     assert "parameter remedial_plan_working_days default: 2015" in text  # both, as tracked
     assert not any("{{" in t or "{%" in t for t in text)
     footer = parts["word/footer1.xml"].decode() if "word/footer1.xml" in parts else ""

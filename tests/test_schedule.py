@@ -317,8 +317,9 @@ def test_cross_references_are_ref_fields_with_the_right_number(ws, tier):
         assert name in numbers, f"REF to a missing bookmark {name}"
         assert cached == numbers[name], name
     # every clause is bookmarked where it starts, under a stable name, and each anchored
-    # paragraph where it is (issue 19: the Breach Log paragraph, 6.9)
-    anchors = {bookmark_name("dspt.incident-reporting#breach-log"): "6.9"}
+    # paragraph where it is (issue 19: the Breach Log paragraph, 6.9; the paragraph on failing
+    # to send or carry out a Remedial Plan, 4.10, which the overdue and progress letters cite)
+    anchors = {bookmark_name("dspt.incident-reporting#breach-log"): "6.9", bookmark_name("dspt.remedial-plan#breach"): "4.10"}
     assert {**{bookmark_name(pc.clause.id): pc.number for pc in assembly.placed}, **anchors} == numbers
 
 
