@@ -158,6 +158,23 @@ def write_golden(*files: tuple[Path, str]) -> NoReturn:
 # ----------------------------------------------------------------- command line
 
 
+def console_blocks(markdown: str, *, skip_blank: bool = False) -> list[list[tuple[str, list[str]]]]:
+    """The ```console blocks of a README or docs page, each a list of (command after
+    ``$ ``, the output lines shown under it); ``skip_blank`` strips lines and drops blank
+    ones. The walkthrough tests run these commands and compare the output."""
+    blocks = []
+    for body in re.findall(r"```console\n(.*?)```", markdown, re.S):
+        steps: list[tuple[str, list[str]]] = []
+        for line in body.splitlines():
+            line = line.strip() if skip_blank else line
+            if line.startswith("$ "):
+                steps.append((line[2:], []))
+            elif line or not skip_blank:
+                steps[-1][1].append(line)
+        blocks.append(steps)
+    return blocks
+
+
 def run_cli(*args: str, input: str | None = None) -> Result:
     """``contractgen ARGS`` in-process; stdout and stderr are kept apart."""
     from contractgen.cli import cli

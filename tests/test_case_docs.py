@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli
+from helpers import console_blocks, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "case-record.md"
@@ -19,14 +19,7 @@ TIME = re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d UTC\b")
 
 
 def walkthrough() -> list[tuple[str, list[str]]]:
-    text = PAGE.read_text(encoding="utf-8")
-    (body,) = re.findall(r"```console\n(.*?)```", text, re.S)
-    steps: list[tuple[str, list[str]]] = []
-    for line in body.splitlines():
-        if line.startswith("$ "):
-            steps.append((line[2:], []))
-        else:
-            steps[-1][1].append(line)
+    (steps,) = console_blocks(PAGE.read_text(encoding="utf-8"))
     return steps
 
 

@@ -13,7 +13,7 @@ import shlex
 import shutil
 from pathlib import Path
 
-from helpers import ROOT, run_cli
+from helpers import ROOT, console_blocks, run_cli
 from helpers_git import git_identity
 
 SECTION = "## Your first council, in ten steps"
@@ -32,15 +32,7 @@ def guide_steps() -> list[tuple[str, list[str]]]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text[text.index(SECTION):]
     section = section[: section.index("\n## ", 1)]
-    steps: list[tuple[str, list[str]]] = []
-    for body in re.findall(r"```console\n(.*?)```", section, re.S):
-        for line in body.splitlines():
-            line = line.strip()
-            if line.startswith("$ "):
-                steps.append((line[2:], []))
-            elif line:
-                steps[-1][1].append(line)
-    return steps
+    return [step for block in console_blocks(section, skip_blank=True) for step in block]
 
 
 def matches(expected: list[str], actual: list[str]) -> bool:

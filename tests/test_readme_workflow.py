@@ -20,7 +20,7 @@ import pytest
 
 from conftest import IN_CI
 from contractgen.library.clauses import load_library
-from helpers import run_cli
+from helpers import console_blocks, edit, run_cli
 from helpers_git import RELEASE_LINES, document_xml, git_identity, paragraphs, resolve_changes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,22 +34,7 @@ def walkthrough() -> list[list[tuple[str, list[str]]]]:
     text = (ROOT / DOC).read_text(encoding="utf-8")
     section = text[text.index(SECTION):]
     section = section[: section.index("\n## ", 1)] if "\n## " in section[1:] else section
-    blocks = []
-    for body in re.findall(r"```console\n(.*?)```", section, re.S):
-        steps: list[tuple[str, list[str]]] = []
-        for line in body.splitlines():
-            if line.startswith("$ "):
-                steps.append((line[2:], []))
-            else:
-                steps[-1][1].append(line)
-        blocks.append(steps)
-    return blocks
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} is not once in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    return console_blocks(section)
 
 
 EDITS = [
