@@ -28,6 +28,7 @@ COLOURS = {
     Standing.MEETS: "#2e7d4f",
     Standing.RENEW: "#8cbf3f",
     Standing.IMPROVE: "#f0b429",
+    Standing.UNRECORDED: "#b9a36b",
     Standing.REMEDY: "#e8772e",
     Standing.LAPSED: "#c62828",
     Standing.NOT_PUBLISHED: "#8a94a6",

@@ -52,6 +52,9 @@ class Standing(str, Enum):
     MEETS = "meets tier"
     RENEW = "renewal due"
     IMPROVE = "below tier"
+    #: Advanced tier, Standards Exceeded on record, but no Cyber Essentials Plus
+    #: certificate recorded: neither meeting nor below, unknown until one is recorded.
+    UNRECORDED = "certificate not recorded"
     REMEDY = "standards not met"
     LAPSED = "lapsed"
     NOT_PUBLISHED = "not published"
@@ -66,8 +69,8 @@ class Standing(str, Enum):
     def needs_support(self) -> bool:
         """Whether a Local Support Organisation should be told (lso-referrals.csv). A
         provider held for review is the council's to check first: its code is likely
-        mistyped."""
-        return not self.meets_tier and self is not Standing.HELD
+        mistyped; one whose certificate is not recorded meets the DSPT side of its tier."""
+        return not self.meets_tier and self not in (Standing.HELD, Standing.UNRECORDED)
 
     @property
     def key(self) -> str:
@@ -117,7 +120,7 @@ class Position:
     @property
     def counts(self) -> bool:
         """Whether a publication counts on the date (whatever it meets)."""
-        return self.standing in (Standing.MEETS, Standing.RENEW, Standing.IMPROVE, Standing.REMEDY)
+        return self.standing in (Standing.MEETS, Standing.RENEW, Standing.IMPROVE, Standing.REMEDY, Standing.UNRECORDED)
 
     @property
     def needs_support(self) -> bool:
@@ -154,7 +157,9 @@ def assess(provider: Provider, export: DsptExport, terms: Terms, as_of: dt.date,
     letters count it (the register's, or the case record's ``case`` when later)."""
     record = export.by_code(provider.ods_code)
     contractual = apply_certificate(assess_position(record, terms[provider.tier], as_of), provider_certificate(provider, case))
-    if contractual.kind is not LetterKind.START:
+    if contractual.certificate_unrecorded:
+        standing = Standing.UNRECORDED
+    elif contractual.kind is not LetterKind.START:
         standing = _STANDINGS[contractual.kind]
     elif record is not None:
         standing = Standing.NOT_PUBLISHED

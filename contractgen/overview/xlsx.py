@@ -225,7 +225,7 @@ def _providers(sheet: _Sheet, m: Market) -> FastRows:
     def coloured(standing: Standing) -> Any:
         def style(cell: Any) -> None:
             cell.fill = PatternFill("solid", fgColor=COLOURS[standing].lstrip("#").upper())
-            if standing not in (Standing.IMPROVE, Standing.RENEW):
+            if standing not in (Standing.IMPROVE, Standing.RENEW, Standing.UNRECORDED):
                 cell.font = white
         return style
 
