@@ -66,7 +66,7 @@ def test_a_plan_rejected_after_it_arrived_is_not_in() -> None:
 
 
 def test_record_show_list_export(workspace: Workspace, case_database: str, tmp_path: Path) -> None:
-    first = record_event(workspace, " c4sd ", "plan-received", on=D(2026, 12, 10), details={"text": "by email, café & co"})
+    first = record_event(workspace, " c4sd ", "plan-received", on=D(2026, 12, 10), details={"text": "by email, café & co"}, today=D(2027, 1, 15))
     if case_database == "sqlite":
         assert first.notes == ["created the case database " + str(workspace.root / ".contractgen" / "cases.sqlite3")
                                + " (kept out of git: it holds provider contact details)"]
@@ -74,9 +74,9 @@ def test_record_show_list_export(workspace: Workspace, case_database: str, tmp_p
     [event] = first.events
     assert (event.id, event.ods_code, event.kind, event.date) == (1, "C4SD", EventKind.PLAN_RECEIVED, D(2026, 12, 10))
     assert event.recorded_by  # git user.name, else the OS user
-    again = record_event(workspace, "C4SD", "extension", on=D(2026, 12, 20), details={"until": D(2027, 4, 30)})
+    again = record_event(workspace, "C4SD", "extension", on=D(2026, 12, 20), details={"until": D(2027, 4, 30)}, today=D(2027, 1, 15))
     assert again.notes == []  # the place is said once
-    record_event(workspace, "C4SD", "extension", on=D(2026, 12, 20), details={"until": D(2027, 5, 31)}, supersedes=2)
+    record_event(workspace, "C4SD", "extension", on=D(2026, 12, 20), details={"until": D(2027, 5, 31)}, supersedes=2, today=D(2027, 1, 15))
     with pytest.raises(CaseError, match="error: extension needs --until$"):
         record_event(workspace, "C4SD", "extension")
     with pytest.raises(CaseError, match=r"^error: certificate takes no --until; it takes: --scheme, --number, --issued, --expiry, --text$"):
@@ -148,8 +148,8 @@ def test_letters_issued_then_overdue_progress_and_closure(workspace: Workspace, 
     assert (c4sd.open, c4sd.notice_date, c4sd.remedial_plan_due, c4sd.standard_by) == (True, NOV, D(2026, 12, 24), D(2027, 3, 24))
 
     # AH7Q sends its plan; we agree a later date. VM8K1 renews its certificate.
-    record_event(workspace, "AH7Q", "plan-received", on=D(2026, 12, 18))
-    record_event(workspace, "AH7Q", "extension", on=D(2027, 1, 10), details={"until": D(2027, 6, 30)})
+    record_event(workspace, "AH7Q", "plan-received", on=D(2026, 12, 18), today=D(2027, 1, 15))
+    record_event(workspace, "AH7Q", "extension", on=D(2027, 1, 10), details={"until": D(2027, 6, 30)}, today=D(2027, 1, 15))
     record_event(workspace, "VM8K1", "certificate", on=D(2026, 12, 1), details={"scheme": "ce-plus", "expiry": D(2027, 11, 29)})
 
     may = example(workspace, output=tmp_path / "may", as_of=D(2027, 5, 1))
@@ -304,7 +304,7 @@ def test_import_records_all_rows_or_reports_each_bad_one(workspace: Workspace, c
     bad = tmp_path / "tracker.csv"
     bad.write_text("ODS Code,Event,Date,Until,Text\nC4SD,plan-received,2026-12-10,,\nAH7Q,extension,2027-01-10,,\nVM1A2,planreceived,10/12/2026,,\n", encoding="utf-8")
     with pytest.raises(CaseError) as caught:
-        import_events(workspace, bad)
+        import_events(workspace, bad, today=D(2027, 1, 15))
     shown = str(bad)
     assert [str(p) for p in caught.value.problems] == [
         f"{shown}:3: extension needs --until",
@@ -313,7 +313,7 @@ def test_import_records_all_rows_or_reports_each_bad_one(workspace: Workspace, c
     assert list_cases(workspace)[0] == []  # nothing was recorded
     good = tmp_path / "tracker-fixed.csv"
     good.write_text("ODS Code,Event,Date,Until,Text\nC4SD,plan-received,2026-12-10,,by post\nAH7Q,extension,2027-01-10,2027-06-30,\n", encoding="utf-8")
-    result = import_events(workspace, good)
+    result = import_events(workspace, good, today=D(2027, 1, 15))
     assert [(e.ods_code, e.kind.value, e.date, e.data) for e in result.events] == [
         ("C4SD", "plan-received", D(2026, 12, 10), {"text": "by post"}),
         ("AH7Q", "extension", D(2027, 1, 10), {"until": "2027-06-30"}),
@@ -356,7 +356,7 @@ def test_validate_checks_the_dates_of_the_case_letters(workspace_dir: Path) -> N
     report = validate_workspace(load_workspace(workspace_dir))
     found = [p.message for p in report.problems]
     assert found and all("letter.overdue" in m and "states 1 March 2027, which is none of the dates the schedule gives" in m for m in found)
-    assert report.renders == 56
+    assert report.renders == 58  # 2 profiles x 29: one more than before in each, the advanced tier's certificate letter with no certificate recorded
 
 
 def test_case_issued_and_a_damaged_database_on_the_command_line(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

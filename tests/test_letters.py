@@ -62,7 +62,7 @@ HELD = "VN3B7"
 #: Riverside & Vale's register as of 2026-11-26, with its 240-day renewal window.
 RIVERSIDE_KINDS = {
     "VM4R3": "renew",  # 25/26 Met counts until 30 June 2027: 216 days away
-    "VN6H1": "renew",  # 25/26 Exceeded, advanced
+    "VN6H1": "certificate",  # 25/26 Exceeded, advanced, no CE Plus certificate recorded (issue 15: was renew)
     "VL7B4": "renew",  # 25/26 Met, core
     "VM2Q6": "improve",  # 25/26 Approaching, core
     "VN9P3": "lapsed",  # 23/24 Met
@@ -350,7 +350,7 @@ def test_riverside_letter_uses_its_own_profile(workspace: Workspace) -> None:
     assert lines[-3:] == ["Dr Siân O'Connor-Ibrahim", "Assistant Director, Care & Health Commissioning",
                           "Riverside & Vale City Council"]  # fmt: skip
     assert {r["ods_code"]: (r["response_by"], r["standard_by"]) for r in read_report(result.output)} == {
-        "VM4R3": ("", ""), "VN6H1": ("", ""), "VL7B4": ("", ""),
+        "VM4R3": ("", ""), "VN6H1": ("2026-12-17", ""), "VL7B4": ("", ""),  # VN6H1: a copy of its certificate asked for
         "VM2Q6": ("2026-12-24", "2027-03-24"), "VN9P3": ("2026-12-24", "2027-03-24"),
         "8HX22": ("2026-12-17", "2027-01-01"),
     }  # fmt: skip
@@ -795,6 +795,8 @@ def batch_expected_kind(status: str | None, tier: str) -> str:
         return "remedy"
     rank = {"Approaching Standards": 1, "Standards Met": 2, "Standards Exceeded": 3}[label]
     needed = {"foundation": 1, "core": 2, "advanced": 3}[tier]
+    if tier == "advanced" and rank >= needed:
+        return "certificate"  # the register has no certificate columns: a copy is asked for (issue 15)
     return "confirm" if rank >= needed else "improve"  # 25/26 counts until 30 June 2027
 
 
@@ -819,7 +821,7 @@ def test_a_thousand_letters(workspace: Workspace, tmp_path: Path) -> None:
     result = generate_letters(workspace, "example-borough", register, dspt_file=export, as_of=AS_OF, output=out, workers=2)
 
     assert {j.provider.ods_code: (j.provider.name, j.position.kind.value) for j in result.written} == expected
-    assert set(Counter(k for _, k in expected.values())) == {"start", "lapsed", "remedy", "improve", "confirm"}
+    assert set(Counter(k for _, k in expected.values())) == {"start", "lapsed", "remedy", "improve", "confirm", "certificate"}
     assert len(result.unmatched) == sum(1 for i in range(count) if BATCH_STATUSES[i % len(BATCH_STATUSES)] is None)
     assert result.held == []
     rows = read_report(out)

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..audit.score import ProviderAudit
-from ..dspt.case import CaseState
+from ..dspt.case import CE, CaseState, latest_certificate
+from ..dspt.case import Certificate as CaseCertificate
 from ..dspt.export import DsptExport
 from ..dspt.followup import apply_certificate, provider_certificate
 from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position
@@ -343,13 +344,33 @@ class Market:
         ]
         return sorted(rows, key=lambda row: (row[1].valid_until, row[0].row))
 
+    def certificate_expiries(self, provider: Provider) -> tuple[dt.date | None, dt.date | None]:
+        """The provider's Cyber Essentials and Cyber Essentials Plus expiry dates: the
+        register's or the case record's, whichever is later (as the letters count the
+        Plus one, :func:`~contractgen.dspt.followup.provider_certificate`); ``None`` when
+        neither holds one."""
+        case = self.case(provider)
+        plus = provider_certificate(provider, case)
+        basic = latest_certificate(
+            CaseCertificate(CE, provider.cyber_essentials_expiry, source="register") if provider.cyber_essentials_expiry else None,
+            case.ce_certificate if case is not None else None,
+        )
+        return (basic.expiry if basic else None), (plus.expiry if plus else None)
+
+    @property
+    def certificates_known(self) -> bool:
+        """Whether anything is known of certificates: the register has a certificate
+        column, or the case record holds a certificate for a provider of the register."""
+        return self.certificates_recorded or any(
+            c.certificate is not None or c.ce_certificate is not None for p in self.providers if (c := self.case(p)) is not None)
+
     def certificates(self) -> list[Certificate]:
         """Cyber Essentials (Plus) certificates expired, or expiring within
-        :data:`CERTIFICATE_HORIZON` days, soonest first."""
+        :data:`CERTIFICATE_HORIZON` days, soonest first (register or case record, the
+        later expiry of the two)."""
         found: list[Certificate] = []
         for p in self.providers:
-            for scheme, expiry in (("Cyber Essentials", p.cyber_essentials_expiry),
-                                   ("Cyber Essentials Plus", p.cyber_essentials_plus_expiry)):
+            for scheme, expiry in zip(("Cyber Essentials", "Cyber Essentials Plus"), self.certificate_expiries(p)):
                 if expiry is not None and (expiry - self.as_of).days <= CERTIFICATE_HORIZON:
                     found.append(Certificate(p, scheme, expiry))
         return sorted(found, key=lambda c: (c.expiry, c.provider.row, c.scheme))

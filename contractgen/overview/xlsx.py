@@ -253,7 +253,7 @@ def _providers(sheet: _Sheet, m: Market) -> FastRows:
             (pos.standing.value, pos.standing.key),
             (c.shortfall_since, "date"), (c.remedial_plan_due, "date"), (c.standard_by, "date"),
             _text(pos.reason), _text(p.contact_name), _text(p.email),
-            (p.cyber_essentials_expiry, "date"), (p.cyber_essentials_plus_expiry, "date"),
+            *((expiry, "date") for expiry in m.certificate_expiries(p)),
             *audit,
         ])
     return rows
