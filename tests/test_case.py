@@ -376,3 +376,122 @@ def test_case_issued_and_a_damaged_database_on_the_command_line(workspace_dir: P
     assert broken.exit_code == 3
     assert broken.stderr == ("error: broken.sqlite3 is not a contractgen case database or is damaged (file is not a database); restore it "
                              "from a backup (`contractgen case export` makes one), or move it away to start a new one. Nothing was changed\n")
+
+
+# ------------------------------------------------------------------ events dated in the future (issue 15)
+
+
+def test_an_event_dated_after_today_is_refused(workspace: Workspace, case_database: str, tmp_path: Path) -> None:
+    today = D(2026, 12, 6)
+    with pytest.raises(CaseError) as caught:
+        record_event(workspace, "C4SD", "plan-received", on=D(2026, 12, 31), today=today)
+    assert caught.value.message == ("--date 2026-12-31: the date 31 December 2026 is in the future (today is 6 December 2026); "
+                                    "record an event on or after the day it happens")
+    assert record_event(workspace, "C4SD", "plan-received", on=today, today=today).events[0].date == today  # today itself: fine
+    with pytest.raises(CaseError, match=r"^error: --date 2026-12-07: the date 7 December 2026 is in the future"):  # the day after
+        record_event(workspace, "C4SD", "note", on=D(2026, 12, 7), details={"text": "x"}, today=today)
+    tracker = tmp_path / "tracker.csv"
+    tracker.write_text("ods_code,event,date\nAH7Q,plan-received,2026-12-06\nAH7Q,plan-agreed,2027-01-05\n", encoding="utf-8")
+    with pytest.raises(CaseError) as caught:
+        import_events(workspace, tracker, today=today)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tracker}:3: --date 2027-01-05: the date 5 January 2027 is in the future (today is 6 December 2026); "
+        "record an event on or after the day it happens"]
+    assert [e.kind.value for e in show_case(workspace, "C4SD").events] == ["plan-received"]  # nothing else recorded
+    assert show_case(workspace, "AH7Q").events == []
+
+
+def test_the_command_line_refuses_a_future_date_against_the_real_date(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contractgen.casebook import record
+
+    monkeypatch.chdir(workspace_dir)
+    monkeypatch.setattr(record, "current_date", lambda: D(2026, 12, 6))
+    result = run_cli("case", "record", "C4SD", "plan-received", "--date", "31/12/2026")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("error: --date 2026-12-31: the date 31 December 2026 is in the future (today is 6 December 2026); "
+                             "record an event on or after the day it happens\n")
+    assert run_cli("case", "record", "C4SD", "plan-received", "--date", "06/12/2026").exit_code == 0
+    monkeypatch.undo()
+    monkeypatch.chdir(workspace_dir)
+    real = run_cli("case", "record", "C4SD", "note", "--text", "x", "--date", (dt.date.today() + dt.timedelta(days=1)).isoformat())
+    assert real.exit_code == 1 and "is in the future" in real.stderr  # the command line uses the real date
+
+
+# ------------------------------------------------------------------ import from Excel (issue 15)
+
+
+def write_tracker(path: Path, rows: list[list[object]]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Responses"
+    sheet.append(["ODS Code", "Event", "Date", "Until", "Text"])
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_import_from_xlsx_names_the_worksheet_cell_and_column(workspace: Workspace, case_database: str, tmp_path: Path) -> None:
+    today = D(2027, 1, 15)
+    bad = write_tracker(tmp_path / "tracker.xlsx", [
+        ["C4SD", "plan-received", dt.datetime(2026, 12, 10), None, "by email"],
+        ["AH7Q", "extension", dt.datetime(2027, 1, 10), None, None],
+        ["VM1A2", "plan-received", "10/12/2026", None, None],
+        ["AW2T", "plan-received", dt.datetime(2027, 1, 16), None, None],
+    ])
+    with pytest.raises(CaseError) as caught:
+        import_events(workspace, bad, today=today)
+    shown = str(bad)
+    assert caught.value.message == f"3 problems in {shown}: nothing was recorded; correct the rows and import again"
+    assert [str(p) for p in caught.value.problems] == [
+        f"{shown}:3:4: extension needs --until (worksheet 'Responses', cell D3, column 'Until')",
+        f"{shown}:4:3: date: '10/12/2026' is not a date; write it as YYYY-MM-DD (worksheet 'Responses', cell C4, column 'Date')",
+        f"{shown}:5:3: --date 2027-01-16: the date 16 January 2027 is in the future (today is 15 January 2027); "
+        "record an event on or after the day it happens (worksheet 'Responses', cell C5, column 'Date')",
+    ]
+    assert list_cases(workspace)[0] == []  # nothing was recorded
+    good = write_tracker(tmp_path / "tracker-fixed.xlsx", [
+        ["C4SD", "plan-received", dt.datetime(2026, 12, 10), None, "by email"],
+        ["AH7Q", "extension", dt.datetime(2027, 1, 10), dt.datetime(2027, 6, 30), None],
+    ])
+    result = import_events(workspace, good, today=today)
+    assert [(e.id, e.ods_code, e.kind.value, e.date, e.data) for e in result.events] == [
+        (1, "C4SD", "plan-received", D(2026, 12, 10), {"text": "by email"}),
+        (2, "AH7Q", "extension", D(2027, 1, 10), {"until": "2027-06-30"}),
+    ]
+
+
+# ------------------------------------------------------------------ a locked PostgreSQL table (issue 15)
+
+
+def test_a_locked_postgresql_table_fails_after_a_bounded_wait_and_loses_nothing(
+    workspace: Workspace, postgres_server, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    url = postgres_server.new_database()
+    monkeypatch.setenv("CONTRACTGEN_DATABASE_URL", url)
+    record_event(workspace, "C4SD", "note", details={"text": "before"})
+    monkeypatch.setattr(store, "BUSY_SECONDS", 2.0)
+    holder = sa.create_engine(url)
+    conn = holder.connect()
+    transaction = conn.begin()
+    conn.exec_driver_sql("LOCK TABLE case_events IN ACCESS EXCLUSIVE MODE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(CaseDatabaseError) as caught:
+            record_event(workspace, "C4SD", "note", details={"text": "while locked"})
+        waited = time.monotonic() - started
+    finally:
+        transaction.rollback()
+        conn.close()
+        holder.dispose()
+    shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+    assert caught.value.message == (f"the case database {shown} is locked by another program (waited 2 seconds); "
+                                    "try again when the other recording has finished. Nothing was changed")
+    assert 2.0 <= waited < 15  # the lock_timeout, not a hang
+    assert [e.data["text"] for e in show_case(workspace, "C4SD").events] == ["before"]  # nothing lost, nothing half-written
+    record_event(workspace, "C4SD", "note", details={"text": "after"})
+    assert [e.data["text"] for e in show_case(workspace, "C4SD").events] == ["before", "after"]
