@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -495,3 +497,65 @@ def test_a_locked_postgresql_table_fails_after_a_bounded_wait_and_loses_nothing(
     assert [e.data["text"] for e in show_case(workspace, "C4SD").events] == ["before"]  # nothing lost, nothing half-written
     record_event(workspace, "C4SD", "note", details={"text": "after"})
     assert [e.data["text"] for e in show_case(workspace, "C4SD").events] == ["before", "after"]
+
+
+# ------------------------------------------------------------------ the overview's certificates read the case record (issue 15)
+
+
+def test_overview_certificates_read_the_case_record_the_later_expiry_winning(workspace: Workspace, case_database: str, tmp_path: Path) -> None:
+    from test_overview import example as overview
+
+    today = D(2026, 11, 26)
+    # VM8K1's register CE Plus expired on 1 November 2026; the case record has its renewal
+    record_event(workspace, "VM8K1", "certificate", on=D(2026, 11, 20), today=today,
+                 details={"scheme": "ce-plus", "number": "CEP-9", "issued": D(2026, 1, 31), "expiry": D(2027, 1, 31)})
+    # an older CE certificate for AH7Q than its register's (28 February 2026): the register's stays
+    record_event(workspace, "AH7Q", "certificate", on=D(2026, 11, 20), today=today, details={"scheme": "ce", "expiry": D(2025, 12, 1)})
+    # C4SD has no certificate in the register: the case record's is shown
+    record_event(workspace, "C4SD", "certificate", on=D(2026, 11, 21), today=today, details={"scheme": "ce", "expiry": D(2026, 12, 20)})
+    result = overview(workspace, tmp_path)
+    m = result.market
+    assert [(c.provider.ods_code, c.scheme, c.expiry, c.days_left(m.as_of)) for c in m.certificates()] == [
+        ("AH7Q", "Cyber Essentials", D(2026, 2, 28), -271), ("VM1A2", "Cyber Essentials", D(2026, 12, 15), 19),
+        ("C4SD", "Cyber Essentials", D(2026, 12, 20), 24), ("VM8K1", "Cyber Essentials Plus", D(2027, 1, 31), 66)]
+    standing = {p.ods_code: pos.standing.value for p, pos in m.rows}
+    assert standing["VM8K1"] == "meets tier"  # its certificate is current: the tier is met (the register alone: below tier)
+    page = (result.output / "overview.html").read_text(encoding="utf-8")
+    section = page[page.index('<section id="cyber-essentials">'):]
+    section = section[: section.index("</section>")]
+    assert re.findall(r'<td data-sort="(-?\d+)">([^<]*)</td>', section) == [
+        ("-271", "expired 271 days ago"), ("19", "19 days left"), ("24", "24 days left"), ("66", "66 days left")]
+    sheet = openpyxl.load_workbook(result.output / "overview.xlsx")["Providers"]
+    header = [c.value for c in sheet[1]]
+    row = {r[header.index("ODS code")]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    ce, plus = header.index("Cyber Essentials expiry"), header.index("Cyber Essentials Plus expiry")
+    assert (row["VM8K1"][plus], row["C4SD"][ce], row["AH7Q"][ce]) == (
+        dt.datetime(2027, 1, 31), dt.datetime(2026, 12, 20), dt.datetime(2026, 2, 28))
+
+
+def test_overview_without_certificate_columns_says_not_recorded_until_the_case_holds_one(workspace: Workspace, case_database: str, tmp_path: Path) -> None:
+    from contractgen.overview.write import build_overview
+
+    root = workspace.root
+
+    def build(out: str):
+        return build_overview(workspace, "riverside-and-vale", root / "examples" / "riverside-and-vale-providers.csv",
+                              root / "examples" / "dspt-export-example.csv", as_of=NOV, output=tmp_path / out)
+
+    def section(result) -> str:
+        page = (result.output / "overview.html").read_text(encoding="utf-8")
+        part = page[page.index('<section id="cyber-essentials">'):]
+        return part[: part.index("</section>")]
+
+    before = build("before")
+    assert {p.ods_code: pos.standing.value for p, pos in before.market.rows}["VN6H1"] == "certificate not recorded"
+    assert (before.market.meeting.part, before.market.meeting.whole) == (2, 6)  # VM4R3 and VL7B4 (renewal due); not VN6H1
+    assert "Not recorded: the register has no cyber_essentials_expiry or cyber_essentials_plus_expiry column and the case record holds no certificate" in section(before)
+    assert [p.ods_code for p, _ in before.market.referrals()] == ["VM2Q6", "VN9P3", "8HX22"]  # VN6H1 is not the LSO's to help
+    record_event(workspace, "VN6H1", "certificate", on=D(2026, 11, 20), today=NOV,
+                 details={"scheme": "ce-plus", "issued": D(2026, 2, 1), "expiry": D(2027, 2, 1)})
+    after = build("after")
+    assert {p.ods_code: pos.standing.value for p, pos in after.market.rows}["VN6H1"] == "renewal due"  # 240-day window
+    assert (after.market.meeting.part, after.market.meeting.whole) == (3, 6)
+    assert "Not recorded" not in section(after)
+    assert re.findall(r'<td data-sort="(-?\d+)">([^<]*)</td>', section(after)) == [("67", "67 days left")]
