@@ -215,3 +215,16 @@ def test_no_certificate_recorded_leaves_the_case_as_it_is() -> None:
     # the day after expiry: the Shortfall it is today (the expired wording)
     expired = assess_case_position(EXCEEDED, ADVANCED, D(2027, 3, 2), certificate=cert(D(2027, 3, 1)))
     assert (expired.kind, expired.certificate_unrecorded, expired.shortfall_since) == (LetterKind.CERTIFICATE, False, D(2027, 3, 2))
+
+
+def test_only_a_certificate_event_records_a_certificate() -> None:
+    """A Cyber Essentials Plus certificate is read from certificate events only (with a
+    scheme and an expiry), and a Cyber Essentials one is kept apart from it: a note that
+    happens to carry such details is not a certificate, so it cannot move the Advanced
+    tier's dates."""
+    details = {"scheme": CE_PLUS, "expiry": "2027-11-30"}
+    assert case_state("VM8K1", [CaseEvent("VM8K1", EventKind.NOTE, NOV, details, id=1)]).certificate is None
+    plus = case_state("VM8K1", [CaseEvent("VM8K1", EventKind.CERTIFICATE, NOV, details, id=1)])
+    assert (plus.certificate.expiry, plus.ce_certificate) == (D(2027, 11, 30), None)
+    basic = case_state("VM8K1", [CaseEvent("VM8K1", EventKind.CERTIFICATE, NOV, {"scheme": "ce", "expiry": "2027-10-31"}, id=1)])
+    assert (basic.certificate, basic.ce_certificate.expiry, basic.ce_certificate.scheme) == (None, D(2027, 10, 31), "ce")
