@@ -241,6 +241,7 @@ class ContractualPosition:
     extension_until: dt.date | None = None
     certificate_expiry: dt.date | None = None  # Advanced tier: the current CE Plus certificate's
     certificate_reminder: bool = False  # it expires within the renewal window
+    reminder: bool = False  # an open case's plan not yet due: this letter reminds of the notice, it is not a new one
 
     @property
     def tier(self) -> str:
@@ -325,6 +326,7 @@ class ContractualPosition:
             "standard_passed": self.standard_by is not None and self.as_of > self.standard_by,
             "certificate_expiry": day(self.certificate_expiry),
             "certificate_reminder": self.certificate_reminder,
+            "reminder": self.reminder,
         }
 
 
