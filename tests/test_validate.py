@@ -188,9 +188,13 @@ def test_init_workspace_creates_one_that_validates_and_builds(tmp_path, monkeypa
     assert validate_workspace(workspace).ok
     result = build_workspace(workspace)
     assert result.failed == []
-    assert sorted(s.path.name for s in result.schedules) == [
+    assert sorted(s.path.name for s in result.schedules) == [  # every tier the example registers use
+        "example-borough-schedule-advanced.docx",
         "example-borough-schedule-core.docx",
+        "example-borough-schedule-foundation.docx",
         "riverside-and-vale-schedule-advanced.docx",
+        "riverside-and-vale-schedule-core.docx",
+        "riverside-and-vale-schedule-foundation.docx",
     ]
 
 
