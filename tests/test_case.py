@@ -351,7 +351,7 @@ def test_validate_checks_the_dates_of_the_case_letters(workspace_dir: Path) -> N
     from contractgen.library.workspace import load_workspace
     from helpers import edit
 
-    edit(workspace_dir / "clause_library/clauses/letter.overdue.yaml", "This letter gives no new dates.",
+    edit(workspace_dir / "clause_library/clauses/letter.overdue.yaml", "This letter gives you no new date for your plan or for reaching your tier.",
          "We have no record of receiving your plan by 1 March 2027.")
     report = validate_workspace(load_workspace(workspace_dir))
     found = [p.message for p in report.problems]

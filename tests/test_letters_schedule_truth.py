@@ -95,7 +95,7 @@ def test_overdue_letter_says_the_plan_date_passed_and_the_tier_date_depended_on_
     assert ("That letter asked you to send us a Remedial Plan by 24 December 2026. That date has passed, and we have no "
             "record of receiving your plan. That letter also said that, for a plan sent on 24 December 2026, the date in it "
             "for reaching your tier could be no later than 24 March 2027; that date depended on a plan sent on time, and no "
-            "plan was. This letter gives no new dates.") in text
+            "plan was. This letter gives you no new date for your plan or for reaching your tier.") in text
     assert ("What now applies is what your contract says happens when a Remedial Plan is not sent: because the plan was "
             "not sent by the date your contract requires, the Council may treat this as a breach of the contract and use its "
             "rights under it, as paragraph 4.10 of Schedule 12 (Data Security and Protection, Core Tier) of your contract says.") in text
