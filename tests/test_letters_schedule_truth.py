@@ -21,6 +21,10 @@ import pytest
 
 from contractgen.casebook.issued import record_issued
 from contractgen.commands.build import build_workspace
+from contractgen.dspt.case import CaseEvent, EventKind, case_state
+from contractgen.dspt.followup import assess_case_position
+from contractgen.dspt.position import ContractTerms, LetterKind
+from contractgen.dspt.status import DsptRecord, DsptStatus
 from contractgen.letters.generate import LettersResult, generate_letters
 from contractgen.library.clauses import load_library
 from contractgen.library.workspace import Workspace
@@ -125,6 +129,25 @@ def test_a_run_before_the_plan_is_due_reminds_of_the_notice(workspace: Workspace
     lapsed = flat(letter_text(dec, "AH7Q"))
     assert "Our notice of 26 November 2026 told you that under your contract this is a shortfall" in lapsed
     assert "This letter is our notice" not in lapsed
+
+
+def test_the_reminder_flag_keeps_the_notices_dates_to_the_day_the_plan_is_due() -> None:
+    """The position behind the reminder: an open case whose plan is not yet due (up to and
+    including 24 December 2026) is a reminder with the notice's date and dates; from 25
+    December it is overdue; a first notice is never a reminder."""
+    core = ContractTerms(tier="core", minimum=DsptStatus.STANDARDS_MET)
+    record = DsptRecord.from_raw("C4SD", "SMITH & DAUGHTERS", "25/26 Approaching Standards", D(2026, 6, 27))
+    notice = {"letter_kind": "improve", "remedial_plan_due": "2026-12-24", "standard_by": "2027-03-24", "response_by": "2026-12-24"}
+    case = case_state("C4SD", [CaseEvent("C4SD", EventKind.NOTICE, NOV, notice, id=1)])
+    first = assess_case_position(record, core, NOV)
+    assert (first.kind, first.reminder, first.notice_date) == (LetterKind.IMPROVE, False, NOV)
+    for day in (D(2026, 12, 10), D(2026, 12, 24)):
+        again = assess_case_position(record, core, day, case=case)
+        assert (again.kind, again.reminder, again.notice_date) == (LetterKind.IMPROVE, True, NOV)
+        assert (again.remedial_plan_due, again.standard_by, again.response_by) == (D(2026, 12, 24), D(2027, 3, 24), D(2026, 12, 24))
+        assert again.as_context()["reminder"] is True
+    late = assess_case_position(record, core, D(2026, 12, 25), case=case)
+    assert (late.kind, late.reminder, late.notice_date) == (LetterKind.OVERDUE, False, NOV)
 
 
 # ----------------------------------------------------------------- 3 and 4. grace period and first publication
