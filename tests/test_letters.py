@@ -62,7 +62,7 @@ HELD = "VN3B7"
 #: Riverside & Vale's register as of 2026-11-26, with its 240-day renewal window.
 RIVERSIDE_KINDS = {
     "VM4R3": "renew",  # 25/26 Met counts until 30 June 2027: 216 days away
-    "VN6H1": "renew",  # 25/26 Exceeded, advanced
+    "VN6H1": "certificate",  # 25/26 Exceeded, advanced, no CE Plus certificate recorded (issue 15: was renew)
     "VL7B4": "renew",  # 25/26 Met, core
     "VM2Q6": "improve",  # 25/26 Approaching, core
     "VN9P3": "lapsed",  # 23/24 Met
@@ -350,7 +350,7 @@ def test_riverside_letter_uses_its_own_profile(workspace: Workspace) -> None:
     assert lines[-3:] == ["Dr Siân O'Connor-Ibrahim", "Assistant Director, Care & Health Commissioning",
                           "Riverside & Vale City Council"]  # fmt: skip
     assert {r["ods_code"]: (r["response_by"], r["standard_by"]) for r in read_report(result.output)} == {
-        "VM4R3": ("", ""), "VN6H1": ("", ""), "VL7B4": ("", ""),
+        "VM4R3": ("", ""), "VN6H1": ("2026-12-17", ""), "VL7B4": ("", ""),  # VN6H1: a copy of its certificate asked for
         "VM2Q6": ("2026-12-24", "2027-03-24"), "VN9P3": ("2026-12-24", "2027-03-24"),
         "8HX22": ("2026-12-17", "2027-01-01"),
     }  # fmt: skip
@@ -795,6 +795,8 @@ def batch_expected_kind(status: str | None, tier: str) -> str:
         return "remedy"
     rank = {"Approaching Standards": 1, "Standards Met": 2, "Standards Exceeded": 3}[label]
     needed = {"foundation": 1, "core": 2, "advanced": 3}[tier]
+    if tier == "advanced" and rank >= needed:
+        return "certificate"  # the register has no certificate columns: a copy is asked for (issue 15)
     return "confirm" if rank >= needed else "improve"  # 25/26 counts until 30 June 2027
 
 
@@ -819,7 +821,7 @@ def test_a_thousand_letters(workspace: Workspace, tmp_path: Path) -> None:
     result = generate_letters(workspace, "example-borough", register, dspt_file=export, as_of=AS_OF, output=out, workers=2)
 
     assert {j.provider.ods_code: (j.provider.name, j.position.kind.value) for j in result.written} == expected
-    assert set(Counter(k for _, k in expected.values())) == {"start", "lapsed", "remedy", "improve", "confirm"}
+    assert set(Counter(k for _, k in expected.values())) == {"start", "lapsed", "remedy", "improve", "confirm", "certificate"}
     assert len(result.unmatched) == sum(1 for i in range(count) if BATCH_STATUSES[i % len(BATCH_STATUSES)] is None)
     assert result.held == []
     rows = read_report(out)
@@ -952,3 +954,74 @@ def test_without_an_export_everyone_gets_a_start_letter_and_the_summary_says_why
     assert result.unmatched == [] and result.held == []  # nothing was looked up, so nothing is "not found"
     assert "no DSPT export read (--no-dspt): the letters say nothing about the providers' DSPT records" in result.summary_lines()
     assert not (tmp_path / "out" / "unmatched.csv").exists()
+
+
+# ----------------------------------------------------------------- the Advanced tier's certificate (issue 15)
+
+
+def advanced_with_certificate(workspace: Workspace, expiry: str) -> None:
+    """The example register with Riverside Court's (VM8K1) CE Plus certificate expiring on ``expiry``."""
+    path = workspace.root / "examples" / "example-borough-providers.csv"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("yes,advanced,2027-04-30,2026-11-01") == 1
+    path.write_text(text.replace("yes,advanced,2027-04-30,2026-11-01", f"yes,advanced,2027-04-30,{expiry}"), encoding="utf-8")
+
+
+ADVANCED_NEEDS = ("Standards Exceeded also needs a current Cyber Essentials Plus certificate, which your contract asks you to "
+                  "hold throughout (paragraph 5.1 of the DSPT schedule){expiry}. Your tier also asks you to test the data and "
+                  "cyber security parts of your business continuity plan at least once every twelve months and send us a "
+                  "short report of each test (paragraph 3.1).")
+
+
+def test_advanced_confirm_and_renew_letters_say_what_the_next_publication_needs(workspace: Workspace) -> None:
+    advanced_with_certificate(workspace, "2027-11-29")
+    # 26 November 2026: 25/26 Standards Exceeded counts until 30 June 2027 (216 days): confirm
+    confirm = example(workspace, only=["VM8K1"])
+    assert kinds(confirm) == {"VM8K1": "confirm"}
+    text = letter_text(confirm, "VM8K1")
+    assert ("Your next assessment, for 2026-27, needs to be published at Standards Exceeded by 30 June 2027. "
+            + ADVANCED_NEEDS.format(expiry=": the one we have on record expires on 29 November 2027")) in text
+    # 4 May 2027: 57 days before 30 June 2027, within the renewal window: renew
+    renew = example(workspace, only=["VM8K1"], as_of=D(2027, 5, 4), output=workspace.root / "renew", accept_export="test")
+    assert kinds(renew) == {"VM8K1": "renew"}
+    text = letter_text(renew, "VM8K1")
+    assert ("To keep meeting your contract, please publish your 2026-27 assessment at Standards Exceeded by 30 June 2027. "
+            + ADVANCED_NEEDS.format(expiry=": the one we have on record expires on 29 November 2027")) in text
+    # a core-tier letter says nothing of it
+    assert "Cyber Essentials Plus" not in letter_text(example(workspace, only=["VN3B8"], output=workspace.root / "core"), "VN3B8")
+
+
+def test_an_advanced_letter_with_a_certificate_reminder_states_the_expiry_once(workspace: Workspace) -> None:
+    advanced_with_certificate(workspace, "2027-02-10")  # 76 days after 26 November 2026: within the 90-day window
+    text = letter_text(example(workspace, only=["VM8K1"]), "VM8K1")
+    assert ADVANCED_NEEDS.format(expiry="") in text
+    assert text.count("10 February 2027") == 1
+    assert ("Your Cyber Essentials Plus certificate expires on 10 February 2027. Your tier needs a current certificate "
+            "throughout your contract, so please renew it before then and send us a copy of the new one.") in text
+
+
+def test_riverside_asks_highfield_for_its_certificate_without_a_shortfall_notice(workspace: Workspace) -> None:
+    """Riverside & Vale's register has no certificate columns: Highfield House (VN6H1,
+    Advanced, 25/26 Standards Exceeded) is asked for a copy of its certificate by 17
+    December 2026 (15 Working Days after Thursday 26 November 2026), and given no
+    Remedial Plan date; no case is opened."""
+    result = example(workspace, "riverside-and-vale", only=["VN6H1"])
+    text = letter_text(result, "VN6H1")
+    lines = text.splitlines()
+    assert "Data Security and Protection Toolkit: Your Cyber Essentials Plus certificate" in lines
+    assert "| Please respond by | 17 December 2026 |" in lines
+    assert ("Your contract places Highfield House (ODS code VN6H1) in the Advanced tier, which needs Standards Exceeded, and "
+            "asks you to hold a current Cyber Essentials Plus certificate throughout the contract (paragraph 5.1 of the DSPT "
+            "schedule). The DSPT organisation search shows you as 2025-26 Standards Exceeded, published on 25 June 2026. "
+            "Thank you: that publication meets the DSPT part of your tier.") in lines
+    assert ("We do not hold a record of your Cyber Essentials Plus certificate, so we cannot yet confirm that you hold a "
+            "current one. Please send us a copy of your current certificate, with its number, date of issue and expiry "
+            "date, to Care Home Quality & Contracts Team at care.contracts@riverside-vale.example.gov.uk by 17 December "
+            "2026. We will then record it.") in lines
+    assert ("Your publication counts until 30 June 2027. Your next assessment, for 2026-27, needs to be published at "
+            "Standards Exceeded by 30 June 2027.") in lines
+    for absent in ("Remedial Plan", "shortfall", "expired", "not meeting", "24 December 2026", "24 March 2027"):
+        assert absent not in text, absent
+    [row] = read_report(result.output)
+    assert {k: row[k] for k in ("letter_kind", "response_by", "standard_by", "notice_date", "case")} == {
+        "letter_kind": "certificate", "response_by": "2026-12-17", "standard_by": "", "notice_date": "", "case": ""}

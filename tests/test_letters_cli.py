@@ -107,7 +107,7 @@ def test_summary_riverside_and_vale(ws: Path) -> None:
                      "--as-of", "2026-11-26", "-o", "rv")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "wrote 6 letters to rv (1 start, 1 lapsed, 1 improve, 3 renew)",
+        "wrote 6 letters to rv (1 start, 1 lapsed, 1 improve, 2 renew, 1 certificate)",
         "report: rv/report.csv",
     ]
 
@@ -332,7 +332,7 @@ def test_build_writes_both_councils_letters(ws: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[-1] == "built 6 schedules and 16 letters for 2 councils and 2 market overviews in out"  # every tier the registers use
     assert "wrote 10 letters to out/example-borough-letters (1 start, 2 lapsed, 1 remedy, 2 improve, 3 confirm, 1 certificate)" in lines
-    assert "wrote 6 letters to out/riverside-and-vale-letters (1 start, 1 lapsed, 1 improve, 3 renew)" in lines
+    assert "wrote 6 letters to out/riverside-and-vale-letters (1 start, 1 lapsed, 1 improve, 2 renew, 1 certificate)" in lines
     assert "report: out/example-borough-letters/report.csv" in lines
     assert "report: out/riverside-and-vale-letters/report.csv" in lines
     for council, count in (("example-borough", 10), ("riverside-and-vale", 6)):
