@@ -364,7 +364,7 @@ def test_validate_checks_the_dates_of_the_case_letters(workspace_dir: Path) -> N
 def test_case_issued_and_a_damaged_database_on_the_command_line(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(workspace_dir)
     letters = run_cli("letters", "example-borough", "-p", "examples/example-borough-providers.csv", "--dspt",
-                      "examples/dspt-export-example.csv", "--as-of", "2026-11-26", "-o", "out/nov")
+                      "examples/dspt-export-2026-11-26.csv", "--as-of", "2026-11-26", "-o", "out/nov")
     assert letters.exit_code == 0, letters.output
     issued = run_cli("case", "issued", "out/nov")
     assert (issued.exit_code, issued.stdout) == (0, "recorded 10 letters from out/nov as sent\n")

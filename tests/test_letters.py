@@ -34,7 +34,7 @@ from contractgen.letters.generate import (
 from contractgen.dspt.register import Provider, salutation_for
 from contractgen.word.textconv import docx_to_text
 from contractgen.library.workspace import Workspace
-from helpers import custom_properties, core_properties, docx_parts, files_under
+from helpers import core_properties, custom_properties, docx_parts, example_export, files_under
 
 D = dt.date
 AS_OF = D(2026, 11, 26)
@@ -43,7 +43,7 @@ REGISTER_HEADER = ["name", "ods_code", "contact_name", "email", "address", "cqc_
 EXPORT_HEADER = ["Code", "Organisation Name", "Status", "Date Of Publication", "Primary Sector",
                  "Integrated Care Board (where available, from ODS)"]  # fmt: skip
 
-#: The example register as of 2026-11-26 (export: examples/dspt-export-example.csv).
+#: The example register as of 2026-11-26 (export: examples/dspt-export-2026-11-26.csv).
 EXAMPLE_KINDS = {
     "VM1A2": "confirm",  # 25/26 Standards Met, core
     "AH7Q": "lapsed",  # 24/25 counted until 30 June 2026
@@ -118,8 +118,8 @@ def example(workspace: Workspace, profile: str = "example-borough", **options) -
     """Letters for one of the shipped example councils, as ``contractgen build`` writes them."""
     register = {"example-borough": "example-borough-providers.csv",
                 "riverside-and-vale": "riverside-and-vale-providers.csv"}[profile]  # fmt: skip
-    options.setdefault("dspt_file", workspace.root / "examples" / "dspt-export-example.csv")
     options.setdefault("as_of", AS_OF)
+    options.setdefault("dspt_file", example_export(workspace.root, options["as_of"]))
     options.setdefault("output", workspace.root / "letters")
     options.setdefault("workers", 1)
     return generate_letters(workspace, profile, workspace.root / "examples" / register, **options)
@@ -222,7 +222,7 @@ def test_a_provider_missing_from_the_export_gets_a_start_letter_that_says_we_cou
 ) -> None:
     register = write_register(tmp_path / "providers.csv", [provider_row("Brand New Care", "VN9Z9")])
     result = generate_letters(workspace, "example-borough", register, as_of=AS_OF, output=tmp_path / "out", workers=1,
-                              dspt_file=workspace.root / "examples" / "dspt-export-example.csv")  # fmt: skip
+                              dspt_file=workspace.root / "examples" / "dspt-export-2026-11-26.csv")  # fmt: skip
     assert kinds(result) == {"VN9Z9": "start"} and result.held == []
     assert [p.ods_code for p, _ in result.unmatched] == ["VN9Z9"]
     text = letter_text(result, "VN9Z9")
@@ -408,7 +408,7 @@ def odd_register(tmp_path: Path) -> Path:
 
 def test_names_come_out_exactly_as_typed(workspace: Workspace, tmp_path: Path) -> None:
     result = generate_letters(workspace, "example-borough", odd_register(tmp_path),
-                              dspt_file=workspace.root / "examples" / "dspt-export-example.csv",
+                              dspt_file=workspace.root / "examples" / "dspt-export-2026-11-26.csv",
                               as_of=AS_OF, output=tmp_path / "out", workers=1)  # fmt: skip
     assert len(result.written) == len(ODD_NAMES)
     for job in result.written:
@@ -494,7 +494,7 @@ def test_odd_codes_are_rejected_by_the_register(workspace: Workspace, tmp_path: 
             provider_row("Space", "AB C1"), provider_row("Backslash", "AB\\C1"), provider_row("Dot", ".")]  # fmt: skip
     register = write_register(tmp_path / "providers.csv", rows)
     result = generate_letters(workspace, "example-borough", register, as_of=AS_OF, output=tmp_path / "out", workers=1,
-                              dspt_file=workspace.root / "examples" / "dspt-export-example.csv")  # fmt: skip
+                              dspt_file=workspace.root / "examples" / "dspt-export-2026-11-26.csv")  # fmt: skip
     assert [j.provider.ods_code for j in result.written] == ["VM1A2"]
     assert [(p.location.line, p.key) for p in result.rejected] == [(n, "ods_code") for n in (3, 4, 5, 6, 7)]
     assert "'../X1' is not an ODS code" in result.rejected[0].message
@@ -674,7 +674,7 @@ def test_bad_register_rows_are_reported_and_skipped(workspace: Workspace, tmp_pa
             provider_row("Twin", "VM1A2"), provider_row("Also Good", "AW2T")]  # fmt: skip
     register = write_register(tmp_path / "providers.csv", rows)
     result = generate_letters(workspace, "example-borough", register, as_of=AS_OF, output=tmp_path / "out", workers=1,
-                              dspt_file=workspace.root / "examples" / "dspt-export-example.csv")  # fmt: skip
+                              dspt_file=workspace.root / "examples" / "dspt-export-2026-11-26.csv")  # fmt: skip
     assert kinds(result) == {"VM1A2": "confirm", "AW2T": "remedy"}
     assert [(p.location.line, p.key) for p in result.rejected] == [(3, "name"), (4, "email"), (4, "tier"), (5, "ods_code")]
     assert "duplicate ODS code 'VM1A2', first on row 2" in result.rejected[-1].message
@@ -815,7 +815,7 @@ def test_a_thousand_letters(workspace: Workspace, tmp_path: Path) -> None:
             export_rows.append((code, name.upper(), *status))
         expected[code] = (name, batch_expected_kind(status and status[0], tier))
     register = write_register(tmp_path / "providers.csv", register_rows)
-    export = write_export(tmp_path / "export.csv", export_rows)
+    export = write_export(tmp_path / "dspt-export-2026-11-26.csv", export_rows)
     out = tmp_path / "out"
 
     result = generate_letters(workspace, "example-borough", register, dspt_file=export, as_of=AS_OF, output=out, workers=2)

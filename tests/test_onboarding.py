@@ -151,7 +151,7 @@ def test_the_examples_only_with_example(tmp_path, monkeypatch):
     result = run_cli("init", "ex", "--example", "--no-git")
     assert result.exit_code == 0, result.output
     assert sorted(p.stem for p in (tmp_path / "ex/profiles").glob("*.yaml")) == ["example-borough", "riverside-and-vale"]
-    assert (tmp_path / "ex/examples/dspt-export-example.csv").is_file()
+    assert (tmp_path / "ex/examples/dspt-export-2026-11-26.csv").is_file()
 
 
 def test_profile_new_adds_a_council(tmp_path, monkeypatch):

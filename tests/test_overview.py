@@ -23,7 +23,7 @@ from helpers import run_cli
 from overview_market import ARCHETYPES, AS_OF, PER_KIND, TRICKY_NAMES, code, write_audit_scores, write_market
 
 REGISTER = "examples/example-borough-providers.csv"
-EXPORT = "examples/dspt-export-example.csv"
+EXPORT = "examples/dspt-export-2026-11-26.csv"
 PREVIOUS = "examples/dspt-export-2026-05-29.csv"
 EXAMPLE_AS_OF = dt.date(2026, 11, 26)
 

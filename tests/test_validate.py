@@ -78,7 +78,7 @@ def test_letters_follow_a_councils_remedial_period(ws):
     # as of 26 November 2026 the plan is due 20 working days on (the default), on 24
     # December 2026; the latest date to reach the tier is six months after that
     result = generate_letters(load_workspace(ws), "example-borough", ws / "examples/example-borough-providers.csv",
-                              dspt_file=ws / "examples/dspt-export-example.csv", as_of=dt.date(2026, 11, 26),
+                              dspt_file=ws / "examples/dspt-export-2026-11-26.csv", as_of=dt.date(2026, 11, 26),
                               output=ws / "letters", workers=1)  # fmt: skip
     for code in ("C4SD", "AW2T"):  # improve (core, Approaching Standards), remedy
         text = " ".join(letter_text(result, code).split())
