@@ -431,6 +431,7 @@ def assess_position(
     standard_by, response_by = _reply_dates(terms, as_of, checked=checked and not (below and before_start), plan_due=plan_due,
                                             window_end=window_end if in_window else None)
     grace_until = _grace_until(terms, as_of, record) if shortfall else None
+    grace_plan_due = _grace_plan_due(terms, grace_until)
     return ContractualPosition(
         kind=kind,
         as_of=as_of,
@@ -450,9 +451,7 @@ def assess_position(
         standard_by=standard_by,
         response_by=response_by,
         first_publication_by=window_end if in_window else None,
-        grace_until=grace_until,
-        reason=reason,
-        grace_plan_due=_grace_plan_due(terms, grace_until),
+        grace_until=grace_until, grace_plan_due=grace_plan_due, reason=reason,
     )
 
 
