@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from ..audit.score import ProviderAudit
+from ..base.names import normalise_name
 from ..dspt.case import CaseState
 from ..dspt.export import DsptExport
 from ..dspt.followup import apply_certificate, provider_certificate
@@ -152,17 +153,54 @@ def assess(provider: Provider, export: DsptExport, terms: Terms, as_of: dt.date,
     code is not in the export but one close to it is (with a name alike) is held for
     review, as the letters hold it. The Advanced tier's certificate is counted as the
     letters count it (the register's, or the case record's ``case`` when later)."""
-    record = export.by_code(provider.ods_code)
-    contractual = apply_certificate(assess_position(record, terms[provider.tier], as_of), provider_certificate(provider, case))
-    if contractual.kind is not LetterKind.START:
-        standing = _STANDINGS[contractual.kind]
-    elif record is not None:
-        standing = Standing.NOT_PUBLISHED
-    elif held and export.near_matches(provider.ods_code, provider.name):
-        standing = Standing.HELD
-    else:
-        standing = Standing.NOT_FOUND
-    return Position(standing, contractual)
+    return Assessor(export, terms, as_of, held=held).position(provider, case)
+
+
+#: What :func:`~contractgen.dspt.position.assess_position` reads of a record besides the
+#: record itself: records alike in these have positions alike but for the record.
+def _record_key(record: DsptRecord | None) -> tuple | None:
+    return None if record is None else (record.status, record.year, record.publication_date)
+
+
+class Assessor:
+    """:func:`assess` for every provider of a register in one export on one date, fast.
+
+    The letters' model is run once per tier and kind of record (status, assessment year,
+    publication date: all it reads of a record) and its position copied with each
+    provider's own record; a 10,000-provider register has a few hundred such kinds. A
+    provider not in the export is looked for among the export's names only when one of
+    them is its name once normalised (the only names
+    :meth:`~contractgen.dspt.export.DsptExport.near_matches` can add)."""
+
+    def __init__(self, export: DsptExport, terms: Terms, as_of: dt.date, *, held: bool = False) -> None:
+        self.export, self.terms, self.as_of, self.held = export, terms, as_of, held
+        self._positions: dict[tuple[str, tuple | None], ContractualPosition] = {}
+        self._names: frozenset[str] | None = None
+
+    def position(self, provider: Provider, case: CaseState | None = None) -> Position:
+        record = self.export.by_code(provider.ods_code)
+        key = (provider.tier, _record_key(record))
+        known = self._positions.get(key)
+        if known is None:
+            known = self._positions[key] = assess_position(record, self.terms[provider.tier], self.as_of)
+        base = known if known.record is record else replace(known, record=record)
+        contractual = apply_certificate(base, provider_certificate(provider, case))
+        if contractual.kind is not LetterKind.START:
+            standing = _STANDINGS[contractual.kind]
+        elif record is not None:
+            standing = Standing.NOT_PUBLISHED
+        elif self.held and self._near(provider):
+            standing = Standing.HELD
+        else:
+            standing = Standing.NOT_FOUND
+        return Position(standing, contractual)
+
+    def _near(self, provider: Provider) -> bool:
+        if self._names is None:
+            self._names = frozenset(normalise_name(r.clean_name) for r in self.export)
+        # without its name among the export's, only the codes one character away can match
+        closest: list[DsptRecord] | None = None if normalise_name(provider.name) in self._names else []
+        return bool(self.export.near_matches(provider.ods_code, provider.name, closest))
 
 
 # --------------------------------------------------------------------------- snapshots
@@ -188,7 +226,8 @@ def take_snapshot(
     providers: Sequence[Provider], export: DsptExport, label: str, date: dt.date, terms: Terms,
     *, held: bool = False, cases: Mapping[str, CaseState] | None = None,
 ) -> Snapshot:
-    positions = tuple(assess(p, export, terms, date, held=held, case=(cases or {}).get(p.ods_code)) for p in providers)
+    assessor = Assessor(export, terms, date, held=held)
+    positions = tuple(assessor.position(p, (cases or {}).get(p.ods_code)) for p in providers)
     return Snapshot(label, date, positions)
 
 
