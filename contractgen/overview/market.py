@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 from ..audit.score import ProviderAudit
 from ..base.names import normalise_name
@@ -176,6 +177,7 @@ class Assessor:
         self.export, self.terms, self.as_of, self.held = export, terms, as_of, held
         self._positions: dict[tuple[str, tuple | None], ContractualPosition] = {}
         self._names: frozenset[str] | None = None
+        self._codes: frozenset[str] | None = None
 
     def position(self, provider: Provider, case: CaseState | None = None) -> Position:
         record = self.export.by_code(provider.ods_code)
@@ -183,7 +185,7 @@ class Assessor:
         known = self._positions.get(key)
         if known is None:
             known = self._positions[key] = assess_position(record, self.terms[provider.tier], self.as_of)
-        base = known if known.record is record else replace(known, record=record)
+        base = known if known.record is record else _with_record(known, record)
         contractual = apply_certificate(base, provider_certificate(provider, case))
         if contractual.kind is not LetterKind.START:
             standing = _STANDINGS[contractual.kind]
@@ -196,11 +198,35 @@ class Assessor:
         return Position(standing, contractual)
 
     def _near(self, provider: Provider) -> bool:
-        if self._names is None:
+        """Whether :meth:`~contractgen.dspt.export.DsptExport.near_matches` finds a record
+        for a provider not in the export, asked only when it can: a code one character
+        away shares a code or a code less one character with ``provider``'s, and a name
+        alike once normalised is one of the export's normalised names."""
+        if self._names is None or self._codes is None:
             self._names = frozenset(normalise_name(r.clean_name) for r in self.export)
+            self._codes = frozenset(v for r in self.export for v in _less_one(r.code))
+        code = provider.ods_code.strip().upper()
+        named = normalise_name(provider.name) in self._names
+        if not named and self._codes.isdisjoint(_less_one(code)):
+            return False
         # without its name among the export's, only the codes one character away can match
-        closest: list[DsptRecord] | None = None if normalise_name(provider.name) in self._names else []
+        closest: list[DsptRecord] | None = None if named else []
         return bool(self.export.near_matches(provider.ods_code, provider.name, closest))
+
+
+def _less_one(code: str) -> set[str]:
+    """The code and the code less each one of its characters: two codes one character
+    apart (changed, added, dropped, two neighbours swapped) always share one of these."""
+    return {code, *(code[:i] + code[i + 1:] for i in range(len(code)))}
+
+
+def _with_record(position: ContractualPosition, record: DsptRecord | None) -> ContractualPosition:
+    """``position`` with another record: the copy :func:`dataclasses.replace` would make,
+    without running its 27 fields through ``__init__`` again (ten times faster; the
+    class is a frozen dataclass without slots, whose fields are its ``__dict__``)."""
+    twin = object.__new__(ContractualPosition)
+    vars(twin).update(vars(position), record=record)
+    return twin
 
 
 # --------------------------------------------------------------------------- snapshots
@@ -214,7 +240,7 @@ class Snapshot:
     date: dt.date
     positions: tuple[Position, ...]  # in register order
 
-    @property
+    @cached_property
     def meeting(self) -> int:
         return sum(p.meets_tier for p in self.positions)
 

@@ -71,18 +71,22 @@ class FastRows:
 
 def _rows(rows: Iterable[Sequence[Cell]], style_ids: dict[str, int]) -> Iterable[str]:
     letters = [get_column_letter(i) for i in range(1, 100)]
+    styles = {name: f' s="{i}"' for name, i in style_ids.items()}
+    serials: dict[dt.date, int] = {}  # a register has few distinct dates: each is counted once
     for number, row in enumerate(rows, start=2):
         cells = []
         for letter, (value, style) in zip(letters, row):
             if value is None or value == "":
                 continue
-            ref = f"{letter}{number}"
-            s = f' s="{style_ids[style]}"' if style else ""
+            head = f'<c r="{letter}{number}"{styles[style] if style else ""}'
             if isinstance(value, str):
-                cells.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{xml_text(value)}</t></is></c>')
+                cells.append(f'{head} t="inlineStr"><is><t xml:space="preserve">{xml_text(value)}</t></is></c>')
             elif isinstance(value, dt.date):
-                day = value.date() if isinstance(value, dt.datetime) else value
-                cells.append(f'<c r="{ref}"{s}><v>{(day - _EPOCH).days}</v></c>')
+                days = serials.get(value)
+                if days is None:
+                    day = value.date() if isinstance(value, dt.datetime) else value
+                    days = serials[value] = (day - _EPOCH).days
+                cells.append(f"{head}><v>{days}</v></c>")
             else:
-                cells.append(f'<c r="{ref}"{s}><v>{value}</v></c>')
+                cells.append(f"{head}><v>{value}</v></c>")
         yield f'<row r="{number}">{"".join(cells)}</row>'
