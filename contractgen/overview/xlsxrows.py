@@ -71,22 +71,30 @@ class FastRows:
 
 def _rows(rows: Iterable[Sequence[Cell]], style_ids: dict[str, int]) -> Iterable[str]:
     letters = [get_column_letter(i) for i in range(1, 100)]
-    styles = {name: f' s="{i}"' for name, i in style_ids.items()}
-    serials: dict[dt.date, int] = {}  # a register has few distinct dates: each is counted once
+    # a cell is its reference and the rest; the rest (style, value) recurs over thousands of
+    # rows (statuses, positions, dates, reasons) and is written once
+    # (by type too: 0, 0.0 and False are equal keys but not the same cell)
+    tails: dict[tuple[Any, ...], str] = {}
     for number, row in enumerate(rows, start=2):
         cells = []
-        for letter, (value, style) in zip(letters, row):
-            if value is None or value == "":
-                continue
-            head = f'<c r="{letter}{number}"{styles[style] if style else ""}'
-            if isinstance(value, str):
-                cells.append(f'{head} t="inlineStr"><is><t xml:space="preserve">{xml_text(value)}</t></is></c>')
-            elif isinstance(value, dt.date):
-                days = serials.get(value)
-                if days is None:
-                    day = value.date() if isinstance(value, dt.datetime) else value
-                    days = serials[value] = (day - _EPOCH).days
-                cells.append(f"{head}><v>{days}</v></c>")
-            else:
-                cells.append(f"{head}><v>{value}</v></c>")
+        for letter, cell in zip(letters, row):
+            key = (type(cell[0]), *cell)
+            tail = tails.get(key)
+            if tail is None:
+                tail = tails[key] = _tail(*cell, style_ids)
+            if tail:
+                cells.append(f'<c r="{letter}{number}"{tail}')
         yield f'<row r="{number}">{"".join(cells)}</row>'
+
+
+def _tail(value: Any, style: str | None, style_ids: dict[str, int]) -> str:
+    """A cell's XML after its reference, or "" for no cell (an empty value)."""
+    if value is None or value == "":
+        return ""
+    s = f' s="{style_ids[style]}"' if style else ""
+    if isinstance(value, str):
+        return f'{s} t="inlineStr"><is><t xml:space="preserve">{xml_text(value)}</t></is></c>'
+    if isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return f"{s}><v>{(day - _EPOCH).days}</v></c>"
+    return f"{s}><v>{value}</v></c>"
