@@ -243,11 +243,24 @@ def load_library_files(files: Mapping[str, bytes], origin: str) -> ClauseLibrary
     cached = _LOADED.get((origin, digest))
     if cached is not None:
         return cached
-    library = replace(_load(files, origin), digest=digest, source=origin, fingerprint=content_fingerprint(files))
+    elsewhere = next((lib for (_, d), lib in _LOADED.items() if d == digest), None)
+    if elsewhere is not None:
+        library = _read_from(elsewhere, origin)
+    else:
+        library = replace(_load(files, origin), digest=digest, source=origin, fingerprint=content_fingerprint(files))
     if len(_LOADED) > 16:
         _LOADED.clear()
     _LOADED[(origin, digest)] = library
     return library
+
+
+def _read_from(library: ClauseLibrary, origin: str) -> ClauseLibrary:
+    """``library`` as read from ``origin``: the same files elsewhere (a copy of the
+    workspace, a release) load into the same library, which only says where its files are
+    (``origin``, and the file of each clause's source)."""
+    moved = {cid: YamlDocument(origin + doc.file[len(library.origin):], doc.data, doc.positions)
+             for cid, doc in library.sources.items()}
+    return replace(library, origin=origin, source=origin, sources=moved)
 
 
 def _load(files: Mapping[str, bytes], origin: str) -> ClauseLibrary:
