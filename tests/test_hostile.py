@@ -466,6 +466,7 @@ def test_a_letter_has_one_time_limit_for_all_its_renders():
     assert render_bounded(quick, {}) == "012"  # the next letter starts afresh
 
 
+@pytest.mark.slow
 def test_a_letter_that_never_ends_is_stopped_in_spawned_workers(ws: Path, monkeypatch: pytest.MonkeyPatch):
     """Workers started with spawn (Windows, macOS) prepare their own renderer and keep the
     batch's time limit; the error comes back located, and no letter is written."""
@@ -828,6 +829,7 @@ def test_a_table_over_the_row_limit_is_refused_quickly(ws: Path):
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.slow
 def test_validate_is_no_slower_than_the_command_on_an_endless_loop(ws: Path):
     """One render stopped by the time limit ends the test renders: the same clause would
     stop every other profile and tier (123 s before, for 6 renders of 20 s)."""
