@@ -476,14 +476,17 @@ def _write_some(jobs: list[LetterJob]) -> int:
 
 def _run_jobs(
     renderer: LetterRenderer, recipe: RendererRecipe, output: Path, jobs: list[LetterJob], workers: int,
-    progress: Callable[[int], None],
+    progress: Callable[[int], None], meanwhile: Callable[[], None] = lambda: None,
 ) -> None:
+    """Write the letters of ``jobs``; ``meanwhile``: the parent's own work, done while
+    the workers write the first letters (with one worker, after the letters)."""
     output = output.resolve()
     if workers <= 1 or len(jobs) < 8:
         _use(renderer, output)
         for job in jobs:
             _write_one(job)
             progress(1)
+        meanwhile()
         return
     ctx = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "fork":  # the workers inherit the renderer instead of preparing it
@@ -502,7 +505,10 @@ def _run_jobs(
                 for i in range(0, len(jobs), size):
                     pending.append(pool.submit(_write_some, jobs[i : i + size]))
                     if len(pending) > 4 * workers:
+                        meanwhile()  # the workers have letters to write meanwhile
+                        meanwhile = _nothing
                         progress(pending.popleft().result())
+                meanwhile()
                 while pending:
                     progress(pending.popleft().result())
             except BaseException:
@@ -510,6 +516,10 @@ def _run_jobs(
                 raise
     finally:
         gc.unfreeze()
+
+
+def _nothing() -> None:
+    pass
 
 
 def default_workers() -> int:
@@ -562,7 +572,8 @@ def generate_letters(
     result = LettersResult(output=output, rejected=list(register.problems), without_export=export is None)
     result.export_warnings, result.export_checks = (list(export.warnings) if export is not None else []), checks
     terms = {tier: contract_terms(version.library, profile, tier) for tier in version.library.tiers}
-    jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted, read_cases(workspace))
+    closest_later: list[tuple[Provider, list[str]]] = []
+    jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted, read_cases(workspace), closest_later)
     targets = _check_before_writing(output, jobs, result, checks, pdf=pdf, force=force, replace_own=replace_own)
     origin = provenance(workspace, version)
     result.draft = origin.draft_line
@@ -572,7 +583,8 @@ def generate_letters(
     result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
     if start:
         start(len(jobs))
-    _run_jobs(renderer, recipe, output, jobs, workers or default_workers(), progress or (lambda _n: None))
+    _run_jobs(renderer, recipe, output, jobs, workers or default_workers(), progress or (lambda _n: None),
+              meanwhile=lambda: find_closest_names(export, closest_later))
     _write_reports(result, jobs, [] if codes or kinds_wanted else register.rejected)  # a selection reports only itself
     write_checks(output, checks)
     if pdf:
@@ -625,11 +637,15 @@ def selected_providers(providers: Sequence[Provider], only: Iterable[str], provi
 def choose_letters(
     result: LettersResult, providers: Sequence[Provider], export: DsptExport | None,
     terms: dict[str, Any], as_of: dt.date, kinds_wanted: set[str], cases: Mapping[str, CaseState] | None = None,
+    closest_later: list[tuple[Provider, list[str]]] | None = None,
 ) -> list[LetterJob]:
     """Each provider's position and letter, and its file name. A provider whose code is
     not in the export but has a near match there is held (no letter); one with no near
     match gets a start letter and is listed with the closest names (both in ``result``).
-    ``cases`` (the case record, by ODS code): earlier notices keep their dates."""
+    ``cases`` (the case record, by ODS code): earlier notices keep their dates.
+    ``closest_later``: where the closest names are not needed to decide (no record has
+    the provider's name), the provider's list in ``result.unmatched`` is left empty and
+    put here, for :func:`find_closest_names` to fill while the letters are written."""
     chosen: list[tuple[Provider, ContractualPosition]] = []
     for p in providers:
         record = export.by_code(p.ods_code) if export is not None else None
@@ -638,15 +654,27 @@ def choose_letters(
         if kinds_wanted and position.kind.value not in kinds_wanted:
             continue
         if export is not None and record is None:
-            closest = export.closest_names(p.name, 3)
+            # near_matches looks among the closest names only for the same name, normalised
+            later = closest_later is not None and not export.has_name(p.name)
+            closest = [] if later else export.closest_names(p.name, 3)
             near = export.near_matches(p.ods_code, p.name, closest)
             if near:  # a mistyped code, most likely: a person must look before any letter
                 result.held.append((p, [f"{r.code} {r.clean_name}" for r in near]))
                 continue
             result.unmatched.append((p, [f"{r.code} {r.clean_name}" for r in closest]))
+            if later and closest_later is not None:
+                closest_later.append(result.unmatched[-1])
         chosen.append((p, position))
     names = letter_file_names([p for p, _ in chosen])
     return [LetterJob(p, s, name) for (p, s), name in zip(chosen, names)]
+
+
+def find_closest_names(export: DsptExport | None, unmatched: Sequence[tuple[Provider, list[str]]]) -> None:
+    """Fill each provider's list of the closest names in the export (left empty by
+    :func:`choose_letters` with ``closest_later``)."""
+    if export is not None:
+        for provider, close in unmatched:
+            close[:] = [f"{r.code} {r.clean_name}" for r in export.closest_names(provider.name, 3)]
 
 
 def _check_before_writing(
