@@ -21,7 +21,7 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .. import __version__
 from ..base import untrusted
@@ -490,8 +490,7 @@ def _run_jobs(
         return
     ctx = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "fork":  # the workers inherit the renderer instead of preparing it
-        _use(renderer, output)
-        renderer.template.prepare_lean()
+        jobs = _first_of_each_kind(renderer, output, jobs, progress)
         gc.freeze()  # the workers' collections leave the inherited objects (and pages) alone
         init_args: tuple[RendererRecipe | None, Path | None] = (None, None)
     else:
@@ -516,6 +515,25 @@ def _run_jobs(
                 raise
     finally:
         gc.unfreeze()
+
+
+def _first_of_each_kind(
+    renderer: LetterRenderer, output: Path, jobs: list[LetterJob], progress: Callable[[int], None],
+) -> list[LetterJob]:
+    """Before the workers are forked: the first letter of each tier and kind, written here
+    so that what every such letter needs once (the clause texts compiled and parsed, the
+    fixed parts rendered, the parts every letter shares compressed) is done once and
+    inherited, not once in each worker. The other letters are left for the workers."""
+    _use(renderer, output)
+    renderer.template.prepare_lean()
+    first: dict[tuple[str, LetterKind], int] = {}
+    for i, job in enumerate(jobs):
+        first.setdefault((job.provider.tier, job.position.kind), i)
+    for i in first.values():
+        _write_one(jobs[i])
+        progress(1)
+    done = set(first.values())
+    return [job for i, job in enumerate(jobs) if i not in done]
 
 
 def _nothing() -> None:
@@ -682,15 +700,16 @@ def _check_before_writing(
     replace_own: bool,
 ) -> list[Path]:
     """Everything that can refuse the batch, checked before anything is written; the
-    letters' paths."""
+    letters' paths for the PDFs (none without ``pdf``)."""
     resolved = output.resolve()
     targets = [_inside(resolved, output, job.file) for job in jobs]
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
         extra = [output / name for name in ([CHECKS_FILE] * bool(checks) + [UNMATCHED_FILE] * bool(result.unmatched or result.held))]
         refuse_overwriting(output, [*targets, *pdfs, output / "report.csv", *extra], own=replace_own)
-    if pdf:
-        find_soffice()  # refuse before writing anything when LibreOffice is missing
+    if not pdf:
+        return []  # the paths are checked, but only PDFs need them kept (10,000 paths: 3 MB)
+    find_soffice()  # refuse before writing anything when LibreOffice is missing
     return targets
 
 
@@ -740,7 +759,13 @@ def report_csv(
     the row held; the command names the problem with the row's number): what a contracts officer opens in Excel (UTF-8 with BOM). Dates
     are ISO; ``response_by`` and ``standard_by`` are blank when the letter asks for no
     reply or the provider already meets its tier."""
-    rows: list[list[str]] = []
+    return csv_bytes(REPORT_FIELDS, _report_rows(jobs, held, rejected))
+
+
+def _report_rows(
+    jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]], rejected: Sequence[Provider],
+) -> Iterator[list[str]]:
+    """report.csv's rows, one at a time (a batch's rows are never all held at once)."""
 
     def iso(day: dt.date | None) -> str:
         return day.isoformat() if day is not None else ""
@@ -748,7 +773,7 @@ def report_csv(
     for job in jobs:
         position = job.position
         record = position.record
-        rows.append([
+        yield [
             job.provider.ods_code,
             job.provider.name,
             job.provider.tier,
@@ -761,12 +786,11 @@ def report_csv(
             job.file,
             iso(position.notice_date),
             position.case,
-        ])
+        ]
     for provider, _near in held:
-        rows.append([provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", "", "", ""])
+        yield [provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", "", "", ""]
     for provider in rejected:
-        rows.append([provider.ods_code, provider.name, provider.tier, "", "", "", REJECTED, "", "", "", "", ""])
-    return csv_bytes(REPORT_FIELDS, rows)
+        yield [provider.ods_code, provider.name, provider.tier, "", "", "", REJECTED, "", "", "", "", ""]
 
 
 def case_properties(position: ContractualPosition, as_of: dt.date) -> dict[str, str]:
