@@ -37,7 +37,7 @@ from ..base.errors import (
     display_path,
     plural,
 )
-from ..base.pdf import convert_to_pdf, find_soffice
+from ..base.pdf import PdfConversion, find_soffice, start_pdf
 from ..base.untrusted import time_limit
 from ..casebook.issued import unissued_batch
 from ..casebook.store import read_cases
@@ -601,12 +601,22 @@ def generate_letters(
     result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
     if start:
         start(len(jobs))
-    _run_jobs(renderer, recipe, output, jobs, workers or default_workers(), progress or (lambda _n: None),
-              meanwhile=lambda: find_closest_names(export, closest_later))
-    _write_reports(result, jobs, [] if codes or kinds_wanted else register.rejected)  # a selection reports only itself
-    write_checks(output, checks)
-    if pdf:
-        result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
+    workers = workers or default_workers()
+    conversions: list[PdfConversion] = []
+
+    def meanwhile() -> None:  # while the workers write letters
+        if targets:  # LibreOffice starts up meanwhile, and converts the letters as they are written
+            conversions.append(start_pdf(targets, output, workers=workers, early=True))
+        find_closest_names(export, closest_later)
+
+    try:
+        _run_jobs(renderer, recipe, output, jobs, workers, progress or (lambda _n: None), meanwhile)
+        _write_reports(result, jobs, [] if codes or kinds_wanted else register.rejected)  # a selection reports only itself
+        write_checks(output, checks)
+        result.pdfs = len(conversions[0].finish()) if conversions else 0
+    finally:
+        for conversion in conversions:  # interrupted, or a letter failed: no LibreOffice left running
+            conversion.stop()
     return result
 
 
