@@ -482,7 +482,7 @@ def git_setup_command(path: Path) -> None:
 @click.option("--force", is_flag=True, help="Replace files in the output folders that contractgen did not write (what it wrote is replaced anyway).")
 @click.pass_context
 def build_command(ctx, force: bool) -> None:
-    """The main job: every council's schedule for its tier (and letters) into out/."""
+    """The main job: every council's schedule for each tier it uses (and letters) into out/."""
     from .commands.build import build_workspace  # lazy: keeps `contractgen --help` fast
 
     ws = _workspace(ctx)

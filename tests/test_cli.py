@@ -114,9 +114,16 @@ def test_build_writes_every_councils_schedule(ws):
     assert "example-borough-schedule-core.docx" in written
     assert "riverside-and-vale-schedule-advanced.docx" in written
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("[1/2] out/example-borough-schedule-core.docx: core tier, ")
-    assert lines[1].startswith("[2/2] out/riverside-and-vale-schedule-advanced.docx: advanced tier, ")
-    assert lines[-1].startswith("built 2 schedules")
+    # each council's schedule for every tier its register uses: both use all three (the
+    # letters cite their provider's tier's paragraphs); before, only the profile's tier
+    assert [line.split(":")[0] for line in lines[:6]] == [
+        "[1/6] out/example-borough-schedule-foundation.docx", "[2/6] out/example-borough-schedule-core.docx",
+        "[3/6] out/example-borough-schedule-advanced.docx", "[4/6] out/riverside-and-vale-schedule-foundation.docx",
+        "[5/6] out/riverside-and-vale-schedule-core.docx", "[6/6] out/riverside-and-vale-schedule-advanced.docx",
+    ]  # fmt: skip
+    assert lines[1].startswith("[2/6] out/example-borough-schedule-core.docx: core tier, ")
+    assert lines[5].startswith("[6/6] out/riverside-and-vale-schedule-advanced.docx: advanced tier, ")
+    assert lines[-1].startswith("built 6 schedules")
     assert result.stderr == ""
 
 

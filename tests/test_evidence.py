@@ -227,7 +227,7 @@ def test_an_advanced_provider_at_approaching_standards_is_told_standards_met_com
     result = generate_letters(workspace, "example-borough", register, dspt_file=export, as_of=dt.date(2026, 11, 26),
                               output=tmp_path / "out", workers=1)  # fmt: skip
     text = letter_text(result, "VM2Q6")
-    assert ("Approaching Standards is a first step, and a social care provider can publish it only once: your next "
+    assert ("A social care provider can publish at Approaching Standards only once: your next "
             "publication must be at Standards Met or better. Standards Exceeded means Standards Met together with a "
             "current Cyber Essentials Plus certificate, so reaching Standards Met comes first.") in text
     assert ("First reach Standards Met: work through the action plan that you uploaded with your assessment, which "

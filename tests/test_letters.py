@@ -382,7 +382,7 @@ def test_letter_records_its_provenance(workspace: Workspace) -> None:
     assert custom["contractgen.letter.kind"] == "remedy"
     assert custom["contractgen.provider.ods_code"] == "AW2T"
     assert custom["contractgen.profile"] == "example-borough"
-    assert custom["clause:letter.remedy"] == "2.1.0"  # issue 19: the Commencement Date wording
+    assert custom["clause:letter.remedy"] == "2.2.0"  # issue 19: the Commencement Date wording; 2.2.0: the grace period and the reminder
     assert custom["clause:letter.support"] == "1.0.0"
     assert core_properties(parts)["subject"] == "Willow Tree Homecare (AW2T)"
 

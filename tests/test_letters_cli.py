@@ -330,7 +330,7 @@ def test_build_writes_both_councils_letters(ws: Path) -> None:
     result = run_cli("build")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[-1] == "built 2 schedules and 16 letters for 2 councils and 2 market overviews in out"
+    assert lines[-1] == "built 6 schedules and 16 letters for 2 councils and 2 market overviews in out"  # every tier the registers use
     assert "wrote 10 letters to out/example-borough-letters (1 start, 2 lapsed, 1 remedy, 2 improve, 3 confirm, 1 certificate)" in lines
     assert "wrote 6 letters to out/riverside-and-vale-letters (1 start, 1 lapsed, 1 improve, 3 renew)" in lines
     assert "report: out/example-borough-letters/report.csv" in lines

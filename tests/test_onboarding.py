@@ -79,6 +79,44 @@ def test_validate_lists_every_placeholder_then_passes_once_filled_in(tmp_path, m
     assert "out/northshire-county-council-schedule-foundation.docx" in built.stdout
 
 
+UNFINISHED = (
+    "error: profile northshire-county-council is not filled in: 16 values are still placeholders from contractgen "
+    "init; replace each TODO with the council's own value (contractgen validate lists them), then run this again"
+)
+
+
+def test_nothing_is_written_from_a_profile_that_still_holds_placeholders(tmp_path, monkeypatch):
+    """A schedule or letter saying "TODO: who signs the letters" must never reach a
+    provider: every command that writes documents refuses, names each placeholder with its
+    line, and writes nothing; filled in, the same commands work."""
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("init", "nc", "--council", NAME, "--no-git").exit_code == 0
+    ws = tmp_path / "nc"
+    monkeypatch.chdir(ws)
+    before = files_under(ws)
+    commands = {
+        "schedule": ["schedule", "northshire-county-council"],
+        "letters": ["letters", "northshire-county-council", "--providers", "data/providers.csv", "--no-dspt", "-o", "letters"],
+        "audit form": ["audit", "form", "northshire-county-council", "-o", "forms/blank.docx"],
+    }
+    for name, args in commands.items():
+        result = run_cli(*args)
+        assert result.exit_code == 1, name
+        lines = stderr_lines(result)
+        assert lines[0] == (
+            f"{PROFILE}:8:7: council.address[0]: still a placeholder (TODO: the commissioning team); write this "
+            "council's own value before anything is sent"
+        ), name
+        assert f"{PROFILE}:42:3: signatory.email: still a placeholder (TODO: the commissioning team's email); write this council's own value before anything is sent" in lines
+        assert lines[-1] == UNFINISHED, name
+    built = run_cli("build")
+    assert built.exit_code == 1
+    assert stderr_lines(built)[-1] == "  " + UNFINISHED  # build reports each failure indented, and goes on
+    assert files_under(ws) == before  # nothing written, not even an empty folder
+    fill_in(ws / PROFILE)
+    assert run_cli(*commands["schedule"]).exit_code == 0
+
+
 def test_init_asks_at_a_terminal_only(tmp_path, monkeypatch):
     import contractgen.cli
 

@@ -48,9 +48,9 @@ def test_the_example_workspace_is_valid(ws):
 def test_a_letter_date_that_is_not_the_schedules_is_reported(ws):
     """The consistency check: a letter that promises its own date, instead of the one the
     schedule's parameters give, is reported at the clause's text, once per tier."""
-    edit(ws / "clause_library/clauses/letter.improve.yaml",
-         "so for a plan sent on {{ letter.remedial_plan_due }} it is {{ letter.standard_by }} at the latest.",
-         "so you must reach it by 30 June 2027.")  # fmt: skip
+    edit(ws / "clause_library/clauses/letter.improve.yaml",  # the notice's sentence (a reminder repeats it)
+         "in writing, so for a plan sent on {{ letter.remedial_plan_due }} it is {{ letter.standard_by }} at the latest.{% endif %}",
+         "in writing, so you must reach it by 30 June 2027.{% endif %}")  # fmt: skip
     report = report_of(ws)
     where = f"clause_library/clauses/letter.improve.yaml:{line_of(ws / 'clause_library/clauses/letter.improve.yaml', 'text: |')}:1: text:"
     assert [str(p) for p in report.problems] == [
@@ -188,9 +188,13 @@ def test_init_workspace_creates_one_that_validates_and_builds(tmp_path, monkeypa
     assert validate_workspace(workspace).ok
     result = build_workspace(workspace)
     assert result.failed == []
-    assert sorted(s.path.name for s in result.schedules) == [
+    assert sorted(s.path.name for s in result.schedules) == [  # every tier the example registers use
+        "example-borough-schedule-advanced.docx",
         "example-borough-schedule-core.docx",
+        "example-borough-schedule-foundation.docx",
         "riverside-and-vale-schedule-advanced.docx",
+        "riverside-and-vale-schedule-core.docx",
+        "riverside-and-vale-schedule-foundation.docx",
     ]
 
 

@@ -13,6 +13,7 @@ import pytest
 from helpers_git import copy_example_workspace, git, git_identity
 
 from contractgen.base.errors import GitError, LibraryError
+from contractgen.library.clauses import load_library
 from contractgen.library.releases import library_at
 from contractgen.library.versions import VersionReport, check_versions, compare_libraries, summary
 from contractgen.library.workspace import load_workspace
@@ -392,6 +393,28 @@ def test_a_release_that_goes_backwards_is_refused(ws):
         "releases only go up: set it to '2026.1' or a higher release"
     ]
     assert not check(ws, "HEAD~1").ok  # what CI runs: the previous commit said 2026.1
+
+
+def test_a_release_whose_recorded_fingerprint_is_not_its_clauses_is_refused_with_the_value_to_set(ws):
+    """Copies without git (a shared folder, a zip) decide by the fingerprint whether a
+    document is released: a release that records a stale one would make every such
+    document a draft. check-versions names the line and prints the value to set."""
+    change_tier_clause(ws)
+    set_release(ws, "2026.2", "2026-09-01")
+    library = ws / "clause_library/library.yaml"
+    stale = "0" * 64
+    text = library.read_text(encoding="utf-8")
+    library.write_text(text.replace("release_date: 2026-09-01\n", f'release_date: 2026-09-01\nrelease_fingerprint: "{stale}"\n'), encoding="utf-8")
+    assert 'release_fingerprint: "' + stale in library.read_text(encoding="utf-8")
+    right = load_library(ws / "clause_library").fingerprint  # of the files, its own line left out
+    assert lines(check(ws, None)) == [
+        "clause_library/library.yaml:8:1: release_fingerprint: the recorded fingerprint is not the clauses of release "
+        f"2026.2, so documents from a copy without git would be drafts; set release_fingerprint: {right}"
+    ]
+    library.write_text(library.read_text(encoding="utf-8").replace(stale, right), encoding="utf-8")
+    assert check(ws, None).ok
+    commit_all(ws, "release 2026.2")
+    assert check(ws, None).ok and check(ws, "HEAD~1").ok  # released: nothing changed since, the fingerprint agrees
 
 
 # -- git errors -------------------------------------------------------------------------

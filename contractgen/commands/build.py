@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from ..base.errors import ContractgenError, display_path, plural
-from ..letters.generate import LettersResult, generate_letters
+from ..letters.generate import LettersResult, generate_letters, read_providers
 from ..library.workspace import LetterRun, Workspace
 from ..overview.write import OverviewResult, build_overview
-from ..schedule.render import ScheduleResult, render_schedule
+from ..schedule.render import ScheduleResult, prepare, render_schedule
 
 T = TypeVar("T")
 
@@ -44,8 +44,10 @@ def build_workspace(
     error: Callable[[str], None] | None = None,
     force: bool = False,
 ) -> BuildResult:
-    """Write every council's schedule for its own tier into the workspace's output folder,
-    and the letters and market overview of every council with letters configured.
+    """Write every council's schedules into the workspace's output folder (one for its
+    profile's tier and one for each other tier its providers' register uses, since a
+    letter cites the paragraphs of its provider's tier's schedule), and the letters and
+    market overview of every council with letters configured.
 
     A profile that fails is reported and the others are still built. The build replaces
     what contractgen wrote there before; a file it did not write is refused (that
@@ -59,6 +61,23 @@ def build_workspace(
         if run.dspt:  # the council's market overview beside its letters, as of the same date
             build.overview(run)
     return build.result
+
+
+def schedule_tiers(workspace: Workspace, name: str) -> list[str | None]:
+    """The tiers of the schedules council ``name`` issues: its profile's tier and every
+    tier that the register of one of its letters runs gives a provider, in the library's
+    order. ``[None]`` (the profile's tier, whatever it is) when the profile or a register
+    cannot be read: rendering the schedule or the letters reports why."""
+    try:
+        library, profile = prepare(workspace, name)
+        used = {profile.model.tier}
+        for run in workspace.config.build.letters:
+            if run.profile == name:
+                register = read_providers(workspace.root / run.providers, library, profile, strict=False)
+                used.update(provider.tier for provider in register.providers)
+    except ContractgenError:
+        return [None]
+    return [tier for tier in library.tiers if tier in used]
 
 
 class _Build:
@@ -83,14 +102,15 @@ class _Build:
             return None
 
     def schedules(self) -> None:
-        """Every council's schedule for its own tier."""
-        names = self.workspace.profile_names()
-        for i, name in enumerate(names, start=1):
-            done = self.attempt(name, partial(render_schedule, self.workspace, name, force=self.force))
+        """Every council's schedule for each tier it issues (:func:`schedule_tiers`)."""
+        wanted = [(name, tier) for name in self.workspace.profile_names() for tier in schedule_tiers(self.workspace, name)]
+        for i, (name, tier) in enumerate(wanted, start=1):
+            what = name if tier is None else f"{name} {tier} schedule"
+            done = self.attempt(what, partial(render_schedule, self.workspace, name, tier=tier, force=self.force))
             if done is not None:
                 self.result.schedules.append(done)
                 draft = f"; {done.draft}" if done.draft else ""
-                self.say(f"[{i}/{len(names)}] {display_path(done.path)}: {done.tier} tier, {done.clauses} clauses{draft}")
+                self.say(f"[{i}/{len(wanted)}] {display_path(done.path)}: {done.tier} tier, {done.clauses} clauses{draft}")
 
     def letters(self, run: LetterRun) -> None:
         """One council's letters to its providers."""

@@ -26,7 +26,7 @@ from ..base.untrusted import RenderLimitError
 from ..letters.check import check_letter_dates
 from ..library.auditquestions import check_audits
 from ..library.clauses import ClauseLibrary, load_library
-from ..library.onboarding import placeholder_problems
+from ..library.onboarding import placeholder_problems, unless_placeholder
 from ..library.profiles import Profile, ProfileSchemaError, check_profile, load_profile
 from ..library.workspace import Workspace
 from ..schedule.render import body_problems, build_schedule_parts, load_template
@@ -97,7 +97,7 @@ def _check_profiles(workspace: Workspace, library: ClauseLibrary | None, report:
         try:
             profile = load_profile(name, workspace.profiles_dir)
         except ProfileSchemaError as exc:  # still: its tier, and what is a placeholder
-            report.problems.extend(_unless_placeholder(_problems(exc, workspace), placeholder_problems(exc.docs)))
+            report.problems.extend(unless_placeholder(_problems(exc, workspace), placeholder_problems(exc.docs)))
             report.problems.extend(exc.tier_problems(library) if library is not None else [])
             continue
         except ContractgenError as exc:
@@ -113,14 +113,6 @@ def _check_profiles(workspace: Workspace, library: ClauseLibrary | None, report:
         if not found:
             checked.append(profile)
     return profiles, checked
-
-
-def _unless_placeholder(problems: list[Problem], placeholders: list[Problem]) -> list[Problem]:
-    """The schema's problems, less those at a value that is still an ``init`` placeholder
-    ("TODO: its email" is not an email address, but what to say is that it is a
-    placeholder), then the placeholders."""
-    held = {(p.location.line, p.key) for p in placeholders}
-    return [p for p in problems if (p.location.line, p.key) not in held] + placeholders
 
 
 def _check_templates(workspace: Workspace, profiles: list[Profile], report: ValidationReport) -> set[str]:

@@ -15,7 +15,8 @@ position (the DSPT record alone) and applies, in order:
    agreed, not rejected since): kind ``progress``, with the notice's date for the tier
    or the agreed extension; the plan past due and not in: kind ``overdue``, with the
    notice's dates (the Remedial Plan paragraph's consequences now apply); the plan not
-   yet due: the same kind of letter with the notice's dates, never new ones. At or above
+   yet due: the same kind of letter, as a reminder of the notice (``reminder``: it names
+   the notice's date and repeats its dates, never new ones). At or above
    the tier: the letter closes the case.
 """
 
@@ -107,7 +108,10 @@ def apply_case(position: ContractualPosition, case: CaseState | None) -> Contrac
             position, case, kind=LetterKind.OVERDUE, remedial_plan_due=due, standard_by=case.notice_standard_by, response_by=None,
             reason=f"The Remedial Plan our notice of {notice} asked for by {format_date(due) if due else 'its date'} has not arrived.",
         )
-    return _in_case(position, case, remedial_plan_due=case.remedial_plan_due, standard_by=case.standard_by, response_by=case.remedial_plan_due)
+    return _in_case(  # a reminder of the notice, with its dates: never a new notice
+        position, case, remedial_plan_due=case.remedial_plan_due, standard_by=case.standard_by, response_by=case.remedial_plan_due,
+        reminder=True,
+    )
 
 
 def _in_case(position: ContractualPosition, state: CaseState, **changes: Any) -> ContractualPosition:

@@ -92,6 +92,7 @@ class ContractTerms:
     new_provider_grace_months: int = 6  # dspt.new-providers
     foundation_publication_months: int = 6  # dspt.foundation-tier
     status_change_working_days: int = 5  # dspt.change-of-status
+    incident_notice_hours: int = 24  # dspt.incident-reporting
     response_working_days: int = 20  # profile letters.response_working_days
     commencement: dt.date | None = None  # the profile's contract.start_date
 
@@ -104,7 +105,7 @@ class ContractTerms:
         for name in (
             "renewal_window_days", "remedial_plan_working_days", "remedial_period_months",
             "new_provider_grace_months", "foundation_publication_months",
-            "status_change_working_days", "response_working_days",
+            "status_change_working_days", "incident_notice_hours", "response_working_days",
         ):  # fmt: skip
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative: {getattr(self, name)}")
@@ -173,6 +174,7 @@ def contract_terms(library: ClauseLibrary, profile: Profile, tier: str) -> Contr
         new_provider_grace_months=number("new_provider_grace_months"),
         foundation_publication_months=number("foundation_publication_months"),
         status_change_working_days=number("status_change_working_days"),
+        incident_notice_hours=number("incident_notice_hours"),
         response_working_days=letters.response_working_days,
         commencement=profile.model.contract.start_date,
     )
@@ -241,6 +243,7 @@ class ContractualPosition:
     extension_until: dt.date | None = None
     certificate_expiry: dt.date | None = None  # Advanced tier: the current CE Plus certificate's
     certificate_reminder: bool = False  # it expires within the renewal window
+    reminder: bool = False  # an open case's plan not yet due: this letter reminds of the notice, it is not a new one
 
     @property
     def tier(self) -> str:
@@ -316,6 +319,7 @@ class ContractualPosition:
             "remedial_plan_working_days": self.terms.remedial_plan_working_days,
             "remedial_period_months": self.terms.remedial_period_months,
             "status_change_working_days": self.terms.status_change_working_days,
+            "incident_notice_hours": self.terms.incident_notice_hours,
             # the case record
             "notice_date": day(self.notice_date),
             "case": self.case,
@@ -325,6 +329,7 @@ class ContractualPosition:
             "standard_passed": self.standard_by is not None and self.as_of > self.standard_by,
             "certificate_expiry": day(self.certificate_expiry),
             "certificate_reminder": self.certificate_reminder,
+            "reminder": self.reminder,
         }
 
 

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..base.errors import Location, Problem, UsageError, WorkspaceError, display_path
+from ..base.errors import Location, Problem, ProfileError, UsageError, WorkspaceError, display_path
 from ..base.yamlio import YamlDocument, format_key_path
 
 PLACEHOLDER = "TODO"
@@ -242,6 +242,29 @@ def placeholder_problems(docs: list[YamlDocument]) -> list[Problem]:
                 f"still a placeholder ({shown}); write this council's own value before anything is sent",
             ))
     return problems
+
+
+def unless_placeholder(problems: list[Problem], placeholders: list[Problem]) -> list[Problem]:
+    """The schema's problems, less those at a value that is still an ``init`` placeholder
+    ("TODO: its email" is not an email address, but what to say is that it is a
+    placeholder), then the placeholders."""
+    held = {(p.location.line, p.key) for p in placeholders}
+    return [p for p in problems if (p.location.line, p.key) not in held] + placeholders
+
+
+def unfinished_profile(name: str, problems: list[Problem], placeholders: list[Problem]) -> ProfileError | None:
+    """The error that refuses to write documents from a profile that still holds ``init``
+    placeholders (a schedule or letter saying "TODO: the council's name" would be sent as
+    it is), or ``None`` when there are none. ``problems`` are the schema's, if any."""
+    if not placeholders:
+        return None
+    count = len(placeholders)
+    return ProfileError(
+        f"profile {name} is not filled in: {count} value{'s are' if count != 1 else ' is'} still "
+        f"{'placeholders' if count != 1 else 'a placeholder'} from contractgen init; replace each TODO with "
+        "the council's own value (contractgen validate lists them), then run this again",
+        unless_placeholder(problems, placeholders),
+    )
 
 
 def _get(data: object, path: tuple) -> object:

@@ -101,9 +101,36 @@ def check_versions(workspace: Workspace, against: str | None = None, *, release:
         unreleased = old.release.name
         if release:
             problems.append(_unreleased_problem(workspace, old.release.name, changed + added))
+    elif old.release is not None:
+        problems += _fingerprint_problems(workspace, new.library, old.release.name)
     compared = len(set(old.library.clauses) | set(new.library.clauses))
     warnings = list(history.problems) if history is not None else []
     return VersionReport(problems, compared, old.label, changed, added, unreleased, warnings)
+
+
+def _fingerprint_problems(workspace: Workspace, library: ClauseLibrary, latest: str) -> list[Problem]:
+    """A release (the one being made, or the latest with nothing changed since) whose
+    recorded ``release_fingerprint`` is not its clauses' content: every copy without git
+    would call its documents drafts. A release that records none is not checked here (the
+    documents say so)."""
+    recorded = library.spec.release_fingerprint
+    if recorded is None or recorded == library.fingerprint:
+        return []
+    making = library.spec.release != latest
+    what = f"the clauses of release {library.spec.release}" + ("" if making else " as they are now")
+    return [Problem(_fingerprint_location(workspace), "release_fingerprint", (
+        f"the recorded fingerprint is not {what}, so documents from a copy without git would be "
+        f"drafts; set release_fingerprint: {library.fingerprint}"
+    ))]
+
+
+def _fingerprint_location(workspace: Workspace) -> Location:
+    """Where library.yaml records the release's fingerprint."""
+    location = release_location(workspace)
+    file = workspace.library_dir / "library.yaml"
+    lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    line = next((i for i, text in enumerate(lines, start=1) if text.startswith("release_fingerprint:")), location.line)
+    return Location(location.file, line, 1 if line else None)
 
 
 def _unreleased_problem(workspace: Workspace, name: str, ids: list[str]) -> Problem:

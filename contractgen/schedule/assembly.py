@@ -46,6 +46,16 @@ class Assembly:
     tier: str
 
 
+def schedule_name(number: Any, tier_title: str) -> str:
+    """How a letter names the schedule a council issues for a tier, so that a paragraph
+    it cites is read in the right one: ``Schedule 12 (Data Security and Protection, Core
+    Tier)``, or without a schedule number ``the Data Security and Protection Schedule
+    (Core Tier)``."""
+    if number:
+        return f"Schedule {number} (Data Security and Protection, {tier_title} Tier)"
+    return f"the Data Security and Protection Schedule ({tier_title} Tier)"
+
+
 def base_context(library: ClauseLibrary, profile: Profile, tier: str) -> dict[str, Any]:
     """What clause text and templates can use besides parameters."""
     m = profile.model
@@ -62,6 +72,7 @@ def base_context(library: ClauseLibrary, profile: Profile, tier: str) -> dict[st
             "id": tier,
             **tier_spec.model_dump(),
             "requirement": tier_requirement(DsptStatus(tier_spec.minimum_status)),
+            "schedule": schedule_name(m.contract.schedule_number, tier_spec.title),
         },
         "dspt": {
             "deadline": deadline.text(),

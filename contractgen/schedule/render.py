@@ -24,8 +24,10 @@ from ..base.errors import (
 from ..base.pdf import convert_to_pdf, find_soffice
 from ..base.schema import suggest
 from ..library.clauses import ClauseLibrary
+from ..library.onboarding import placeholder_problems, unfinished_profile
 from ..library.profiles import (
     Profile,
+    ProfileSchemaError,
     check_profile,
     load_profile,
     release_satisfies,
@@ -137,7 +139,7 @@ def prepare_version(
     """
 
     version = library_at(workspace, at)
-    profile = load_profile(profile_ref, workspace.profiles_dir)
+    profile = _filled_in_profile(profile_ref, workspace)
     pin = profile.model.library.release
     if at is None and pin and not release_satisfies(version.library.spec.release, pin) and is_repository(workspace.library_dir):
         try:
@@ -148,6 +150,20 @@ def prepare_version(
     if problems:
         raise ProfileError(f"{count_problems(problems)} in profile {profile.name}", problems)
     return version, profile
+
+
+def _filled_in_profile(profile_ref: str, workspace: Workspace) -> Profile:
+    """The profile, refused while it holds ``init`` placeholders: nothing is written
+    from a profile that is not filled in."""
+    try:
+        profile = load_profile(profile_ref, workspace.profiles_dir)
+    except ProfileSchemaError as exc:
+        unfinished = unfinished_profile(Path(exc.docs[0].file).stem, exc.problems, placeholder_problems(exc.docs))
+        raise unfinished or exc from None
+    unfinished = unfinished_profile(profile.name, [], placeholder_problems(profile.docs))
+    if unfinished is not None:
+        raise unfinished
+    return profile
 
 
 def variation_date(profile: Profile, override: dt.date | None, library: ClauseLibrary) -> dt.date:
