@@ -601,23 +601,40 @@ def generate_letters(
     result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
     if start:
         start(len(jobs))
-    workers = workers or default_workers()
-    conversions: list[PdfConversion] = []
-
-    def meanwhile() -> None:  # while the workers write letters
-        if targets:  # LibreOffice starts up meanwhile, and converts the letters as they are written
-            conversions.append(start_pdf(targets, output, workers=workers, early=True))
-        find_closest_names(export, closest_later)
-
-    try:
-        _run_jobs(renderer, recipe, output, jobs, workers, progress or (lambda _n: None), meanwhile)
-        _write_reports(result, jobs, [] if codes or kinds_wanted else register.rejected)  # a selection reports only itself
-        write_checks(output, checks)
-        result.pdfs = len(conversions[0].finish()) if conversions else 0
-    finally:
-        for conversion in conversions:  # interrupted, or a letter failed: no LibreOffice left running
-            conversion.stop()
+    rejected = [] if codes or kinds_wanted else register.rejected  # a selection reports only itself
+    after = _Afterwards(result, jobs, rejected, checks, targets, lambda: find_closest_names(export, closest_later))
+    after.run(renderer, recipe, workers or default_workers(), progress or (lambda _n: None))
     return result
+
+
+@dataclass
+class _Afterwards:
+    """What follows the letters: the reports, and the PDFs. LibreOffice starts while the
+    workers write the letters (``meanwhile``), and converts them as they are written."""
+
+    result: LettersResult
+    jobs: list[LetterJob]
+    rejected: Sequence[Provider]
+    checks: ExportChecks | None
+    targets: list[Path]  # the letters' paths for PDFs (none: no PDFs)
+    also: Callable[[], None]  # the parent's own work while the workers write
+    conversions: list[PdfConversion] = field(default_factory=list)
+
+    def run(self, renderer: LetterRenderer, recipe: RendererRecipe, workers: int, progress: Callable[[int], None]) -> None:
+        output = self.result.output
+        try:
+            _run_jobs(renderer, recipe, output, self.jobs, workers, progress, lambda: self.meanwhile(workers))
+            _write_reports(self.result, self.jobs, self.rejected)
+            write_checks(output, self.checks)
+            self.result.pdfs = len(self.conversions[0].finish()) if self.conversions else 0
+        finally:
+            for conversion in self.conversions:  # interrupted, or a letter failed: no LibreOffice left running
+                conversion.stop()
+
+    def meanwhile(self, workers: int) -> None:
+        if self.targets:
+            self.conversions.append(start_pdf(self.targets, self.result.output, workers=workers, early=True))
+        self.also()
 
 
 def read_providers(providers_file: Path, library: ClauseLibrary, profile: Profile, *, strict: bool) -> RegisterResult:
