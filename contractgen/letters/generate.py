@@ -238,7 +238,7 @@ def letter_clause(library: ClauseLibrary, clause_id: str) -> Clause:
 #: The schedule's paragraphs a letter may cite, by the name letters use.
 CITED_CLAUSES = {
     "remedial_plan": "dspt.remedial-plan", "breach": "dspt.remedial-plan#breach",
-    "cyber_essentials": "dspt.cyber-essentials", "support": "dspt.support",
+    "cyber_essentials": "dspt.cyber-essentials", "support": "dspt.support", "advanced_tier": "dspt.advanced-tier",
 }
 
 
