@@ -540,7 +540,7 @@ def test_overview_without_certificate_columns_says_not_recorded_until_the_case_h
 
     def build(out: str):
         return build_overview(workspace, "riverside-and-vale", root / "examples" / "riverside-and-vale-providers.csv",
-                              root / "examples" / "dspt-export-example.csv", as_of=NOV, output=tmp_path / out)
+                              root / "examples" / "dspt-export-2026-11-26.csv", as_of=NOV, output=tmp_path / out)
 
     def section(result) -> str:
         page = (result.output / "overview.html").read_text(encoding="utf-8")
