@@ -44,7 +44,7 @@ def golden_letters(workspace: Workspace, council: str, out: Path) -> LettersResu
         provider_row(name, code, tier, contact=contact, email="office@example.org")
         for code, name, tier, _status, _date, contact in GOLDEN_CASES.values()
     ])  # fmt: skip
-    export = out.parent / f"{council}-export.csv"
+    export = out.parent / f"{council}-dspt-export-{GOLDEN_AS_OF.isoformat()}.csv"  # downloaded on the letters' date
     with export.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow(EXPORT_HEADER)
