@@ -34,7 +34,7 @@ def make_screenshot(output: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         result = build_overview(
             load_workspace(ROOT), "example-borough", ROOT / "examples" / "example-borough-providers.csv",
-            ROOT / "examples" / "dspt-export-example.csv", previous=[ROOT / "examples" / "dspt-export-2026-05-29.csv"],
+            ROOT / "examples" / "dspt-export-2026-11-26.csv", previous=[ROOT / "examples" / "dspt-export-2026-05-29.csv"],
             as_of=dt.date(2026, 11, 26), output=Path(tmp) / "overview")
         with sync_playwright() as pw:
             context = pw.chromium.launch_persistent_context(

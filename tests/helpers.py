@@ -199,6 +199,23 @@ def files_under(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
+EXAMPLE_EXPORT_DAY = dt.date(2026, 11, 26)  # the shipped example export's download date (in its name)
+
+
+def example_export(root: Path, as_of: dt.date) -> Path:
+    """The example workspace's DSPT export as if downloaded on ``as_of``: the shipped
+    ``examples/dspt-export-2026-11-26.csv``, or a copy named for ``as_of``. A test of the
+    letters' dates on another day stands for an export taken that day (the export's age
+    is checked by its name: evidence checks are tested in test_evidence.py)."""
+    shipped = root / "examples" / f"dspt-export-{EXAMPLE_EXPORT_DAY.isoformat()}.csv"
+    if as_of == EXAMPLE_EXPORT_DAY:
+        return shipped
+    dated = shipped.with_name(f"dspt-export-{as_of.isoformat()}.csv")
+    if not dated.exists():
+        dated.write_bytes(shipped.read_bytes())
+    return dated
+
+
 # ----------------------------------------------------------------- a tiny library
 
 TINY_LIBRARY: dict[str, str] = {

@@ -4,6 +4,7 @@ lists restart at (a) in any template."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import subprocess
@@ -91,7 +92,8 @@ def test_letter_lists_restart_at_a_in_each_list(workspace: Workspace, tmp_path: 
     edit(workspace.library_dir / "clauses" / "letter.support.yaml", "text: |\n", "text: |\n  1. first support step\n  2. second support step\n\n")
     out = tmp_path / "letters"
     generate_letters(workspace, "example-borough", workspace.root / "examples" / "example-borough-providers.csv",
-                     dspt_file=workspace.root / "examples" / "dspt-export-example.csv", output=out, only=["AW2T"], workers=1)  # fmt: skip
+                     dspt_file=workspace.root / "examples" / "dspt-export-2026-11-26.csv", as_of=dt.date(2026, 11, 26), output=out,
+                     only=["AW2T"], workers=1)  # fmt: skip
     text = docx_text(next(out.glob("AW2T-*.docx")))
     labels = re.findall(r"^\s*\(([a-z])\) ", text, re.MULTILINE)
     # the remedy letter's own list (a)...(e), then the support list starting again at (a)

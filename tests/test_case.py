@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -66,7 +68,7 @@ def test_a_plan_rejected_after_it_arrived_is_not_in() -> None:
 
 
 def test_record_show_list_export(workspace: Workspace, case_database: str, tmp_path: Path) -> None:
-    first = record_event(workspace, " c4sd ", "plan-received", on=D(2026, 12, 10), details={"text": "by email, café & co"})
+    first = record_event(workspace, " c4sd ", "plan-received", on=D(2026, 12, 10), details={"text": "by email, café & co"}, today=D(2027, 1, 15))
     if case_database == "sqlite":
         assert first.notes == ["created the case database " + str(workspace.root / ".contractgen" / "cases.sqlite3")
                                + " (kept out of git: it holds provider contact details)"]
@@ -74,9 +76,9 @@ def test_record_show_list_export(workspace: Workspace, case_database: str, tmp_p
     [event] = first.events
     assert (event.id, event.ods_code, event.kind, event.date) == (1, "C4SD", EventKind.PLAN_RECEIVED, D(2026, 12, 10))
     assert event.recorded_by  # git user.name, else the OS user
-    again = record_event(workspace, "C4SD", "extension", on=D(2026, 12, 20), details={"until": D(2027, 4, 30)})
+    again = record_event(workspace, "C4SD", "extension", on=D(2026, 12, 20), details={"until": D(2027, 4, 30)}, today=D(2027, 1, 15))
     assert again.notes == []  # the place is said once
-    record_event(workspace, "C4SD", "extension", on=D(2026, 12, 20), details={"until": D(2027, 5, 31)}, supersedes=2)
+    record_event(workspace, "C4SD", "extension", on=D(2026, 12, 20), details={"until": D(2027, 5, 31)}, supersedes=2, today=D(2027, 1, 15))
     with pytest.raises(CaseError, match="error: extension needs --until$"):
         record_event(workspace, "C4SD", "extension")
     with pytest.raises(CaseError, match=r"^error: certificate takes no --until; it takes: --scheme, --number, --issued, --expiry, --text$"):
@@ -148,8 +150,8 @@ def test_letters_issued_then_overdue_progress_and_closure(workspace: Workspace, 
     assert (c4sd.open, c4sd.notice_date, c4sd.remedial_plan_due, c4sd.standard_by) == (True, NOV, D(2026, 12, 24), D(2027, 3, 24))
 
     # AH7Q sends its plan; we agree a later date. VM8K1 renews its certificate.
-    record_event(workspace, "AH7Q", "plan-received", on=D(2026, 12, 18))
-    record_event(workspace, "AH7Q", "extension", on=D(2027, 1, 10), details={"until": D(2027, 6, 30)})
+    record_event(workspace, "AH7Q", "plan-received", on=D(2026, 12, 18), today=D(2027, 1, 15))
+    record_event(workspace, "AH7Q", "extension", on=D(2027, 1, 10), details={"until": D(2027, 6, 30)}, today=D(2027, 1, 15))
     record_event(workspace, "VM8K1", "certificate", on=D(2026, 12, 1), details={"scheme": "ce-plus", "expiry": D(2027, 11, 29)})
 
     may = example(workspace, output=tmp_path / "may", as_of=D(2027, 5, 1))
@@ -304,7 +306,7 @@ def test_import_records_all_rows_or_reports_each_bad_one(workspace: Workspace, c
     bad = tmp_path / "tracker.csv"
     bad.write_text("ODS Code,Event,Date,Until,Text\nC4SD,plan-received,2026-12-10,,\nAH7Q,extension,2027-01-10,,\nVM1A2,planreceived,10/12/2026,,\n", encoding="utf-8")
     with pytest.raises(CaseError) as caught:
-        import_events(workspace, bad)
+        import_events(workspace, bad, today=D(2027, 1, 15))
     shown = str(bad)
     assert [str(p) for p in caught.value.problems] == [
         f"{shown}:3: extension needs --until",
@@ -313,7 +315,7 @@ def test_import_records_all_rows_or_reports_each_bad_one(workspace: Workspace, c
     assert list_cases(workspace)[0] == []  # nothing was recorded
     good = tmp_path / "tracker-fixed.csv"
     good.write_text("ODS Code,Event,Date,Until,Text\nC4SD,plan-received,2026-12-10,,by post\nAH7Q,extension,2027-01-10,2027-06-30,\n", encoding="utf-8")
-    result = import_events(workspace, good)
+    result = import_events(workspace, good, today=D(2027, 1, 15))
     assert [(e.ods_code, e.kind.value, e.date, e.data) for e in result.events] == [
         ("C4SD", "plan-received", D(2026, 12, 10), {"text": "by post"}),
         ("AH7Q", "extension", D(2027, 1, 10), {"until": "2027-06-30"}),
@@ -356,13 +358,13 @@ def test_validate_checks_the_dates_of_the_case_letters(workspace_dir: Path) -> N
     report = validate_workspace(load_workspace(workspace_dir))
     found = [p.message for p in report.problems]
     assert found and all("letter.overdue" in m and "states 1 March 2027, which is none of the dates the schedule gives" in m for m in found)
-    assert report.renders == 56
+    assert report.renders == 58  # 2 profiles x 29: one more than before in each, the advanced tier's certificate letter with no certificate recorded
 
 
 def test_case_issued_and_a_damaged_database_on_the_command_line(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(workspace_dir)
     letters = run_cli("letters", "example-borough", "-p", "examples/example-borough-providers.csv", "--dspt",
-                      "examples/dspt-export-example.csv", "--as-of", "2026-11-26", "-o", "out/nov")
+                      "examples/dspt-export-2026-11-26.csv", "--as-of", "2026-11-26", "-o", "out/nov")
     assert letters.exit_code == 0, letters.output
     issued = run_cli("case", "issued", "out/nov")
     assert (issued.exit_code, issued.stdout) == (0, "recorded 10 letters from out/nov as sent\n")
@@ -376,3 +378,184 @@ def test_case_issued_and_a_damaged_database_on_the_command_line(workspace_dir: P
     assert broken.exit_code == 3
     assert broken.stderr == ("error: broken.sqlite3 is not a contractgen case database or is damaged (file is not a database); restore it "
                              "from a backup (`contractgen case export` makes one), or move it away to start a new one. Nothing was changed\n")
+
+
+# ------------------------------------------------------------------ events dated in the future (issue 15)
+
+
+def test_an_event_dated_after_today_is_refused(workspace: Workspace, case_database: str, tmp_path: Path) -> None:
+    today = D(2026, 12, 6)
+    with pytest.raises(CaseError) as caught:
+        record_event(workspace, "C4SD", "plan-received", on=D(2026, 12, 31), today=today)
+    assert caught.value.message == ("--date 2026-12-31: the date 31 December 2026 is in the future (today is 6 December 2026); "
+                                    "record an event on or after the day it happens")
+    assert record_event(workspace, "C4SD", "plan-received", on=today, today=today).events[0].date == today  # today itself: fine
+    with pytest.raises(CaseError, match=r"^error: --date 2026-12-07: the date 7 December 2026 is in the future"):  # the day after
+        record_event(workspace, "C4SD", "note", on=D(2026, 12, 7), details={"text": "x"}, today=today)
+    tracker = tmp_path / "tracker.csv"
+    tracker.write_text("ods_code,event,date\nAH7Q,plan-received,2026-12-06\nAH7Q,plan-agreed,2027-01-05\n", encoding="utf-8")
+    with pytest.raises(CaseError) as caught:
+        import_events(workspace, tracker, today=today)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tracker}:3: --date 2027-01-05: the date 5 January 2027 is in the future (today is 6 December 2026); "
+        "record an event on or after the day it happens"]
+    assert [e.kind.value for e in show_case(workspace, "C4SD").events] == ["plan-received"]  # nothing else recorded
+    assert show_case(workspace, "AH7Q").events == []
+
+
+def test_the_command_line_refuses_a_future_date_against_the_real_date(workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contractgen.casebook import record
+
+    monkeypatch.chdir(workspace_dir)
+    monkeypatch.setattr(record, "current_date", lambda: D(2026, 12, 6))
+    result = run_cli("case", "record", "C4SD", "plan-received", "--date", "31/12/2026")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("error: --date 2026-12-31: the date 31 December 2026 is in the future (today is 6 December 2026); "
+                             "record an event on or after the day it happens\n")
+    assert run_cli("case", "record", "C4SD", "plan-received", "--date", "06/12/2026").exit_code == 0
+    monkeypatch.undo()
+    monkeypatch.chdir(workspace_dir)
+    real = run_cli("case", "record", "C4SD", "note", "--text", "x", "--date", (dt.date.today() + dt.timedelta(days=1)).isoformat())
+    assert real.exit_code == 1 and "is in the future" in real.stderr  # the command line uses the real date
+
+
+# ------------------------------------------------------------------ import from Excel (issue 15)
+
+
+def write_tracker(path: Path, rows: list[list[object]]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Responses"
+    sheet.append(["ODS Code", "Event", "Date", "Until", "Text"])
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_import_from_xlsx_names_the_worksheet_cell_and_column(workspace: Workspace, case_database: str, tmp_path: Path) -> None:
+    today = D(2027, 1, 15)
+    bad = write_tracker(tmp_path / "tracker.xlsx", [
+        ["C4SD", "plan-received", dt.datetime(2026, 12, 10), None, "by email"],
+        ["AH7Q", "extension", dt.datetime(2027, 1, 10), None, None],
+        ["VM1A2", "plan-received", "10/12/2026", None, None],
+        ["AW2T", "plan-received", dt.datetime(2027, 1, 16), None, None],
+    ])
+    with pytest.raises(CaseError) as caught:
+        import_events(workspace, bad, today=today)
+    shown = str(bad)
+    assert caught.value.message == f"3 problems in {shown}: nothing was recorded; correct the rows and import again"
+    assert [str(p) for p in caught.value.problems] == [
+        f"{shown}:3:4: extension needs --until (worksheet 'Responses', cell D3, column 'Until')",
+        f"{shown}:4:3: date: '10/12/2026' is not a date; write it as YYYY-MM-DD (worksheet 'Responses', cell C4, column 'Date')",
+        f"{shown}:5:3: --date 2027-01-16: the date 16 January 2027 is in the future (today is 15 January 2027); "
+        "record an event on or after the day it happens (worksheet 'Responses', cell C5, column 'Date')",
+    ]
+    assert list_cases(workspace)[0] == []  # nothing was recorded
+    good = write_tracker(tmp_path / "tracker-fixed.xlsx", [
+        ["C4SD", "plan-received", dt.datetime(2026, 12, 10), None, "by email"],
+        ["AH7Q", "extension", dt.datetime(2027, 1, 10), dt.datetime(2027, 6, 30), None],
+    ])
+    result = import_events(workspace, good, today=today)
+    assert [(e.id, e.ods_code, e.kind.value, e.date, e.data) for e in result.events] == [
+        (1, "C4SD", "plan-received", D(2026, 12, 10), {"text": "by email"}),
+        (2, "AH7Q", "extension", D(2027, 1, 10), {"until": "2027-06-30"}),
+    ]
+
+
+# ------------------------------------------------------------------ a locked PostgreSQL table (issue 15)
+
+
+def test_a_locked_postgresql_table_fails_after_a_bounded_wait_and_loses_nothing(
+    workspace: Workspace, postgres_server, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    url = postgres_server.new_database()
+    monkeypatch.setenv("CONTRACTGEN_DATABASE_URL", url)
+    record_event(workspace, "C4SD", "note", details={"text": "before"})
+    monkeypatch.setattr(store, "BUSY_SECONDS", 2.0)
+    holder = sa.create_engine(url)
+    conn = holder.connect()
+    transaction = conn.begin()
+    conn.exec_driver_sql("LOCK TABLE case_events IN ACCESS EXCLUSIVE MODE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(CaseDatabaseError) as caught:
+            record_event(workspace, "C4SD", "note", details={"text": "while locked"})
+        waited = time.monotonic() - started
+    finally:
+        transaction.rollback()
+        conn.close()
+        holder.dispose()
+    shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+    assert caught.value.message == (f"the case database {shown} is locked by another program (waited 2 seconds); "
+                                    "try again when the other recording has finished. Nothing was changed")
+    assert 2.0 <= waited < 15  # the lock_timeout, not a hang
+    assert [e.data["text"] for e in show_case(workspace, "C4SD").events] == ["before"]  # nothing lost, nothing half-written
+    record_event(workspace, "C4SD", "note", details={"text": "after"})
+    assert [e.data["text"] for e in show_case(workspace, "C4SD").events] == ["before", "after"]
+
+
+# ------------------------------------------------------------------ the overview's certificates read the case record (issue 15)
+
+
+def test_overview_certificates_read_the_case_record_the_later_expiry_winning(workspace: Workspace, case_database: str, tmp_path: Path) -> None:
+    from test_overview import example as overview
+
+    today = D(2026, 11, 26)
+    # VM8K1's register CE Plus expired on 1 November 2026; the case record has its renewal
+    record_event(workspace, "VM8K1", "certificate", on=D(2026, 11, 20), today=today,
+                 details={"scheme": "ce-plus", "number": "CEP-9", "issued": D(2026, 1, 31), "expiry": D(2027, 1, 31)})
+    # an older CE certificate for AH7Q than its register's (28 February 2026): the register's stays
+    record_event(workspace, "AH7Q", "certificate", on=D(2026, 11, 20), today=today, details={"scheme": "ce", "expiry": D(2025, 12, 1)})
+    # C4SD has no certificate in the register: the case record's is shown
+    record_event(workspace, "C4SD", "certificate", on=D(2026, 11, 21), today=today, details={"scheme": "ce", "expiry": D(2026, 12, 20)})
+    result = overview(workspace, tmp_path)
+    m = result.market
+    assert [(c.provider.ods_code, c.scheme, c.expiry, c.days_left(m.as_of)) for c in m.certificates()] == [
+        ("AH7Q", "Cyber Essentials", D(2026, 2, 28), -271), ("VM1A2", "Cyber Essentials", D(2026, 12, 15), 19),
+        ("C4SD", "Cyber Essentials", D(2026, 12, 20), 24), ("VM8K1", "Cyber Essentials Plus", D(2027, 1, 31), 66)]
+    standing = {p.ods_code: pos.standing.value for p, pos in m.rows}
+    assert standing["VM8K1"] == "meets tier"  # its certificate is current: the tier is met (the register alone: below tier)
+    page = (result.output / "overview.html").read_text(encoding="utf-8")
+    section = page[page.index('<section id="cyber-essentials">'):]
+    section = section[: section.index("</section>")]
+    assert re.findall(r'<td data-sort="(-?\d+)">([^<]*)</td>', section) == [
+        ("-271", "expired 271 days ago"), ("19", "19 days left"), ("24", "24 days left"), ("66", "66 days left")]
+    sheet = openpyxl.load_workbook(result.output / "overview.xlsx")["Providers"]
+    header = [c.value for c in sheet[1]]
+    row = {r[header.index("ODS code")]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    ce, plus = header.index("Cyber Essentials expiry"), header.index("Cyber Essentials Plus expiry")
+    assert (row["VM8K1"][plus], row["C4SD"][ce], row["AH7Q"][ce]) == (
+        dt.datetime(2027, 1, 31), dt.datetime(2026, 12, 20), dt.datetime(2026, 2, 28))
+
+
+def test_overview_without_certificate_columns_says_not_recorded_until_the_case_holds_one(workspace: Workspace, case_database: str, tmp_path: Path) -> None:
+    from contractgen.overview.write import build_overview
+
+    root = workspace.root
+
+    def build(out: str):
+        return build_overview(workspace, "riverside-and-vale", root / "examples" / "riverside-and-vale-providers.csv",
+                              root / "examples" / "dspt-export-2026-11-26.csv", as_of=NOV, output=tmp_path / out)
+
+    def section(result) -> str:
+        page = (result.output / "overview.html").read_text(encoding="utf-8")
+        part = page[page.index('<section id="cyber-essentials">'):]
+        return part[: part.index("</section>")]
+
+    before = build("before")
+    assert {p.ods_code: pos.standing.value for p, pos in before.market.rows}["VN6H1"] == "certificate not recorded"
+    assert (before.market.meeting.part, before.market.meeting.whole) == (2, 6)  # VM4R3 and VL7B4 (renewal due); not VN6H1
+    assert "Not recorded: the register has no cyber_essentials_expiry or cyber_essentials_plus_expiry column and the case record holds no certificate" in section(before)
+    assert [p.ods_code for p, _ in before.market.referrals()] == ["VM2Q6", "VN9P3", "8HX22"]  # VN6H1 is not the LSO's to help
+    record_event(workspace, "VN6H1", "certificate", on=D(2026, 11, 20), today=NOV,
+                 details={"scheme": "ce-plus", "issued": D(2026, 2, 1), "expiry": D(2027, 2, 1)})
+    after = build("after")
+    assert {p.ods_code: pos.standing.value for p, pos in after.market.rows}["VN6H1"] == "renewal due"  # 240-day window
+    assert (after.market.meeting.part, after.market.meeting.whole) == (3, 6)
+    assert "Not recorded" not in section(after)
+    assert re.findall(r'<td data-sort="(-?\d+)">([^<]*)</td>', section(after)) == [("67", "67 days left")]

@@ -5,6 +5,7 @@ compared as ``<time>``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shlex
 from pathlib import Path
@@ -26,6 +27,10 @@ def walkthrough() -> list[tuple[str, list[str]]]:
 def test_the_case_record_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_AUTHOR_NAME", "Alex Officer")
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "alex@example.org")
+    from contractgen.casebook import record
+
+    # the walkthrough's events are recorded on or after they happen: its story's today is 4 May 2027
+    monkeypatch.setattr(record, "current_date", lambda: dt.date(2027, 5, 4))
     assert run_cli("init", str(tmp_path / "ws"), "--example", "--no-git").exit_code == 0
     monkeypatch.chdir(tmp_path / "ws")
     steps = walkthrough()

@@ -49,8 +49,8 @@ def test_a_certificate_counts_on_its_expiry_day_and_reminds_within_the_window() 
 def test_the_certificate_is_judged_only_where_the_tier_needs_it_and_is_otherwise_met() -> None:
     core = assess_case_position(EXCEEDED, CORE, D(2026, 11, 26), certificate=cert(D(2026, 11, 1)))
     assert (core.kind, core.certificate_expiry) == (LetterKind.CONFIRM, None)
-    unknown = assess_case_position(EXCEEDED, ADVANCED, D(2026, 11, 26))
-    assert (unknown.kind, unknown.meets_tier) == (LetterKind.CONFIRM, True)
+    unknown = assess_case_position(EXCEEDED, ADVANCED, D(2026, 11, 26))  # none recorded: not counted as meeting (issue 15)
+    assert (unknown.kind, unknown.meets_tier, unknown.certificate_unrecorded) == (LetterKind.CERTIFICATE, None, True)
     not_met = assess_case_position(NOT_MET, ADVANCED, D(2026, 11, 26), certificate=cert(D(2026, 11, 1)))
     assert not_met.kind is LetterKind.REMEDY
     unchecked = assess_case_position(None, ADVANCED, D(2026, 11, 26), certificate=cert(D(2026, 11, 1)), checked=False)
@@ -170,3 +170,61 @@ def test_a_correction_stands_whatever_its_date_and_no_plan_is_late_before_its_da
     assert state.standard_by == D(2027, 6, 30)  # #2 no longer stands, though dated later
     assert [e.id for e in state.events] == [1, 3]
     assert (state.days_overdue(D(2026, 12, 1)), state.days_overdue(D(2026, 12, 24)), state.days_overdue(D(2026, 12, 25))) == (0, 0, 1)
+
+
+def test_no_certificate_recorded_asks_for_one_and_is_not_a_shortfall_notice() -> None:
+    """Standards Exceeded on record, no CE Plus certificate in the register or the case
+    record: the tier is not counted as met (unknown), the letter asks for a copy by the
+    reply date (20 Working Days after Thursday 26 November 2026: Thursday 24 December
+    2026), and gives no Remedial Plan date and no standard-by date: no case is opened."""
+    position = assess_case_position(EXCEEDED, ADVANCED, D(2026, 11, 26))
+    assert (position.kind, position.meets_tier, position.shortfall, position.certificate_unrecorded) == (
+        LetterKind.CERTIFICATE, None, False, True)
+    assert (position.response_by, position.remedial_plan_due, position.standard_by, position.shortfall_since) == (
+        D(2026, 12, 24), None, None, None)
+    assert (position.notice_date, position.case, position.closes_case) == (None, "", False)
+    assert (position.valid_until, position.next_deadline) == (D(2027, 6, 30), D(2027, 6, 30))
+    assert position.promised_dates() == {"response_by": D(2026, 12, 24), "valid_until": D(2027, 6, 30), "next_deadline": D(2027, 6, 30)}
+    assert position.reason == ("No Cyber Essentials Plus certificate is recorded (register or case record): "
+                               "the Advanced tier needs a current one; the letter asks for a copy.")
+    context = position.as_context()
+    assert (context["certificate_unrecorded"], context["response_by"], context["remedial_plan_due"]) == (True, "24 December 2026", "")
+    # 15 Working Days (Riverside & Vale's letters.response_working_days): Thursday 17 December 2026
+    riverside = ContractTerms(tier="advanced", minimum=DsptStatus.STANDARDS_EXCEEDED, response_working_days=15)
+    assert assess_case_position(EXCEEDED, riverside, D(2026, 11, 26)).response_by == D(2026, 12, 17)
+    # over Christmas: 20 Working Days after Thursday 10 December 2026 is Tuesday 12 January 2027
+    assert assess_case_position(EXCEEDED, ADVANCED, D(2026, 12, 10)).response_by == D(2027, 1, 12)
+
+
+def test_no_certificate_recorded_leaves_the_case_as_it_is() -> None:
+    # no case: none is opened by this letter
+    assert apply_case(assess_case_position(EXCEEDED, ADVANCED, NOV), None).case == ""
+    # an open case (a Standards Not Met notice of 26 November 2026): it stays open with the
+    # notice's date, the letter stays the certificate one (not progress, overdue or closing)
+    served = CaseEvent("VM8K1", EventKind.NOTICE, NOV, NOTICE, id=1)
+    later = assess_case_position(EXCEEDED, ADVANCED, D(2027, 1, 15), case=case_state("VM8K1", [served]))
+    assert (later.kind, later.case, later.closes_case, later.notice_date) == (LetterKind.CERTIFICATE, "open", False, NOV)
+    assert (later.response_by, later.remedial_plan_due, later.standard_by) == (D(2027, 2, 12), None, None)
+    # a certificate recorded in the case: judged (current: confirm, and the case closes)
+    recorded = CaseEvent("VM8K1", EventKind.CERTIFICATE, D(2027, 1, 10),
+                         {"scheme": CE_PLUS, "number": "X1", "issued": "2027-01-05", "expiry": "2028-01-04"}, id=2)
+    closed = assess_case_position(EXCEEDED, ADVANCED, D(2027, 1, 15), case=case_state("VM8K1", [served, recorded]),
+                                  certificate=cert(D(2028, 1, 4)))
+    assert (closed.kind, closed.meets_tier, closed.closes_case, closed.certificate_expiry) == (
+        LetterKind.CONFIRM, True, True, D(2028, 1, 4))
+    # the day after expiry: the Shortfall it is today (the expired wording)
+    expired = assess_case_position(EXCEEDED, ADVANCED, D(2027, 3, 2), certificate=cert(D(2027, 3, 1)))
+    assert (expired.kind, expired.certificate_unrecorded, expired.shortfall_since) == (LetterKind.CERTIFICATE, False, D(2027, 3, 2))
+
+
+def test_only_a_certificate_event_records_a_certificate() -> None:
+    """A Cyber Essentials Plus certificate is read from certificate events only (with a
+    scheme and an expiry), and a Cyber Essentials one is kept apart from it: a note that
+    happens to carry such details is not a certificate, so it cannot move the Advanced
+    tier's dates."""
+    details = {"scheme": CE_PLUS, "expiry": "2027-11-30"}
+    assert case_state("VM8K1", [CaseEvent("VM8K1", EventKind.NOTE, NOV, details, id=1)]).certificate is None
+    plus = case_state("VM8K1", [CaseEvent("VM8K1", EventKind.CERTIFICATE, NOV, details, id=1)])
+    assert (plus.certificate.expiry, plus.ce_certificate) == (D(2027, 11, 30), None)
+    basic = case_state("VM8K1", [CaseEvent("VM8K1", EventKind.CERTIFICATE, NOV, {"scheme": "ce", "expiry": "2027-10-31"}, id=1)])
+    assert (basic.certificate, basic.ce_certificate.expiry, basic.ce_certificate.scheme) == (None, D(2027, 10, 31), "ce")

@@ -85,10 +85,10 @@ def test_a_year_of_letters_agrees_with_itself(council, workspace: Workspace) -> 
     assert "it is 24 March 2027 at the latest" in texts["VM8K1"]
     assert "mandatory evidence items" not in texts["VM8K1"]  # its own wording, not a DSPT shortfall's
     assert record_issued(workspace, folder).letters == 3
-    record_event(workspace, "8FN01", "plan-received", on=D(2026, 12, 20))
-    record_event(workspace, "8FN01", "extension", on=D(2027, 1, 10), details={"until": D(2027, 5, 31)})
-    record_event(workspace, "C4SD", "plan-received", on=D(2026, 12, 15))
-    record_event(workspace, "C4SD", "plan-agreed", on=D(2027, 1, 5))
+    record_event(workspace, "8FN01", "plan-received", on=D(2026, 12, 20), today=D(2027, 1, 15))
+    record_event(workspace, "8FN01", "extension", on=D(2027, 1, 10), details={"until": D(2027, 5, 31)}, today=D(2027, 1, 15))
+    record_event(workspace, "C4SD", "plan-received", on=D(2026, 12, 15), today=D(2027, 1, 15))
+    record_event(workspace, "C4SD", "plan-agreed", on=D(2027, 1, 5), today=D(2027, 1, 15))
 
     # ---- 15 January 2027: the same export; nobody is given new dates
     folder, rows, texts = council(D(2027, 1, 15), AUTUMN)
@@ -108,7 +108,7 @@ def test_a_year_of_letters_agrees_with_itself(council, workspace: Workspace) -> 
         assert "12 February 2027" not in text  # 15 January + 20 Working Days: never offered
     record_issued(workspace, folder)
     record_event(workspace, "VM8K1", "certificate", on=D(2027, 2, 1),
-                 details={"scheme": "ce-plus", "number": "CEP-2027-001", "issued": D(2026, 12, 1), "expiry": D(2027, 11, 30)})
+                 details={"scheme": "ce-plus", "number": "CEP-2027-001", "issued": D(2026, 12, 1), "expiry": D(2027, 11, 30)}, today=D(2027, 5, 4))
 
     # ---- 4 May 2027: Fern Lodge has published, Riverside's certificate is renewed
     folder, rows, texts = council(D(2027, 5, 4), SPRING)

@@ -42,7 +42,7 @@ def test_validate_reports_ok(ws):
     lib = library(ws)
     result = run_cli("validate")
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"ok: {len(lib.clauses)} clauses, 2 profiles, 2 templates, 56 test renders\n"  # 42, and the case record's 14 (issue 15)
+    assert result.stdout == f"ok: {len(lib.clauses)} clauses, 2 profiles, 2 templates, 58 test renders\n"  # 42, and the case record's 16 (issue 15: with the certificate letter when none is recorded)
     assert result.stderr == ""
 
 

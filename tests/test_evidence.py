@@ -30,7 +30,7 @@ from contractgen.schedule.render import prepare
 from contractgen.word.ooxml import bookmark_name
 
 REGISTER = "examples/example-borough-providers.csv"
-EXPORT = "examples/dspt-export-example.csv"
+EXPORT = "examples/dspt-export-2026-11-26.csv"
 OLD_EXPORT = "examples/dspt-export-2026-05-29.csv"
 TRY_AGAIN = ('correct the export or the as-of date and run again, or give --accept-export "REASON" to go on: '
              "the reason is recorded in the report and the letters")
@@ -66,7 +66,7 @@ def test_a_publication_after_the_as_of_date_is_refused(ws: Path) -> None:
     result = letters("--dspt", EXPORT, "--as-of", "2025-10-01")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "error: nothing written: the DSPT export examples/dspt-export-example.csv fails 1 check for the date 2025-10-01:",
+        "error: nothing written: the DSPT export examples/dspt-export-2026-11-26.csv fails 1 check for the date 2025-10-01:",
         "  publications after the as-of date: 11 publications dated after 1 October 2025: row 2 VM1A2 (12 June 2026), "
         "row 4 C4SD (27 June 2026), row 5 8KT41 (2 May 2026), row 6 VN3B8 (15 June 2026), row 8 VL5F2 (30 June 2026) "
         "and 6 more; use the export of that date, or an as-of date on or after the latest publication",
@@ -127,15 +127,41 @@ def test_checks_within_limits_are_written_beside_the_report(ws: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert (ws / "out" / "checks.txt").read_text(encoding="utf-8").splitlines() == [
         "contractgen: checks of the DSPT export before the letters",
-        "DSPT export: examples/dspt-export-example.csv",
+        "DSPT export: examples/dspt-export-2026-11-26.csv",
         "as of: 2026-11-26",
-        "date: ok: dated 30 June 2026 by its latest publication, 149 days before 26 November 2026; the download "
-        "date is not known: put it in the file name (dspt-export-YYYY-MM-DD.csv) so that the export's age is checked",
+        "date: ok: dated 26 November 2026 by its file name, 0 days before 26 November 2026 (limit 31 days)",
         "register codes found: ok: 10 of 10 (100%) of the register's ODS codes are in the export (limit 50%)",
         "social care organisations: ok: 16 of 16 organisations have a social care Primary Sector",
         "publications after the as-of date: ok: none after 26 November 2026",
         "accepted despite the checks: no (every check within its limit)",
     ]
+
+
+def test_an_undated_export_may_be_as_old_as_its_latest_publication_and_is_refused_over_the_limit(ws: Path) -> None:
+    """An export downloaded on or after its latest publication, with no date in its name,
+    may be as old as that publication: 305 days before the letters' date, it cannot be
+    stated as the provider's record (the reviewer's case). Within the limit it passes,
+    with the uncertainty said; dated by its name, it is checked by that."""
+    undated = ws / "export.csv"
+    undated.write_bytes((ws / EXPORT).read_bytes())  # latest publication 30 June 2026
+    result = letters("--dspt", "export.csv", "--as-of", "2027-05-01")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: nothing written: the DSPT export export.csv fails 1 check for the date 2027-05-01:",
+        "  date: dated 30 June 2026 by its latest publication, 305 days before 1 May 2027; the download date is not "
+        "known, so the export may be that old, over the limit of 31 days (export_checks.max_age_days); put the day you "
+        "downloaded it in the file name (dspt-export-YYYY-MM-DD.csv), or download the current export from the DSPT "
+        "organisation search",
+        "correct the export or the as-of date and run again, or give --accept-export \"REASON\" to go on: the reason "
+        "is recorded in the report and the letters",
+    ]
+    assert not (ws / "out").exists()
+    result = letters("--dspt", "export.csv", "--as-of", "2026-07-20")  # 20 days after its latest publication
+    assert result.exit_code == 0, result.stderr
+    assert (ws / "out" / "checks.txt").read_text(encoding="utf-8").splitlines()[3] == (
+        "date: ok: dated 30 June 2026 by its latest publication, 20 days before 20 July 2026; the download date is "
+        "not known, so the export may be that old (limit 31 days)"
+    )
 
 
 def test_limits_come_from_contractgen_yaml(ws: Path) -> None:
@@ -197,8 +223,9 @@ def test_certificates_are_not_recorded_without_the_columns(ws: Path) -> None:
                      "--as-of", "2026-11-26", "-o", "rv")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     page = (ws / "rv" / "overview.html").read_text(encoding="utf-8")
-    assert ("Not recorded: the register has no cyber_essentials_expiry or cyber_essentials_plus_expiry column, so "
-            "nothing is known of the providers' certificates.") in page
+    # issue 15: the case record is read too, so the sentence says it holds none either
+    assert ("Not recorded: the register has no cyber_essentials_expiry or cyber_essentials_plus_expiry column and the "
+            "case record holds no certificate, so nothing is known of the providers' certificates.") in page
     assert "No Cyber Essentials or Cyber Essentials Plus certificate in the register has expired" not in page
     borough = run_cli("overview", "example-borough", "-p", REGISTER, "--dspt", EXPORT, "--as-of", "2026-11-26", "-o", "eb")
     assert borough.exit_code == 0, borough.stderr

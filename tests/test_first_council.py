@@ -69,7 +69,7 @@ def test_the_readme_first_council_guide(tmp_path, monkeypatch):
                 fill_in(Path.cwd() / PROFILE)
         if words[1] == "letters":  # steps 6 and 7: a register and a DSPT export in data/
             shutil.copyfile(ROOT / "examples" / "example-borough-providers.csv", "data/providers.csv")
-            shutil.copyfile(ROOT / "examples" / "dspt-export-example.csv", "data/dspt-export-2026-11-26.csv")
+            shutil.copyfile(ROOT / "examples" / "dspt-export-2026-11-26.csv", "data/dspt-export-2026-11-26.csv")
         if words[1] in ("letters", "overview"):
             words += ["--as-of", "2026-11-26"]
         result = run_cli(*words[1:])

@@ -515,7 +515,7 @@ def assert_no_formula(path: Path) -> None:
 def test_formula_names_are_neutralised_in_the_letters_csv_files(ws: Path):
     shutil.copy(HOSTILE / "registers/formula-names.csv", ws / "examples/formula-names.csv")
     result = run_cli("letters", "example-borough", "-p", "examples/formula-names.csv",
-                     "--dspt", "examples/dspt-export-example.csv", "--as-of", "2026-11-26")
+                     "--dspt", "examples/dspt-export-2026-11-26.csv", "--as-of", "2026-11-26")
     assert result.exit_code == 0, result.output
     out = ws / "out/example-borough-letters"
     for name in ("report.csv", "unmatched.csv"):
@@ -530,7 +530,7 @@ def test_formula_names_are_neutralised_in_the_referrals_and_text_in_the_workbook
 
     shutil.copy(HOSTILE / "registers/formula-names.csv", ws / "examples/formula-names.csv")
     result = run_cli("overview", "example-borough", "-p", "examples/formula-names.csv",
-                     "--dspt", "examples/dspt-export-example.csv", "--as-of", "2026-11-26")
+                     "--dspt", "examples/dspt-export-2026-11-26.csv", "--as-of", "2026-11-26")
     assert result.exit_code == 0, result.output
     out = ws / "out/example-borough-overview"
     assert_no_formula(out / "lso-referrals.csv")
@@ -657,7 +657,7 @@ AUDIT_SCORE_CASES = {
 def test_hostile_audit_scores(ws: Path, name: str):
     shutil.copy(HOSTILE / "audit-scores" / name, ws / "examples/audit-scores.csv")
     args = ("overview", "example-borough", "-p", "examples/example-borough-providers.csv",
-            "--dspt", "examples/dspt-export-example.csv", "--as-of", "2026-11-26")
+            "--dspt", "examples/dspt-export-2026-11-26.csv", "--as-of", "2026-11-26")
     assert refused(*args, "--audit-scores", "examples/audit-scores.csv") == [
         f"examples/audit-scores.csv:2: {AUDIT_SCORE_CASES[name]}"
     ]
@@ -718,7 +718,7 @@ def test_an_impossible_date_in_the_workspace_file(ws: Path):
 
 @pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01"])
 def test_an_extreme_as_of_is_a_usage_error(ws: Path, value: str):
-    for command in (LETTERS[:4] + ("--no-dspt",), ("overview", "example-borough", "-p", LETTERS[3], "--dspt", "examples/dspt-export-example.csv")):
+    for command in (LETTERS[:4] + ("--no-dspt",), ("overview", "example-borough", "-p", LETTERS[3], "--dspt", "examples/dspt-export-2026-11-26.csv")):
         result = run_cli(*command, "--as-of", value)
         assert result.exit_code == 2
         assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--as-of': {NOT_BETWEEN.format(value)}"
@@ -833,7 +833,7 @@ def test_a_table_over_the_row_limit_is_refused_quickly(ws: Path):
     started = time.monotonic()
     assert refused(*LETTERS, "--dspt", "examples/big.csv") == [f"examples/big.csv: {ROWS}"]
     assert refused(*overview, "-p", LETTERS[3], "--dspt", "examples/big.csv") == [f"examples/big.csv: {ROWS}"]
-    assert refused(*overview, "-p", "examples/big-register.csv", "--dspt", "examples/dspt-export-example.csv") == [
+    assert refused(*overview, "-p", "examples/big-register.csv", "--dspt", "examples/dspt-export-2026-11-26.csv") == [
         f"examples/big-register.csv: {ROWS}"
     ]
     assert time.monotonic() - started < 30

@@ -34,7 +34,7 @@ from contractgen.letters.generate import (
 from contractgen.dspt.register import Provider, salutation_for
 from contractgen.word.textconv import docx_to_text
 from contractgen.library.workspace import Workspace
-from helpers import custom_properties, core_properties, docx_parts, files_under
+from helpers import core_properties, custom_properties, docx_parts, example_export, files_under
 
 D = dt.date
 AS_OF = D(2026, 11, 26)
@@ -43,7 +43,7 @@ REGISTER_HEADER = ["name", "ods_code", "contact_name", "email", "address", "cqc_
 EXPORT_HEADER = ["Code", "Organisation Name", "Status", "Date Of Publication", "Primary Sector",
                  "Integrated Care Board (where available, from ODS)"]  # fmt: skip
 
-#: The example register as of 2026-11-26 (export: examples/dspt-export-example.csv).
+#: The example register as of 2026-11-26 (export: examples/dspt-export-2026-11-26.csv).
 EXAMPLE_KINDS = {
     "VM1A2": "confirm",  # 25/26 Standards Met, core
     "AH7Q": "lapsed",  # 24/25 counted until 30 June 2026
@@ -62,7 +62,7 @@ HELD = "VN3B7"
 #: Riverside & Vale's register as of 2026-11-26, with its 240-day renewal window.
 RIVERSIDE_KINDS = {
     "VM4R3": "renew",  # 25/26 Met counts until 30 June 2027: 216 days away
-    "VN6H1": "renew",  # 25/26 Exceeded, advanced
+    "VN6H1": "certificate",  # 25/26 Exceeded, advanced, no CE Plus certificate recorded (issue 15: was renew)
     "VL7B4": "renew",  # 25/26 Met, core
     "VM2Q6": "improve",  # 25/26 Approaching, core
     "VN9P3": "lapsed",  # 23/24 Met
@@ -118,8 +118,8 @@ def example(workspace: Workspace, profile: str = "example-borough", **options) -
     """Letters for one of the shipped example councils, as ``contractgen build`` writes them."""
     register = {"example-borough": "example-borough-providers.csv",
                 "riverside-and-vale": "riverside-and-vale-providers.csv"}[profile]  # fmt: skip
-    options.setdefault("dspt_file", workspace.root / "examples" / "dspt-export-example.csv")
     options.setdefault("as_of", AS_OF)
+    options.setdefault("dspt_file", example_export(workspace.root, options["as_of"]))
     options.setdefault("output", workspace.root / "letters")
     options.setdefault("workers", 1)
     return generate_letters(workspace, profile, workspace.root / "examples" / register, **options)
@@ -222,7 +222,7 @@ def test_a_provider_missing_from_the_export_gets_a_start_letter_that_says_we_cou
 ) -> None:
     register = write_register(tmp_path / "providers.csv", [provider_row("Brand New Care", "VN9Z9")])
     result = generate_letters(workspace, "example-borough", register, as_of=AS_OF, output=tmp_path / "out", workers=1,
-                              dspt_file=workspace.root / "examples" / "dspt-export-example.csv")  # fmt: skip
+                              dspt_file=workspace.root / "examples" / "dspt-export-2026-11-26.csv")  # fmt: skip
     assert kinds(result) == {"VN9Z9": "start"} and result.held == []
     assert [p.ods_code for p, _ in result.unmatched] == ["VN9Z9"]
     text = letter_text(result, "VN9Z9")
@@ -350,7 +350,7 @@ def test_riverside_letter_uses_its_own_profile(workspace: Workspace) -> None:
     assert lines[-3:] == ["Dr Siân O'Connor-Ibrahim", "Assistant Director, Care & Health Commissioning",
                           "Riverside & Vale City Council"]  # fmt: skip
     assert {r["ods_code"]: (r["response_by"], r["standard_by"]) for r in read_report(result.output)} == {
-        "VM4R3": ("", ""), "VN6H1": ("", ""), "VL7B4": ("", ""),
+        "VM4R3": ("", ""), "VN6H1": ("2026-12-17", ""), "VL7B4": ("", ""),  # VN6H1: a copy of its certificate asked for
         "VM2Q6": ("2026-12-24", "2027-03-24"), "VN9P3": ("2026-12-24", "2027-03-24"),
         "8HX22": ("2026-12-17", "2027-01-01"),
     }  # fmt: skip
@@ -408,7 +408,7 @@ def odd_register(tmp_path: Path) -> Path:
 
 def test_names_come_out_exactly_as_typed(workspace: Workspace, tmp_path: Path) -> None:
     result = generate_letters(workspace, "example-borough", odd_register(tmp_path),
-                              dspt_file=workspace.root / "examples" / "dspt-export-example.csv",
+                              dspt_file=workspace.root / "examples" / "dspt-export-2026-11-26.csv",
                               as_of=AS_OF, output=tmp_path / "out", workers=1)  # fmt: skip
     assert len(result.written) == len(ODD_NAMES)
     for job in result.written:
@@ -494,7 +494,7 @@ def test_odd_codes_are_rejected_by_the_register(workspace: Workspace, tmp_path: 
             provider_row("Space", "AB C1"), provider_row("Backslash", "AB\\C1"), provider_row("Dot", ".")]  # fmt: skip
     register = write_register(tmp_path / "providers.csv", rows)
     result = generate_letters(workspace, "example-borough", register, as_of=AS_OF, output=tmp_path / "out", workers=1,
-                              dspt_file=workspace.root / "examples" / "dspt-export-example.csv")  # fmt: skip
+                              dspt_file=workspace.root / "examples" / "dspt-export-2026-11-26.csv")  # fmt: skip
     assert [j.provider.ods_code for j in result.written] == ["VM1A2"]
     assert [(p.location.line, p.key) for p in result.rejected] == [(n, "ods_code") for n in (3, 4, 5, 6, 7)]
     assert "'../X1' is not an ODS code" in result.rejected[0].message
@@ -674,7 +674,7 @@ def test_bad_register_rows_are_reported_and_skipped(workspace: Workspace, tmp_pa
             provider_row("Twin", "VM1A2"), provider_row("Also Good", "AW2T")]  # fmt: skip
     register = write_register(tmp_path / "providers.csv", rows)
     result = generate_letters(workspace, "example-borough", register, as_of=AS_OF, output=tmp_path / "out", workers=1,
-                              dspt_file=workspace.root / "examples" / "dspt-export-example.csv")  # fmt: skip
+                              dspt_file=workspace.root / "examples" / "dspt-export-2026-11-26.csv")  # fmt: skip
     assert kinds(result) == {"VM1A2": "confirm", "AW2T": "remedy"}
     assert [(p.location.line, p.key) for p in result.rejected] == [(3, "name"), (4, "email"), (4, "tier"), (5, "ods_code")]
     assert "duplicate ODS code 'VM1A2', first on row 2" in result.rejected[-1].message
@@ -796,6 +796,8 @@ def batch_expected_kind(status: str | None, tier: str) -> str:
         return "remedy"
     rank = {"Approaching Standards": 1, "Standards Met": 2, "Standards Exceeded": 3}[label]
     needed = {"foundation": 1, "core": 2, "advanced": 3}[tier]
+    if tier == "advanced" and rank >= needed:
+        return "certificate"  # the register has no certificate columns: a copy is asked for (issue 15)
     return "confirm" if rank >= needed else "improve"  # 25/26 counts until 30 June 2027
 
 
@@ -815,13 +817,13 @@ def test_a_thousand_letters(workspace: Workspace, tmp_path: Path) -> None:
             export_rows.append((code, name.upper(), *status))
         expected[code] = (name, batch_expected_kind(status and status[0], tier))
     register = write_register(tmp_path / "providers.csv", register_rows)
-    export = write_export(tmp_path / "export.csv", export_rows)
+    export = write_export(tmp_path / "dspt-export-2026-11-26.csv", export_rows)
     out = tmp_path / "out"
 
     result = generate_letters(workspace, "example-borough", register, dspt_file=export, as_of=AS_OF, output=out, workers=2)
 
     assert {j.provider.ods_code: (j.provider.name, j.position.kind.value) for j in result.written} == expected
-    assert set(Counter(k for _, k in expected.values())) == {"start", "lapsed", "remedy", "improve", "confirm"}
+    assert set(Counter(k for _, k in expected.values())) == {"start", "lapsed", "remedy", "improve", "confirm", "certificate"}
     assert len(result.unmatched) == sum(1 for i in range(count) if BATCH_STATUSES[i % len(BATCH_STATUSES)] is None)
     assert result.held == []
     rows = read_report(out)
@@ -954,3 +956,74 @@ def test_without_an_export_everyone_gets_a_start_letter_and_the_summary_says_why
     assert result.unmatched == [] and result.held == []  # nothing was looked up, so nothing is "not found"
     assert "no DSPT export read (--no-dspt): the letters say nothing about the providers' DSPT records" in result.summary_lines()
     assert not (tmp_path / "out" / "unmatched.csv").exists()
+
+
+# ----------------------------------------------------------------- the Advanced tier's certificate (issue 15)
+
+
+def advanced_with_certificate(workspace: Workspace, expiry: str) -> None:
+    """The example register with Riverside Court's (VM8K1) CE Plus certificate expiring on ``expiry``."""
+    path = workspace.root / "examples" / "example-borough-providers.csv"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("yes,advanced,2027-04-30,2026-11-01") == 1
+    path.write_text(text.replace("yes,advanced,2027-04-30,2026-11-01", f"yes,advanced,2027-04-30,{expiry}"), encoding="utf-8")
+
+
+ADVANCED_NEEDS = ("Standards Exceeded also needs a current Cyber Essentials Plus certificate, which your contract asks you to "
+                  "hold throughout (paragraph 5.1 of the DSPT schedule){expiry}. Your tier also asks you to test the data and "
+                  "cyber security parts of your business continuity plan at least once every twelve months and send us a "
+                  "short report of each test (paragraph 3.1).")
+
+
+def test_advanced_confirm_and_renew_letters_say_what_the_next_publication_needs(workspace: Workspace) -> None:
+    advanced_with_certificate(workspace, "2027-11-29")
+    # 26 November 2026: 25/26 Standards Exceeded counts until 30 June 2027 (216 days): confirm
+    confirm = example(workspace, only=["VM8K1"])
+    assert kinds(confirm) == {"VM8K1": "confirm"}
+    text = letter_text(confirm, "VM8K1")
+    assert ("Your next assessment, for 2026-27, needs to be published at Standards Exceeded by 30 June 2027. "
+            + ADVANCED_NEEDS.format(expiry=": the one we have on record expires on 29 November 2027")) in text
+    # 4 May 2027: 57 days before 30 June 2027, within the renewal window: renew
+    renew = example(workspace, only=["VM8K1"], as_of=D(2027, 5, 4), output=workspace.root / "renew", accept_export="test")
+    assert kinds(renew) == {"VM8K1": "renew"}
+    text = letter_text(renew, "VM8K1")
+    assert ("To keep meeting your contract, please publish your 2026-27 assessment at Standards Exceeded by 30 June 2027. "
+            + ADVANCED_NEEDS.format(expiry=": the one we have on record expires on 29 November 2027")) in text
+    # a core-tier letter says nothing of it
+    assert "Cyber Essentials Plus" not in letter_text(example(workspace, only=["VN3B8"], output=workspace.root / "core"), "VN3B8")
+
+
+def test_an_advanced_letter_with_a_certificate_reminder_states_the_expiry_once(workspace: Workspace) -> None:
+    advanced_with_certificate(workspace, "2027-02-10")  # 76 days after 26 November 2026: within the 90-day window
+    text = letter_text(example(workspace, only=["VM8K1"]), "VM8K1")
+    assert ADVANCED_NEEDS.format(expiry="") in text
+    assert text.count("10 February 2027") == 1
+    assert ("Your Cyber Essentials Plus certificate expires on 10 February 2027. Your tier needs a current certificate "
+            "throughout your contract, so please renew it before then and send us a copy of the new one.") in text
+
+
+def test_riverside_asks_highfield_for_its_certificate_without_a_shortfall_notice(workspace: Workspace) -> None:
+    """Riverside & Vale's register has no certificate columns: Highfield House (VN6H1,
+    Advanced, 25/26 Standards Exceeded) is asked for a copy of its certificate by 17
+    December 2026 (15 Working Days after Thursday 26 November 2026), and given no
+    Remedial Plan date; no case is opened."""
+    result = example(workspace, "riverside-and-vale", only=["VN6H1"])
+    text = letter_text(result, "VN6H1")
+    lines = text.splitlines()
+    assert "Data Security and Protection Toolkit: Your Cyber Essentials Plus certificate" in lines
+    assert "| Please respond by | 17 December 2026 |" in lines
+    assert ("Your contract places Highfield House (ODS code VN6H1) in the Advanced tier, which needs Standards Exceeded, and "
+            "asks you to hold a current Cyber Essentials Plus certificate throughout the contract (paragraph 5.1 of the DSPT "
+            "schedule). The DSPT organisation search shows you as 2025-26 Standards Exceeded, published on 25 June 2026. "
+            "Thank you: that publication meets the DSPT part of your tier.") in lines
+    assert ("We do not hold a record of your Cyber Essentials Plus certificate, so we cannot yet confirm that you hold a "
+            "current one. Please send us a copy of your current certificate, with its number, date of issue and expiry "
+            "date, to Care Home Quality & Contracts Team at care.contracts@riverside-vale.example.gov.uk by 17 December "
+            "2026. We will then record it.") in lines
+    assert ("Your publication counts until 30 June 2027. Your next assessment, for 2026-27, needs to be published at "
+            "Standards Exceeded by 30 June 2027.") in lines
+    for absent in ("Remedial Plan", "shortfall", "expired", "not meeting", "24 December 2026", "24 March 2027"):
+        assert absent not in text, absent
+    [row] = read_report(result.output)
+    assert {k: row[k] for k in ("letter_kind", "response_by", "standard_by", "notice_date", "case")} == {
+        "letter_kind": "certificate", "response_by": "2026-12-17", "standard_by": "", "notice_date": "", "case": ""}

@@ -20,7 +20,7 @@ from test_letters import EXAMPLE_KINDS, provider_row, read_report, write_export,
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTER = "examples/example-borough-providers.csv"
-EXPORT = "examples/dspt-export-example.csv"
+EXPORT = "examples/dspt-export-2026-11-26.csv"
 INTERRUPTED = "interrupted: finished files were kept, no file was left half-written"
 
 
@@ -107,7 +107,7 @@ def test_summary_riverside_and_vale(ws: Path) -> None:
                      "--as-of", "2026-11-26", "-o", "rv")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "wrote 6 letters to rv (1 start, 1 lapsed, 1 improve, 3 renew)",
+        "wrote 6 letters to rv (1 start, 1 lapsed, 1 improve, 2 renew, 1 certificate)",
         "report: rv/report.csv",
     ]
 
@@ -290,7 +290,7 @@ def test_ctrl_c_mid_batch_leaves_only_whole_letters(workspace_dir: Path, tmp_pat
     rows = [provider_row(f"Provider & Sons {i}", f"V{'LMN'[i % 3]}{i:03d}", ("foundation", "core", "advanced")[i % 3])
             for i in range(count)]  # fmt: skip
     register = write_register(tmp_path / "providers.csv", rows)
-    export = write_export(tmp_path / "export.csv", [(r[1], r[0].upper(), "25/26 Standards Met", "12/06/2026") for r in rows])
+    export = write_export(tmp_path / "dspt-export-2026-11-26.csv", [(r[1], r[0].upper(), "25/26 Standards Met", "12/06/2026") for r in rows])
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     command = [sys.executable, "-c", HELD_BATCH, str(tmp_path / "release"), "-w", str(workspace_dir), "letters",
@@ -333,7 +333,7 @@ def test_build_writes_both_councils_letters(ws: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[-1] == "built 6 schedules and 16 letters for 2 councils and 2 market overviews in out"  # every tier the registers use
     assert "wrote 10 letters to out/example-borough-letters (1 start, 2 lapsed, 1 remedy, 2 improve, 3 confirm, 1 certificate)" in lines
-    assert "wrote 6 letters to out/riverside-and-vale-letters (1 start, 1 lapsed, 1 improve, 3 renew)" in lines
+    assert "wrote 6 letters to out/riverside-and-vale-letters (1 start, 1 lapsed, 1 improve, 2 renew, 1 certificate)" in lines
     assert "report: out/example-borough-letters/report.csv" in lines
     assert "report: out/riverside-and-vale-letters/report.csv" in lines
     for council, count in (("example-borough", 10), ("riverside-and-vale", 6)):
@@ -356,14 +356,14 @@ def test_letters_help(ws: Path) -> None:
 def test_build_letters_without_an_export_must_say_no_dspt(ws: Path) -> None:
     config = ws / "contractgen.yaml"
     text = config.read_text(encoding="utf-8")
-    riverside = "      providers: examples/riverside-and-vale-providers.csv\n      dspt: examples/dspt-export-example.csv\n"
+    riverside = "      providers: examples/riverside-and-vale-providers.csv\n      dspt: examples/dspt-export-2026-11-26.csv\n"
     assert riverside in text
     config.write_text(text.replace(riverside, "      providers: examples/riverside-and-vale-providers.csv\n"), encoding="utf-8")
     refused = run_cli("build")
     assert refused.exit_code == 1
     assert "  error: no DSPT export given: pass --dspt FILE (the CSV from the DSPT organisation search), or --no-dspt " \
            "to write letters that say nothing about each provider's DSPT record" in refused.stderr.splitlines()
-    config.write_text(text.replace(riverside, riverside.replace("dspt: examples/dspt-export-example.csv", "no_dspt: true")),
+    config.write_text(text.replace(riverside, riverside.replace("dspt: examples/dspt-export-2026-11-26.csv", "no_dspt: true")),
                       encoding="utf-8")  # fmt: skip
     built = run_cli("build")
     assert built.exit_code == 0, built.stderr

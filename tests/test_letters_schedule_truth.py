@@ -18,6 +18,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from helpers import example_export
 
 from contractgen.casebook.issued import record_issued
 from contractgen.commands.build import build_workspace
@@ -41,7 +42,7 @@ def flat(text: str) -> str:
 
 def council_letters(workspace: Workspace, council: str, out: Path, as_of: dt.date = NOV) -> LettersResult:
     return generate_letters(workspace, council, workspace.root / "examples" / f"{council}-providers.csv",
-                            dspt_file=workspace.root / "examples" / "dspt-export-example.csv", as_of=as_of,
+                            dspt_file=example_export(workspace.root, as_of), as_of=as_of,
                             output=out, workers=1)  # fmt: skip
 
 

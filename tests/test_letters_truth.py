@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, require_soffice, require_tool
-from helpers import UPDATE_GOLDEN, docx_parts, write_golden
+from helpers import UPDATE_GOLDEN, docx_parts, example_export, write_golden
 from test_letters import EXPORT_HEADER, letter_text, provider_row, write_register
 
 from contractgen.letters.generate import LettersResult, generate_letters
@@ -44,7 +44,7 @@ def golden_letters(workspace: Workspace, council: str, out: Path) -> LettersResu
         provider_row(name, code, tier, contact=contact, email="office@example.org")
         for code, name, tier, _status, _date, contact in GOLDEN_CASES.values()
     ])  # fmt: skip
-    export = out.parent / f"{council}-export.csv"
+    export = out.parent / f"{council}-dspt-export-{GOLDEN_AS_OF.isoformat()}.csv"  # downloaded on the letters' date
     with export.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow(EXPORT_HEADER)
@@ -181,7 +181,7 @@ def test_the_template_keeps_the_closing_with_the_signature() -> None:
 def example_letters(workspace: Workspace, as_of: dt.date = dt.date(2026, 11, 26), **options) -> LettersResult:
     options.setdefault("output", workspace.root / "letters")
     return generate_letters(workspace, "example-borough", workspace.root / "examples" / "example-borough-providers.csv",
-                            dspt_file=workspace.root / "examples" / "dspt-export-example.csv", as_of=as_of,
+                            dspt_file=example_export(workspace.root, as_of), as_of=as_of,
                             workers=1, **options)  # fmt: skip
 
 
@@ -231,7 +231,7 @@ def test_finding_6_foundation_needs_standards_met_the_following_year(workspace: 
     assert "for the Assessment Year following the Assessment Year of its Approaching Standards publication" in clause
     register = write_register(tmp_path / "f.csv", [provider_row("Brook Street Support", "AW2T", "foundation")])
     result = generate_letters(workspace, "example-borough", register, as_of=dt.date(2026, 11, 26), output=tmp_path / "out",
-                              dspt_file=workspace.root / "examples" / "dspt-export-example.csv", workers=1)  # fmt: skip
+                              dspt_file=workspace.root / "examples" / "dspt-export-2026-11-26.csv", workers=1)  # fmt: skip
     text = " ".join(letter_text(result, "AW2T").split())  # foundation, Standards Not Met
     assert "publish at Standards Met or better" in text
     assert "at Approaching Standards or better" not in text
@@ -250,7 +250,7 @@ def test_finding_9_email_and_phone_never_break(workspace: Workspace) -> None:
 def test_finding_9_no_sentence_twice_and_no_stray_ending(workspace: Workspace, tmp_path: Path) -> None:
     for council, folder in (("example-borough", "eb"), ("riverside-and-vale", "rv")):
         result = generate_letters(workspace, council, workspace.root / "examples" / f"{council}-providers.csv",
-                                  dspt_file=workspace.root / "examples" / "dspt-export-example.csv",
+                                  dspt_file=workspace.root / "examples" / "dspt-export-2026-11-26.csv",
                                   as_of=dt.date(2026, 11, 26), output=tmp_path / folder, workers=1)  # fmt: skip
         for job in result.written:
             text = docx_to_text(result.output / job.file)
@@ -273,7 +273,7 @@ def test_finding_9_salutation_title_and_surname_or_the_register_column(workspace
             [*provider_row("Oakwood Home", "VL5F2", "advanced", contact="Prof. Helen Marsh"), ""]]  # fmt: skip
     register = write_register(tmp_path / "s.csv", rows, header)
     result = generate_letters(workspace, "example-borough", register, as_of=dt.date(2026, 11, 26), output=tmp_path / "o",
-                              dspt_file=workspace.root / "examples" / "dspt-export-example.csv", workers=1)  # fmt: skip
+                              dspt_file=workspace.root / "examples" / "dspt-export-2026-11-26.csv", workers=1)  # fmt: skip
     assert "Dear Ms Okafor," in letter_text(result, "VM1A2").splitlines()
     assert "Dear Prof. Marsh," in letter_text(result, "VL5F2").splitlines()
 

@@ -68,9 +68,9 @@ def test_validate_lists_every_placeholder_then_passes_once_filled_in(tmp_path, m
         "contacts.commissioning.phone", "contacts.lso.name", "contacts.lso.email", "contacts.lso.phone",
         "signatory.name", "signatory.title", "signatory.email",
     ]
-    # 21 renders: every tier (3) and letter kind in each tier (3 x 6); 7 more for the case letters of issue 15
-    # (overdue and progress in every tier, certificate in the advanced one): 28
-    assert lines[-1] == "error: 16 problems found (31 clauses, 1 profile, 2 templates, 28 test renders)".replace(
+    # 21 renders: every tier (3) and letter kind in each tier (3 x 6); 8 more for the case letters of issue 15
+    # (overdue and progress in every tier, certificate expired and not recorded in the advanced one): 29
+    assert lines[-1] == "error: 16 problems found (31 clauses, 1 profile, 2 templates, 29 test renders)".replace(
         "31", str(len(load_library(tmp_path / "nc" / "clause_library").clauses)))
     fill_in(tmp_path / "nc" / PROFILE)
     assert run_cli("validate").exit_code == 0
@@ -151,7 +151,7 @@ def test_the_examples_only_with_example(tmp_path, monkeypatch):
     result = run_cli("init", "ex", "--example", "--no-git")
     assert result.exit_code == 0, result.output
     assert sorted(p.stem for p in (tmp_path / "ex/profiles").glob("*.yaml")) == ["example-borough", "riverside-and-vale"]
-    assert (tmp_path / "ex/examples/dspt-export-example.csv").is_file()
+    assert (tmp_path / "ex/examples/dspt-export-2026-11-26.csv").is_file()
 
 
 def test_profile_new_adds_a_council(tmp_path, monkeypatch):

@@ -26,7 +26,7 @@ from helpers import run_cli
 from overview_market import ARCHETYPES, AS_OF, PER_KIND, TRICKY_NAMES, code, write_audit_scores, write_market
 
 REGISTER = "examples/example-borough-providers.csv"
-EXPORT = "examples/dspt-export-example.csv"
+EXPORT = "examples/dspt-export-2026-11-26.csv"
 PREVIOUS = "examples/dspt-export-2026-05-29.csv"
 EXAMPLE_AS_OF = dt.date(2026, 11, 26)
 
@@ -62,7 +62,10 @@ def test_example_workspace_golden_numbers(workspace, tmp_path: Path) -> None:
         "AW2T": "standards not met", "VL2N9": "lapsed"}
     assert [len(m.stopping_within(d)) for d in (30, 60, 90)] == [0, 0, 0]
     [(since, changes)] = m.changes
-    assert (since.label, since.date, since.meeting) == ("dspt-export-2026-05-29.csv", dt.date(2026, 5, 29), 5)
+    # on 29 May 2026 Oakwood (VL5F2, Advanced) was 24/25 Standards Exceeded with no CE Plus
+    # certificate in the register: not counted as meeting (issue 15; it used to count: 5)
+    assert (since.label, since.date, since.meeting) == ("dspt-export-2026-05-29.csv", dt.date(2026, 5, 29), 4)
+    assert {p.ods_code: pos.standing.value for p, pos in zip(m.providers, since.positions)}["VL5F2"] == "certificate not recorded"
     assert [(c.provider.ods_code, c.kind.value) for c in changes] == [
         ("AH7Q", "newly lapsed"), ("C4SD", "fell a level"), ("8KT41", "new to the register"),
         ("8KT41", "newly met"), ("VL5F2", "fell a level")]
@@ -181,11 +184,13 @@ def test_every_position_is_the_letters_model_s_own(synthetic) -> None:
 def test_synthetic_market_totals(synthetic) -> None:
     m = synthetic.market
     assert len(m.providers) == 200
+    # E's 20 advanced providers were 24/25 Standards Exceeded in the first two exports with
+    # no certificate columns in the register: not counted as meeting (issue 15; it was 100, 80)
     assert [(s.date.isoformat(), s.meeting) for s in m.snapshots] == [
-        ("2025-05-31", 100), ("2025-11-30", 80), ("2026-05-31", 100)]
+        ("2025-05-31", 80), ("2025-11-30", 60), ("2026-05-31", 100)]
     assert {s.value: n for s, n in m.by_standing().items()} == {
-        "meets tier": 80, "renewal due": 20, "below tier": 20, "standards not met": 20, "lapsed": 20,
-        "not published": 20, "not found": 20, "held for review": 0}
+        "meets tier": 80, "renewal due": 20, "below tier": 20, "certificate not recorded": 0, "standards not met": 20,
+        "lapsed": 20, "not published": 20, "not found": 20, "held for review": 0}
     assert {t: (s.part, s.whole) for t, s in m.by_tier().items()} == {
         "foundation": (20, 20), "core": (80, 160), "advanced": (0, 20)}
     first, second = (m.change_counts(c) for _, c in m.changes)

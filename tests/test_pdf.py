@@ -19,7 +19,7 @@ from helpers import files_under, run_cli
 from test_letters import read_report
 
 REGISTER = "examples/example-borough-providers.csv"
-EXPORT = "examples/dspt-export-example.csv"
+EXPORT = "examples/dspt-export-2026-11-26.csv"
 POSIX_ONLY = pytest.mark.skipif(os.name != "posix", reason="a fake soffice is a shell script")
 
 

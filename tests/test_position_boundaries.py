@@ -82,3 +82,28 @@ def test_a_shortfall_after_the_first_publication_period_runs_from_the_day_after_
     assert (position.shortfall, position.shortfall_since) == (True, D(2026, 7, 2))
     # a new provider: the later period (the grace period, to 1 October 2026) applies
     assert assess_position(None, FOUNDATION, D(2026, 11, 26), new_provider=True).shortfall_since == D(2026, 10, 2)
+
+
+def test_a_foundation_provider_with_nothing_on_record_falls_short_from_the_day_after_its_window() -> None:
+    """Commencement 1 April 2026; the Foundation Tier gives 6 months for a first
+    publication, to 1 October 2026: a provider not in the export (or registered, Not
+    Published) falls short from 2 October 2026, not from the Commencement Date (a
+    mutant of ``published`` in ``_shortfall_since`` gave 1 April 2026). The letter of 26
+    November 2026 asks for the plan by 24 December 2026 and the tier by 24 March 2027."""
+    terms = ContractTerms(tier="foundation", minimum=DsptStatus.APPROACHING_STANDARDS, commencement=START)
+    registered = DsptRecord.from_raw("8X001", "NEW CARE", "Not Published", None)
+    for record in (None, registered):
+        position = assess_position(record, terms, D(2026, 11, 26))
+        assert (position.kind.value, position.shortfall, position.shortfall_since) == ("start", True, D(2026, 10, 2))
+        assert (position.remedial_plan_due, position.standard_by) == (D(2026, 12, 24), D(2027, 3, 24))
+    # the last day of the window: not yet a shortfall; the day after: from that day
+    assert assess_position(None, terms, D(2026, 10, 1)).shortfall is False
+    assert assess_position(None, terms, D(2026, 10, 2)).shortfall_since == D(2026, 10, 2)
+
+
+def test_a_not_published_row_with_a_date_falls_short_from_the_commencement_date() -> None:
+    """A Not Published row that carries a date (1 June 2026) published nothing: a core
+    provider falls short from the Commencement Date, 1 April 2026, not from that date."""
+    record = DsptRecord.from_raw("8X002", "DATED CARE", "Not Published", D(2026, 6, 1))
+    position = assess_position(record, CORE, D(2026, 11, 26))
+    assert (position.kind.value, position.shortfall_since, position.remedial_plan_due) == ("start", D(2026, 4, 1), D(2026, 12, 24))

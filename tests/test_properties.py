@@ -154,7 +154,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 def test_any_provider_name_and_address(ws: Path, keeps: Keeps, name: str, address: str, contact: str):
     row = [name, "VM1A2", contact, "manager@maplelodge.example.org", address, "yes", "core"]
     write_csv(ws / "examples/fuzzed.csv", REGISTER_HEADER, [GOOD_ROW[:1] + ["AH7Q"] + GOOD_ROW[2:], row])
-    keeps.run("letters", "example-borough", "-p", "examples/fuzzed.csv", "--dspt", "examples/dspt-export-example.csv",
+    keeps.run("letters", "example-borough", "-p", "examples/fuzzed.csv", "--dspt", "examples/dspt-export-2026-11-26.csv",
               "--as-of", "2026-11-26", "--workers", "1")
 
 

@@ -40,8 +40,9 @@ def test_the_example_workspace_is_valid(ws):
     assert report.ok and report.problems == []
     assert report.profiles == 2 and report.templates == 2
     assert report.clauses >= 20
-    # every profile in every tier; every letter kind; the case record's overdue and progress in every tier and certificate in the advanced one
-    assert report.renders == 2 * 3 + 2 * 3 * 6 + 2 * (3 * 2 + 1)
+    # every profile in every tier; every letter kind; the case record's overdue and progress in every tier and certificate
+    # (expired, and none recorded) in the advanced one
+    assert report.renders == 2 * 3 + 2 * 3 * 6 + 2 * (3 * 2 + 2)
     assert files_under(ws / "out") == []  # renders happen in memory
 
 
@@ -77,7 +78,7 @@ def test_letters_follow_a_councils_remedial_period(ws):
     # as of 26 November 2026 the plan is due 20 working days on (the default), on 24
     # December 2026; the latest date to reach the tier is six months after that
     result = generate_letters(load_workspace(ws), "example-borough", ws / "examples/example-borough-providers.csv",
-                              dspt_file=ws / "examples/dspt-export-example.csv", as_of=dt.date(2026, 11, 26),
+                              dspt_file=ws / "examples/dspt-export-2026-11-26.csv", as_of=dt.date(2026, 11, 26),
                               output=ws / "letters", workers=1)  # fmt: skip
     for code in ("C4SD", "AW2T"):  # improve (core, Approaching Standards), remedy
         text = " ".join(letter_text(result, code).split())
@@ -171,7 +172,7 @@ def test_a_profile_with_problems_does_not_stop_the_others_being_rendered(ws):
         f"clause_library/clauses/dspt.advanced-tier.yaml:{line_of(clause, '  advanced: |')}:3: text.advanced: cannot "
         "render clause text: there is no value named 'nosuch'; check the {{ }} tags",
     ]
-    assert report.renders == 2 + 3 * 6 + 3 * 2 + 1  # riverside-and-vale in the foundation and core tiers; its letters (with the case record's)
+    assert report.renders == 2 + 3 * 6 + 3 * 2 + 2  # riverside-and-vale in the foundation and core tiers; its letters (with the case record's)
 
 
 # ------------------------------------------------------------------- a new workspace

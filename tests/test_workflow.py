@@ -238,7 +238,7 @@ def _letters(clone, out):
     from contractgen.letters.generate import generate_letters
 
     return generate_letters(load_workspace(clone), "example-borough", clone / "examples" / "example-borough-providers.csv",
-                            dspt_file=clone / "examples" / "dspt-export-example.csv", as_of=dt.date(2026, 11, 26),
+                            dspt_file=clone / "examples" / "dspt-export-2026-11-26.csv", as_of=dt.date(2026, 11, 26),
                             output=out, workers=1)
 
 

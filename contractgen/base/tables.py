@@ -38,6 +38,7 @@ class Table:
     file: str
     header: list[str]
     rows: list[tuple[int, list[object]]]
+    sheet: str | None = None  # an .xlsx file's: the title of the (first) worksheet read
 
 
 def read_table(path: Path, error: type[InputError] = ExportError) -> Table:
@@ -59,8 +60,8 @@ def read_table(path: Path, error: type[InputError] = ExportError) -> Table:
         raise fail(f"cannot read {kind}; save it as .csv (UTF-8) or .xlsx")
     if not path.is_file():
         raise fail("file not found; check the path")
-    raw_rows = (
-        _csv_rows(path, shown, error) if suffix == ".csv" else xlsx_rows(path, shown, error)
+    raw_rows, sheet = (
+        (_csv_rows(path, shown, error), None) if suffix == ".csv" else _xlsx_sheet(path, shown, error)
     )
     header: list[str] | None = None
     rows: list[tuple[int, list[object]]] = []
@@ -73,7 +74,7 @@ def read_table(path: Path, error: type[InputError] = ExportError) -> Table:
             rows.append((number, values))
     if header is None:
         raise fail("the file is empty; the first row must hold the column headers", 1)
-    return Table(shown, header, rows)
+    return Table(shown, header, rows, sheet)
 
 
 def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[object]]:
@@ -117,6 +118,11 @@ def header_key(text: str) -> str:
 def xlsx_rows(path: Path, shown: str, error: type[InputError]) -> list[list[object]]:
     """The rows of an .xlsx file's first sheet (values, not formulas), each cell that
     cannot be read as an :class:`UnreadableCell`."""
+    return _xlsx_sheet(path, shown, error)[0]
+
+
+def _xlsx_sheet(path: Path, shown: str, error: type[InputError]) -> tuple[list[list[object]], str]:
+    """:func:`xlsx_rows`, and the first sheet's title."""
     resave = "save it again as .xlsx"
     try:
         with zipfile.ZipFile(path) as archive:
@@ -132,7 +138,8 @@ def xlsx_rows(path: Path, shown: str, error: type[InputError]) -> list[list[obje
     try:
         if not book.worksheets:
             raise input_failure(error, shown, f"the workbook has no worksheet; {resave}")
-        return _sheet_rows(book, book.worksheets[0], shown, error, resave)
+        first = book.worksheets[0]
+        return _sheet_rows(book, first, shown, error, resave), str(first.title)
     finally:
         book.close()
 

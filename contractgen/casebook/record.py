@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..base.csvout import csv_bytes
+from ..base.environment import format_date
 from ..base.errors import CaseError, UsageError, display_path
 from ..dspt.case import SCHEMES, CaseEvent, CaseState, EventKind
 from ..library.workspace import Workspace
@@ -50,10 +51,23 @@ def ods_code(text: str) -> str:
     return code
 
 
-def make_event(code: str, kind: EventKind, on: dt.date, details: Mapping[str, Any], supersedes: int | None = None) -> CaseEvent:
-    """A checked event: only the details its kind takes, with those it needs.
+def current_date() -> dt.date:
+    """Today, as the case commands see it: the reference date for refusing an event
+    dated in the future (tests of a dated scenario replace it)."""
+    return dt.date.today()
 
-    Raises :class:`CaseError` naming the option that is missing or not allowed."""
+
+def make_event(
+    code: str, kind: EventKind, on: dt.date, details: Mapping[str, Any], supersedes: int | None = None,
+    *, today: dt.date | None = None,
+) -> CaseEvent:
+    """A checked event: only the details its kind takes, with those it needs, and with
+    ``today``, never dated after it (an event is recorded on or after it happens).
+
+    Raises :class:`CaseError` naming the option that is missing, not allowed or wrong."""
+    if today is not None and on > today:
+        raise CaseError(f"--date {on.isoformat()}: the date {format_date(on)} is in the future (today is "
+                        f"{format_date(today)}); record an event on or after the day it happens")
     allowed, needed = DETAILS.get(kind, (("text",), ()))
     given = {k: v for k, v in details.items() if v not in (None, "")}
     extra = sorted(set(given) - set(allowed))
@@ -74,13 +88,14 @@ def _option(name: str) -> str:
 
 def record_event(
     workspace: Workspace, code: str, event: str, *, on: dt.date | None = None,
-    details: Mapping[str, Any] | None = None, supersedes: int | None = None,
+    details: Mapping[str, Any] | None = None, supersedes: int | None = None, today: dt.date | None = None,
 ) -> CaseResult:
-    """Record one event for the provider ``code`` (dated ``on``, default today), in one
+    """Record one event for the provider ``code`` (dated ``on``, default ``today``), in one
     transaction. ``supersedes`` names an earlier event of the same provider that this one
-    corrects."""
+    corrects. ``today`` (default :func:`current_date`): an event dated after it is refused."""
     kind = event_kind(event)
-    new = make_event(ods_code(code), kind, on or dt.date.today(), details or {}, supersedes)
+    today = today or current_date()
+    new = make_event(ods_code(code), kind, on or today, details or {}, supersedes, today=today)
     book = _open(workspace)
     try:
         if supersedes is not None:

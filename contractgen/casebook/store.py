@@ -10,6 +10,9 @@ The schema is migrated by Alembic, with the migrations shipped in
 Events are only ever added, each change in one transaction. On SQLite a writer takes
 the write lock when its transaction begins (``BEGIN IMMEDIATE``) and others wait for it
 (up to :data:`BUSY_SECONDS`), so two officers recording at once both keep their event.
+On PostgreSQL every statement waits for a lock at most :data:`BUSY_SECONDS`
+(``lock_timeout``) and runs at most :data:`STATEMENT_SECONDS` (``statement_timeout``):
+a table another program holds locked gives a clear error, never a hang.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from ..library.workspace import Workspace
 ENV_URL = "CONTRACTGEN_DATABASE_URL"
 DEFAULT_FILE = Path(".contractgen") / "cases.sqlite3"
 BUSY_SECONDS = 30.0
+#: PostgreSQL: the longest any one statement may run, lock waits included.
+STATEMENT_SECONDS = 120.0
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 metadata = sa.MetaData()
@@ -196,7 +201,7 @@ def open_casebook(workspace: Workspace, *, create: bool = True) -> Casebook | No
     else:
         shown = parsed.render_as_string(hide_password=True)
         try:
-            engine = sa.create_engine(url)
+            engine = _server_engine(url, parsed.get_backend_name())
         except (sa.exc.ArgumentError, ModuleNotFoundError) as exc:
             raise CaseDatabaseError(f"cannot use the case database {shown}: {exc}; for PostgreSQL install contractgen[postgres]") from exc
     book = Casebook(engine, shown, recorder(workspace), notes)
@@ -217,6 +222,15 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("cg_write") else "BEGIN")
 
     return engine
+
+
+def _server_engine(url: str, backend: str) -> Engine:
+    """A server's engine; PostgreSQL's sessions wait for a lock and run a statement for a
+    bounded time (``lock_timeout``, ``statement_timeout``), so a locked table cannot hang."""
+    if backend != "postgresql":
+        return sa.create_engine(url)
+    options = f"-c lock_timeout={int(BUSY_SECONDS * 1000)} -c statement_timeout={int(STATEMENT_SECONDS * 1000)}"
+    return sa.create_engine(url, connect_args={"options": options})
 
 
 def alembic_config() -> Config:
@@ -283,9 +297,12 @@ def _database_errors(shown: str, *, writing: bool) -> Iterator[None]:
 
 def _operational_message(shown: str, orig: BaseException | None, writing: bool) -> str:
     text = str(orig)
-    if "locked" in text or "busy" in text:
+    if "locked" in text or "busy" in text or "lock timeout" in text:
         return (f"the case database {shown} is locked by another program (waited {BUSY_SECONDS:.0f} seconds); "
                 "try again when the other recording has finished. Nothing was changed")
+    if "statement timeout" in text:
+        return (f"the case database {shown} did not answer within {STATEMENT_SECONDS:.0f} seconds; try again later, "
+                "or ask its administrator whether the server is overloaded. Nothing was changed")
     if "readonly" in text or "read-only" in text:
         return (f"the case database {shown} is read-only: nothing can be recorded; make it writable "
                 "(check the file's and its folder's permissions) and try again. Nothing was changed")

@@ -125,7 +125,8 @@ class CaseState:
     ``notice``: the notice that opened the current (or last) case, whose dates later
     letters keep; the plan's progress within that case; ``extension_until``: a later
     date for reaching the tier agreed in writing; ``certificate``: the latest Cyber
-    Essentials Plus certificate recorded (any case); ``lso_referred`` and ``lso_opted_out``:
+    Essentials Plus certificate recorded (any case), ``ce_certificate`` the latest Cyber
+    Essentials one; ``lso_referred`` and ``lso_opted_out``:
     the dates of the latest such events (any case)."""
 
     ods_code: str
@@ -138,6 +139,7 @@ class CaseState:
     closed: dt.date | None = None
     closed_reason: str = ""
     certificate: Certificate | None = None
+    ce_certificate: Certificate | None = None
     lso_referred: dt.date | None = None
     lso_opted_out: dt.date | None = None
     events: tuple[CaseEvent, ...] = ()
@@ -220,10 +222,11 @@ def _apply(state: dict[str, Any], event: CaseEvent) -> None:
         state["extension_until"] = event.day("until")
     elif kind is EventKind.CLOSED and state.get("open"):
         state.update(open=False, closed=event.date, closed_reason=event.data.get("reason", ""))
-    elif kind is EventKind.CERTIFICATE and event.data.get("scheme") == CE_PLUS and event.day("expiry"):
-        expiry = event.day("expiry")
+    elif kind is EventKind.CERTIFICATE and event.data.get("scheme") in SCHEMES and event.day("expiry"):
+        expiry, scheme = event.day("expiry"), event.data["scheme"]
         assert expiry is not None
-        state["certificate"] = Certificate(CE_PLUS, expiry, event.day("issued"), event.data.get("number", ""), "case record")
+        state["certificate" if scheme == CE_PLUS else "ce_certificate"] = Certificate(
+            scheme, expiry, event.day("issued"), event.data.get("number", ""), "case record")
     elif kind is EventKind.LSO_REFERRAL:
         state["lso_referred"] = event.date
     elif kind is EventKind.LSO_OPT_OUT:

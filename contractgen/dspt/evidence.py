@@ -4,7 +4,8 @@ A letter is a legal notice: before one is written from an export, :func:`check_e
 looks at what the export can support on the letters' date (the as-of date):
 
 - its **date**: the download date in its file name (``dspt-export-2026-05-29.csv``), else
-  its latest publication (an export is downloaded on or after its latest publication);
+  its latest publication (an export is downloaded on or after its latest publication, so
+  an undated one may be as old as that, and is refused when that is over the limit);
 - the **share of the register's codes** it holds;
 - whether it holds **social care organisations** at all (its Primary Sector column);
 - **publications dated after the as-of date** (a letter dated before the record it relies on);
@@ -178,14 +179,15 @@ def _age(dated: tuple[dt.date, str] | None, as_of: dt.date, limits: ExportLimits
     day, by = dated
     age = (as_of - day).days
     when = f"dated {format_date(day)} by {by}, {plural(abs(age), 'day')} {'before' if age >= 0 else 'after'} {format_date(as_of)}"
+    if by != "its file name":
+        # Downloaded on or after its latest publication: the export may be as old as that.
+        when += "; the download date is not known, so the export may be that old"
     if age <= limits.max_age_days:
         return Check("date", when + f" (limit {limits.max_age_days} days)")
-    if by == "its file name":
-        return Check("date", when + f", over the limit of {limits.max_age_days} days (export_checks.max_age_days)", over=True,
-                     fix="download the current export from the DSPT organisation search")
-    # An undated export was downloaded on or after its latest publication: its age is not known.
-    return Check("date", when + "; the download date is not known: put it in the file name "
-                 "(dspt-export-YYYY-MM-DD.csv) so that the export's age is checked")
+    fix = "download the current export from the DSPT organisation search"
+    if by != "its file name":
+        fix = "put the day you downloaded it in the file name (dspt-export-YYYY-MM-DD.csv), or " + fix
+    return Check("date", when + f", over the limit of {limits.max_age_days} days (export_checks.max_age_days)", over=True, fix=fix)
 
 
 def _found(export: DsptExport, register_codes: Iterable[str], limits: ExportLimits) -> Check:

@@ -9,8 +9,12 @@ position (the DSPT record alone) and applies, in order:
    under ``dspt.cyber-essentials``): the latest certificate known (register or case
    record, the later expiry wins). Expired: the tier is not met (kind ``certificate``,
    a Shortfall with its Remedial Plan dates, from the day after expiry). Expiring within
-   the renewal window: the letter adds a reminder. Nothing known: not judged (the
-   Standards Exceeded publication itself rests on a certificate).
+   the renewal window: the letter adds a reminder. Nothing known (neither the register
+   nor the case record holds one): the tier is not counted as met (``meets_tier`` is
+   ``None``: unknown) and the letter (kind ``certificate``, ``certificate_unrecorded``)
+   asks for a copy by a reply date; it is not a Shortfall notice (no Remedial Plan
+   date, no case opened), because the Standards Exceeded publication rested on a
+   certificate when it was made, and a council may simply not have recorded it.
 2. **the case**: with an open case, below the tier: the Remedial Plan in (received or
    agreed, not rejected since): kind ``progress``, with the notice's date for the tier
    or the agreed extension; the plan past due and not in: kind ``overdue``, with the
@@ -60,10 +64,21 @@ def assess_case_position(
 
 def apply_certificate(position: ContractualPosition, certificate: Certificate | None) -> ContractualPosition:
     """An Advanced-tier position that meets its tier on the DSPT record, checked against
-    the certificate: expired is a Shortfall; expiring soon, a reminder."""
+    the certificate: expired is a Shortfall; expiring soon, a reminder; none recorded,
+    the tier is not counted as met and the letter asks for a copy."""
     terms = position.terms
-    if terms.minimum is not DsptStatus.STANDARDS_EXCEEDED or not position.meets_tier or certificate is None:
+    if terms.minimum is not DsptStatus.STANDARDS_EXCEEDED or not position.meets_tier:
         return position
+    if certificate is None:
+        return replace(
+            position,
+            kind=LetterKind.CERTIFICATE,
+            meets_tier=None,
+            certificate_unrecorded=True,
+            response_by=add_working_days(position.as_of, terms.response_working_days),
+            reason="No Cyber Essentials Plus certificate is recorded (register or case record): "
+                   "the Advanced tier needs a current one; the letter asks for a copy.",
+        )
     as_of, expiry = position.as_of, certificate.expiry
     if certificate.current(as_of):
         soon = (expiry - as_of).days <= terms.renewal_window_days
@@ -92,6 +107,8 @@ def apply_case(position: ContractualPosition, case: CaseState | None) -> Contrac
         return replace(position, case="closed") if case is not None and case.status == "closed" else position
     if position.meets_tier:
         return _in_case(position, case, closes_case=True, **{"case": "closed"})
+    if position.certificate_unrecorded:  # meets on the DSPT record; the certificate is asked for, the case stays as it is
+        return _in_case(position, case)
     if not position.checked:
         return _in_case(position, case)
     notice = format_date(case.notice_date) if case.notice_date else "an earlier date"

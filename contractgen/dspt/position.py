@@ -189,6 +189,9 @@ class ContractualPosition:
 
     * ``checked``: False when no DSPT export was read (``letters --no-dspt``); nothing is
       then known of the record, ``meets_tier`` is ``None`` and no date depends on it.
+    * ``meets_tier``: True, False, or ``None`` when it cannot be said: not checked, or an
+      Advanced-tier provider meeting its tier on the DSPT record with no Cyber Essentials
+      Plus certificate recorded (``certificate_unrecorded``; never counted as meeting).
     * ``assessment_year``: of the record relied on (``None``: nothing on record, or its
       year cannot be known); ``valid_until``: the last day it counts.
     * ``required``: the tier's minimum; ``target``: the status the provider's next
@@ -244,6 +247,9 @@ class ContractualPosition:
     certificate_expiry: dt.date | None = None  # Advanced tier: the current CE Plus certificate's
     certificate_reminder: bool = False  # it expires within the renewal window
     reminder: bool = False  # an open case's plan not yet due: this letter reminds of the notice, it is not a new one
+    #: Advanced tier, meeting it on the DSPT record, but no Cyber Essentials Plus
+    #: certificate recorded anywhere: ``meets_tier`` is then ``None`` (unknown).
+    certificate_unrecorded: bool = False
 
     @property
     def tier(self) -> str:
@@ -330,6 +336,7 @@ class ContractualPosition:
             "certificate_expiry": day(self.certificate_expiry),
             "certificate_reminder": self.certificate_reminder,
             "reminder": self.reminder,
+            "certificate_unrecorded": self.certificate_unrecorded,
         }
 
 

@@ -63,7 +63,8 @@ def check_letter_dates(library: ClauseLibrary, profile: Profile, template: WordT
 def case_positions(terms: ContractTerms, as_of: dt.date) -> Iterator[ContractualPosition]:
     """The kinds the case record calls for: overdue and progress after a Standards Not
     Met notice served on ``as_of`` (the progress one with a later date agreed), and for a
-    tier that needs Standards Exceeded, an expired Cyber Essentials Plus certificate."""
+    tier that needs Standards Exceeded, an expired Cyber Essentials Plus certificate and
+    none recorded."""
     year = AssessmentYear.open_on(as_of)
     record = DsptRecord.from_raw("VM0X0", "SYNTHETIC CARE LTD", f"{year.short} Standards Not Met", year.opens())
     notice = assess_position(record, terms, as_of)
@@ -80,6 +81,7 @@ def case_positions(terms: ContractTerms, as_of: dt.date) -> Iterator[Contractual
         exceeded = DsptRecord.from_raw("VM0X0", "SYNTHETIC CARE LTD", f"{year.short} Standards Exceeded", year.opens())
         expired = Certificate(CE_PLUS, as_of - dt.timedelta(days=10))
         yield apply_certificate(assess_position(exceeded, terms, as_of), expired)
+        yield apply_certificate(assess_position(exceeded, terms, as_of), None)
 
 
 def synthetic_cases(terms: ContractTerms, as_of: dt.date) -> Iterator[tuple[LetterKind, DsptRecord | None, dt.date]]:

@@ -28,6 +28,7 @@ COLOURS = {
     Standing.MEETS: "#2e7d4f",
     Standing.RENEW: "#8cbf3f",
     Standing.IMPROVE: "#f0b429",
+    Standing.UNRECORDED: "#b9a36b",
     Standing.REMEDY: "#e8772e",
     Standing.LAPSED: "#c62828",
     Standing.NOT_PUBLISHED: "#8a94a6",
@@ -325,12 +326,13 @@ def _changes(m: Market) -> str:
 
 def _certificates(m: Market) -> str:
     certs = m.certificates()
-    if not m.certificates_recorded:
+    if not m.certificates_known:
         body = ('<p class="none" data-figure="certificates">Not recorded: the register has no cyber_essentials_expiry '
-                "or cyber_essentials_plus_expiry column, so nothing is known of the providers' certificates.</p>")
+                "or cyber_essentials_plus_expiry column and the case record holds no certificate, so nothing is known "
+                "of the providers' certificates.</p>")
     elif not certs:
-        body = (f'<p class="none">No Cyber Essentials or Cyber Essentials Plus certificate in the register has expired '
-                f"or expires within {CERTIFICATE_HORIZON} days.</p>")
+        body = (f'<p class="none">No Cyber Essentials or Cyber Essentials Plus certificate in the register or the case '
+                f"record has expired or expires within {CERTIFICATE_HORIZON} days.</p>")
     else:
         body = ("<table id=\"certificates\"><thead><tr><th>ODS code</th><th>provider</th><th>certificate</th><th>expiry</th>"
                 '<th>expired or days left</th></tr></thead><tbody>' + "".join(
@@ -339,7 +341,8 @@ def _certificates(m: Market) -> str:
                     for c in certs)
                 + "</tbody></table>")
     return (f'<section id="cyber-essentials"><h2>Cyber Essentials certificates</h2><p class="meta">From the register\'s '
-            f"cyber_essentials_expiry and cyber_essentials_plus_expiry columns: expired, or expiring within "
+            f"cyber_essentials_expiry and cyber_essentials_plus_expiry columns and the case record (the later expiry "
+            f"of the two): expired, or expiring within "
             f"{CERTIFICATE_HORIZON} days. Both certificates last 12 months.</p>{body}</section>")
 
 

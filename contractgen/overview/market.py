@@ -33,7 +33,8 @@ from functools import cached_property
 
 from ..audit.score import ProviderAudit
 from ..base.names import normalise_name
-from ..dspt.case import CaseState
+from ..dspt.case import CE, CaseState, latest_certificate
+from ..dspt.case import Certificate as CaseCertificate
 from ..dspt.export import DsptExport
 from ..dspt.followup import apply_certificate, provider_certificate
 from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position
@@ -54,6 +55,9 @@ class Standing(str, Enum):
     MEETS = "meets tier"
     RENEW = "renewal due"
     IMPROVE = "below tier"
+    #: Advanced tier, Standards Exceeded on record, but no Cyber Essentials Plus
+    #: certificate recorded: neither meeting nor below, unknown until one is recorded.
+    UNRECORDED = "certificate not recorded"
     REMEDY = "standards not met"
     LAPSED = "lapsed"
     NOT_PUBLISHED = "not published"
@@ -68,8 +72,8 @@ class Standing(str, Enum):
     def needs_support(self) -> bool:
         """Whether a Local Support Organisation should be told (lso-referrals.csv). A
         provider held for review is the council's to check first: its code is likely
-        mistyped."""
-        return not self.meets_tier and self is not Standing.HELD
+        mistyped; one whose certificate is not recorded meets the DSPT side of its tier."""
+        return not self.meets_tier and self not in (Standing.HELD, Standing.UNRECORDED)
 
     @property
     def key(self) -> str:
@@ -119,7 +123,7 @@ class Position:
     @property
     def counts(self) -> bool:
         """Whether a publication counts on the date (whatever it meets)."""
-        return self.standing in (Standing.MEETS, Standing.RENEW, Standing.IMPROVE, Standing.REMEDY)
+        return self.standing in (Standing.MEETS, Standing.RENEW, Standing.IMPROVE, Standing.REMEDY, Standing.UNRECORDED)
 
     @property
     def needs_support(self) -> bool:
@@ -187,7 +191,9 @@ class Assessor:
             known = self._positions[key] = assess_position(record, self.terms[provider.tier], self.as_of)
         base = known if known.record is record else _with_record(known, record)
         contractual = apply_certificate(base, provider_certificate(provider, case))
-        if contractual.kind is not LetterKind.START:
+        if contractual.certificate_unrecorded:
+            standing = Standing.UNRECORDED
+        elif contractual.kind is not LetterKind.START:
             standing = _STANDINGS[contractual.kind]
         elif record is not None:
             standing = Standing.NOT_PUBLISHED
@@ -403,13 +409,33 @@ class Market:
         ]
         return sorted(rows, key=lambda row: (row[1].valid_until, row[0].row))
 
+    def certificate_expiries(self, provider: Provider) -> tuple[dt.date | None, dt.date | None]:
+        """The provider's Cyber Essentials and Cyber Essentials Plus expiry dates: the
+        register's or the case record's, whichever is later (as the letters count the
+        Plus one, :func:`~contractgen.dspt.followup.provider_certificate`); ``None`` when
+        neither holds one."""
+        case = self.case(provider)
+        plus = provider_certificate(provider, case)
+        basic = latest_certificate(
+            CaseCertificate(CE, provider.cyber_essentials_expiry, source="register") if provider.cyber_essentials_expiry else None,
+            case.ce_certificate if case is not None else None,
+        )
+        return (basic.expiry if basic else None), (plus.expiry if plus else None)
+
+    @property
+    def certificates_known(self) -> bool:
+        """Whether anything is known of certificates: the register has a certificate
+        column, or the case record holds a certificate for a provider of the register."""
+        return self.certificates_recorded or any(
+            c.certificate is not None or c.ce_certificate is not None for p in self.providers if (c := self.case(p)) is not None)
+
     def certificates(self) -> list[Certificate]:
         """Cyber Essentials (Plus) certificates expired, or expiring within
-        :data:`CERTIFICATE_HORIZON` days, soonest first."""
+        :data:`CERTIFICATE_HORIZON` days, soonest first (register or case record, the
+        later expiry of the two)."""
         found: list[Certificate] = []
         for p in self.providers:
-            for scheme, expiry in (("Cyber Essentials", p.cyber_essentials_expiry),
-                                   ("Cyber Essentials Plus", p.cyber_essentials_plus_expiry)):
+            for scheme, expiry in zip(("Cyber Essentials", "Cyber Essentials Plus"), self.certificate_expiries(p)):
                 if expiry is not None and (expiry - self.as_of).days <= CERTIFICATE_HORIZON:
                     found.append(Certificate(p, scheme, expiry))
         return sorted(found, key=lambda c: (c.expiry, c.provider.row, c.scheme))

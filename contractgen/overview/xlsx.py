@@ -225,7 +225,7 @@ def _providers(sheet: _Sheet, m: Market) -> FastRows:
     def coloured(standing: Standing) -> Any:
         def style(cell: Any) -> None:
             cell.fill = PatternFill("solid", fgColor=COLOURS[standing].lstrip("#").upper())
-            if standing not in (Standing.IMPROVE, Standing.RENEW):
+            if standing not in (Standing.IMPROVE, Standing.RENEW, Standing.UNRECORDED):
                 cell.font = white
         return style
 
@@ -258,7 +258,7 @@ def _provider_rows(m: Market) -> Iterator[list[Cell]]:
             (pos.standing.value, pos.standing.key),
             (c.shortfall_since, "date"), (c.remedial_plan_due, "date"), (c.standard_by, "date"),
             _text(pos.reason), _text(p.contact_name), _text(p.email),
-            (p.cyber_essentials_expiry, "date"), (p.cyber_essentials_plus_expiry, "date"),
+            *((expiry, "date") for expiry in m.certificate_expiries(p)),
             *audit,
         ]
 
