@@ -58,7 +58,8 @@ def provider_code(i: int, exported: bool) -> str:
 
 
 def make_inputs(folder: Path, count: int) -> tuple[Path, Path]:
-    register, export = folder / "providers.csv", folder / "export.csv"
+    # named for the day it was downloaded (the as-of date): an undated export is as old as its latest publication
+    register, export = folder / "providers.csv", folder / f"dspt-export-{AS_OF.isoformat()}.csv"
     with register.open("w", newline="", encoding="utf-8") as r, export.open("w", newline="", encoding="utf-8-sig") as e:
         rw, ew = csv.writer(r), csv.writer(e)
         rw.writerow(["name", "ods_code", "contact_name", "email", "address", "cqc_registered", "tier"])

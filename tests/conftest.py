@@ -111,7 +111,7 @@ def postgres_server():
     server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])  # a server of its own: slow
 def case_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Each case test runs on the default SQLite file and on a real PostgreSQL server:
     the backend's name; CONTRACTGEN_DATABASE_URL is set for PostgreSQL."""

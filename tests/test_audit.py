@@ -253,6 +253,7 @@ def expected_percent(qs, chosen: dict[str, str]) -> int | None:
     return None if possible == 0 else int(Fraction(100) * earned / possible + Fraction(1, 2))
 
 
+@pytest.mark.slow
 def test_every_answer_combination_of_one_section(workspace, tmp_path: Path) -> None:
     qs = audit_of(workspace).at(tier="core")
     section = qs.sections[0]

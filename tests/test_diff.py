@@ -338,6 +338,7 @@ def test_text_is_coloured_only_when_asked(changes):
     assert "\x1b[1mchanged   dspt.tier 1.0.0 → 1.0.1  The Provider's Tier\x1b[0m" in coloured
 
 
+@pytest.mark.slow
 def test_cli_colours_a_terminal_but_not_a_pipe(history):
     command = [sys.executable, "-m", "contractgen", "-w", str(history.root), "diff", OLD_RELEASE, NEW_RELEASE]
     piped = subprocess.run(command, capture_output=True, text=True, check=True)

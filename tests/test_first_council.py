@@ -13,6 +13,8 @@ import shlex
 import shutil
 from pathlib import Path
 
+import pytest
+
 from helpers import ROOT, console_blocks, run_cli
 from helpers_git import git_identity
 
@@ -46,6 +48,7 @@ def fill_in(profile: Path) -> None:
     profile.write_text(text.replace("start_date: null", "start_date: 2027-04-01"), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_the_readme_first_council_guide(tmp_path, monkeypatch):
     git_identity(monkeypatch, tmp_path / "home")
     monkeypatch.chdir(tmp_path)

@@ -89,6 +89,7 @@ def changed_lines(diff: str, sign: str, words: str) -> list[str]:
 # -- a real git diff --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_git_diff_and_log_show_the_changed_words_of_a_schedule(ws):
     schedule = render(ws)
     git(ws, "add", "-A")
@@ -121,6 +122,7 @@ def test_git_diff_and_log_show_the_changed_words_of_a_schedule(ws):
     assert git(ws, "log", "-p", "--format=commit %s", "--", "schedules") == log  # the same from the cache
 
 
+@pytest.mark.slow
 def test_default_command_runs_contractgen_textconv(ws, monkeypatch):
     monkeypatch.setenv("PATH", os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "contractgen").exists()))
     schedule = render(ws)

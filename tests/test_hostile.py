@@ -57,6 +57,16 @@ def test_the_corpus_is_what_build_corpus_writes(tmp_path: Path, monkeypatch: pyt
 
 # ------------------------------------------------------------------------------- YAML
 
+#: Hostile files that take seconds by design (a bomb, nesting to the limit, an endless loop
+#: stopped by the time limit): their tests are marked slow (left out of the fast suite).
+SLOW_CASES = {"alias-bomb.yaml", "deep-nesting.yaml", "endless-loop.j2"}
+
+
+def cases(names) -> list:
+    """The case names in order, the slow ones marked slow."""
+    return [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_CASES else n for n in sorted(names)]
+
+
 NESTED = "the data is nested more than 50 levels deep; contractgen files need a few levels: check the indentation and brackets"
 YAML_CASES = {
     "deep-nesting.yaml": f"2:57: {NESTED}",
@@ -86,7 +96,7 @@ YAML_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(YAML_CASES))
+@pytest.mark.parametrize("name", cases(YAML_CASES))
 def test_hostile_yaml_as_a_profile(ws: Path, name: str):
     shutil.copy(HOSTILE / "yaml" / name, ws / "profiles/hostile.yaml")
     problem = f"profiles/hostile.yaml:{YAML_CASES[name]}"
@@ -95,7 +105,7 @@ def test_hostile_yaml_as_a_profile(ws: Path, name: str):
     assert files_under(ws / "out") == []
 
 
-@pytest.mark.parametrize("name", sorted(YAML_CASES))
+@pytest.mark.parametrize("name", cases(YAML_CASES))
 def test_hostile_yaml_as_a_clause(ws: Path, name: str):
     shutil.copy(HOSTILE / "yaml" / name, ws / "clause_library/clauses/hostile.yaml")
     problem = f"clause_library/clauses/hostile.yaml:{YAML_CASES[name]}"
@@ -104,7 +114,7 @@ def test_hostile_yaml_as_a_clause(ws: Path, name: str):
     assert refused("schedule", "example-borough")[0] == problem
 
 
-@pytest.mark.parametrize("name", sorted(YAML_CASES))
+@pytest.mark.parametrize("name", cases(YAML_CASES))
 @pytest.mark.parametrize("target", ["contractgen.yaml", "clause_library/library.yaml"])
 def test_hostile_yaml_as_the_workspace_or_library_file(ws: Path, name: str, target: str):
     shutil.copy(HOSTILE / "yaml" / name, ws / target)
@@ -149,7 +159,7 @@ def jinja(name: str) -> str:
     return (HOSTILE / "jinja" / name).read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name", sorted(JINJA_CASES))
+@pytest.mark.parametrize("name", cases(JINJA_CASES))
 def test_hostile_jinja_in_clause_text(ws: Path, name: str):
     clause = ws / "clause_library/clauses/dspt.support.yaml"
     clause.write_text(clause.read_text(encoding="utf-8").replace("text: |\n", f"text: |\n  Bad {jinja(name)} here.\n\n", 1), encoding="utf-8")
@@ -166,7 +176,7 @@ def test_hostile_jinja_in_clause_text(ws: Path, name: str):
     assert files_under(ws / "out") == []
 
 
-@pytest.mark.parametrize("name", sorted(JINJA_CASES))
+@pytest.mark.parametrize("name", cases(JINJA_CASES))
 def test_hostile_jinja_in_a_word_template(ws: Path, name: str):
     corpus = build_corpus()
     source = jinja(name)
@@ -466,6 +476,7 @@ def test_a_letter_has_one_time_limit_for_all_its_renders():
     assert render_bounded(quick, {}) == "012"  # the next letter starts afresh
 
 
+@pytest.mark.slow
 def test_a_letter_that_never_ends_is_stopped_in_spawned_workers(ws: Path, monkeypatch: pytest.MonkeyPatch):
     """Workers started with spawn (Windows, macOS) prepare their own renderer and keep the
     batch's time limit; the error comes back located, and no letter is written."""
@@ -828,6 +839,7 @@ def test_a_table_over_the_row_limit_is_refused_quickly(ws: Path):
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.slow
 def test_validate_is_no_slower_than_the_command_on_an_endless_loop(ws: Path):
     """One render stopped by the time limit ends the test renders: the same clause would
     stop every other profile and tier (123 s before, for 6 renders of 20 s)."""

@@ -759,6 +759,7 @@ def test_same_letters_twice_are_byte_identical(workspace: Workspace, tmp_path: P
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_the_worker_pool_works_with_the_spawn_start_method(workspace: Workspace, tmp_path: Path, monkeypatch) -> None:
     """Windows has no fork: each spawned worker prepares its own renderer from the same
     files, and the letters are the same bytes as from one process."""
@@ -800,6 +801,7 @@ def batch_expected_kind(status: str | None, tier: str) -> str:
     return "confirm" if rank >= needed else "improve"  # 25/26 counts until 30 June 2027
 
 
+@pytest.mark.slow
 def test_a_thousand_letters(workspace: Workspace, tmp_path: Path) -> None:
     count = 1000
     expected: dict[str, tuple[str, str]] = {}

@@ -284,6 +284,7 @@ main()
 
 
 @pytest.mark.skipif(os.name != "posix", reason="Ctrl-C is simulated with SIGINT to a process group (POSIX)")
+@pytest.mark.slow
 def test_ctrl_c_mid_batch_leaves_only_whole_letters(workspace_dir: Path, tmp_path: Path) -> None:
     count = 300
     rows = [provider_row(f"Provider & Sons {i}", f"V{'LMN'[i % 3]}{i:03d}", ("foundation", "core", "advanced")[i % 3])

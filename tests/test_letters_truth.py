@@ -44,8 +44,7 @@ def golden_letters(workspace: Workspace, council: str, out: Path) -> LettersResu
         provider_row(name, code, tier, contact=contact, email="office@example.org")
         for code, name, tier, _status, _date, contact in GOLDEN_CASES.values()
     ])  # fmt: skip
-    export = out.parent / f"{council}-export" / f"dspt-export-{GOLDEN_AS_OF:%Y-%m-%d}.csv"  # dated: downloaded that day
-    export.parent.mkdir(parents=True, exist_ok=True)
+    export = out.parent / f"{council}-dspt-export-{GOLDEN_AS_OF.isoformat()}.csv"  # downloaded on the letters' date
     with export.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow(EXPORT_HEADER)

@@ -16,6 +16,9 @@ import openpyxl
 import pytest
 
 from contractgen.base.errors import ExportError, OutputError, RegisterError, UsageError
+from contractgen.dspt.export import read_export
+from contractgen.dspt.followup import apply_certificate, provider_certificate
+from contractgen.dspt.position import assess_position
 from contractgen.overview.market import ChangeKind, Standing
 from contractgen.overview.write import build_overview
 from conftest_shared import require_shared_data
@@ -159,6 +162,23 @@ def test_synthetic_market_matches_the_hand_checked_table(synthetic) -> None:
             assert positions[c] == now, (kind, c)
             assert {k for cc, k in changes[0] if cc == c} == set(since_first), (kind, c)
             assert {k for cc, k in changes[1] if cc == c} == set(since_second), (kind, c)
+
+
+def test_every_position_is_the_letters_model_s_own(synthetic) -> None:
+    """The overview works each kind of record's position out once and copies it per
+    provider (overview.market.Assessor): every copy equals the letters' model run on the
+    provider's own record, in every export, and a provider is held only where the letters
+    would hold it (test_a_mistyped_code_is_held_for_review_not_referred has one held)."""
+    m = synthetic.market
+    for snapshot in m.snapshots:
+        export = read_export(synthetic.output.parent / snapshot.label)
+        for p, pos in zip(m.providers, snapshot.positions):
+            record = export.by_code(p.ods_code)
+            assert pos.record == record
+            assert pos.contractual == apply_certificate(assess_position(record, m.terms[p.tier], snapshot.date),
+                                                        provider_certificate(p))
+            held = snapshot is m.current and record is None and bool(export.near_matches(p.ods_code, p.name))
+            assert (pos.standing is Standing.HELD) == held, p.ods_code
 
 
 def test_synthetic_market_totals(synthetic) -> None:

@@ -49,6 +49,7 @@ def test_a_word_document_of_someone_else_is_not_contractgens(ws, tmp_path):
     assert not written_by_contractgen(tmp_path / "notes.html")
 
 
+@pytest.mark.slow
 def test_build_replaces_what_it_wrote_and_refuses_someone_elses_file(ws):
     first = run_cli("build")
     assert first.exit_code == 0, first.output

@@ -113,6 +113,7 @@ def profile_with(ws: Path, name: str, address: list[str], reference: str, contac
 
 @SETTINGS
 @given(name=TEXT, address=st.lists(TEXT, max_size=3), reference=TEXT, contact=TEXT)
+@pytest.mark.slow
 def test_any_profile_values(ws: Path, keeps: Keeps, name: str, address: list[str], reference: str, contact: str):
     profile_with(ws, name, address, reference, contact)
     keeps.run("schedule", "fuzzed")
@@ -127,6 +128,7 @@ def support_clause(ws: Path) -> tuple[Path, str]:
 
 @SETTINGS
 @given(text=TEXT)
+@pytest.mark.slow
 def test_any_clause_text(keeps: Keeps, support_clause: tuple[Path, str], text: str):
     path, original = support_clause
     block = "".join(f"  {line}\n" for line in text.split("\n"))
@@ -148,6 +150,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 
 @SETTINGS
 @given(name=TEXT, address=TEXT, contact=TEXT)
+@pytest.mark.slow
 def test_any_provider_name_and_address(ws: Path, keeps: Keeps, name: str, address: str, contact: str):
     row = [name, "VM1A2", contact, "manager@maplelodge.example.org", address, "yes", "core"]
     write_csv(ws / "examples/fuzzed.csv", REGISTER_HEADER, [GOOD_ROW[:1] + ["AH7Q"] + GOOD_ROW[2:], row])
@@ -157,6 +160,7 @@ def test_any_provider_name_and_address(ws: Path, keeps: Keeps, name: str, addres
 
 @SETTINGS
 @given(column=st.sampled_from(REGISTER_HEADER), value=TEXT, strict=st.booleans())
+@pytest.mark.slow
 def test_any_register_cell(ws: Path, keeps: Keeps, column: str, value: str, strict: bool):
     row = list(GOOD_ROW)
     row[REGISTER_HEADER.index(column)] = value

@@ -83,6 +83,7 @@ def run(command: str, clone: Path) -> list[str]:
     return out.splitlines()
 
 
+@pytest.mark.slow
 def test_the_readme_review_workflow_from_a_clean_clone(tmp_path, monkeypatch):
     if not (ROOT / ".git").exists():
         if IN_CI:

@@ -96,6 +96,11 @@ class NameIndex(Generic[_R]):
             for gram in _trigrams(norm):
                 postings[gram].append(i)
         self._postings = dict(postings)
+        self._known = frozenset(self._names)
+
+    def has(self, name: str) -> bool:
+        """Whether an indexed name is ``name`` once normalised."""
+        return normalise_name(name) in self._known
 
     def closest(self, name: str, n: int, cutoff: float) -> list[_R]:
         """Up to ``n`` records whose normalised names are most like ``name``, best

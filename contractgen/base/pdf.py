@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ExternalToolError
@@ -56,49 +57,91 @@ def convert_to_pdf(files: list[Path], output: Path, *, workers: int = 2, timeout
     """Convert ``files`` to PDFs in ``output``; return the PDFs written."""
     if not files:
         return []
+    return start_pdf(files, output, workers=workers).finish(timeout)
+
+
+def start_pdf(files: list[Path], output: Path, *, workers: int = 2, early: bool = False) -> "PdfConversion":
+    """Start converting ``files`` (one LibreOffice per worker, each with its share) and
+    return at once; :meth:`PdfConversion.finish` waits for the PDFs. ``early``: some of
+    the files are still being written (atomically: a file is whole or absent), so one
+    LibreOffice may reach a file before it exists; ``finish`` converts those again."""
     soffice = find_soffice()
     # LibreOffice needs absolute paths (its profile is a file: URI; its cwd is its own)
     files = [f.resolve() for f in files]
     output = output.resolve()
     workers = max(1, min(workers, len(files)))
-    shares = [files[i::workers] for i in range(workers)]
-    scratch = Path(tempfile.mkdtemp(prefix=".~cg-pdf-", dir=output))
-    procs: list[tuple[subprocess.Popen[bytes], Path, list[Path]]] = []
+    conversion = PdfConversion(files, output, Path(tempfile.mkdtemp(prefix=".~cg-pdf-", dir=output)), early=early)
     try:
-        for n, share in enumerate(shares):
-            profile = scratch / f"profile{n}"
-            outdir = scratch / f"out{n}"
-            outdir.mkdir(parents=True)
-            cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-                   "--nologo", "--nodefault", "--convert-to", "pdf", "--outdir", str(outdir), *map(str, share)]
-            # its own process group: soffice starts soffice.bin as a child, and _stop ends both
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=_POSIX)
-            procs.append((proc, outdir, share))
-        written: list[Path] = []
-        failed: list[str] = []
-        for proc, outdir, share in procs:
-            try:
-                log, _ = proc.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                raise ExternalToolError(f"LibreOffice did not finish converting {len(share)} file{'s' if len(share) != 1 else ''} within {timeout:.0f} s")
-            for source in share:
-                made = outdir / (source.stem + ".pdf")
-                if made.is_file() and made.stat().st_size > 0:
-                    target = output / made.name
-                    os.replace(made, target)
-                    written.append(target)
-                else:
-                    failed.append(source.name)
+        for n in range(workers):
+            conversion.launch(soffice, n, files[n::workers])
+    except BaseException:
+        conversion.stop()
+        raise
+    return conversion
+
+
+@dataclass
+class PdfConversion:
+    """LibreOffice processes converting a batch, each its share into its own folder."""
+
+    files: list[Path]
+    output: Path
+    scratch: Path
+    early: bool = False
+    procs: list[tuple[subprocess.Popen[bytes], Path, list[Path]]] = field(default_factory=list)
+
+    def launch(self, soffice: str, n: int, share: list[Path]) -> None:
+        profile = self.scratch / f"profile{n}"
+        outdir = self.scratch / f"out{n}"
+        outdir.mkdir(parents=True)
+        cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+               "--nologo", "--nodefault", "--convert-to", "pdf", "--outdir", str(outdir), *map(str, share)]
+        # its own process group: soffice starts soffice.bin as a child, and _stop ends both
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=_POSIX)
+        self.procs.append((proc, outdir, share))
+
+    def finish(self, timeout: float = 3600) -> list[Path]:
+        """Wait for every LibreOffice; move the PDFs into place; return them. A file with
+        no PDF fails the batch (started ``early``: after one more conversion of it)."""
+        written, failed = self._collect(timeout)
+        if failed and self.early:  # reached before it was written, most likely: once more
+            more, failed = start_pdf(failed, self.output, workers=1)._collect(timeout)
+            written += more
         if failed:
             raise ExternalToolError(
-                f"LibreOffice could not convert {len(failed)} of {len(files)} files to PDF "
-                f"(first: {failed[0]}); the .docx files are complete, try opening that one in LibreOffice"
+                f"LibreOffice could not convert {len(failed)} of {len(self.files)} files to PDF "
+                f"(first: {failed[0].name}); the .docx files are complete, try opening that one in LibreOffice"
             )
         return written
-    finally:
-        for proc, _, _ in procs:  # timed out, failed or interrupted (Ctrl-C): none left running
+
+    def _collect(self, timeout: float) -> tuple[list[Path], list[Path]]:
+        """The PDFs moved into place, and the files that got none."""
+        try:
+            written: list[Path] = []
+            failed: list[Path] = []
+            for proc, outdir, share in self.procs:
+                try:
+                    proc.communicate(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    raise ExternalToolError(f"LibreOffice did not finish converting {len(share)} file{'s' if len(share) != 1 else ''} within {timeout:.0f} s")
+                for source in share:
+                    made = outdir / (source.stem + ".pdf")
+                    if made.is_file() and made.stat().st_size > 0:
+                        target = self.output / made.name
+                        os.replace(made, target)
+                        written.append(target)
+                    else:
+                        failed.append(source)
+            return written, failed
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Timed out, failed, interrupted (Ctrl-C) or done: no LibreOffice left running,
+        no scratch folder left behind."""
+        for proc, _, _ in self.procs:
             _stop(proc)
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 _POSIX = os.name == "posix"

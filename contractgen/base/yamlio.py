@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -200,8 +201,28 @@ def _problem(doc: YamlDocument, node: yaml.Node, path: KeyPath, message: str) ->
     return InputError(message, [Problem(loc, format_key_path(path), message)])
 
 
+#: Documents parsed in this process, by their text: parsing is pure (the file's name only
+#: goes into the problems of a text that fails, which is never kept), and PyYAML's parser
+#: takes milliseconds a file where copying the data takes microseconds. Each caller gets
+#: its own copy of the data.
+_PARSED: dict[str, tuple[Any, dict[KeyPath, tuple[int, int]]]] = {}
+_PARSED_LIMIT, _PARSED_LARGEST = 512, 200_000
+
+
 def parse_yaml(text: str, file: str) -> YamlDocument:
     """Parse one YAML document; raise :class:`InputError` with a located problem."""
+    known = _PARSED.get(text)
+    if known is not None:
+        return YamlDocument(file=file, data=copy.deepcopy(known[0]), positions=dict(known[1]))
+    doc = _parse_yaml(text, file)
+    if len(text) <= _PARSED_LARGEST:
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[text] = (copy.deepcopy(doc.data), dict(doc.positions))
+    return doc
+
+
+def _parse_yaml(text: str, file: str) -> YamlDocument:
     doc = YamlDocument(file=file, data=None)
     if len(text) > MAX_YAML_BYTES:
         message = f"the file is larger than {MAX_YAML_BYTES // 1_000_000} MB; a profile or clause file is a few kilobytes: split it or remove what is not needed"

@@ -76,6 +76,11 @@ class DsptExport:
         """The record for an ODS code (any case, surrounding spaces ignored)."""
         return self._by_code.get(code.strip().upper())
 
+    def has_name(self, name: str) -> bool:
+        """Whether a record's name is ``name`` once normalised (case, accents,
+        punctuation, ``Ltd``): a set lookup, where :meth:`closest_names` compares names."""
+        return self._names.has(name)
+
     def closest_names(
         self, name: str, n: int = 3, cutoff: float = 0.6
     ) -> list[DsptRecord]:

@@ -21,7 +21,7 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .. import __version__
 from ..base import untrusted
@@ -37,7 +37,7 @@ from ..base.errors import (
     display_path,
     plural,
 )
-from ..base.pdf import convert_to_pdf, find_soffice
+from ..base.pdf import PdfConversion, find_soffice, start_pdf
 from ..base.untrusted import time_limit
 from ..casebook.issued import unissued_batch
 from ..casebook.store import read_cases
@@ -479,19 +479,21 @@ def _write_some(jobs: list[LetterJob]) -> int:
 
 def _run_jobs(
     renderer: LetterRenderer, recipe: RendererRecipe, output: Path, jobs: list[LetterJob], workers: int,
-    progress: Callable[[int], None],
+    progress: Callable[[int], None], meanwhile: Callable[[], None] = lambda: None,
 ) -> None:
+    """Write the letters of ``jobs``; ``meanwhile``: the parent's own work, done while
+    the workers write the first letters (with one worker, after the letters)."""
     output = output.resolve()
     if workers <= 1 or len(jobs) < 8:
         _use(renderer, output)
         for job in jobs:
             _write_one(job)
             progress(1)
+        meanwhile()
         return
     ctx = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "fork":  # the workers inherit the renderer instead of preparing it
-        _use(renderer, output)
-        renderer.template.prepare_lean()
+        jobs = _first_of_each_kind(renderer, output, jobs, progress)
         gc.freeze()  # the workers' collections leave the inherited objects (and pages) alone
         init_args: tuple[RendererRecipe | None, Path | None] = (None, None)
     else:
@@ -505,7 +507,10 @@ def _run_jobs(
                 for i in range(0, len(jobs), size):
                     pending.append(pool.submit(_write_some, jobs[i : i + size]))
                     if len(pending) > 4 * workers:
+                        meanwhile()  # the workers have letters to write meanwhile
+                        meanwhile = _nothing
                         progress(pending.popleft().result())
+                meanwhile()
                 while pending:
                     progress(pending.popleft().result())
             except BaseException:
@@ -513,6 +518,29 @@ def _run_jobs(
                 raise
     finally:
         gc.unfreeze()
+
+
+def _first_of_each_kind(
+    renderer: LetterRenderer, output: Path, jobs: list[LetterJob], progress: Callable[[int], None],
+) -> list[LetterJob]:
+    """Before the workers are forked: the first letter of each tier and kind, written here
+    so that what every such letter needs once (the clause texts compiled and parsed, the
+    fixed parts rendered, the parts every letter shares compressed) is done once and
+    inherited, not once in each worker. The other letters are left for the workers."""
+    _use(renderer, output)
+    renderer.template.prepare_lean()
+    first: dict[tuple[str, LetterKind], int] = {}
+    for i, job in enumerate(jobs):
+        first.setdefault((job.provider.tier, job.position.kind), i)
+    for i in first.values():
+        _write_one(jobs[i])
+        progress(1)
+    done = set(first.values())
+    return [job for i, job in enumerate(jobs) if i not in done]
+
+
+def _nothing() -> None:
+    pass
 
 
 def default_workers() -> int:
@@ -565,7 +593,8 @@ def generate_letters(
     result = LettersResult(output=output, rejected=list(register.problems), without_export=export is None)
     result.export_warnings, result.export_checks = (list(export.warnings) if export is not None else []), checks
     terms = {tier: contract_terms(version.library, profile, tier) for tier in version.library.tiers}
-    jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted, read_cases(workspace))
+    closest_later: list[tuple[Provider, list[str]]] = []
+    jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted, read_cases(workspace), closest_later)
     targets = _check_before_writing(output, jobs, result, checks, pdf=pdf, force=force, replace_own=replace_own)
     origin = provenance(workspace, version)
     result.draft = origin.draft_line
@@ -575,12 +604,40 @@ def generate_letters(
     result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
     if start:
         start(len(jobs))
-    _run_jobs(renderer, recipe, output, jobs, workers or default_workers(), progress or (lambda _n: None))
-    _write_reports(result, jobs, [] if codes or kinds_wanted else register.rejected)  # a selection reports only itself
-    write_checks(output, checks)
-    if pdf:
-        result.pdfs = len(convert_to_pdf(targets, output, workers=workers or default_workers()))
+    rejected = [] if codes or kinds_wanted else register.rejected  # a selection reports only itself
+    after = _Afterwards(result, jobs, rejected, checks, targets, lambda: find_closest_names(export, closest_later))
+    after.run(renderer, recipe, workers or default_workers(), progress or (lambda _n: None))
     return result
+
+
+@dataclass
+class _Afterwards:
+    """What follows the letters: the reports, and the PDFs. LibreOffice starts while the
+    workers write the letters (``meanwhile``), and converts them as they are written."""
+
+    result: LettersResult
+    jobs: list[LetterJob]
+    rejected: Sequence[Provider]
+    checks: ExportChecks | None
+    targets: list[Path]  # the letters' paths for PDFs (none: no PDFs)
+    also: Callable[[], None]  # the parent's own work while the workers write
+    conversions: list[PdfConversion] = field(default_factory=list)
+
+    def run(self, renderer: LetterRenderer, recipe: RendererRecipe, workers: int, progress: Callable[[int], None]) -> None:
+        output = self.result.output
+        try:
+            _run_jobs(renderer, recipe, output, self.jobs, workers, progress, lambda: self.meanwhile(workers))
+            _write_reports(self.result, self.jobs, self.rejected)
+            write_checks(output, self.checks)
+            self.result.pdfs = len(self.conversions[0].finish()) if self.conversions else 0
+        finally:
+            for conversion in self.conversions:  # interrupted, or a letter failed: no LibreOffice left running
+                conversion.stop()
+
+    def meanwhile(self, workers: int) -> None:
+        if self.targets:
+            self.conversions.append(start_pdf(self.targets, self.result.output, workers=workers, early=True))
+        self.also()
 
 
 def read_providers(providers_file: Path, library: ClauseLibrary, profile: Profile, *, strict: bool) -> RegisterResult:
@@ -628,11 +685,15 @@ def selected_providers(providers: Sequence[Provider], only: Iterable[str], provi
 def choose_letters(
     result: LettersResult, providers: Sequence[Provider], export: DsptExport | None,
     terms: dict[str, Any], as_of: dt.date, kinds_wanted: set[str], cases: Mapping[str, CaseState] | None = None,
+    closest_later: list[tuple[Provider, list[str]]] | None = None,
 ) -> list[LetterJob]:
     """Each provider's position and letter, and its file name. A provider whose code is
     not in the export but has a near match there is held (no letter); one with no near
     match gets a start letter and is listed with the closest names (both in ``result``).
-    ``cases`` (the case record, by ODS code): earlier notices keep their dates."""
+    ``cases`` (the case record, by ODS code): earlier notices keep their dates.
+    ``closest_later``: where the closest names are not needed to decide (no record has
+    the provider's name), the provider's list in ``result.unmatched`` is left empty and
+    put here, for :func:`find_closest_names` to fill while the letters are written."""
     chosen: list[tuple[Provider, ContractualPosition]] = []
     for p in providers:
         record = export.by_code(p.ods_code) if export is not None else None
@@ -641,15 +702,27 @@ def choose_letters(
         if kinds_wanted and position.kind.value not in kinds_wanted:
             continue
         if export is not None and record is None:
-            closest = export.closest_names(p.name, 3)
+            # near_matches looks among the closest names only for the same name, normalised
+            later = closest_later is not None and not export.has_name(p.name)
+            closest = [] if later else export.closest_names(p.name, 3)
             near = export.near_matches(p.ods_code, p.name, closest)
             if near:  # a mistyped code, most likely: a person must look before any letter
                 result.held.append((p, [f"{r.code} {r.clean_name}" for r in near]))
                 continue
             result.unmatched.append((p, [f"{r.code} {r.clean_name}" for r in closest]))
+            if later and closest_later is not None:
+                closest_later.append(result.unmatched[-1])
         chosen.append((p, position))
     names = letter_file_names([p for p, _ in chosen])
     return [LetterJob(p, s, name) for (p, s), name in zip(chosen, names)]
+
+
+def find_closest_names(export: DsptExport | None, unmatched: Sequence[tuple[Provider, list[str]]]) -> None:
+    """Fill each provider's list of the closest names in the export (left empty by
+    :func:`choose_letters` with ``closest_later``)."""
+    if export is not None:
+        for provider, close in unmatched:
+            close[:] = [f"{r.code} {r.clean_name}" for r in export.closest_names(provider.name, 3)]
 
 
 def _check_before_writing(
@@ -657,15 +730,16 @@ def _check_before_writing(
     replace_own: bool,
 ) -> list[Path]:
     """Everything that can refuse the batch, checked before anything is written; the
-    letters' paths."""
+    letters' paths for the PDFs (none without ``pdf``)."""
     resolved = output.resolve()
     targets = [_inside(resolved, output, job.file) for job in jobs]
     if not force:
         pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
         extra = [output / name for name in ([CHECKS_FILE] * bool(checks) + [UNMATCHED_FILE] * bool(result.unmatched or result.held))]
         refuse_overwriting(output, [*targets, *pdfs, output / "report.csv", *extra], own=replace_own)
-    if pdf:
-        find_soffice()  # refuse before writing anything when LibreOffice is missing
+    if not pdf:
+        return []  # the paths are checked, but only PDFs need them kept (10,000 paths: 3 MB)
+    find_soffice()  # refuse before writing anything when LibreOffice is missing
     return targets
 
 
@@ -715,7 +789,13 @@ def report_csv(
     the row held; the command names the problem with the row's number): what a contracts officer opens in Excel (UTF-8 with BOM). Dates
     are ISO; ``response_by`` and ``standard_by`` are blank when the letter asks for no
     reply or the provider already meets its tier."""
-    rows: list[list[str]] = []
+    return csv_bytes(REPORT_FIELDS, _report_rows(jobs, held, rejected))
+
+
+def _report_rows(
+    jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]], rejected: Sequence[Provider],
+) -> Iterator[list[str]]:
+    """report.csv's rows, one at a time (a batch's rows are never all held at once)."""
 
     def iso(day: dt.date | None) -> str:
         return day.isoformat() if day is not None else ""
@@ -723,7 +803,7 @@ def report_csv(
     for job in jobs:
         position = job.position
         record = position.record
-        rows.append([
+        yield [
             job.provider.ods_code,
             job.provider.name,
             job.provider.tier,
@@ -736,12 +816,11 @@ def report_csv(
             job.file,
             iso(position.notice_date),
             position.case,
-        ])
+        ]
     for provider, _near in held:
-        rows.append([provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", "", "", ""])
+        yield [provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", "", "", ""]
     for provider in rejected:
-        rows.append([provider.ods_code, provider.name, provider.tier, "", "", "", REJECTED, "", "", "", "", ""])
-    return csv_bytes(REPORT_FIELDS, rows)
+        yield [provider.ods_code, provider.name, provider.tier, "", "", "", REJECTED, "", "", "", "", ""]
 
 
 def case_properties(position: ContractualPosition, as_of: dt.date) -> dict[str, str]:

@@ -3,6 +3,9 @@
 A library can be read from a folder or from any mapping of relative paths to bytes (a git
 tree at a past release: see :mod:`contractgen.base.gitrefs`). Loading collects every problem
 of every file before raising one :class:`~contractgen.base.errors.LibraryError`.
+
+A clause's parameters are in :mod:`contractgen.library.parameters` and ``library.yaml``'s
+model in :mod:`contractgen.library.libraryspec`; both are re-exported here.
 """
 
 from __future__ import annotations
@@ -14,23 +17,35 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, Mapping
+from typing import Literal, Mapping
 
 from jinja2 import TemplateSyntaxError, meta
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from ..base.environment import Sandbox, clause_environment, format_date
+from ..base.environment import Sandbox, clause_environment
 from ..base.errors import InputError, LibraryError, Location, Problem, count_problems, display_path
-from ..base.schema import EARLIEST_DATE, LATEST_DATE, Strict, check_plausible_date, check_xml_text, suggest, validate_model
+from ..base.schema import Strict, check_xml_text, suggest, validate_model
 from ..base.untrusted import MAX_CLAUSE_CHARS
 from ..base.yamlio import YamlDocument, decode_text, parse_yaml
+from .libraryspec import DEFAULT_DEADLINES as DEFAULT_DEADLINES
+from .libraryspec import DeadlineSpec as DeadlineSpec
+from .libraryspec import DsptSettings as DsptSettings
+from .libraryspec import LibrarySpec as LibrarySpec
+from .libraryspec import SectionSpec as SectionSpec
+from .libraryspec import TierSpec as TierSpec
+from .libraryspec import VersionDeadline as VersionDeadline
+from .parameters import DEFAULT_RANGES as DEFAULT_RANGES
+from .parameters import PARAM_NAME as PARAM_NAME
+from .parameters import Parameter as Parameter
+from .parameters import ParameterType as ParameterType
+from .parameters import check_parameter_value as check_parameter_value
+from .parameters import default_range as default_range
 
 LIBRARY_FILE = "library.yaml"
 CLAUSES_DIR = "clauses"
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 CLAUSE_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$")
-PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REF_CALL = re.compile(r"""ref\(\s*["']([^"']+)["']\s*\)""")
 #: ``{{ anchor("breach-log") }}`` at the start of a paragraph: ``ref("clause-id#breach-log")`` then
 #: points at that paragraph instead of the clause's first.
@@ -54,114 +69,6 @@ class ClauseStatus(str, Enum):
     DRAFT = "draft"
     APPROVED = "approved"
     WITHDRAWN = "withdrawn"
-
-
-class ParameterType(str, Enum):
-    STRING = "string"
-    TEXT = "text"
-    INTEGER = "integer"
-    BOOLEAN = "boolean"
-    DATE = "date"
-    EMAIL = "email"
-    URL = "url"
-    CHOICE = "choice"
-
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_URL = re.compile(r"^https?://\S+$")
-
-
-#: The range of a whole-number parameter that declares none, by the unit its name ends
-#: in (a period in a contract: 10,000,000 working days would overflow every deadline).
-DEFAULT_RANGES = (
-    ("_working_days", 1, 250), ("_days", 0, 366), ("_months", 1, 60), ("_hours", 1, 168), ("", 0, 1000),
-)
-
-
-def default_range(name: str) -> tuple[int, int]:
-    """The range of a whole-number parameter named ``name`` that declares none."""
-    return next((low, high) for suffix, low, high in DEFAULT_RANGES if name.endswith(suffix))
-
-
-def check_parameter_value(
-    ptype: ParameterType, value: Any, choices: list[Any] | None, bounds: tuple[int, int] | None = None
-) -> str | None:
-    """Why ``value`` is not a valid ``ptype`` (within ``bounds`` for a whole number; a
-    plausible year for a date), or None when it is."""
-    if ptype is ParameterType.INTEGER and bounds and isinstance(value, int) and not isinstance(value, bool):
-        if not bounds[0] <= value <= bounds[1]:
-            return f"must be a whole number from {bounds[0]} to {bounds[1]} (got {value})"
-    if ptype is ParameterType.DATE and isinstance(value, dt.date):
-        try:
-            check_plausible_date(value)
-        except ValueError as exc:
-            return f"must be a date from {EARLIEST_DATE.year} to {LATEST_DATE.year} ({exc})"
-    if ptype in (ParameterType.STRING, ParameterType.TEXT):
-        ok = isinstance(value, str)
-    elif ptype is ParameterType.INTEGER:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif ptype is ParameterType.BOOLEAN:
-        ok = isinstance(value, bool)
-    elif ptype is ParameterType.DATE:
-        ok = isinstance(value, dt.date)
-    elif ptype is ParameterType.EMAIL:
-        ok = isinstance(value, str) and bool(_EMAIL.match(value))
-    elif ptype is ParameterType.URL:
-        ok = isinstance(value, str) and bool(_URL.match(value))
-    else:
-        ok = value in (choices or [])
-        if not ok:
-            return f"must be one of {', '.join(map(str, choices or []))} (got {value!r})"
-    if ok:
-        return None
-    examples = {
-        ParameterType.INTEGER: "a whole number such as 10",
-        ParameterType.BOOLEAN: "true or false",
-        ParameterType.DATE: "a date such as 2026-06-30",
-        ParameterType.EMAIL: "an email address such as name@council.gov.uk",
-        ParameterType.URL: "a web address starting https://",
-    }
-    return f"must be {examples.get(ptype, 'text')} (got {value!r})"
-
-
-class Parameter(Strict):
-    name: str
-    type: ParameterType
-    description: str
-    default: Any = None
-    choices: list[Any] | None = None
-    minimum: int | None = None  # a whole number's range; see DEFAULT_RANGES when absent
-    maximum: int | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not PARAM_NAME.match(v):
-            raise ValueError(
-                f"{v!r} is not a parameter name: use lowercase letters, digits and underscores, "
-                "starting with a letter, such as evidence_working_days"
-            )
-        return v
-
-    @model_validator(mode="after")
-    def _check(self) -> "Parameter":
-        if self.type is ParameterType.CHOICE and not self.choices:
-            raise ValueError("a choice parameter needs `choices: [...]`")
-        if self.default is not None:
-            why = check_parameter_value(self.type, self.default, self.choices, self.bounds)
-            if why:
-                raise ValueError(f"default {why}")
-        return self
-
-    @property
-    def required(self) -> bool:
-        return self.default is None
-
-    @property
-    def bounds(self) -> tuple[int, int]:
-        """The smallest and largest value a whole-number parameter may take."""
-        low, high = default_range(self.name)
-        return (low if self.minimum is None else self.minimum, high if self.maximum is None else self.maximum)
 
 
 class ChangelogEntry(Strict):
@@ -234,116 +141,6 @@ class Clause(Strict):
     @property
     def key(self) -> str:
         return f"{self.id}@{self.version}"
-
-
-class TierSpec(Strict):
-    title: str
-    description: str
-    minimum_status: Literal["Approaching Standards", "Standards Met", "Standards Exceeded"]
-
-
-class SectionSpec(Strict):
-    id: str
-    title: str
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not re.match(r"^[a-z][a-z0-9-]*$", v):
-            raise ValueError(f"{v!r} is not a section id: use lowercase words joined by hyphens, such as incidents")
-        return v
-
-
-class DeadlineSpec(Strict):
-    month: int = Field(ge=1, le=12)
-    day: int = Field(ge=1, le=31)
-
-    @model_validator(mode="after")
-    def _real(self) -> "DeadlineSpec":
-        dt.date(2023, self.month, self.day)  # raises ValueError on 31 June etc.
-        return self
-
-    def text(self) -> str:
-        return format_date(dt.date(2000, self.month, self.day)).rsplit(" ", 1)[0]
-
-
-class VersionDeadline(DeadlineSpec):
-    """One entry of ``dspt.submission_deadlines``: from toolkit version ``from_version``
-    (``2019-20``) until the next entry, each version's deadline is ``day`` ``month`` of the
-    version's second calendar year; ``source`` says where that is published."""
-
-    from_version: str = Field(pattern=r"^\d{4}-\d{2}$")
-    source: str = Field(min_length=8)
-
-    @property
-    def version_start(self) -> int:
-        return int(self.from_version[:4])
-
-
-#: The facts, with their sources, for a library.yaml that does not state them.
-DEFAULT_DEADLINES = [
-    VersionDeadline(from_version="2018-19", month=3, day=31, source=(
-        "https://www.dsptoolkit.nhs.uk/News/74 (DSP Toolkit deadline extension FAQ: the 2019-20 deadline had been 31 March)")),
-    VersionDeadline(from_version="2019-20", month=9, day=30, source=(
-        "https://dsptoolkit.nhs.uk/News/71 (NHSX pushed back the 2019/20 deadline to 30 September 2020 because of COVID-19)")),
-    VersionDeadline(from_version="2020-21", month=6, day=30, source=(
-        "https://www.dsptoolkit.nhs.uk/News/202021-standard (the deadline for the 2020-21 publication is 30 June 2021)")),
-]
-
-
-class DsptSettings(Strict):
-    submission_deadlines: list[VersionDeadline] = Field(default_factory=lambda: list(DEFAULT_DEADLINES), min_length=1)
-    #: Releases up to 2026.2 stated one deadline for every version; read as the only rule.
-    submission_deadline: DeadlineSpec | None = None
-    renewal_window_days: int = Field(default=90, ge=0, le=366)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _one_deadline(cls, data: Any) -> Any:
-        """``submission_deadline`` (releases up to 2026.2) is read as the only rule."""
-        if isinstance(data, dict) and isinstance(data.get("submission_deadline"), dict):
-            if "submission_deadlines" in data:
-                raise ValueError("give submission_deadlines (each toolkit version's deadline) without submission_deadline")
-            one = data["submission_deadline"]
-            data = {**data, "submission_deadlines": [{**one, "from_version": "2018-19",
-                                                      "source": "library.yaml submission_deadline: one deadline for every version"}]}
-        return data
-
-    @model_validator(mode="after")
-    def _in_order(self) -> "DsptSettings":
-        starts = [d.version_start for d in self.submission_deadlines]
-        if starts != sorted(set(starts)):
-            raise ValueError("submission_deadlines: list each from_version once, oldest first")
-        return self
-
-    @property
-    def current_deadline(self) -> DeadlineSpec:
-        """The deadline of the current versions (the latest entry): ``30 June``."""
-        latest = self.submission_deadlines[-1]
-        return DeadlineSpec(month=latest.month, day=latest.day)
-
-
-class LibrarySpec(Strict):
-    """``library.yaml``."""
-
-    name: str
-    release: str
-    release_date: dt.date
-    #: content_fingerprint of the clause library as released: recorded with each release, so
-    #: that a copy without git history can still tell whether its clauses are the release's
-    release_fingerprint: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    dspt: DsptSettings = DsptSettings()
-    tiers: dict[str, TierSpec] = Field(min_length=1)
-    sections: list[SectionSpec] = Field(min_length=1)
-
-    @field_validator("release", mode="before")
-    @classmethod
-    def _release(cls, v: Any) -> Any:
-        if isinstance(v, str) and not re.match(r"^\d+(\.\d+)*$", v):
-            raise ValueError(f"{v!r} is not a release: use numbers joined by dots, such as \"2026.1\" (in quotes)")
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            raise ValueError(f"write the release in quotes, such as \"{v}\", so that YAML keeps it as text")
-        return v
 
 
 @dataclass(frozen=True)
@@ -446,11 +243,24 @@ def load_library_files(files: Mapping[str, bytes], origin: str) -> ClauseLibrary
     cached = _LOADED.get((origin, digest))
     if cached is not None:
         return cached
-    library = replace(_load(files, origin), digest=digest, source=origin, fingerprint=content_fingerprint(files))
+    elsewhere = next((lib for (_, d), lib in _LOADED.items() if d == digest), None)
+    if elsewhere is not None:
+        library = _read_from(elsewhere, origin)
+    else:
+        library = replace(_load(files, origin), digest=digest, source=origin, fingerprint=content_fingerprint(files))
     if len(_LOADED) > 16:
         _LOADED.clear()
     _LOADED[(origin, digest)] = library
     return library
+
+
+def _read_from(library: ClauseLibrary, origin: str) -> ClauseLibrary:
+    """``library`` as read from ``origin``: the same files elsewhere (a copy of the
+    workspace, a release) load into the same library, which only says where its files are
+    (``origin``, and the file of each clause's source)."""
+    moved = {cid: YamlDocument(origin + doc.file[len(library.origin):], doc.data, doc.positions)
+             for cid, doc in library.sources.items()}
+    return replace(library, origin=origin, source=origin, sources=moved)
 
 
 def _load(files: Mapping[str, bytes], origin: str) -> ClauseLibrary:

@@ -387,17 +387,26 @@ def _providers(m: Market) -> str:
             + ('<th class="num">BCP audit score</th><th class="num">critical gaps</th>' if audits else "")
             + "</tr></thead>")
     rows = []
+    # the same few dates, tiers and positions recur over thousands of rows: each is written once
+    dates: dict[dt.date | None, str] = {}
+    badges = {s: f'<td data-sort="{i}">{_badge(s)}</td>' for i, s in enumerate(Standing)}
+
+    def date_cell(day: dt.date | None) -> str:
+        cell = dates.get(day)
+        if cell is None:
+            cell = dates[day] = _date_cell(day)
+        return cell
+
     for p, pos in m.rows:
-        until = pos.valid_until
         audit_key, audit_cells = _audit_cells(m.audit(p)) if audits else ("", "")
+        tier = escape(p.tier)
         rows.append(
-            f'<tr data-position="{pos.standing.key}" data-tier="{escape(p.tier)}"'
+            f'<tr data-position="{pos.standing.key}" data-tier="{tier}"'
             + (f' data-audit="{audit_key}"' if audits else "") + f' title="{escape(pos.reason)}">'
-            f'<td class="long">{escape(p.ods_code)}</td><td class="long">{escape(p.name)}</td><td>{escape(p.tier)}</td>'
+            f'<td class="long">{escape(p.ods_code)}</td><td class="long">{escape(p.name)}</td><td>{tier}</td>'
             f"<td>{escape(m.service_type(pos))}</td><td>{escape(pos.status_text)}</td>"
-            f"{_date_cell(until)}"
-            f'<td data-sort="{list(Standing).index(pos.standing)}">{_badge(pos.standing)}</td>'
-            f"{_date_cell(pos.contractual.shortfall_since)}{_date_cell(pos.contractual.remedial_plan_due)}"
+            f"{date_cell(pos.valid_until)}{badges[pos.standing]}"
+            f"{date_cell(pos.contractual.shortfall_since)}{date_cell(pos.contractual.remedial_plan_due)}"
             f"{audit_cells}</tr>"
         )
     controls = (

@@ -29,8 +29,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 from ..audit.score import ProviderAudit
+from ..base.names import normalise_name
 from ..dspt.case import CE, CaseState, latest_certificate
 from ..dspt.case import Certificate as CaseCertificate
 from ..dspt.export import DsptExport
@@ -156,19 +158,81 @@ def assess(provider: Provider, export: DsptExport, terms: Terms, as_of: dt.date,
     code is not in the export but one close to it is (with a name alike) is held for
     review, as the letters hold it. The Advanced tier's certificate is counted as the
     letters count it (the register's, or the case record's ``case`` when later)."""
-    record = export.by_code(provider.ods_code)
-    contractual = apply_certificate(assess_position(record, terms[provider.tier], as_of), provider_certificate(provider, case))
-    if contractual.certificate_unrecorded:
-        standing = Standing.UNRECORDED
-    elif contractual.kind is not LetterKind.START:
-        standing = _STANDINGS[contractual.kind]
-    elif record is not None:
-        standing = Standing.NOT_PUBLISHED
-    elif held and export.near_matches(provider.ods_code, provider.name):
-        standing = Standing.HELD
-    else:
-        standing = Standing.NOT_FOUND
-    return Position(standing, contractual)
+    return Assessor(export, terms, as_of, held=held).position(provider, case)
+
+
+#: What :func:`~contractgen.dspt.position.assess_position` reads of a record besides the
+#: record itself: records alike in these have positions alike but for the record.
+def _record_key(record: DsptRecord | None) -> tuple | None:
+    return None if record is None else (record.status, record.year, record.publication_date)
+
+
+class Assessor:
+    """:func:`assess` for every provider of a register in one export on one date, fast.
+
+    The letters' model is run once per tier and kind of record (status, assessment year,
+    publication date: all it reads of a record) and its position copied with each
+    provider's own record; a 10,000-provider register has a few hundred such kinds. A
+    provider not in the export is looked for among the export's names only when one of
+    them is its name once normalised (the only names
+    :meth:`~contractgen.dspt.export.DsptExport.near_matches` can add)."""
+
+    def __init__(self, export: DsptExport, terms: Terms, as_of: dt.date, *, held: bool = False) -> None:
+        self.export, self.terms, self.as_of, self.held = export, terms, as_of, held
+        self._positions: dict[tuple[str, tuple | None], ContractualPosition] = {}
+        self._names: frozenset[str] | None = None
+        self._codes: frozenset[str] | None = None
+
+    def position(self, provider: Provider, case: CaseState | None = None) -> Position:
+        record = self.export.by_code(provider.ods_code)
+        key = (provider.tier, _record_key(record))
+        known = self._positions.get(key)
+        if known is None:
+            known = self._positions[key] = assess_position(record, self.terms[provider.tier], self.as_of)
+        base = known if known.record is record else _with_record(known, record)
+        contractual = apply_certificate(base, provider_certificate(provider, case))
+        if contractual.certificate_unrecorded:
+            standing = Standing.UNRECORDED
+        elif contractual.kind is not LetterKind.START:
+            standing = _STANDINGS[contractual.kind]
+        elif record is not None:
+            standing = Standing.NOT_PUBLISHED
+        elif self.held and self._near(provider):
+            standing = Standing.HELD
+        else:
+            standing = Standing.NOT_FOUND
+        return Position(standing, contractual)
+
+    def _near(self, provider: Provider) -> bool:
+        """Whether :meth:`~contractgen.dspt.export.DsptExport.near_matches` finds a record
+        for a provider not in the export, asked only when it can: a code one character
+        away shares a code or a code less one character with ``provider``'s, and a name
+        alike once normalised is one of the export's normalised names."""
+        if self._names is None or self._codes is None:
+            self._names = frozenset(normalise_name(r.clean_name) for r in self.export)
+            self._codes = frozenset(v for r in self.export for v in _less_one(r.code))
+        code = provider.ods_code.strip().upper()
+        named = normalise_name(provider.name) in self._names
+        if not named and self._codes.isdisjoint(_less_one(code)):
+            return False
+        # without its name among the export's, only the codes one character away can match
+        closest: list[DsptRecord] | None = None if named else []
+        return bool(self.export.near_matches(provider.ods_code, provider.name, closest))
+
+
+def _less_one(code: str) -> set[str]:
+    """The code and the code less each one of its characters: two codes one character
+    apart (changed, added, dropped, two neighbours swapped) always share one of these."""
+    return {code, *(code[:i] + code[i + 1:] for i in range(len(code)))}
+
+
+def _with_record(position: ContractualPosition, record: DsptRecord | None) -> ContractualPosition:
+    """``position`` with another record: the copy :func:`dataclasses.replace` would make,
+    without running its 27 fields through ``__init__`` again (ten times faster; the
+    class is a frozen dataclass without slots, whose fields are its ``__dict__``)."""
+    twin = object.__new__(ContractualPosition)
+    vars(twin).update(vars(position), record=record)
+    return twin
 
 
 # --------------------------------------------------------------------------- snapshots
@@ -182,7 +246,7 @@ class Snapshot:
     date: dt.date
     positions: tuple[Position, ...]  # in register order
 
-    @property
+    @cached_property
     def meeting(self) -> int:
         return sum(p.meets_tier for p in self.positions)
 
@@ -194,7 +258,8 @@ def take_snapshot(
     providers: Sequence[Provider], export: DsptExport, label: str, date: dt.date, terms: Terms,
     *, held: bool = False, cases: Mapping[str, CaseState] | None = None,
 ) -> Snapshot:
-    positions = tuple(assess(p, export, terms, date, held=held, case=(cases or {}).get(p.ods_code)) for p in providers)
+    assessor = Assessor(export, terms, date, held=held)
+    positions = tuple(assessor.position(p, (cases or {}).get(p.ods_code)) for p in providers)
     return Snapshot(label, date, positions)
 
 

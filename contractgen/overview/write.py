@@ -10,9 +10,11 @@ place, so a failure leaves none of them half-written.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from ..audit.score import latest_audit_scores
 from ..base.csvout import csv_bytes
@@ -105,6 +107,29 @@ def build_overview(
     audit score``), each provider's latest audit score and critical gaps are shown too.
     """
 
+    with _collector_paused():
+        return _build_overview(workspace, profile_ref, providers_file, dspt_file, previous=previous, as_of=as_of,
+                               output=output, force=force, audit_scores=audit_scores, replace_own=replace_own)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused: an overview keeps about ten objects per provider
+    and export alive until it is written (30,000 positions for 10,000 providers), which
+    the collector would otherwise walk again and again for nothing (a tenth of the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_overview(
+    workspace: Workspace, profile_ref: str, providers_file: Path, dspt_file: Path, *, previous: Sequence[Path],
+    as_of: dt.date | None, output: Path | None, force: bool, audit_scores: Sequence[Path], replace_own: bool,
+) -> OverviewResult:
     as_of = as_of or dt.date.today()
     library, profile = prepare(workspace, profile_ref)
     output = output or workspace.output_dir / f"{profile.name}-overview"

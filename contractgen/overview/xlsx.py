@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from openpyxl import Workbook
@@ -237,6 +237,11 @@ def _providers(sheet: _Sheet, m: Market) -> FastRows:
         styles["percent"] = percent
     rows = FastRows(ws, styles)
     rows.probe()
+    rows.feed(lambda: _provider_rows(m))
+    return rows
+
+
+def _provider_rows(m: Market) -> Iterator[list[Cell]]:
     for p, pos in m.rows:
         record = pos.record
         c = pos.contractual
@@ -247,7 +252,7 @@ def _providers(sheet: _Sheet, m: Market) -> FastRows:
                 (None if a.overall is None else a.overall / 100, "percent"), (len(a.critical_gaps), None),
                 _text("; ".join(a.critical_gaps)), (a.completed_on, "date"),
             ]
-        rows.add([
+        yield [
             _text(p.ods_code), _text(p.name), _text(p.tier), _text(m.service_type(pos)), _text(pos.status_text),
             (record.publication_date if record is not None else None, "date"), (pos.valid_until, "date"),
             (pos.standing.value, pos.standing.key),
@@ -255,8 +260,7 @@ def _providers(sheet: _Sheet, m: Market) -> FastRows:
             _text(pos.reason), _text(p.contact_name), _text(p.email),
             *((expiry, "date") for expiry in m.certificate_expiries(p)),
             *audit,
-        ])
-    return rows
+        ]
 
 
 def _changes(sheet: _Sheet, m: Market) -> FastRows:
@@ -269,9 +273,13 @@ def _changes(sheet: _Sheet, m: Market) -> FastRows:
                  "position then", "status now", "position now")
     rows = FastRows(ws, {"quoted": _quoted, "date": _date})
     rows.probe()
+    rows.feed(lambda: _change_rows(m))
+    return rows
+
+
+def _change_rows(m: Market) -> Iterator[list[Cell]]:
     for since, changes in m.changes:
         for c in changes:
-            rows.add([_text(since.label), (since.date, "date"), _text(c.provider.ods_code),
-                      _text(c.provider.name), (c.kind.value, None), _text(c.before.status_text),
-                      (c.before.standing.value, None), _text(c.after.status_text), (c.after.standing.value, None)])
-    return rows
+            yield [_text(since.label), (since.date, "date"), _text(c.provider.ods_code),
+                   _text(c.provider.name), (c.kind.value, None), _text(c.before.status_text),
+                   (c.before.standing.value, None), _text(c.after.status_text), (c.after.standing.value, None)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -40,6 +40,7 @@ class FastRows:
         self.names = list(styles)
         self.styles = styles
         self.rows: list[Sequence[Cell]] = []
+        self._source: Callable[[], Iterable[Sequence[Cell]]] | None = None
 
     def probe(self) -> None:
         """Append the probe row: one cell in each style, in order."""
@@ -53,6 +54,11 @@ class FastRows:
     def add(self, row: Sequence[Cell]) -> None:
         self.rows.append(row)
 
+    def feed(self, rows: Callable[[], Iterable[Sequence[Cell]]]) -> None:
+        """The rows, made by ``rows()`` only as :meth:`apply` writes them: a large sheet's
+        rows are never all in memory as values (instead of :meth:`add`)."""
+        self._source = rows
+
     def apply(self, sheet_xml: bytes) -> bytes:
         """The sheet's XML with the probe row (row 2) replaced by the rows."""
         match = re.search(rb'<row r="2"[^>]*>.*?</row>', sheet_xml, re.S)
@@ -62,27 +68,48 @@ class FastRows:
         if len(ids) != len(self.names):
             raise ValueError("the probe row lost a style")
         style_ids = {name: int(i) for name, i in zip(self.names, ids)}
-        body = "".join(_rows(self.rows, style_ids)).encode("utf-8")
-        width = max((len(r) for r in self.rows), default=1)
-        out = sheet_xml[: match.start()] + body + sheet_xml[match.end():]
-        return re.sub(rb'<dimension ref="[^"]*"/>',
-                      f'<dimension ref="A1:{get_column_letter(width)}{len(self.rows) + 1}"/>'.encode(), out, count=1)
+        count = width = 0
+
+        def counted() -> Iterator[Sequence[Cell]]:
+            nonlocal count, width
+            for row in self._source() if self._source is not None else self.rows:
+                count, width = count + 1, max(width, len(row))
+                yield row
+
+        body = "".join(_rows(counted(), style_ids)).encode("utf-8")
+        # the dimension comes before the rows (sheetData): only the head is searched and
+        # the sheet is joined once
+        head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{get_column_letter(width or 1)}{count + 1}"/>'.encode(),
+                      sheet_xml[: match.start()], count=1)
+        return b"".join((head, body, sheet_xml[match.end():]))
 
 
 def _rows(rows: Iterable[Sequence[Cell]], style_ids: dict[str, int]) -> Iterable[str]:
     letters = [get_column_letter(i) for i in range(1, 100)]
+    # a cell is its reference and the rest; the rest (style, value) recurs over thousands of
+    # rows (statuses, positions, dates, reasons) and is written once
+    # (by type too: 0, 0.0 and False are equal keys but not the same cell)
+    tails: dict[tuple[Any, ...], str] = {}
     for number, row in enumerate(rows, start=2):
         cells = []
-        for letter, (value, style) in zip(letters, row):
-            if value is None or value == "":
-                continue
-            ref = f"{letter}{number}"
-            s = f' s="{style_ids[style]}"' if style else ""
-            if isinstance(value, str):
-                cells.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{xml_text(value)}</t></is></c>')
-            elif isinstance(value, dt.date):
-                day = value.date() if isinstance(value, dt.datetime) else value
-                cells.append(f'<c r="{ref}"{s}><v>{(day - _EPOCH).days}</v></c>')
-            else:
-                cells.append(f'<c r="{ref}"{s}><v>{value}</v></c>')
+        for letter, cell in zip(letters, row):
+            key = (type(cell[0]), *cell)
+            tail = tails.get(key)
+            if tail is None:
+                tail = tails[key] = _tail(*cell, style_ids)
+            if tail:
+                cells.append(f'<c r="{letter}{number}"{tail}')
         yield f'<row r="{number}">{"".join(cells)}</row>'
+
+
+def _tail(value: Any, style: str | None, style_ids: dict[str, int]) -> str:
+    """A cell's XML after its reference, or "" for no cell (an empty value)."""
+    if value is None or value == "":
+        return ""
+    s = f' s="{style_ids[style]}"' if style else ""
+    if isinstance(value, str):
+        return f'{s} t="inlineStr"><is><t xml:space="preserve">{xml_text(value)}</t></is></c>'
+    if isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return f"{s}><v>{(day - _EPOCH).days}</v></c>"
+    return f"{s}><v>{value}</v></c>"
