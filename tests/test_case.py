@@ -163,7 +163,7 @@ def test_letters_issued_then_overdue_progress_and_closure(workspace: Workspace, 
     assert "On 26 November 2026 we wrote to Smith & Daughters" in text
     assert "asked you to send us a Remedial Plan by 24 December 2026" in text
     assert "could be no later than 24 March 2027" in text
-    assert "as paragraph 4.10 of Schedule 12 (Data Security and Protection, Core Tier) of your contract says" in text
+    assert "as paragraph 4.10 of Schedule 12 (Data Security and Protection) of your contract says" in text
     assert "1 June 2027" not in text and "1 September 2027" not in text  # no fresh dates
     # AH7Q: plan in, later date agreed: progress, to 30 June 2027
     assert [rows["AH7Q"][k] for k in ("letter_kind", "response_by", "standard_by", "notice_date")] == ["progress", "", "2027-06-30", "2026-11-26"]

@@ -103,7 +103,7 @@ def test_a_year_of_letters_agrees_with_itself(council, workspace: Workspace) -> 
     assert "is 24 March 2027 at the latest, unless we agree a later date in writing" in texts["C4SD"]
     assert "On 26 November 2026 we wrote to Riverside Court Care Centre" in texts["VM8K1"]
     assert "a Remedial Plan by 24 December 2026" in texts["VM8K1"]
-    assert "as paragraph 4.10 of Schedule 12 (Data Security and Protection, Advanced Tier) of your contract says" in texts["VM8K1"]
+    assert "as paragraph 4.10 of Schedule 12 (Data Security and Protection) of your contract says" in texts["VM8K1"]
     for text in texts.values():
         assert "12 February 2027" not in text  # 15 January + 20 Working Days: never offered
     record_issued(workspace, folder)
@@ -120,7 +120,7 @@ def test_a_year_of_letters_agrees_with_itself(council, workspace: Workspace) -> 
     assert "this letter closes the case we opened with our notice of 26 November 2026" in texts["8FN01"]
     assert "That date has now passed" in texts["C4SD"]
     assert ("since the Council may now treat this as a breach of the contract under paragraph 4.10 of Schedule 12 "
-            "(Data Security and Protection, Core Tier) of your contract.") in " ".join(texts["C4SD"].split())
+            "(Data Security and Protection) of your contract.") in " ".join(texts["C4SD"].split())
     assert "Cyber Essentials Plus certificate expires" not in texts["VM8K1"]  # 210 days away
     assert record_issued(workspace, folder).closed == 2
     assert [show_case(workspace, c).state.status for c in ("8FN01", "C4SD", "VM8K1")] == ["closed", "open", "closed"]

@@ -81,7 +81,7 @@ KIND_PHRASES = {
 KIND_TITLES = {
     "start": "Getting started with the DSPT",
     "lapsed": "Your DSPT publication has lapsed",
-    "remedy": "Standards Not Met: a remedial plan is needed",
+    "remedy": "Standards Not Met – a Remedial Plan is needed",  # one colon in the subject (review truth-2)
     "improve": "Your DSPT status is below your tier",
     "renew": "Time to renew your DSPT",
     "confirm": "Your DSPT publication meets your contract",
@@ -970,9 +970,9 @@ def advanced_with_certificate(workspace: Workspace, expiry: str) -> None:
 
 
 ADVANCED_NEEDS = ("Standards Exceeded also needs a current Cyber Essentials Plus certificate, which your contract asks you to "
-                  "hold throughout (paragraph 5.1 of the DSPT schedule){expiry}. Your tier also asks you to test the data and "
+                  "hold throughout (paragraph 5.1 of Schedule 12 (Data Security and Protection) of your contract){expiry}. Your tier also asks you to test the data and "
                   "cyber security parts of your business continuity plan at least once every twelve months and send us a "
-                  "short report of each test (paragraph 3.1).")
+                  "short report of each test within 10 working days of the test (paragraph 3.1).")
 
 
 def test_advanced_confirm_and_renew_letters_say_what_the_next_publication_needs(workspace: Workspace) -> None:
@@ -1013,8 +1013,8 @@ def test_riverside_asks_highfield_for_its_certificate_without_a_shortfall_notice
     assert "Data Security and Protection Toolkit: Your Cyber Essentials Plus certificate" in lines
     assert "| Please respond by | 17 December 2026 |" in lines
     assert ("Your contract places Highfield House (ODS code VN6H1) in the Advanced tier, which needs Standards Exceeded, and "
-            "asks you to hold a current Cyber Essentials Plus certificate throughout the contract (paragraph 5.1 of the DSPT "
-            "schedule). The DSPT organisation search shows you as 2025-26 Standards Exceeded, published on 25 June 2026. "
+            "asks you to hold a current Cyber Essentials Plus certificate throughout the contract (paragraph 5.1 of Schedule 7 "
+            "(Data Security and Protection) of your contract). The DSPT organisation search shows you as 2025-26 Standards Exceeded, published on 25 June 2026. "
             "Thank you: that publication meets the DSPT part of your tier.") in lines
     assert ("We do not hold a record of your Cyber Essentials Plus certificate, so we cannot yet confirm that you hold a "
             "current one. Please send us a copy of your current certificate, with its number, date of issue and expiry "

@@ -103,11 +103,11 @@ def test_overdue_letter_says_the_plan_date_passed_and_the_tier_date_depended_on_
             "plan was. This letter gives you no new date for your plan or for reaching your tier.") in text
     assert ("What now applies is what your contract says happens when a Remedial Plan is not sent: because the plan was "
             "not sent by the date your contract requires, the Council may treat this as a breach of the contract and use its "
-            "rights under it, as paragraph 4.10 of Schedule 12 (Data Security and Protection, Core Tier) of your contract says.") in text
+            "rights under it, as paragraph 4.10 of Schedule 12 (Data Security and Protection) of your contract says.") in text
     assert "The dates in that letter still apply" not in text
     # Oakwood (VL5F2) is Advanced: its overdue letter cites the Advanced schedule, whose 4.10 says the same
     oakwood = flat(letter_text(may, "VL5F2"))
-    assert "as paragraph 4.10 of Schedule 12 (Data Security and Protection, Advanced Tier) of your contract says" in oakwood
+    assert "as paragraph 4.10 of Schedule 12 (Data Security and Protection) of your contract says" in oakwood
 
 
 def test_a_run_before_the_plan_is_due_reminds_of_the_notice(workspace: Workspace, sqlite_cases, tmp_path: Path) -> None:
@@ -163,24 +163,29 @@ def test_improve_inside_a_grace_period_that_may_apply_says_both_ways(workspace: 
     assert ("The grace period for new providers in your contract applies to a provider that first registered with the "
             "Care Quality Commission or, if it does not need to register, first began to provide care and support "
             "services, less than twelve months before the contract began on 1 July 2026. Our records do not show whether "
-            "it applies to you. If it does, you are not in shortfall while it lasts, until 1 January 2027, provided that "
-            "you meet its conditions, including publishing at Standards Met or better before it ends; you then need not "
-            "send a Remedial Plan by 24 December 2026, but please tell us by then that the grace period applies to you. "
-            "If you have not published at Standards Met or better when it ends, you will be in shortfall from then, and "
-            "your contract then asks for a Remedial Plan as described above. If the grace period does not apply to you, "
+            "it applies to you. If it does, you are not in shortfall while it lasts, up to and including 1 January 2027, "
+            "its last day, provided that you meet the conditions in paragraph 3.4 of Schedule 7 (Data Security and "
+            "Protection) of your contract, including publishing at Standards Met or better by 1 January 2027; you then "
+            "need not send a Remedial Plan by 24 December 2026, but please tell us by then that the grace period applies "
+            "to you. If you have not published at Standards Met or better by the end of 1 January 2027, you will be in "
+            "shortfall from the next day, and your contract then asks you to send us a Remedial Plan within 20 working "
+            "days, by 29 January 2027 at the latest. If the grace period does not apply to you, "
             "you are in shortfall now and the date above for your Remedial Plan applies.") in text
     assert "(b) Unless the grace period for new providers applies to you, send us your Remedial Plan by 24 December 2026." in text
     assert ("(c) Publish at Standards Met or better by the date in your plan or, if the grace period for new providers "
-            "applies to you, before it ends on 1 January 2027,") in text
+            "applies to you, by 1 January 2027, its last day,") in text
     assert "may apply to you until" not in text
 
 
 def test_start_letter_states_the_first_publication_period_on_its_condition_and_the_reply_as_our_request(workspace: Workspace, tmp_path: Path) -> None:
     text = flat(letter_text(council_letters(workspace, "riverside-and-vale", tmp_path / "rv"), "8HX22"))
     assert ("If you had no DSPT publication when your contract began on 1 July 2026, the Foundation Tier requirements "
-            "of Schedule 7 (Data Security and Protection, Foundation Tier) of your contract give you until 1 January 2027 "
+            "of Schedule 7 (Data Security and Protection) of your contract give you until 1 January 2027 "
             "to publish your first assessment at Approaching Standards or better.") in text
-    assert "(b) Choose the person in your organisation who will lead the work, and tell us who they are when you reply to this letter." in text
+    assert ("(b) Name your Senior Responsible Person, who is accountable for data security in your organisation, and "
+            "your Data Security Lead, who leads the day-to-day work including the DSPT, as your contract asks (paragraph "
+            "7.1 of Schedule 7 (Data Security and Protection) of your contract), and tell us who they both are when you "
+            "reply to this letter.") in text
     assert ("(c) Tell us when you expect to publish. Your contract asks you to tell us this when we ask; we ask you to "
             "reply by 17 December 2026.") in text
     assert ("(d) Complete the assessment and publish it at Approaching Standards or better by 1 January 2027, if that "

@@ -263,7 +263,9 @@ def test_finding_9_no_sentence_twice_and_no_stray_ending(workspace: Workspace, t
             assert "oversight" not in text
     remedy = letter_text(example_letters(workspace), "AW2T")
     own = remedy[:remedy.index("Free help is available.")].rstrip().splitlines()
-    assert own[-1] == "The deadline for publishing the 2026-27 assessment is 30 June 2027."
+    # the plan's date counts; the DSPT deadline is said to be covered by it (review truth-2: the bare deadline read as the date that counts)
+    assert own[-1] == ("Reaching Standards Met or better by the date in your plan also covers the 2026-27 publication, "
+                       "whose deadline is 30 June 2027.")
 
 
 def test_finding_9_salutation_title_and_surname_or_the_register_column(workspace: Workspace, tmp_path: Path) -> None:

@@ -320,6 +320,8 @@ def test_cross_references_are_ref_fields_with_the_right_number(ws, tier):
     # paragraph where it is (issue 19: the Breach Log paragraph, 6.9; the paragraph on failing
     # to send or carry out a Remedial Plan, 4.10, which the overdue and progress letters cite)
     anchors = {bookmark_name("dspt.incident-reporting#breach-log"): "6.9", bookmark_name("dspt.remedial-plan#breach"): "4.10"}
+    if tier == "advanced":  # the certificate letter cites them: a status falling to Standards Met, notice of a lapsed certificate
+        anchors |= {bookmark_name("dspt.advanced-tier#status-falls"): "3.2", bookmark_name("dspt.cyber-essentials#lapse-notice"): "5.3"}
     assert {**{bookmark_name(pc.clause.id): pc.number for pc in assembly.placed}, **anchors} == numbers
 
 

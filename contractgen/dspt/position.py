@@ -250,6 +250,10 @@ class ContractualPosition:
     #: Advanced tier, meeting it on the DSPT record, but no Cyber Essentials Plus
     #: certificate recorded anywhere: ``meets_tier`` is then ``None`` (unknown).
     certificate_unrecorded: bool = False
+    #: with ``grace_until``: the last day for the Remedial Plan if the grace period
+    #: applies and the provider has not reached its tier when it ends (the Shortfall
+    #: then starts the next day, and the plan is due that many Working Days after it)
+    grace_plan_due: dt.date | None = None
 
     @property
     def tier(self) -> str:
@@ -271,6 +275,32 @@ class ContractualPosition:
         start = self.terms.commencement
         return start is not None and self.as_of < start
 
+    @property
+    def first_year(self) -> AssessmentYear | None:
+        """In the Foundation Tier's period for a first publication: the assessment year
+        that publication is for (``next_year``), when its toolkit version is open from
+        ``as_of`` to the period's end (``None`` otherwise: the letter then names no year)."""
+        end = self.first_publication_by
+        if end is None or not self.terms.approaching_once:
+            return None
+        year = AssessmentYear.open_on(self.as_of)
+        same = year == self.next_year and AssessmentYear.open_on(end) == year
+        return year if same and self.as_of >= year.opens() else None
+
+    @property
+    def following_deadline(self) -> dt.date | None:
+        """The deadline of the year after ``first_year``: the Foundation Tier's date for
+        Standards Met after a first publication at Approaching Standards."""
+        return self.terms.deadline(self.first_year.next) if self.first_year is not None else None
+
+    @property
+    def plan_covers_next_year(self) -> bool:
+        """In a Shortfall: whether publishing by the plan's latest date (``standard_by``)
+        is also the publication for ``next_year`` by its deadline: that year's toolkit
+        is open now and its deadline is not before ``standard_by``."""
+        return (self.standard_by is not None and self.as_of >= self.next_year.opens()
+                and self.standard_by <= self.next_deadline)
+
     def promised_dates(self) -> dict[str, dt.date]:
         """The dates a letter for this position promises, by name (for checks)."""
         dates = {
@@ -286,6 +316,8 @@ class ContractualPosition:
             "plan_received": self.plan_received,
             "extension_until": self.extension_until,
             "certificate_expiry": self.certificate_expiry,
+            "grace_plan_due": self.grace_plan_due,
+            "following_deadline": self.following_deadline,
         }
         return {name: day for name, day in dates.items() if day is not None}
 
@@ -314,6 +346,11 @@ class ContractualPosition:
             "response_by": day(self.response_by),
             "first_publication_by": day(self.first_publication_by),
             "grace_until": day(self.grace_until),
+            "grace_plan_due": day(self.grace_plan_due),
+            "plan_covers_next_year": self.plan_covers_next_year,
+            "first_year": str(self.first_year) if self.first_year else "",
+            "following_year": str(self.first_year.next) if self.first_year else "",
+            "following_deadline": day(self.following_deadline),
             "before_commencement": self.before_commencement,
             "commencement": day(self.terms.commencement),
             "foundation_publication_by": day(self.terms.foundation_publication_by),
@@ -393,6 +430,8 @@ def assess_position(
     plan_due = add_working_days(as_of, terms.remedial_plan_working_days) if shortfall else None
     standard_by, response_by = _reply_dates(terms, as_of, checked=checked and not (below and before_start), plan_due=plan_due,
                                             window_end=window_end if in_window else None)
+    grace_until = _grace_until(terms, as_of, record) if shortfall else None
+    grace_plan_due = _grace_plan_due(terms, grace_until)
     return ContractualPosition(
         kind=kind,
         as_of=as_of,
@@ -412,8 +451,7 @@ def assess_position(
         standard_by=standard_by,
         response_by=response_by,
         first_publication_by=window_end if in_window else None,
-        grace_until=_grace_until(terms, as_of, record) if shortfall else None,
-        reason=reason,
+        grace_until=grace_until, grace_plan_due=grace_plan_due, reason=reason,
     )
 
 
@@ -475,6 +513,17 @@ def _grace_until(
     if published is not None and published < add_months(terms.commencement, -12):
         return None
     return ends if terms.commencement <= as_of <= ends else None
+
+
+def _grace_plan_due(terms: ContractTerms, grace_until: dt.date | None) -> dt.date | None:
+    """The Remedial Plan's last day for a provider whose grace period ends on
+    ``grace_until`` (its last day) below its tier: the Shortfall starts the next day, the
+    provider is aware of it then, and the plan is due ``remedial_plan_working_days``
+    Working Days later (1 January 2027 ends it: shortfall from Saturday 2 January, plan
+    by Friday 29 January 2027)."""
+    if grace_until is None:
+        return None
+    return add_working_days(grace_until + dt.timedelta(days=1), terms.remedial_plan_working_days)
 
 
 def _kind_and_reason(

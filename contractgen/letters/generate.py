@@ -239,6 +239,9 @@ def letter_clause(library: ClauseLibrary, clause_id: str) -> Clause:
 CITED_CLAUSES = {
     "remedial_plan": "dspt.remedial-plan", "breach": "dspt.remedial-plan#breach",
     "cyber_essentials": "dspt.cyber-essentials", "support": "dspt.support", "advanced_tier": "dspt.advanced-tier",
+    "new_providers": "dspt.new-providers", "responsibilities": "dspt.responsibilities",
+    "status_falls": "dspt.advanced-tier#status-falls", "lapse_notice": "dspt.cyber-essentials#lapse-notice",
+    "change_of_status": "dspt.change-of-status", "foundation_tier": "dspt.foundation-tier",
 }
 
 

@@ -46,14 +46,15 @@ class Assembly:
     tier: str
 
 
-def schedule_name(number: Any, tier_title: str) -> str:
-    """How a letter names the schedule a council issues for a tier, so that a paragraph
-    it cites is read in the right one: ``Schedule 12 (Data Security and Protection, Core
-    Tier)``, or without a schedule number ``the Data Security and Protection Schedule
-    (Core Tier)``."""
+def schedule_name(number: Any) -> str:
+    """How a letter names the schedule a council issues, so that a paragraph it cites is
+    read in the right one, by the schedule's own title (``Schedule 12: Data Security and
+    Protection``; the letter states the tier): ``Schedule 12 (Data Security and
+    Protection)``, or without a schedule number ``the Data Security and Protection
+    Schedule``."""
     if number:
-        return f"Schedule {number} (Data Security and Protection, {tier_title} Tier)"
-    return f"the Data Security and Protection Schedule ({tier_title} Tier)"
+        return f"Schedule {number} (Data Security and Protection)"
+    return "the Data Security and Protection Schedule"
 
 
 def base_context(library: ClauseLibrary, profile: Profile, tier: str) -> dict[str, Any]:
@@ -72,7 +73,7 @@ def base_context(library: ClauseLibrary, profile: Profile, tier: str) -> dict[st
             "id": tier,
             **tier_spec.model_dump(),
             "requirement": tier_requirement(DsptStatus(tier_spec.minimum_status)),
-            "schedule": schedule_name(m.contract.schedule_number, tier_spec.title),
+            "schedule": schedule_name(m.contract.schedule_number),
         },
         "dspt": {
             "deadline": deadline.text(),
