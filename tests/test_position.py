@@ -85,6 +85,23 @@ def letters(tmp_path_factory: pytest.TempPathFactory):
     return render
 
 
+def deadline_sentence(sentence: str, position) -> str:
+    """The letter's sentence with the next deadline (``sentence``: the plain form, the year
+    and date stated by hand): a Shortfall letter ties it to the plan's date (release
+    2026.4), saying the plan's date counts, so that 30 June is not read as the deadline."""
+    plain = re.fullmatch(r"The deadline for publishing the (\S+) assessment is (.+)\.", sentence)
+    if plain is None:  # a confirm or renew letter's own sentence
+        return sentence
+    year, day = plain.groups()
+    if position.kind.value == "start" and position.first_year is not None:  # the Foundation Tier's first publication
+        return f"earlier than the DSPT's own deadline for {year} ({day})"
+    if not position.shortfall:
+        return sentence
+    if position.plan_covers_next_year:
+        return f"by the date in your plan also covers the {year} publication, whose deadline is {day}."
+    return f"The date in your plan is the one that counts for reaching your tier. Separately, the deadline for publishing the {year} assessment is {day}."
+
+
 @pytest.mark.parametrize(
     ("tier", "raw", "published", "as_of", "kind", "response_by", "standard_by", "sentence"),
     [
@@ -201,7 +218,7 @@ def test_dated_cases(
     assert position.kind.value == kind
     assert (position.response_by.isoformat() if position.response_by else None) == response_by
     assert (position.standard_by.isoformat() if position.standard_by else None) == standard_by
-    assert sentence in text
+    assert deadline_sentence(sentence, position) in text
     assert format_date(position.next_deadline) in sentence
     if response_by:  # every reply date the model asks for is in the letter
         assert format_date(position.response_by) in text
