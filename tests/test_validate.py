@@ -55,12 +55,12 @@ def test_a_letter_date_that_is_not_the_schedules_is_reported(ws):
     report = report_of(ws)
     where = f"clause_library/clauses/letter.improve.yaml:{line_of(ws / 'clause_library/clauses/letter.improve.yaml', 'text: |')}:1: text:"
     assert [str(p) for p in report.problems] == [
-        f"{where} letter.improve for a provider in the {tier} tier as of 5 December 2026 {what}"
+        f"{where} letter.improve for a provider in the {tier} tier as of 6 December 2026 {what}"
         for tier in ("foundation", "core", "advanced")
         for what in (
             "states 30 June 2027, which is none of the dates the schedule gives for it; take dates from letter.* "
             "(docs/letters.md 'How a letter's dates follow from the schedule')",
-            # as of the library's release date, 5 December 2026 (a Saturday): the plan is due 20 Working Days
+            # as of the library's release date, 6 December 2026 (a Sunday): the plan is due 20 Working Days
             # later, on 6 January 2027 (25 and 28 December and 1 January are bank holidays), and the
             # Standard 3 months after that
             "does not state standard_by (6 April 2027), which the schedule sets; use {{ letter.standard_by }}",
