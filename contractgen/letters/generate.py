@@ -527,32 +527,34 @@ def _share_out(
     pool: ProcessPoolExecutor, jobs: Sequence[LetterJob], workers: int, progress: Callable[[int], None],
     meanwhile: Callable[[], None],
 ) -> None:
-    """Chunks of ``jobs`` to the pool's workers, two in flight each (a few chunks, not the
-    whole batch: memory stays flat as it grows), and to the parent whenever the workers
-    have enough; chunks shrink towards the end so that all finish together."""
+    """Chunks of ``jobs`` to the pool's workers, a few in flight each (not the whole
+    batch: memory stays flat as it grows), and small ones to the parent whenever the
+    workers have enough, so that it tops them up often; chunks shrink towards the end of
+    the batch so that all finish together."""
     pending: deque[Future[int]] = deque()
     done = 0
+    in_flight = 4 * (workers - 1)  # enough to keep the workers busy while the parent does ``meanwhile``
 
-    def chunk() -> tuple[int, int]:
+    def chunk(most: int) -> tuple[int, int]:
         nonlocal done
-        start, done = done, done + max(1, min(32, (len(jobs) - done) // (workers * 4)))
+        start, done = done, done + max(1, min(most, (len(jobs) - done) // (workers * 4)))
         return start, min(done, len(jobs))
 
     def submit() -> None:
-        start, stop = chunk()
+        start, stop = chunk(32)
         forked = START_METHOD == "fork"  # a forked worker has the letters: it is sent where its chunk is
         pending.append(pool.submit(_write_range, start, stop) if forked else pool.submit(_write_some, list(jobs[start:stop])))
 
-    while done < len(jobs) and len(pending) < 2 * (workers - 1):
+    while done < len(jobs) and len(pending) < in_flight:
         submit()
-    meanwhile()  # the workers have letters to write meanwhile
+    meanwhile()
     while done < len(jobs) or pending:
         while pending and pending[0].done():
             progress(pending.popleft().result())
-        if done < len(jobs) and len(pending) < 2 * (workers - 1):
+        if done < len(jobs) and len(pending) < in_flight:
             submit()
         elif done < len(jobs):
-            start, stop = chunk()
+            start, stop = chunk(4)
             for job in itertools.islice(jobs, start, stop):
                 _write_one(job)
             progress(stop - start)
