@@ -2,7 +2,8 @@
 DSPT export, in batch.
 
 The letter template is parsed and compiled once per batch; each letter is a Jinja render
-of its parts and a zip write, done by one worker process per core. Every letter is
+of its parts and a zip write, done by the parent and one worker process per other core
+(forked after the parent has prepared everything the letters share). Every letter is
 written to a temporary file and renamed into place, so an interrupted batch leaves whole
 letters or none, and ``report.csv`` is written once every letter is, the same way.
 """
