@@ -66,7 +66,7 @@ def read_table(path: Path, error: type[InputError] = ExportError) -> Table:
     header: list[str] | None = None
     rows: list[tuple[int, list[object]]] = []
     for number, values in enumerate(raw_rows, start=1):
-        if not any(v is not None and str(v).strip() for v in values):
+        if _blank(values):
             continue
         if header is None:
             header = ["" if v is None else str(v).strip() for v in values]
@@ -75,6 +75,14 @@ def read_table(path: Path, error: type[InputError] = ExportError) -> Table:
     if header is None:
         raise fail("the file is empty; the first row must hold the column headers", 1)
     return Table(shown, header, rows, sheet)
+
+
+def _blank(values: list[object]) -> bool:
+    """Whether a row has no cell with text (a CSV's row, all text, in one join)."""
+    try:
+        return not "".join(values).strip()  # type: ignore[arg-type]
+    except TypeError:
+        return not any(v is not None and str(v).strip() for v in values)
 
 
 def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[object]]:
@@ -92,7 +100,7 @@ def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[obje
     rows: list[list[object]] = []
     try:
         for r in reader:
-            rows.append(list(r))
+            rows.append(r)  # type: ignore[arg-type]
             if len(rows) > MAX_TABLE_ROWS + 1:
                 raise _too_many_rows(error, shown)
         return rows

@@ -13,6 +13,7 @@ Nothing here decides what a status means for a contract: see
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -295,6 +296,13 @@ def parse_status(raw: str | None) -> tuple[DsptStatus, AssessmentYear | None]:
     """
     if raw is None:
         return DsptStatus.NOT_PUBLISHED, None
+    return _parse_status_text(raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_status_text(raw: str) -> tuple[DsptStatus, AssessmentYear | None]:
+    """:func:`parse_status` of a text, once per distinct text (an export of 32,000 rows
+    holds a few dozen); an unknown status is not kept, and raises each time."""
     text = _collapse(raw)
     if not text:
         return DsptStatus.NOT_PUBLISHED, None
