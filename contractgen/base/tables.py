@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 import warnings
@@ -97,17 +98,16 @@ def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[obje
     except InputError as exc:
         raise error(exc.message, exc.problems) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[list[object]] = []
     try:
-        for r in reader:
-            rows.append(r)  # type: ignore[arg-type]
-            if len(rows) > MAX_TABLE_ROWS + 1:
-                raise _too_many_rows(error, shown)
-        return rows
+        # one row past the limit is enough to refuse the file: the rest is never parsed
+        rows: list[list[object]] = list(itertools.islice(reader, MAX_TABLE_ROWS + 2))  # type: ignore[arg-type]
     except csv.Error as exc:
         message = f"not a readable CSV file ({exc}); save it again as CSV"
         location = Location(shown, reader.line_num)
         raise error(message, [Problem(location, "", message)]) from exc
+    if len(rows) > MAX_TABLE_ROWS + 1:
+        raise _too_many_rows(error, shown)
+    return rows
 
 
 def _too_many_rows(error: type[InputError], shown: str) -> InputError:
