@@ -384,9 +384,7 @@ class DsptRecord:
     @property
     def status_text(self) -> str:
         """The status as an organisation page shows it: ``2022-23 Standards Met``."""
-        if self.year is None:
-            return self.status.label
-        return f"{self.year} {self.status.label}"
+        return _status_text(self.status, self.year)
 
     @classmethod
     def from_raw(
@@ -414,6 +412,14 @@ class DsptRecord:
             sector=sector or None,
             row=row,
         )
+
+
+@functools.lru_cache(maxsize=1024)
+def _status_text(status: DsptStatus, year: AssessmentYear | None) -> str:
+    """:attr:`DsptRecord.status_text`, once per status and year (a few dozen pairs)."""
+    if year is None:
+        return status.label
+    return f"{year} {status.label}"
 
 
 def clean_org_name(name: str, code: str) -> str:
