@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from contractgen.base.errors import CaseDatabaseError, CaseError, UsageError
+from contractgen.base.errors import CaseDatabaseError, CaseError, UsageError, display_path
 from contractgen.casebook import store
 from contractgen.casebook.importing import import_events
 from contractgen.casebook.issued import letter_properties, record_issued
@@ -174,7 +174,7 @@ def test_letters_issued_then_overdue_progress_and_closure(workspace: Workspace, 
     assert [rows["VM8K1"][k] for k in ("letter_kind", "notice_date", "case")] == ["renew", "2026-11-26", "closed"]  # 25/26 counts to 30 June 2027
     text = docx_text(may.output / rows["VM8K1"]["file"])
     assert "this letter closes the case we opened with our notice of 26 November 2026" in text
-    issued = record_issued(workspace, may.output, D(2027, 5, 3))
+    issued = record_issued(workspace, may.output, D(2027, 5, 3), today=D(2027, 5, 3))
     assert issued.closed == 1
     assert show_case(workspace, "VM8K1").state.status == "closed"
     assert [c.ods_code for c in list_cases(workspace, overdue_only=True, on=D(2027, 5, 3))[0]] == ["AS9R", "AW2T", "C4SD", "VL2N9", "VL5F2"]
@@ -381,6 +381,27 @@ def test_case_issued_and_a_damaged_database_on_the_command_line(workspace_dir: P
 
 
 # ------------------------------------------------------------------ events dated in the future (issue 15)
+
+
+def test_letters_are_not_recorded_as_sent_on_a_day_that_has_not_come(workspace: Workspace, case_database: str, tmp_path: Path) -> None:
+    """`case issued` on 6 December 2026: letters dated 1 May 2027 (or --on a later day)
+    cannot have been sent yet; nothing is recorded until they can."""
+    may = example(workspace, output=tmp_path / "may", as_of=D(2027, 5, 1))
+    with pytest.raises(CaseError) as refused:
+        record_issued(workspace, may.output, today=D(2026, 12, 6))
+    assert refused.value.message == (
+        f"the letters in {display_path(may.output)} are dated 1 May 2027, after today (6 December 2026); record them as "
+        "sent once they are sent, or give the day they were sent with --on"
+    )
+    nov = example(workspace, output=tmp_path / "nov", as_of=NOV)
+    with pytest.raises(CaseError) as refused:
+        record_issued(workspace, nov.output, D(2026, 12, 7), today=D(2026, 12, 6))
+    assert refused.value.message == (
+        "--on 2026-12-07: the date 7 December 2026 is in the future (today is 6 December 2026); record the letters as "
+        "sent on or after the day they are sent"
+    )
+    assert list_cases(workspace)[0] == []  # nothing recorded
+    assert record_issued(workspace, may.output, today=D(2027, 5, 1)).letters == 10
 
 
 def test_an_event_dated_after_today_is_refused(workspace: Workspace, case_database: str, tmp_path: Path) -> None:

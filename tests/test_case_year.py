@@ -106,7 +106,7 @@ def test_a_year_of_letters_agrees_with_itself(council, workspace: Workspace) -> 
     assert "as paragraph 4.10 of Schedule 12 (Data Security and Protection) of your contract says" in texts["VM8K1"]
     for text in texts.values():
         assert "12 February 2027" not in text  # 15 January + 20 Working Days: never offered
-    record_issued(workspace, folder)
+    record_issued(workspace, folder, today=D(2027, 1, 15))
     record_event(workspace, "VM8K1", "certificate", on=D(2027, 2, 1),
                  details={"scheme": "ce-plus", "number": "CEP-2027-001", "issued": D(2026, 12, 1), "expiry": D(2027, 11, 30)}, today=D(2027, 5, 4))
 
@@ -122,7 +122,7 @@ def test_a_year_of_letters_agrees_with_itself(council, workspace: Workspace) -> 
     assert ("since the Council may now treat this as a breach of the contract under paragraph 4.10 of Schedule 12 "
             "(Data Security and Protection) of your contract.") in " ".join(texts["C4SD"].split())
     assert "Cyber Essentials Plus certificate expires" not in texts["VM8K1"]  # 210 days away
-    assert record_issued(workspace, folder).closed == 2
+    assert record_issued(workspace, folder, today=D(2027, 5, 4)).closed == 2
     assert [show_case(workspace, c).state.status for c in ("8FN01", "C4SD", "VM8K1")] == ["closed", "open", "closed"]
 
     # ---- 15 July 2027: Smith & Daughters has published Standards Met
@@ -131,13 +131,13 @@ def test_a_year_of_letters_agrees_with_itself(council, workspace: Workspace) -> 
         "8FN01": ("confirm", "", "closed"), "C4SD": ("confirm", "2026-11-26", "closed"), "VM8K1": ("confirm", "", "closed"),
     }
     assert "this letter closes the case" in texts["C4SD"] and "closes the case" not in texts["8FN01"]
-    assert record_issued(workspace, folder).closed == 1
+    assert record_issued(workspace, folder, today=D(2027, 7, 15)).closed == 1
 
     # ---- 15 September 2027: all meet their tiers; Riverside's certificate expires in 76 days
     folder, rows, texts = council(D(2027, 9, 15), SUMMER)
     assert {c: r["letter_kind"] for c, r in rows.items()} == {"8FN01": "confirm", "C4SD": "confirm", "VM8K1": "confirm"}
     assert "Your Cyber Essentials Plus certificate expires on 30 November 2027." in texts["VM8K1"]
-    record_issued(workspace, folder)
+    record_issued(workspace, folder, today=D(2027, 9, 15))
     timeline = show_case(workspace, "C4SD").lines(D(2027, 9, 15))
     assert timeline[0] == "C4SD: closed on 2027-07-15 (tier reached (confirm letter))"
     assert [line.split(";")[0] for line in timeline[1:]] == [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -32,8 +33,12 @@ class _Named(Protocol):
 _R = TypeVar("_R", bound=_Named)
 
 
+@functools.lru_cache(maxsize=65_536)
 def normalise_name(name: str) -> str:
-    """Name comparison form: ``The Pinés & Co. Limited`` -> ``the pines and co``."""
+    """Name comparison form: ``The Pinés & Co. Limited`` -> ``the pines and co``.
+
+    Kept for the last 65,536 names: an overview normalises every export's names, and
+    successive exports hold mostly the same organisations."""
     text = unicodedata.normalize("NFKD", name.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("&", " and ")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 import warnings
@@ -66,7 +67,7 @@ def read_table(path: Path, error: type[InputError] = ExportError) -> Table:
     header: list[str] | None = None
     rows: list[tuple[int, list[object]]] = []
     for number, values in enumerate(raw_rows, start=1):
-        if not any(v is not None and str(v).strip() for v in values):
+        if _blank(values):
             continue
         if header is None:
             header = ["" if v is None else str(v).strip() for v in values]
@@ -75,6 +76,14 @@ def read_table(path: Path, error: type[InputError] = ExportError) -> Table:
     if header is None:
         raise fail("the file is empty; the first row must hold the column headers", 1)
     return Table(shown, header, rows, sheet)
+
+
+def _blank(values: list[object]) -> bool:
+    """Whether a row has no cell with text (a CSV's row, all text, in one join)."""
+    try:
+        return not "".join(values).strip()  # type: ignore[arg-type]
+    except TypeError:
+        return not any(v is not None and str(v).strip() for v in values)
 
 
 def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[object]]:
@@ -89,17 +98,16 @@ def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[obje
     except InputError as exc:
         raise error(exc.message, exc.problems) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[list[object]] = []
     try:
-        for r in reader:
-            rows.append(list(r))
-            if len(rows) > MAX_TABLE_ROWS + 1:
-                raise _too_many_rows(error, shown)
-        return rows
+        # one row past the limit is enough to refuse the file: the rest is never parsed
+        rows: list[list[object]] = list(itertools.islice(reader, MAX_TABLE_ROWS + 2))  # type: ignore[arg-type]
     except csv.Error as exc:
         message = f"not a readable CSV file ({exc}); save it again as CSV"
         location = Location(shown, reader.line_num)
         raise error(message, [Problem(location, "", message)]) from exc
+    if len(rows) > MAX_TABLE_ROWS + 1:
+        raise _too_many_rows(error, shown)
+    return rows
 
 
 def _too_many_rows(error: type[InputError], shown: str) -> InputError:

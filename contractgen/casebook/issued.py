@@ -17,10 +17,12 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..base.environment import format_date
 from ..base.errors import CaseError, Location, Problem, display_path
 from ..base.untrusted import parse_xml, read_zip
 from ..dspt.case import CaseEvent, EventKind
 from ..library.workspace import Workspace
+from . import record
 from .store import open_casebook
 
 REPORT = "report.csv"
@@ -71,10 +73,12 @@ class IssuedResult:
         return sum(1 for e in self.events if e.kind is EventKind.CLOSED)
 
 
-def record_issued(workspace: Workspace, folder: Path, on: dt.date | None = None) -> IssuedResult:
+def record_issued(workspace: Workspace, folder: Path, on: dt.date | None = None, *, today: dt.date | None = None) -> IssuedResult:
     """Record the letters in ``folder`` as sent on ``on`` (default: the date each letter
     bears), in one transaction. Refuses a folder without report.csv, a letter that is
-    missing or does not match its row, and a batch recorded before."""
+    missing or does not match its row, a batch recorded before, and a sending date after
+    ``today`` (default: :func:`~contractgen.casebook.record.current_date`): letters are
+    recorded as sent on or after the day they are sent."""
     report = folder / REPORT
     shown = display_path(report)
     if not report.is_file():
@@ -82,6 +86,7 @@ def record_issued(workspace: Workspace, folder: Path, on: dt.date | None = None)
     data = report.read_bytes()
     batch = hashlib.sha256(data).hexdigest()
     events = [e for number, row in _report_rows(data, shown) for e in _row_events(folder, shown, number, row, on, batch)]
+    _refuse_future(events, folder, on, today or record.current_date())
     book = open_casebook(workspace)
     assert book is not None
     try:
@@ -92,6 +97,18 @@ def record_issued(workspace: Workspace, folder: Path, on: dt.date | None = None)
         return IssuedResult(folder, stored, book.notes)
     finally:
         book.close()
+
+
+def _refuse_future(events: list[CaseEvent], folder: Path, on: dt.date | None, today: dt.date) -> None:
+    """No letter recorded as sent on a day that has not come."""
+    day = max((e.date for e in events), default=None)
+    if day is None or day <= today:
+        return
+    if on is not None:
+        raise CaseError(f"--on {on.isoformat()}: the date {format_date(on)} is in the future (today is {format_date(today)}); "
+                        "record the letters as sent on or after the day they are sent")
+    raise CaseError(f"the letters in {display_path(folder)} are dated {format_date(day)}, after today ({format_date(today)}); "
+                    "record them as sent once they are sent, or give the day they were sent with --on")
 
 
 def _report_rows(data: bytes, shown: str) -> list[tuple[int, dict[str, str]]]:

@@ -233,9 +233,11 @@ class _RowReader:
         self.rejected: list[Provider] = []
         self._row_ok = True
         self._number = 0
+        self._plain = False
 
     def read(self, number: int, values: list[object]) -> Provider | None:
         self._row_ok, self._number = True, number
+        self._plain = _plain_row(values)
         name = self.text(values, "name")
         code = self.text(values, "ods_code").upper()
         for fld, value in (("name", name), ("ods_code", code)):
@@ -347,6 +349,8 @@ class _RowReader:
         if index is None or index >= len(values):
             return ""
         value = values[index]
+        if self._plain and "\r" not in value:  # type: ignore[operator]
+            return value.strip()  # type: ignore[attr-defined]
         if isinstance(value, UnreadableCell):
             self.problem(name, value.problem())
             return str(value)
@@ -367,6 +371,15 @@ class _RowReader:
         self.problems.append(
             Problem(Location(self.table.file, self._number), header, message)
         )
+
+
+def _plain_row(values: list[object]) -> bool:
+    """Whether every cell of a row is plain text (a CSV's) without a character XML
+    cannot hold, so that :meth:`_RowReader.text` need not check each cell."""
+    for value in values:
+        if type(value) is not str:
+            return False
+    return find_xml_illegal("".join(values)) is None  # type: ignore[arg-type]
 
 
 _LABEL = {"name": "provider name", "ods_code": "ODS code"}

@@ -13,6 +13,7 @@ Nothing here decides what a status means for a contract: see
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -295,6 +296,13 @@ def parse_status(raw: str | None) -> tuple[DsptStatus, AssessmentYear | None]:
     """
     if raw is None:
         return DsptStatus.NOT_PUBLISHED, None
+    return _parse_status_text(raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_status_text(raw: str) -> tuple[DsptStatus, AssessmentYear | None]:
+    """:func:`parse_status` of a text, once per distinct text (an export of 32,000 rows
+    holds a few dozen); an unknown status is not kept, and raises each time."""
     text = _collapse(raw)
     if not text:
         return DsptStatus.NOT_PUBLISHED, None
@@ -376,9 +384,7 @@ class DsptRecord:
     @property
     def status_text(self) -> str:
         """The status as an organisation page shows it: ``2022-23 Standards Met``."""
-        if self.year is None:
-            return self.status.label
-        return f"{self.year} {self.status.label}"
+        return _status_text(self.status, self.year)
 
     @classmethod
     def from_raw(
@@ -406,6 +412,14 @@ class DsptRecord:
             sector=sector or None,
             row=row,
         )
+
+
+@functools.lru_cache(maxsize=1024)
+def _status_text(status: DsptStatus, year: AssessmentYear | None) -> str:
+    """:attr:`DsptRecord.status_text`, once per status and year (a few dozen pairs)."""
+    if year is None:
+        return status.label
+    return f"{year} {status.label}"
 
 
 def clean_org_name(name: str, code: str) -> str:

@@ -403,11 +403,14 @@ class Market:
     def stopping_within(self, days: int) -> list[tuple[Provider, Position]]:
         """Publications that count today and stop counting within ``days`` days, soonest
         first (``valid_until - as_of <= days``)."""
-        rows = [
-            (p, pos) for p, pos in self.rows
-            if pos.counts and pos.valid_until is not None and (pos.valid_until - self.as_of).days <= days
-        ]
-        return sorted(rows, key=lambda row: (row[1].valid_until, row[0].row))
+        return [(p, pos) for p, pos, last in self._counting if (last - self.as_of).days <= days]
+
+    @cached_property
+    def _counting(self) -> list[tuple[Provider, Position, dt.date]]:
+        """Publications that count today, with their last day, soonest first, then in
+        register order: sorted once for every horizon of :meth:`stopping_within`."""
+        rows = [(p, pos, pos.valid_until) for p, pos in self.rows if pos.counts and pos.valid_until is not None]
+        return sorted(rows, key=lambda row: (row[2], row[0].row))
 
     def certificate_expiries(self, provider: Provider) -> tuple[dt.date | None, dt.date | None]:
         """The provider's Cyber Essentials and Cyber Essentials Plus expiry dates: the
@@ -443,7 +446,11 @@ class Market:
     def referrals(self) -> list[tuple[Provider, Position]]:
         """Providers a Local Support Organisation should help, in register order,
         leaving out those that asked not to be referred (recorded in the case record)."""
-        return [(p, pos) for p, pos in self.rows if pos.needs_support and not self.opted_out(p)]
+        return list(self._referrals)
+
+    @cached_property
+    def _referrals(self) -> tuple[tuple[Provider, Position], ...]:
+        return tuple((p, pos) for p, pos in self.rows if pos.needs_support and not self.opted_out(p))
 
     def case(self, provider: Provider) -> CaseState | None:
         return (self.cases or {}).get(provider.ods_code)

@@ -85,20 +85,22 @@ class FastRows:
 
 
 def _rows(rows: Iterable[Sequence[Cell]], style_ids: dict[str, int]) -> Iterable[str]:
-    letters = [get_column_letter(i) for i in range(1, 100)]
+    starts = [f'<c r="{get_column_letter(i)}' for i in range(1, 100)]
     # a cell is its reference and the rest; the rest (style, value) recurs over thousands of
-    # rows (statuses, positions, dates, reasons) and is written once
-    # (by type too: 0, 0.0 and False are equal keys but not the same cell)
+    # rows (statuses, positions, dates, reasons) and is written once, keyed by the cell
+    # itself when its value is text, else by type too (0, 0.0 and False are equal keys but
+    # not the same cell; a text key has two items, a typed one three)
     tails: dict[tuple[Any, ...], str] = {}
     for number, row in enumerate(rows, start=2):
+        ref = f'{number}"'
         cells = []
-        for letter, cell in zip(letters, row):
-            key = (type(cell[0]), *cell)
+        for start, cell in zip(starts, row):
+            key = cell if type(cell[0]) is str and type(cell) is tuple else (type(cell[0]), *cell)
             tail = tails.get(key)
             if tail is None:
                 tail = tails[key] = _tail(*cell, style_ids)
             if tail:
-                cells.append(f'<c r="{letter}{number}"{tail}')
+                cells.append(start + ref + tail)
         yield f'<row r="{number}">{"".join(cells)}</row>'
 
 
