@@ -2,8 +2,8 @@
 DSPT export, in batch.
 
 The letter template is parsed and compiled once per batch; each letter is a Jinja render
-of its parts and a zip write, done by the parent and one worker process per other core
-(forked after the parent has prepared everything the letters share). Every letter is
+of its parts and a zip write, done by one worker process per core (forked after the
+parent has prepared everything the letters share, and the letters). Every letter is
 written to a temporary file and renamed into place, so an interrupted batch leaves whole
 letters or none, and ``report.csv`` is written once every letter is, the same way.
 """
@@ -493,18 +493,16 @@ def _run_jobs(
     progress: Callable[[int], None], meanwhile: Callable[[], None] = lambda: None,
 ) -> None:
     """Write the letters of ``jobs``; ``meanwhile``: the parent's own work, done while
-    the workers write the first letters (with one worker, after the letters). The parent
-    is one of the ``workers``: it writes letters too once its own work is done, so one
-    process fewer is started (and, forked, copies its pages)."""
-    global _JOBS
+    the workers write the first letters (with one worker, after the letters)."""
     output = output.resolve()
-    _use(renderer, output)
     if workers <= 1 or len(jobs) < 8:
+        _use(renderer, output)
         for job in jobs:
             _write_one(job)
             progress(1)
         meanwhile()
         return
+    global _JOBS
     ctx = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "fork":  # the workers inherit the renderer and the letters instead of preparing them
         jobs = _JOBS = _first_of_each_kind(renderer, output, jobs, progress)
@@ -512,55 +510,29 @@ def _run_jobs(
         init_args: tuple[RendererRecipe | None, Path | None] = (None, None)
     else:
         init_args = (recipe, output)
+    size = max(1, min(32, len(jobs) // (workers * 8)))
     try:
-        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx, initializer=_init_worker, initargs=init_args) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=init_args) as pool:
             try:
-                _share_out(pool, jobs, workers, progress, meanwhile)
+                # a few chunks in flight, not the whole batch: memory stays flat as it grows
+                pending: deque[Future[int]] = deque()
+                for i in range(0, len(jobs), size):
+                    chunk = (i, min(i + size, len(jobs)))
+                    forked = START_METHOD == "fork"
+                    pending.append(pool.submit(_write_range, *chunk) if forked else pool.submit(_write_some, jobs[slice(*chunk)]))
+                    if len(pending) > 4 * workers:
+                        meanwhile()  # the workers have letters to write meanwhile
+                        meanwhile = _nothing
+                        progress(pending.popleft().result())
+                meanwhile()
+                while pending:
+                    progress(pending.popleft().result())
             except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)  # the letters in progress are finished
+                pool.shutdown(wait=True, cancel_futures=True)
                 raise
     finally:
         gc.unfreeze()
         _JOBS = ()
-
-
-def _share_out(
-    pool: ProcessPoolExecutor, jobs: Sequence[LetterJob], workers: int, progress: Callable[[int], None],
-    meanwhile: Callable[[], None],
-) -> None:
-    """Chunks of ``jobs`` to the pool's workers, a few in flight each (not the whole
-    batch: memory stays flat as it grows), and small ones to the parent whenever the
-    workers have enough, so that it tops them up often; chunks shrink towards the end of
-    the batch so that all finish together."""
-    pending: deque[Future[int]] = deque()
-    done = 0
-    in_flight = 4 * (workers - 1)  # enough to keep the workers busy while the parent does ``meanwhile``
-
-    def chunk(most: int) -> tuple[int, int]:
-        nonlocal done
-        start, done = done, done + max(1, min(most, (len(jobs) - done) // (workers * 4)))
-        return start, min(done, len(jobs))
-
-    def submit() -> None:
-        start, stop = chunk(32)
-        forked = START_METHOD == "fork"  # a forked worker has the letters: it is sent where its chunk is
-        pending.append(pool.submit(_write_range, start, stop) if forked else pool.submit(_write_some, list(jobs[start:stop])))
-
-    while done < len(jobs) and len(pending) < in_flight:
-        submit()
-    meanwhile()
-    while done < len(jobs) or pending:
-        while pending and pending[0].done():
-            progress(pending.popleft().result())
-        if done < len(jobs) and len(pending) < in_flight:
-            submit()
-        elif done < len(jobs):
-            start, stop = chunk(4)
-            for job in itertools.islice(jobs, start, stop):
-                _write_one(job)
-            progress(stop - start)
-        elif pending:
-            progress(pending.popleft().result())
 
 
 def _first_of_each_kind(
@@ -570,6 +542,7 @@ def _first_of_each_kind(
     so that what every such letter needs once (the clause texts compiled and parsed, the
     fixed parts rendered, the parts every letter shares compressed) is done once and
     inherited, not once in each worker. The other letters are left for the workers."""
+    _use(renderer, output)
     renderer.template.prepare_lean()
     first: dict[tuple[str, LetterKind], int] = {}
     for i, job in enumerate(jobs):
@@ -579,6 +552,10 @@ def _first_of_each_kind(
         progress(1)
     done = set(first.values())
     return [job for i, job in enumerate(jobs) if i not in done]
+
+
+def _nothing() -> None:
+    pass
 
 
 def default_workers() -> int:
