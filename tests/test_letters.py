@@ -23,6 +23,7 @@ import pytest
 from lxml import etree
 
 from conftest_shared import require_shared_data
+from contractgen.base.csvout import csv_bytes, csv_chunks
 from contractgen.base.errors import ContractgenError, ExportError, OutputError, RegisterError, UsageError
 from contractgen.letters.generate import (
     LetterRenderer,
@@ -32,6 +33,7 @@ from contractgen.letters.generate import (
     letter_file_names,
 )
 from contractgen.dspt.register import Provider, salutation_for
+from contractgen.word.package import write_atomic
 from contractgen.word.textconv import docx_to_text
 from contractgen.library.workspace import Workspace
 from helpers import core_properties, custom_properties, docx_parts, example_export, files_under
@@ -1027,3 +1029,16 @@ def test_riverside_asks_highfield_for_its_certificate_without_a_shortfall_notice
     [row] = read_report(result.output)
     assert {k: row[k] for k in ("letter_kind", "response_by", "standard_by", "notice_date", "case")} == {
         "letter_kind": "certificate", "response_by": "2026-12-17", "standard_by": "", "notice_date": "", "case": ""}
+
+
+def test_report_csv_written_in_chunks_is_the_same_bytes(tmp_path: Path) -> None:
+    """report.csv is streamed 500 rows at a time: the file has exactly the bytes the whole
+    CSV would have (the byte-order mark once, CRLF ends, formula cells neutralised)."""
+    rows = [[f"=cell {i}", "Zoë & <Sons>", "دار"] for i in range(1234)]
+    chunks = list(csv_chunks(("a", "b", "c"), rows))
+    assert len(chunks) == 3
+    write_atomic(tmp_path / "report.csv", iter(chunks))
+    whole = csv_bytes(("a", "b", "c"), rows)
+    assert (tmp_path / "report.csv").read_bytes() == whole
+    assert whole.startswith("\ufeffa,b,c\r\n'=cell 0,Zoë & <Sons>,دار\r\n".encode())
+    assert whole.count(b"\xef\xbb\xbf") == 1

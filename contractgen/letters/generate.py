@@ -2,7 +2,8 @@
 DSPT export, in batch.
 
 The letter template is parsed and compiled once per batch; each letter is a Jinja render
-of its parts and a zip write, done by one worker process per core. Every letter is
+of its parts and a zip write, done by one worker process per core (forked after the
+parent has prepared everything the letters share, and the letters). Every letter is
 written to a temporary file and renamed into place, so an interrupted batch leaves whole
 letters or none, and ``report.csv`` is written once every letter is, the same way.
 """
@@ -25,7 +26,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .. import __version__
 from ..base import untrusted
-from ..base.csvout import csv_bytes
+from ..base.csvout import csv_bytes, csv_chunks
 from ..base.environment import format_date
 from ..base.errors import (
     LibraryError,
@@ -423,6 +424,9 @@ class LetterRenderer:
 
 _RENDERER: LetterRenderer | None = None
 _OUTPUT: Path | None = None
+#: The batch's letters, for forked workers: they inherit the list and are sent only where
+#: a chunk of it starts and ends, not the letters themselves (pickled and unpickled).
+_JOBS: Sequence[LetterJob] = ()
 #: How worker processes start: fork where the system has it (the workers inherit the
 #: prepared renderer), else spawn (Windows; macOS may too), where each worker prepares
 #: its own renderer from the same files (:class:`RendererRecipe`).
@@ -477,6 +481,13 @@ def _write_some(jobs: list[LetterJob]) -> int:
     return len(jobs)
 
 
+def _write_range(start: int, stop: int) -> int:
+    """In a forked worker: the letters ``start`` to ``stop`` of the inherited batch."""
+    for job in itertools.islice(_JOBS, start, stop):
+        _write_one(job)
+    return stop - start
+
+
 def _run_jobs(
     renderer: LetterRenderer, recipe: RendererRecipe, output: Path, jobs: list[LetterJob], workers: int,
     progress: Callable[[int], None], meanwhile: Callable[[], None] = lambda: None,
@@ -491,9 +502,10 @@ def _run_jobs(
             progress(1)
         meanwhile()
         return
+    global _JOBS
     ctx = multiprocessing.get_context(START_METHOD)
-    if START_METHOD == "fork":  # the workers inherit the renderer instead of preparing it
-        jobs = _first_of_each_kind(renderer, output, jobs, progress)
+    if START_METHOD == "fork":  # the workers inherit the renderer and the letters instead of preparing them
+        jobs = _JOBS = _first_of_each_kind(renderer, output, jobs, progress)
         gc.freeze()  # the workers' collections leave the inherited objects (and pages) alone
         init_args: tuple[RendererRecipe | None, Path | None] = (None, None)
     else:
@@ -505,7 +517,9 @@ def _run_jobs(
                 # a few chunks in flight, not the whole batch: memory stays flat as it grows
                 pending: deque[Future[int]] = deque()
                 for i in range(0, len(jobs), size):
-                    pending.append(pool.submit(_write_some, jobs[i : i + size]))
+                    chunk = (i, min(i + size, len(jobs)))
+                    forked = START_METHOD == "fork"
+                    pending.append(pool.submit(_write_range, *chunk) if forked else pool.submit(_write_some, jobs[slice(*chunk)]))
                     if len(pending) > 4 * workers:
                         meanwhile()  # the workers have letters to write meanwhile
                         meanwhile = _nothing
@@ -518,6 +532,7 @@ def _run_jobs(
                 raise
     finally:
         gc.unfreeze()
+        _JOBS = ()
 
 
 def _first_of_each_kind(
@@ -757,7 +772,7 @@ def _write_reports(result: LettersResult, jobs: list[LetterJob], rejected: Seque
     held or not found."""
     result.written = jobs
     result.report = result.output / "report.csv"
-    write_atomic(result.report, report_csv(jobs, result.held, rejected))
+    write_atomic(result.report, csv_chunks(REPORT_FIELDS, _report_rows(jobs, result.held, rejected)))  # never held whole
     if result.unmatched or result.held:
         write_atomic(result.output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
 

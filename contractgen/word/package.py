@@ -179,8 +179,9 @@ def refuse_overwriting(output: Path | None, files: Sequence[Path], *, own: bool 
     )
 
 
-def write_atomic(path: Path, data: bytes, *, force: bool = True) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
+def write_atomic(path: Path, data: bytes | Iterable[bytes], *, force: bool = True) -> None:
+    """Write ``data`` (bytes, or chunks of them: a large file need not be held whole) to
+    ``path`` through a temporary file and a rename.
 
     With ``force=False`` an existing file is refused (:class:`OutputError`).
     """
@@ -198,7 +199,10 @@ def write_atomic(path: Path, data: bytes, *, force: bool = True) -> None:
         raise OutputError(f"cannot write to {display_path(path.parent)}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, (bytes, bytearray)):
+                fh.write(data)
+            else:
+                fh.writelines(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException as exc:
