@@ -130,7 +130,7 @@ def run_baseline(count: int, tmp: Path) -> tuple[float, float]:
     from contractgen.dspt.export import read_export
     from contractgen.dspt.position import assess_position, contract_terms
     from contractgen.dspt.register import read_register
-    from contractgen.letters.generate import LetterRenderer
+    from contractgen.letters.render import LetterRenderer
     from contractgen.schedule.assembly import render_clause_text
     from contractgen.schedule.render import load_template, prepare
     from contractgen.word.ooxml import BodyWriter

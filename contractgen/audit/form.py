@@ -29,7 +29,8 @@ from ..base.schema import suggest
 from ..base.workdays import add_working_days
 from ..base.xmltext import xml_attr, xml_text
 from ..dspt.register import Provider, read_register
-from ..letters.generate import inside, letter_file_names, unbreakable_contacts
+from ..letters.filenames import inside, letter_file_names
+from ..letters.render import unbreakable_contacts
 from ..library.auditquestions import (
     ANSWERS,
     AuditLibrary,

@@ -27,7 +27,8 @@ from typing import Any, Sequence
 from ..base.errors import ContractgenError, Location, Problem, display_path, plural
 from ..base.workdays import add_working_days
 from ..dspt.register import Provider
-from ..letters.generate import inside, letter_clause, letter_file_names
+from ..letters.filenames import inside, letter_file_names
+from ..letters.render import letter_clause
 from ..library.clauses import ClauseLibrary
 from ..library.workspace import Workspace
 from ..schedule.assembly import render_clause_text

@@ -32,7 +32,7 @@ from ..dspt.status import AssessmentYear, DsptRecord, DsptStatus
 from ..library.clauses import ClauseLibrary
 from ..library.profiles import Profile
 from ..word.template import WordTemplate
-from .generate import LetterRenderer
+from .render import LetterRenderer
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(rf"\b(\d{{1,2}}) ({_MONTHS}) (\d{{4}})\b")

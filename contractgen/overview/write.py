@@ -25,7 +25,7 @@ from ..dspt.evidence import export_date as dated_export
 from ..dspt.export import DsptExport, read_export
 from ..dspt.position import contract_terms
 from ..dspt.register import read_register
-from ..letters.generate import inside
+from ..letters.filenames import inside
 from ..library.workspace import Workspace
 from ..schedule.render import prepare
 from ..word.package import refuse_overwriting, write_atomic
