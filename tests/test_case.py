@@ -169,6 +169,9 @@ def test_letters_issued_then_overdue_progress_and_closure(workspace: Workspace, 
     assert [rows["AH7Q"][k] for k in ("letter_kind", "response_by", "standard_by", "notice_date")] == ["progress", "", "2027-06-30", "2026-11-26"]
     text = docx_text(may.output / rows["AH7Q"]["file"])
     assert "which we received on 18 December 2026, following our notice of 26 November 2026" in text
+    # 2024-25 Standards Met stopped counting on 30 June 2026: said beside it, not left to contradict "not yet meeting"
+    assert ("shows you as 2024-25 Standards Met, published on 20 June 2025, which counted only until 30 June 2026. "
+            "Your contract places you in the Core tier") in " ".join(text.split())
     assert "As we agreed in writing, the date by which you need to publish at Standards Met or better is 30 June 2027." in text
     # VM8K1: its renewed certificate counts: it meets its tier again and the case closes
     assert [rows["VM8K1"][k] for k in ("letter_kind", "notice_date", "case")] == ["renew", "2026-11-26", "closed"]  # 25/26 counts to 30 June 2027

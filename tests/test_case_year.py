@@ -102,6 +102,9 @@ def test_a_year_of_letters_agrees_with_itself(council, workspace: Workspace) -> 
     assert "which we received on 15 December 2026, following our notice of 26 November 2026" in texts["C4SD"]
     assert "is 24 March 2027 at the latest, unless we agree a later date in writing" in texts["C4SD"]
     assert "On 26 November 2026 we wrote to Riverside Court Care Centre" in texts["VM8K1"]
+    # the publication still says Standards Exceeded: the letter says why that is not the tier
+    assert ("shows you as 2025-26 Standards Exceeded, published on 10 March 2026, and your Cyber Essentials Plus "
+            "certificate expired on 1 November 2026, so you are still not meeting your tier.") in " ".join(texts["VM8K1"].split())
     assert "a Remedial Plan by 24 December 2026" in texts["VM8K1"]
     assert "as paragraph 4.10 of Schedule 12 (Data Security and Protection) of your contract says" in texts["VM8K1"]
     for text in texts.values():

@@ -338,6 +338,10 @@ class ContractualPosition:
             "target_phrase": status_or_better(self.target),
             "assessment_year": str(self.assessment_year) if self.assessment_year else "",
             "valid_until": day(self.valid_until),
+            # the publication shown stopped counting before the letter's date; the
+            # certificate the Advanced tier needs expired before it
+            "record_lapsed": self.valid_until is not None and self.as_of > self.valid_until,
+            "certificate_expired": self.certificate_expiry is not None and self.as_of > self.certificate_expiry,
             "shortfall_since": day(self.shortfall_since),
             "next_year": str(self.next_year),
             "next_deadline": day(self.next_deadline),
