@@ -46,6 +46,11 @@ class Assembly:
     tier: str
 
 
+#: The schedule's title as the shipped template and the document's properties give it;
+#: letters name the schedule by it.
+SCHEDULE_TITLE = "Data Security and Protection"
+
+
 def schedule_name(number: Any) -> str:
     """How a letter names the schedule a council issues, so that a paragraph it cites is
     read in the right one, by the schedule's own title (``Schedule 12: Data Security and
@@ -53,8 +58,8 @@ def schedule_name(number: Any) -> str:
     Protection)``, or without a schedule number ``the Data Security and Protection
     Schedule``."""
     if number:
-        return f"Schedule {number} (Data Security and Protection)"
-    return "the Data Security and Protection Schedule"
+        return f"Schedule {number} ({SCHEDULE_TITLE})"
+    return f"the {SCHEDULE_TITLE} Schedule"
 
 
 def base_context(library: ClauseLibrary, profile: Profile, tier: str) -> dict[str, Any]:
