@@ -264,11 +264,12 @@ def check_release_value(workspace: Workspace, library: ClauseLibrary, before: st
     ))]
 
 
-def release_location(workspace: Workspace) -> Location:
-    """Where the working tree's ``library.yaml`` says its release."""
+def release_location(workspace: Workspace, key: str = "release") -> Location:
+    """Where the working tree's ``library.yaml`` sets ``key`` (its release, or
+    ``release_fingerprint``)."""
     file = workspace.library_dir / LIBRARY_FILE
     lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
-    line = next((i for i, text in enumerate(lines, start=1) if text.startswith("release:")), None)
+    line = next((i for i, text in enumerate(lines, start=1) if text.startswith(f"{key}:")), None)
     return Location(display_path(file), line, 1 if line else None)
 
 

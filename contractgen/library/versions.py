@@ -118,19 +118,10 @@ def _fingerprint_problems(workspace: Workspace, library: ClauseLibrary, latest: 
         return []
     making = library.spec.release != latest
     what = f"the clauses of release {library.spec.release}" + ("" if making else " as they are now")
-    return [Problem(_fingerprint_location(workspace), "release_fingerprint", (
+    return [Problem(release_location(workspace, "release_fingerprint"), "release_fingerprint", (
         f"the recorded fingerprint is not {what}, so documents from a copy without git would be "
         f"drafts; set release_fingerprint: {library.fingerprint}"
     ))]
-
-
-def _fingerprint_location(workspace: Workspace) -> Location:
-    """Where library.yaml records the release's fingerprint."""
-    location = release_location(workspace)
-    file = workspace.library_dir / "library.yaml"
-    lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
-    line = next((i for i, text in enumerate(lines, start=1) if text.startswith("release_fingerprint:")), location.line)
-    return Location(location.file, line, 1 if line else None)
 
 
 def _unreleased_problem(workspace: Workspace, name: str, ids: list[str]) -> Problem:
