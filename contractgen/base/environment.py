@@ -305,9 +305,37 @@ class XmlValueError(ValueError):
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 
 
+class XmlRecord:
+    """What a Word template's render printed that is more than escaped text (see
+    :func:`recording_xml`): the XML values (``Markup``) and whether any value's line breaks
+    or no-break hyphens became elements."""
+
+    def __init__(self) -> None:
+        self.markups: list[Markup] = []
+        self.breaks = False
+
+
+_XML_RECORD = threading.local()
+
+
+@contextmanager
+def recording_xml(record: XmlRecord) -> Iterator[XmlRecord]:
+    """Renders with :func:`template_environment` inside note into ``record`` what they print
+    that is more than escaped text."""
+    previous = getattr(_XML_RECORD, "record", None)
+    _XML_RECORD.record = record
+    try:
+        yield record
+    finally:
+        _XML_RECORD.record = previous
+
+
 def escape_xml_value(value: Any) -> Markup:
     """Escape a value for a ``<w:t>`` element in a Word template; newlines become breaks."""
+    record: XmlRecord | None = getattr(_XML_RECORD, "record", None)
     if isinstance(value, Markup):
+        if record is not None:
+            record.markups.append(value)
         return value
     refuse_undefined_inside(value)
     if isinstance(value, bool):
@@ -324,6 +352,8 @@ def escape_xml_value(value: Any) -> Markup:
             "document cannot hold; delete it from the input"
         )
     out = escape(text)
+    if record is not None and ("\n" in text or NON_BREAKING_HYPHEN in text):
+        record.breaks = True
     if "\n" in text:
         out = Markup(_BREAK.join(escape(line) for line in text.split("\n")))
     if NON_BREAKING_HYPHEN in text:

@@ -27,7 +27,7 @@ from jinja2 import meta, nodes
 from lxml import etree
 from markupsafe import Markup
 
-from ..base.environment import XmlValueError, template_environment
+from ..base.environment import XmlRecord, XmlValueError, recording_xml, template_environment
 from ..base.errors import Location, Problem, TemplateError
 from ..base.untrusted import render_bounded
 from .images import add_image_parts
@@ -52,6 +52,7 @@ from .package import (
     strip_python_docx_leftovers,
     used_styles,
 )
+from .wellformed import PartShape, analyse
 
 _TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _TAGS = re.compile(r"<[^>]+>")
@@ -67,6 +68,8 @@ class WordTemplate:
     parts: dict[str, bytes]
     compiled: dict[str, jinja2.Template] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    #: where each part's values and blocks stand (see contractgen.word.wellformed)
+    shapes: dict[str, PartShape] = field(default_factory=dict)
     plan: NumberingPlan | None = None
     _lean: dict[str, bytes] | None = field(default=None, repr=False)
     _styles: bytes | None = field(default=None, repr=False)
@@ -142,6 +145,7 @@ class WordTemplate:
             self.bare_tags += [self._problem(name, line, message) for line, message in _unprefixed_xml_tags(source)]
             try:
                 self.compiled[name] = env.from_string(source)
+                self.shapes[name] = analyse(env, source)
             except jinja2.TemplateSyntaxError as exc:
                 problems.append(self._problem(name, exc.lineno, f"template syntax error: {exc.message}"))
         if problems:
@@ -193,8 +197,10 @@ class WordTemplate:
         return {name: self._render_part(name, context, trusted) for name in sorted(names) if name in self.compiled}
 
     def _render_part(self, name: str, context: dict[str, Any], trusted: str = "") -> bytes:
+        record = XmlRecord()
         try:
-            xml = render_bounded(self.compiled[name], context)
+            with recording_xml(record):
+                xml = render_bounded(self.compiled[name], context)
         except XmlValueError as exc:
             raise TemplateError(str(exc), [Problem(Location(self.shown), "", str(exc))]) from exc
         except jinja2.TemplateError as exc:
@@ -203,6 +209,8 @@ class WordTemplate:
             raise TemplateError(message, [self._problem(name, line, message)]) from exc
         xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # the breaks _compile added
         data = xml.encode("utf-8")
+        if not self.shapes[name].needs_check(record, trusted, context):
+            return data  # well-formed whatever it printed: its skeleton is (contractgen.word.wellformed)
         try:
             etree.fromstring(xml.replace(trusted, "").encode("utf-8") if len(trusted) > 1000 else data)
         except etree.XMLSyntaxError as exc:
