@@ -53,6 +53,10 @@ MAX_REPEAT = 100_000
 MAX_INT_BITS = 10_000
 
 
+#: The attributes a plain dict has (its methods and object's): ``getattr`` finds these first.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class Sandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox with an operator and call policy for untrusted text.
 
@@ -103,6 +107,13 @@ class Sandbox(ImmutableSandboxedEnvironment):
         if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
             raise SecurityError("the number would be too large for a template")
         return check_size(result)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # ``letter.date`` on a plain dict: what Jinja's sandbox finds (the dict has no such
+        # attribute, so the item), without raising and catching an AttributeError first
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
         # Jinja returns an undefined value, which a list or map() would print as
