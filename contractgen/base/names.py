@@ -114,7 +114,8 @@ class NameIndex(Generic[_R]):
         query = normalise_name(name)
         if n <= 0 or not query:
             return []
-        lists = [self._postings.get(g, ()) for g in _trigrams(query)]
+        # in a fixed order: names tied for the shortlist's last places are then the same in every run
+        lists = [self._postings.get(g, ()) for g in sorted(_trigrams(query))]
         # Trigrams of common words ("care", "home") vote for thousands of names and
         # tell little: count them only when the query has few rarer trigrams.
         common = max(self.COMMON, int(len(self._names) * self.COMMON_SHARE))
