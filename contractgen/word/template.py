@@ -73,6 +73,7 @@ class WordTemplate:
     plan: NumberingPlan | None = None
     _lean: dict[str, bytes] | None = field(default=None, repr=False)
     _styles: bytes | None = field(default=None, repr=False)
+    _trees: dict[str, nodes.Template] = field(default_factory=dict, repr=False)  # each part's source parsed, not compiled
     #: ``{{ schedule_body }}`` and the like without their p/r prefix (see ``_unprefixed_xml_tags``):
     #: refused by whoever loads the template for a kind (it may not use them at all)
     bare_tags: list[Problem] = field(default_factory=list)
@@ -145,7 +146,7 @@ class WordTemplate:
             self.bare_tags += [self._problem(name, line, message) for line, message in _unprefixed_xml_tags(source)]
             try:
                 self.compiled[name] = env.from_string(source)
-                self.shapes[name] = analyse(env, source)
+                self.shapes[name] = analyse(env, self._tree(name))
             except jinja2.TemplateSyntaxError as exc:
                 problems.append(self._problem(name, exc.lineno, f"template syntax error: {exc.message}"))
         if problems:
@@ -164,11 +165,16 @@ class WordTemplate:
 
     def variables(self) -> set[str]:
         """Top-level names the template uses (to check against what it will receive)."""
-        env = template_environment()
         names: set[str] = set()
-        for source in self.sources.values():
-            names |= meta.find_undeclared_variables(env.parse(source))
+        for part in self.sources:
+            names |= meta.find_undeclared_variables(self._tree(part))
         return names
+
+    def _tree(self, part: str) -> nodes.Template:
+        """``part``'s source parsed once (for the questions below; compiling parses its own)."""
+        if part not in self._trees:
+            self._trees[part] = template_environment().parse(self.sources[part])
+        return self._trees[part]
 
     def templated_parts(self) -> set[str]:
         """The parts that hold template tags."""
@@ -177,13 +183,12 @@ class WordTemplate:
     def parts_using(self, names: Iterable[str]) -> set[str]:
         """The templated parts that use any of the top-level ``names``."""
         wanted = set(names)
-        env = template_environment()
-        return {part for part, source in self.sources.items() if meta.find_undeclared_variables(env.parse(source)) & wanted}
+        return {part for part in self.sources if meta.find_undeclared_variables(self._tree(part)) & wanted}
 
     def attributes_used(self, part: str, name: str) -> set[str] | None:
         """The attributes of ``name`` that ``part`` reads (``letter.heading``: heading),
         or None when it uses ``name`` otherwise (whole, by item, or assigns it)."""
-        tree = template_environment().parse(self.sources[part])
+        tree = self._tree(part)
         uses = [n for n in tree.find_all(nodes.Name) if n.name == name]
         reads = [g for g in tree.find_all(nodes.Getattr) if isinstance(g.node, nodes.Name) and g.node.name == name]
         if len(reads) != len(uses) or any(n.ctx != "load" for n in uses):

@@ -107,10 +107,9 @@ class PartShape:
         return known
 
 
-def analyse(env: Environment, source: str) -> PartShape:
-    """The shape of the part compiled from ``source`` (see the module's docstring)."""
+def analyse(env: Environment, tree: nodes.Template) -> PartShape:
+    """The shape of the part parsed as ``tree`` (see the module's docstring)."""
     try:
-        tree = env.parse(source)
         skeleton = _Skeleton(env)
         skeleton.add(tree.body)
         text = "".join(skeleton.pieces).replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
@@ -123,7 +122,7 @@ def analyse(env: Environment, source: str) -> PartShape:
         if all(p is not None and p[0] not in loop_names for p in paths):
             shape.loose = tuple(p for p in paths if p is not None)
         return shape
-    except (_NotShapeFixed, etree.XMLSyntaxError, ValueError):
+    except (_NotShapeFixed, etree.XMLSyntaxError, ValueError, RecursionError):
         return PartShape()
 
 
