@@ -397,6 +397,11 @@ def tier_requirement(minimum: DsptStatus) -> str:
     return status_or_better(minimum)
 
 
+#: Positions worked out, by the terms, the day, the flags and the kind of record (what
+#: :func:`assess_position` reads of a record: status, assessment year, publication date).
+_POSITIONS: dict[tuple, ContractualPosition] = {}
+
+
 def assess_position(
     record: DsptRecord | None,
     terms: ContractTerms,
@@ -411,9 +416,29 @@ def assess_position(
     ``checked=False`` says no export was read: the position then claims nothing about
     the record. ``new_provider`` applies the grace period for new providers from the
     Commencement Date (``terms.commencement``).
+
+    Worked out once per terms, day and kind of record, and copied with each record (a
+    batch of letters has a few dozen kinds of record among thousands of providers).
     """
     if not checked:
         record = None
+    kind = None if record is None else (record.status, record.year, record.publication_date)
+    key = (id(terms), as_of, checked, new_provider, kind)
+    known = _POSITIONS.get(key)
+    if known is None or known.terms is not terms:  # (another terms object at the same address)
+        if len(_POSITIONS) >= 4096:
+            _POSITIONS.clear()
+        known = _POSITIONS[key] = _assess_position(record, terms, as_of, checked, new_provider)
+    if known.record is record:
+        return known
+    twin = object.__new__(ContractualPosition)  # the copy dataclasses.replace would make, faster
+    vars(twin).update(vars(known), record=record)
+    return twin
+
+
+def _assess_position(
+    record: DsptRecord | None, terms: ContractTerms, as_of: dt.date, checked: bool, new_provider: bool,
+) -> ContractualPosition:
     year = record.year if record is not None else None
     published = record is not None and record.status.is_published
     until = terms.counts_until(year) if published and year is not None else None
