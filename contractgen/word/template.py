@@ -214,7 +214,8 @@ class WordTemplate:
             raise TemplateError(message, [self._problem(name, line, message)]) from exc
         xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # the breaks _compile added
         data = xml.encode("utf-8")
-        if not self.shapes[name].needs_check(record, trusted, context):
+        shape = self.shapes.get(name)
+        if shape is not None and not shape.needs_check(record, trusted, context):
             return data  # well-formed whatever it printed: its skeleton is (contractgen.word.wellformed)
         try:
             etree.fromstring(xml.replace(trusted, "").encode("utf-8") if len(trusted) > 1000 else data)
