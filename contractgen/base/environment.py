@@ -185,18 +185,19 @@ def _remember_code(key: tuple, code: CodeType) -> None:
 
 
 @functools.lru_cache(maxsize=2048)
-def undeclared_variables(source: str) -> frozenset[str]:
+def undeclared_variables(source: str, environment: Callable[[], "Sandbox"]) -> frozenset[str]:
     """The top-level names the template text ``source`` uses without setting them
-    (:func:`jinja2.meta.find_undeclared_variables`), worked out once per process per text
-    (validation asks again for every profile and every test). Raises what parsing
-    raises (:class:`jinja2.TemplateSyntaxError`, a refused ``{% include %}``)."""
-    return frozenset(meta.find_undeclared_variables(_parsing_environment().parse(source)))
+    (:func:`jinja2.meta.find_undeclared_variables`) in the environment the factory
+    ``environment`` makes (:func:`clause_environment` or :func:`template_environment`:
+    Jinja checks the filters while working it out), once per process per text:
+    validation asks again for every profile and every test. Raises what parsing raises
+    (:class:`jinja2.TemplateSyntaxError`, a refused ``{% include %}``)."""
+    return frozenset(meta.find_undeclared_variables(_made_by(environment).parse(source)))
 
 
-@functools.lru_cache(maxsize=1)
-def _parsing_environment() -> "Sandbox":
-    # clause and Word template environments parse alike (same syntax); only rendering differs
-    return Sandbox(undefined=StrictUndefined, keep_trailing_newline=True)
+@functools.lru_cache(maxsize=8)
+def _made_by(environment: Callable[[], "Sandbox"]) -> "Sandbox":
+    return environment()
 
 
 class BoundedNamespace(Namespace):

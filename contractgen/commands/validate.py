@@ -186,7 +186,7 @@ def _variable_problems(template: WordTemplate, kinds: set[str]) -> list[Problem]
     env = template_environment()
     problems = []
     for part, source in sorted(template.sources.items()):
-        unknown = undeclared_variables(source) - allowed
+        unknown = undeclared_variables(source, template_environment) - allowed
         if not unknown:
             continue
         ast = env.parse(source)  # the lines where they are used

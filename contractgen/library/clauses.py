@@ -22,7 +22,7 @@ from typing import Literal, Mapping
 from jinja2 import TemplateSyntaxError
 from pydantic import Field, field_validator
 
-from ..base.environment import undeclared_variables
+from ..base.environment import clause_environment, undeclared_variables
 from ..base.errors import InputError, LibraryError, Location, Problem, count_problems, display_path
 from ..base.schema import Strict, check_xml_text, suggest, validate_model
 from ..base.untrusted import MAX_CLAUSE_CHARS
@@ -398,7 +398,7 @@ def _text_problems(
 ) -> list[Problem]:
     """One text variant: its template syntax, its variables and its references."""
     try:
-        used = undeclared_variables(text)
+        used = undeclared_variables(text, clause_environment)
     except TemplateSyntaxError as exc:
         # block scalars start on the line after their key
         line = (doc.locate(path).line or 0) + (exc.lineno or 1)
