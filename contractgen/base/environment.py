@@ -184,15 +184,24 @@ def _remember_code(key: tuple, code: CodeType) -> None:
             total -= len(old[1])
 
 
-@functools.lru_cache(maxsize=2048)
 def undeclared_variables(source: str, environment: Callable[[], "Sandbox"]) -> frozenset[str]:
     """The top-level names the template text ``source`` uses without setting them
     (:func:`jinja2.meta.find_undeclared_variables`) in the environment the factory
     ``environment`` makes (:func:`clause_environment` or :func:`template_environment`:
     Jinja checks the filters while working it out), once per process per text:
     validation asks again for every profile and every test. Raises what parsing raises
-    (:class:`jinja2.TemplateSyntaxError`, a refused ``{% include %}``)."""
+    (:class:`jinja2.TemplateSyntaxError`, a refused ``{% include %}``). A text longer than
+    :data:`_MAX_CACHED_SOURCE` is not kept."""
+    if len(source) > _MAX_CACHED_SOURCE:
+        return _undeclared(source, environment)
+    return _undeclared_cached(source, environment)
+
+
+def _undeclared(source: str, environment: Callable[[], "Sandbox"]) -> frozenset[str]:
     return frozenset(meta.find_undeclared_variables(_made_by(environment).parse(source)))
+
+
+_undeclared_cached = functools.lru_cache(maxsize=2048)(_undeclared)
 
 
 @functools.lru_cache(maxsize=8)

@@ -74,7 +74,7 @@ def markdown_to_blocks(
 _MAX_CACHED_TEXT = 20_000
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=512)
 def _clause_blocks(text: str, clause_id: str | None) -> tuple[Paragraph, ...]:
     return tuple(_blocks(text, "clause", clause_id, itertools.count(1)))  # frozen: safe to share
 
