@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jinja2 import meta, nodes
+from jinja2 import nodes
 
-from ..base.environment import template_environment
+from ..base.environment import template_environment, undeclared_variables
 from ..base.errors import (
     ContractgenError,
     Location,
@@ -186,8 +186,11 @@ def _variable_problems(template: WordTemplate, kinds: set[str]) -> list[Problem]
     env = template_environment()
     problems = []
     for part, source in sorted(template.sources.items()):
-        ast = env.parse(source)
-        for name in sorted(meta.find_undeclared_variables(ast) - allowed):
+        unknown = undeclared_variables(source, template_environment) - allowed
+        if not unknown:
+            continue
+        ast = env.parse(source)  # the lines where they are used
+        for name in sorted(unknown):
             line = min((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), default=None)
             message = (
                 f"the template uses '{name}', which a {described} template does not receive; "
