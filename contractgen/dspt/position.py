@@ -72,7 +72,7 @@ class LetterKind(str, Enum):
 # --------------------------------------------------------------------------- terms
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContractTerms:
     """The schedule's terms that decide a provider's position, for one tier.
 
@@ -183,7 +183,7 @@ def contract_terms(library: ClauseLibrary, profile: Profile, tier: str) -> Contr
 # ------------------------------------------------------------------------ position
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContractualPosition:
     """A provider's position under its schedule on ``as_of``, and the letter it calls for.
 

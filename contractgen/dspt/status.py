@@ -137,7 +137,7 @@ TIER_STATUSES: tuple[DsptStatus, ...] = (
 # --------------------------------------------------------------------- assessment years
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class AssessmentYear:
     """A DSPT assessment year, named like a financial year: start 2025 is 2025-26."""
 
@@ -326,7 +326,7 @@ def _parse_status_text(raw: str) -> tuple[DsptStatus, AssessmentYear | None]:
 # ---------------------------------------------------------------------------- records
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DsptRecord:
     """One organisation's row in a DSPT export.
 

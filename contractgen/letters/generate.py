@@ -80,7 +80,7 @@ REJECTED = "rejected"
 UNMATCHED_SHOWN = 10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LetterJob:
     """One letter to write: who, in what position, where."""
 
