@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
+from ..base.background import Background
 from ..base.csvout import csv_bytes, csv_chunks
 from ..base.errors import (
     OutputError,
@@ -337,30 +338,31 @@ def generate_letters(
     as_of = as_of or dt.date.today()
     version, profile = prepare_version(workspace, profile_ref)
     check_export_options(dspt_file, no_dspt)
-    kinds_wanted = wanted_kinds(kinds)
-    output = output or workspace.output_dir / f"{profile.name}-letters"
-    register = read_providers(providers_file, version.library, profile, strict=strict)
-    export, checks = checked_export(workspace, dspt_file, as_of, register.providers, accept_export)
-    codes = {c.strip().upper() for c in only}
-    providers = selected_providers(register.providers, codes, providers_file)
-    result = LettersResult(output=output, rejected=list(register.problems), without_export=export is None)
-    result.export_warnings, result.export_checks = (list(export.warnings) if export is not None else []), checks
-    terms = {tier: contract_terms(version.library, profile, tier) for tier in version.library.tiers}
-    closest_later: list[tuple[Provider, list[str]]] = []
-    jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted, read_cases(workspace), closest_later)
-    targets = _check_before_writing(output, jobs, result, checks, pdf=pdf, force=force, replace_own=replace_own)
-    origin = provenance(workspace, version)
-    result.draft = origin.draft_line
-    renderer = LetterRenderer(version.library, profile, load_template(workspace, profile, "letter"), as_of, origin, checks)
-    recipe = RendererRecipe(workspace, profile_ref, as_of, origin, checks, renderer.seconds)
-    _make_folder(output)
-    result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
-    if start:
-        start(len(jobs))
-    rejected = [] if codes or kinds_wanted else register.rejected  # a selection reports only itself
-    after = _Afterwards(result, jobs, rejected, checks, targets, lambda: find_closest_names(export, closest_later))
-    after.run(renderer, recipe, workers or default_workers(), progress or (lambda _n: None))
-    return result
+    with Background(lambda: provenance(workspace, version)) as asking_git:  # while the inputs are read
+        kinds_wanted = wanted_kinds(kinds)
+        output = output or workspace.output_dir / f"{profile.name}-letters"
+        register = read_providers(providers_file, version.library, profile, strict=strict)
+        export, checks = checked_export(workspace, dspt_file, as_of, register.providers, accept_export)
+        codes = {c.strip().upper() for c in only}
+        providers = selected_providers(register.providers, codes, providers_file)
+        result = LettersResult(output=output, rejected=list(register.problems), without_export=export is None)
+        result.export_warnings, result.export_checks = (list(export.warnings) if export is not None else []), checks
+        terms = {tier: contract_terms(version.library, profile, tier) for tier in version.library.tiers}
+        closest_later: list[tuple[Provider, list[str]]] = []
+        jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted, read_cases(workspace), closest_later)
+        targets = _check_before_writing(output, jobs, result, checks, pdf=pdf, force=force, replace_own=replace_own)
+        origin = asking_git.result()
+        result.draft = origin.draft_line
+        renderer = LetterRenderer(version.library, profile, load_template(workspace, profile, "letter"), as_of, origin, checks)
+        recipe = RendererRecipe(workspace, profile_ref, as_of, origin, checks, renderer.seconds)
+        _make_folder(output)
+        result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
+        if start:
+            start(len(jobs))
+        rejected = [] if codes or kinds_wanted else register.rejected  # a selection reports only itself
+        after = _Afterwards(result, jobs, rejected, checks, targets, lambda: find_closest_names(export, closest_later))
+        after.run(renderer, recipe, workers or default_workers(), progress or (lambda _n: None))
+        return result
 
 
 @dataclass
