@@ -10,6 +10,7 @@ import click
 from ..base.errors import display_path, plural
 from .root import DATE, Group, cli, print_notes, to_date, workspace_of
 
+
 @cli.group("case", cls=Group)
 def case_group() -> None:
     """Each provider's case over time: letters sent, plans received, extensions,
