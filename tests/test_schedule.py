@@ -227,6 +227,31 @@ def test_properties_record_version_release_profile_and_clauses(ws):
     assert core["created"] == core["modified"] == "2026-04-01T00:00:00Z"
 
 
+def test_the_schedule_is_titled_by_the_profiles_schedule_title(ws):
+    """A council whose contract calls the schedule something else says so in its
+    profile: the heading, every page's footer and the document's title follow it (and
+    the letters cite it: test_letters.py)."""
+    edit(ws / "profiles" / "example-borough.yaml", "  schedule_number: 12\n",
+         "  schedule_number: 12\n  schedule_title: Information Governance & Cyber Security\n")
+    parts, _assembly, _library, _profile = built(ws, tier="core")
+    assert core_properties(parts)["title"] == "Schedule 12: Information Governance & Cyber Security"
+    heading = next(p for p in body_paragraphs(parts) if "".join(p.itertext()).startswith("Schedule"))
+    assert "".join(heading.itertext()) == "Schedule 12: Information Governance & Cyber Security"
+    footer = "".join(xml(parts, "word/footer1.xml").itertext())
+    assert footer.startswith("Schedule 12: Information Governance & Cyber Security")
+    assert "Data Security and Protection" not in footer
+
+
+def test_a_blank_schedule_title_is_refused_with_its_line(ws):
+    edit(ws / "profiles" / "example-borough.yaml", "  schedule_number: 12\n", "  schedule_number: 12\n  schedule_title: '  '\n")
+    with pytest.raises(ProfileError) as caught:
+        built(ws)
+    assert [str(p) for p in caught.value.problems] == [
+        "profiles/example-borough.yaml:16:3: contract.schedule_title: give the schedule's title as its heading names it, "
+        "such as Data Security and Protection (at most 120 characters)"
+    ]
+
+
 def test_the_profile_fingerprint_changes_with_the_profile(ws):
     first = custom_properties(built(ws)[0])["contractgen.profile.sha256"]
     edit(ws / "profiles/example-borough.yaml", "  short_name: EBC", "  short_name: EB")

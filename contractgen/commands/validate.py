@@ -52,7 +52,7 @@ class ValidationReport:
     profiles: int = 0
     templates: int = 0
     renders: int = 0
-    warnings: list[str] = field(default_factory=list)  # tracked files that look like output or personal data
+    warnings: list[str] = field(default_factory=list)  # tracked files that look like output or personal data; a title letters cannot check
 
     @property
     def ok(self) -> bool:
@@ -73,7 +73,7 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
                 if _test_render(workspace, library, profile, usable, report):
                     break  # a render limit: the same clause or template would stop every other render
     report.problems = unique_problems(report.problems)
-    report.warnings = tracked_personal_data(workspace)
+    report.warnings += tracked_personal_data(workspace)
     return report
 
 
@@ -138,7 +138,23 @@ def _check_templates(workspace: Workspace, profiles: list[Profile], report: Vali
         report.problems.extend(found)
         if not found:
             usable.add(path.name)
+        if "schedule" in kinds_of.get(path.name, set()) and not _prints_schedule_title(template):
+            report.warnings.append(
+                f"{display_path(path)} does not print {{{{ contract.schedule_title }}}}: letters cite the schedule by the "
+                "profile's contract.schedule_title (default: Data Security and Protection), so make sure that is the "
+                "title this template gives the schedule, or print {{ contract.schedule_title }} in its heading"
+            )
     return usable
+
+
+def _prints_schedule_title(template: WordTemplate) -> bool:
+    """Whether any part of the template prints ``contract.schedule_title`` (or hands
+    ``contract`` to something whole, which may)."""
+    for part in template.templated_parts():
+        used = template.attributes_used(part, "contract")
+        if used is None or "schedule_title" in used:
+            return True
+    return False
 
 
 def _test_render(workspace: Workspace, library: ClauseLibrary, profile: Profile, usable: set[str], report: ValidationReport) -> bool:
