@@ -137,12 +137,12 @@ def schedule_template() -> Document:
     _header_footer(
         doc,
         "{{ council.name }}\t{{ contract.reference }}",
-        "Schedule {{ contract.schedule_number }}: Data Security and Protection",
+        "Schedule {{ contract.schedule_number }}: {{ contract.schedule_title }}",
     )
     # a document built from unreleased clause changes says so on every page
     _draft_lines(doc)
     doc.add_paragraph("{{r council.logo }}")
-    title = doc.add_paragraph("Schedule {{ contract.schedule_number }}: Data Security and Protection", style="Title")
+    title = doc.add_paragraph("Schedule {{ contract.schedule_number }}: {{ contract.schedule_title }}", style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.LEFT
     doc.add_paragraph("{{ contract.title }}", style="Heading 2")
     parties = doc.add_paragraph()

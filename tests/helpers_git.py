@@ -42,7 +42,7 @@ R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS = {"w": W, "r": R}
 OLD_RELEASE, NEW_RELEASE = "2026.1", "2026.2"  # release names: found in the history, no tags
 #: The release the repository's own library.yaml carries (relabelled 2026.1 in the history).
-SHIPPED_RELEASE, SHIPPED_RELEASE_DATE = "2026.5", "2026-12-06"
+SHIPPED_RELEASE, SHIPPED_RELEASE_DATE = "2026.6", "2026-12-06"
 #: library.yaml's release lines, whichever release it has reached (the fingerprint line is optional).
 RELEASE_LINES = re.compile(r'^release: "[^"\n]*"\nrelease_date: [0-9-]+\n(?:release_fingerprint: "[0-9a-f]*"\n)?', re.M)
 #: How many clauses the shipped library has (counts in messages follow it as it grows).

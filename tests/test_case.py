@@ -266,6 +266,7 @@ for n in range(15):
 """
 
 
+@pytest.mark.slow  # two Python processes spawned, each importing contractgen: 1.6 s
 def test_two_processes_recording_at_once_keep_every_event(workspace: Workspace, case_database: str) -> None:
     record_event(workspace, "SETUP", "note", details={"text": "the schema first"})
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(workspace.root), code], stderr=subprocess.PIPE, text=True) for code in ("AAA1", "BBB2")]
@@ -492,6 +493,7 @@ def test_import_from_xlsx_names_the_worksheet_cell_and_column(workspace: Workspa
 # ------------------------------------------------------------------ a locked PostgreSQL table (issue 15)
 
 
+@pytest.mark.slow  # a PostgreSQL server started for it alone (0.8 s), and a 2-second lock wait by design: 3.2 s
 def test_a_locked_postgresql_table_fails_after_a_bounded_wait_and_loses_nothing(
     workspace: Workspace, postgres_server, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -52,7 +52,7 @@ def test_schedule_writes_the_document_and_says_so(ws):
     assert result.exit_code == 0, result.output
     placed = len([c for c in lib.ordered() if c.status is ClauseStatus.APPROVED and c.text_for("core") is not None])
     assert result.stdout == (
-        f"wrote schedule.docx (example-borough, core tier, {placed} clauses, library release 2026.5)\n"
+        f"wrote schedule.docx (example-borough, core tier, {placed} clauses, library release 2026.6)\n"
     )
     assert docx.Document("schedule.docx").core_properties.author == "Example Borough Council"
 
@@ -85,7 +85,7 @@ def test_clauses_list(ws):
     listed = [line.split()[0] for line in lines[:-1]]
     current = [c.id for c in lib.clauses.values() if c.status is not ClauseStatus.WITHDRAWN]
     assert sorted(listed) == sorted(current)
-    assert lines[-1] == f"{len(current)} clauses in release 2026.5"
+    assert lines[-1] == f"{len(current)} clauses in release 2026.6"
     requirement = next(line for line in lines if line.startswith("dspt.requirement "))
     assert requirement.split()[1:5] == ["1.0.0", "approved", "requirement", "foundation,core,advanced"]
     all_lines = run_cli("clauses", "list", "--all").stdout.splitlines()
@@ -417,7 +417,7 @@ def unsatisfiable_pin(ws: Path) -> list[str]:
     edit(ws / REGION, 'release: ">=2026.1"', 'release: "2027.1"')
     return [
         f"profiles/regions/north-west.yaml:{line_of(ws / REGION, 'release:')}:3: library.release: pins release "
-        "'2027.1' but the clause library is release 2026.5; change the pin or render from that release",
+        "'2027.1' but the clause library is release 2026.6; change the pin or render from that release",
         profile_summary(1),
     ]
 

@@ -433,7 +433,7 @@ def test_an_untested_plan_is_a_critical_gap_in_the_advanced_tier(workspace, tmp_
 # --------------------------------------------------------------- item 8: releases true without git
 
 
-NOT_CHECKED = ("note: cannot check that the clauses are release 2026.5: {why}, and library.yaml records no release_fingerprint")
+NOT_CHECKED = ("note: cannot check that the clauses are release 2026.6: {why}, and library.yaml records no release_fingerprint")
 FINGERPRINT_LINE = re.compile(r"^release_fingerprint:.*\n", re.M)
 
 
@@ -455,13 +455,13 @@ def test_a_copy_without_git_is_checked_by_the_recorded_fingerprint(ws: Path) -> 
     _record_fingerprint(ws)
     same = run_cli("schedule", "example-borough", "-o", "s.docx")
     assert same.exit_code == 0, same.stderr
-    assert same.stdout.splitlines() == ["wrote s.docx (example-borough, core tier, 18 clauses, library release 2026.5)"]
+    assert same.stdout.splitlines() == ["wrote s.docx (example-borough, core tier, 18 clauses, library release 2026.6)"]
     assert same.stderr == ""
     clause = ws / "clause_library" / "clauses" / "dspt.staff-training.yaml"
     clause.write_text(clause.read_text(encoding="utf-8").replace("The Provider shall", "The Provider must", 1), encoding="utf-8")
     changed = run_cli("schedule", "example-borough", "-o", "t.docx")
-    assert changed.stdout.splitlines()[1] == "Draft: the clauses differ from release 2026.5 (its recorded fingerprint)"
-    assert "Draft: the clauses differ from release 2026.5 (its recorded fingerprint)" in docx_text(ws / "t.docx")
+    assert changed.stdout.splitlines()[1] == "Draft: the clauses differ from release 2026.6 (its recorded fingerprint)"
+    assert "Draft: the clauses differ from release 2026.6 (its recorded fingerprint)" in docx_text(ws / "t.docx")
 
 
 def test_without_git_and_without_a_fingerprint_it_says_so(ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

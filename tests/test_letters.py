@@ -36,7 +36,7 @@ from contractgen.dspt.register import Provider, salutation_for
 from contractgen.word.package import write_atomic
 from contractgen.word.textconv import docx_to_text
 from contractgen.library.workspace import Workspace
-from helpers import core_properties, custom_properties, docx_parts, example_export, files_under
+from helpers import core_properties, custom_properties, docx_parts, edit, example_export, files_under
 
 D = dt.date
 AS_OF = D(2026, 11, 26)
@@ -975,6 +975,17 @@ ADVANCED_NEEDS = ("Standards Exceeded also needs a current Cyber Essentials Plus
                   "hold throughout (paragraph 5.1 of Schedule 12 (Data Security and Protection) of your contract){expiry}. Your tier also asks you to test the data and "
                   "cyber security parts of your business continuity plan at least once every twelve months and send us a "
                   "short report of each test within 10 working days of the test (paragraph 3.1).")
+
+
+def test_letters_cite_the_schedule_by_the_profiles_schedule_title(workspace: Workspace) -> None:
+    """A paragraph a letter cites is read in the schedule the council issued, named as
+    its heading names it (profile ``contract.schedule_title``)."""
+    edit(workspace.root / "profiles" / "example-borough.yaml", "  schedule_number: 12\n",
+         "  schedule_number: 12\n  schedule_title: Information Governance & Cyber Security\n")
+    advanced_with_certificate(workspace, "2027-11-29")
+    text = letter_text(example(workspace, only=["VM8K1"]), "VM8K1")
+    assert "(paragraph 5.1 of Schedule 12 (Information Governance & Cyber Security) of your contract)" in text
+    assert "Data Security and Protection)" not in text
 
 
 def test_advanced_confirm_and_renew_letters_say_what_the_next_publication_needs(workspace: Workspace) -> None:

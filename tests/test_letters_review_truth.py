@@ -136,7 +136,8 @@ def test_foundation_start_says_which_publication_is_due_when(rv: LettersResult) 
     text = text_of(rv, "8HX22")
     assert ("your contract asks you to send us a copy of that action plan within 10 working days of publishing "
             "(paragraph 3.1 of Schedule 7 (Data Security and Protection) of your contract).") in text
-    assert ("Which publication is due when: your contract needs your first publication by 1 January 2027, earlier than "
+    assert ("Which publication is due when, if that period for a first publication applies to you: your contract needs "
+            "your first publication by 1 January 2027, earlier than "
             "the DSPT's own deadline for 2026-27 (30 June 2027), and it can be the 2026-27 assessment at Approaching "
             "Standards. Your contract then needs the 2027-28 assessment published at Standards Met or better by 30 June "
             "2028, that year's deadline.") in text

@@ -241,6 +241,11 @@ INTRO = "clauses/t.intro.yaml"
             id="template-syntax-error",
         ),
         pytest.param(
+            clause_file(INTRO, "{{ council.name }}", "{{ council.name|nosuchfilter }}"),
+            ["clause_library/clauses/t.intro.yaml:8: text: template syntax error: No filter named 'nosuchfilter'."],
+            id="unknown-filter",  # was a traceback: Jinja finds it while listing the variables
+        ),
+        pytest.param(
             clause_file(INTRO, "title: Introduction", 'title: "Intro\\aduction"'),
             ["clause_library/clauses/t.intro.yaml:2:1: title: contains the control character U+0007, which a Word "
              "document cannot hold; delete it (it is often pasted invisibly from another program)"],

@@ -9,7 +9,15 @@ import itertools
 import pytest
 
 from contractgen.word.blocks import Style
-from contractgen.base.environment import MarkdownSafe, clause_environment, escape_markdown
+from contractgen.base.environment import (
+    MarkdownSafe,
+    MaskedValues,
+    clause_environment,
+    escape_markdown,
+    masked_clause_environment,
+    masking,
+    template_environment,
+)
 from contractgen.word.markup import markdown_to_blocks, ref_marker
 
 
@@ -131,3 +139,27 @@ def test_how_values_are_written(value, printed):
 def test_the_long_date_filter():
     env = clause_environment()
     assert env.from_string("{{ d|long_date }}").render(d=dt.date(2027, 4, 1)) == "1 April 2027"
+
+
+# ---------------------------------------------------------------- per-process caches (issue 18)
+
+
+def test_a_text_compiled_once_still_renders_as_each_environment_does() -> None:
+    source = "{{ name }} on {{ day|long_date }}"
+    values = {"name": "A & <B> *C*", "day": dt.date(2026, 4, 1)}
+    clause_env = clause_environment()
+    assert clause_env.compile(source) is clause_environment().compile(source)  # compiled once
+    assert clause_env.from_string(source).render(values) == "A \\& \\<B\\> \\*C\\* on 1 April 2026"
+    assert template_environment().from_string(source).render(values) == "A &amp; &lt;B&gt; *C* on 1 April 2026"
+    with masking(MaskedValues()) as masked:
+        assert masked_clause_environment().from_string(source).render(values) == "\U000f0000 on \U000f0001"
+    assert masked.values == ["A & <B> *C*", "1 April 2026"]
+    assert clause_environment().from_string(source).render(values) == "A \\& \\<B\\> \\*C\\* on 1 April 2026"
+
+
+def test_clause_paragraphs_parsed_once_are_not_shared_lists() -> None:
+    first = markdown_to_blocks("One.\n\nTwo.", clause_id="c.one")
+    first.append(first[0])
+    again = markdown_to_blocks("One.\n\nTwo.", clause_id="c.one")
+    assert [p.text for p in again] == ["One.", "Two."]
+    assert {p.clause_id for p in markdown_to_blocks("One.\n\nTwo.", clause_id="c.two")} == {"c.two"}

@@ -118,7 +118,7 @@ def test_nothing_is_written_from_a_profile_that_still_holds_placeholders(tmp_pat
 
 
 def test_init_asks_at_a_terminal_only(tmp_path, monkeypatch):
-    import contractgen.cli
+    import contractgen.cli.setup
 
     monkeypatch.chdir(tmp_path)
     quiet = run_cli("init", "plain", "--no-git", input="Should Not Be Read\n")
@@ -126,7 +126,7 @@ def test_init_asks_at_a_terminal_only(tmp_path, monkeypatch):
     assert quiet.stderr == ""
     assert '"TODO: the council\'s name"' in (tmp_path / "plain/profiles/plain.yaml").read_text(encoding="utf-8")
 
-    monkeypatch.setattr(contractgen.cli, "_interactive", lambda: True)
+    monkeypatch.setattr(contractgen.cli.setup, "_interactive", lambda: True)
     logo = Path(__file__).parent.parent / "profiles/logos/example-borough.png"
     answers = [NAME, "North East", "advanced", "2027-04-01", "Dr Siân O'Connor", "asc@northshire.example.gov.uk", "01632 960 123", str(logo)]
     asked = run_cli("init", "nc", "--no-git", input="\n".join(answers) + "\n")

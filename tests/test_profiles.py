@@ -374,7 +374,7 @@ def test_an_unknown_profile_name_is_a_usage_error(ws):
         pytest.param(
             REGION, 'release: ">=2026.1"', 'release: "2027.1"',
             ["profiles/regions/north-west.yaml:8:3: library.release: pins release '2027.1' but the clause library is "
-             "release 2026.5; change the pin or render from that release"],
+             "release 2026.6; change the pin or render from that release"],
             id="unsatisfiable-release-pin",
         ),
         pytest.param(

@@ -45,7 +45,7 @@ EDITS = [
             "  - version: 1.2.0\n    date: 2026-12-07\n    summary: Remedial Plans within 15 Working Days by default.\n"
         ),
     ),
-    lambda clone: release(clone / "clause_library", "2026.6", "2026-12-07"),
+    lambda clone: release(clone / "clause_library", "2026.7", "2026-12-07"),
 ]
 
 
@@ -115,5 +115,5 @@ def test_the_readme_review_workflow_from_a_clean_clone(tmp_path, monkeypatch):
     rejected = "\n".join(t for _, t in paragraphs(resolve_changes(root, "reject")))
     assert "within 15 Working Days" in accepted and "within 20 Working Days" in rejected
     assert "{{" not in accepted
-    assert run("contractgen schedule example-borough -o released.docx", clone)[0].endswith("library release 2026.6)")
+    assert run("contractgen schedule example-borough -o released.docx", clone)[0].endswith("library release 2026.7)")
     assert run("contractgen textconv released.docx | grep Draft", clone) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import docx
@@ -38,12 +39,34 @@ def add_paragraph(template: Path, text: str) -> None:
 def test_the_example_workspace_is_valid(ws):
     report = report_of(ws)
     assert report.ok and report.problems == []
+    assert report.warnings == []
     assert report.profiles == 2 and report.templates == 2
     assert report.clauses >= 20
     # every profile in every tier; every letter kind; the case record's overdue and progress in every tier and certificate
     # (expired, and none recorded) in the advanced one
     assert report.renders == 2 * 3 + 2 * 3 * 6 + 2 * (3 * 2 + 2)
     assert files_under(ws / "out") == []  # renders happen in memory
+
+
+def test_a_schedule_template_that_does_not_print_the_schedules_title_is_a_warning(ws):
+    """Letters cite the schedule by the profile's contract.schedule_title; a council's own
+    template that writes its title as plain text may call it something else, so validate
+    asks for a look (a warning: the text may well be the same)."""
+    template = ws / "templates" / "schedule.docx"
+    with zipfile.ZipFile(template) as z:
+        parts = {info.filename: z.read(info) for info in z.infolist()}
+    for name in ("word/document.xml", "word/footer1.xml"):
+        parts[name] = parts[name].replace(b"{{ contract.schedule_title }}", b"Information Governance")
+    with zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    report = report_of(ws)
+    assert report.ok
+    assert report.warnings == [
+        "templates/schedule.docx does not print {{ contract.schedule_title }}: letters cite the schedule by the profile's "
+        "contract.schedule_title (default: Data Security and Protection), so make sure that is the title this template "
+        "gives the schedule, or print {{ contract.schedule_title }} in its heading"
+    ]
 
 
 def test_a_letter_date_that_is_not_the_schedules_is_reported(ws):

@@ -11,11 +11,13 @@ import datetime as dt
 import functools
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import CodeType
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, Undefined, UndefinedError, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, Undefined, UndefinedError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Namespace
 from markupsafe import Markup, escape
@@ -88,6 +90,39 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
     bounded_iter = staticmethod(bounded_iter)
 
+    def compile(  # type: ignore[override]
+        self, source: str | nodes.Template, name: str | None = None, filename: str | None = None,
+        raw: bool = False, defer_init: bool = False,
+    ) -> str | CodeType:
+        # Jinja's one compiling hook (``from_string`` calls it): the same text compiled
+        # under the same settings is the same code, so it is compiled once per process
+        if raw or not isinstance(source, str) or len(source) > _MAX_CACHED_SOURCE:
+            return super().compile(source, name, filename, raw, defer_init)  # type: ignore[call-overload]
+        key = (self._compile_settings(), source, name, filename, defer_init)
+        with _COMPILED_LOCK:
+            code = _COMPILED.get(key)
+            if code is not None:
+                _COMPILED.move_to_end(key)
+                return code
+        code = super().compile(source, name, filename, False, defer_init)
+        _remember_code(key, code)
+        return code
+
+    def _compile_settings(self) -> tuple:
+        """Everything of this environment that the code Jinja compiles depends on (its
+        lexer, escaping, finalize, extensions, and which filters and tests exist and what
+        they are passed); globals and the undefined class are looked up when rendering."""
+        def passes(funcs: dict[str, Any]) -> tuple:
+            return tuple(sorted((n, str(getattr(f, "jinja_pass_arg", ""))) for n, f in funcs.items()))
+
+        return (
+            type(self), self.code_generator_class, self.autoescape, self.finalize, self.optimized, self.is_async,
+            self.block_start_string, self.block_end_string, self.variable_start_string, self.variable_end_string,
+            self.comment_start_string, self.comment_end_string, self.line_statement_prefix, self.line_comment_prefix,
+            self.trim_blocks, self.lstrip_blocks, self.newline_sequence, self.keep_trailing_newline,
+            tuple(sorted(self.extensions)), passes(self.filters), passes(self.tests),
+        )  # fmt: skip
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         check_deadline()
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
@@ -137,6 +172,52 @@ class Sandbox(ImmutableSandboxedEnvironment):
             check_format(value.__self__)
             wrapper.formats_text = True  # type: ignore[attr-defined]
         return wrapper
+
+
+#: Compiled code by (environment settings, source, name, filename, defer_init), least
+#: recently used first; at most :data:`_MAX_COMPILED` texts of :data:`_MAX_COMPILED_CHARS`
+#: characters in all. Code objects are immutable, so sharing them between environments
+#: with the same settings is what Jinja's own bytecode cache does.
+_COMPILED: OrderedDict[tuple, CodeType] = OrderedDict()
+_COMPILED_LOCK = threading.Lock()
+_MAX_COMPILED = 512
+_MAX_COMPILED_CHARS = 16_000_000
+_MAX_CACHED_SOURCE = 4_000_000
+
+
+def _remember_code(key: tuple, code: CodeType) -> None:
+    with _COMPILED_LOCK:
+        _COMPILED[key] = code
+        _COMPILED.move_to_end(key)
+        total = sum(len(k[1]) for k in _COMPILED)
+        while len(_COMPILED) > _MAX_COMPILED or (total > _MAX_COMPILED_CHARS and len(_COMPILED) > 1):
+            old, _ = _COMPILED.popitem(last=False)
+            total -= len(old[1])
+
+
+def undeclared_variables(source: str, environment: Callable[[], "Sandbox"]) -> frozenset[str]:
+    """The top-level names the template text ``source`` uses without setting them
+    (:func:`jinja2.meta.find_undeclared_variables`) in the environment the factory
+    ``environment`` makes (:func:`clause_environment` or :func:`template_environment`:
+    Jinja checks the filters while working it out), once per process per text:
+    validation asks again for every profile and every test. Raises what parsing raises
+    (:class:`jinja2.TemplateSyntaxError`, a refused ``{% include %}``). A text longer than
+    :data:`_MAX_CACHED_SOURCE` is not kept."""
+    if len(source) > _MAX_CACHED_SOURCE:
+        return _undeclared(source, environment)
+    return _undeclared_cached(source, environment)
+
+
+def _undeclared(source: str, environment: Callable[[], "Sandbox"]) -> frozenset[str]:
+    return frozenset(meta.find_undeclared_variables(_made_by(environment).parse(source)))
+
+
+_undeclared_cached = functools.lru_cache(maxsize=2048)(_undeclared)
+
+
+@functools.lru_cache(maxsize=8)
+def _made_by(environment: Callable[[], "Sandbox"]) -> "Sandbox":
+    return environment()
 
 
 class BoundedNamespace(Namespace):

@@ -11,8 +11,10 @@ from __future__ import annotations
 import bisect
 import difflib
 import functools
+import heapq
 import re
 import unicodedata
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from itertools import chain
@@ -100,7 +102,8 @@ class NameIndex(Generic[_R]):
         for i, norm in enumerate(self._names):
             for gram in _trigrams(norm):
                 postings[gram].append(i)
-        self._postings = dict(postings)
+        # each list as an array of 4-byte indexes: half the memory, and read the same way
+        self._postings = {gram: array("I", found) for gram, found in postings.items()}
         self._known = frozenset(self._names)
         self._counts: dict[int, Counter[str]] = {}  # each compared name's characters, counted
 
@@ -114,14 +117,15 @@ class NameIndex(Generic[_R]):
         query = normalise_name(name)
         if n <= 0 or not query:
             return []
-        # in a fixed order: names tied for the shortlist's last places are then the same in every run
-        lists = [self._postings.get(g, ()) for g in sorted(_trigrams(query))]
+        # in a fixed order (a set's order changes with each process's string hashing)
+        lists: list[Sequence[int]] = [self._postings.get(g, ()) for g in sorted(_trigrams(query))]
         # Trigrams of common words ("care", "home") vote for thousands of names and
         # tell little: count them only when the query has few rarer trigrams.
         common = max(self.COMMON, int(len(self._names) * self.COMMON_SHARE))
         rare = [p for p in lists if len(p) <= common]
         counts = Counter(chain.from_iterable(rare if len(rare) >= 4 else lists))
-        shortlist = [i for i, _ in counts.most_common(max(self.SHORTLIST, n))]
+        # the names sharing the most trigrams; among equals, the first in the export
+        shortlist = [i for i, _ in heapq.nsmallest(max(self.SHORTLIST, n), counts.items(), key=_most_shared)]
         matcher = difflib.SequenceMatcher(autojunk=False)
         matcher.set_seq2(query)
         bounds = []  # (-upper bound of the ratio, position in the shortlist, index)
@@ -132,8 +136,8 @@ class NameIndex(Generic[_R]):
             if 2.0 * min(len(name), len(query)) / total >= cutoff:  # SequenceMatcher.real_quick_ratio
                 # its quick_ratio (the characters in common), from each name's counts kept
                 in_name = self._counts[i] if i in self._counts else self._counts.setdefault(i, Counter(name))
-                common = sum(v if v < in_query[c] else in_query[c] for c, v in in_name.items() if c in in_query)
-                bounds.append((-(2.0 * common / total), k, i))
+                shared = sum(v if v < in_query[c] else in_query[c] for c, v in in_name.items() if c in in_query)
+                bounds.append((-(2.0 * shared / total), k, i))
         bounds.sort()  # the likeliest first: the n-th best ratio soon rules out the rest
         best: list[tuple[float, int]] = []  # (-ratio, index), kept sorted, at most n
         for bound, _, i in bounds:
@@ -148,6 +152,13 @@ class NameIndex(Generic[_R]):
                 bisect.insort(best, (-ratio, i))
                 del best[n:]
         return [self._records[i] for _, i in best]
+
+
+def _most_shared(item: tuple[int, int]) -> tuple[int, int]:
+    """Sort key of a (name index, shared trigrams) pair: most shared first, then the
+    earlier name, so that the same names are compared in every run."""
+    index, shared = item
+    return -shared, index
 
 
 def _trigrams(norm: str) -> set[str]:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import re
 import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import openpyxl
 from lxml import etree
@@ -34,11 +33,15 @@ __all__ = ["Table", "header_key", "read_table"]
 
 @dataclass
 class Table:
-    """Rows of a CSV or XLSX file: the header, and the data rows with their numbers."""
+    """Rows of a CSV or XLSX file: the header, and the data rows with their numbers.
+
+    ``rows`` can be iterated once: a CSV's rows are parsed as they are taken, so a large
+    file is never held as a list of cells beside what its reader keeps of it (a problem
+    found further down, such as a row past :data:`MAX_TABLE_ROWS`, is raised then)."""
 
     file: str
     header: list[str]
-    rows: list[tuple[int, list[object]]]
+    rows: Iterator[tuple[int, list[object]]]
     sheet: str | None = None  # an .xlsx file's: the title of the (first) worksheet read
 
 
@@ -64,18 +67,12 @@ def read_table(path: Path, error: type[InputError] = ExportError) -> Table:
     raw_rows, sheet = (
         (_csv_rows(path, shown, error), None) if suffix == ".csv" else _xlsx_sheet(path, shown, error)
     )
-    header: list[str] | None = None
-    rows: list[tuple[int, list[object]]] = []
-    for number, values in enumerate(raw_rows, start=1):
-        if _blank(values):
-            continue
-        if header is None:
-            header = ["" if v is None else str(v).strip() for v in values]
-        else:
-            rows.append((number, values))
-    if header is None:
+    numbered = ((number, values) for number, values in enumerate(raw_rows, start=1) if not _blank(values))
+    first = next(numbered, None)  # the first row that is not blank: the header
+    if first is None:
         raise fail("the file is empty; the first row must hold the column headers", 1)
-    return Table(shown, header, rows, sheet)
+    header = ["" if v is None else str(v).strip() for v in first[1]]
+    return Table(shown, header, numbered, sheet)
 
 
 def _blank(values: list[object]) -> bool:
@@ -86,7 +83,7 @@ def _blank(values: list[object]) -> bool:
         return not any(v is not None and str(v).strip() for v in values)
 
 
-def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[object]]:
+def _csv_rows(path: Path, shown: str, error: type[InputError]) -> Iterator[list[object]]:
     try:
         if path.stat().st_size > MAX_TABLE_BYTES:
             message = f"the file is larger than {MAX_TABLE_BYTES // 1_000_000} MB; is it the right file?"
@@ -97,17 +94,23 @@ def _csv_rows(path: Path, shown: str, error: type[InputError]) -> list[list[obje
         raise error(message, [Problem(Location(shown), "", message)]) from exc
     except InputError as exc:
         raise error(exc.message, exc.problems) from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
+    return _parsed_rows(csv.reader(io.StringIO(text, newline="")), shown, error)
+
+
+def _parsed_rows(reader: Any, shown: str, error: type[InputError]) -> Iterator[list[object]]:
+    """A CSV's rows, parsed one at a time; one row past the limit is enough to refuse
+    the file (the rest is never parsed)."""
+    count = 0
     try:
-        # one row past the limit is enough to refuse the file: the rest is never parsed
-        rows: list[list[object]] = list(itertools.islice(reader, MAX_TABLE_ROWS + 2))  # type: ignore[arg-type]
+        for row in reader:
+            count += 1
+            if count > MAX_TABLE_ROWS + 1:
+                raise _too_many_rows(error, shown)
+            yield row
     except csv.Error as exc:
         message = f"not a readable CSV file ({exc}); save it again as CSV"
         location = Location(shown, reader.line_num)
         raise error(message, [Problem(location, "", message)]) from exc
-    if len(rows) > MAX_TABLE_ROWS + 1:
-        raise _too_many_rows(error, shown)
-    return rows
 
 
 def _too_many_rows(error: type[InputError], shown: str) -> InputError:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jinja2 import meta, nodes
+from jinja2 import nodes
 
-from ..base.environment import template_environment
+from ..base.environment import template_environment, undeclared_variables
 from ..base.errors import (
     ContractgenError,
     Location,
@@ -52,7 +52,7 @@ class ValidationReport:
     profiles: int = 0
     templates: int = 0
     renders: int = 0
-    warnings: list[str] = field(default_factory=list)  # tracked files that look like output or personal data
+    warnings: list[str] = field(default_factory=list)  # tracked files that look like output or personal data; a title letters cannot check
 
     @property
     def ok(self) -> bool:
@@ -73,7 +73,7 @@ def validate_workspace(workspace: Workspace) -> ValidationReport:
                 if _test_render(workspace, library, profile, usable, report):
                     break  # a render limit: the same clause or template would stop every other render
     report.problems = unique_problems(report.problems)
-    report.warnings = tracked_personal_data(workspace)
+    report.warnings += tracked_personal_data(workspace)
     return report
 
 
@@ -138,7 +138,23 @@ def _check_templates(workspace: Workspace, profiles: list[Profile], report: Vali
         report.problems.extend(found)
         if not found:
             usable.add(path.name)
+        if "schedule" in kinds_of.get(path.name, set()) and not _prints_schedule_title(template):
+            report.warnings.append(
+                f"{display_path(path)} does not print {{{{ contract.schedule_title }}}}: letters cite the schedule by the "
+                "profile's contract.schedule_title (default: Data Security and Protection), so make sure that is the "
+                "title this template gives the schedule, or print {{ contract.schedule_title }} in its heading"
+            )
     return usable
+
+
+def _prints_schedule_title(template: WordTemplate) -> bool:
+    """Whether any part of the template prints ``contract.schedule_title`` (or hands
+    ``contract`` to something whole, which may)."""
+    for part in template.templated_parts():
+        used = template.attributes_used(part, "contract")
+        if used is None or "schedule_title" in used:
+            return True
+    return False
 
 
 def _test_render(workspace: Workspace, library: ClauseLibrary, profile: Profile, usable: set[str], report: ValidationReport) -> bool:
@@ -186,8 +202,11 @@ def _variable_problems(template: WordTemplate, kinds: set[str]) -> list[Problem]
     env = template_environment()
     problems = []
     for part, source in sorted(template.sources.items()):
-        ast = env.parse(source)
-        for name in sorted(meta.find_undeclared_variables(ast) - allowed):
+        unknown = undeclared_variables(source, template_environment) - allowed
+        if not unknown:
+            continue
+        ast = env.parse(source)  # the lines where they are used
+        for name in sorted(unknown):
             line = min((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), default=None)
             message = (
                 f"the template uses '{name}', which a {described} template does not receive; "

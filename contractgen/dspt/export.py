@@ -175,6 +175,7 @@ class _ExportReader:
         self.warnings: list[Problem] = []
         self.unknown: dict[str, list[int]] = {}
         self.dates: dict[str, tuple[dt.date | None, str | None]] = {}
+        self.texts: dict[str, str] = {}  # one string per distinct status and sector
         self.code, self.name, self.status = columns["code"], columns["name"], columns["status"]
         self.date_index, self.sector = columns["publication_date"], columns.get("sector")
         self.width = max(columns.values()) + 1
@@ -193,8 +194,8 @@ class _ExportReader:
         published, date_error = self.date(values[self.date_index])
         if date_error:
             return self.read_cells(number, values)  # type: ignore[arg-type]
-        raw_status = values[self.status].strip()
-        sector = values[self.sector].strip() if self.sector is not None else ""
+        raw_status = self.shared(values[self.status].strip())
+        sector = self.shared(values[self.sector].strip()) if self.sector is not None else ""
         try:
             record = DsptRecord.from_raw(
                 code, values[self.name].strip(), raw_status, published, sector or None, number
@@ -206,6 +207,11 @@ class _ExportReader:
         if conflict:
             self.problem(number, "status", conflict, into=self.warnings)
         return record
+
+    def shared(self, text: str) -> str:
+        """``text``, as the first row that had it: every record of the export holds its
+        status and sector, which few distinct texts make up."""
+        return self.texts.setdefault(text, text)
 
     def date(self, text: str) -> tuple[dt.date | None, str | None]:
         """:func:`_read_date` of a text cell, once per distinct text."""
@@ -240,14 +246,14 @@ class _ExportReader:
         if date_error:
             self.problem(number, "publication_date", date_error)
             ok = False
-        raw_status = _text(cell("status"))
+        raw_status = self.shared(_text(cell("status")))
         try:
             record = DsptRecord.from_raw(
                 code,
                 _text(cell("name")),
                 raw_status,
                 published,
-                _text(cell("sector")) or None,
+                self.shared(_text(cell("sector"))) or None,
                 number,
             )
         except UnknownStatusError:

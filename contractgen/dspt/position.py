@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -72,7 +73,7 @@ class LetterKind(str, Enum):
 # --------------------------------------------------------------------------- terms
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContractTerms:
     """The schedule's terms that decide a provider's position, for one tier.
 
@@ -183,7 +184,7 @@ def contract_terms(library: ClauseLibrary, profile: Profile, tier: str) -> Contr
 # ------------------------------------------------------------------------ position
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContractualPosition:
     """A provider's position under its schedule on ``as_of``, and the letter it calls for.
 
@@ -615,9 +616,11 @@ def _days(count: int) -> str:
 # --------------------------------------------------------------------------- dates
 
 
+@functools.lru_cache(maxsize=4096)
 def add_months(day: dt.date, months: int) -> dt.date:
     """The corresponding day ``months`` later; the last day of the month when that month
-    is shorter (31 January + 1 month = 28 or 29 February)."""
+    is shorter (31 January + 1 month = 28 or 29 February). Once per day and count: a
+    batch's positions share a few dozen such dates."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     last = calendar.monthrange(year, month + 1)[1]

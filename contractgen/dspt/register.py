@@ -98,7 +98,7 @@ def classify_ods_code(code: str) -> OdsCodeKind | None:
 # -------------------------------------------------------------------------- providers
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Provider:
     """One provider from the register. ``row`` is its spreadsheet row (header = 1)."""
 

@@ -42,9 +42,11 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
 )
 
 
+@functools.lru_cache(maxsize=256)
 def version_deadline(start: int, rules: tuple[DeadlineRule, ...] = DEADLINE_RULES) -> dt.date:
     """The deadline of the version opening in ``start`` under ``rules`` (the earliest
-    rule also covers any earlier version)."""
+    rule also covers any earlier version). One date object per year and rules: every
+    position of a batch holds one."""
     ordered = sorted(rules, key=lambda r: r.from_start)
     rule = ordered[0]
     for candidate in ordered:
@@ -137,7 +139,7 @@ TIER_STATUSES: tuple[DsptStatus, ...] = (
 # --------------------------------------------------------------------- assessment years
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class AssessmentYear:
     """A DSPT assessment year, named like a financial year: start 2025 is 2025-26."""
 
@@ -157,8 +159,9 @@ class AssessmentYear:
 
     @property
     def next(self) -> AssessmentYear:
-        """The following assessment year: 2025-26 -> 2026-27."""
-        return AssessmentYear(self.start + 1)
+        """The following assessment year: 2025-26 -> 2026-27 (one object per year: every
+        position of a batch holds two)."""
+        return _assessment_year(self.start + 1)
 
     def deadline(
         self, month: int | None = None, day: int | None = None, rules: tuple[DeadlineRule, ...] = DEADLINE_RULES
@@ -326,7 +329,7 @@ def _parse_status_text(raw: str) -> tuple[DsptStatus, AssessmentYear | None]:
 # ---------------------------------------------------------------------------- records
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DsptRecord:
     """One organisation's row in a DSPT export.
 
@@ -412,6 +415,11 @@ class DsptRecord:
             sector=sector or None,
             row=row,
         )
+
+
+@functools.lru_cache(maxsize=256)
+def _assessment_year(start: int) -> AssessmentYear:
+    return AssessmentYear(start)
 
 
 @functools.lru_cache(maxsize=1024)

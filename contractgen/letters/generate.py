@@ -20,9 +20,10 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from ..base.csvout import csv_bytes, csv_chunks
+from ..base.background import Background
+from ..base.csvout import csv_chunks
 from ..base.errors import (
     OutputError,
     Problem,
@@ -67,20 +68,16 @@ from .render import letter_clause as letter_clause
 from .render import schedule_paragraphs as schedule_paragraphs
 from .render import status_on_record as status_on_record
 from .render import unbreakable_contacts as unbreakable_contacts
+from .reports import HELD as HELD
+from .reports import REJECTED as REJECTED
+from .reports import REPORT_FIELDS, UNMATCHED_FILE, report_rows, unmatched_csv
+from .reports import report_csv as report_csv
 
-REPORT_FIELDS = (
-    "ods_code", "name", "tier", "dspt_status", "assessment_year", "publication_date", "letter_kind",
-    "response_by", "standard_by", "file", "notice_date", "case",
-)
 TEMP_PATTERN = ".~cg-*.part"
-UNMATCHED_FILE = "unmatched.csv"
-#: ``letter_kind`` in report.csv of a provider held for review (no letter written).
-HELD = "held"
-REJECTED = "rejected"
 UNMATCHED_SHOWN = 10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LetterJob:
     """One letter to write: who, in what position, where."""
 
@@ -337,30 +334,31 @@ def generate_letters(
     as_of = as_of or dt.date.today()
     version, profile = prepare_version(workspace, profile_ref)
     check_export_options(dspt_file, no_dspt)
-    kinds_wanted = wanted_kinds(kinds)
-    output = output or workspace.output_dir / f"{profile.name}-letters"
-    register = read_providers(providers_file, version.library, profile, strict=strict)
-    export, checks = checked_export(workspace, dspt_file, as_of, register.providers, accept_export)
-    codes = {c.strip().upper() for c in only}
-    providers = selected_providers(register.providers, codes, providers_file)
-    result = LettersResult(output=output, rejected=list(register.problems), without_export=export is None)
-    result.export_warnings, result.export_checks = (list(export.warnings) if export is not None else []), checks
-    terms = {tier: contract_terms(version.library, profile, tier) for tier in version.library.tiers}
-    closest_later: list[tuple[Provider, list[str]]] = []
-    jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted, read_cases(workspace), closest_later)
-    targets = _check_before_writing(output, jobs, result, checks, pdf=pdf, force=force, replace_own=replace_own)
-    origin = provenance(workspace, version)
-    result.draft = origin.draft_line
-    renderer = LetterRenderer(version.library, profile, load_template(workspace, profile, "letter"), as_of, origin, checks)
-    recipe = RendererRecipe(workspace, profile_ref, as_of, origin, checks, renderer.seconds)
-    _make_folder(output)
-    result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
-    if start:
-        start(len(jobs))
-    rejected = [] if codes or kinds_wanted else register.rejected  # a selection reports only itself
-    after = _Afterwards(result, jobs, rejected, checks, targets, lambda: find_closest_names(export, closest_later))
-    after.run(renderer, recipe, workers or default_workers(), progress or (lambda _n: None))
-    return result
+    with Background(lambda: provenance(workspace, version)) as asking_git:  # while the inputs are read
+        kinds_wanted = wanted_kinds(kinds)
+        output = output or workspace.output_dir / f"{profile.name}-letters"
+        register = read_providers(providers_file, version.library, profile, strict=strict)
+        export, checks = checked_export(workspace, dspt_file, as_of, register.providers, accept_export)
+        codes = {c.strip().upper() for c in only}
+        providers = selected_providers(register.providers, codes, providers_file)
+        result = LettersResult(output=output, rejected=list(register.problems), without_export=export is None)
+        result.export_warnings, result.export_checks = (list(export.warnings) if export is not None else []), checks
+        terms = {tier: contract_terms(version.library, profile, tier) for tier in version.library.tiers}
+        closest_later: list[tuple[Provider, list[str]]] = []
+        jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted, read_cases(workspace), closest_later)
+        targets = _check_before_writing(output, jobs, result, checks, pdf=pdf, force=force, replace_own=replace_own)
+        origin = asking_git.result()
+        result.draft = origin.draft_line
+        renderer = LetterRenderer(version.library, profile, load_template(workspace, profile, "letter"), as_of, origin, checks)
+        recipe = RendererRecipe(workspace, profile_ref, as_of, origin, checks, renderer.seconds)
+        _make_folder(output)
+        result.warnings.extend(w for w in [unissued_batch(workspace, output)] if w)  # a batch never recorded as sent
+        if start:
+            start(len(jobs))
+        rejected = [] if codes or kinds_wanted else register.rejected  # a selection reports only itself
+        after = _Afterwards(result, jobs, rejected, checks, targets, lambda: find_closest_names(export, closest_later))
+        after.run(renderer, recipe, workers or default_workers(), progress or (lambda _n: None))
+        return result
 
 
 @dataclass
@@ -510,7 +508,7 @@ def _write_reports(result: LettersResult, jobs: list[LetterJob], rejected: Seque
     held or not found."""
     result.written = jobs
     result.report = result.output / "report.csv"
-    write_atomic(result.report, csv_chunks(REPORT_FIELDS, _report_rows(jobs, result.held, rejected)))  # never held whole
+    write_atomic(result.report, csv_chunks(REPORT_FIELDS, report_rows(jobs, result.held, rejected)))  # never held whole
     if result.unmatched or result.held:
         write_atomic(result.output / UNMATCHED_FILE, unmatched_csv(result.unmatched, result.held))
 
@@ -532,58 +530,6 @@ def write_checks(output: Path, checks: ExportChecks | None) -> None:
     """``checks.txt`` beside ``report.csv``, when an export was checked."""
     if checks is not None:
         write_atomic(output / CHECKS_FILE, checks.text())
-
-
-def report_csv(
-    jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]] = (), rejected: Sequence[Provider] = (),
-) -> bytes:
-    """One row per letter, then one per provider held for review (``letter_kind``
-    ``held``, no file), then one per register row rejected (``rejected``, no file: what
-    the row held; the command names the problem with the row's number): what a contracts officer opens in Excel (UTF-8 with BOM). Dates
-    are ISO; ``response_by`` and ``standard_by`` are blank when the letter asks for no
-    reply or the provider already meets its tier."""
-    return csv_bytes(REPORT_FIELDS, _report_rows(jobs, held, rejected))
-
-
-def _report_rows(
-    jobs: Sequence[LetterJob], held: Sequence[tuple[Provider, list[str]]], rejected: Sequence[Provider],
-) -> Iterator[list[str]]:
-    """report.csv's rows, one at a time (a batch's rows are never all held at once)."""
-
-    def iso(day: dt.date | None) -> str:
-        return day.isoformat() if day is not None else ""
-
-    for job in jobs:
-        position = job.position
-        record = position.record
-        yield [
-            job.provider.ods_code,
-            job.provider.name,
-            job.provider.tier,
-            record.status_text if record is not None else "",
-            str(position.assessment_year) if position.assessment_year else "",
-            iso(record.publication_date if record is not None else None),
-            position.kind.value,
-            iso(position.response_by),
-            iso(position.standard_by),
-            job.file,
-            iso(position.notice_date),
-            position.case,
-        ]
-    for provider, _near in held:
-        yield [provider.ods_code, provider.name, provider.tier, "", "", "", HELD, "", "", "", "", ""]
-    for provider in rejected:
-        yield [provider.ods_code, provider.name, provider.tier, "", "", "", REJECTED, "", "", "", "", ""]
-
-
-def unmatched_csv(
-    unmatched: Sequence[tuple[Provider, list[str]]], held: Sequence[tuple[Provider, list[str]]] = ()
-) -> bytes:
-    """Providers whose code is not in the export: those held for review (no letter: the
-    export has a near match) and those sent a start letter, with the names found there."""
-    rows = [(provider.ods_code, provider.name, "held for review: no letter", "; ".join(close)) for provider, close in held]
-    rows += [(provider.ods_code, provider.name, "start letter", "; ".join(close)) for provider, close in unmatched]
-    return csv_bytes(("ods_code", "name", "action", "closest_in_export"), rows)
 
 
 def _remove_stale_temporaries(folder: Path) -> None:

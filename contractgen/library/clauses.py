@@ -19,10 +19,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, Mapping
 
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import TemplateSyntaxError
 from pydantic import Field, field_validator
 
-from ..base.environment import Sandbox, clause_environment
+from ..base.environment import clause_environment, undeclared_variables
 from ..base.errors import InputError, LibraryError, Location, Problem, count_problems, display_path
 from ..base.schema import Strict, check_xml_text, suggest, validate_model
 from ..base.untrusted import MAX_CLAUSE_CHARS
@@ -345,7 +345,6 @@ def _cross_check(
     Without a valid ``library.yaml`` (``spec`` None) sections and tiers are not checked,
     but everything else still is."""
 
-    env = clause_environment()
     problems: list[Problem] = []
     sections = [s.id for s in spec.sections] if spec is not None else None
     tiers = list(spec.tiers) if spec is not None else None
@@ -362,7 +361,7 @@ def _cross_check(
         problems.extend(_parameter_problems(doc, clause, declared))
         for key, text in clause.variants.items():
             path = ("text",) if isinstance(clause.text, str) else ("text", key)
-            problems.extend(_text_problems(env, doc, path, clause, text, clauses, unusable, tiers))
+            problems.extend(_text_problems(doc, path, clause, text, clauses, unusable, tiers))
     return problems
 
 
@@ -394,19 +393,19 @@ def _parameter_problems(doc: YamlDocument, clause: Clause, declared: dict[str, t
 
 
 def _text_problems(
-    env: Sandbox, doc: YamlDocument, path: tuple, clause: Clause, text: str,
+    doc: YamlDocument, path: tuple, clause: Clause, text: str,
     clauses: dict[str, Clause], unusable: set[str], tiers: list[str] | None,
 ) -> list[Problem]:
     """One text variant: its template syntax, its variables and its references."""
     try:
-        ast = env.parse(text)
+        used = undeclared_variables(text, clause_environment)
     except TemplateSyntaxError as exc:
         # block scalars start on the line after their key
         line = (doc.locate(path).line or 0) + (exc.lineno or 1)
         return [Problem(Location(doc.file, line), ".".join(map(str, path)), f"template syntax error: {exc.message}")]
     names = {p.name for p in clause.parameters}
     problems: list[Problem] = []
-    for name in sorted(meta.find_undeclared_variables(ast) - names - CONTEXT_NAMES):
+    for name in sorted(used - names - CONTEXT_NAMES):
         problems.append(doc.problem(path, f"uses {{{{ {name} }}}} but declares no parameter {name!r}{suggest(name, names | CONTEXT_NAMES)}; add it to `parameters` or fix the name"))
     for target in REF_CALL.findall(text):
         if target in unusable and target not in clauses:

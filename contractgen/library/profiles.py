@@ -78,12 +78,24 @@ class Council(Strict):
 MAX_SCHEDULE_NUMBER = 9999
 
 
+#: The schedule's title unless the profile gives its own (``contract.schedule_title``).
+DEFAULT_SCHEDULE_TITLE = "Data Security and Protection"
+
+
 class Contract(Strict):
     title: XmlText
     reference: XmlText
     schedule_number: XmlText = ""
+    schedule_title: XmlText = DEFAULT_SCHEDULE_TITLE  # as the council's template titles the schedule
     start_date: PlausibleDate | None = None
     date: PlausibleDate | None = None  # the document date printed in the schedule
+
+    @field_validator("schedule_title", mode="after")
+    @classmethod
+    def _a_title(cls, v: str) -> str:
+        if not v.strip() or len(v) > 120:
+            raise ValueError("give the schedule's title as its heading names it, such as Data Security and Protection (at most 120 characters)")
+        return v.strip()
 
     @field_validator("schedule_number", mode="before")
     @classmethod

@@ -225,8 +225,10 @@ def _reused_id(doc: YamlDocument, before: Clause, after: Clause, since: str, tie
             f"again at version {after.version}: {reuse} (to bring the same clause back, bump its "
             f"version above {before.version} and add a changelog entry)"
         ))
+    if before.section == after.section or before.title == after.title:
+        return None  # the text is compared only when both changed (difflib is slow)
     similarity = _similarity(before, after, tiers)
-    if before.section != after.section and before.title != after.title and similarity < REUSE_SIMILARITY:
+    if similarity < REUSE_SIMILARITY:
         return doc.problem(("id",), (
             f"{cid} changed section ({before.section} -> {after.section}) and title "
             f"({before.title!r} -> {after.title!r}) since {since}, and only {similarity:.0%} of its "

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
 from functools import cached_property
+from operator import attrgetter
 
 from ..audit.score import ProviderAudit
 from ..base.names import normalise_name
@@ -228,11 +229,19 @@ def _less_one(code: str) -> set[str]:
 
 def _with_record(position: ContractualPosition, record: DsptRecord | None) -> ContractualPosition:
     """``position`` with another record: the copy :func:`dataclasses.replace` would make,
-    without running its 27 fields through ``__init__`` again (ten times faster; the
-    class is a frozen dataclass without slots, whose fields are its ``__dict__``)."""
+    without running its fields through ``__init__`` again (three times faster; the class
+    is a frozen dataclass with slots, each set by its descriptor)."""
     twin = object.__new__(ContractualPosition)
-    vars(twin).update(vars(position), record=record)
+    for put, value in zip(_PUT_FIELDS, _GET_FIELDS(position)):
+        put(twin, value)
+    _PUT_RECORD(twin, record)
     return twin
+
+
+_FIELDS = [f.name for f in fields(ContractualPosition) if f.name != "record"]
+_GET_FIELDS = attrgetter(*_FIELDS)
+_PUT_FIELDS = [vars(ContractualPosition)[name].__set__ for name in _FIELDS]
+_PUT_RECORD = vars(ContractualPosition)["record"].__set__
 
 
 # --------------------------------------------------------------------------- snapshots

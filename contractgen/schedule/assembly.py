@@ -21,7 +21,7 @@ from ..base.untrusted import MAX_CLAUSE_RENDERED_CHARS, RenderLimitError, render
 from ..dspt.position import contract_terms, tier_requirement, worked_example
 from ..dspt.status import DsptStatus
 from ..library.clauses import Clause, ClauseLibrary
-from ..library.profiles import Profile, parameter_values, select_clauses
+from ..library.profiles import DEFAULT_SCHEDULE_TITLE, Profile, parameter_values, select_clauses
 from ..word.blocks import NUMBERED_LEVELS, Paragraph, Run, Style
 from ..word.markup import anchor_marker, markdown_to_blocks, ref_marker
 from ..word.numbering import format_number
@@ -46,20 +46,16 @@ class Assembly:
     tier: str
 
 
-#: The schedule's title as the shipped template and the document's properties give it;
-#: letters name the schedule by it.
-SCHEDULE_TITLE = "Data Security and Protection"
-
-
-def schedule_name(number: Any) -> str:
+def schedule_name(number: Any, title: str = DEFAULT_SCHEDULE_TITLE) -> str:
     """How a letter names the schedule a council issues, so that a paragraph it cites is
-    read in the right one, by the schedule's own title (``Schedule 12: Data Security and
-    Protection``; the letter states the tier): ``Schedule 12 (Data Security and
-    Protection)``, or without a schedule number ``the Data Security and Protection
+    read in the right one, by the schedule's own title (the profile's
+    ``contract.schedule_title``, as its template's heading gives it: ``Schedule 12: Data
+    Security and Protection``; the letter states the tier): ``Schedule 12 (Data Security
+    and Protection)``, or without a schedule number ``the Data Security and Protection
     Schedule``."""
     if number:
-        return f"Schedule {number} ({SCHEDULE_TITLE})"
-    return f"the {SCHEDULE_TITLE} Schedule"
+        return f"Schedule {number} ({title})"
+    return f"the {title} Schedule"
 
 
 def base_context(library: ClauseLibrary, profile: Profile, tier: str) -> dict[str, Any]:
@@ -78,7 +74,7 @@ def base_context(library: ClauseLibrary, profile: Profile, tier: str) -> dict[st
             "id": tier,
             **tier_spec.model_dump(),
             "requirement": tier_requirement(DsptStatus(tier_spec.minimum_status)),
-            "schedule": schedule_name(m.contract.schedule_number),
+            "schedule": schedule_name(m.contract.schedule_number, m.contract.schedule_title),
         },
         "dspt": {
             "deadline": deadline.text(),

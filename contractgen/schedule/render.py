@@ -49,7 +49,7 @@ from ..word.ooxml import BodyWriter
 from ..word.package import DocumentProperties, package_bytes, refuse_overwriting, write_atomic
 from ..word.redline import Revision, redline_blocks
 from ..word.template import WordTemplate, raw_xml
-from .assembly import SCHEDULE_TITLE, Assembly, assemble_schedule, base_context, document_date
+from .assembly import Assembly, assemble_schedule, base_context, document_date
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def schedule_properties(
         custom[f"clause:{pc.clause.id}"] = pc.clause.version
     number = f" {m.contract.schedule_number}" if m.contract.schedule_number else ""
     return DocumentProperties(
-        title=f"Schedule{number}: {SCHEDULE_TITLE}",
+        title=f"Schedule{number}: {m.contract.schedule_title}",
         subject=f"{m.contract.title} ({m.contract.reference}): DSPT requirements, {library.spec.tiers[assembly.tier].title} tier",
         creator=m.council.name,
         date=date,

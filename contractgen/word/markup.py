@@ -64,7 +64,22 @@ def markdown_to_blocks(
     lists sub-clauses ((a), then (i)). ``mode="letter"``: top-level paragraphs are plain
     body text and each ordered list restarts at (a) (``list_ids`` gives each list its id).
     """
-    list_ids = list_ids if list_ids is not None else itertools.count(1)
+    if mode == "clause" and len(text) <= _MAX_CACHED_TEXT:
+        return list(_clause_blocks(text, clause_id))  # clause paragraphs take no list ids
+    return _blocks(text, mode, clause_id, list_ids if list_ids is not None else itertools.count(1))
+
+
+#: The longest clause Markdown whose paragraphs are kept for the next time the same text is
+#: parsed (schedules of several councils, validation and letters render the same clauses).
+_MAX_CACHED_TEXT = 20_000
+
+
+@lru_cache(maxsize=512)
+def _clause_blocks(text: str, clause_id: str | None) -> tuple[Paragraph, ...]:
+    return tuple(_blocks(text, "clause", clause_id, itertools.count(1)))  # frozen: safe to share
+
+
+def _blocks(text: str, mode: Mode, clause_id: str | None, list_ids: Iterator[int]) -> list[Paragraph]:
     tokens = _parser().parse(text)
     out: list[Paragraph] = []
     # stack of open lists: ("ordered"|"bullet", list_id)

@@ -9,6 +9,7 @@ a batch of letters fast: no python-docx object model, no re-parsing per document
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import traceback
@@ -23,11 +24,11 @@ from docx import Document
 from docx.oxml import parse_xml
 from docx.shared import Cm, Pt
 from docxtpl import DocxTemplate
-from jinja2 import meta, nodes
+from jinja2 import nodes
 from lxml import etree
 from markupsafe import Markup
 
-from ..base.environment import XmlRecord, XmlValueError, recording_xml, template_environment
+from ..base.environment import XmlRecord, XmlValueError, recording_xml, template_environment, undeclared_variables
 from ..base.errors import Location, Problem, TemplateError
 from ..base.untrusted import render_bounded
 from .images import add_image_parts
@@ -58,6 +59,8 @@ _TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|end
 _TAGS = re.compile(r"<[^>]+>")
 DOC_RELS = "word/_rels/document.xml.rels"
 _COMPILED: dict[tuple, "WordTemplate"] = {}
+#: The largest template kept by its bytes (a larger one is read and compiled each time).
+MAX_KEYED_TEMPLATE_BYTES = 50_000_000
 
 
 @dataclass
@@ -80,11 +83,12 @@ class WordTemplate:
 
     @classmethod
     def load(cls, path: Path, shown: str | None = None) -> "WordTemplate":
-        """Read and compile a template; the same file is compiled once per process."""
+        """Read and compile a template; the same file (by its bytes: a copy of a workspace
+        elsewhere is the same template) is compiled once per process."""
         shown = shown or str(path)
         try:
-            stat = path.stat()
-            key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, shown)
+            data = path.read_bytes() if path.stat().st_size <= MAX_KEYED_TEMPLATE_BYTES else None
+            key = (hashlib.sha256(data).digest(), shown) if data is not None else None
         except OSError:
             key = None
         if key is not None and key in _COMPILED:
@@ -166,8 +170,8 @@ class WordTemplate:
     def variables(self) -> set[str]:
         """Top-level names the template uses (to check against what it will receive)."""
         names: set[str] = set()
-        for part in self.sources:
-            names |= meta.find_undeclared_variables(self._tree(part))
+        for source in self.sources.values():
+            names |= undeclared_variables(source, template_environment)
         return names
 
     def _tree(self, part: str) -> nodes.Template:
@@ -183,7 +187,7 @@ class WordTemplate:
     def parts_using(self, names: Iterable[str]) -> set[str]:
         """The templated parts that use any of the top-level ``names``."""
         wanted = set(names)
-        return {part for part in self.sources if meta.find_undeclared_variables(self._tree(part)) & wanted}
+        return {part for part, source in self.sources.items() if undeclared_variables(source, template_environment) & wanted}
 
     def attributes_used(self, part: str, name: str) -> set[str] | None:
         """The attributes of ``name`` that ``part`` reads (``letter.heading``: heading),
