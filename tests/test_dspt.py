@@ -810,7 +810,7 @@ def test_closest_names_are_the_same_in_every_run(tmp_path: Path) -> None:
     runs = {
         subprocess.run([sys.executable, "-c", _SAME_NAMES_SCRIPT, str(path)], env={**os.environ, "PYTHONHASHSEED": str(seed)},
                        capture_output=True, text=True, check=True, cwd=tmp_path).stdout
-        for seed in (1, 2, 3, 4)
+        for seed in (1, 3)  # these two gave different names before
     }
     assert runs == {"['C0114', 'C0102', 'C0108']\n"}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 import warnings
@@ -94,7 +95,19 @@ def _csv_rows(path: Path, shown: str, error: type[InputError]) -> Iterator[list[
         raise error(message, [Problem(Location(shown), "", message)]) from exc
     except InputError as exc:
         raise error(exc.message, exc.problems) from exc
+    if text.count("\n") > MAX_TABLE_ROWS + 1 and _over_the_row_limit(text):
+        raise _too_many_rows(error, shown)  # before any row is read: the readers need not go through 100,000 rows first
     return _parsed_rows(csv.reader(io.StringIO(text, newline="")), shown, error)
+
+
+def _over_the_row_limit(text: str) -> bool:
+    """Whether a CSV text with more lines than the limit allows also has more rows (a
+    quoted cell may span lines); one row past the limit decides it, and a text that
+    cannot be parsed is left to :func:`_parsed_rows`, which says where."""
+    try:
+        return sum(1 for _ in itertools.islice(csv.reader(io.StringIO(text, newline="")), MAX_TABLE_ROWS + 2)) > MAX_TABLE_ROWS + 1
+    except csv.Error:
+        return False
 
 
 def _parsed_rows(reader: Any, shown: str, error: type[InputError]) -> Iterator[list[object]]:
