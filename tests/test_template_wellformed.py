@@ -5,8 +5,6 @@ that break it, whatever was rendered before."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from conftest import ROOT
 from lxml import etree
@@ -104,6 +102,6 @@ def test_text_beside_a_value_that_could_close_cdata_is_checked() -> None:
         render(tpl, a="]")
 
 
-def test_a_template_that_sets_or_prints_constants_is_checked_for_every_document(tmp_path: Path) -> None:
+def test_a_template_that_sets_or_prints_constants_is_checked_for_every_document() -> None:
     assert not template(para("{% set x = 1 %}{{ x }}")).shapes["word/document.xml"].fixed
     assert not template(para("{{ 'a' }}")).shapes["word/document.xml"].fixed
