@@ -55,6 +55,10 @@ MAX_REPEAT = 100_000
 MAX_INT_BITS = 10_000
 
 
+#: The attributes a plain dict has (its methods and object's): ``getattr`` finds these first.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class Sandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox with an operator and call policy for untrusted text.
 
@@ -138,6 +142,13 @@ class Sandbox(ImmutableSandboxedEnvironment):
         if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
             raise SecurityError("the number would be too large for a template")
         return check_size(result)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # ``letter.date`` on a plain dict: what Jinja's sandbox finds (the dict has no such
+        # attribute, so the item), without raising and catching an AttributeError first
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
         # Jinja returns an undefined value, which a list or map() would print as
@@ -386,9 +397,37 @@ class XmlValueError(ValueError):
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 
 
+class XmlRecord:
+    """What a Word template's render printed that is more than escaped text (see
+    :func:`recording_xml`): the XML values (``Markup``) and whether any value's line breaks
+    or no-break hyphens became elements."""
+
+    def __init__(self) -> None:
+        self.markups: list[Markup] = []
+        self.breaks = False
+
+
+_XML_RECORD = threading.local()
+
+
+@contextmanager
+def recording_xml(record: XmlRecord) -> Iterator[XmlRecord]:
+    """Renders with :func:`template_environment` inside note into ``record`` what they print
+    that is more than escaped text."""
+    previous = getattr(_XML_RECORD, "record", None)
+    _XML_RECORD.record = record
+    try:
+        yield record
+    finally:
+        _XML_RECORD.record = previous
+
+
 def escape_xml_value(value: Any) -> Markup:
     """Escape a value for a ``<w:t>`` element in a Word template; newlines become breaks."""
+    record: XmlRecord | None = getattr(_XML_RECORD, "record", None)
     if isinstance(value, Markup):
+        if record is not None:
+            record.markups.append(value)
         return value
     refuse_undefined_inside(value)
     if isinstance(value, bool):
@@ -405,6 +444,8 @@ def escape_xml_value(value: Any) -> Markup:
             "document cannot hold; delete it from the input"
         )
     out = escape(text)
+    if record is not None and ("\n" in text or NON_BREAKING_HYPHEN in text):
+        record.breaks = True
     if "\n" in text:
         out = Markup(_BREAK.join(escape(line) for line in text.split("\n")))
     if NON_BREAKING_HYPHEN in text:

@@ -105,6 +105,7 @@ class NameIndex(Generic[_R]):
         # each list as an array of 4-byte indexes: half the memory, and read the same way
         self._postings = {gram: array("I", found) for gram, found in postings.items()}
         self._known = frozenset(self._names)
+        self._counts: dict[int, Counter[str]] = {}  # each compared name's characters, counted
 
     def has(self, name: str) -> bool:
         """Whether an indexed name is ``name`` once normalised."""
@@ -127,12 +128,25 @@ class NameIndex(Generic[_R]):
         shortlist = [i for i, _ in heapq.nsmallest(max(self.SHORTLIST, n), counts.items(), key=_most_shared)]
         matcher = difflib.SequenceMatcher(autojunk=False)
         matcher.set_seq2(query)
+        bounds = []  # (-upper bound of the ratio, position in the shortlist, index)
+        in_query = Counter(query)
+        for k, i in enumerate(shortlist):
+            name = self._names[i]
+            total = len(name) + len(query)
+            if 2.0 * min(len(name), len(query)) / total >= cutoff:  # SequenceMatcher.real_quick_ratio
+                # its quick_ratio (the characters in common), from each name's counts kept
+                in_name = self._counts[i] if i in self._counts else self._counts.setdefault(i, Counter(name))
+                shared = sum(v if v < in_query[c] else in_query[c] for c, v in in_name.items() if c in in_query)
+                bounds.append((-(2.0 * shared / total), k, i))
+        bounds.sort()  # the likeliest first: the n-th best ratio soon rules out the rest
         best: list[tuple[float, int]] = []  # (-ratio, index), kept sorted, at most n
-        for i in shortlist:
+        for bound, _, i in bounds:
             floor = -best[-1][0] if len(best) == n else cutoff
+            if -bound < floor:
+                break  # no candidate left can reach the n best (nor a ratio equal to the n-th)
+            if len(best) == n and (bound, i) > best[-1]:
+                continue  # at best equal to the n-th best, which is first by index
             matcher.set_seq1(self._names[i])
-            if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
-                continue
             ratio = matcher.ratio()
             if ratio >= floor:
                 bisect.insort(best, (-ratio, i))

@@ -37,8 +37,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
+from operator import attrgetter
 from typing import Any
 
 from ..base.environment import format_date
@@ -398,6 +399,11 @@ def tier_requirement(minimum: DsptStatus) -> str:
     return status_or_better(minimum)
 
 
+#: Positions worked out, by the terms, the day, the flags and the kind of record (what
+#: :func:`assess_position` reads of a record: status, assessment year, publication date).
+_POSITIONS: dict[tuple, ContractualPosition] = {}
+
+
 def assess_position(
     record: DsptRecord | None,
     terms: ContractTerms,
@@ -412,9 +418,42 @@ def assess_position(
     ``checked=False`` says no export was read: the position then claims nothing about
     the record. ``new_provider`` applies the grace period for new providers from the
     Commencement Date (``terms.commencement``).
+
+    Worked out once per terms, day and kind of record, and copied with each record (a
+    batch of letters has a few dozen kinds of record among thousands of providers).
     """
     if not checked:
         record = None
+    kind = None if record is None else (record.status, record.year, record.publication_date)
+    key = (id(terms), as_of, checked, new_provider, kind)
+    known = _POSITIONS.get(key)
+    if known is None or known.terms is not terms:  # (another terms object at the same address)
+        if len(_POSITIONS) >= 4096:
+            _POSITIONS.clear()
+        known = _POSITIONS[key] = _assess_position(record, terms, as_of, checked, new_provider)
+    return known if known.record is record else with_record(known, record)
+
+
+def with_record(position: ContractualPosition, record: DsptRecord | None) -> ContractualPosition:
+    """``position`` with another record: the copy :func:`dataclasses.replace` would make,
+    without running its fields through ``__init__`` again (three times faster; the class
+    is a frozen dataclass with slots, each set by its descriptor)."""
+    twin = object.__new__(ContractualPosition)
+    for put, value in zip(_PUT_FIELDS, _GET_FIELDS(position)):
+        put(twin, value)
+    _PUT_RECORD(twin, record)
+    return twin
+
+
+_FIELDS = [f.name for f in fields(ContractualPosition) if f.name != "record"]
+_GET_FIELDS = attrgetter(*_FIELDS)
+_PUT_FIELDS = [vars(ContractualPosition)[name].__set__ for name in _FIELDS]
+_PUT_RECORD = vars(ContractualPosition)["record"].__set__
+
+
+def _assess_position(
+    record: DsptRecord | None, terms: ContractTerms, as_of: dt.date, checked: bool, new_provider: bool,
+) -> ContractualPosition:
     year = record.year if record is not None else None
     published = record is not None and record.status.is_published
     until = terms.counts_until(year) if published and year is not None else None

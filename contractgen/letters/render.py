@@ -135,6 +135,8 @@ class LetterRenderer:
             part for part in template.parts_using({"letter"}) if not (template.attributes_used(part, "letter") or {""}) <= KIND_LETTER_KEYS
         }
         self.fixed_names = template.templated_parts() - per_letter
+        #: the parts that differ from one letter to the next (see package_bytes)
+        self.unique_parts = frozenset(template.templated_parts() - self.fixed_names) | {"docProps/core.xml", "docProps/custom.xml"}
 
     def clause_for(self, kind: LetterKind) -> Clause:
         return letter_clause(self.library, f"letter.{kind.value}")
@@ -194,7 +196,7 @@ class LetterRenderer:
                 context, writer=writer, properties=self.properties(provider, position), letter_lists=used_lists,
                 media=self.media, fixed=self._fixed_parts(provider.tier, position.kind, context), lean=True, trusted=body,
             )
-        return package_bytes(parts)
+        return package_bytes(parts, unique=self.unique_parts)
 
     def _fixed_parts(self, tier: str, kind: LetterKind, context: dict[str, Any]) -> dict[str, bytes]:
         """The template parts that print nothing about the provider and, of the letter,

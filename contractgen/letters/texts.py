@@ -45,8 +45,8 @@ _ENCODED_MASK = re.compile("%F3%B[0-9A-F]", re.IGNORECASE)  # a mask in a link, 
 CACHE_SIZE = 512
 
 
-#: Parsed masked Markdown: each paragraph, and whether any of its runs holds a mask.
-_Parsed = tuple[tuple[Paragraph, bool], ...]
+#: Parsed masked Markdown: each paragraph, and which of its runs hold a mask.
+_Parsed = tuple[tuple[Paragraph, tuple[int, ...]], ...]
 
 
 @lru_cache(maxsize=512)
@@ -59,14 +59,32 @@ def _environment() -> jinja2.Environment:
     return masked_clause_environment()
 
 
+class _Masked:
+    """What one masked Markdown text gives every letter that renders it: how many masks
+    it holds, the masks that stand before ``.`` or ``)`` and its paragraphs, parsed when
+    first needed (None when the masked Markdown cannot stand for the letters' own)."""
+
+    __slots__ = ("masked", "clause_id", "first_list", "masks", "before_list_mark", "_parsed")
+
+    def __init__(self, masked: str, clause_id: str, first_list: int) -> None:
+        self.masked, self.clause_id, self.first_list = masked, clause_id, first_list
+        self.masks = len(MASKS.findall(masked))
+        self.before_list_mark = tuple(ord(m.group(1)) - MASK_BASE for m in _BEFORE_LIST_MARK.finditer(masked))
+        self._parsed: tuple[_Parsed, int] | None | bool = False
+
+    def parsed(self) -> tuple[_Parsed, int] | None:
+        if self._parsed is False:
+            self._parsed = _parse_masked(self.masked, self.clause_id, self.first_list)
+        return self._parsed  # type: ignore[return-value]
+
+
 class LetterTexts:
     """The paragraphs of letter clauses, with a cache of parsed masked Markdown."""
 
     def __init__(self, library: ClauseLibrary) -> None:
         self.library = library
-        # (masked Markdown, clause id, first list id) -> (paragraphs, list ids used), or
-        # None when the masked Markdown cannot stand for the letters' own
-        self._parsed: dict[tuple[str, str, int], tuple[_Parsed, int] | None] = {}
+        # (masked Markdown, clause id, first list id) -> what it gives every letter
+        self._parsed: dict[tuple[str, str, int], _Masked] = {}
 
     def paragraphs(self, clauses: list[Clause], tier: str, context: dict[str, Any]) -> list[Paragraph]:
         """Each clause's text for ``tier`` rendered with ``context``, as letter
@@ -84,22 +102,25 @@ class LetterTexts:
         with masking(values):
             masked = render_clause_markdown(clause, text, context, self.library, _compiled(text))
         unmasked_at_most = len(masked) - values.printed + values.chars
-        if len(MASKS.findall(masked)) != values.printed or unmasked_at_most > MAX_CLAUSE_RENDERED_CHARS:
+        key = (masked, clause.id, first_list)
+        entry = self._parsed.get(key)
+        if entry is None:
+            if len(self._parsed) >= CACHE_SIZE:
+                self._parsed.clear()
+            entry = self._parsed[key] = _Masked(masked, clause.id, first_list)
+        if entry.masks != values.printed or unmasked_at_most > MAX_CLAUSE_RENDERED_CHARS:
             # a private-use character came from elsewhere, or the letter's own Markdown may be
             # over the limit for one clause: render it as it is (and refuse it there)
             ids = itertools.count(first_list)
             own = render_clause_text(clause, text, context, self.library, mode="letter", list_ids=ids)
             return own, next(ids)
-        key = (masked, clause.id, first_list)
-        if key not in self._parsed:
-            if len(self._parsed) >= CACHE_SIZE:
-                self._parsed.clear()
-            self._parsed[key] = _parse_masked(masked, values, clause.id, first_list)
-        parsed = self._parsed[key]
-        if parsed is None or _number_before_list_mark(masked, values):
+        parsed = entry.parsed()
+        # a value that is a whole number before '.' or ')' could start a list item ('12.')
+        if parsed is None or any(values.values[i].isdigit() for i in entry.before_list_mark):
             return _parse(unmask(masked, values.values), clause.id, first_list)
         paragraphs, used = parsed
-        return [_fill(p, values.values) if masked_runs else p for p, masked_runs in paragraphs], first_list + used
+        put_back = _putter(values.values)
+        return [_fill(p, runs, put_back) if runs else p for p, runs in paragraphs], first_list + used
 
 
 def unmask(markdown: str, values: list[str]) -> str:
@@ -114,14 +135,7 @@ def _parse(markdown: str, clause_id: str, first_list: int) -> tuple[list[Paragra
     return paragraphs, next(ids)
 
 
-def _number_before_list_mark(masked: str, values: MaskedValues) -> bool:
-    """Whether a value that is a whole number stands before ``.`` or ``)``, where it
-    could start a list item (``12.``): then the masked Markdown does not parse like the
-    letter's own."""
-    return any(values.values[ord(m.group(1)) - MASK_BASE].isdigit() for m in _BEFORE_LIST_MARK.finditer(masked))
-
-
-def _parse_masked(masked: str, values: MaskedValues, clause_id: str, first_list: int) -> tuple[_Parsed, int] | None:
+def _parse_masked(masked: str, clause_id: str, first_list: int) -> tuple[_Parsed, int] | None:
     """The paragraphs of masked Markdown, or None when a mask stands where Markdown might
     read a value as more than text (then every letter parses its own Markdown)."""
     if "`" in masked or "![" in masked or _RISKY.search(masked):
@@ -132,16 +146,16 @@ def _parse_masked(masked: str, values: MaskedValues, clause_id: str, first_list:
     in_links = any(r.link and (MASKS.search(r.link) or _ENCODED_MASK.search(r.link)) for r in runs)
     if in_text != len(MASKS.findall(masked)) or in_links or any(_ENCODED_MASK.search(r.text) for r in runs):
         return None  # a mask in a link's address or title, or lost: not plain text
-    return tuple((p, any(MASKS.search(r.text) for r in p.runs)) for p in paragraphs), next_list - first_list
+    return tuple((p, tuple(i for i, r in enumerate(p.runs) if MASKS.search(r.text))) for p in paragraphs), next_list - first_list
 
 
-def _fill(paragraph: Paragraph, values: list[str]) -> Paragraph:
-    """``paragraph`` with each mask in its runs replaced by the value it stands for."""
-    put_back = _putter(values)
-    runs = tuple(
-        Run(**{**vars(r), "text": MASKS.sub(put_back, r.text)}) if MASKS.search(r.text) else r for r in paragraph.runs
-    )
-    return Paragraph(**{**vars(paragraph), "runs": runs})  # every field kept (faster than dataclasses.replace)
+def _fill(paragraph: Paragraph, masked_runs: tuple[int, ...], put_back: Callable[[re.Match[str]], str]) -> Paragraph:
+    """``paragraph`` with each mask in the runs ``masked_runs`` replaced by the value it
+    stands for."""
+    runs = list(paragraph.runs)
+    for i in masked_runs:
+        runs[i] = Run(**{**vars(runs[i]), "text": MASKS.sub(put_back, runs[i].text)})
+    return Paragraph(**{**vars(paragraph), "runs": tuple(runs)})  # every field kept (faster than dataclasses.replace)
 
 
 def _putter(values: list[str]) -> Callable[[re.Match[str]], str]:

@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from operator import attrgetter
 
 from ..audit.score import ProviderAudit
 from ..base.names import normalise_name
@@ -38,7 +37,7 @@ from ..dspt.case import CE, CaseState, latest_certificate
 from ..dspt.case import Certificate as CaseCertificate
 from ..dspt.export import DsptExport
 from ..dspt.followup import apply_certificate, provider_certificate
-from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position
+from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position, with_record
 from ..dspt.register import Provider
 from ..dspt.status import DsptRecord, DsptStatus
 
@@ -190,7 +189,7 @@ class Assessor:
         known = self._positions.get(key)
         if known is None:
             known = self._positions[key] = assess_position(record, self.terms[provider.tier], self.as_of)
-        base = known if known.record is record else _with_record(known, record)
+        base = known if known.record is record else with_record(known, record)
         contractual = apply_certificate(base, provider_certificate(provider, case))
         if contractual.certificate_unrecorded:
             standing = Standing.UNRECORDED
@@ -227,21 +226,6 @@ def _less_one(code: str) -> set[str]:
     return {code, *(code[:i] + code[i + 1:] for i in range(len(code)))}
 
 
-def _with_record(position: ContractualPosition, record: DsptRecord | None) -> ContractualPosition:
-    """``position`` with another record: the copy :func:`dataclasses.replace` would make,
-    without running its fields through ``__init__`` again (three times faster; the class
-    is a frozen dataclass with slots, each set by its descriptor)."""
-    twin = object.__new__(ContractualPosition)
-    for put, value in zip(_PUT_FIELDS, _GET_FIELDS(position)):
-        put(twin, value)
-    _PUT_RECORD(twin, record)
-    return twin
-
-
-_FIELDS = [f.name for f in fields(ContractualPosition) if f.name != "record"]
-_GET_FIELDS = attrgetter(*_FIELDS)
-_PUT_FIELDS = [vars(ContractualPosition)[name].__set__ for name in _FIELDS]
-_PUT_RECORD = vars(ContractualPosition)["record"].__set__
 
 
 # --------------------------------------------------------------------------- snapshots

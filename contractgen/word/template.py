@@ -28,7 +28,7 @@ from jinja2 import nodes
 from lxml import etree
 from markupsafe import Markup
 
-from ..base.environment import XmlValueError, template_environment, undeclared_variables
+from ..base.environment import XmlRecord, XmlValueError, recording_xml, template_environment, undeclared_variables
 from ..base.errors import Location, Problem, TemplateError
 from ..base.untrusted import render_bounded
 from .images import add_image_parts
@@ -53,6 +53,7 @@ from .package import (
     strip_python_docx_leftovers,
     used_styles,
 )
+from .wellformed import PartShape, analyse
 
 _TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _TAGS = re.compile(r"<[^>]+>")
@@ -70,9 +71,12 @@ class WordTemplate:
     parts: dict[str, bytes]
     compiled: dict[str, jinja2.Template] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    #: where each part's values and blocks stand (see contractgen.word.wellformed)
+    shapes: dict[str, PartShape] = field(default_factory=dict)
     plan: NumberingPlan | None = None
     _lean: dict[str, bytes] | None = field(default=None, repr=False)
     _styles: bytes | None = field(default=None, repr=False)
+    _trees: dict[str, nodes.Template] = field(default_factory=dict, repr=False)  # each part's source parsed, not compiled
     #: ``{{ schedule_body }}`` and the like without their p/r prefix (see ``_unprefixed_xml_tags``):
     #: refused by whoever loads the template for a kind (it may not use them at all)
     bare_tags: list[Problem] = field(default_factory=list)
@@ -146,6 +150,7 @@ class WordTemplate:
             self.bare_tags += [self._problem(name, line, message) for line, message in _unprefixed_xml_tags(source)]
             try:
                 self.compiled[name] = env.from_string(source)
+                self.shapes[name] = analyse(env, self._tree(name))
             except jinja2.TemplateSyntaxError as exc:
                 problems.append(self._problem(name, exc.lineno, f"template syntax error: {exc.message}"))
         if problems:
@@ -169,6 +174,12 @@ class WordTemplate:
             names |= undeclared_variables(source, template_environment)
         return names
 
+    def _tree(self, part: str) -> nodes.Template:
+        """``part``'s source parsed once (for the questions below; compiling parses its own)."""
+        if part not in self._trees:
+            self._trees[part] = template_environment().parse(self.sources[part])
+        return self._trees[part]
+
     def templated_parts(self) -> set[str]:
         """The parts that hold template tags."""
         return set(self.compiled)
@@ -181,7 +192,7 @@ class WordTemplate:
     def attributes_used(self, part: str, name: str) -> set[str] | None:
         """The attributes of ``name`` that ``part`` reads (``letter.heading``: heading),
         or None when it uses ``name`` otherwise (whole, by item, or assigns it)."""
-        tree = template_environment().parse(self.sources[part])
+        tree = self._tree(part)
         uses = [n for n in tree.find_all(nodes.Name) if n.name == name]
         reads = [g for g in tree.find_all(nodes.Getattr) if isinstance(g.node, nodes.Name) and g.node.name == name]
         if len(reads) != len(uses) or any(n.ctx != "load" for n in uses):
@@ -195,8 +206,10 @@ class WordTemplate:
         return {name: self._render_part(name, context, trusted) for name in sorted(names) if name in self.compiled}
 
     def _render_part(self, name: str, context: dict[str, Any], trusted: str = "") -> bytes:
+        record = XmlRecord()
         try:
-            xml = render_bounded(self.compiled[name], context)
+            with recording_xml(record):
+                xml = render_bounded(self.compiled[name], context)
         except XmlValueError as exc:
             raise TemplateError(str(exc), [Problem(Location(self.shown), "", str(exc))]) from exc
         except jinja2.TemplateError as exc:
@@ -205,6 +218,9 @@ class WordTemplate:
             raise TemplateError(message, [self._problem(name, line, message)]) from exc
         xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # the breaks _compile added
         data = xml.encode("utf-8")
+        shape = self.shapes.get(name)
+        if shape is not None and not shape.needs_check(record, trusted, context):
+            return data  # well-formed whatever it printed: its skeleton is (contractgen.word.wellformed)
         try:
             etree.fromstring(xml.replace(trusted, "").encode("utf-8") if len(trusted) > 1000 else data)
         except etree.XMLSyntaxError as exc:
