@@ -20,7 +20,10 @@ from contractgen.dspt.export import read_export
 from contractgen.dspt.followup import apply_certificate, provider_certificate
 from contractgen.dspt.position import assess_position
 from contractgen.overview.market import ChangeKind, Standing
+from contractgen.overview.html import render_html
+from contractgen.overview.provenance import Provenance
 from contractgen.overview.write import build_overview
+from contractgen.schedule.render import prepare
 from conftest_shared import require_shared_data
 from helpers import run_cli
 from overview_market import ARCHETYPES, AS_OF, PER_KIND, TRICKY_NAMES, code, write_audit_scores, write_market
@@ -217,6 +220,35 @@ def test_same_inputs_same_bytes(workspace, tmp_path: Path) -> None:
         assert {info.date_time for info in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         core = z.read("docProps/core.xml").decode()
     assert core.count("2026-05-31T00:00:00Z") == 2  # created and modified: the overview's date, not the clock
+
+
+def test_the_streamed_files_are_the_whole_ones(workspace, synthetic) -> None:
+    """overview.html and the workbook's large sheets are written as they are made, never
+    whole in memory: the page is the one made whole, and every part of the workbook has
+    the CRC and size of what was streamed."""
+    library, profile = prepare(workspace, "example-borough")
+    html = next(f for f in synthetic.files if f.name == "overview.html")
+    assert html.read_bytes() == render_html(synthetic.market, Provenance.of(library, profile), synthetic.export_checks)
+    with zipfile.ZipFile(next(f for f in synthetic.files if f.name == "overview.xlsx")) as z:
+        assert z.testzip() is None  # every part's CRC and size as streamed
+        sheet = z.read("xl/worksheets/sheet2.xml")
+    rows = len(synthetic.market.providers) + 1  # and the header
+    assert sheet.count(b"<row ") == rows
+
+
+def test_a_failure_while_making_the_files_leaves_none_of_them(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page is written first, to a temporary file; when the workbook then fails, the
+    page goes with it, and an earlier overview's files stay as they were."""
+    before = {f.name: f.read_bytes() for f in example(workspace, tmp_path).files}
+
+    def broken(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("contractgen.overview.write.render_xlsx", broken)
+    with pytest.raises(OSError, match="No space left"):
+        example(workspace, tmp_path, force=True)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(before)  # no temporary file left
+    assert {name: (tmp_path / "out" / name).read_bytes() for name in before} == before
 
 
 def test_previous_exports_are_put_in_date_order(workspace, tmp_path: Path) -> None:
@@ -583,3 +615,24 @@ def test_build_shows_the_audit_scores_of_a_letters_run(workspace_dir: Path, monk
     assert 'data-figure="audit-critical-gaps">1<' in html
     other = (workspace_dir / "out" / "riverside-and-vale-overview" / "overview.html").read_text(encoding="utf-8")
     assert "audit" not in other.lower().split("<script>")[0]
+
+
+def test_a_part_given_in_chunks_is_zipped_as_the_whole_part() -> None:
+    from contractgen.word.package import package_bytes
+
+    whole = "".join(f'<row r="{i}"><c><v>Zoë &amp; Sons {i} 🌅</v></c></row>' for i in range(5000)).encode()
+    chunks = iter([whole[:7], whole[7:70_000], b"", whole[70_000:]])
+    assert package_bytes({"a.xml": b"<a/>", "sheet.xml": chunks}) == package_bytes({"a.xml": b"<a/>", "sheet.xml": whole})
+
+
+def test_rows_that_do_not_match_the_size_given_are_never_written() -> None:
+    from openpyxl import Workbook
+
+    from contractgen.overview.xlsxrows import FastRows
+
+    ws = Workbook(write_only=True).create_sheet("s")
+    rows = FastRows(ws, {"date": lambda cell: None})
+    rows.feed(lambda: iter([[("a", None)], [("b", None)]]), count=3, width=1)
+    sheet = b'<worksheet><sheetData><row r="1"/><row r="2"><c s="1"/></row></sheetData></worksheet>'
+    with pytest.raises(RuntimeError, match="the sheet's rows are 2 of width 1, not 3 of 1"):
+        b"".join(rows.apply(sheet))

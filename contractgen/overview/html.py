@@ -9,7 +9,8 @@ headline figure carries ``data-figure`` so tests can compare it with the compute
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from html import escape
 
 from ..audit.score import ProviderAudit
@@ -23,6 +24,8 @@ from .provenance import Provenance
 
 #: Lists other than the provider table show at most this many rows (overview.xlsx has all).
 LISTED = 500
+#: Rows of the table of every provider made at a time.
+ROWS_A_PIECE = 500
 
 COLOURS = {
     Standing.MEETS: "#2e7d4f",
@@ -119,6 +122,12 @@ SCRIPT = """
 def render_html(market: Market, provenance: Provenance, checks: ExportChecks | None = None) -> bytes:
     """The page as UTF-8 bytes; the same market gives the same bytes. The export's checks
     over their limits (a stale export...) are flagged on the first screen."""
+    return b"".join(html_chunks(market, provenance, checks))
+
+
+def html_chunks(market: Market, provenance: Provenance, checks: ExportChecks | None = None) -> Iterator[bytes]:
+    """:func:`render_html`'s bytes in chunks, made as they are written: the table of
+    every provider (10,000 rows: 5 MB) is never whole in memory."""
     m = market
     title = f"DSPT market overview: {provenance.council}"
     parts = [
@@ -138,12 +147,13 @@ def render_html(market: Market, provenance: Provenance, checks: ExportChecks | N
         _standings(m),
         _stopping(m),
         _certificates(m),
-        _providers(m),
-        f'<footer class="meta"><p>{escape(provenance.sentence())} Library SHA-256 '
-        f"{escape(provenance.library_sha256)}; profile SHA-256 {escape(provenance.profile_sha256)}.</p></footer>",
-        f"<script>{SCRIPT}</script></body></html>\n",
     ]
-    return "".join(parts).encode("utf-8")
+    yield "".join(parts).encode("utf-8")
+    for piece in _providers(m):
+        yield piece.encode("utf-8")
+    yield (f'<footer class="meta"><p>{escape(provenance.sentence())} Library SHA-256 '
+           f"{escape(provenance.library_sha256)}; profile SHA-256 {escape(provenance.profile_sha256)}.</p></footer>"
+           f"<script>{SCRIPT}</script></body></html>\n").encode("utf-8")
 
 
 def _export_flags(checks: ExportChecks | None) -> str:
@@ -375,7 +385,8 @@ def _audit_cells(audit: ProviderAudit | None) -> tuple[str, str]:
             f'<td class="num" data-sort="{gaps}">{gaps}{escape(listed)}</td>')
 
 
-def _providers(m: Market) -> str:
+def _providers(m: Market) -> Iterator[str]:
+    """The table of every provider, in pieces of :data:`ROWS_A_PIECE` rows."""
     audits = m.audits is not None
     # per cent of the table, in column order
     # (words are never broken: each column is wide enough for its longest word; only the
@@ -386,7 +397,6 @@ def _providers(m: Market) -> str:
             "<th>counts until</th><th>position</th><th>shortfall since</th><th>Remedial Plan due</th>"
             + ('<th class="num">BCP audit score</th><th class="num">critical gaps</th>' if audits else "")
             + "</tr></thead>")
-    rows = []
     # the same few dates, tiers and positions recur over thousands of rows: each is written once
     dates: dict[dt.date | None, str] = {}
     badges = {s: f'<td data-sort="{i}">{_badge(s)}</td>' for i, s in enumerate(Standing)}
@@ -397,10 +407,10 @@ def _providers(m: Market) -> str:
             cell = dates[day] = _date_cell(day)
         return cell
 
-    for p, pos in m.rows:
+    def row(p: Provider, pos: Position) -> str:
         audit_key, audit_cells = _audit_cells(m.audit(p)) if audits else ("", "")
         tier = escape(p.tier)
-        rows.append(
+        return (
             f'<tr data-position="{pos.standing.key}" data-tier="{tier}"'
             + (f' data-audit="{audit_key}"' if audits else "") + f' title="{escape(pos.reason)}">'
             f'<td class="long">{escape(p.ods_code)}</td><td class="long">{escape(p.name)}</td><td>{tier}</td>'
@@ -417,13 +427,16 @@ def _providers(m: Market) -> str:
         + _options((t, t) for t in m.tiers) + "</select></label>"
         + ('<label>Audit <select id="filter-audit"><option value="">all</option>'
            + _options(AUDIT_FILTER) + "</select></label>" if audits else "")
-        + f'<span>showing <b id="shown">{len(rows)}</b> of {plural(len(rows), "provider")}; click a heading to sort</span></div>'
+        + f'<span>showing <b id="shown">{len(m.providers)}</b> of {plural(len(m.providers), "provider")}; click a heading to sort</span></div>'
     )
     note = ('<p class="meta">BCP audit score: the overall score of the provider\'s latest business continuity plan '
             "audit (n/a: every question answered Not applicable); critical gaps: how many critical questions it "
             "answered No or Partly, with their question ids. Blank: no audit in the scores given.</p>" if audits else "")
-    return (f'<section id="all-providers" class="long"><h2>Every provider</h2>{note}{controls}'
-            f'<table id="providers">{head}<tbody>{"".join(rows)}</tbody></table></section>')
+    yield f'<section id="all-providers" class="long"><h2>Every provider</h2>{note}{controls}<table id="providers">{head}<tbody>'
+    rows = iter(m.rows)
+    while piece := "".join(row(p, pos) for p, pos in itertools.islice(rows, ROWS_A_PIECE)):
+        yield piece
+    yield "</tbody></table></section>"
 
 
-__all__: Sequence[str] = ["render_html"]
+__all__: Sequence[str] = ["html_chunks", "render_html"]

@@ -28,8 +28,8 @@ from ..dspt.register import read_register
 from ..letters.filenames import inside
 from ..library.workspace import Workspace
 from ..schedule.render import prepare
-from ..word.package import refuse_overwriting, write_atomic
-from .html import render_html
+from ..word.package import commit, discard, refuse_overwriting, write_temporary
+from .html import html_chunks
 from .market import EXPIRY_HORIZONS, Market, survey_market
 from .provenance import Provenance
 from .xlsx import render_xlsx
@@ -150,17 +150,28 @@ def _build_overview(
                            certificates_recorded=recorded, cases=read_cases(workspace) or None)  # the case record
     provenance = Provenance.of(library, profile)
 
-    contents = {
-        HTML_FILE: render_html(market, provenance, checks),
-        XLSX_FILE: render_xlsx(market, provenance),
-        REFERRALS_FILE: referrals_csv(market),
-    }
-    targets = {name: inside(output, name) for name in contents}
+    targets = {name: inside(output, name) for name in (HTML_FILE, XLSX_FILE, REFERRALS_FILE)}
     if not force:
         refuse_overwriting(output, list(targets.values()), own=replace_own)
-    for name, data in contents.items():
-        write_atomic(targets[name], data)
+    _write_all(targets, market, provenance, checks)
     return OverviewResult(market, output, list(targets.values()), checks)
+
+
+def _write_all(targets: dict[str, Path], market: Market, provenance: Provenance, checks: ExportChecks) -> None:
+    """The three files, each made as it is written to a temporary file (the page and the
+    workbook's sheets are never whole in memory), and renamed only when all three are
+    made: a failure leaves none of them, and no earlier overview's files beside new ones."""
+    made: dict[str, Path] = {}
+    try:
+        made[HTML_FILE] = write_temporary(targets[HTML_FILE], html_chunks(market, provenance, checks))
+        made[XLSX_FILE] = write_temporary(targets[XLSX_FILE], render_xlsx(market, provenance))
+        made[REFERRALS_FILE] = write_temporary(targets[REFERRALS_FILE], referrals_csv(market))
+    except BaseException:
+        for temporary in made.values():
+            discard(temporary)
+        raise
+    for name, temporary in made.items():
+        commit(temporary, targets[name])
 
 
 def _earlier_exports(previous: Sequence[Path], as_of: dt.date) -> list[tuple[DsptExport, str, dt.date]]:

@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from openpyxl import Workbook
@@ -112,12 +112,13 @@ def render_xlsx(market: Market, provenance: Provenance) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
-        parts = {info.filename: z.read(info) for info in z.infolist()}
-    for name, rows in fast.items():
-        parts[name] = rows.apply(parts[name])
+        saved = {info.filename: z.read(info) for info in z.infolist()}
     # openpyxl stamps the time of saving as "modified"; the overview's date replaces it
-    parts["docProps/core.xml"] = _MODIFIED.sub(
-        rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", parts["docProps/core.xml"])
+    saved["docProps/core.xml"] = _MODIFIED.sub(
+        rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", saved["docProps/core.xml"])
+    parts: dict[str, bytes | Iterable[bytes]] = {**saved}
+    for name, rows in fast.items():
+        parts[name] = rows.apply(saved[name])  # the large sheets' rows, compressed as they are made
     return package_bytes(parts)
 
 
@@ -237,7 +238,7 @@ def _providers(sheet: _Sheet, m: Market) -> FastRows:
         styles["percent"] = percent
     rows = FastRows(ws, styles)
     rows.probe()
-    rows.feed(lambda: _provider_rows(m))
+    rows.feed(lambda: _provider_rows(m), len(m.providers), len(columns))  # every row has every column
     return rows
 
 
@@ -273,7 +274,7 @@ def _changes(sheet: _Sheet, m: Market) -> FastRows:
                  "position then", "status now", "position now")
     rows = FastRows(ws, {"quoted": _quoted, "date": _date})
     rows.probe()
-    rows.feed(lambda: _change_rows(m))
+    rows.feed(lambda: _change_rows(m), count, 9)
     return rows
 
 

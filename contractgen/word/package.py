@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Collection, Iterable, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
 from lxml import etree
 
@@ -104,25 +104,42 @@ def _deflate_one(data: bytes) -> tuple[int, bytes]:
     return zlib.crc32(data), compressor.compress(data) + compressor.flush()
 
 
-def package_bytes(parts: dict[str, bytes], compresslevel: int = 6, unique: Collection[str] = ()) -> bytes:
+def _deflate_stream(chunks: Iterable[bytes], level: int) -> tuple[int, bytes, int]:
+    """CRC, raw deflate stream and size of a part given as chunks (a large sheet's rows):
+    the same stream :func:`_deflate` makes of the joined bytes, without ever joining them."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    crc, size, packed = 0, 0, bytearray()
+    for chunk in chunks:
+        crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+        packed += compressor.compress(chunk)
+    packed += compressor.flush()
+    return crc, bytes(packed), size
+
+
+def package_bytes(parts: Mapping[str, bytes | Iterable[bytes]], compresslevel: int = 6, unique: Collection[str] = ()) -> bytes:
     """Zip the parts reproducibly: ``[Content_Types].xml`` first, as Word writes it, then
     the others by name; fixed timestamps and permissions; no extra fields. The parts named
-    in ``unique`` are made for this document alone (of a batch): compressed faster, not cached."""
+    in ``unique`` are made for this document alone (of a batch): compressed faster, not cached.
+    A part may be given as chunks of bytes, compressed as they come (never held whole)."""
     names = sorted(parts, key=lambda n: (n != "[Content_Types].xml", n != "_rels/.rels", n))
     out = bytearray()
     central = bytearray()
     for name in names:
         data = parts[name]
-        crc, packed = _deflate_one(data) if name in unique else _deflate(data, compresslevel)
+        if isinstance(data, (bytes, bytearray)):
+            crc, packed = _deflate_one(data) if name in unique else _deflate(bytes(data), compresslevel)
+            size = len(data)
+        else:
+            crc, packed, size = _deflate_stream(data, compresslevel)
         raw_name = name.encode("utf-8")
         flags = 0 if raw_name.isascii() else 0x800
         offset = len(out)
         out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, _DOS_TIME, _DOS_DATE,
-                           crc, len(packed), len(data), len(raw_name), 0)
+                           crc, len(packed), size, len(raw_name), 0)
         out += raw_name
         out += packed
         central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 8, _DOS_TIME,
-                               _DOS_DATE, crc, len(packed), len(data), len(raw_name), 0, 0, 0, 0,
+                               _DOS_DATE, crc, len(packed), size, len(raw_name), 0, 0, 0, 0,
                                0o644 << 16, offset)
         central += raw_name
     cd_offset = len(out)
@@ -195,6 +212,13 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes], *, force: bool = Tru
 
     With ``force=False`` an existing file is refused (:class:`OutputError`).
     """
+    commit(write_temporary(path, data, force=force), path)
+
+
+def write_temporary(path: Path, data: bytes | Iterable[bytes], *, force: bool = True) -> Path:
+    """Write ``data`` to a temporary file beside ``path`` and return it, for
+    :func:`commit` to rename once the files written with it are all made (on failure
+    the temporary file is removed: nothing is left half-written)."""
     if not force and path.exists():
         raise OutputError(f"{display_path(path)} already exists; use --force to overwrite it")
     try:
@@ -214,15 +238,29 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes], *, force: bool = Tru
             else:
                 fh.writelines(data)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
     except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        discard(Path(tmp))
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+    return Path(tmp)
+
+
+def commit(temporary: Path, path: Path) -> None:
+    """Rename a file of :func:`write_temporary` to ``path`` (atomic on one file system)."""
+    try:
+        os.replace(temporary, path)
+    except OSError as exc:
+        discard(temporary)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def discard(temporary: Path) -> None:
+    """Remove a temporary file that will not be committed (if it is still there)."""
+    try:
+        os.unlink(temporary)
+    except OSError:
+        pass
 
 
 # ----------------------------------------------------------------- lean packages
