@@ -105,7 +105,6 @@ class NameIndex(Generic[_R]):
         # each list as an array of 4-byte indexes: half the memory, and read the same way
         self._postings = {gram: array("I", found) for gram, found in postings.items()}
         self._known = frozenset(self._names)
-        self._counts: dict[int, Counter[str]] = {}  # each compared name's characters, counted
 
     def has(self, name: str) -> bool:
         """Whether an indexed name is ``name`` once normalised."""
@@ -134,8 +133,8 @@ class NameIndex(Generic[_R]):
             name = self._names[i]
             total = len(name) + len(query)
             if 2.0 * min(len(name), len(query)) / total >= cutoff:  # SequenceMatcher.real_quick_ratio
-                # its quick_ratio (the characters in common), from each name's counts kept
-                in_name = self._counts[i] if i in self._counts else self._counts.setdefault(i, Counter(name))
+                # its quick_ratio (the characters in common)
+                in_name = Counter(name)  # not kept: a name's counts for every name would be megabytes
                 shared = sum(v if v < in_query[c] else in_query[c] for c, v in in_name.items() if c in in_query)
                 bounds.append((-(2.0 * shared / total), k, i))
         bounds.sort()  # the likeliest first: the n-th best ratio soon rules out the rest
