@@ -85,34 +85,41 @@ def _blank(values: list[object]) -> bool:
 
 
 def _csv_rows(path: Path, shown: str, error: type[InputError]) -> Iterator[list[object]]:
+    """A CSV file's rows, decoded and parsed as they are read: the file's bytes are held,
+    never the whole text (a name with an emoji makes Python hold every character of a
+    text in four bytes)."""
     try:
         if path.stat().st_size > MAX_TABLE_BYTES:
             message = f"the file is larger than {MAX_TABLE_BYTES // 1_000_000} MB; is it the right file?"
             raise error(message, [Problem(Location(shown), "", message)])
-        text = decode_text(path.read_bytes(), shown)
+        raw = path.read_bytes()
     except OSError as exc:
         message = f"cannot read file: {exc.strerror or exc}"
         raise error(message, [Problem(Location(shown), "", message)]) from exc
-    except InputError as exc:
-        raise error(exc.message, exc.problems) from exc
-    if text.count("\n") > MAX_TABLE_ROWS + 1 and _over_the_row_limit(text):
+    if raw.count(b"\n") > MAX_TABLE_ROWS + 1 and _over_the_row_limit(raw):
         raise _too_many_rows(error, shown)  # before any row is read: the readers need not go through 100,000 rows first
-    return _parsed_rows(csv.reader(io.StringIO(text, newline="")), shown, error)
+    return _parsed_rows(raw, shown, error)
 
 
-def _over_the_row_limit(text: str) -> bool:
-    """Whether a CSV text with more lines than the limit allows also has more rows (a
-    quoted cell may span lines); one row past the limit decides it, and a text that
-    cannot be parsed is left to :func:`_parsed_rows`, which says where."""
+def _reader(raw: bytes) -> Any:
+    return csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline=""))
+
+
+def _over_the_row_limit(raw: bytes) -> bool:
+    """Whether a CSV with more lines than the limit allows also has more rows (a quoted
+    cell may span lines); one row past the limit decides it, and a file that cannot be
+    decoded or parsed is left to :func:`_parsed_rows`, which says where."""
     try:
-        return sum(1 for _ in itertools.islice(csv.reader(io.StringIO(text, newline="")), MAX_TABLE_ROWS + 2)) > MAX_TABLE_ROWS + 1
-    except csv.Error:
+        return sum(1 for _ in itertools.islice(_reader(raw), MAX_TABLE_ROWS + 2)) > MAX_TABLE_ROWS + 1
+    except (csv.Error, UnicodeDecodeError):
         return False
 
 
-def _parsed_rows(reader: Any, shown: str, error: type[InputError]) -> Iterator[list[object]]:
-    """A CSV's rows, parsed one at a time; one row past the limit is enough to refuse
-    the file (the rest is never parsed)."""
+def _parsed_rows(raw: bytes, shown: str, error: type[InputError]) -> Iterator[list[object]]:
+    """A CSV's rows, decoded and parsed one at a time; one row past the limit is enough
+    to refuse the file (the rest is never parsed). Bytes that are not UTF-8 are refused
+    with their line, as :func:`~contractgen.base.yamlio.decode_text` says it."""
+    reader = _reader(raw)
     count = 0
     try:
         for row in reader:
@@ -120,6 +127,12 @@ def _parsed_rows(reader: Any, shown: str, error: type[InputError]) -> Iterator[l
             if count > MAX_TABLE_ROWS + 1:
                 raise _too_many_rows(error, shown)
             yield row
+    except UnicodeDecodeError:
+        try:
+            decode_text(raw, shown)  # raises the located message
+        except InputError as exc:
+            raise error(exc.message, exc.problems) from None
+        raise  # pragma: no cover - decode_text found what the reader did
     except csv.Error as exc:
         message = f"not a readable CSV file ({exc}); save it again as CSV"
         location = Location(shown, reader.line_num)
