@@ -2,7 +2,7 @@
 """Mutation testing of the position code: does a test fail when the code is subtly wrong?
 
 A small AST mutator (no dependency): for each module given (default: the contractual
-position, ``contractgen/dspt/position.py``, and the case record's reading of it,
+position, ``contractgen/dspt/position.py`` with its terms ``contractgen/dspt/terms.py``, and the case record's reading of it,
 ``contractgen/dspt/followup.py`` and ``contractgen/dspt/case.py``) it makes one mutant per
 site: a comparison's boundary or sense (``<`` to ``<=``, ``==`` to ``!=``...), ``min`` and
 ``max`` swapped, ``+`` and ``-`` swapped, an integer constant off by one, ``and`` and
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ["contractgen/dspt/position.py", "contractgen/dspt/followup.py", "contractgen/dspt/case.py"]
+MODULES = ["contractgen/dspt/position.py", "contractgen/dspt/terms.py", "contractgen/dspt/followup.py", "contractgen/dspt/case.py"]
 TESTS = ["tests/test_position.py", "tests/test_position_boundaries.py", "tests/test_case_position.py",
          "tests/test_case.py::test_case_state_keeps_the_first_notice_and_its_dates", "tests/test_case.py::test_a_plan_rejected_after_it_arrived_is_not_in"]
 SKIP = {"_days", "summary", "as_context", "__post_init__", "label"}
