@@ -480,7 +480,7 @@ def test_a_letter_has_one_time_limit_for_all_its_renders():
 def test_a_letter_that_never_ends_is_stopped_in_spawned_workers(ws: Path, monkeypatch: pytest.MonkeyPatch):
     """Workers started with spawn (Windows, macOS) prepare their own renderer and keep the
     batch's time limit; the error comes back located, and no letter is written."""
-    monkeypatch.setattr("contractgen.letters.generate.START_METHOD", "spawn")
+    monkeypatch.setattr("contractgen.letters.pool.START_METHOD", "spawn")
     monkeypatch.delattr(signal, "setitimer")
     clause = ws / "clause_library/clauses/letter.support.yaml"
     text = clause.read_text(encoding="utf-8")

@@ -765,10 +765,10 @@ def test_same_letters_twice_are_byte_identical(workspace: Workspace, tmp_path: P
 def test_the_worker_pool_works_with_the_spawn_start_method(workspace: Workspace, tmp_path: Path, monkeypatch) -> None:
     """Windows has no fork: each spawned worker prepares its own renderer from the same
     files, and the letters are the same bytes as from one process."""
-    import contractgen.letters.generate as generate
+    import contractgen.letters.pool as pool
 
     one = example(workspace, output=tmp_path / "one", workers=1)
-    monkeypatch.setattr(generate, "START_METHOD", "spawn")
+    monkeypatch.setattr(pool, "START_METHOD", "spawn")
     spawned = example(workspace, output=tmp_path / "spawned", workers=2)
     assert len(one.written) == len(spawned.written) >= 8  # enough letters for the pool to be used
     names = files_under(tmp_path / "one")

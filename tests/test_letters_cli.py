@@ -263,17 +263,17 @@ def test_interrupted_in_process_exits_130_with_whole_letters(ws: Path, monkeypat
 HELD_BATCH = """
 import signal, sys, time
 from pathlib import Path
-import contractgen.letters.generate as generate
+import contractgen.letters.pool as pool
 from contractgen.cli import main
 release = Path(sys.argv.pop(1))
-write_one = generate._write_one
+write_one = pool._write_one
 def held_write_one(job):
     if int(job.file.removesuffix(".docx").rsplit("-", 1)[1]) >= 10:
         give_up = time.monotonic() + 120
         while not release.exists() and time.monotonic() < give_up:
             time.sleep(0.005)
     return write_one(job)
-generate._write_one = held_write_one
+pool._write_one = held_write_one
 def interrupted(signum, frame):
     release.touch()
     raise KeyboardInterrupt
