@@ -16,9 +16,11 @@ against each mutant (the working tree is never touched); a mutant that no test n
 
 The mutants run in one process (a fresh process per mutant costs far more than the
 tests): each mutant's functions are swapped into the loaded module (their code objects
-and defaults, dataclass ``__init__`` defaults included), so every reference to them,
-from other modules and from the tests, runs the mutant; then the originals are put
-back. Module-level constants are not mutated.
+and defaults, dataclass ``__init__`` defaults included; an ``lru_cache``'s function
+too), so every reference to them, from other modules and from the tests, runs the
+mutant; then the originals are put back. Every cache of contractgen's (``lru_cache``\s,
+the positions worked out once per kind of record) is cleared at each swap, so that no
+mutant is answered by another's results. Module-level constants are not mutated.
 
 Exit status 1 when a mutant survives. Functions whose name is in ``SKIP`` (text only:
 ``reason`` sentences) and docstrings are not mutated.
@@ -161,9 +163,27 @@ def _functions(namespace: dict) -> dict[str, object]:
                     found[f"{name}.{attr}"] = member.__func__
                 elif callable(member) and hasattr(member, "__code__"):
                     found[f"{name}.{attr}"] = member
-        elif callable(value) and hasattr(value, "__code__") and value.__module__ == namespace["__name__"]:
-            found[name] = value
+        elif callable(value):
+            func = getattr(value, "__wrapped__", value)  # an lru_cache's function
+            if hasattr(func, "__code__") and func.__module__ == namespace["__name__"]:
+                found[name] = func
     return found
+
+
+def _clear_caches() -> None:
+    """Forget what the code remembered (lru_caches, the positions worked out once per kind
+    of record): a mutant must not be answered by the original's results, nor the
+    original by a mutant's."""
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("contractgen"):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+    positions = sys.modules.get("contractgen.dspt.position")
+    if positions is not None:
+        positions._POSITIONS.clear()  # type: ignore[attr-defined]
 
 
 def swap_in(module_name: str, source: str) -> None:
@@ -182,12 +202,14 @@ def swap_in(module_name: str, source: str) -> None:
         func.__code__ = new[name].__code__  # type: ignore[attr-defined]
         func.__defaults__ = new[name].__defaults__  # type: ignore[attr-defined]
         func.__kwdefaults__ = new[name].__kwdefaults__  # type: ignore[attr-defined]
+    _clear_caches()
 
 
 def restore() -> None:
     for func, (code, defaults, kwdefaults) in _ORIGINAL.items():  # type: ignore[misc]
         func.__code__, func.__defaults__, func.__kwdefaults__ = code, defaults, kwdefaults  # type: ignore[attr-defined]
     _ORIGINAL.clear()
+    _clear_caches()
 
 
 def run_here(mutant: Mutant, source: str, tests: list[str]) -> bool:

@@ -107,3 +107,54 @@ def test_a_not_published_row_with_a_date_falls_short_from_the_commencement_date(
     record = DsptRecord.from_raw("8X002", "DATED CARE", "Not Published", D(2026, 6, 1))
     position = assess_position(record, CORE, D(2026, 11, 26))
     assert (position.kind.value, position.shortfall_since, position.remedial_plan_due) == ("start", D(2026, 4, 1), D(2026, 12, 24))
+
+
+def foundation(commencement: dt.date, months: int) -> ContractTerms:
+    return ContractTerms(tier="foundation", minimum=DsptStatus.APPROACHING_STANDARDS, commencement=commencement,
+                         foundation_publication_months=months)
+
+
+def test_the_first_publication_s_year_is_named_only_when_one_toolkit_is_open_for_the_whole_period() -> None:
+    """A Foundation start letter names the year of a first publication (and the year after
+    it, at Standards Met) only when that year's toolkit is open from the letter to the
+    period's end."""
+    # commencement 1 April 2026 + 3 months = 1 July 2026: 2025-26 is open throughout (late publications to 31 August)
+    inside = assess_position(None, foundation(D(2026, 4, 1), 3), D(2026, 5, 1))
+    assert (inside.first_publication_by, str(inside.first_year), inside.following_deadline) == (D(2026, 7, 1), "2025-26", D(2027, 6, 30))
+    # + 6 months = 1 October 2026, when 2026-27 is open instead: no year is named
+    across = assess_position(None, foundation(D(2026, 4, 1), 6), D(2026, 5, 1))
+    assert (across.first_publication_by, str(across.next_year), across.first_year, across.following_deadline) == (
+        D(2026, 10, 1), "2025-26", None, None)
+    # from the very day 2026-27 opens (1 September 2026) to 1 December 2026
+    opening = assess_position(None, foundation(D(2026, 9, 1), 3), D(2026, 9, 1))
+    assert (opening.first_publication_by, str(opening.first_year), opening.following_deadline) == (D(2026, 12, 1), "2026-27", D(2028, 6, 30))
+
+
+def test_a_plan_covers_the_next_year_s_publication_from_the_day_its_toolkit_opens_to_its_deadline() -> None:
+    record = not_met(D(2026, 5, 10))  # 2025-26 Standards Not Met: a Shortfall, the next year 2026-27 (deadline 30 June 2027)
+    before = assess_position(record, CORE, D(2026, 8, 31))  # 2026-27 not yet open
+    opened = assess_position(record, CORE, D(2026, 9, 1))  # the day it opens
+    assert (before.standard_by, before.plan_covers_next_year) == (D(2026, 12, 28), False)
+    assert (opened.standard_by, opened.plan_covers_next_year) == (D(2026, 12, 29), True)
+    # a plan due 31 March 2027 gives 30 June 2027 (the month's last day), the deadline itself; one due 1 April, 1 July
+    last = assess_position(record, CORE, D(2027, 3, 1))
+    after = assess_position(record, CORE, D(2027, 3, 2))
+    assert (last.remedial_plan_due, last.standard_by, last.plan_covers_next_year) == (D(2027, 3, 31), D(2027, 6, 30), True)
+    assert (after.remedial_plan_due, after.standard_by, after.plan_covers_next_year) == (D(2027, 4, 1), D(2027, 7, 1), False)
+
+
+def test_the_plan_after_a_grace_period_is_due_from_the_day_after_it() -> None:
+    # commencement Tuesday 7 April 2026: the grace period ends Wednesday 7 October 2026; 20
+    # Working Days from Thursday 8 October (9 October would give 6 November) is Thursday 5 November
+    terms = ContractTerms(tier="core", minimum=DsptStatus.STANDARDS_MET, commencement=D(2026, 4, 7))
+    position = assess_position(not_met(D(2025, 6, 1)), terms, D(2026, 5, 1))
+    assert (position.grace_until, position.grace_plan_due, position.remedial_plan_due) == (D(2026, 10, 7), D(2026, 11, 5), D(2026, 6, 2))
+    assert position.reminder is False  # a first letter is the notice itself, never a reminder of one
+
+
+def test_positions_worked_out_once_keep_each_provider_s_own_record() -> None:
+    first, second = not_met(D(2026, 5, 10)), DsptRecord.from_raw("VL1", "OTHER CARE", "25/26 Standards Not Met", D(2026, 5, 10))
+    a, b = assess_position(first, CORE, D(2026, 11, 26)), assess_position(second, CORE, D(2026, 11, 26))
+    assert (a.record, b.record) == (first, second) and a.record is first and b.record is second
+    assert (b.kind.value, b.shortfall_since, b.remedial_plan_due) == (a.kind.value, a.shortfall_since, a.remedial_plan_due) == (
+        "remedy", D(2026, 5, 10), D(2026, 12, 24))
