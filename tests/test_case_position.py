@@ -79,6 +79,8 @@ def test_overdue_from_the_day_after_the_plan_was_due() -> None:
     assert on_due.kind is LetterKind.REMEDY  # due today: not late; the notice's dates, not new ones
     assert (on_due.remedial_plan_due, on_due.standard_by, on_due.response_by, on_due.notice_date) == (
         D(2026, 12, 24), D(2027, 3, 24), D(2026, 12, 24), D(2026, 11, 26))
+    assert on_due.reminder is True  # a reminder of that notice, never a second notice with dates of its own
+    assert apply_case(assess_position(NOT_MET, CORE, D(2026, 11, 26)), None).reminder is False  # the notice itself
     late = apply_case(assess_position(NOT_MET, CORE, D(2026, 12, 29)), case)
     assert late.kind is LetterKind.OVERDUE
     assert (late.remedial_plan_due, late.standard_by, late.response_by, late.notice_date, late.case) == (
