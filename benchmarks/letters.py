@@ -2,7 +2,11 @@
 
     python benchmarks/letters.py [--count 1000] [--baseline-count 1000] [--pdf-count 50]
 
-Both sides render the same letter template with the same per-provider values:
+It runs in rounds (five by default): in each, the docxtpl loop writes a fifth of the
+baseline's letters, then contractgen writes the whole batch on all cores and on one
+worker, so that each round's ratio compares times taken seconds apart (the machine is
+shared: what a neighbour runs moves both sides alike); the ratios printed are the medians
+of the rounds'. Both sides render the same letter template with the same per-provider values:
 * baseline: for each letter ``DocxTemplate(path)``, ``render(context)``, ``save(file)``;
 * contractgen: ``generate_letters`` end to end (reading the register and the export,
   deciding every letter, rendering, writing every .docx atomically and report.csv), in
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import statistics
 import datetime as dt
 import multiprocessing
 import resource
@@ -30,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -123,8 +129,9 @@ def run_soffice_batch(count: int, tmp: Path) -> float:
     return elapsed
 
 
-def run_baseline(count: int, tmp: Path) -> tuple[float, float]:
-    """The plain docxtpl loop over the same template and the same values."""
+def prepare_baseline(count: int, tmp: Path) -> Callable[[], tuple[float, float]]:
+    """The plain docxtpl loop over the same template and the same values, ready to run:
+    each call writes the ``count`` letters again and returns its wall and CPU seconds."""
     import itertools
 
     from docxtpl import DocxTemplate
@@ -138,6 +145,7 @@ def run_baseline(count: int, tmp: Path) -> tuple[float, float]:
     from contractgen.schedule.render import load_template, prepare
     from contractgen.word.ooxml import BodyWriter
 
+    tmp.mkdir(parents=True, exist_ok=True)
     ws = workspace()
     library, profile = prepare(ws, "example-borough")
     template = load_template(ws, profile, "letter")
@@ -158,12 +166,16 @@ def run_baseline(count: int, tmp: Path) -> tuple[float, float]:
     path = ws.templates_dir / "letter.docx"
     out = tmp / "baseline"
     out.mkdir()
-    start, cpu = time.perf_counter(), time.process_time()
-    for i, ctx in enumerate(contexts):
-        doc = DocxTemplate(path)
-        doc.render(ctx, autoescape=True)  # names hold & and <: without escaping the XML breaks
-        doc.save(out / f"{i}.docx")
-    return time.perf_counter() - start, time.process_time() - cpu
+
+    def loop() -> tuple[float, float]:
+        start, cpu = time.perf_counter(), time.process_time()
+        for i, ctx in enumerate(contexts):
+            doc = DocxTemplate(path)
+            doc.render(ctx, autoescape=True)  # names hold & and <: without escaping the XML breaks
+            doc.save(out / f"{i}.docx")
+        return time.perf_counter() - start, time.process_time() - cpu
+
+    return loop
 
 
 def peak_rss_mb() -> tuple[float, float]:
@@ -199,8 +211,10 @@ def verdict(met: bool) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=1000)
-    ap.add_argument("--baseline-count", type=int, default=1000, help="letters in the docxtpl loop (scaled to --count)")
+    ap.add_argument("--baseline-count", type=int, default=1000, help="letters in the docxtpl loop over all rounds (scaled to --count)")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds of the loop and contractgen, each ratio measured within one")
     ap.add_argument("--pdf-count", type=int, default=50, help="letters converted to PDF (0: skip)")
+    ap.add_argument("--pdf-rounds", type=int, default=3, help="rounds of --pdf against one LibreOffice call")
     ap.add_argument("--memory-sizes", default="1000,10000", help="batch sizes whose peak memory is compared")
     ap.add_argument("--memory-probe", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -208,43 +222,59 @@ def main() -> None:
         memory_probe(args.memory_probe)
         return
     print(f"machine: {multiprocessing.cpu_count()} cores, Python {sys.version.split()[0]}")
+    rounds: list[tuple[float, float, float, float, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        folders = {name: Path(tmp) / name for name in ("baseline", "all", "one")}
-        for folder in folders.values():
-            folder.mkdir()
-        base, base_cpu = run_baseline(args.baseline_count, folders["baseline"])
-        scale = args.count / args.baseline_count
-        shutil.rmtree(folders["baseline"])
-        ours, ours_cpu, n = run_contractgen(args.count, folders["all"])
-        one, one_cpu, _ = run_contractgen(args.count, folders["one"], workers=1)
-    wall_x, cpu_x = base * scale / ours, base_cpu * scale / ours_cpu
-    print(f"docxtpl loop   : {base:7.2f} s for {args.baseline_count} letters ({base / args.baseline_count * 1000:.1f} ms/letter), CPU {base_cpu:.2f} s")
-    print(f"contractgen    : {ours:7.2f} s for {n} letters ({ours / n * 1000:.2f} ms/letter, all cores), CPU {ours_cpu:.2f} s")
-    print(f"contractgen x1 : {one:7.2f} s for {n} letters ({one / n * 1000:.2f} ms/letter, one worker), CPU {one_cpu:.2f} s")
-    print(f"wall ratio     : {wall_x:.1f}x the docxtpl loop (target: at least 30x: {verdict(wall_x >= 30)})")
-    print(f"CPU ratio      : {cpu_x:.1f}x the docxtpl loop (target: at least 15x: {verdict(cpu_x >= 15)})")
+        loop = prepare_baseline(args.baseline_count // args.rounds, Path(tmp) / "baseline")
+        scale = args.count / (args.baseline_count // args.rounds)
+        for r in range(args.rounds):  # each round: the loop, then contractgen, seconds apart
+            base, base_cpu = loop()
+            folders = [Path(tmp) / f"{name}-{r}" for name in ("all", "one")]
+            for folder in folders:
+                folder.mkdir()
+            ours, ours_cpu, n = run_contractgen(args.count, folders[0])
+            one, one_cpu, _ = run_contractgen(args.count, folders[1], workers=1)
+            for folder in folders:
+                shutil.rmtree(folder)
+            rounds.append((base * scale, base_cpu * scale, ours, ours_cpu, one, one_cpu))
+            print(f"round {r + 1}: docxtpl loop {base * scale:6.2f} s (CPU {base_cpu * scale:6.2f} s) for {args.count} letters; "
+                  f"contractgen {ours:.2f} s (CPU {ours_cpu:.2f} s), one worker {one:.2f} s (CPU {one_cpu:.2f} s): "
+                  f"{base * scale / ours:.1f}x wall, {base_cpu * scale / ours_cpu:.1f}x CPU")
+    base, base_cpu, ours, ours_cpu, one, one_cpu = (statistics.median(column) for column in zip(*rounds))
+    wall_x = statistics.median(b / o for b, _, o, _, _, _ in rounds)
+    cpu_x = statistics.median(c / oc for _, c, _, oc, _, _ in rounds)
+    print(f"docxtpl loop   : {base:7.2f} s for {args.count} letters ({base / args.count * 1000:.1f} ms/letter), CPU {base_cpu:.2f} s "
+          f"(median of {args.rounds} rounds of {args.baseline_count // args.rounds}, scaled)")
+    print(f"contractgen    : {ours:7.2f} s for {n} letters ({ours / n * 1000:.2f} ms/letter, all cores), CPU {ours_cpu:.2f} s (median)")
+    print(f"contractgen x1 : {one:7.2f} s for {n} letters ({one / n * 1000:.2f} ms/letter, one worker), CPU {one_cpu:.2f} s (median)")
+    print(f"wall ratio     : {wall_x:.1f}x the docxtpl loop, median of the rounds (target: at least 30x: {verdict(wall_x >= 30)})")
+    print(f"CPU ratio      : {cpu_x:.1f}x the docxtpl loop, median of the rounds (target: at least 15x: {verdict(cpu_x >= 15)})")
     peaks = []
     for size in (int(x) for x in args.memory_sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, "--memory-probe", str(size)], capture_output=True, text=True, check=True)
         own, worker, cold, cold_cpu = map(float, out.stdout.strip().splitlines()[-1].split())
         peaks.append((size, own, worker))
-        if size == args.count:
+        if size == args.count and len(peaks) == 1 + [p[0] for p in peaks].index(size):  # its first probe
             print(f"contractgen cold: {cold:7.2f} s for {size} letters in a fresh process (the clause library parsed and the "
                   f"template loaded in the batch; Python's start and imports not counted), CPU {cold_cpu:.2f} s: "
-                  f"{base * scale / cold:.1f}x the docxtpl loop in wall time, {base_cpu * scale / cold_cpu:.1f}x in CPU")
+                  f"{base / cold:.1f}x the docxtpl loop's median in wall time, {base_cpu / cold_cpu:.1f}x in CPU")
     growth = max(peaks[-1][1:]) / max(peaks[0][1:]) - 1
     print("peak memory    : " + ", ".join(f"{size} letters {own:.0f} MiB (largest worker {worker:.0f} MiB)" for size, own, worker in peaks)
           + f"; {growth:+.0%} from {peaks[0][0]} to {peaks[-1][0]} (target: within 10%: {verdict(abs(growth) <= 0.10)})")
     if args.pdf_count:
-        with tempfile.TemporaryDirectory() as tmp:
-            (Path(tmp) / "batch").mkdir()
-            (Path(tmp) / "ours").mkdir()
-            batch = run_soffice_batch(args.pdf_count, Path(tmp) / "batch")
-            with_pdf, _, _ = run_contractgen(args.pdf_count, Path(tmp) / "ours", pdf=True)
-        pdf_x = batch / with_pdf
-        print(f"--pdf          : {with_pdf:7.2f} s for {args.pdf_count} letters end to end; one LibreOffice batch call "
-              f"converting them: {batch:.2f} s: {pdf_x:.2f}x (target: at least 1.5x: {verdict(pdf_x >= 1.5)})")
-
+        pairs = []
+        for r in range(args.pdf_rounds):  # LibreOffice's own time swings most: rounds again, the median
+            with tempfile.TemporaryDirectory() as tmp:
+                (Path(tmp) / "batch").mkdir()
+                (Path(tmp) / "ours").mkdir()
+                batch = run_soffice_batch(args.pdf_count, Path(tmp) / "batch")
+                with_pdf, _, _ = run_contractgen(args.pdf_count, Path(tmp) / "ours", pdf=True)
+            pairs.append((batch, with_pdf))
+            print(f"--pdf round {r + 1}: {with_pdf:.2f} s for {args.pdf_count} letters end to end; one LibreOffice batch call "
+                  f"converting them: {batch:.2f} s: {batch / with_pdf:.2f}x")
+        pdf_x = statistics.median(b / w for b, w in pairs)
+        print(f"--pdf          : {statistics.median(w for _, w in pairs):7.2f} s for {args.pdf_count} letters end to end "
+              f"(median); one LibreOffice batch call: {statistics.median(b for b, _ in pairs):.2f} s: {pdf_x:.2f}x, the "
+              f"median of the rounds (target: at least 1.5x: {verdict(pdf_x >= 1.5)})")
 
 if __name__ == "__main__":
     main()

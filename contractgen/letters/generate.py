@@ -207,8 +207,9 @@ def generate_letters(
 
 @dataclass
 class _Afterwards:
-    """What follows the letters: the reports, and the PDFs. LibreOffice starts while the
-    workers write the letters (``meanwhile``), and converts them as they are written."""
+    """What follows the letters: the reports, and the PDFs. LibreOffice starts before the
+    workers (its start-up, seconds, overlaps the first letters of each kind and the
+    workers' writing) and converts the letters as they are written."""
 
     result: LettersResult
     jobs: list[LetterJob]
@@ -221,7 +222,9 @@ class _Afterwards:
     def run(self, renderer: LetterRenderer, recipe: RendererRecipe, workers: int, progress: Callable[[int], None]) -> None:
         output = self.result.output
         try:
-            run_jobs(renderer, recipe, output, self.jobs, workers, progress, lambda: self.meanwhile(workers))
+            if self.targets:
+                self.conversions.append(start_pdf(self.targets, output, workers=workers, early=True))
+            run_jobs(renderer, recipe, output, self.jobs, workers, progress, self.also)
             _write_reports(self.result, self.jobs, self.rejected)
             write_checks(output, self.checks)
             self.result.pdfs = len(self.conversions[0].finish()) if self.conversions else 0
@@ -229,10 +232,6 @@ class _Afterwards:
             for conversion in self.conversions:  # interrupted, or a letter failed: no LibreOffice left running
                 conversion.stop()
 
-    def meanwhile(self, workers: int) -> None:
-        if self.targets:
-            self.conversions.append(start_pdf(self.targets, self.result.output, workers=workers, early=True))
-        self.also()
 
 
 def read_providers(providers_file: Path, library: ClauseLibrary, profile: Profile, *, strict: bool) -> RegisterResult:
