@@ -625,14 +625,19 @@ def test_a_part_given_in_chunks_is_zipped_as_the_whole_part() -> None:
     assert package_bytes({"a.xml": b"<a/>", "sheet.xml": chunks}) == package_bytes({"a.xml": b"<a/>", "sheet.xml": whole})
 
 
-def test_rows_that_do_not_match_the_size_given_are_never_written() -> None:
+def test_a_sheets_rows_take_the_probe_rows_place_in_chunks() -> None:
+    """The rows are made only as the sheet is written, 500 to a chunk, where the probe row
+    stood (a write-only sheet has no dimension element to update)."""
     from openpyxl import Workbook
 
-    from contractgen.overview.xlsxrows import FastRows
+    from contractgen.overview.xlsxrows import ROWS_A_CHUNK, FastRows
 
     ws = Workbook(write_only=True).create_sheet("s")
     rows = FastRows(ws, {"date": lambda cell: None})
-    rows.feed(lambda: iter([[("a", None)], [("b", None)]]), count=3, width=1)
+    rows.feed(lambda: ([(f"Zoë & <Sons> {i}", None)] for i in range(ROWS_A_CHUNK + 1)))
     sheet = b'<worksheet><sheetData><row r="1"/><row r="2"><c s="1"/></row></sheetData></worksheet>'
-    with pytest.raises(RuntimeError, match="the sheet's rows are 2 of width 1, not 3 of 1"):
-        b"".join(rows.apply(sheet))
+    chunks = list(rows.apply(sheet))
+    assert len(chunks) == 4  # the head, two chunks of rows, the tail
+    xml = b"".join(chunks)
+    assert xml.count(b"<row ") == ROWS_A_CHUNK + 2 and b'<c s="1"/>' not in xml
+    assert b"Zo\xc3\xab &amp; &lt;Sons&gt; 500</t>" in xml and xml.endswith(b"</sheetData></worksheet>")

@@ -238,7 +238,7 @@ def _providers(sheet: _Sheet, m: Market) -> FastRows:
         styles["percent"] = percent
     rows = FastRows(ws, styles)
     rows.probe()
-    rows.feed(lambda: _provider_rows(m), len(m.providers), len(columns))  # every row has every column
+    rows.feed(lambda: _provider_rows(m))
     return rows
 
 
@@ -274,7 +274,7 @@ def _changes(sheet: _Sheet, m: Market) -> FastRows:
                  "position then", "status now", "position now")
     rows = FastRows(ws, {"quoted": _quoted, "date": _date})
     rows.probe()
-    rows.feed(lambda: _change_rows(m), count, 9)
+    rows.feed(lambda: _change_rows(m))
     return rows
 
 

@@ -42,9 +42,7 @@ class FastRows:
         self.ws = ws
         self.names = list(styles)
         self.styles = styles
-        self.rows: list[Sequence[Cell]] = []
-        self._source: Callable[[], Iterable[Sequence[Cell]]] | None = None
-        self._size = (0, 0)
+        self._source: Callable[[], Iterable[Sequence[Cell]]] = lambda: ()
 
     def probe(self) -> None:
         """Append the probe row: one cell in each style, in order."""
@@ -55,20 +53,15 @@ class FastRows:
             cells.append(cell)
         self.ws.append(cells)
 
-    def add(self, row: Sequence[Cell]) -> None:
-        self.rows.append(row)
-
-    def feed(self, rows: Callable[[], Iterable[Sequence[Cell]]], count: int, width: int) -> None:
+    def feed(self, rows: Callable[[], Iterable[Sequence[Cell]]]) -> None:
         """The rows, made by ``rows()`` only as :meth:`apply` writes them: a large sheet's
-        rows are never all in memory as values (instead of :meth:`add`). ``count`` rows
-        of ``width`` cells each: the sheet's dimension, written before them."""
-        self._source, self._size = rows, (count, width if count else 0)
+        rows are never all in memory as values."""
+        self._source = rows
 
     def apply(self, sheet_xml: bytes) -> Iterator[bytes]:
         """The sheet's XML with the probe row (row 2) replaced by the rows, in chunks (a
         large sheet is never whole in memory: :func:`~contractgen.word.package.package_bytes`
-        compresses it as it comes). The rows are counted first: the sheet's dimension
-        comes before them (:meth:`feed` gives their number and width)."""
+        compresses it as it comes). A write-only sheet has no ``<dimension>`` to update."""
         match = re.search(rb'<row r="2"[^>]*>.*?</row>', sheet_xml, re.S)
         if match is None:
             raise ValueError("the sheet has no probe row")
@@ -76,25 +69,11 @@ class FastRows:
         if len(ids) != len(self.names):
             raise ValueError("the probe row lost a style")
         style_ids = {name: int(i) for name, i in zip(self.names, ids)}
-        count, width = self._size if self._source is not None else (len(self.rows), max(map(len, self.rows), default=0))
-        yield re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{get_column_letter(width or 1)}{count + 1}"/>'.encode(),
-                     sheet_xml[: match.start()], count=1)
-        made = [0, 0]  # rows, widest
-
-        def counted() -> Iterator[Sequence[Cell]]:
-            for row in self._made():
-                made[0], made[1] = made[0] + 1, max(made[1], len(row))
-                yield row
-
-        lines = _rows(counted(), style_ids)
+        yield sheet_xml[: match.start()]
+        lines = _rows(self._source(), style_ids)
         while chunk := "".join(itertools.islice(lines, ROWS_A_CHUNK)):
             yield chunk.encode("utf-8")
-        if made != [count, width]:  # a mistake of ours: the file is never committed
-            raise RuntimeError(f"the sheet's rows are {made[0]} of width {made[1]}, not {count} of {width} as its dimension says")
         yield sheet_xml[match.end():]
-
-    def _made(self) -> Iterable[Sequence[Cell]]:
-        return self._source() if self._source is not None else self.rows
 
 
 def _rows(rows: Iterable[Sequence[Cell]], style_ids: dict[str, int]) -> Iterable[str]:
