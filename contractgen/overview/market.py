@@ -37,7 +37,7 @@ from ..dspt.case import CE, CaseState, latest_certificate
 from ..dspt.case import Certificate as CaseCertificate
 from ..dspt.export import DsptExport
 from ..dspt.followup import apply_certificate, provider_certificate
-from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position, with_record
+from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position
 from ..dspt.register import Provider
 from ..dspt.status import DsptRecord, DsptStatus
 
@@ -161,35 +161,24 @@ def assess(provider: Provider, export: DsptExport, terms: Terms, as_of: dt.date,
     return Assessor(export, terms, as_of, held=held).position(provider, case)
 
 
-#: What :func:`~contractgen.dspt.position.assess_position` reads of a record besides the
-#: record itself: records alike in these have positions alike but for the record.
-def _record_key(record: DsptRecord | None) -> tuple | None:
-    return None if record is None else (record.status, record.year, record.publication_date)
-
-
 class Assessor:
     """:func:`assess` for every provider of a register in one export on one date, fast.
 
-    The letters' model is run once per tier and kind of record (status, assessment year,
-    publication date: all it reads of a record) and its position copied with each
-    provider's own record; a 10,000-provider register has a few hundred such kinds. A
+    The letters' model works a position out once per tier and kind of record (status,
+    assessment year, publication date) and copies it with each provider's own record
+    (:func:`~contractgen.dspt.position.assess_position`). A
     provider not in the export is looked for among the export's names only when one of
     them is its name once normalised (the only names
     :meth:`~contractgen.dspt.export.DsptExport.near_matches` can add)."""
 
     def __init__(self, export: DsptExport, terms: Terms, as_of: dt.date, *, held: bool = False) -> None:
         self.export, self.terms, self.as_of, self.held = export, terms, as_of, held
-        self._positions: dict[tuple[str, tuple | None], ContractualPosition] = {}
         self._names: frozenset[str] | None = None
         self._codes: frozenset[str] | None = None
 
     def position(self, provider: Provider, case: CaseState | None = None) -> Position:
         record = self.export.by_code(provider.ods_code)
-        key = (provider.tier, _record_key(record))
-        known = self._positions.get(key)
-        if known is None:
-            known = self._positions[key] = assess_position(record, self.terms[provider.tier], self.as_of)
-        base = known if known.record is record else with_record(known, record)
+        base = assess_position(record, self.terms[provider.tier], self.as_of)
         contractual = apply_certificate(base, provider_certificate(provider, case))
         if contractual.certificate_unrecorded:
             standing = Standing.UNRECORDED
