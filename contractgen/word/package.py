@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import struct
@@ -44,13 +45,14 @@ CORE_CT = "application/vnd.openxmlformats-package.core-properties+xml"
 NUMBERING_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"
 
 
-def read_package(path: Path, shown: str) -> dict[str, bytes]:
+def read_package(path: Path, shown: str, data: bytes | None = None) -> dict[str, bytes]:
     """The parts of a .docx template, in zip order, each XML part checked
-    (:mod:`contractgen.base.untrusted`: size limits, UTF-8, well-formed, no DTD)."""
+    (:mod:`contractgen.base.untrusted`: size limits, UTF-8, well-formed, no DTD).
+    ``data``: the file's bytes, when the caller has read them already."""
     resave = "open the template in Word and save it again as .docx"
     not_zip = "not a Word .docx file (it is not a zip package); save it from Word as .docx"
     try:
-        parts = read_zip(path, shown, TemplateError, resave, not_zip)
+        parts = read_zip(io.BytesIO(data) if data is not None else path, shown, TemplateError, resave, not_zip)
     except FileNotFoundError as exc:
         raise TemplateError(
             f"{shown}: template not found", [Problem(Location(shown), "", "template not found; check the path in the profile's `templates` key")]

@@ -88,12 +88,12 @@ class WordTemplate:
         shown = shown or str(path)
         try:
             data = path.read_bytes() if path.stat().st_size <= MAX_KEYED_TEMPLATE_BYTES else None
-            key = (hashlib.sha256(data).digest(), shown) if data is not None else None
         except OSError:
-            key = None
+            data = None  # read_package says what is wrong with the path
+        key = (hashlib.sha256(data).digest(), shown) if data is not None else None
         if key is not None and key in _COMPILED:
             return _COMPILED[key]
-        tpl = cls(shown=shown, parts=read_package(path, shown))
+        tpl = cls(shown=shown, parts=read_package(path, shown, data))  # the bytes hashed are the bytes compiled
         tpl._compile()
         if key is not None:
             if len(_COMPILED) > 16:
