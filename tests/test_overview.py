@@ -641,3 +641,24 @@ def test_a_sheets_rows_take_the_probe_rows_place_in_chunks() -> None:
     xml = b"".join(chunks)
     assert xml.count(b"<row ") == ROWS_A_CHUNK + 2 and b'<c s="1"/>' not in xml
     assert b"Zo\xc3\xab &amp; &lt;Sons&gt; 500</t>" in xml and xml.endswith(b"</sheetData></worksheet>")
+
+
+def test_a_rename_that_fails_leaves_no_temporary_file(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The three files are renamed into place last; when one rename fails (a file held
+    open on Windows), the error names the file and no temporary file is left behind."""
+    import contractgen.word.package as package
+
+    renames = []
+    real = package.os.replace
+
+    def replace(source, target):
+        renames.append(Path(target).name)
+        if Path(target).name == "overview.xlsx":
+            raise PermissionError(13, "Permission denied")
+        real(source, target)
+
+    monkeypatch.setattr(package.os, "replace", replace)
+    with pytest.raises(OutputError, match=r"cannot write .*overview\.xlsx: Permission denied"):
+        example(workspace, tmp_path)
+    assert renames == ["overview.html", "overview.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["overview.html"]

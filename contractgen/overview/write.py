@@ -166,12 +166,12 @@ def _write_all(targets: dict[str, Path], market: Market, provenance: Provenance,
         made[HTML_FILE] = write_temporary(targets[HTML_FILE], html_chunks(market, provenance, checks))
         made[XLSX_FILE] = write_temporary(targets[XLSX_FILE], render_xlsx(market, provenance))
         made[REFERRALS_FILE] = write_temporary(targets[REFERRALS_FILE], referrals_csv(market))
+        for name, temporary in made.items():
+            commit(temporary, targets[name])
     except BaseException:
-        for temporary in made.values():
+        for temporary in made.values():  # those not yet renamed (a renamed one is gone)
             discard(temporary)
         raise
-    for name, temporary in made.items():
-        commit(temporary, targets[name])
 
 
 def _earlier_exports(previous: Sequence[Path], as_of: dt.date) -> list[tuple[DsptExport, str, dt.date]]:
