@@ -181,8 +181,8 @@ def _figure(key: str, value: str, label: str) -> str:
 
 def _headline(m: Market) -> str:
     share = m.meeting
-    needing = len(m.referrals())
-    within = m.stopping_within(EXPIRY_HORIZONS[-1])
+    needing = m.referral_count
+    within = m.stopping_count(EXPIRY_HORIZONS[-1])
     return (
         '<section id="headline"><h2>At a glance</h2><div class="figures">'
         + _figure("providers", str(share.whole), "providers in the register")
@@ -190,7 +190,7 @@ def _headline(m: Market) -> str:
         + _figure("meeting-percent", f"{share.percent:.1f}%", "of providers meet their tier")
         + _figure("needing-support", str(needing), "need support (to refer to the LSO: lso-referrals.csv)")
         + _case_figures(m)
-        + _figure("stopping-90", str(len(within)), f"publications stop counting within {EXPIRY_HORIZONS[-1]} days")
+        + _figure("stopping-90", str(within), f"publications stop counting within {EXPIRY_HORIZONS[-1]} days")
         + ("" if m.audits is None else _figure(
             "audit-critical-gaps", str(len(m.with_critical_gaps())),
             f"have critical gaps in their latest business continuity plan audit ({len(m.audited())} audited)"))
@@ -274,15 +274,15 @@ def _position_cells(p: Provider, pos: Position, as_of: dt.date | None = None) ->
 
 def _stopping(m: Market) -> str:
     counts = "".join(
-        f'<tr><td>within {d} days</td><td class="num" data-figure="stopping-{d}-table">{len(m.stopping_within(d))}</td></tr>'
+        f'<tr><td>within {d} days</td><td class="num" data-figure="stopping-{d}-table">{m.stopping_count(d)}</td></tr>'
         for d in EXPIRY_HORIZONS
     )
-    stopping = m.stopping_within(EXPIRY_HORIZONS[-1])
-    rows = "".join(f"<tr>{_position_cells(p, pos, m.as_of)}</tr>" for p, pos in stopping[:LISTED])
+    stopping = m.stopping_within(EXPIRY_HORIZONS[-1], limit=LISTED)
+    rows = "".join(f"<tr>{_position_cells(p, pos, m.as_of)}</tr>" for p, pos in stopping)
     listing = (
         "<table><thead><tr><th>ODS code</th><th>provider</th><th>DSPT status</th><th>counts until</th>"
         f'<th class="num">days left</th></tr></thead><tbody>{rows}</tbody></table>'
-        + _more(len(stopping), "publications", "Providers (filter on counts until)")
+        + _more(m.stopping_count(EXPIRY_HORIZONS[-1]), "publications", "Providers (filter on counts until)")
         if rows else '<p class="none">No publication stops counting within 90 days.</p>'
     )
     return (

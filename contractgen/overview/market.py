@@ -26,10 +26,14 @@ A provider can have more than one change (new to the register and newly met).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
+from itertools import islice
+from typing import Any, overload
 
 from ..audit.score import ProviderAudit
 from ..base.names import normalise_name
@@ -37,7 +41,7 @@ from ..dspt.case import CE, CaseState, latest_certificate
 from ..dspt.case import Certificate as CaseCertificate
 from ..dspt.export import DsptExport
 from ..dspt.followup import apply_certificate, provider_certificate
-from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position
+from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position, with_record
 from ..dspt.register import Provider
 from ..dspt.status import DsptRecord, DsptStatus
 
@@ -67,6 +71,11 @@ class Standing(str, Enum):
     @property
     def meets_tier(self) -> bool:
         return self in (Standing.MEETS, Standing.RENEW)
+
+    @property
+    def counts(self) -> bool:
+        """Whether a publication counts on the date (whatever it meets)."""
+        return self in (Standing.MEETS, Standing.RENEW, Standing.IMPROVE, Standing.REMEDY, Standing.UNRECORDED)
 
     @property
     def needs_support(self) -> bool:
@@ -123,7 +132,7 @@ class Position:
     @property
     def counts(self) -> bool:
         """Whether a publication counts on the date (whatever it meets)."""
-        return self.standing in (Standing.MEETS, Standing.RENEW, Standing.IMPROVE, Standing.REMEDY, Standing.UNRECORDED)
+        return self.standing.counts
 
     @property
     def needs_support(self) -> bool:
@@ -158,55 +167,52 @@ def assess(provider: Provider, export: DsptExport, terms: Terms, as_of: dt.date,
     code is not in the export but one close to it is (with a name alike) is held for
     review, as the letters hold it. The Advanced tier's certificate is counted as the
     letters count it (the register's, or the case record's ``case`` when later)."""
-    return Assessor(export, terms, as_of, held=held).position(provider, case)
+    cases = None if case is None else {provider.ods_code: case}
+    return take_snapshot([provider], export, export.file, as_of, terms, held=held, cases=cases).position(0)
 
 
-class Assessor:
-    """:func:`assess` for every provider of a register in one export on one date, fast.
+def _standing(record: DsptRecord | None, contractual: ContractualPosition) -> Standing | None:
+    """Where the overview puts a provider whose record is ``record`` and position
+    ``contractual`` (whose own record is not read: it may be another of the same kind);
+    ``None`` when it is not in the export (not found, or held for review)."""
+    if contractual.certificate_unrecorded:
+        return Standing.UNRECORDED
+    if contractual.kind is not LetterKind.START:
+        return _STANDINGS[contractual.kind]
+    if record is not None:
+        return Standing.NOT_PUBLISHED
+    return None
 
-    The letters' model works a position out once per tier and kind of record (status,
-    assessment year, publication date) and copies it with each provider's own record
-    (:func:`~contractgen.dspt.position.assess_position`). A
-    provider not in the export is looked for among the export's names only when one of
-    them is its name once normalised (the only names
-    :meth:`~contractgen.dspt.export.DsptExport.near_matches` can add)."""
 
-    def __init__(self, export: DsptExport, terms: Terms, as_of: dt.date, *, held: bool = False) -> None:
-        self.export, self.terms, self.as_of, self.held = export, terms, as_of, held
-        self._names: frozenset[str] | None = None
-        self._codes: frozenset[str] | None = None
+def held_for_review(export: DsptExport, providers: Sequence[Provider]) -> list[bool]:
+    """Whether :meth:`~contractgen.dspt.export.DsptExport.near_matches` finds a record for
+    each of ``providers`` (none of them in ``export``), asked only when it can: a code one
+    character away shares a code or a code less one character with the provider's, and a
+    name alike once normalised is one of the export's normalised names. The export is
+    read once for all of them, and nothing is kept of it (no index of its codes)."""
+    codes: dict[str, list[int]] = {}
+    names: dict[str, list[int]] = {}
+    for n, provider in enumerate(providers):
+        for variant in _less_one(provider.ods_code.strip().upper()):
+            codes.setdefault(variant, []).append(n)
+        names.setdefault(normalise_name(provider.name), []).append(n)
+    near_code, named = [False] * len(providers), [False] * len(providers)
+    if providers:
+        for record in export:
+            for variant in _less_one(record.code).intersection(codes):
+                for n in codes[variant]:
+                    near_code[n] = True
+            for n in names.get(_normalise_once(record.clean_name), ()):
+                named[n] = True
+    # without its name among the export's, only the codes one character away can match
+    return [(near_code[n] or named[n])
+            and bool(export.near_matches(p.ods_code, p.name, None if named[n] else []))
+            for n, p in enumerate(providers)]
 
-    def position(self, provider: Provider, case: CaseState | None = None) -> Position:
-        record = self.export.by_code(provider.ods_code)
-        base = assess_position(record, self.terms[provider.tier], self.as_of)
-        contractual = apply_certificate(base, provider_certificate(provider, case))
-        if contractual.certificate_unrecorded:
-            standing = Standing.UNRECORDED
-        elif contractual.kind is not LetterKind.START:
-            standing = _STANDINGS[contractual.kind]
-        elif record is not None:
-            standing = Standing.NOT_PUBLISHED
-        elif self.held and self._near(provider):
-            standing = Standing.HELD
-        else:
-            standing = Standing.NOT_FOUND
-        return Position(standing, contractual)
 
-    def _near(self, provider: Provider) -> bool:
-        """Whether :meth:`~contractgen.dspt.export.DsptExport.near_matches` finds a record
-        for a provider not in the export, asked only when it can: a code one character
-        away shares a code or a code less one character with ``provider``'s, and a name
-        alike once normalised is one of the export's normalised names."""
-        if self._names is None or self._codes is None:
-            self._names = frozenset(normalise_name(r.clean_name) for r in self.export)
-            self._codes = frozenset(v for r in self.export for v in _less_one(r.code))
-        code = provider.ods_code.strip().upper()
-        named = normalise_name(provider.name) in self._names
-        if not named and self._codes.isdisjoint(_less_one(code)):
-            return False
-        # without its name among the export's, only the codes one character away can match
-        closest: list[DsptRecord] | None = None if named else []
-        return bool(self.export.near_matches(provider.ods_code, provider.name, closest))
+#: :func:`~contractgen.base.names.normalise_name` without its cache: each of the export's
+#: names is normalised once here, and caching them all would keep them (2 MB for 10,000).
+_normalise_once = normalise_name.__wrapped__
 
 
 def _less_one(code: str) -> set[str]:
@@ -219,30 +225,120 @@ def _less_one(code: str) -> set[str]:
 
 # --------------------------------------------------------------------------- snapshots
 
+#: Every standing, in order: a snapshot holds each provider's as its index here.
+_ORDER = tuple(Standing)
+_INDEX = {s: i for i, s in enumerate(_ORDER)}
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class Snapshot:
-    """Every provider's position in one export, as of the export's date."""
+    """Every provider's position in one export, as of the export's date.
+
+    Held compactly, so that an overview of 10,000 providers takes no more memory than
+    one of 1,000 beyond its inputs: each provider's standing (one byte) and the index of
+    its contractual position among the few distinct ones (positions differ by kind of
+    record, tier and certificate; only the record differs between providers of a kind).
+    A :class:`Position` is made, with the provider's own record, when it is read.
+    """
 
     label: str  # the export's file name
     date: dt.date
-    positions: tuple[Position, ...]  # in register order
+    providers: Sequence[Provider] = field(repr=False)
+    export: DsptExport = field(repr=False)
+    #: each provider's standing (its index in ``Standing``), in register order
+    standings: bytes = field(repr=False)
+    #: each provider's contractual position: its index in ``shared``, in register order
+    kinds: array[int] = field(repr=False)
+    #: the distinct contractual positions, without a record
+    shared: tuple[ContractualPosition, ...] = field(repr=False)
+
+    @property
+    def positions(self) -> Positions:
+        """Every provider's position, in register order, each made as it is read."""
+        return Positions(self)
+
+    def position(self, index: int) -> Position:
+        """The position of the register's ``index``-th provider, with its own record."""
+        record = self.export.by_code(self.providers[index].ods_code)
+        shared = self.shared[self.kinds[index]]
+        return Position(_ORDER[self.standings[index]], shared if record is None else with_record(shared, record))
+
+    def standing(self, index: int) -> Standing:
+        return _ORDER[self.standings[index]]
+
+    def contractual(self, index: int) -> ContractualPosition:
+        """The provider's contractual position, without its record (what it shares)."""
+        return self.shared[self.kinds[index]]
+
+    def record(self, index: int) -> DsptRecord | None:
+        return self.export.by_code(self.providers[index].ods_code)
 
     @cached_property
     def meeting(self) -> int:
-        return sum(p.meets_tier for p in self.positions)
+        return sum(self.standings.count(_INDEX[s]) for s in Standing if s.meets_tier)
 
     def count(self, standing: Standing) -> int:
-        return sum(p.standing is standing for p in self.positions)
+        return self.standings.count(_INDEX[standing])
+
+
+class Positions(Sequence[Position]):
+    """A snapshot's positions, in register order, each made when it is read (none held)."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+
+    def __len__(self) -> int:
+        return len(self._snapshot.standings)
+
+    @overload
+    def __getitem__(self, index: int) -> Position: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Position]: ...
+
+    def __getitem__(self, index: int | slice) -> Position | list[Position]:
+        indices = range(len(self))
+        if isinstance(index, slice):
+            return [self._snapshot.position(i) for i in indices[index]]
+        return self._snapshot.position(indices[index])
+
+    def __iter__(self) -> Iterator[Position]:
+        return map(self._snapshot.position, range(len(self)))
 
 
 def take_snapshot(
     providers: Sequence[Provider], export: DsptExport, label: str, date: dt.date, terms: Terms,
     *, held: bool = False, cases: Mapping[str, CaseState] | None = None,
 ) -> Snapshot:
-    assessor = Assessor(export, terms, date, held=held)
-    positions = tuple(assessor.position(p, (cases or {}).get(p.ods_code)) for p in providers)
-    return Snapshot(label, date, positions)
+    """Every provider's position in ``export`` as of ``date``: worked out once per tier,
+    kind of record (what :func:`~contractgen.dspt.position.assess_position` reads of a
+    record: status, assessment year, publication date) and certificate, and shared."""
+    found: dict[tuple[Any, ...], int] = {}
+    shared: list[ContractualPosition] = []
+    standings = bytearray(len(providers))
+    kinds = array("I", bytes(4 * len(providers)))
+    missing: list[int] = []  # not in the export: not found, or held for review
+    for i, provider in enumerate(providers):
+        record = export.by_code(provider.ods_code)
+        certificate = provider_certificate(provider, cases.get(provider.ods_code) if cases else None)
+        kind = None if record is None else (record.status, record.year, record.publication_date)
+        key = (provider.tier, kind, certificate)
+        index = found.get(key)
+        if index is None:
+            contractual = apply_certificate(assess_position(record, terms[provider.tier], date), certificate)
+            index = found[key] = len(shared)
+            shared.append(with_record(contractual, None))
+        kinds[i] = index
+        standing = _standing(record, shared[index])
+        if standing is None:
+            standing = Standing.NOT_FOUND
+            missing.append(i)
+        standings[i] = _INDEX[standing]
+    if held:
+        for i, near in zip(missing, held_for_review(export, [providers[i] for i in missing])):
+            if near:
+                standings[i] = _INDEX[Standing.HELD]
+    return Snapshot(label, date, providers, export, bytes(standings), kinds, tuple(shared))
 
 
 @dataclass(frozen=True)
@@ -256,29 +352,73 @@ class Change:
     after: Position
 
 
+class Changes(Sequence[Change]):
+    """Every change of every provider from ``since`` to ``now``, in register order, each
+    made when it is read: only the counts of each kind are held."""
+
+    def __init__(self, since: Snapshot, now: Snapshot) -> None:
+        self.since, self.now = since, now
+        counts = dict.fromkeys(ChangeKind, 0)
+        for _, kinds in self._kinds():
+            for kind in kinds:
+                counts[kind] += 1
+        self.counts: Mapping[ChangeKind, int] = counts
+        self._length = sum(counts.values())
+
+    def _kinds(self) -> Iterator[tuple[int, list[ChangeKind]]]:
+        """Each provider that changed (its index in the register) and its kinds of change."""
+        since, now = self.since, self.now
+        for i, (before, after) in enumerate(zip(since.standings, now.standings)):
+            old_standing, new_standing = _ORDER[before], _ORDER[after]
+            old, new = since.record(i), now.record(i)
+            kinds = []
+            if old is None and new is not None:
+                kinds.append(ChangeKind.JOINED)
+            if old is not None and new is None:
+                kinds.append(ChangeKind.LEFT)
+            if new_standing.meets_tier and not old_standing.meets_tier:
+                kinds.append(ChangeKind.NEWLY_MET)
+            if old_standing.counts and new_standing is Standing.LAPSED:
+                kinds.append(ChangeKind.NEWLY_LAPSED)
+            if old_standing.counts and new_standing.counts and _level(new) < _level(old):
+                kinds.append(ChangeKind.FELL_A_LEVEL)
+            if kinds:
+                yield i, kinds
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[Change]:
+        since, now = self.since, self.now
+        for i, kinds in self._kinds():
+            provider, before, after = since.providers[i], since.position(i), now.position(i)
+            for kind in kinds:
+                yield Change(provider, kind, since, before, after)
+
+    @overload
+    def __getitem__(self, index: int) -> Change: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Change]: ...
+
+    def __getitem__(self, index: int | slice) -> Change | list[Change]:
+        if isinstance(index, slice):
+            if index.start is None and index.step is None and index.stop is not None and index.stop >= 0:
+                return list(islice(self, index.stop))  # the first few (a page's list)
+            return list(self)[index]
+        position = range(self._length)[index]
+        return next(islice(self, position, None))
+
+
 #: The ladder "fell a level" reads: Exceeded 3, Met 2, Approaching 1, the rest 0.
-def _level(position: Position) -> int:
-    assert position.record is not None
-    return position.record.status.rank or 0
+def _level(record: DsptRecord | None) -> int:
+    assert record is not None
+    return record.status.rank or 0
 
 
-def changes_since(before: Snapshot, now: Snapshot, providers: Sequence[Provider]) -> list[Change]:
+def changes_since(before: Snapshot, now: Snapshot) -> Changes:
     """Every change of every provider from ``before`` to ``now``, in register order."""
-    found: list[Change] = []
-    for provider, old, new in zip(providers, before.positions, now.positions):
-        kinds = []
-        if old.record is None and new.record is not None:
-            kinds.append(ChangeKind.JOINED)
-        if old.record is not None and new.record is None:
-            kinds.append(ChangeKind.LEFT)
-        if new.meets_tier and not old.meets_tier:
-            kinds.append(ChangeKind.NEWLY_MET)
-        if old.counts and new.standing is Standing.LAPSED:
-            kinds.append(ChangeKind.NEWLY_LAPSED)
-        if old.counts and new.counts and _level(new) < _level(old):
-            kinds.append(ChangeKind.FELL_A_LEVEL)
-        found.extend(Change(provider, kind, before, old, new) for kind in kinds)
-    return found
+    return Changes(before, now)
 
 
 # ----------------------------------------------------------------------------- figures
@@ -331,7 +471,7 @@ class Market:
     terms: Terms
     current: Snapshot
     previous: tuple[Snapshot, ...]  # oldest first
-    changes: tuple[tuple[Snapshot, tuple[Change, ...]], ...]  # per earlier export
+    changes: tuple[tuple[Snapshot, Changes], ...]  # per earlier export
     #: Each provider's latest business continuity plan audit, by ODS code; ``None`` when
     #: no audit scores were given (the overview then says nothing about audits).
     audits: Mapping[str, ProviderAudit] | None = None
@@ -343,7 +483,8 @@ class Market:
     cases: Mapping[str, CaseState] | None = None
 
     @property
-    def positions(self) -> tuple[Position, ...]:
+    def positions(self) -> Positions:
+        """Every provider's position now, in register order, each made as it is read."""
         return self.current.positions
 
     @property
@@ -369,30 +510,47 @@ class Market:
 
     def by_tier(self) -> dict[str, Share]:
         """Meeting their tier, per tier (every tier of the library, in its order)."""
-        return _shares(((p.tier, pos) for p, pos in self.rows), self.tiers)
+        meets = (_ORDER[s].meets_tier for s in self.current.standings)
+        return _shares(zip((p.tier for p in self.providers), meets), self.tiers)
 
     def by_service_type(self) -> dict[str, Share]:
         """Meeting their tier, per service type (the export's Primary Sector), by name."""
-        pairs = [(self.service_type(pos), pos) for pos in self.positions]
-        types = sorted({t for t, _ in pairs} - {NO_SERVICE_TYPE}, key=str.casefold)
-        if any(t == NO_SERVICE_TYPE for t, _ in pairs):
+        now = self.current
+        met: dict[str, int] = {}
+        total: dict[str, int] = {}
+        for i, standing in enumerate(now.standings):
+            record = now.record(i)
+            kind = (record.sector if record is not None and record.sector else None) or NO_SERVICE_TYPE
+            total[kind] = total.get(kind, 0) + 1
+            met[kind] = met.get(kind, 0) + _ORDER[standing].meets_tier
+        types = sorted(set(total) - {NO_SERVICE_TYPE}, key=str.casefold)
+        if NO_SERVICE_TYPE in total:
             types.append(NO_SERVICE_TYPE)
-        return _shares(pairs, types)
+        return {t: Share(met[t], total[t]) for t in types}
 
     def by_standing(self) -> dict[Standing, int]:
         return {s: self.current.count(s) for s in Standing}
 
-    def stopping_within(self, days: int) -> list[tuple[Provider, Position]]:
+    def stopping_within(self, days: int, limit: int | None = None) -> list[tuple[Provider, Position]]:
         """Publications that count today and stop counting within ``days`` days, soonest
-        first (``valid_until - as_of <= days``)."""
-        return [(p, pos) for p, pos, last in self._counting if (last - self.as_of).days <= days]
+        first (``valid_until - as_of <= days``); the first ``limit`` of them if given."""
+        order = self._counting[0][:self.stopping_count(days)]
+        return [(self.providers[i], self.current.position(i)) for i in order[:limit]]
+
+    def stopping_count(self, days: int) -> int:
+        """How many publications :meth:`stopping_within` ``days`` lists."""
+        return bisect_right(self._counting[1], days)
 
     @cached_property
-    def _counting(self) -> list[tuple[Provider, Position, dt.date]]:
-        """Publications that count today, with their last day, soonest first, then in
-        register order: sorted once for every horizon of :meth:`stopping_within`."""
-        rows = [(p, pos, pos.valid_until) for p, pos in self.rows if pos.counts and pos.valid_until is not None]
-        return sorted(rows, key=lambda row: (row[2], row[0].row))
+    def _counting(self) -> tuple[array[int], array[int]]:
+        """Publications that count today (the providers' indices) and the days each has
+        left, soonest first, then in register order: sorted once for every horizon of
+        :meth:`stopping_within`."""
+        now = self.current
+        rows = [(last, self.providers[i].row, i) for i, standing in enumerate(now.standings)
+                if _ORDER[standing].counts and (last := now.contractual(i).valid_until) is not None]
+        rows.sort()
+        return array("I", (i for _, _, i in rows)), array("l", ((last - self.as_of).days for last, _, _ in rows))
 
     def certificate_expiries(self, provider: Provider) -> tuple[dt.date | None, dt.date | None]:
         """The provider's Cyber Essentials and Cyber Essentials Plus expiry dates: the
@@ -428,11 +586,23 @@ class Market:
     def referrals(self) -> list[tuple[Provider, Position]]:
         """Providers a Local Support Organisation should help, in register order,
         leaving out those that asked not to be referred (recorded in the case record)."""
-        return list(self._referrals)
+        return list(self.iter_referrals())
+
+    def iter_referrals(self) -> Iterator[tuple[Provider, Position]]:
+        """:meth:`referrals`, each position made as it is read."""
+        for i in self._referrals:
+            yield self.providers[i], self.current.position(i)
+
+    @property
+    def referral_count(self) -> int:
+        return len(self._referrals)
 
     @cached_property
-    def _referrals(self) -> tuple[tuple[Provider, Position], ...]:
-        return tuple((p, pos) for p, pos in self.rows if pos.needs_support and not self.opted_out(p))
+    def _referrals(self) -> array[int]:
+        """The referred providers' indices in the register."""
+        now = self.current
+        return array("I", (i for i, (p, standing) in enumerate(zip(self.providers, now.standings))
+                           if _ORDER[standing].needs_support and now.position(i).needs_support and not self.opted_out(p)))
 
     def case(self, provider: Provider) -> CaseState | None:
         return (self.cases or {}).get(provider.ods_code)
@@ -471,15 +641,18 @@ class Market:
         return [(p, a) for p, a in self.audited() if a.critical_gaps]
 
     def change_counts(self, changes: Sequence[Change]) -> dict[ChangeKind, int]:
+        if isinstance(changes, Changes):
+            return dict(changes.counts)
         return {k: sum(c.kind is k for c in changes) for k in ChangeKind}
 
 
-def _shares(pairs: Iterable[tuple[str, Position]], keys: Sequence[str]) -> dict[str, Share]:
+def _shares(pairs: Iterable[tuple[str, bool]], keys: Sequence[str]) -> dict[str, Share]:
+    """Per key, how many of ``(key, meets its tier)`` meet their tier, of how many."""
     met = {k: 0 for k in keys}
     total = {k: 0 for k in keys}
-    for key, position in pairs:
+    for key, meets in pairs:
         total[key] += 1
-        met[key] += position.meets_tier
+        met[key] += meets
     return {k: Share(met[k], total[k]) for k in keys}
 
 
@@ -505,6 +678,6 @@ def survey_market(
         take_snapshot(providers, export, label, date, terms)
         for export, label, date in sorted(previous, key=lambda e: (e[2], e[1]))
     )
-    changes = tuple((s, tuple(changes_since(s, now, providers))) for s in earlier)
+    changes = tuple((s, changes_since(s, now)) for s in earlier)
     return Market(current[2], tuple(providers), tuple(tiers), terms, now, earlier, changes, audits,
                   certificates_recorded=certificates_recorded, cases=cases)

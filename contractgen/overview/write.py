@@ -17,20 +17,20 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from ..audit.score import latest_audit_scores
-from ..base.csvout import csv_bytes
+from ..base.csvout import csv_chunks
 from ..base.errors import UsageError, display_path, plural
 from ..casebook.store import read_cases
 from ..dspt.evidence import ExportChecks, check_export
 from ..dspt.evidence import export_date as dated_export
 from ..dspt.export import DsptExport, read_export
 from ..dspt.position import contract_terms
-from ..dspt.register import read_register
+from ..dspt.register import Provider, read_register
 from ..letters.filenames import inside
 from ..library.workspace import Workspace
 from ..schedule.render import prepare
 from ..word.package import commit, discard, refuse_overwriting, write_temporary
 from .html import html_chunks
-from .market import EXPIRY_HORIZONS, Market, survey_market
+from .market import EXPIRY_HORIZONS, Market, Position, survey_market
 from .provenance import Provenance
 from .xlsx import render_xlsx
 
@@ -59,11 +59,11 @@ class OverviewResult:
         standings = ", ".join(f"{n} {s.value}" for s, n in m.by_standing().items() if n)
         lines.append(f"positions: {standings or 'no providers'}")
         lines.append("publications stopping within " + ", ".join(
-            f"{days} days: {len(m.stopping_within(days))}" for days in EXPIRY_HORIZONS))
+            f"{days} days: {m.stopping_count(days)}" for days in EXPIRY_HORIZONS))
         for since, changes in m.changes:
             counts = ", ".join(f"{n} {k.value}" for k, n in m.change_counts(changes).items() if n)
             lines.append(f"since {since.label} ({since.date.isoformat()}): {counts or 'no changes'}")
-        lines.append(f"{plural(len(m.referrals()), 'provider')} to refer to the Local Support Organisation")
+        lines.append(f"{plural(m.referral_count, 'provider')} to refer to the Local Support Organisation")
         if m.audits is not None:
             lines.append(f"business continuity plan audits: {len(m.audited())} of {plural(len(m.providers), 'provider')} "
                          f"audited, {len(m.with_critical_gaps())} with critical gaps")
@@ -165,7 +165,7 @@ def _write_all(targets: dict[str, Path], market: Market, provenance: Provenance,
     try:
         made[HTML_FILE] = write_temporary(targets[HTML_FILE], html_chunks(market, provenance, checks))
         made[XLSX_FILE] = write_temporary(targets[XLSX_FILE], render_xlsx(market, provenance))
-        made[REFERRALS_FILE] = write_temporary(targets[REFERRALS_FILE], referrals_csv(market))
+        made[REFERRALS_FILE] = write_temporary(targets[REFERRALS_FILE], referrals_chunks(market))
         for name, temporary in made.items():
             commit(temporary, targets[name])
     except BaseException:
@@ -193,21 +193,27 @@ def _earlier_exports(previous: Sequence[Path], as_of: dt.date) -> list[tuple[Dsp
 def referrals_csv(market: Market) -> bytes:
     """The providers that need support, with contact details (UTF-8 with BOM, like
     report.csv), for the Local Support Organisation."""
-    rows = []
-    for p, pos in market.referrals():
-        record = pos.record
-        rows.append([
-            p.ods_code,
-            p.name,
-            pos.standing.value,
-            p.tier,
-            record.status_text if record is not None else "",
-            record.publication_date.isoformat() if record is not None and record.publication_date else "",
-            pos.valid_until.isoformat() if pos.valid_until else "",
-            p.contact_name,
-            p.email,
-            p.address,
-            {True: "yes", False: "no", None: ""}[p.cqc_registered],
-            pos.reason,
-        ])
-    return csv_bytes(REFERRAL_FIELDS, rows)
+    return b"".join(referrals_chunks(market))
+
+
+def referrals_chunks(market: Market) -> Iterator[bytes]:
+    """:func:`referrals_csv`'s bytes in chunks, each row made as it is written."""
+    return csv_chunks(REFERRAL_FIELDS, (_referral_row(p, pos) for p, pos in market.iter_referrals()))
+
+
+def _referral_row(p: Provider, pos: Position) -> list[str]:
+    record = pos.record
+    return [
+        p.ods_code,
+        p.name,
+        pos.standing.value,
+        p.tier,
+        record.status_text if record is not None else "",
+        record.publication_date.isoformat() if record is not None and record.publication_date else "",
+        pos.valid_until.isoformat() if pos.valid_until else "",
+        p.contact_name,
+        p.email,
+        p.address,
+        {True: "yes", False: "no", None: ""}[p.cqc_registered],
+        pos.reason,
+    ]

@@ -139,7 +139,7 @@ def _summary(sheet: _Sheet, m: Market, provenance: Provenance) -> None:
     sheet.add("meet their tier", share.part)
     sheet.add("share meeting their tier", share.part / share.whole if share.whole else 0.0,
               formats=(None, PERCENT_FORMAT))
-    sheet.add("need support (to refer to the LSO)", len(m.referrals()))
+    sheet.add("need support (to refer to the LSO)", m.referral_count)
     if m.cases is not None:
         referred, opted_out = m.lso_referrals()
         overdue = m.overdue_plans()
@@ -152,7 +152,7 @@ def _summary(sheet: _Sheet, m: Market, provenance: Provenance) -> None:
         sheet.add("business continuity plan audits (latest per provider)", len(m.audited()))
         sheet.add("with critical gaps in their latest audit", len(m.with_critical_gaps()))
     for days in EXPIRY_HORIZONS:
-        sheet.add(f"publications stopping within {days} days", len(m.stopping_within(days)))
+        sheet.add(f"publications stopping within {days} days", m.stopping_count(days))
     sheet.add()
     first, last = _share_block(sheet, "tier", m.by_tier())
     ws.add_chart(_bar_chart(ws, "Meeting their tier, by tier (%)", first, last, 4), "G6")

@@ -28,6 +28,9 @@ _EPOCH = dt.date(1899, 12, 30)
 _PROBE_TEXT = "probe"
 #: Rows of a sheet encoded at a time.
 ROWS_A_CHUNK = 500
+#: Cells' XML kept for reuse, at most: the recurring ones (statuses, dates, reasons) are
+#: made again soon after the cache is emptied; the names and codes never recur.
+TAILS_KEPT = 4096
 
 
 class FastRows:
@@ -90,6 +93,8 @@ def _rows(rows: Iterable[Sequence[Cell]], style_ids: dict[str, int]) -> Iterable
             key = cell if type(cell[0]) is str and type(cell) is tuple else (type(cell[0]), *cell)
             tail = tails.get(key)
             if tail is None:
+                if len(tails) >= TAILS_KEPT:  # names and codes never recur: keep memory flat
+                    tails.clear()
                 tail = tails[key] = _tail(*cell, style_ids)
             if tail:
                 cells.append(start + ref + tail)

@@ -106,16 +106,20 @@ def _deflate_one(data: bytes) -> tuple[int, bytes]:
     return zlib.crc32(data), compressor.compress(data) + compressor.flush()
 
 
-def _deflate_stream(chunks: Iterable[bytes], level: int) -> tuple[int, bytes, int]:
-    """CRC, raw deflate stream and size of a part given as chunks (a large sheet's rows):
-    the same stream :func:`_deflate` makes of the joined bytes, without ever joining them."""
+def _deflate_stream(chunks: Iterable[bytes], level: int, out: bytearray) -> tuple[int, int, int]:
+    """CRC, compressed size and size of a part given as chunks (a large sheet's rows),
+    its raw deflate stream appended to ``out``: the same stream :func:`_deflate` makes of
+    the joined bytes, without ever joining them (nor copying the compressed stream)."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    crc, size, packed = 0, 0, bytearray()
+    crc, size, start = 0, 0, len(out)
     for chunk in chunks:
         crc, size = zlib.crc32(chunk, crc), size + len(chunk)
-        packed += compressor.compress(chunk)
-    packed += compressor.flush()
-    return crc, bytes(packed), size
+        out += compressor.compress(chunk)
+    out += compressor.flush()
+    return crc, len(out) - start, size
+
+
+_LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
 
 
 def package_bytes(parts: Mapping[str, bytes | Iterable[bytes]], compresslevel: int = 6, unique: Collection[str] = ()) -> bytes:
@@ -128,20 +132,21 @@ def package_bytes(parts: Mapping[str, bytes | Iterable[bytes]], compresslevel: i
     central = bytearray()
     for name in names:
         data = parts[name]
-        if isinstance(data, (bytes, bytearray)):
-            crc, packed = _deflate_one(data) if name in unique else _deflate(bytes(data), compresslevel)
-            size = len(data)
-        else:
-            crc, packed, size = _deflate_stream(data, compresslevel)
         raw_name = name.encode("utf-8")
         flags = 0 if raw_name.isascii() else 0x800
         offset = len(out)
-        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, _DOS_TIME, _DOS_DATE,
-                           crc, len(packed), size, len(raw_name), 0)
+        out += bytes(_LOCAL_HEADER.size)  # filled in once the part is compressed
         out += raw_name
-        out += packed
+        if isinstance(data, (bytes, bytearray)):
+            crc, packed = _deflate_one(data) if name in unique else _deflate(bytes(data), compresslevel)
+            size, packed_size = len(data), len(packed)
+            out += packed
+        else:  # compressed into the package as it comes
+            crc, packed_size, size = _deflate_stream(data, compresslevel, out)
+        _LOCAL_HEADER.pack_into(out, offset, 0x04034B50, 20, flags, 8, _DOS_TIME, _DOS_DATE,
+                                crc, packed_size, size, len(raw_name), 0)
         central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 8, _DOS_TIME,
-                               _DOS_DATE, crc, len(packed), size, len(raw_name), 0, 0, 0, 0,
+                               _DOS_DATE, crc, packed_size, size, len(raw_name), 0, 0, 0, 0,
                                0o644 << 16, offset)
         central += raw_name
     cd_offset = len(out)
