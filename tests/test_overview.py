@@ -169,7 +169,7 @@ def test_synthetic_market_matches_the_hand_checked_table(synthetic) -> None:
 
 def test_every_position_is_the_letters_model_s_own(synthetic) -> None:
     """The overview works each kind of record's position out once and copies it per
-    provider (overview.market.Assessor): every copy equals the letters' model run on the
+    provider (overview.market.take_snapshot): every copy equals the letters' model run on the
     provider's own record, in every export, and a provider is held only where the letters
     would hold it (test_a_mistyped_code_is_held_for_review_not_referred has one held)."""
     m = synthetic.market
@@ -236,16 +236,22 @@ def test_the_streamed_files_are_the_whole_ones(workspace, synthetic) -> None:
     assert sheet.count(b"<row ") == rows
 
 
-def test_a_failure_while_making_the_files_leaves_none_of_them(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The page is written first, to a temporary file; when the workbook then fails, the
-    page goes with it, and an earlier overview's files stay as they were."""
+@pytest.mark.parametrize("midway", [False, True])
+def test_a_failure_while_making_the_files_leaves_none_of_them(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               midway: bool) -> None:
+    """The page is written first, to a temporary file; when the workbook then fails (before
+    it is begun, or midway through writing it), the page and the workbook's temporary file
+    go with it, and an earlier overview's files stay as they were."""
     before = {f.name: f.read_bytes() for f in example(workspace, tmp_path).files}
 
     def broken(*_args, **_kwargs):
+        if midway:
+            yield b"PK"
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("contractgen.overview.write.render_xlsx", broken)
-    with pytest.raises(OSError, match="No space left"):
+    monkeypatch.setattr("contractgen.overview.write.xlsx_chunks", broken if midway else lambda *a: next(broken()))
+    # midway, the error comes while the workbook's temporary file is written: it names the file
+    with pytest.raises(OutputError if midway else OSError, match="overview.xlsx: No space left" if midway else "No space left"):
         example(workspace, tmp_path, force=True)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(before)  # no temporary file left
     assert {name: (tmp_path / "out" / name).read_bytes() for name in before} == before

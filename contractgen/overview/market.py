@@ -199,8 +199,8 @@ def held_for_review(export: DsptExport, providers: Sequence[Provider]) -> list[b
     near_code, named = [False] * len(providers), [False] * len(providers)
     if providers:
         for record in export:
-            for variant in _less_one(record.code).intersection(codes):
-                for n in codes[variant]:
+            for variant in _less_one(record.code):
+                for n in codes.get(variant, ()):
                     near_code[n] = True
             for n in names.get(_normalise_once(record.clean_name), ()):
                 named[n] = True
@@ -228,6 +228,10 @@ def _less_one(code: str) -> set[str]:
 #: Every standing, in order: a snapshot holds each provider's as its index here.
 _ORDER = tuple(Standing)
 _INDEX = {s: i for i, s in enumerate(_ORDER)}
+#: By a standing's index: whether it meets the tier, and whether a publication counts.
+_MEETS = tuple(s.meets_tier for s in _ORDER)
+_COUNTS = tuple(s.counts for s in _ORDER)
+_LAPSED = _INDEX[Standing.LAPSED]
 
 
 @dataclass(frozen=True, eq=False)
@@ -369,18 +373,17 @@ class Changes(Sequence[Change]):
         """Each provider that changed (its index in the register) and its kinds of change."""
         since, now = self.since, self.now
         for i, (before, after) in enumerate(zip(since.standings, now.standings)):
-            old_standing, new_standing = _ORDER[before], _ORDER[after]
             old, new = since.record(i), now.record(i)
             kinds = []
             if old is None and new is not None:
                 kinds.append(ChangeKind.JOINED)
             if old is not None and new is None:
                 kinds.append(ChangeKind.LEFT)
-            if new_standing.meets_tier and not old_standing.meets_tier:
+            if _MEETS[after] and not _MEETS[before]:
                 kinds.append(ChangeKind.NEWLY_MET)
-            if old_standing.counts and new_standing is Standing.LAPSED:
+            if _COUNTS[before] and after == _LAPSED:
                 kinds.append(ChangeKind.NEWLY_LAPSED)
-            if old_standing.counts and new_standing.counts and _level(new) < _level(old):
+            if _COUNTS[before] and _COUNTS[after] and _level(new) < _level(old):
                 kinds.append(ChangeKind.FELL_A_LEVEL)
             if kinds:
                 yield i, kinds
@@ -510,7 +513,7 @@ class Market:
 
     def by_tier(self) -> dict[str, Share]:
         """Meeting their tier, per tier (every tier of the library, in its order)."""
-        meets = (_ORDER[s].meets_tier for s in self.current.standings)
+        meets = (_MEETS[s] for s in self.current.standings)
         return _shares(zip((p.tier for p in self.providers), meets), self.tiers)
 
     def by_service_type(self) -> dict[str, Share]:
@@ -522,7 +525,7 @@ class Market:
             record = now.record(i)
             kind = (record.sector if record is not None and record.sector else None) or NO_SERVICE_TYPE
             total[kind] = total.get(kind, 0) + 1
-            met[kind] = met.get(kind, 0) + _ORDER[standing].meets_tier
+            met[kind] = met.get(kind, 0) + _MEETS[standing]
         types = sorted(set(total) - {NO_SERVICE_TYPE}, key=str.casefold)
         if NO_SERVICE_TYPE in total:
             types.append(NO_SERVICE_TYPE)
@@ -548,7 +551,7 @@ class Market:
         :meth:`stopping_within`."""
         now = self.current
         rows = [(last, self.providers[i].row, i) for i, standing in enumerate(now.standings)
-                if _ORDER[standing].counts and (last := now.contractual(i).valid_until) is not None]
+                if _COUNTS[standing] and (last := now.contractual(i).valid_until) is not None]
         rows.sort()
         return array("I", (i for _, _, i in rows)), array("l", ((last - self.as_of).days for last, _, _ in rows))
 

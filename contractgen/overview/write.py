@@ -2,9 +2,11 @@
 
 Reads the register, the current DSPT export and any earlier exports, works out every
 provider's position (:mod:`contractgen.overview.market`) and writes three files: ``overview.html``
-(one self-contained page), ``overview.xlsx`` and ``lso-referrals.csv``. All three are
-made in memory first and then each is written to a temporary file and renamed into
-place, so a failure leaves none of them half-written.
+(one self-contained page), ``overview.xlsx`` and ``lso-referrals.csv``. Each is made as
+it is written to a temporary file, and the three are renamed into place only when all
+are whole, so a failure leaves none of them half-written. Beyond the inputs, memory does
+not grow with the number of providers: no file is ever whole in memory, nor are the
+positions of every provider (:class:`~contractgen.overview.market.Snapshot`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from ..word.package import commit, discard, refuse_overwriting, write_temporary
 from .html import html_chunks
 from .market import EXPIRY_HORIZONS, Market, Position, survey_market
 from .provenance import Provenance
-from .xlsx import render_xlsx
+from .xlsx import xlsx_chunks
 
 HTML_FILE = "overview.html"
 XLSX_FILE = "overview.xlsx"
@@ -114,9 +116,9 @@ def build_overview(
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused: an overview keeps about ten objects per provider
-    and export alive until it is written (30,000 positions for 10,000 providers), which
-    the collector would otherwise walk again and again for nothing (a tenth of the time)."""
+    """Python's cycle collector paused: the inputs (a register and exports of 10,000
+    rows each) stay alive until the overview is written, and the collector would
+    otherwise walk them again and again for nothing as the files are made."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -158,13 +160,13 @@ def _build_overview(
 
 
 def _write_all(targets: dict[str, Path], market: Market, provenance: Provenance, checks: ExportChecks) -> None:
-    """The three files, each made as it is written to a temporary file (the page and the
-    workbook's sheets are never whole in memory), and renamed only when all three are
-    made: a failure leaves none of them, and no earlier overview's files beside new ones."""
+    """The three files, each made as it is written to a temporary file (none is ever
+    whole in memory), and renamed only when all three are made: a failure leaves none
+    of them, and no earlier overview's files beside new ones."""
     made: dict[str, Path] = {}
     try:
         made[HTML_FILE] = write_temporary(targets[HTML_FILE], html_chunks(market, provenance, checks))
-        made[XLSX_FILE] = write_temporary(targets[XLSX_FILE], render_xlsx(market, provenance))
+        made[XLSX_FILE] = write_temporary(targets[XLSX_FILE], xlsx_chunks(market, provenance))
         made[REFERRALS_FILE] = write_temporary(targets[REFERRALS_FILE], referrals_chunks(market))
         for name, temporary in made.items():
             commit(temporary, targets[name])

@@ -23,7 +23,7 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..word.package import package_bytes
+from ..word.package import package_chunks
 from .html import COLOURS
 from .market import EXPIRY_HORIZONS, Market, Standing
 from .provenance import Provenance
@@ -90,6 +90,14 @@ class _Sheet:
 
 
 def render_xlsx(market: Market, provenance: Provenance) -> bytes:
+    """The workbook as bytes; the same market gives the same bytes."""
+    return b"".join(xlsx_chunks(market, provenance))
+
+
+def xlsx_chunks(market: Market, provenance: Provenance) -> Iterator[bytes | bytearray]:
+    """:func:`render_xlsx`'s bytes a part at a time, for writing to a file: the large
+    sheets' rows are made and compressed as they are written, and the workbook is never
+    whole in memory."""
     wb = Workbook(write_only=True)
     _summary(_Sheet(wb.create_sheet("Summary")), market, provenance)
     # the large sheets' rows are written after saving (contractgen.overview.xlsxrows)
@@ -119,7 +127,7 @@ def render_xlsx(market: Market, provenance: Provenance) -> bytes:
     parts: dict[str, bytes | Iterable[bytes]] = {**saved}
     for name, rows in fast.items():
         parts[name] = rows.apply(saved[name])  # the large sheets' rows, compressed as they are made
-    return package_bytes(parts)
+    return package_chunks(parts)
 
 
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")

@@ -63,7 +63,7 @@ class FastRows:
 
     def apply(self, sheet_xml: bytes) -> Iterator[bytes]:
         """The sheet's XML with the probe row (row 2) replaced by the rows, in chunks (a
-        large sheet is never whole in memory: :func:`~contractgen.word.package.package_bytes`
+        large sheet is never whole in memory: :func:`~contractgen.word.package.package_chunks`
         compresses it as it comes). A write-only sheet has no ``<dimension>`` to update."""
         match = re.search(rb'<row r="2"[^>]*>.*?</row>', sheet_xml, re.S)
         if match is None:

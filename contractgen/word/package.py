@@ -18,7 +18,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Collection, Iterable, Mapping, Sequence
+from typing import Any, Collection, Iterable, Iterator, Mapping, Sequence
 
 from lxml import etree
 
@@ -106,20 +106,45 @@ def _deflate_one(data: bytes) -> tuple[int, bytes]:
     return zlib.crc32(data), compressor.compress(data) + compressor.flush()
 
 
-def _deflate_stream(chunks: Iterable[bytes], level: int, out: bytearray) -> tuple[int, int, int]:
-    """CRC, compressed size and size of a part given as chunks (a large sheet's rows),
-    its raw deflate stream appended to ``out``: the same stream :func:`_deflate` makes of
-    the joined bytes, without ever joining them (nor copying the compressed stream)."""
+def _deflate_stream(chunks: Iterable[bytes], level: int) -> tuple[int, bytearray, int]:
+    """CRC, raw deflate stream and size of a part given as chunks (a large sheet's rows):
+    the same stream :func:`_deflate` makes of the joined bytes, without ever joining them."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    crc, size, start = 0, 0, len(out)
+    crc, size, packed = 0, 0, bytearray()
     for chunk in chunks:
         crc, size = zlib.crc32(chunk, crc), size + len(chunk)
-        out += compressor.compress(chunk)
-    out += compressor.flush()
-    return crc, len(out) - start, size
+        packed += compressor.compress(chunk)
+    packed += compressor.flush()
+    return crc, packed, size
 
 
-_LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+def _order(parts: Mapping[str, Any]) -> list[str]:
+    """``[Content_Types].xml`` first, as Word writes it, then ``_rels/.rels``, then the
+    others by name."""
+    return sorted(parts, key=lambda n: (n != "[Content_Types].xml", n != "_rels/.rels", n))
+
+
+def _packed(name: str, data: bytes | Iterable[bytes], compresslevel: int, unique: Collection[str]) -> tuple[int, bytes | bytearray, int]:
+    """A part's CRC, raw deflate stream and size."""
+    if isinstance(data, (bytes, bytearray)):
+        crc, packed = _deflate_one(data) if name in unique else _deflate(bytes(data), compresslevel)
+        return crc, packed, len(data)
+    return _deflate_stream(data, compresslevel)
+
+
+def _entry(raw_name: bytes, crc: int, packed: int, size: int, offset: int) -> tuple[bytes, bytes]:
+    """A part's local header (before its stream) and its central directory entry."""
+    flags = 0 if raw_name.isascii() else 0x800
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, _DOS_TIME, _DOS_DATE,
+                        crc, packed, size, len(raw_name), 0) + raw_name
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 8, _DOS_TIME,
+                          _DOS_DATE, crc, packed, size, len(raw_name), 0, 0, 0, 0,
+                          0o644 << 16, offset) + raw_name
+    return local, central
+
+
+def _end(count: int, central: bytes | bytearray, offset: int) -> bytes:
+    return struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), offset, 0)
 
 
 def package_bytes(parts: Mapping[str, bytes | Iterable[bytes]], compresslevel: int = 6, unique: Collection[str] = ()) -> bytes:
@@ -127,32 +152,35 @@ def package_bytes(parts: Mapping[str, bytes | Iterable[bytes]], compresslevel: i
     the others by name; fixed timestamps and permissions; no extra fields. The parts named
     in ``unique`` are made for this document alone (of a batch): compressed faster, not cached.
     A part may be given as chunks of bytes, compressed as they come (never held whole)."""
-    names = sorted(parts, key=lambda n: (n != "[Content_Types].xml", n != "_rels/.rels", n))
+    names = _order(parts)
     out = bytearray()
     central = bytearray()
     for name in names:
-        data = parts[name]
-        raw_name = name.encode("utf-8")
-        flags = 0 if raw_name.isascii() else 0x800
-        offset = len(out)
-        out += bytes(_LOCAL_HEADER.size)  # filled in once the part is compressed
-        out += raw_name
-        if isinstance(data, (bytes, bytearray)):
-            crc, packed = _deflate_one(data) if name in unique else _deflate(bytes(data), compresslevel)
-            size, packed_size = len(data), len(packed)
-            out += packed
-        else:  # compressed into the package as it comes
-            crc, packed_size, size = _deflate_stream(data, compresslevel, out)
-        _LOCAL_HEADER.pack_into(out, offset, 0x04034B50, 20, flags, 8, _DOS_TIME, _DOS_DATE,
-                                crc, packed_size, size, len(raw_name), 0)
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 8, _DOS_TIME,
-                               _DOS_DATE, crc, packed_size, size, len(raw_name), 0, 0, 0, 0,
-                               0o644 << 16, offset)
-        central += raw_name
+        crc, packed, size = _packed(name, parts[name], compresslevel, unique)
+        local, entry = _entry(name.encode("utf-8"), crc, len(packed), size, len(out))
+        out += local
+        out += packed
+        central += entry
     cd_offset = len(out)
     out += central
-    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(names), len(names), len(central), cd_offset, 0)
+    out += _end(len(names), central, cd_offset)
     return bytes(out)
+
+
+def package_chunks(parts: Mapping[str, bytes | Iterable[bytes]], compresslevel: int = 6) -> Iterator[bytes | bytearray]:
+    """:func:`package_bytes`'s bytes, a part at a time, for a large package written to a
+    file: only one part's compressed stream is held at a time, never the whole package."""
+    names = _order(parts)
+    central = bytearray()
+    offset = 0
+    for name in names:
+        crc, packed, size = _packed(name, parts[name], compresslevel, ())
+        local, entry = _entry(name.encode("utf-8"), crc, len(packed), size, offset)
+        yield local
+        yield packed  # a bytearray when streamed: written as it is, not copied
+        central += entry
+        offset += len(local) + len(packed)
+    yield bytes(central) + _end(len(names), central, offset)
 
 
 #: The properties by which contractgen knows a document as its own (every .docx and .xlsx
@@ -222,7 +250,7 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes], *, force: bool = Tru
     commit(write_temporary(path, data, force=force), path)
 
 
-def write_temporary(path: Path, data: bytes | Iterable[bytes], *, force: bool = True) -> Path:
+def write_temporary(path: Path, data: bytes | Iterable[bytes | bytearray], *, force: bool = True) -> Path:
     """Write ``data`` to a temporary file beside ``path`` and return it, for
     :func:`commit` to rename once the files written with it are all made (on failure
     the temporary file is removed: nothing is left half-written)."""
