@@ -7,12 +7,16 @@ provider, every change kind), scaled up. Each measurement runs in a fresh proces
 that its peak memory (maximum resident set size) is its own:
 
 * baseline: reading the inputs only (the register and the three exports);
+* inputs held: the same, all of them held at once, as the overview holds them (the
+  baseline lets the register go before it reads the exports);
 * overview: ``build_overview`` end to end (reading, every position in every export, the
   changes, and writing overview.html, overview.xlsx and lso-referrals.csv).
 
 It prints the time (wall, and CPU for the overview: on a shared machine the wall time
 includes waiting for a core) and peak memory of both, the ratio of the overview to the baseline,
-and the same for a market a tenth and a half the size, to show how both grow.
+and the same for a market a tenth and a half the size, to show how both grow. Last, the
+memory verdict (issue 18: the peak of the largest market within 10% of the smallest's),
+with the peak of the inputs held and what the overview adds to it, at both sizes.
 """
 
 from __future__ import annotations
@@ -45,10 +49,11 @@ def child(mode: str, folder: Path) -> None:
     exports = sorted(folder.glob("dspt-export-*.csv"))
     workspace = load_workspace(ROOT)
     start, cpu = time.perf_counter(), time.process_time()
-    if mode == "baseline":
-        read_register(register, tiers=["foundation", "core", "advanced"], default_tier="core")
-        for export in exports:
-            read_export(export)
+    if mode in ("baseline", "held"):
+        held = [read_register(register, tiers=["foundation", "core", "advanced"], default_tier="core")]
+        if mode == "baseline":
+            held.clear()
+        held += [read_export(export) for export in exports]
     else:
         build_overview(workspace, "example-borough", register, exports[-1], previous=exports[:-1],
                        as_of=AS_OF, output=folder / "out", force=True)
@@ -75,12 +80,15 @@ def main() -> None:
 
     print(f"contractgen overview benchmark, {dt.date.today().isoformat()}, Python {sys.version.split()[0]}")
     sizes = sorted({max(1, args.per_kind // 10), max(1, args.per_kind // 2), args.per_kind})
+    peaks: dict[int, tuple[float, float]] = {}  # MiB: the overview's, the inputs held
     for per_kind in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             write_market(folder, per_kind)
             base = measure("baseline", folder)
             full = measure("overview", folder)
+            if per_kind in (sizes[0], sizes[-1]):
+                peaks[per_kind * 10] = (full["peak_kib"] / 1024, measure("held", folder)["peak_kib"] / 1024)
             html = (folder / "out" / "overview.html").stat().st_size
             xlsx = (folder / "out" / "overview.xlsx").stat().st_size
         print(
@@ -89,6 +97,19 @@ def main() -> None:
             f"peak {base['peak_kib'] / 1024:.0f} MiB; ratio {full['seconds'] / base['seconds']:.1f}x; "
             f"overview.html {html / 1e6:.1f} MB, overview.xlsx {xlsx / 1e6:.1f} MB"
         )
+    print(memory_verdict(peaks))
+
+
+def memory_verdict(peaks: dict[int, tuple[float, float]]) -> str:
+    """Issue 18's target: the largest market's peak within 10% of the smallest's."""
+    (small, (peak_small, held_small)), (large, (peak_large, held_large)) = sorted(peaks.items())[0], sorted(peaks.items())[-1]
+    growth = 100 * (peak_large / peak_small - 1)
+    return (
+        f"memory: peak at {large} providers vs {small}: {peak_large:.0f} vs {peak_small:.0f} MiB, {growth:+.0f}% "
+        f"(target within 10%: {'met' if growth <= 10 else 'NOT met'}); the inputs alone, held at once: "
+        f"{held_large:.0f} vs {held_small:.0f} MiB ({100 * (held_large / held_small - 1):+.0f}%), "
+        f"the overview on top of them: {peak_large - held_large:.0f} vs {peak_small - held_small:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":
