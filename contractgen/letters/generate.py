@@ -3,7 +3,8 @@ DSPT export, in batch.
 
 The letter template is parsed and compiled once per batch; each letter is a Jinja render
 of its parts and a zip write, done by one worker process per core (forked after the
-parent has prepared everything the letters share, and the letters). Every letter is
+parent has prepared everything the letters share, and decided the batch: which provider
+gets which letter, held as an index per letter, :mod:`~contractgen.letters.batch`). Every letter is
 written to a temporary file and renamed into place, so an interrupted batch leaves whole
 letters or none, and ``report.csv`` is written once every letter is, the same way.
 """
@@ -279,7 +280,7 @@ def _check_before_writing(
     replace_own: bool,
 ) -> list[Path]:
     """Everything that can refuse the batch, checked before anything is written; the
-    letters' paths for the PDFs (none without ``pdf``: 10,000 paths take 3 MB)."""
+    letters' paths for the PDFs (none without ``pdf``)."""
     resolved = output.resolve()
     targets: Iterable[Path] = (inside_resolved(resolved, output, file) for file in jobs.files())
     kept = list(targets) if pdf else []  # only the PDFs need the paths kept (10,000 paths: 3 MB)
