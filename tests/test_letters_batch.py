@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from contractgen.dspt import position as position_module
-from contractgen.dspt.case import CE_PLUS, Certificate
+from contractgen.dspt.case import CE_PLUS, CaseEvent, Certificate, EventKind, case_state
 from contractgen.dspt.export import DsptExport
 from contractgen.dspt.followup import assess_case_position
 from contractgen.dspt.position import ContractTerms, ContractualPosition, LetterKind
@@ -101,3 +101,29 @@ def test_deciding_a_batch_holds_no_letter_or_position_per_provider() -> None:
     assert len(choice.batch) == 600
     assert after - before <= 16  # one per kind of record in the cache, not 600
     assert isinstance(choice.batch, Batch) and len(choice.batch.chosen) == 600 and not choice.batch.renamed
+
+
+def test_providers_of_one_kind_of_record_with_different_cases_keep_their_own_dates() -> None:
+    # all three 25/26 Standards Not Met, published 10 March 2026; notices served on 26 November and 1 December, and none
+    export = export_of([provider(i) for i in range(12)])
+    first = {"letter_kind": "remedy", "remedial_plan_due": "2026-12-24", "standard_by": "2027-03-24", "response_by": "2026-12-24"}
+    later = {"letter_kind": "remedy", "remedial_plan_due": "2026-12-31", "standard_by": "2027-03-31", "response_by": "2026-12-31"}
+    cases = {"VM002": case_state("VM002", [CaseEvent("VM002", EventKind.NOTICE, D(2026, 11, 26), first, id=1)]),
+             "VM006": case_state("VM006", [CaseEvent("VM006", EventKind.NOTICE, D(2026, 12, 1), later, id=2)])}
+    on = D(2026, 12, 29)
+    positions = Positions(export, TERMS, on, cases)
+    providers = [provider(2), provider(6), provider(10)]
+    for order in (providers, providers[::-1]):  # whichever is worked out first
+        position_module._POSITIONS.clear()
+        by_code = {p.ods_code: positions.of(p) for p in order}
+        late, reminded, new = by_code["VM002"], by_code["VM006"], by_code["VM010"]
+        # the notice of 26 November asked for the plan by 24 December: on 29 December it is overdue, with its dates
+        assert (late.kind, late.notice_date, late.remedial_plan_due, late.standard_by) == (
+            LetterKind.OVERDUE, D(2026, 11, 26), D(2026, 12, 24), D(2027, 3, 24))
+        # the notice of 1 December asked for it by 31 December: not yet due, a reminder of that notice and its dates
+        assert (reminded.kind, reminded.reminder, reminded.notice_date, reminded.remedial_plan_due, reminded.standard_by) == (
+            LetterKind.REMEDY, True, D(2026, 12, 1), D(2026, 12, 31), D(2027, 3, 31))
+        # no notice yet: this letter is the notice; 29 December 2026 + 20 Working Days (30 and 31 December, then 18
+        # from 4 January: 1 January is a bank holiday) = 27 January 2027; + 3 months = 27 April 2027
+        assert (new.kind, new.reminder, new.notice_date, new.remedial_plan_due, new.standard_by) == (
+            LetterKind.REMEDY, False, on, D(2027, 1, 27), D(2027, 4, 27))
