@@ -17,19 +17,13 @@ import subprocess
 import sys
 
 import pytest
-from markdown_it import MarkdownIt
-
-from contractgen.schedule import diff as diff_module
-from contractgen.schedule.diff import ChangeKind, diff_library, diff_text, format_docx, format_json, format_markdown, format_text
-from contractgen.library.releases import library_at
-from contractgen.library.workspace import load_workspace
 from conftest import require_tool
 from helpers import custom_properties, docx_parts, run_cli
 from helpers_git import (
-    NS,
     BOLD_WORDS,
     INSERTED_PARAGRAPH,
     NEW_RELEASE,
+    NS,
     OLD_RELEASE,
     REMOVED_PARAGRAPH,
     build_release_history,
@@ -46,6 +40,13 @@ from helpers_git import (
     pdf_text,
     resolve_changes,
 )
+from markdown_it import MarkdownIt
+
+from contractgen.library.releases import library_at
+from contractgen.library.workspace import load_workspace
+from contractgen.schedule import diff_formats as diff_module
+from contractgen.schedule.diff import ChangeKind, diff_library, diff_text
+from contractgen.schedule.diff_formats import format_docx, format_json, format_markdown, format_text
 
 DATE = dt.date(2026, 10, 1)
 
@@ -722,8 +723,8 @@ def test_a_clause_withdrawn_with_a_text_change_shows_the_word_diff():
 
 def test_docx_letter_clauses_with_a_profile_show_provider_values_by_name(ws):
     """A letter clause's provider and letter values come from each letter: shown by name."""
-    from contractgen.schedule.preview import preview_paragraphs
     from contractgen.library.profiles import load_profile
+    from contractgen.schedule.preview import preview_paragraphs
 
     library = library_at(ws, None).library
     clause = library.clause("letter.start")

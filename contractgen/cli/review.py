@@ -26,8 +26,8 @@ def diff_command(ctx, old, new, fmt, output, profile, author, date_, force) -> N
     """Clause changes from OLD to NEW (releases such as 2026.1, tags or git references;
     defaults: the latest release against the working tree)."""
     from ..library.releases import latest_release, library_at  # lazy: keeps `contractgen --help` fast
-    from ..schedule.diff import (  # lazy: keeps `contractgen --help` fast
-        diff_library,
+    from ..schedule.diff import diff_library  # lazy: keeps `contractgen --help` fast
+    from ..schedule.diff_formats import (  # lazy: keeps `contractgen --help` fast
         format_docx,
         format_json,
         format_markdown,

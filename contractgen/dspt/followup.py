@@ -33,7 +33,7 @@ from typing import Any
 from ..base.environment import format_date
 from ..base.workdays import add_working_days
 from .case import CE_PLUS, CaseState, Certificate, latest_certificate
-from .position import ContractTerms, ContractualPosition, LetterKind, add_months, assess_position
+from .position import ContractTerms, ContractualPosition, LetterKind, add_months, assess_position, by_kind_of_record
 from .register import Provider
 from .status import DsptRecord, DsptStatus
 
@@ -55,11 +55,21 @@ def assess_case_position(
     checked: bool = True,
     new_provider: bool = False,
 ) -> ContractualPosition:
-    """The position of :func:`assess_position`, with the certificate and the case read."""
-    position = assess_position(record, terms, as_of, checked=checked, new_provider=new_provider)
-    if checked:
-        position = apply_certificate(position, certificate)
-    return apply_case(position, case)
+    """The position of :func:`assess_position`, with the certificate and the case read.
+
+    Without a case (most providers: every letter of a batch is made again when it is
+    written and reported) it is worked out once per kind of record and certificate, as
+    :func:`assess_position`'s is: neither step reads more of the record than that."""
+
+    def make() -> ContractualPosition:
+        position = assess_position(record, terms, as_of, checked=checked, new_provider=new_provider)
+        if checked:
+            position = apply_certificate(position, certificate)
+        return apply_case(position, case)
+
+    if case is not None:
+        return make()
+    return by_kind_of_record(record, terms, as_of, checked, new_provider, ("no case", certificate), make)
 
 
 def apply_certificate(position: ContractualPosition, certificate: Certificate | None) -> ContractualPosition:

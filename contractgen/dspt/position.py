@@ -38,7 +38,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from enum import Enum
 from operator import attrgetter
-from typing import Any
+from typing import Any, Callable
 
 from ..base.environment import format_date
 from ..base.workdays import add_working_days
@@ -286,7 +286,8 @@ def tier_requirement(minimum: DsptStatus) -> str:
 
 
 #: Positions worked out, by the terms, the day, the flags and the kind of record (what
-#: :func:`assess_position` reads of a record: status, assessment year, publication date).
+#: :func:`assess_position` reads of a record: status, assessment year, publication date),
+#: and what else a caller's position was made from (:func:`by_kind_of_record`).
 _POSITIONS: dict[tuple, ContractualPosition] = {}
 
 
@@ -308,15 +309,26 @@ def assess_position(
     Worked out once per terms, day and kind of record, and copied with each record (a
     batch of letters has a few dozen kinds of record among thousands of providers).
     """
+    read = record if checked else None  # nothing about the record is claimed: it is not read
+    return by_kind_of_record(read, terms, as_of, checked, new_provider, (), lambda: _assess_position(read, terms, as_of, checked, new_provider))
+
+
+def by_kind_of_record(
+    record: DsptRecord | None, terms: ContractTerms, as_of: dt.date, checked: bool, new_provider: bool,
+    also: tuple, make: Callable[[], ContractualPosition],
+) -> ContractualPosition:
+    """The position ``make`` makes, made once per terms, day, flags, kind of record and
+    ``also`` (hashable: what else ``make`` reads, the same for every record of the kind),
+    and copied with each record (:func:`with_record`); without ``checked``, with none."""
     if not checked:
         record = None
     kind = None if record is None else (record.status, record.year, record.publication_date)
-    key = (id(terms), as_of, checked, new_provider, kind)
+    key = (id(terms), as_of, checked, new_provider, kind, also)
     known = _POSITIONS.get(key)
     if known is None or known.terms is not terms:  # (another terms object at the same address)
         if len(_POSITIONS) >= 4096:
             _POSITIONS.clear()
-        known = _POSITIONS[key] = _assess_position(record, terms, as_of, checked, new_provider)
+        known = _POSITIONS[key] = make()
     return known if known.record is record else with_record(known, record)
 
 

@@ -32,20 +32,37 @@ def letter_file_names(providers: Sequence[Provider]) -> list[str]:
     Names come from codes and names but can never hold a path separator, ``..`` or a
     reserved character, and never collide (a counter is added when two would).
     """
-    used: set[str] = set()
-    names = []
-    for p in providers:
-        stem = "-".join(part for part in (slug(p.ods_code, 12).upper(), slug(p.name)) if part) or "provider"
-        if stem.upper() in WINDOWS_DEVICE_NAMES:
-            stem += "-letter"  # CON.docx would open the console on Windows, not a file
+    names = FileNames()
+    return [names.next(p) for p in providers]
+
+
+def plain_file_name(provider: Provider) -> str:
+    """The provider's file name when no earlier one in its batch took it."""
+    stem = "-".join(part for part in (slug(provider.ods_code, 12).upper(), slug(provider.name)) if part) or "provider"
+    if stem.upper() in WINDOWS_DEVICE_NAMES:
+        stem += "-letter"  # CON.docx would open the console on Windows, not a file
+    return f"{stem}.docx"
+
+
+class FileNames:
+    """The file names of a batch, given one provider at a time (:func:`letter_file_names`):
+    the names taken so far are held, in lower case, so that none is given twice."""
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+
+    def next(self, provider: Provider, plain: str | None = None) -> str:
+        """The provider's name: its plain one (:func:`plain_file_name`, or ``plain`` when
+        the caller has it), with a counter when an earlier provider took it (names
+        differing only in case collide on Windows)."""
+        stem = (plain or plain_file_name(provider))[: -len(".docx")]
         candidate = stem
         for n in itertools.count(2):
-            if candidate.lower() not in used:
+            if candidate.lower() not in self._used:
                 break
             candidate = f"{stem}-{n}"
-        used.add(candidate.lower())
-        names.append(f"{candidate}.docx")
-    return names
+        self._used.add(candidate.lower())
+        return f"{candidate}.docx"
 
 
 def inside(folder: Path, name: str) -> Path:

@@ -3,17 +3,21 @@ DSPT export, in batch.
 
 The letter template is parsed and compiled once per batch; each letter is a Jinja render
 of its parts and a zip write, done by one worker process per core (forked after the
-parent has prepared everything the letters share, and the letters). Every letter is
+parent has prepared everything the letters share, and decided the batch: which provider
+gets which letter, held as an index per letter, :mod:`~contractgen.letters.batch`). Every letter is
 written to a temporary file and renamed into place, so an interrupted batch leaves whole
 letters or none, and ``report.csv`` is written once every letter is, the same way.
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import itertools
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Sequence
 
 from ..base.background import Background
 from ..base.csvout import csv_chunks
@@ -28,15 +32,9 @@ from ..base.errors import (
 from ..base.pdf import PdfConversion, find_soffice, start_pdf
 from ..casebook.issued import unissued_batch
 from ..casebook.store import read_cases
-from ..dspt.case import CaseState
 from ..dspt.evidence import CHECKS_FILE, ExportChecks, check_export
 from ..dspt.export import DsptExport, read_export
-from ..dspt.followup import assess_case_position, provider_certificate
-from ..dspt.position import (
-    ContractualPosition,
-    LetterKind,
-    contract_terms,
-)
+from ..dspt.position import LetterKind, contract_terms
 from ..dspt.register import Provider, RegisterResult, read_register
 from ..library.clauses import ClauseLibrary
 from ..library.profiles import Profile
@@ -47,12 +45,13 @@ from ..word.package import (
     refuse_overwriting,
     write_atomic,
 )
+from .batch import Batch, Positions, choose_letters, find_closest_names
+from .batch import LetterJob as LetterJob
 from .filenames import WINDOWS_DEVICE_NAMES as WINDOWS_DEVICE_NAMES
 from .filenames import inside as inside
 from .filenames import inside_resolved
 from .filenames import letter_file_names as letter_file_names
 from .filenames import slug as slug
-from .pool import LetterJob as LetterJob
 from .pool import RendererRecipe, default_workers, run_jobs
 from .render import CITED_CLAUSES as CITED_CLAUSES
 from .render import DSPT_HEADING as DSPT_HEADING
@@ -77,7 +76,9 @@ class LettersResult:
     """What ``generate_letters`` did."""
 
     output: Path
-    written: list[LetterJob] = field(default_factory=list)
+    #: The letters written, in the register's order: each is made again when it is
+    #: taken (:class:`~contractgen.letters.batch.Batch`), none is held.
+    written: Sequence[LetterJob] = ()
     rejected: list[Problem] = field(default_factory=list)  # register rows skipped
     unmatched: list[tuple[Provider, list[str]]] = field(default_factory=list)  # with closest export names
     held: list[tuple[Provider, list[str]]] = field(default_factory=list)  # near matches: no letter
@@ -91,10 +92,8 @@ class LettersResult:
 
     @property
     def by_kind(self) -> dict[str, int]:
-        counts = {k.value: 0 for k in LetterKind}
-        for job in self.written:
-            counts[job.position.kind.value] += 1
-        return counts
+        kinds = self.written.kinds if isinstance(self.written, Batch) else Counter(j.position.kind for j in self.written)
+        return {k.value: kinds[k] for k in LetterKind}
 
     @property
     def failed(self) -> bool:
@@ -188,8 +187,8 @@ def generate_letters(
         result = LettersResult(output=output, rejected=list(register.problems), without_export=export is None)
         result.export_warnings, result.export_checks = (list(export.warnings) if export is not None else []), checks
         terms = {tier: contract_terms(version.library, profile, tier) for tier in version.library.tiers}
-        closest_later: list[tuple[Provider, list[str]]] = []
-        jobs = choose_letters(result, providers, export, terms, as_of, kinds_wanted, read_cases(workspace), closest_later)
+        choice = choose_letters(providers, Positions(export, terms, as_of, read_cases(workspace)), kinds_wanted, closest_later=True)
+        jobs, result.held, result.unmatched = choice.batch, choice.held, choice.unmatched
         targets = _check_before_writing(output, jobs, result, checks, pdf=pdf, force=force, replace_own=replace_own)
         origin = asking_git.result()
         result.draft = origin.draft_line
@@ -200,7 +199,7 @@ def generate_letters(
         if start:
             start(len(jobs))
         rejected = [] if codes or kinds_wanted else register.rejected  # a selection reports only itself
-        after = _Afterwards(result, jobs, rejected, checks, targets, lambda: find_closest_names(export, closest_later))
+        after = _Afterwards(result, jobs, rejected, checks, targets, lambda: find_closest_names(export, choice.later))
         after.run(renderer, recipe, workers or default_workers(), progress or (lambda _n: None))
         return result
 
@@ -212,7 +211,7 @@ class _Afterwards:
     workers' writing) and converts the letters as they are written."""
 
     result: LettersResult
-    jobs: list[LetterJob]
+    jobs: Batch
     rejected: Sequence[Provider]
     checks: ExportChecks | None
     targets: list[Path]  # the letters' paths for PDFs (none: no PDFs)
@@ -276,65 +275,24 @@ def selected_providers(providers: Sequence[Provider], only: Iterable[str], provi
     return [p for p in providers if not wanted_codes or p.ods_code in wanted_codes]
 
 
-def choose_letters(
-    result: LettersResult, providers: Sequence[Provider], export: DsptExport | None,
-    terms: dict[str, Any], as_of: dt.date, kinds_wanted: set[str], cases: Mapping[str, CaseState] | None = None,
-    closest_later: list[tuple[Provider, list[str]]] | None = None,
-) -> list[LetterJob]:
-    """Each provider's position and letter, and its file name. A provider whose code is
-    not in the export but has a near match there is held (no letter); one with no near
-    match gets a start letter and is listed with the closest names (both in ``result``).
-    ``cases`` (the case record, by ODS code): earlier notices keep their dates.
-    ``closest_later``: where the closest names are not needed to decide (no record has
-    the provider's name), the provider's list in ``result.unmatched`` is left empty and
-    put here, for :func:`find_closest_names` to fill while the letters are written."""
-    chosen: list[tuple[Provider, ContractualPosition]] = []
-    for p in providers:
-        record = export.by_code(p.ods_code) if export is not None else None
-        case = (cases or {}).get(p.ods_code)
-        position = assess_case_position(record, terms[p.tier], as_of, case=case, certificate=provider_certificate(p, case), checked=export is not None)
-        if kinds_wanted and position.kind.value not in kinds_wanted:
-            continue
-        if export is not None and record is None:
-            # near_matches looks among the closest names only for the same name, normalised
-            later = closest_later is not None and not export.has_name(p.name)
-            closest = [] if later else export.closest_names(p.name, 3)
-            near = export.near_matches(p.ods_code, p.name, closest)
-            if near:  # a mistyped code, most likely: a person must look before any letter
-                result.held.append((p, [f"{r.code} {r.clean_name}" for r in near]))
-                continue
-            result.unmatched.append((p, [f"{r.code} {r.clean_name}" for r in closest]))
-            if later and closest_later is not None:
-                closest_later.append(result.unmatched[-1])
-        chosen.append((p, position))
-    names = letter_file_names([p for p, _ in chosen])
-    return [LetterJob(p, s, name) for (p, s), name in zip(chosen, names)]
-
-
-def find_closest_names(export: DsptExport | None, unmatched: Sequence[tuple[Provider, list[str]]]) -> None:
-    """Fill each provider's list of the closest names in the export (left empty by
-    :func:`choose_letters` with ``closest_later``)."""
-    if export is not None:
-        for provider, close in unmatched:
-            close[:] = [f"{r.code} {r.clean_name}" for r in export.closest_names(provider.name, 3)]
-
-
 def _check_before_writing(
-    output: Path, jobs: list[LetterJob], result: LettersResult, checks: ExportChecks | None, *, pdf: bool, force: bool,
+    output: Path, jobs: Batch, result: LettersResult, checks: ExportChecks | None, *, pdf: bool, force: bool,
     replace_own: bool,
 ) -> list[Path]:
     """Everything that can refuse the batch, checked before anything is written; the
     letters' paths for the PDFs (none without ``pdf``)."""
     resolved = output.resolve()
-    targets = [inside_resolved(resolved, output, job.file) for job in jobs]
-    if not force:
-        pdfs = [t.with_suffix(".pdf") for t in targets] if pdf else []
+    targets: Iterable[Path] = (inside_resolved(resolved, output, file) for file in jobs.files())
+    kept = list(targets) if pdf else []  # only the PDFs need the paths kept (10,000 paths: 3 MB)
+    if force:
+        collections.deque(targets, maxlen=0)  # each name is still checked to stay in the folder
+    else:
+        letters = [*kept, *(t.with_suffix(".pdf") for t in kept)] if pdf else targets
         extra = [output / name for name in ([CHECKS_FILE] * bool(checks) + [UNMATCHED_FILE] * bool(result.unmatched or result.held))]
-        refuse_overwriting(output, [*targets, *pdfs, output / "report.csv", *extra], own=replace_own)
-    if not pdf:
-        return []  # the paths are checked, but only PDFs need them kept (10,000 paths: 3 MB)
-    find_soffice()  # refuse before writing anything when LibreOffice is missing
-    return targets
+        refuse_overwriting(output, itertools.chain(letters, [output / "report.csv", *extra]), own=replace_own)
+    if pdf:
+        find_soffice()  # refuse before writing anything when LibreOffice is missing
+    return kept
 
 
 def _make_folder(output: Path) -> None:
@@ -345,7 +303,7 @@ def _make_folder(output: Path) -> None:
     _remove_stale_temporaries(output)
 
 
-def _write_reports(result: LettersResult, jobs: list[LetterJob], rejected: Sequence[Provider]) -> None:
+def _write_reports(result: LettersResult, jobs: Batch, rejected: Sequence[Provider]) -> None:
     """report.csv (before any PDF: a failed conversion still leaves the report of the
     letters), with the ``rejected`` register rows; unmatched.csv when a provider was
     held or not found."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import itertools
 import multiprocessing
 import os
 import signal
@@ -24,27 +23,16 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..dspt.evidence import ExportChecks
-from ..dspt.position import ContractualPosition, LetterKind
-from ..dspt.register import Provider
 from ..library.releases import Provenance
 from ..library.workspace import Workspace
 from ..schedule.render import load_template, prepare_version
 from ..word.package import write_atomic
+from .batch import Batch, LetterJob
 from .render import LetterRenderer
-
-
-@dataclass(frozen=True, slots=True)
-class LetterJob:
-    """One letter to write: who, in what position, where."""
-
-    provider: Provider
-    position: ContractualPosition
-    file: str  # relative to the output folder
-
 
 _RENDERER: LetterRenderer | None = None
 _OUTPUT: Path | None = None
-#: The batch's letters, for forked workers: they inherit the list and are sent only where
+#: The batch's letters, for forked workers: they inherit the batch and are sent only where
 #: a chunk of it starts and ends, not the letters themselves (pickled and unpickled).
 _JOBS: Sequence[LetterJob] = ()
 #: How worker processes start: fork where the system has it (the workers inherit the
@@ -103,13 +91,13 @@ def _write_some(jobs: list[LetterJob]) -> int:
 
 def _write_range(start: int, stop: int) -> int:
     """In a forked worker: the letters ``start`` to ``stop`` of the inherited batch."""
-    for job in itertools.islice(_JOBS, start, stop):
+    for job in _JOBS[start:stop]:
         _write_one(job)
     return stop - start
 
 
 def run_jobs(
-    renderer: LetterRenderer, recipe: RendererRecipe, output: Path, jobs: list[LetterJob], workers: int,
+    renderer: LetterRenderer, recipe: RendererRecipe, output: Path, jobs: Batch, workers: int,
     progress: Callable[[int], None], meanwhile: Callable[[], None] = lambda: None,
 ) -> None:
     """Write the letters of ``jobs``; ``meanwhile``: the parent's own work, done while
@@ -124,8 +112,9 @@ def run_jobs(
         return
     global _JOBS
     ctx = multiprocessing.get_context(START_METHOD)
-    if START_METHOD == "fork":  # the workers inherit the renderer and the letters instead of preparing them
-        jobs = _JOBS = _first_of_each_kind(renderer, output, jobs, progress)
+    if START_METHOD == "fork":  # the workers inherit the renderer and the batch instead of preparing them
+        jobs = _first_of_each_kind(renderer, output, jobs, progress)
+        _JOBS = jobs
         gc.freeze()  # the workers' collections leave the inherited objects (and pages) alone
         init_args: tuple[RendererRecipe | None, Path | None] = (None, None)
     else:
@@ -155,23 +144,18 @@ def run_jobs(
         _JOBS = ()
 
 
-def _first_of_each_kind(
-    renderer: LetterRenderer, output: Path, jobs: list[LetterJob], progress: Callable[[int], None],
-) -> list[LetterJob]:
+def _first_of_each_kind(renderer: LetterRenderer, output: Path, jobs: Batch, progress: Callable[[int], None]) -> Batch:
     """Before the workers are forked: the first letter of each tier and kind, written here
     so that what every such letter needs once (the clause texts compiled and parsed, the
     fixed parts rendered, the parts every letter shares compressed) is done once and
     inherited, not once in each worker. The other letters are left for the workers."""
     _use(renderer, output)
     renderer.template.prepare_lean()
-    first: dict[tuple[str, LetterKind], int] = {}
-    for i, job in enumerate(jobs):
-        first.setdefault((job.provider.tier, job.position.kind), i)
-    for i in first.values():
+    first = sorted(jobs.first_of_each.values())
+    for i in first:
         _write_one(jobs[i])
         progress(1)
-    done = set(first.values())
-    return [job for i, job in enumerate(jobs) if i not in done]
+    return jobs.without(frozenset(first))
 
 
 def _nothing() -> None:
@@ -182,4 +166,4 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), 8))
 
 
-__all__ = ["LetterJob", "RendererRecipe", "START_METHOD", "default_workers", "run_jobs"]
+__all__ = ["RendererRecipe", "START_METHOD", "default_workers", "run_jobs"]

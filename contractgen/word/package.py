@@ -220,7 +220,7 @@ def written_by_contractgen(path: Path) -> bool:
     return False
 
 
-def refuse_overwriting(output: Path | None, files: Sequence[Path], *, own: bool = False) -> None:
+def refuse_overwriting(output: Path | None, files: Iterable[Path], *, own: bool = False) -> None:
     """Refuse a command, before it writes anything, when any of the files it would write
     exists; its ``--force`` skips this check. ``output`` is the folder ``-o`` named, or
     None for a command that writes the one file ``-o`` names. With ``own``, the files
