@@ -208,6 +208,27 @@ def test_synthetic_market_totals(synthetic) -> None:
     assert len(m.referrals()) == 80
 
 
+def test_positions_and_changes_are_made_when_read_the_same_each_time(synthetic) -> None:
+    """Issue 18: the market holds no position nor change per provider; each is made when
+    read, with the provider's own record, and reads the same however it is reached."""
+    m = synthetic.market
+    positions = list(m.positions)
+    assert len(m.positions) == len(positions) == 200
+    assert m.positions[5] == positions[5] and m.positions[-1] == positions[-1]
+    assert m.positions[10:13] == positions[10:13]
+    assert [pos.record for pos in positions] == [m.current.export.by_code(p.ods_code) for p in m.providers]
+    assert all(isinstance(s.standings, bytes) for s in m.snapshots)  # one byte a provider
+    for _, changes in m.changes:
+        every = list(changes)
+        assert len(changes) == len(every) == sum(m.change_counts(changes).values())
+        assert changes[:7] == every[:7] and changes[3] == every[3] and changes[-1] == every[-1]
+        assert m.change_counts(changes) == {k: sum(c.kind is k for c in every) for k in ChangeKind}
+    # the publications that stop counting: the first few of them as listed, and how many
+    assert m.stopping_within(90, limit=5) == m.stopping_within(90)[:5]
+    assert [m.stopping_count(d) for d in (29, 30, 60, 90)] == [len(m.stopping_within(d)) for d in (29, 30, 60, 90)]
+    assert m.referral_count == len(m.referrals()) == len(list(m.iter_referrals())) == 80
+
+
 def test_same_inputs_same_bytes(workspace, tmp_path: Path) -> None:
     register, exports = write_market(tmp_path)
     outputs = []
