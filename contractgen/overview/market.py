@@ -358,12 +358,17 @@ class Change:
 
 class Changes(Sequence[Change]):
     """Every change of every provider from ``since`` to ``now``, in register order, each
-    made when it is read: only the counts of each kind are held."""
+    made when it is read: only the counts of each kind are held, and for each provider
+    that changed its index in the register and its kinds of change (five bytes)."""
 
     def __init__(self, since: Snapshot, now: Snapshot) -> None:
         self.since, self.now = since, now
         counts = dict.fromkeys(ChangeKind, 0)
-        for _, kinds in self._kinds():
+        self._changed = array("I")
+        self._kinds_of = bytearray()  # a bit for each kind (_BITS)
+        for i, kinds in self._kinds():
+            self._changed.append(i)
+            self._kinds_of.append(sum(_BITS[kind] for kind in kinds))
             for kind in kinds:
                 counts[kind] += 1
         self.counts: Mapping[ChangeKind, int] = counts
@@ -393,10 +398,11 @@ class Changes(Sequence[Change]):
 
     def __iter__(self) -> Iterator[Change]:
         since, now = self.since, self.now
-        for i, kinds in self._kinds():
+        for i, bits in zip(self._changed, self._kinds_of):
             provider, before, after = since.providers[i], since.position(i), now.position(i)
-            for kind in kinds:
-                yield Change(provider, kind, since, before, after)
+            for kind in _LISTED:
+                if bits & _BITS[kind]:
+                    yield Change(provider, kind, since, before, after)
 
     @overload
     def __getitem__(self, index: int) -> Change: ...
@@ -411,6 +417,11 @@ class Changes(Sequence[Change]):
             return list(self)[index]
         position = range(self._length)[index]
         return next(islice(self, position, None))
+
+
+#: The order a provider's changes are listed in, and each kind's bit.
+_LISTED = (ChangeKind.JOINED, ChangeKind.LEFT, ChangeKind.NEWLY_MET, ChangeKind.NEWLY_LAPSED, ChangeKind.FELL_A_LEVEL)
+_BITS = {kind: 1 << n for n, kind in enumerate(_LISTED)}
 
 
 #: The ladder "fell a level" reads: Exceeded 3, Met 2, Approaching 1, the rest 0.
