@@ -2,9 +2,11 @@
 changed since earlier DSPT exports, and the figures a commissioner reports.
 
 Everything here is computed from a register, the current export and any earlier exports;
-nothing is read or written. A provider's contractual position comes from one function,
-:func:`assess`, the same model the letters use. :mod:`contractgen.overview.write` reads the
-inputs and writes the files.
+nothing is read or written. Every provider's contractual position in an export comes from
+:func:`take_snapshot` (:func:`assess` for one provider), the same model the letters use.
+Positions and changes are held compactly and made when read, so that the market of
+10,000 providers takes no more memory than one of 1,000 beyond its inputs.
+:mod:`contractgen.overview.write` reads the inputs and writes the files.
 
 The change kinds, comparing a provider's position in an earlier export (as of that
 export's date) with its position now:
