@@ -269,9 +269,6 @@ class Snapshot:
         shared = self.shared[self.kinds[index]]
         return Position(_ORDER[self.standings[index]], shared if record is None else with_record(shared, record))
 
-    def standing(self, index: int) -> Standing:
-        return _ORDER[self.standings[index]]
-
     def contractual(self, index: int) -> ContractualPosition:
         """The provider's contractual position, without its record (what it shares)."""
         return self.shared[self.kinds[index]]
