@@ -69,8 +69,12 @@ def test_a_batch_makes_each_letter_again_the_same() -> None:
     assert [job.file for job in batch] == letter_file_names(providers) == list(batch.files())
     assert batch[-1] == batch[10] == LetterJob(providers[10], batch.positions.of(providers[10]), "VM001-care-home-1-2.docx")
     assert batch[9:] == [batch[9], batch[10]]
-    with pytest.raises(IndexError):
-        batch[11]
+    assert batch.file(-1) == "VM001-care-home-1-2.docx" and batch[-11] == batch[0]
+    for past in (11, -12):  # as a list: no letter past either end
+        with pytest.raises(IndexError):
+            batch[past]
+        with pytest.raises(IndexError):
+            batch.file(past)
     # the kinds counted as decided, by hand (statuses by row, four in turn; VM001 is in the export twice, rows 1 and
     # 10, and the later row is kept): 25/26 Met or Exceeded: confirm (0, 4, 5, 8, 9); 25/26 Not Met: remedy (1, 2, 6,
     # 10); 24/25 Met, which counted until 30 June 2026: lapsed (3, 7)
@@ -127,3 +131,23 @@ def test_providers_of_one_kind_of_record_with_different_cases_keep_their_own_dat
         # from 4 January: 1 January is a bank holiday) = 27 January 2027; + 3 months = 27 April 2027
         assert (new.kind, new.reminder, new.notice_date, new.remedial_plan_due, new.standard_by) == (
             LetterKind.REMEDY, False, on, D(2027, 1, 27), D(2027, 4, 27))
+
+
+def test_a_certificate_is_told_apart_only_where_the_tier_reads_it() -> None:
+    # Core providers whose register records Cyber Essentials Plus expiries: the Core tier never reads the certificate,
+    # so they share their kind of record's position; Advanced ones are told apart by it
+    core = [provider(4 * i, ce_plus=D(2027, 1, 1) + dt.timedelta(days=i)) for i in range(30)]  # all 25/26 Standards Met
+    advanced = [provider(4 * i + 1, tier="advanced", ce_plus=D(2027, 1, 1) + dt.timedelta(days=i)) for i in range(30)]
+    export = export_of([provider(i) for i in range(120)])
+    positions = Positions(export, TERMS, NOV)
+    position_module._POSITIONS.clear()
+    made = [positions.of(p) for p in core]
+    assert len(position_module._POSITIONS) == 2  # assess_position's and, with no case, the followed-up one
+    assert {m.kind for m in made} == {LetterKind.CONFIRM} and {m.certificate_expiry for m in made} == {None}
+    position_module._POSITIONS.clear()
+    made = [positions.of(p) for p in advanced]  # all 25/26 Standards Exceeded: the certificate decides
+    assert len(position_module._POSITIONS) == 1 + 30
+    # by hand: each letter names its own certificate's expiry, 1 January 2027 onwards; within 90 days of 26 November
+    # 2026 (up to 24 February 2027) the letter reminds the provider to renew
+    assert [m.certificate_expiry for m in made] == [D(2027, 1, 1) + dt.timedelta(days=i) for i in range(30)]
+    assert all(m.kind is LetterKind.CONFIRM and m.certificate_reminder for m in made)

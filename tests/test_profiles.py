@@ -14,7 +14,8 @@ from helpers import append, build_file_tree, edit
 
 from contractgen.base.errors import InputError, ProfileError, UsageError
 from contractgen.library.clauses import load_library
-from contractgen.library.profiles import check_profile, deep_merge, load_profile, release_satisfies
+from contractgen.library.profile_model import release_satisfies
+from contractgen.library.profiles import check_profile, deep_merge, load_profile
 
 COUNCIL = "profiles/council.yaml"
 REGION = "profiles/regions/north-west.yaml"

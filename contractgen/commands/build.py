@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from ..base.errors import ContractgenError, display_path, plural
-from ..letters.generate import LettersResult, generate_letters, read_providers
+from ..letters.generate import generate_letters, read_providers
 from ..library.workspace import LetterRun, Workspace
 from ..overview.write import OverviewResult, build_overview
 from ..schedule.render import ScheduleResult, prepare, render_schedule
@@ -19,7 +19,7 @@ T = TypeVar("T")
 @dataclass
 class BuildResult:
     schedules: list[ScheduleResult] = field(default_factory=list)
-    letters: list[LettersResult] = field(default_factory=list)
+    letters: list[int] = field(default_factory=list)  # letters written, one entry per council (a batch's letters are not kept)
     overviews: list[OverviewResult] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # what failed, by profile
     output: Path | None = None
@@ -28,7 +28,7 @@ class BuildResult:
         n = len(self.schedules)
         parts = [plural(n, "schedule")]
         if self.letters:
-            count = sum(len(r.written) for r in self.letters)
+            count = sum(self.letters)
             parts.append(f"{plural(count, 'letter')} for {plural(len(self.letters), 'council')}")
         if self.overviews:
             parts.append(plural(len(self.overviews), "market overview"))
@@ -128,7 +128,7 @@ class _Build:
             replace_own=True,  # an earlier build's letters are replaced, someone else's file is not
         ))
         if letters is not None:
-            self.result.letters.append(letters)
+            self.result.letters.append(len(letters.written))
             if letters.failed:
                 self.result.failed.append(f"{run.profile} letters")
             for line in letters.summary_lines():

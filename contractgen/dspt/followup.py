@@ -69,7 +69,8 @@ def assess_case_position(
 
     if case is not None:
         return make()
-    return by_kind_of_record(record, terms, as_of, checked, new_provider, ("no case", certificate), make)
+    needed = checked and terms.minimum is DsptStatus.STANDARDS_EXCEEDED  # the only positions a certificate changes
+    return by_kind_of_record(record, terms, as_of, checked, new_provider, ("no case", certificate if needed else None), make)
 
 
 def apply_certificate(position: ContractualPosition, certificate: Certificate | None) -> ContractualPosition:

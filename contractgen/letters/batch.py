@@ -3,11 +3,11 @@ get a letter, of what kind, under what file name.
 
 Deciding a batch (:func:`choose_letters`) goes through the register once: each
 provider's position, the providers held for review or not found in the export, and
-each letter's file name (checked against the files already in the folder). What it
-keeps is what the register and the export already hold, and an index per letter: a
-letter (:class:`LetterJob`) is made again, the same, when it
-is written or read (:class:`Batch`), since a provider's position is a function of its
-record, its terms, the day and its case (:class:`Positions`). So the memory of a batch
+each letter's file name (unique among the names given before it; the folder is checked
+later). What it keeps is what the register and the export already hold, and an index
+per letter: a letter (:class:`LetterJob`) is made again, the same, when it is written
+or read (:class:`Batch`), since a provider's position is a function of its record, its
+terms, the day, its case and its certificate (:class:`Positions`). So the memory of a batch
 of 10,000 letters is the register's and the export's, not 10,000 positions, names and
 letters beside them.
 """
@@ -41,7 +41,8 @@ class LetterJob:
 @dataclass(frozen=True)
 class Positions:
     """How a provider's position is found: its record in the export (none without one),
-    its tier's terms, the day, and its case in the case record (by ODS code)."""
+    its tier's terms, the day, its case in the case record (by ODS code) and its Cyber
+    Essentials Plus certificate (the register's or the case record's)."""
 
     export: DsptExport | None
     terms: Mapping[str, ContractTerms]
@@ -95,6 +96,7 @@ class Batch(Sequence[LetterJob]):
 
     def file(self, i: int) -> str:
         """The file name of letter ``i`` (relative to the output folder)."""
+        i = self._index(i)
         return self.renamed.get(i) or plain_file_name(self.providers[self.chosen[i]])
 
     def files(self) -> Iterator[str]:
@@ -112,10 +114,16 @@ class Batch(Sequence[LetterJob]):
     def __getitem__(self, i: int | slice) -> LetterJob | list[LetterJob]:
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self.chosen)))]
-        if i < 0:
-            i += len(self.chosen)
-        provider = self.providers[self.chosen[i]]  # IndexError past the end, as a list's
+        i = self._index(i)
+        provider = self.providers[self.chosen[i]]
         return LetterJob(provider, self.positions.of(provider), self.file(i))
+
+    def _index(self, i: int) -> int:
+        """``i`` as a list reads it (``-1``: the last letter), or IndexError."""
+        n = len(self.chosen)
+        if not -n <= i < n:
+            raise IndexError(f"letter {i} of a batch of {n}")
+        return i + n if i < 0 else i
 
     def __iter__(self) -> Iterator[LetterJob]:
         return (self[i] for i in range(len(self.chosen)))

@@ -76,8 +76,9 @@ class LettersResult:
     """What ``generate_letters`` did."""
 
     output: Path
-    #: The letters written, in the register's order: each is made again when it is
-    #: taken (:class:`~contractgen.letters.batch.Batch`), none is held.
+    #: The letters written, in the register's order: each is made again when it is taken
+    #: (:class:`~contractgen.letters.batch.Batch`), from what the batch was decided from
+    #: (the register, the export and the case record, which the result keeps).
     written: Sequence[LetterJob] = ()
     rejected: list[Problem] = field(default_factory=list)  # register rows skipped
     unmatched: list[tuple[Provider, list[str]]] = field(default_factory=list)  # with closest export names

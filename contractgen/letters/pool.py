@@ -2,11 +2,13 @@
 letters whole (atomically), while the parent hands out chunks and reports progress.
 
 Where the system can fork (Linux), the workers inherit the prepared renderer and the
-batch's letters: the parent writes the first letter of each tier and kind first, so what
-every such letter prepares once (clause texts compiled and parsed, fixed parts, shared
-parts compressed) is done once. Elsewhere (Windows) each worker is spawned and prepares
-its own renderer from a :class:`RendererRecipe`. Ctrl-C is the parent's: it stops handing
-out letters and waits for those in progress, so every letter is whole.
+batch (:class:`~contractgen.letters.batch.Batch`: an index per letter, each letter made
+as it is written) and are sent where their chunks start and end. The parent writes the
+first letter of each tier and kind first, so what every such letter prepares once
+(clause texts compiled and parsed, fixed parts, shared parts compressed) is done once.
+Elsewhere (Windows) each worker is spawned, prepares its own renderer from a
+:class:`RendererRecipe` and is sent its letters. Ctrl-C is the parent's: it stops
+handing out letters and waits for those in progress, so every letter is whole.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def _init_worker(recipe: RendererRecipe | None = None, output: Path | None = Non
 
 def _write_one(job: LetterJob) -> str:
     assert _RENDERER is not None and _OUTPUT is not None
-    write_atomic(_OUTPUT / job.file, _RENDERER.render(job.provider, job.position))  # job.file is checked by inside()
+    write_atomic(_OUTPUT / job.file, _RENDERER.render(job.provider, job.position))  # every file name was checked to stay in the folder before any letter (generate._check_before_writing)
     return job.file
 
 

@@ -38,7 +38,7 @@ from .clauses import (
     load_library,
     load_library_files,
 )
-from .profiles import release_satisfies
+from .profile_model import release_satisfies
 from .workspace import Workspace
 
 _RELEASE_NAME = re.compile(r"\d+(?:\.\d+)*")

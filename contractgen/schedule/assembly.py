@@ -21,7 +21,8 @@ from ..base.untrusted import MAX_CLAUSE_RENDERED_CHARS, RenderLimitError, render
 from ..dspt.position import contract_terms, tier_requirement, worked_example
 from ..dspt.status import DsptStatus
 from ..library.clauses import Clause, ClauseLibrary
-from ..library.profiles import DEFAULT_SCHEDULE_TITLE, Profile, parameter_values, select_clauses
+from ..library.profile_model import DEFAULT_SCHEDULE_TITLE
+from ..library.profiles import Profile, parameter_values, select_clauses
 from ..word.blocks import NUMBERED_LEVELS, Paragraph, Run, Style
 from ..word.markup import anchor_marker, markdown_to_blocks, ref_marker
 from ..word.numbering import format_number
