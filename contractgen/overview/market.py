@@ -315,7 +315,8 @@ def take_snapshot(
 ) -> Snapshot:
     """Every provider's position in ``export`` as of ``date``: worked out once per tier,
     kind of record (what :func:`~contractgen.dspt.position.assess_position` reads of a
-    record: status, assessment year, publication date) and certificate, and shared."""
+    record: status, assessment year, publication date) and certificate (Advanced tier:
+    :func:`~contractgen.dspt.followup.apply_certificate`), and shared."""
     found: dict[tuple[Any, ...], int] = {}
     shared: list[ContractualPosition] = []
     standings = bytearray(len(providers))
@@ -325,7 +326,8 @@ def take_snapshot(
         record = export.by_code(provider.ods_code)
         certificate = provider_certificate(provider, cases.get(provider.ods_code) if cases else None)
         kind = None if record is None else (record.status, record.year, record.publication_date)
-        key = (provider.tier, kind, certificate)
+        # a certificate changes only the positions of a tier whose minimum is Standards Exceeded
+        key = (provider.tier, kind, certificate if terms[provider.tier].minimum is DsptStatus.STANDARDS_EXCEEDED else None)
         index = found.get(key)
         if index is None:
             contractual = apply_certificate(assess_position(record, terms[provider.tier], date), certificate)
