@@ -5,12 +5,14 @@ without --force: tests/test_letters_cli.py, test_overview.py, test_audit.py.)"""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
 from helpers import run_cli, stderr_lines
 
-from contractgen.word.package import written_by_contractgen
+from contractgen.word.package import write_atomic, written_by_contractgen
 
 
 @pytest.fixture
@@ -80,3 +82,19 @@ def test_diff_output_is_not_written_over_a_file_without_force(ws):
         "error: changes.md already exists and contractgen did not write it; use --force to overwrite it, or choose another file with -o"
     ]
     assert (ws / "changes.md").read_text(encoding="utf-8") == "my notes"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX's")
+def test_a_written_file_is_readable_by_others_whatever_the_umask(tmp_path: Path) -> None:
+    # a temporary file is made 0600; the file put in its place is 0644, as a file saved by hand (a letter shared
+    # with a colleague's account on the same server must open), and nothing else is left in the folder
+    old = os.umask(0o077)
+    try:
+        write_atomic(tmp_path / "letter.docx", b"letter")
+        write_atomic(tmp_path / "report.csv", iter([b"a,b\r\n", b"1,2\r\n"]))
+    finally:
+        os.umask(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["letter.docx", "report.csv"]
+    for name in ("letter.docx", "report.csv"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+    assert (tmp_path / "report.csv").read_bytes() == b"a,b\r\n1,2\r\n"

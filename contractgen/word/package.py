@@ -268,17 +268,26 @@ def write_temporary(path: Path, data: bytes | Iterable[bytes | bytearray], *, fo
         raise OutputError(f"cannot write to {display_path(path.parent)}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
+            _readable(fd, tmp)
             if isinstance(data, (bytes, bytearray)):
                 fh.write(data)
             else:
                 fh.writelines(data)
-        os.chmod(tmp, 0o644)
     except BaseException as exc:
         discard(Path(tmp))
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
     return Path(tmp)
+
+
+def _readable(fd: int, tmp: str) -> None:
+    """Permissions 0644 (mkstemp makes 0600): through the open file where the system can
+    (a letter of a batch saves a lookup of its path: a tenth of the time its file takes)."""
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, 0o644)
+    else:  # Windows before Python 3.13
+        os.chmod(tmp, 0o644)
 
 
 def commit(temporary: Path, path: Path) -> None:
