@@ -257,8 +257,7 @@ def write_temporary(path: Path, data: bytes | Iterable[bytes | bytearray], *, fo
     if not force and path.exists():
         raise OutputError(f"{display_path(path)} already exists; use --force to overwrite it")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".~cg-", suffix=path.suffix + ".part", dir=path.parent)
+        fd, tmp = _temporary_beside(path)
     except (FileExistsError, NotADirectoryError) as exc:
         raise OutputError(
             f"cannot write {display_path(path)}: {display_path(Path(exc.filename or path.parent))} "
@@ -279,6 +278,17 @@ def write_temporary(path: Path, data: bytes | Iterable[bytes | bytearray], *, fo
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
     return Path(tmp)
+
+
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file in ``path``'s folder, made first when missing: tried before
+    the folder is (every letter of a batch but the first finds it there), and where it
+    fails the folder is made, which raises the error that names what is in the way."""
+    try:
+        return tempfile.mkstemp(prefix=".~cg-", suffix=path.suffix + ".part", dir=path.parent)
+    except (FileNotFoundError, NotADirectoryError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(prefix=".~cg-", suffix=path.suffix + ".part", dir=path.parent)
 
 
 def _readable(fd: int, tmp: str) -> None:
