@@ -33,7 +33,7 @@ from contractgen.letters.generate import (
     letter_file_names,
 )
 from contractgen.dspt.register import Provider, salutation_for
-from contractgen.word.package import write_atomic
+from contractgen.base.atomic import write_atomic
 from contractgen.word.textconv import docx_to_text
 from contractgen.library.workspace import Workspace
 from helpers import core_properties, custom_properties, docx_parts, edit, example_export, files_under
@@ -571,7 +571,7 @@ def test_a_crash_mid_batch_leaves_whole_letters_only(workspace: Workspace, monke
 
 
 def test_disk_full_while_writing_leaves_no_half_letter(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    import contractgen.word.package as package
+    import contractgen.base.atomic as package
 
     real_fdopen = os.fdopen
     opened = {"n": 0}
@@ -609,7 +609,7 @@ def test_disk_full_while_writing_leaves_no_half_letter(workspace: Workspace, mon
 
 
 def test_a_failed_rename_leaves_no_temporary_file(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    import contractgen.word.package as package
+    import contractgen.base.atomic as package
 
     real_replace = os.replace
 

@@ -673,7 +673,7 @@ def test_a_sheets_rows_take_the_probe_rows_place_in_chunks() -> None:
 def test_a_rename_that_fails_leaves_no_temporary_file(workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The three files are renamed into place last; when one rename fails (a file held
     open on Windows), the error names the file and no temporary file is left behind."""
-    import contractgen.word.package as package
+    import contractgen.base.atomic as package
 
     renames = []
     real = package.os.replace

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from helpers import run_cli, stderr_lines
 
-from contractgen.word.package import write_atomic, written_by_contractgen
+from contractgen.base.atomic import write_atomic
+from contractgen.word.package import written_by_contractgen
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .. import __version__
+from ..base.atomic import write_atomic
 from ..base.environment import format_date
 from ..base.errors import OutputError, Problem, UsageError, display_path, plural
 from ..base.schema import suggest
@@ -46,12 +47,7 @@ from ..schedule.render import load_template, prepare
 from ..word.blocks import Paragraph, Run, Style
 from ..word.images import attach_logo
 from ..word.ooxml import BodyWriter
-from ..word.package import (
-    DocumentProperties,
-    package_bytes,
-    refuse_overwriting,
-    write_atomic,
-)
+from ..word.package import DocumentProperties, package_bytes, refuse_overwriting
 from ..word.template import raw_xml
 
 AUDIT_ID = "bcp"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..base.atomic import write_atomic
 from ..base.errors import ContractgenError, Location, Problem, display_path, plural
 from ..base.workdays import add_working_days
 from ..dspt.register import Provider
@@ -33,7 +34,7 @@ from ..library.clauses import ClauseLibrary
 from ..library.workspace import Workspace
 from ..schedule.assembly import render_clause_text
 from ..word.blocks import Paragraph
-from ..word.package import refuse_overwriting, write_atomic
+from ..word.package import refuse_overwriting
 from .answers import EARLIEST_AUDIT as EARLIEST_AUDIT
 from .answers import LATEST_AUDIT as LATEST_AUDIT
 from .answers import Answer as Answer

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..base.atomic import write_atomic
 from ..base.csvout import csv_bytes
 from ..base.environment import format_date
 from ..base.errors import CaseError, UsageError, display_path
 from ..dspt.case import SCHEMES, CaseEvent, CaseState, EventKind
 from ..library.workspace import Workspace
-from ..word.package import write_atomic
 from .store import Casebook, open_casebook
 
 #: The details each event takes (``--until`` for an extension...), and which it needs.

@@ -25,6 +25,7 @@ from .root import DATE, OutputPath, cli, plain_text, to_date, workspace_of
 def diff_command(ctx, old, new, fmt, output, profile, author, date_, force) -> None:
     """Clause changes from OLD to NEW (releases such as 2026.1, tags or git references;
     defaults: the latest release against the working tree)."""
+    from ..base.atomic import write_atomic  # lazy: keeps `contractgen --help` fast
     from ..library.releases import latest_release, library_at  # lazy: keeps `contractgen --help` fast
     from ..schedule.diff import diff_library  # lazy: keeps `contractgen --help` fast
     from ..schedule.diff_formats import (  # lazy: keeps `contractgen --help` fast
@@ -33,7 +34,7 @@ def diff_command(ctx, old, new, fmt, output, profile, author, date_, force) -> N
         format_markdown,
         format_text,
     )
-    from ..word.package import refuse_overwriting, write_atomic  # lazy: keeps `contractgen --help` fast
+    from ..word.package import refuse_overwriting  # lazy: keeps `contractgen --help` fast
 
     ws = workspace_of(ctx)
     if output is not None and not force:

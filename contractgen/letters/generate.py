@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from ..base.atomic import write_atomic
 from ..base.background import Background
 from ..base.csvout import csv_chunks
 from ..base.errors import (
@@ -41,10 +42,7 @@ from ..library.profiles import Profile
 from ..library.releases import provenance
 from ..library.workspace import Workspace
 from ..schedule.render import load_template, prepare_version
-from ..word.package import (
-    refuse_overwriting,
-    write_atomic,
-)
+from ..word.package import refuse_overwriting
 from .batch import Batch, Positions, choose_letters, find_closest_names
 from .batch import LetterJob as LetterJob
 from .filenames import WINDOWS_DEVICE_NAMES as WINDOWS_DEVICE_NAMES

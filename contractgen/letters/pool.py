@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from ..base.atomic import write_atomic
 from ..dspt.evidence import ExportChecks
 from ..library.releases import Provenance
 from ..library.workspace import Workspace
 from ..schedule.render import load_template, prepare_version
-from ..word.package import write_atomic
 from .batch import Batch, LetterJob
 from .render import LetterRenderer
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from ..audit.score import latest_audit_scores
+from ..base.atomic import commit, discard, write_temporary
 from ..base.csvout import csv_chunks
 from ..base.errors import UsageError, display_path, plural
 from ..casebook.store import read_cases
@@ -30,7 +31,7 @@ from ..dspt.register import Provider, read_register
 from ..letters.filenames import inside
 from ..library.workspace import Workspace
 from ..schedule.render import prepare
-from ..word.package import commit, discard, refuse_overwriting, write_temporary
+from ..word.package import refuse_overwriting
 from .html import html_chunks
 from .market import EXPIRY_HORIZONS, Market, Position, survey_market
 from .provenance import Provenance

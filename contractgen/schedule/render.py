@@ -10,6 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .. import __version__
+from ..base.atomic import write_atomic
 from ..base.environment import escape_xml_value, format_date
 from ..base.errors import (
     GitError,
@@ -46,7 +47,7 @@ from ..library.workspace import Workspace
 from ..word.blocks import Paragraph, Run, Style
 from ..word.images import attach_logo
 from ..word.ooxml import BodyWriter
-from ..word.package import DocumentProperties, package_bytes, refuse_overwriting, write_atomic
+from ..word.package import DocumentProperties, package_bytes, refuse_overwriting
 from ..word.redline import Revision, redline_blocks
 from ..word.template import WordTemplate, raw_xml
 from .assembly import Assembly, assemble_schedule, base_context, document_date
