@@ -169,7 +169,7 @@ def test_synthetic_market_matches_the_hand_checked_table(synthetic) -> None:
 
 def test_every_position_is_the_letters_model_s_own(synthetic) -> None:
     """The overview works each kind of record's position out once and copies it per
-    provider (overview.market.take_snapshot): every copy equals the letters' model run on the
+    provider (overview.snapshots.take_snapshot): every copy equals the letters' model run on the
     provider's own record, in every export, and a provider is held only where the letters
     would hold it (test_a_mistyped_code_is_held_for_review_not_referred has one held)."""
     m = synthetic.market
@@ -689,3 +689,43 @@ def test_a_rename_that_fails_leaves_no_temporary_file(workspace, tmp_path: Path,
         example(workspace, tmp_path)
     assert renames == ["overview.html", "overview.xlsx"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["overview.html"]
+
+
+def test_advanced_providers_of_one_kind_of_record_keep_their_own_certificates() -> None:
+    """The positions a snapshot shares are told apart by what the certificate check reads
+    (expiry and where it is recorded), for the Advanced tier only; a case record's
+    certificate number does not make a position of its own."""
+    from contractgen.dspt.case import CaseEvent, EventKind, case_state
+    from contractgen.dspt.export import DsptExport
+    from contractgen.dspt.position import ContractTerms
+    from contractgen.dspt.register import Provider
+    from contractgen.dspt.status import DsptRecord, DsptStatus
+    from contractgen.overview.snapshots import take_snapshot
+
+    day = dt.date(2026, 11, 26)
+    terms = {"advanced": ContractTerms(tier="advanced", minimum=DsptStatus.STANDARDS_EXCEEDED),
+             "core": ContractTerms(tier="core", minimum=DsptStatus.STANDARDS_MET)}
+    expiries = [None, dt.date(2026, 11, 1), dt.date(2027, 6, 1), None, None, dt.date(2026, 11, 1)]
+    providers = [Provider(name=f"Home {i}", ods_code=f"VM{i:03d}", contact_name="", email="", address="", cqc_registered=None,
+                          tier="advanced" if i < 5 else "core", row=i + 2, cyber_essentials_plus_expiry=expiries[i])
+                 for i in range(6)]
+    export = DsptExport("dspt-export.csv", [DsptRecord.from_raw(p.ods_code, p.name, "25/26 Standards Exceeded", dt.date(2026, 3, 10))
+                                            for p in providers])
+    # providers 3 and 4: the same certificate in the case record (expiry 1 June 2027), under two numbers
+    cases = {p.ods_code: case_state(p.ods_code, [CaseEvent(p.ods_code, EventKind.CERTIFICATE, dt.date(2026, 6, 1),
+                                                           {"scheme": "ce-plus", "expiry": "2027-06-01", "number": f"CE-{i}"}, id=i)])
+             for i, p in enumerate(providers) if i in (3, 4)}
+    snapshot = take_snapshot(providers, export, "dspt-export.csv", day, terms, cases=cases)
+    positions = [snapshot.position(i) for i in range(6)]
+    for i, (p, pos) in enumerate(zip(providers, positions)):
+        record = export.by_code(p.ods_code)
+        assert pos.record is record
+        assert pos.contractual == apply_certificate(assess_position(record, terms[p.tier], day), provider_certificate(p, cases.get(p.ods_code)))
+    # by hand: none recorded: not known to meet; expired 1 November 2026: below its tier; current (1 June 2027, in the
+    # register or the case record): meets it; a Core provider's expired certificate is not read
+    assert [pos.standing.value for pos in positions] == [
+        "certificate not recorded", "below tier", "meets tier", "meets tier", "meets tier", "meets tier"]
+    assert [pos.contractual.certificate_expiry for pos in positions] == [
+        None, dt.date(2026, 11, 1), dt.date(2027, 6, 1), dt.date(2027, 6, 1), dt.date(2027, 6, 1), None]
+    # shared: none; expired; current in the register; current in the case record (both numbers); the Core one
+    assert len(snapshot.shared) == 5

@@ -70,7 +70,13 @@ def assess_case_position(
     if case is not None:
         return make()
     needed = checked and terms.minimum is DsptStatus.STANDARDS_EXCEEDED  # the only positions a certificate changes
-    return by_kind_of_record(record, terms, as_of, checked, new_provider, ("no case", certificate if needed else None), make)
+    return by_kind_of_record(record, terms, as_of, checked, new_provider, ("no case", certificate_key(certificate) if needed else None), make)
+
+
+def certificate_key(certificate: Certificate | None) -> tuple[dt.date, str] | None:
+    """What :func:`apply_certificate` reads of a certificate (its expiry and where it is
+    recorded, not its number or issue date): the key of the positions it makes alike."""
+    return None if certificate is None else (certificate.expiry, certificate.source)
 
 
 def apply_certificate(position: ContractualPosition, certificate: Certificate | None) -> ContractualPosition:

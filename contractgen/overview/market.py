@@ -22,6 +22,7 @@ from ..dspt.case import Certificate as CaseCertificate
 from ..dspt.export import DsptExport
 from ..dspt.followup import provider_certificate
 from ..dspt.register import Provider
+from ..dspt.status import DsptRecord
 from .snapshots import (
     COUNTS,
     MEETS,
@@ -45,6 +46,11 @@ EXPIRY_HORIZONS = (30, 60, 90)
 CERTIFICATE_HORIZON = 90
 #: The service type of a provider that is not in the current export.
 NO_SERVICE_TYPE = "Not in the DSPT export"
+
+
+def service_type_of(record: DsptRecord | None) -> str:
+    """A provider's service type: its record's Primary Sector, or :data:`NO_SERVICE_TYPE`."""
+    return (record.sector if record is not None and record.sector else None) or NO_SERVICE_TYPE
 
 #: What the overview's other modules and its callers import from here (some defined in .snapshots).
 __all__ = [
@@ -138,8 +144,7 @@ class Market:
         return next(iter(self.terms.values())).renewal_window_days
 
     def service_type(self, position: Position) -> str:
-        record = position.record
-        return (record.sector if record is not None and record.sector else None) or NO_SERVICE_TYPE
+        return service_type_of(position.record)
 
     def by_tier(self) -> dict[str, Share]:
         """Meeting their tier, per tier (every tier of the library, in its order)."""
@@ -152,8 +157,7 @@ class Market:
         met: dict[str, int] = {}
         total: dict[str, int] = {}
         for i, standing in enumerate(now.standings):
-            record = now.record(i)
-            kind = (record.sector if record is not None and record.sector else None) or NO_SERVICE_TYPE
+            kind = service_type_of(now.record(i))
             total[kind] = total.get(kind, 0) + 1
             met[kind] = met.get(kind, 0) + MEETS[standing]
         types = sorted(set(total) - {NO_SERVICE_TYPE}, key=str.casefold)

@@ -4,8 +4,9 @@ an earlier one: the positions :mod:`contractgen.overview.market` counts and list
 Every provider's contractual position in an export comes from :func:`take_snapshot`
 (:func:`assess` for one provider), the same model the letters use. A snapshot holds its
 positions compactly, and the changes since an earlier export hold only their counts and
-a few bytes a changed provider; a position or a change is made when it is read. So an
-overview of 10,000 providers takes no more memory than one of 1,000 beyond its inputs.
+a few bytes a changed provider; a position or a change is made when it is read. So
+beyond its inputs an overview holds a few bytes a provider, not a position per provider
+in each export.
 
 The change kinds, comparing a provider's position in an earlier export (as of that
 export's date) with its position now:
@@ -38,7 +39,7 @@ from typing import Any, overload
 from ..base.names import normalise_name
 from ..dspt.case import CaseState
 from ..dspt.export import DsptExport
-from ..dspt.followup import apply_certificate, provider_certificate
+from ..dspt.followup import apply_certificate, certificate_key, provider_certificate
 from ..dspt.position import ContractTerms, ContractualPosition, LetterKind, assess_position, with_record
 from ..dspt.register import Provider
 from ..dspt.status import DsptRecord, DsptStatus
@@ -164,7 +165,7 @@ def assess(provider: Provider, export: DsptExport, terms: Terms, as_of: dt.date,
 
 def _standing(record: DsptRecord | None, contractual: ContractualPosition) -> Standing | None:
     """Where the overview puts a provider whose record is ``record`` and position
-    ``contractual`` (whose own record is not read: it may be another of the same kind);
+    ``contractual`` (the position shared by its kind of record, which holds no record);
     ``None`` when it is not in the export (not found, or held for review)."""
     if contractual.certificate_unrecorded:
         return Standing.UNRECORDED
@@ -227,8 +228,8 @@ _LAPSED = _INDEX[Standing.LAPSED]
 class Snapshot:
     """Every provider's position in one export, as of the export's date.
 
-    Held compactly, so that an overview of 10,000 providers takes no more memory than
-    one of 1,000 beyond its inputs: each provider's standing (one byte) and the index of
+    Held compactly, a few bytes a provider, not a position each: each provider's
+    standing (one byte) and the index of
     its contractual position among the few distinct ones (positions differ by kind of
     record, tier and certificate; only the record differs between providers of a kind).
     A :class:`Position` is made, with the provider's own record, when it is read.
@@ -307,14 +308,14 @@ def take_snapshot(
     found: dict[tuple[Any, ...], int] = {}
     shared: list[ContractualPosition] = []
     standings = bytearray(len(providers))
-    kinds = array("I", bytes(4 * len(providers)))
+    kinds = array("I", [0]) * len(providers)
     missing: list[int] = []  # not in the export: not found, or held for review
     for i, provider in enumerate(providers):
         record = export.by_code(provider.ods_code)
         certificate = provider_certificate(provider, cases.get(provider.ods_code) if cases else None)
         kind = None if record is None else (record.status, record.year, record.publication_date)
         # a certificate changes only the positions of a tier whose minimum is Standards Exceeded
-        key = (provider.tier, kind, certificate if terms[provider.tier].minimum is DsptStatus.STANDARDS_EXCEEDED else None)
+        key = (provider.tier, kind, certificate_key(certificate) if terms[provider.tier].minimum is DsptStatus.STANDARDS_EXCEEDED else None)
         index = found.get(key)
         if index is None:
             contractual = apply_certificate(assess_position(record, terms[provider.tier], date), certificate)

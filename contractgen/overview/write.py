@@ -4,9 +4,9 @@ Reads the register, the current DSPT export and any earlier exports, works out e
 provider's position (:mod:`contractgen.overview.market`) and writes three files: ``overview.html``
 (one self-contained page), ``overview.xlsx`` and ``lso-referrals.csv``. Each is made as
 it is written to a temporary file, and the three are renamed into place only when all
-are whole, so a failure leaves none of them half-written. Beyond the inputs, memory does
-not grow with the number of providers: no file is ever whole in memory, nor are the
-positions of every provider (:class:`~contractgen.overview.market.Snapshot`).
+are whole, so a failure leaves none of them half-written. Beyond the inputs, it holds a
+few bytes a provider: no file is ever whole in memory, nor are the positions of every
+provider (:class:`~contractgen.overview.snapshots.Snapshot`).
 """
 
 from __future__ import annotations
@@ -193,14 +193,10 @@ def _earlier_exports(previous: Sequence[Path], as_of: dt.date) -> list[tuple[Dsp
     return earlier
 
 
-def referrals_csv(market: Market) -> bytes:
-    """The providers that need support, with contact details (UTF-8 with BOM, like
-    report.csv), for the Local Support Organisation."""
-    return b"".join(referrals_chunks(market))
-
-
 def referrals_chunks(market: Market) -> Iterator[bytes]:
-    """:func:`referrals_csv`'s bytes in chunks, each row made as it is written."""
+    """lso-referrals.csv: the providers that need support, with contact details (UTF-8
+    with BOM, like report.csv), for the Local Support Organisation; in chunks, each row
+    made as it is written."""
     return csv_chunks(REFERRAL_FIELDS, (_referral_row(p, pos) for p, pos in market.iter_referrals()))
 
 

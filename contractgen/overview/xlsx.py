@@ -89,15 +89,10 @@ class _Sheet:
             self.ws.column_dimensions[get_column_letter(col)].width = width
 
 
-def render_xlsx(market: Market, provenance: Provenance) -> bytes:
-    """The workbook as bytes; the same market gives the same bytes."""
-    return b"".join(xlsx_chunks(market, provenance))
-
-
 def xlsx_chunks(market: Market, provenance: Provenance) -> Iterator[bytes | bytearray]:
-    """:func:`render_xlsx`'s bytes a part at a time, for writing to a file: the large
-    sheets' rows are made and compressed as they are written, and the workbook is never
-    whole in memory."""
+    """The workbook's bytes a part at a time, for writing to a file (the same market
+    gives the same bytes): the large sheets' rows are made and compressed as they are
+    written, and the workbook is never whole in memory."""
     wb = Workbook(write_only=True)
     _summary(_Sheet(wb.create_sheet("Summary")), market, provenance)
     # the large sheets' rows are written after saving (contractgen.overview.xlsxrows)
