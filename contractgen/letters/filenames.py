@@ -21,7 +21,7 @@ WINDOWS_DEVICE_NAMES = frozenset(
 
 def slug(text: str, limit: int = 60) -> str:
     """A safe file-name part: ASCII letters, digits and hyphens (accents folded)."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    folded = text if text.isascii() else unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     cleaned = re.sub(r"[^A-Za-z0-9]+", "-", folded).strip("-").lower()
     return cleaned[:limit].rstrip("-")
 
@@ -74,8 +74,9 @@ def inside_resolved(resolved: Path, folder: Path, name: str) -> Path:
     """:func:`inside` with ``folder`` already resolved (``resolved``): for a batch of names."""
     target = resolved / name
     plain = name not in ("", ".", "..") and not any(sep in name for sep in ("/", "\\", ":", os.sep))
-    if not plain or os.path.islink(target):  # only a name that may climb out is resolved
-        target = (folder / name).resolve()
+    if plain and not os.path.islink(target):
+        return target  # a plain name in the resolved folder: it cannot be anywhere else
+    target = (folder / name).resolve()  # only a name that may climb out is resolved
     if not target.is_relative_to(resolved) or target == resolved:
         raise OutputError(f"refusing to write {name!r}: it would leave {display_path(folder)}")
     return target
