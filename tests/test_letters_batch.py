@@ -17,7 +17,7 @@ from contractgen.dspt.followup import assess_case_position
 from contractgen.dspt.position import ContractTerms, ContractualPosition, LetterKind
 from contractgen.dspt.register import Provider
 from contractgen.dspt.status import DsptRecord, DsptStatus
-from contractgen.letters.batch import Batch, LetterJob, Positions, choose_letters
+from contractgen.letters.batch import Batch, LetterJob, PositionFinder, choose_letters
 from contractgen.letters.filenames import letter_file_names
 
 D = dt.date
@@ -48,7 +48,7 @@ def test_positions_of_one_kind_of_record_with_different_certificates_stay_apart(
     expired, current = D(2026, 11, 1), D(2027, 6, 1)
     providers = [provider(i, tier="advanced", ce_plus=[None, expired, current][i % 3]) for i in range(12)]
     export = export_of(providers)
-    positions = Positions(export, TERMS, NOV)
+    positions = PositionFinder(export, TERMS, NOV)
     made = [positions.of(p) for p in providers]  # through the cache, in one go
     for p, position in zip(providers, made):
         certificate = Certificate(CE_PLUS, p.cyber_essentials_plus_expiry, source="register") if p.cyber_essentials_plus_expiry else None
@@ -63,7 +63,7 @@ def test_positions_of_one_kind_of_record_with_different_certificates_stay_apart(
 def test_a_batch_makes_each_letter_again_the_same() -> None:
     providers = [provider(i) for i in range(10)] + [replace(provider(10, name="Care Home 1"), ods_code="VM001")]
     export = export_of(providers)
-    choice = choose_letters(providers, Positions(export, TERMS, NOV), set())
+    choice = choose_letters(providers, PositionFinder(export, TERMS, NOV), set())
     batch = choice.batch
     assert len(batch) == 11 and batch.renamed == {10: "VM001-care-home-1-2.docx"}  # the same code and name: a counter
     assert [job.file for job in batch] == letter_file_names(providers) == list(batch.files())
@@ -88,7 +88,7 @@ def test_a_batch_makes_each_letter_again_the_same() -> None:
 def test_a_kind_not_wanted_and_a_provider_held_get_no_letter() -> None:
     providers = [provider(i) for i in range(8)]
     export = export_of(providers[:7])
-    choice = choose_letters(providers, Positions(export, TERMS, NOV), {"remedy"})
+    choice = choose_letters(providers, PositionFinder(export, TERMS, NOV), {"remedy"})
     assert [job.provider.ods_code for job in choice.batch] == ["VM002", "VM006"]  # Standards Not Met: 25/26 rows 2 and 6
     assert [job.position.kind for job in choice.batch] == [LetterKind.REMEDY, LetterKind.REMEDY]
     assert choice.held == [] and choice.unmatched == []  # VM007 is not in the export, but a start letter was not wanted
@@ -99,7 +99,7 @@ def test_deciding_a_batch_holds_no_letter_or_position_per_provider() -> None:
     export = export_of(providers)
     gc.collect()
     before = sum(isinstance(o, (LetterJob, ContractualPosition)) for o in gc.get_objects())
-    choice = choose_letters(providers, Positions(export, TERMS, NOV), set())
+    choice = choose_letters(providers, PositionFinder(export, TERMS, NOV), set())
     gc.collect()
     after = sum(isinstance(o, (LetterJob, ContractualPosition)) for o in gc.get_objects())
     assert len(choice.batch) == 600
@@ -115,7 +115,7 @@ def test_providers_of_one_kind_of_record_with_different_cases_keep_their_own_dat
     cases = {"VM002": case_state("VM002", [CaseEvent("VM002", EventKind.NOTICE, D(2026, 11, 26), first, id=1)]),
              "VM006": case_state("VM006", [CaseEvent("VM006", EventKind.NOTICE, D(2026, 12, 1), later, id=2)])}
     on = D(2026, 12, 29)
-    positions = Positions(export, TERMS, on, cases)
+    positions = PositionFinder(export, TERMS, on, cases)
     providers = [provider(2), provider(6), provider(10)]
     for order in (providers, providers[::-1]):  # whichever is worked out first
         position_module._POSITIONS.clear()
@@ -139,7 +139,7 @@ def test_a_certificate_is_told_apart_only_where_the_tier_reads_it() -> None:
     core = [provider(4 * i, ce_plus=D(2027, 1, 1) + dt.timedelta(days=i)) for i in range(30)]  # all 25/26 Standards Met
     advanced = [provider(4 * i + 1, tier="advanced", ce_plus=D(2027, 1, 1) + dt.timedelta(days=i)) for i in range(30)]
     export = export_of([provider(i) for i in range(120)])
-    positions = Positions(export, TERMS, NOV)
+    positions = PositionFinder(export, TERMS, NOV)
     position_module._POSITIONS.clear()
     made = [positions.of(p) for p in core]
     assert len(position_module._POSITIONS) == 2  # assess_position's and, with no case, the followed-up one

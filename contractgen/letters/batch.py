@@ -7,9 +7,9 @@ each letter's file name (unique among the names given before it; the folder is c
 later). What it keeps is what the register and the export already hold, and an index
 per letter: a letter (:class:`LetterJob`) is made again, the same, when it is written
 or read (:class:`Batch`), since a provider's position is a function of its record, its
-terms, the day, its case and its certificate (:class:`Positions`). So the memory of a batch
-of 10,000 letters is the register's and the export's, not 10,000 positions, names and
-letters beside them.
+terms, the day, its case and its certificate (:class:`PositionFinder`). So the memory
+of a batch of 10,000 letters is the register's and the export's, not 10,000 positions,
+names and letters beside them.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class LetterJob:
 
 
 @dataclass(frozen=True)
-class Positions:
+class PositionFinder:
     """How a provider's position is found: its record in the export (none without one),
     its tier's terms, the day, its case in the case record (by ODS code) and its Cyber
     Essentials Plus certificate (the register's or the case record's)."""
@@ -65,7 +65,7 @@ class Batch(Sequence[LetterJob]):
     held is the register's providers, the index of each one that gets a letter, and the
     few file names that are not the provider's plain one (two names alike)."""
 
-    def __init__(self, providers: Sequence[Provider], positions: Positions) -> None:
+    def __init__(self, providers: Sequence[Provider], positions: PositionFinder) -> None:
         self.providers = providers
         self.positions = positions
         self.chosen = array("l")  # indices into providers
@@ -96,7 +96,7 @@ class Batch(Sequence[LetterJob]):
 
     def file(self, i: int) -> str:
         """The file name of letter ``i`` (relative to the output folder)."""
-        i = self._index(i)
+        i = range(len(self.chosen))[i]
         return self.renamed.get(i) or plain_file_name(self.providers[self.chosen[i]])
 
     def files(self) -> Iterator[str]:
@@ -114,16 +114,9 @@ class Batch(Sequence[LetterJob]):
     def __getitem__(self, i: int | slice) -> LetterJob | list[LetterJob]:
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self.chosen)))]
-        i = self._index(i)
+        i = range(len(self.chosen))[i]  # as a list reads it (-1: the last letter), or IndexError
         provider = self.providers[self.chosen[i]]
         return LetterJob(provider, self.positions.of(provider), self.file(i))
-
-    def _index(self, i: int) -> int:
-        """``i`` as a list reads it (``-1``: the last letter), or IndexError."""
-        n = len(self.chosen)
-        if not -n <= i < n:
-            raise IndexError(f"letter {i} of a batch of {n}")
-        return i + n if i < 0 else i
 
     def __iter__(self) -> Iterator[LetterJob]:
         return (self[i] for i in range(len(self.chosen)))
@@ -143,7 +136,7 @@ class Choice:
 
 
 def choose_letters(
-    providers: Sequence[Provider], positions: Positions, kinds_wanted: set[str], *, closest_later: bool = False,
+    providers: Sequence[Provider], positions: PositionFinder, kinds_wanted: set[str], *, closest_later: bool = False,
 ) -> Choice:
     """Each provider's letter (of the ``kinds_wanted``, all when empty) and its file name.
 
@@ -183,4 +176,4 @@ def find_closest_names(export: DsptExport | None, unmatched: Sequence[tuple[Prov
             close[:] = [f"{r.code} {r.clean_name}" for r in export.closest_names(provider.name, 3)]
 
 
-__all__ = ["Batch", "Choice", "LetterJob", "Positions", "choose_letters", "find_closest_names"]
+__all__ = ["Batch", "Choice", "LetterJob", "PositionFinder", "choose_letters", "find_closest_names"]

@@ -43,7 +43,7 @@ from ..library.releases import provenance
 from ..library.workspace import Workspace
 from ..schedule.render import load_template, prepare_version
 from ..word.package import refuse_overwriting
-from .batch import Batch, Positions, choose_letters, find_closest_names
+from .batch import Batch, PositionFinder, choose_letters, find_closest_names
 from .batch import LetterJob as LetterJob
 from .filenames import WINDOWS_DEVICE_NAMES as WINDOWS_DEVICE_NAMES
 from .filenames import inside as inside
@@ -186,7 +186,7 @@ def generate_letters(
         result = LettersResult(output=output, rejected=list(register.problems), without_export=export is None)
         result.export_warnings, result.export_checks = (list(export.warnings) if export is not None else []), checks
         terms = {tier: contract_terms(version.library, profile, tier) for tier in version.library.tiers}
-        choice = choose_letters(providers, Positions(export, terms, as_of, read_cases(workspace)), kinds_wanted, closest_later=True)
+        choice = choose_letters(providers, PositionFinder(export, terms, as_of, read_cases(workspace)), kinds_wanted, closest_later=True)
         jobs, result.held, result.unmatched = choice.batch, choice.held, choice.unmatched
         targets = _check_before_writing(output, jobs, result, checks, pdf=pdf, force=force, replace_own=replace_own)
         origin = asking_git.result()
