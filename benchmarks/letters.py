@@ -40,6 +40,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from national import NATIONAL_ROWS, base36, other_organisations
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -50,8 +52,6 @@ NAMES = ["Maple & Oak Care <Home>", "\"Café Crème\" Supported Living", "دار
          "St Anne's Residential Home", "Sunrise 🌅 Home Support", "Zoë's Homecare Ltd"]
 
 
-#: Digits and capital letters: three of them number 46,656 providers.
-BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_PROVIDERS = 36**3
 
 
@@ -65,23 +65,11 @@ def provider_code(i: int, exported: bool) -> str:
     held for review instead of written)."""
     if not 0 <= i < MAX_PROVIDERS:
         raise ValueError(f"the benchmark makes at most {MAX_PROVIDERS:,} providers")
-    digits = "".join(BASE36[(i // 36**k) % 36] for k in (2, 1, 0))
-    return f"V{'LMN'[i % 3]}{digits}" if exported else f"A{digits}"
+    return f"V{'LMN'[i % 3]}{base36(i)}" if exported else f"A{base36(i)}"
 
 
-#: Rows of the national DSPT export (the real one of 2019 had 31,970): the export a batch
-#: of any size reads, for the memory probe.
-NATIONAL_ROWS = 32_000
-
-
-def other_organisation(i: int) -> list[str]:
-    """Row ``i`` of the export's organisations that are not in the register: codes of five
-    characters starting ``YZ``, which no edit of a register code reaches (the register's
-    are ``VL``, ``VM`` or ``VN`` and three characters, or ``A`` and three), and names unlike
-    the register's."""
-    digits = "".join(BASE36[(i // 36**k) % 36] for k in (2, 1, 0))
-    return [f"YZ{digits}", f"NORTHFIELD SURGERY PARTNERSHIP {i}", STATUSES[i % 5], "15/06/2026" if i % 5 != 1 else "20/06/2025",
-            "GP", "NHS Example ICB"]
+#: The national export's organisations not in the register, as of the benchmark's day.
+OTHER_PUBLICATIONS = [(status, "20/06/2025" if status.startswith("24/25") else "15/06/2026") for status in STATUSES[:5]]
 
 
 def make_inputs(folder: Path, count: int, export_rows: int | None = None) -> tuple[Path, Path]:
@@ -106,7 +94,7 @@ def make_inputs(folder: Path, count: int, export_rows: int | None = None) -> tup
                 ew.writerow([code, name.upper(), status, "15/06/2026" if "25/26" in status else "20/06/2025", "Care Home", "NHS Example ICB"])
                 rows += 1
         if export_rows is not None:
-            ew.writerows(other_organisation(i) for i in range(max(0, export_rows - rows)))
+            ew.writerows(row + ["GP", "NHS Example ICB"] for row in other_organisations(max(0, export_rows - rows), OTHER_PUBLICATIONS))
     return register, export
 
 

@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from national import NATIONAL_ROWS, other_organisations
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
@@ -107,29 +109,21 @@ def main() -> None:
     print(memory_verdict(peaks, national_peaks))
 
 
-#: Rows of the national DSPT export (the real one of 2019 had 31,970): what a council's
-#: overview reads three of, whatever the size of its register.
-NATIONAL_ROWS = 32_000
-BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: The national export's organisations not in the register, as of the market's day.
+OTHER_PUBLICATIONS = [("24/25 Standards Met", "15/05/2025"), ("25/26 Standards Met", "15/05/2025"),
+                      ("24/25 Approaching Standards", "15/05/2025"), ("Not Published", "")]
 
 
 def national(exports: list[Path], rows: int = NATIONAL_ROWS) -> None:
     """Each export filled up to ``rows`` rows with organisations that are not in the
-    register, as the national export has them: codes of five characters starting ``YZ``
-    (no edit away from the market's, which start ``V`` or ``8G``), names unlike its own."""
+    register, as the national export has them (:func:`national.other_organisations`)."""
     import csv
 
-    statuses = ["24/25 Standards Met", "25/26 Standards Met", "24/25 Approaching Standards", "Not Published"]
     for path in exports:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             have = sum(1 for _ in fh) - 1
         with path.open("a", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            for i in range(max(0, rows - have)):
-                status = statuses[i % 4]
-                published = "" if status == "Not Published" else "15/05/2025"
-                digits = "".join(BASE36[(i // 36**k) % 36] for k in (2, 1, 0))
-                w.writerow([f"YZ{digits}", f"NORTHFIELD SURGERY PARTNERSHIP {i}", status, published, "GP"])
+            csv.writer(fh).writerows(row + ["GP"] for row in other_organisations(max(0, rows - have), OTHER_PUBLICATIONS))
 
 
 def memory_verdict(peaks: dict[int, tuple[float, float]], national_peaks: dict[int, float]) -> str:
