@@ -25,13 +25,9 @@ from lxml import etree
 from conftest_shared import require_shared_data
 from contractgen.base.csvout import csv_bytes, csv_chunks
 from contractgen.base.errors import ContractgenError, ExportError, OutputError, RegisterError, UsageError
-from contractgen.letters.generate import (
-    LetterRenderer,
-    LettersResult,
-    generate_letters,
-    inside,
-    letter_file_names,
-)
+from contractgen.letters.filenames import inside, letter_file_names
+from contractgen.letters.generate import LettersResult, generate_letters
+from contractgen.letters.render import LetterRenderer
 from contractgen.dspt.register import Provider, salutation_for
 from contractgen.base.atomic import write_atomic
 from contractgen.word.textconv import docx_to_text

@@ -14,7 +14,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from contractgen.letters.generate import LetterRenderer
+from contractgen.letters.render import LetterRenderer
 from helpers import files_under, run_cli
 from test_letters import EXAMPLE_KINDS, provider_row, read_report, write_export, write_register
 

@@ -10,7 +10,7 @@ import pytest
 
 from contractgen.dspt.status import AssessmentYear, DeadlineRule, DsptRecord, DsptStatus
 from contractgen.base.environment import format_date
-from contractgen.letters.generate import LetterRenderer
+from contractgen.letters.render import LetterRenderer
 from contractgen.dspt.position import (
     ContractTerms,
     ContractualPosition,

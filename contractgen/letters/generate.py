@@ -25,7 +25,6 @@ from ..base.csvout import csv_chunks
 from ..base.errors import (
     OutputError,
     Problem,
-    RegisterError,
     UsageError,
     display_path,
     plural,
@@ -43,27 +42,11 @@ from ..library.releases import provenance
 from ..library.workspace import Workspace
 from ..schedule.render import load_template, prepare_version
 from ..word.package import refuse_overwriting
-from .batch import Batch, PositionFinder, choose_letters, find_closest_names
-from .batch import LetterJob as LetterJob
-from .filenames import WINDOWS_DEVICE_NAMES as WINDOWS_DEVICE_NAMES
-from .filenames import inside as inside
+from .batch import Batch, LetterJob, PositionFinder, choose_letters, find_closest_names
 from .filenames import inside_resolved
-from .filenames import letter_file_names as letter_file_names
-from .filenames import slug as slug
 from .pool import RendererRecipe, default_workers, run_jobs
-from .render import CITED_CLAUSES as CITED_CLAUSES
-from .render import DSPT_HEADING as DSPT_HEADING
-from .render import SUPPORT_CLAUSE as SUPPORT_CLAUSE
-from .render import LetterRenderer as LetterRenderer
-from .render import case_properties as case_properties
-from .render import letter_clause as letter_clause
-from .render import schedule_paragraphs as schedule_paragraphs
-from .render import status_on_record as status_on_record
-from .render import unbreakable_contacts as unbreakable_contacts
-from .reports import HELD as HELD
-from .reports import REJECTED as REJECTED
+from .render import LetterRenderer
 from .reports import REPORT_FIELDS, UNMATCHED_FILE, report_rows, unmatched_csv
-from .reports import report_csv as report_csv
 
 TEMP_PATTERN = ".~cg-*.part"
 UNMATCHED_SHOWN = 10
@@ -341,4 +324,4 @@ def _remove_stale_temporaries(folder: Path) -> None:
             pass
 
 
-__all__ = ["LetterRenderer", "LettersResult", "generate_letters", "letter_file_names", "report_csv", "RegisterError"]
+__all__ = ["LettersResult", "generate_letters"]

@@ -24,7 +24,7 @@ REJECTED = "rejected"
 
 
 class Letter(Protocol):
-    """One letter of the batch (:class:`~contractgen.letters.generate.LetterJob`)."""
+    """One letter of the batch (:class:`~contractgen.letters.batch.LetterJob`)."""
 
     @property
     def provider(self) -> Provider: ...
