@@ -69,14 +69,23 @@ def assess_case_position(
 
     if case is not None:
         return make()
-    needed = checked and terms.minimum is DsptStatus.STANDARDS_EXCEEDED  # the only positions a certificate changes
-    return by_kind_of_record(record, terms, as_of, checked, new_provider, ("no case", certificate_key(certificate) if needed else None), make)
+    certificate_read = certificate_key(certificate, terms) if checked else None
+    return by_kind_of_record(record, terms, as_of, checked, new_provider, ("no case", certificate_read), make)
 
 
-def certificate_key(certificate: Certificate | None) -> tuple[dt.date, str] | None:
-    """What :func:`apply_certificate` reads of a certificate (its expiry and where it is
-    recorded, not its number or issue date): the key of the positions it makes alike."""
-    return None if certificate is None else (certificate.expiry, certificate.source)
+def certificate_key(certificate: Certificate | None, terms: ContractTerms) -> tuple[dt.date, str] | None:
+    """What :func:`apply_certificate` reads of a certificate under ``terms``: its expiry
+    and where it is recorded (not its number or issue date), and nothing where the tier
+    does not ask for one. The key of the positions it makes alike."""
+    if certificate is None or not reads_certificate(terms):
+        return None
+    return certificate.expiry, certificate.source
+
+
+def reads_certificate(terms: ContractTerms) -> bool:
+    """Whether the tier asks for a Cyber Essentials Plus certificate: its minimum is
+    Standards Exceeded (Standards Met plus a current certificate)."""
+    return terms.minimum is DsptStatus.STANDARDS_EXCEEDED
 
 
 def apply_certificate(position: ContractualPosition, certificate: Certificate | None) -> ContractualPosition:
@@ -84,7 +93,7 @@ def apply_certificate(position: ContractualPosition, certificate: Certificate | 
     the certificate: expired is a Shortfall; expiring soon, a reminder; none recorded,
     the tier is not counted as met and the letter asks for a copy."""
     terms = position.terms
-    if terms.minimum is not DsptStatus.STANDARDS_EXCEEDED or not position.meets_tier:
+    if not reads_certificate(terms) or not position.meets_tier:
         return position
     if certificate is None:
         return replace(

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from ..base.environment import format_date
 from ..base.errors import Problem
 from ..dspt.case import CE_PLUS, CaseEvent, Certificate, EventKind, case_state
-from ..dspt.followup import apply_case, apply_certificate
+from ..dspt.followup import apply_case, apply_certificate, reads_certificate
 from ..dspt.position import (
     ContractTerms,
     ContractualPosition,
@@ -28,7 +28,7 @@ from ..dspt.position import (
     contract_terms,
 )
 from ..dspt.register import Provider
-from ..dspt.status import AssessmentYear, DsptRecord, DsptStatus
+from ..dspt.status import AssessmentYear, DsptRecord
 from ..library.clauses import ClauseLibrary
 from ..library.profiles import Profile
 from ..word.template import WordTemplate
@@ -77,7 +77,7 @@ def case_positions(terms: ContractTerms, as_of: dt.date) -> Iterator[Contractual
     plan = [served, CaseEvent("VM0X0", EventKind.PLAN_RECEIVED, due, id=2),
             CaseEvent("VM0X0", EventKind.EXTENSION, due, {"until": (by + dt.timedelta(days=30)).isoformat()}, id=3)]
     yield apply_case(assess_position(record, terms, later), case_state("VM0X0", plan))
-    if terms.minimum is DsptStatus.STANDARDS_EXCEEDED:
+    if reads_certificate(terms):
         exceeded = DsptRecord.from_raw("VM0X0", "SYNTHETIC CARE LTD", f"{year.short} Standards Exceeded", year.opens())
         expired = Certificate(CE_PLUS, as_of - dt.timedelta(days=10))
         yield apply_certificate(assess_position(exceeded, terms, as_of), expired)

@@ -315,7 +315,7 @@ def take_snapshot(
         certificate = provider_certificate(provider, cases.get(provider.ods_code) if cases else None)
         kind = None if record is None else (record.status, record.year, record.publication_date)
         # a certificate changes only the positions of a tier whose minimum is Standards Exceeded
-        key = (provider.tier, kind, certificate_key(certificate) if terms[provider.tier].minimum is DsptStatus.STANDARDS_EXCEEDED else None)
+        key = (provider.tier, kind, certificate_key(certificate, terms[provider.tier]))
         index = found.get(key)
         if index is None:
             contractual = apply_certificate(assess_position(record, terms[provider.tier], date), certificate)
