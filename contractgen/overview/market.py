@@ -236,7 +236,9 @@ class Market:
 
     @cached_property
     def _referrals(self) -> array[int]:
-        """The referred providers' indices in the register."""
+        """The referred providers' indices in the register. The standing alone rules most
+        providers out; a position is made only for those it does not (Position.needs_support
+        reads the standing again, and the status)."""
         now = self.current
         return array("I", (i for i, (p, standing) in enumerate(zip(self.providers, now.standings))
                            if STANDINGS[standing].needs_support and now.position(i).needs_support and not self.opted_out(p)))
