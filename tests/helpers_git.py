@@ -36,6 +36,8 @@ from typing import Iterator
 import pytest
 from lxml import etree
 
+from contractgen.base.pdf import prepare_profile
+
 ROOT = Path(__file__).resolve().parent.parent
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -478,7 +480,7 @@ class LibreOffice:
     def __init__(self, workdir: Path, soffice: str = "soffice") -> None:
         self.soffice = soffice
         self.workdir = workdir
-        self.profile = workdir / "lo-profile"
+        self.profile = prepare_profile(workdir / "lo-profile")  # LibreOffice's graphics self-tests skipped
         self._macro = False
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:

@@ -16,6 +16,7 @@ from docx import Document
 from docx.shared import Pt
 
 from conftest import require_soffice
+from contractgen.base.pdf import prepare_profile
 from contractgen.schedule.render import render_schedule
 from contractgen.letters.generate import generate_letters
 from contractgen.library.workspace import Workspace
@@ -108,7 +109,7 @@ def test_libreoffice_numbers_a_plain_template_like_word(workspace: Workspace, tm
     plain_template(workspace.templates_dir / "ours.docx", ["{{p schedule_body }}"])
     use_template(workspace, "schedule", "ours.docx")
     result = render_schedule(workspace, "example-borough", output=tmp_path / "s.docx")
-    profile = tmp_path / "lo-profile"
+    profile = prepare_profile(tmp_path / "lo-profile")
     subprocess.run(
         ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "txt:Text (encoded):UTF8",
          "--outdir", str(tmp_path), str(result.path)],
@@ -130,7 +131,7 @@ def test_numbering_follows_a_paragraph_added_by_hand(workspace: Workspace, tmp_p
     target = next(p for p in doc.paragraphs if p.style.style_id == "CGClause" and p.text.startswith("The DSPT requirement."))
     target.insert_paragraph_before("A clause added by hand in Word.", style="CG Clause")
     doc.save(str(tmp_path / "edited.docx"))
-    profile = tmp_path / "lo-profile"
+    profile = prepare_profile(tmp_path / "lo-profile")
     subprocess.run(
         ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "txt:Text (encoded):UTF8",
          "--outdir", str(tmp_path), str(tmp_path / "edited.docx")],

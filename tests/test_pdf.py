@@ -3,10 +3,12 @@ whole batch; a clear refusal when it is missing; no LibreOffice left running."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -14,12 +16,14 @@ import pytest
 from conftest import require_soffice, require_tool
 from contractgen.base.errors import ExternalToolError, OutputError
 from contractgen.letters.generate import generate_letters
-from contractgen.base.pdf import INSTALL_HINT, convert_to_pdf
+from contractgen.base.pdf import INSTALL_HINT, convert_to_pdf, prepare_profile
+from contractgen.library.workspace import load_workspace
 from helpers import files_under, run_cli
 from test_letters import read_report
 
 REGISTER = "examples/example-borough-providers.csv"
 EXPORT = "examples/dspt-export-2026-11-26.csv"
+OOR = "{http://openoffice.org/2001/registry}"
 POSIX_ONLY = pytest.mark.skipif(os.name != "posix", reason="a fake soffice is a shell script")
 
 
@@ -256,6 +260,44 @@ def test_schedule_pdf_is_written_beside_the_docx(ws: Path) -> None:
     text = subprocess.run(["pdftotext", "tender/schedule-7.pdf", "-"], capture_output=True, text=True, check=True).stdout
     assert "Riverside & Vale City Council" in text
     assert sorted(p.name for p in (ws / "tender").iterdir()) == ["schedule-7.docx", "schedule-7.pdf"]
+
+
+# ----------------------------------------------------------------- LibreOffice's profile
+
+
+def test_a_new_profile_records_a_version_above_any_libreoffice(tmp_path: Path) -> None:
+    profile = prepare_profile(tmp_path / "profile")
+    settings = ET.parse(profile / "user" / "registrymodifications.xcu").getroot()
+    items = [(item.get(OOR + "path"), prop.get(OOR + "name"), prop.findtext("value"))
+             for item in settings for prop in item]  # fmt: skip
+    assert items == [("/org.openoffice.Setup/Product", "ooSetupLastVersion", "999.0")]
+    assert sorted(p.name for p in (profile / "user").iterdir()) == ["registrymodifications.xcu"]
+    with pytest.raises(FileExistsError):  # never someone's profile, changed
+        prepare_profile(profile)
+
+
+@pytest.mark.reader
+def test_libreoffice_skips_its_graphics_self_tests_in_our_profile(ws: Path, tmp_path: Path) -> None:
+    """On a profile that has not recorded its version (any new one, and any the desktop
+    never opened), every start of LibreOffice runs its graphics self-tests and logs them;
+    on ours it does not, and the letter converts the same."""
+    soffice = require_soffice()
+    pdftotext = require_tool("pdftotext")
+    letter = tmp_path / "letter.docx"
+    generate_letters(load_workspace(ws), "example-borough", ws / REGISTER, dspt_file=ws / EXPORT, as_of=dt.date(2026, 11, 26),
+                     output=tmp_path / "letters", only=["VM1A2"], workers=1)  # fmt: skip
+    (written,) = (tmp_path / "letters").glob("*.docx")
+    written.rename(letter)
+    texts = {}
+    for name, profile in (("bare", tmp_path / "bare"), ("ours", prepare_profile(tmp_path / "ours"))):
+        subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--convert-to", "pdf",
+                        "--outdir", str(tmp_path / name), str(letter)], capture_output=True, check=True, timeout=180)  # fmt: skip
+        texts[name] = subprocess.run([pdftotext, str(tmp_path / name / "letter.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+        texts[name + " tested"] = (profile / "user" / "GraphicsRenderTests.log").exists()
+    assert texts["bare tested"] is True
+    assert texts["ours tested"] is False
+    assert texts["ours"] == texts["bare"]
+    assert "Maple Lodge Care Home" in texts["ours"]
 
 
 # ----------------------------------------------------------------- where LibreOffice is found

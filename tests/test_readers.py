@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT, require_soffice, require_tool
 from helpers import render_docx
 
+from contractgen.base.pdf import prepare_profile
 from contractgen.library.workspace import load_workspace
 
 pytestmark = pytest.mark.reader
@@ -56,7 +57,7 @@ def pdf_texts(schedules, tmp_path_factory) -> dict[tuple[str, str], tuple[str, i
     soffice = require_soffice()
     pdftotext = require_tool("pdftotext")
     pdfinfo = require_tool("pdfinfo")
-    profile_dir = tmp_path_factory.mktemp("lo-profile")
+    profile_dir = prepare_profile(tmp_path_factory.mktemp("lo") / "profile")
     home = tmp_path_factory.mktemp("lo-home")
     out = tmp_path_factory.mktemp("pdf")
     env = {**os.environ, "HOME": str(home)}
