@@ -14,10 +14,12 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads or writes the user's home or config."""
+    """No test reads or writes the user's home, config or cache. The cache (LibreOffice's
+    kept profile) is shared by the tests of one session."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("CONTRACTGEN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.delenv("CONTRACTGEN_WORKSPACE", raising=False)
     monkeypatch.delenv("CONTRACTGEN_DATABASE_URL", raising=False)  # the case database: the workspace's own
 

@@ -36,7 +36,7 @@ from typing import Iterator
 import pytest
 from lxml import etree
 
-from contractgen.base.pdf import prepare_profile
+from contractgen.base.officeprofile import prepare_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

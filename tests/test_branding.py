@@ -16,7 +16,7 @@ from docx import Document
 from docx.shared import Pt
 
 from conftest import require_soffice
-from contractgen.base.pdf import prepare_profile
+from contractgen.base.officeprofile import prepare_profile
 from contractgen.schedule.render import render_schedule
 from contractgen.letters.generate import generate_letters
 from contractgen.library.workspace import Workspace

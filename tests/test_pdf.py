@@ -16,7 +16,9 @@ import pytest
 from conftest import require_soffice, require_tool
 from contractgen.base.errors import ExternalToolError, OutputError
 from contractgen.letters.generate import generate_letters
-from contractgen.base.pdf import INSTALL_HINT, convert_to_pdf, prepare_profile
+from contractgen.base import officeprofile
+from contractgen.base.officeprofile import cache_folder, kept_profile, new_profile, prepare_profile
+from contractgen.base.pdf import INSTALL_HINT, convert_to_pdf, start_pdf
 from contractgen.library.workspace import load_workspace
 from helpers import files_under, run_cli
 from test_letters import read_report
@@ -298,6 +300,167 @@ def test_libreoffice_skips_its_graphics_self_tests_in_our_profile(ws: Path, tmp_
     assert texts["ours tested"] is False
     assert texts["ours"] == texts["bare"]
     assert "Maple Lodge Care Home" in texts["ours"]
+
+
+# A soffice that "converts" (an empty PDF for each .docx) and notes whether its profile
+# was new (only our settings) or kept from an earlier run (marked by an earlier one).
+CONVERTING_SOFFICE = """
+prof=""; outdir=""; next=""
+for a in "$@"; do
+  if [ "$next" = outdir ]; then outdir="$a"; next=""; continue; fi
+  case "$a" in
+    -env:UserInstallation=file://*) prof="${a#-env:UserInstallation=file://}" ;;
+    --outdir) next=outdir ;;
+    *.docx) n="$(basename "$a" .docx)"; printf '%%PDF-1.4' > "$outdir/$n.pdf" ;;
+  esac
+done
+if [ -f "$prof/user/marked" ]; then echo kept >> "{log}"; else echo new >> "{log}"; fi
+echo "$(ls "$prof/user")" > "$prof/user/marked"
+"""
+
+
+def made(folder: Path) -> Path:
+    folder.mkdir()
+    return folder
+
+
+def some_files(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    files = [folder / f"letter{n}.docx" for n in range(count)]
+    for f in files:
+        f.write_bytes(b"PK")
+    return files
+
+
+def test_the_cache_folder_is_the_users_own_on_each_system() -> None:
+    assert cache_folder({"LOCALAPPDATA": r"C:\Users\ann\AppData\Local"}, "win32") == Path(r"C:\Users\ann\AppData\Local") / "contractgen" / "cache"
+    assert cache_folder({"HOME": "/Users/ann"}, "darwin") == Path("/Users/ann/Library/Caches/contractgen")
+    assert cache_folder({"HOME": "/home/ann"}, "linux") == Path("/home/ann/.cache/contractgen")
+    assert cache_folder({"HOME": "/home/ann", "XDG_CACHE_HOME": "/var/cache/ann"}, "linux") == Path("/var/cache/ann/contractgen")
+    assert cache_folder({"HOME": "/home/ann", "CONTRACTGEN_CACHE_DIR": "/srv/cg"}, "linux") == Path("/srv/cg")
+    assert cache_folder({"HOME": "/home/ann", "CONTRACTGEN_CACHE_DIR": ""}, "linux") is None  # keep nothing
+    assert cache_folder({}, "win32") is None
+    assert cache_folder({}, "linux") is None
+
+
+def test_a_kept_profile_belongs_to_one_installation(tmp_path: Path) -> None:
+    program = tmp_path / "soffice"
+    program.write_text("one")
+    first = kept_profile(str(program), tmp_path / "cache")
+    assert first is not None and first.parent == tmp_path / "cache" and first.name.startswith("libreoffice-profile-")
+    assert kept_profile(str(program), tmp_path / "cache") == first
+    os.utime(program, ns=(0, 10**18))  # the same installation, upgraded
+    assert kept_profile(str(program), tmp_path / "cache") not in (first, None)
+    assert kept_profile(str(tmp_path / "gone"), tmp_path / "cache") is None
+    assert kept_profile(str(program), None) is None
+
+
+@POSIX_ONLY
+def test_a_profile_is_kept_after_a_conversion_and_later_ones_start_from_it(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    log = tmp_path / "log"
+    fake_soffice(tmp_path / "bin", CONVERTING_SOFFICE.replace("{log}", str(log)))
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("CONTRACTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    files = some_files(tmp_path / "in", 4)
+
+    assert len(convert_to_pdf(files, made(tmp_path / "out1"), workers=2)) == 4
+    assert log.read_text().split() == ["new", "new"]
+    (kept,) = (tmp_path / "cache").iterdir()  # whole: no scratch folder beside it
+    assert (kept / "user" / "marked").read_text().split() == ["registrymodifications.xcu"]
+
+    assert len(convert_to_pdf(files, made(tmp_path / "out2"), workers=2)) == 4
+    assert log.read_text().split() == ["new", "new", "kept", "kept"]
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [kept.name]
+    assert files_under(tmp_path / "out2") == [f"letter{n}.pdf" for n in range(4)]  # no scratch folder left
+
+
+@POSIX_ONLY
+def test_no_profile_is_kept_from_a_failed_conversion_or_a_locked_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONTRACTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    files = some_files(tmp_path / "in", 2)
+    fake_soffice(tmp_path / "bin", "exit 0")  # converts nothing
+    with pytest.raises(ExternalToolError, match="could not convert 2 of 2 files"):
+        convert_to_pdf(files, made(tmp_path / "out1"), workers=1)
+    fake_soffice(tmp_path / "bin", 'p="${1#-env:UserInstallation=file://}"; touch "$p/user/.lock"; exit 0')  # ends with its profile locked
+    with pytest.raises(ExternalToolError):
+        convert_to_pdf(files, made(tmp_path / "out2"), workers=1)
+    assert not (tmp_path / "cache").exists() or list((tmp_path / "cache").iterdir()) == []
+
+
+@POSIX_ONLY
+def test_a_cache_that_cannot_be_written_only_costs_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "log"
+    fake_soffice(tmp_path / "bin", CONVERTING_SOFFICE.replace("{log}", str(log)))
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("CONTRACTGEN_CACHE_DIR", str(tmp_path / "a-file" / "cache"))
+    files = some_files(tmp_path / "in", 2)
+    for run in range(2):
+        assert len(convert_to_pdf(files, made(tmp_path / f"out{run}"), workers=1)) == 2
+    assert log.read_text().split() == ["new", "new"]
+
+
+@POSIX_ONLY
+def test_a_conversion_that_fails_in_a_kept_profile_drops_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A damaged kept profile costs one run, not every run: the letters' retry and the
+    next run start from a new profile."""
+    log = tmp_path / "log"
+    monkeypatch.setenv("CONTRACTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    files = some_files(tmp_path / "in", 2)
+    # a LibreOffice that, once broken, fails wherever its profile was kept (marked) and converts in a new one
+    broken = tmp_path / "broken"
+    fake_soffice(tmp_path / "bin", f'p="${{1#-env:UserInstallation=file://}}"; [ -f "{broken}" ] && [ -f "$p/user/marked" ] && exit 1\n'
+                 + CONVERTING_SOFFICE.replace("{log}", str(log)))  # fmt: skip
+    convert_to_pdf(files, made(tmp_path / "out1"), workers=1)
+    (kept,) = (tmp_path / "cache").iterdir()
+    broken.touch()
+    with pytest.raises(ExternalToolError, match="could not convert 2 of 2 files"):
+        convert_to_pdf(files, made(tmp_path / "out2"), workers=1)
+    assert not kept.exists() and list((tmp_path / "cache").iterdir()) == []  # no half-deleted profile either
+    assert len(convert_to_pdf(files, made(tmp_path / "out3"), workers=1)) == 2
+    assert log.read_text().split() == ["new", "new"]
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [kept.name]  # kept again, from the new one
+    # the letters' conversion (started early) tries once more: in a new profile
+    assert len(start_pdf(files, made(tmp_path / "out4"), workers=1, early=True).finish()) == 2
+    assert log.read_text().split() == ["new", "new", "new"]
+
+
+def test_a_kept_profile_that_cannot_be_copied_gives_a_new_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = tmp_path / "kept"
+    (kept / "user").mkdir(parents=True)
+    (kept / "user" / "settings").write_text("kept")
+
+    def copy_fails_halfway(source, target, *args, **kwargs):
+        (Path(target) / "user").mkdir(parents=True)
+        (Path(target) / "user" / "half").write_text("")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(officeprofile.shutil, "copytree", copy_fails_halfway)
+    assert new_profile(tmp_path / "profile", kept) is False
+    assert sorted(p.name for p in (tmp_path / "profile" / "user").iterdir()) == ["registrymodifications.xcu"]
+
+
+@pytest.mark.reader
+def test_libreoffice_converts_the_same_in_a_kept_profile(ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_soffice()
+    pdftotext = require_tool("pdftotext")
+    monkeypatch.setenv("CONTRACTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    generate_letters(load_workspace(ws), "example-borough", ws / REGISTER, dspt_file=ws / EXPORT, as_of=dt.date(2026, 11, 26),
+                     output=tmp_path / "letters", only=["VM1A2", "C4SD"], workers=1)  # fmt: skip
+    letters = sorted((tmp_path / "letters").glob("*.docx"))
+    texts = []
+    for run in range(2):
+        pdfs = convert_to_pdf(letters, made(tmp_path / f"pdf{run}"), workers=2)
+        texts.append([subprocess.run([pdftotext, str(p), "-"], capture_output=True, text=True, check=True).stdout for p in sorted(pdfs)])
+        if run == 0:
+            (kept,) = (tmp_path / "cache").iterdir()
+            assert (kept / "user" / "registrymodifications.xcu").is_file()
+            assert not (kept / "user" / "GraphicsRenderTests.log").exists()
+    assert texts[1] == texts[0]
+    assert "Smith & Daughters Domiciliary Care" in " ".join(texts[1][0].split() + texts[1][1].split())
 
 
 # ----------------------------------------------------------------- where LibreOffice is found

@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, require_soffice, require_tool
 from helpers import render_docx
 
-from contractgen.base.pdf import prepare_profile
+from contractgen.base.officeprofile import prepare_profile
 from contractgen.library.workspace import load_workspace
 
 pytestmark = pytest.mark.reader

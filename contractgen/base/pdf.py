@@ -1,8 +1,9 @@
 """PDF through LibreOffice, headless: one soffice process per worker for a whole batch.
 
 Each process gets its own temporary user profile (so it neither clashes with a desktop
-LibreOffice the user has open nor with the other worker) and converts its share of the
-files into a temporary folder; finished PDFs are renamed into place.
+LibreOffice the user has open nor with the other worker; made to start quickly:
+:mod:`.officeprofile`) and converts its share of the files into a temporary folder;
+finished PDFs are renamed into place.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import ExternalToolError
+from .officeprofile import cache_folder, drop_profile, keep_profile, kept_profile, new_profile
 
 INSTALL_HINT = (
     "LibreOffice is needed for --pdf but was not found (no `soffice` or `libreoffice` on PATH, "
@@ -70,7 +73,8 @@ def start_pdf(files: list[Path], output: Path, *, workers: int = 2, early: bool 
     files = [f.resolve() for f in files]
     output = output.resolve()
     workers = max(1, min(workers, len(files)))
-    conversion = PdfConversion(files, output, Path(tempfile.mkdtemp(prefix=".~cg-pdf-", dir=output)), early=early)
+    conversion = PdfConversion(files, output, Path(tempfile.mkdtemp(prefix=".~cg-pdf-", dir=output)), early=early,
+                               kept=kept_profile(soffice, cache_folder()))
     try:
         for n in range(workers):
             conversion.launch(soffice, n, files[n::workers])
@@ -80,26 +84,14 @@ def start_pdf(files: list[Path], output: Path, *, workers: int = 2, early: bool 
     return conversion
 
 
-#: The settings a new LibreOffice profile starts with. LibreOffice runs its graphics
-#: self-tests (about a hundred drawings into large bitmaps: half a second, and the larger
-#: part of a headless start) whenever the profile has not yet recorded its version, which
-#: only the desktop's "what's new" notice records: without this, every headless start
-#: runs them, on a new profile and an old one alike. A version above any LibreOffice's
-#: tells it the profile is up to date; nothing a conversion makes reads it.
-PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion" oor:op="fuse"><value>999.0</value></prop></item>
-</oor:items>
-"""
+class _Soffice(NamedTuple):
+    """One LibreOffice of a conversion: its process, its folder (``profile``, ``out``),
+    the files it was given, and whether its profile is a copy of the kept one."""
 
-
-def prepare_profile(folder: Path) -> Path:
-    """A new LibreOffice user profile in ``folder`` (which must not exist yet), with
-    :data:`PROFILE_SETTINGS`; pass it as ``-env:UserInstallation=`` + its URI."""
-    user = folder / "user"
-    user.mkdir(parents=True)
-    (user / "registrymodifications.xcu").write_text(PROFILE_SETTINGS, encoding="utf-8")
-    return folder
+    proc: subprocess.Popen[bytes]
+    folder: Path
+    share: list[Path]
+    copied: bool
 
 
 @dataclass
@@ -110,17 +102,19 @@ class PdfConversion:
     output: Path
     scratch: Path
     early: bool = False
-    procs: list[tuple[subprocess.Popen[bytes], Path, list[Path]]] = field(default_factory=list)
+    kept: Path | None = None  # the profile kept between runs (officeprofile.kept_profile)
+    procs: list[_Soffice] = field(default_factory=list)
 
     def launch(self, soffice: str, n: int, share: list[Path]) -> None:
-        profile = prepare_profile(self.scratch / f"profile{n}")
-        outdir = self.scratch / f"out{n}"
-        outdir.mkdir(parents=True)
+        folder = self.scratch / str(n)
+        profile, outdir = folder / "profile", folder / "out"
+        copied = new_profile(profile, self.kept)
+        outdir.mkdir()
         cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                "--nologo", "--nodefault", "--convert-to", "pdf", "--outdir", str(outdir), *map(str, share)]
         # its own process group: soffice starts soffice.bin as a child, and _stop ends both
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=_POSIX)
-        self.procs.append((proc, outdir, share))
+        self.procs.append(_Soffice(proc, folder, share, copied))
 
     def finish(self, timeout: float = 3600) -> list[Path]:
         """Wait for every LibreOffice; move the PDFs into place; return them. A file with
@@ -141,19 +135,24 @@ class PdfConversion:
         try:
             written: list[Path] = []
             failed: list[Path] = []
-            for proc, outdir, share in self.procs:
+            for proc, folder, share, copied in self.procs:
                 try:
                     proc.communicate(timeout=timeout)
                 except subprocess.TimeoutExpired:
                     raise ExternalToolError(f"LibreOffice did not finish converting {len(share)} file{'s' if len(share) != 1 else ''} within {timeout:.0f} s")
+                before = len(failed)
                 for source in share:
-                    made = outdir / (source.stem + ".pdf")
+                    made = folder / "out" / (source.stem + ".pdf")
                     if made.is_file() and made.stat().st_size > 0:
                         target = self.output / made.name
                         os.replace(made, target)
                         written.append(target)
                     else:
                         failed.append(source)
+                if len(failed) == before and proc.returncode == 0:  # its LibreOffice did all it was given
+                    keep_profile(folder / "profile", self.kept)
+                elif copied:  # it started from the kept profile, which may be the fault
+                    drop_profile(self.kept)
             return written, failed
         finally:
             self.stop()
@@ -161,8 +160,8 @@ class PdfConversion:
     def stop(self) -> None:
         """Timed out, failed, interrupted (Ctrl-C) or done: no LibreOffice left running,
         no scratch folder left behind."""
-        for proc, _, _ in self.procs:
-            _stop(proc)
+        for soffice in self.procs:
+            _stop(soffice.proc)
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
