@@ -312,9 +312,11 @@ def main() -> None:
         rows = []
         with tempfile.TemporaryDirectory() as tmp:
             os.environ["CONTRACTGEN_CACHE_DIR"] = str(Path(tmp) / "cache")  # not the user's own
-            run_contractgen(args.pdf_count, Path(tmp), pdf=True)  # like the user's LibreOffice, ours has started before
-            pdf_rounds(args, rows)
-        del os.environ["CONTRACTGEN_CACHE_DIR"]
+            try:
+                run_contractgen(args.pdf_count, Path(tmp), pdf=True)  # like the user's LibreOffice, ours has started before
+                pdf_rounds(args, rows)
+            finally:
+                del os.environ["CONTRACTGEN_CACHE_DIR"]
         pdf_x = statistics.median(b / w for b, _, w in rows)
         new_x = statistics.median(n / w for _, n, w in rows)
         print(f"--pdf          : {statistics.median(w for _, _, w in rows):7.2f} s for {args.pdf_count} letters end to end "

@@ -17,7 +17,7 @@ from conftest import require_soffice, require_tool
 from contractgen.base.errors import ExternalToolError, OutputError
 from contractgen.letters.generate import generate_letters
 from contractgen.base import officeprofile
-from contractgen.base.officeprofile import cache_folder, kept_profile, new_profile, prepare_profile
+from contractgen.base.officeprofile import PROFILE_SETTINGS, cache_folder, kept_profile, new_profile, prepare_profile
 from contractgen.base.pdf import INSTALL_HINT, convert_to_pdf, start_pdf
 from contractgen.library.workspace import load_workspace
 from helpers import files_under, run_cli
@@ -302,7 +302,7 @@ def test_libreoffice_skips_its_graphics_self_tests_in_our_profile(ws: Path, tmp_
     assert "Maple Lodge Care Home" in texts["ours"]
 
 
-# A soffice that "converts" (an empty PDF for each .docx) and notes whether its profile
+# A soffice that "converts" (an empty PDF for each .docx there is) and notes whether its profile
 # was new (only our settings) or kept from an earlier run (marked by an earlier one).
 CONVERTING_SOFFICE = """
 prof=""; outdir=""; next=""
@@ -311,7 +311,7 @@ for a in "$@"; do
   case "$a" in
     -env:UserInstallation=file://*) prof="${a#-env:UserInstallation=file://}" ;;
     --outdir) next=outdir ;;
-    *.docx) n="$(basename "$a" .docx)"; printf '%%PDF-1.4' > "$outdir/$n.pdf" ;;
+    *.docx) [ -f "$a" ] && printf '%%PDF-1.4' > "$outdir/$(basename "$a" .docx).pdf" ;;
   esac
 done
 if [ -f "$prof/user/marked" ]; then echo kept >> "{log}"; else echo new >> "{log}"; fi
@@ -383,10 +383,63 @@ def test_no_profile_is_kept_from_a_failed_conversion_or_a_locked_one(tmp_path: P
     fake_soffice(tmp_path / "bin", "exit 0")  # converts nothing
     with pytest.raises(ExternalToolError, match="could not convert 2 of 2 files"):
         convert_to_pdf(files, made(tmp_path / "out1"), workers=1)
-    fake_soffice(tmp_path / "bin", 'p="${1#-env:UserInstallation=file://}"; touch "$p/user/.lock"; exit 0')  # ends with its profile locked
-    with pytest.raises(ExternalToolError):
-        convert_to_pdf(files, made(tmp_path / "out2"), workers=1)
     assert not (tmp_path / "cache").exists() or list((tmp_path / "cache").iterdir()) == []
+    # converts everything, and ends with its profile still locked (LibreOffice's lock: <profile>/.lock)
+    fake_soffice(tmp_path / "bin", CONVERTING_SOFFICE.replace("{log}", str(tmp_path / "log")) + 'touch "$prof/.lock"')
+    assert len(convert_to_pdf(files, made(tmp_path / "out2"), workers=1)) == 2
+    assert not (tmp_path / "cache").exists() or list((tmp_path / "cache").iterdir()) == []
+
+
+def test_a_kept_profile_is_copied_without_a_lock_and_only_while_it_says_it_is_up_to_date(tmp_path: Path) -> None:
+    kept = prepare_profile(tmp_path / "kept")
+    (kept / ".lock").write_text("User=ann")
+    assert new_profile(tmp_path / "copy", kept) is True
+    assert sorted(p.name for p in (tmp_path / "copy").iterdir()) == ["user"]
+    # its settings cut short (a power cut as it was written): LibreOffice would run its self-tests again
+    (kept / "user" / "registrymodifications.xcu").write_text('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items')
+    assert new_profile(tmp_path / "other", kept) is False
+    assert (tmp_path / "other" / "user" / "registrymodifications.xcu").read_text(encoding="utf-8") == PROFILE_SETTINGS
+    assert not kept.exists()  # dropped
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy", "other"]  # nothing left of it
+
+
+@POSIX_ONLY
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="checks processes through /proc")
+def test_a_libreoffice_that_hangs_in_a_kept_profile_drops_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONTRACTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    hang = tmp_path / "hang"
+    fake_soffice(tmp_path / "bin", f'p="${{1#-env:UserInstallation=file://}}"; [ -f "{hang}" ] && [ -f "$p/user/marked" ] && exec sleep 300\n'
+                 + CONVERTING_SOFFICE.replace("{log}", str(tmp_path / "log")))  # fmt: skip
+    files = some_files(tmp_path / "in", 2)
+    convert_to_pdf(files, made(tmp_path / "out1"), workers=1)
+    (kept,) = (tmp_path / "cache").iterdir()
+    hang.touch()
+    with pytest.raises(ExternalToolError, match="did not finish converting 2 files within 1 s"):
+        convert_to_pdf(files, made(tmp_path / "out2"), workers=1, timeout=1)
+    assert not kept.exists()
+
+
+@POSIX_ONLY
+def test_letters_reached_before_they_were_written_do_not_drop_the_kept_profile(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Started early, LibreOffice may find a letter not written yet: it converts the rest,
+    and the retry converts that one, in a copy of the same kept profile."""
+    log = tmp_path / "log"
+    monkeypatch.setenv("CONTRACTGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    fake_soffice(tmp_path / "bin", CONVERTING_SOFFICE.replace("{log}", str(log)))
+    files = some_files(tmp_path / "in", 3)
+    convert_to_pdf(files, made(tmp_path / "out1"), workers=1)
+    (kept,) = (tmp_path / "cache").iterdir()
+    late = files[0].rename(tmp_path / "late.docx")  # not written yet when LibreOffice starts
+    conversion = start_pdf(files, made(tmp_path / "out2"), workers=1, early=True)
+    for proc in conversion.procs:
+        proc.proc.wait()
+    late.rename(files[0])  # written meanwhile
+    assert len(conversion.finish()) == 3
+    assert log.read_text().split() == ["new", "kept", "kept"]
+    assert kept.is_dir()
 
 
 @POSIX_ONLY
@@ -459,6 +512,12 @@ def test_libreoffice_converts_the_same_in_a_kept_profile(ws: Path, tmp_path: Pat
             (kept,) = (tmp_path / "cache").iterdir()
             assert (kept / "user" / "registrymodifications.xcu").is_file()
             assert not (kept / "user" / "GraphicsRenderTests.log").exists()
+            # LibreOffice's settings only: nothing of the letters, their names or where they are
+            told = [str(tmp_path).encode(), b"VM1A2", b"C4SD", b"Maple", b"Daughters", b".docx"]
+            for f in kept.rglob("*"):
+                assert f.name != ".lock"
+                if f.is_file():
+                    assert not [t for t in told if t in f.read_bytes()], f
     assert texts[1] == texts[0]
     assert "Smith & Daughters Domiciliary Care" in " ".join(texts[1][0].split() + texts[1][1].split())
 

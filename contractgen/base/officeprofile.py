@@ -6,8 +6,9 @@ Two things make a headless start slow, and both are about the profile:
 
 * LibreOffice runs its graphics self-tests (about a hundred drawings into large bitmaps:
   half a second, most of a headless start) whenever the profile has not recorded its
-  version, which only the desktop's "what's new" notice records. A new profile says it
-  is up to date (:data:`PROFILE_SETTINGS`).
+  version, which only the desktop's "what's new" notice records (LibreOffice 7.4: a
+  headless start never records it, so it runs them at every start). A new profile says
+  it is up to date (:data:`PROFILE_SETTINGS`).
 * A new profile is set up on its first start (its folders, the bundled extensions
   registered): a quarter of a second more. After a conversion has succeeded, its profile
   is kept in the user's cache folder (:func:`cache_folder`), one for each LibreOffice
@@ -67,43 +68,61 @@ def cache_folder(env: dict[str, str] | None = None, platform: str = sys.platform
 
 def kept_profile(soffice: str, cache: Path | None) -> Path | None:
     """Where the profile kept for this LibreOffice installation is (or would be) in
-    ``cache``: named after the program's path, size and time, so that another
+    ``cache``: named after the program's path, size and time, and those of the version
+    file beside it (``versionrc``; ``version.ini`` on Windows), so that another
     installation, or the same one upgraded, starts a profile of its own."""
     if cache is None:
         return None
     try:
         program = Path(os.path.realpath(soffice))
-        stat = program.stat()
+        marks = [f"{program}\0{program.stat().st_size}\0{program.stat().st_mtime_ns}"]
     except OSError:
         return None
-    digest = hashlib.sha256(f"{program}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    for version_file in (program.parent / "versionrc", program.parent / "version.ini"):
+        try:
+            marks.append(f"{version_file.stat().st_size}\0{version_file.stat().st_mtime_ns}")
+        except OSError:
+            continue
+    digest = hashlib.sha256("\0".join(marks).encode()).hexdigest()[:16]
     return cache / f"libreoffice-profile-{digest}"
+
+
+#: What a profile's settings must hold to be worth copying (a kept profile whose settings
+#: file was cut short would start LibreOffice's self-tests again, yet convert).
+_UP_TO_DATE = "ooSetupLastVersion"
+#: LibreOffice's lock on a profile in use (``<profile>/.lock``): never kept or copied.
+_LOCK = ".lock"
 
 
 def new_profile(folder: Path, kept: Path | None) -> bool:
     """Make a profile for one LibreOffice process in ``folder``: a copy of the ``kept``
-    one where there is one (then True), else :func:`prepare_profile`."""
+    one where there is one and it still says it is up to date (then True), else
+    :func:`prepare_profile` (and a kept one that no longer says so is dropped)."""
     if kept is not None and kept.is_dir():
         try:
-            shutil.copytree(kept, folder)
-            return True
+            shutil.copytree(kept, folder, ignore=shutil.ignore_patterns(_LOCK))
+            if _UP_TO_DATE in (folder / "user" / "registrymodifications.xcu").read_text(encoding="utf-8", errors="replace"):
+                return True
+            drop_profile(kept)
         except OSError:
-            shutil.rmtree(folder, ignore_errors=True)
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
     prepare_profile(folder)
     return False
 
 
 def keep_profile(used: Path, kept: Path | None) -> None:
     """Keep ``used`` (a profile whose LibreOffice converted everything and has ended) as
-    ``kept``, unless one is kept already. Copied to a temporary folder beside it and
-    renamed, so a kept profile is whole or absent; anything that fails leaves nothing."""
-    if kept is None or kept.exists() or (used / "user" / ".lock").exists():
+    ``kept``, unless one is kept already or ``used`` is still locked. Copied to a
+    temporary folder beside it and renamed, so a kept profile is whole or absent;
+    anything that fails leaves nothing."""
+    if kept is None or kept.exists() or (used / _LOCK).exists():
         return
     scratch: Path | None = None
     try:
         kept.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".~cg-profile-", dir=kept.parent))
-        shutil.copytree(used, scratch / "profile")
+        shutil.copytree(used, scratch / "profile", ignore=shutil.ignore_patterns(_LOCK))
         os.rename(scratch / "profile", kept)  # another run may have kept one meanwhile: then this fails
     except OSError:
         pass
@@ -113,13 +132,16 @@ def keep_profile(used: Path, kept: Path | None) -> None:
 
 
 def drop_profile(kept: Path | None) -> None:
-    """Drop the ``kept`` profile (a conversion failed in a copy of it: the next starts
-    anew). Renamed away first, so no run copies it half-deleted."""
+    """Drop the ``kept`` profile (a conversion failed or hung in a copy of it: the next
+    starts anew). Renamed away first, so no run copies it half-deleted."""
     if kept is None or not kept.is_dir():
         return
+    doomed: Path | None = None
     try:
         doomed = Path(tempfile.mkdtemp(prefix=".~cg-dropped-", dir=kept.parent))
         os.replace(kept, doomed / "profile")
     except OSError:
-        return
-    shutil.rmtree(doomed, ignore_errors=True)
+        pass  # another run dropped it first, or holds a file open in it (Windows)
+    finally:
+        if doomed is not None:
+            shutil.rmtree(doomed, ignore_errors=True)

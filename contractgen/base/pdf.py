@@ -139,6 +139,8 @@ class PdfConversion:
                 try:
                     proc.communicate(timeout=timeout)
                 except subprocess.TimeoutExpired:
+                    if copied:  # it hung in the kept profile, which may be the fault
+                        drop_profile(self.kept)
                     raise ExternalToolError(f"LibreOffice did not finish converting {len(share)} file{'s' if len(share) != 1 else ''} within {timeout:.0f} s")
                 before = len(failed)
                 for source in share:
@@ -151,7 +153,9 @@ class PdfConversion:
                         failed.append(source)
                 if len(failed) == before and proc.returncode == 0:  # its LibreOffice did all it was given
                     keep_profile(folder / "profile", self.kept)
-                elif copied:  # it started from the kept profile, which may be the fault
+                elif copied and (not self.early or proc.returncode != 0 or len(failed) - before == len(share)):
+                    # it started from the kept profile, which may be the fault; started early,
+                    # a few files missed (reached before they were written) are not its fault
                     drop_profile(self.kept)
             return written, failed
         finally:
