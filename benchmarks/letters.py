@@ -19,11 +19,12 @@ batches of 1,000 and 10,000 letters, each in a fresh process, reading the same e
 32,000 rows, the size of the national one (target: within 10%: a council's letters read
 the national export whatever its register's size), and for reference reading an export
 of the register's providers only, which grows with the batch (the timed rounds read that
-one); and ``--pdf`` for 50 letters against one LibreOffice batch call converting the same letters
-in a profile it has used before, as a user's own (target: at least 1.5x), and for reference
-in a new profile, where LibreOffice runs its graphics self-tests first, as on a server where
-its desktop never ran (contractgen's own profiles skip them). The machine is shared: compare the ratios, which are measured
-in the same run, rather than the times.
+one); and ``--pdf`` for 50 letters against one LibreOffice batch call converting the same
+letters in a profile that has started before and records its version, as a user's own does
+once its desktop has run (target: at least 1.5x), and for reference in a new profile, where
+LibreOffice runs its graphics self-tests first, as on a server where its desktop never ran
+(contractgen's own profiles skip them). The machine is shared: compare the ratios, which
+are measured in the same run, rather than the times.
 """
 
 from __future__ import annotations
@@ -133,9 +134,10 @@ def run_contractgen(
 
 def run_soffice_batch(count: int, tmp: Path) -> tuple[float, float]:
     """One LibreOffice call converting ``count`` letters (written by contractgen first),
-    timed in two profiles: one the desktop has used (it has started before and recorded
-    its version: a user's own), the target's baseline; and a new one (a server's, where
-    the desktop never ran: LibreOffice runs its graphics self-tests at every start there)."""
+    timed in two profiles: one that has started before and records its version (as a
+    user's own does once its desktop has run), the target's baseline; and a new one (a
+    server's, where the desktop never ran: LibreOffice runs its graphics self-tests at
+    every start there)."""
     from contractgen.base.officeprofile import prepare_profile
     from contractgen.base.pdf import find_soffice
 
