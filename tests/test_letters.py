@@ -13,6 +13,7 @@ import errno
 import io
 import os
 import re
+import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ from conftest_shared import require_shared_data
 from contractgen.base.csvout import csv_bytes, csv_chunks
 from contractgen.base.errors import ContractgenError, ExportError, OutputError, RegisterError, UsageError
 from contractgen.letters.filenames import inside, letter_file_names
+from contractgen.letters.pool import START_METHOD
 from contractgen.letters.generate import LettersResult, generate_letters
 from contractgen.letters.render import LetterRenderer
 from contractgen.dspt.register import Provider, salutation_for
@@ -627,8 +629,35 @@ def test_temporaries_of_a_killed_batch_are_cleared(workspace: Workspace) -> None
     out = workspace.root / "letters"
     out.mkdir()
     (out / ".~cg-abc123.docx.part").write_bytes(b"PK\x03\x04half a letter")
+    (out / ".~cg-w4242").mkdir()  # a worker's folder of temporary files
+    (out / ".~cg-w4242" / ".~cg-def456.docx.part").write_bytes(b"PK\x03\x04half another")
     example(workspace)
     assert temporaries(out) == []
+
+
+@pytest.mark.skipif(START_METHOD != "fork", reason="a spawned worker does not see this test's wrapper")
+def test_each_process_makes_its_temporary_files_in_its_own_folder(workspace: Workspace, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Two workers making files in one folder contend for it in the system's kernel: each
+    process makes its letters' temporary files in a folder of its own inside the output
+    folder, and renames them into place; no such folder is left."""
+    log = tmp_path / "folders"
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args, **kwargs):
+        if kwargs["suffix"] == ".docx.part":  # a letter's (the reports are the parent's, made beside them)
+            with open(log, "a", encoding="utf-8") as fh:
+                fh.write(f"{os.getpid()} {kwargs['dir']}\n")
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    result = example(workspace, workers=2)
+    monkeypatch.undo()
+    out = result.output.resolve()
+    made = {tuple(line.split(" ", 1)) for line in log.read_text(encoding="utf-8").splitlines()}
+    assert len({pid for pid, _ in made}) >= 2  # the parent (the first letter of each kind) and the workers
+    assert {folder for _, folder in made} == {str(out / f".~cg-w{pid}") for pid, _ in made}
+    assert len(result.written) == 10 and temporaries(out) == []
 
 
 def test_existing_letters_are_kept_without_force(workspace: Workspace) -> None:

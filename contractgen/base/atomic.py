@@ -1,5 +1,5 @@
 """Output files written whole or not at all: each through a temporary file in its target
-folder, renamed into place, so an interrupted run leaves the old file or none, and a set
+folder (or a folder inside it), renamed into place, so an interrupted run leaves the old file or none, and a set
 of files (the overview's three) can be renamed only once all of them are made.
 """
 
@@ -13,23 +13,28 @@ from typing import Iterable
 from .errors import OutputError, display_path
 
 
-def write_atomic(path: Path, data: bytes | Iterable[bytes], *, force: bool = True) -> None:
+def write_atomic(path: Path, data: bytes | Iterable[bytes], *, force: bool = True, scratch: Path | None = None) -> None:
     """Write ``data`` (bytes, or chunks of them: a large file need not be held whole) to
     ``path`` through a temporary file and a rename.
 
-    With ``force=False`` an existing file is refused (:class:`OutputError`).
+    With ``force=False`` an existing file is refused (:class:`OutputError`). ``scratch``:
+    the folder for the temporary file (made when missing), instead of ``path``'s own; it
+    must be on the same file system, such as a folder inside ``path``'s (a batch's
+    worker processes each make their files in their own, so that they do not contend for
+    the output folder in the system's kernel twice a letter, only once).
     """
-    commit(write_temporary(path, data, force=force), path)
+    commit(write_temporary(path, data, force=force, scratch=scratch), path)
 
 
-def write_temporary(path: Path, data: bytes | Iterable[bytes | bytearray], *, force: bool = True) -> Path:
-    """Write ``data`` to a temporary file beside ``path`` and return it, for
-    :func:`commit` to rename once the files written with it are all made (on failure
-    the temporary file is removed: nothing is left half-written)."""
+def write_temporary(path: Path, data: bytes | Iterable[bytes | bytearray], *, force: bool = True,
+                    scratch: Path | None = None) -> Path:  # fmt: skip
+    """Write ``data`` to a temporary file beside ``path`` (or in ``scratch``) and return
+    it, for :func:`commit` to rename once the files written with it are all made (on
+    failure the temporary file is removed: nothing is left half-written)."""
     if not force and path.exists():
         raise OutputError(f"{display_path(path)} already exists; use --force to overwrite it")
     try:
-        fd, tmp = _temporary_beside(path)
+        fd, tmp = _temporary_in(scratch or path.parent, path.suffix)
     except (FileExistsError, NotADirectoryError) as exc:
         raise OutputError(
             f"cannot write {display_path(path)}: {display_path(Path(exc.filename or path.parent))} "
@@ -52,15 +57,15 @@ def write_temporary(path: Path, data: bytes | Iterable[bytes | bytearray], *, fo
     return Path(tmp)
 
 
-def _temporary_beside(path: Path) -> tuple[int, str]:
-    """A new temporary file in ``path``'s folder, made first when missing: tried before
-    the folder is (every letter of a batch but the first finds it there), and where it
-    fails the folder is made, which raises the error that names what is in the way."""
+def _temporary_in(folder: Path, suffix: str) -> tuple[int, str]:
+    """A new temporary file in ``folder``, made first when missing: tried before the
+    folder is (every letter of a batch but the first finds it there), and where it fails
+    the folder is made, which raises the error that names what is in the way."""
     try:
-        return tempfile.mkstemp(prefix=".~cg-", suffix=path.suffix + ".part", dir=path.parent)
+        return tempfile.mkstemp(prefix=".~cg-", suffix=suffix + ".part", dir=folder)
     except (FileNotFoundError, NotADirectoryError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkstemp(prefix=".~cg-", suffix=path.suffix + ".part", dir=path.parent)
+        folder.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(prefix=".~cg-", suffix=suffix + ".part", dir=folder)
 
 
 def _readable(fd: int, tmp: str) -> None:

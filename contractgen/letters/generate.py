@@ -44,7 +44,7 @@ from ..schedule.render import load_template, prepare_version
 from ..word.package import refuse_overwriting
 from .batch import Batch, LetterJob, PositionFinder, choose_letters, find_closest_names
 from .filenames import inside_resolved
-from .pool import RendererRecipe, default_workers, run_jobs
+from .pool import RendererRecipe, default_workers, remove_scratch, run_jobs
 from .render import LetterRenderer
 from .reports import REPORT_FIELDS, UNMATCHED_FILE, report_rows, unmatched_csv
 
@@ -316,12 +316,14 @@ def write_checks(output: Path, checks: ExportChecks | None) -> None:
 
 
 def _remove_stale_temporaries(folder: Path) -> None:
-    """Temporary files of a batch that was killed outright (not interrupted) are removed."""
+    """Temporary files of a batch that was killed outright (not interrupted) are removed,
+    with its processes' folders of them."""
     for stale in folder.glob(TEMP_PATTERN):
         try:
             stale.unlink()
         except OSError:
             pass
+    remove_scratch(folder)
 
 
 __all__ = ["LettersResult", "generate_letters"]
