@@ -568,6 +568,21 @@ def test_a_crash_mid_batch_leaves_whole_letters_only(workspace: Workspace, monke
     assert not (out / "report.csv").exists()
 
 
+@pytest.mark.skipif(START_METHOD != "fork", reason="the failing renderer is this process's, which forked workers inherit")
+def test_a_crash_in_the_workers_leaves_whole_letters_and_no_temporary_folder(workspace: Workspace,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    first_of_each_kind = 7  # written by the parent before the workers start: they crash instead
+    fail_render_after(monkeypatch, first_of_each_kind + 1, Boom("renderer crashed"))
+    with pytest.raises(Boom):
+        example(workspace, workers=2)
+    out = workspace.root / "letters"
+    letters = [f for f in files_under(out) if f.endswith(".docx")]
+    assert first_of_each_kind <= len(letters) < 10
+    for name in letters:
+        assert_sound_docx(out / name)
+    assert temporaries(out) == []
+
+
 def test_disk_full_while_writing_leaves_no_half_letter(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     import contractgen.base.atomic as package
 
@@ -629,8 +644,8 @@ def test_temporaries_of_a_killed_batch_are_cleared(workspace: Workspace) -> None
     out = workspace.root / "letters"
     out.mkdir()
     (out / ".~cg-abc123.docx.part").write_bytes(b"PK\x03\x04half a letter")
-    (out / ".~cg-w4242").mkdir()  # a worker's folder of temporary files
-    (out / ".~cg-w4242" / ".~cg-def456.docx.part").write_bytes(b"PK\x03\x04half another")
+    (out / ".~cg-b7x2k" / "w4242").mkdir(parents=True)  # a batch's folder of temporary files, a worker's in it
+    (out / ".~cg-b7x2k" / "w4242" / ".~cg-def456.docx.part").write_bytes(b"PK\x03\x04half another")
     example(workspace)
     assert temporaries(out) == []
 
@@ -639,8 +654,8 @@ def test_temporaries_of_a_killed_batch_are_cleared(workspace: Workspace) -> None
 def test_each_process_makes_its_temporary_files_in_its_own_folder(workspace: Workspace, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """Two workers making files in one folder contend for it in the system's kernel: each
-    process makes its letters' temporary files in a folder of its own inside the output
-    folder, and renames them into place; no such folder is left."""
+    process makes its letters' temporary files in a folder of its own, in the batch's
+    folder inside the output folder, and renames them into place; no such folder is left."""
     log = tmp_path / "folders"
     real_mkstemp = tempfile.mkstemp
 
@@ -656,7 +671,9 @@ def test_each_process_makes_its_temporary_files_in_its_own_folder(workspace: Wor
     out = result.output.resolve()
     made = {tuple(line.split(" ", 1)) for line in log.read_text(encoding="utf-8").splitlines()}
     assert len({pid for pid, _ in made}) >= 2  # the parent (the first letter of each kind) and the workers
-    assert {folder for _, folder in made} == {str(out / f".~cg-w{pid}") for pid, _ in made}
+    (batch,) = {Path(folder).parent for _, folder in made}
+    assert batch.parent == out and batch.name.startswith(".~cg-b")
+    assert {folder for _, folder in made} == {str(batch / f"w{pid}") for pid, _ in made}
     assert len(result.written) == 10 and temporaries(out) == []
 
 
@@ -798,6 +815,7 @@ def test_the_worker_pool_works_with_the_spawn_start_method(workspace: Workspace,
     assert len(one.written) == len(spawned.written) >= 8  # enough letters for the pool to be used
     names = files_under(tmp_path / "one")
     assert names == files_under(tmp_path / "spawned")
+    assert temporaries(tmp_path / "spawned") == []
     for name in names:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "spawned" / name).read_bytes(), name
 

@@ -13,6 +13,7 @@ import pytest
 from helpers import run_cli, stderr_lines
 
 from contractgen.base.atomic import write_atomic
+from contractgen.base.errors import OutputError, display_path
 from contractgen.word.package import written_by_contractgen
 
 
@@ -99,3 +100,29 @@ def test_a_written_file_is_readable_by_others_whatever_the_umask(tmp_path: Path)
     for name in ("letter.docx", "report.csv"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
     assert (tmp_path / "report.csv").read_bytes() == b"a,b\r\n1,2\r\n"
+
+
+def test_a_temporary_file_made_in_a_scratch_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch's processes make their temporary files in folders of their own (made when
+    missing) and rename them into the output folder; where that folder cannot be made,
+    the message names it."""
+    import tempfile
+
+    made: list[str] = []
+    real = tempfile.mkstemp
+
+    def mkstemp(*args, **kwargs):
+        made.append(kwargs["dir"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    scratch = tmp_path / ".~cg-b1" / "w1"
+    write_atomic(tmp_path / "letter.docx", b"letter", scratch=scratch)
+    assert (tmp_path / "letter.docx").read_bytes() == b"letter"
+    assert made[-1] == scratch and list(scratch.iterdir()) == []  # made there, renamed away
+    (tmp_path / ".~cg-b2").write_text("a file")
+    with pytest.raises(OutputError) as caught:
+        write_atomic(tmp_path / "other.docx", b"letter", scratch=tmp_path / ".~cg-b2" / "w1")
+    assert caught.value.message.startswith(f"cannot write {display_path(tmp_path / 'other.docx')}: ")
+    assert ".~cg-b2" in caught.value.message and caught.value.message.endswith("is a file, not a folder; choose another output path")
+    assert not (tmp_path / "other.docx").exists()

@@ -41,7 +41,8 @@ def write_temporary(path: Path, data: bytes | Iterable[bytes | bytearray], *, fo
             "is a file, not a folder; choose another output path"
         ) from exc
     except OSError as exc:
-        raise OutputError(f"cannot write to {display_path(path.parent)}: {exc.strerror or exc}") from exc
+        where = Path(exc.filename).parent if scratch is not None and exc.filename else path.parent  # the folder that refused
+        raise OutputError(f"cannot write to {display_path(where)}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             _readable(fd, tmp)

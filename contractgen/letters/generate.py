@@ -44,7 +44,7 @@ from ..schedule.render import load_template, prepare_version
 from ..word.package import refuse_overwriting
 from .batch import Batch, LetterJob, PositionFinder, choose_letters, find_closest_names
 from .filenames import inside_resolved
-from .pool import RendererRecipe, default_workers, remove_scratch, run_jobs
+from .pool import RendererRecipe, default_workers, remove_stale_scratch, run_jobs
 from .render import LetterRenderer
 from .reports import REPORT_FIELDS, UNMATCHED_FILE, report_rows, unmatched_csv
 
@@ -323,7 +323,7 @@ def _remove_stale_temporaries(folder: Path) -> None:
             stale.unlink()
         except OSError:
             pass
-    remove_scratch(folder)
+    remove_stale_scratch(folder)
 
 
 __all__ = ["LettersResult", "generate_letters"]

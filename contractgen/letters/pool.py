@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import tempfile
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from .render import LetterRenderer
 
 _RENDERER: LetterRenderer | None = None
 _OUTPUT: Path | None = None
+_SCRATCH: Path | None = None  # the batch's folder of temporary files (SCRATCH_PREFIX)
 #: The batch's letters, for forked workers: they inherit the batch and are sent only where
 #: a chunk of it starts and ends, not the letters themselves (pickled and unpickled).
 _JOBS: Sequence[LetterJob] = ()
@@ -66,31 +68,33 @@ class RendererRecipe:
         return renderer
 
 
-def _use(renderer: LetterRenderer | None, output: Path) -> None:
-    global _RENDERER, _OUTPUT
-    _RENDERER, _OUTPUT = renderer, output
+def _use(renderer: LetterRenderer | None, output: Path, scratch: Path | None = None) -> None:
+    global _RENDERER, _OUTPUT, _SCRATCH
+    _RENDERER, _OUTPUT, _SCRATCH = renderer, output, scratch
 
 
-def _init_worker(recipe: RendererRecipe | None = None, output: Path | None = None) -> None:
+def _init_worker(recipe: RendererRecipe | None = None, output: Path | None = None, scratch: Path | None = None) -> None:
     """In a worker process: Ctrl-C is the parent's to handle. The parent stops handing
     out letters and waits for the ones in progress, so every letter is whole. A spawned
     worker (``recipe``) prepares its own renderer."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if recipe is not None and output is not None:
-        _use(recipe.make(), output)
+        _use(recipe.make(), output, scratch)
 
 
-#: The folder inside the output folder where a process makes its letters' temporary files
-#: (its process id follows): two workers making files in one folder contend for it in the
-#: system's kernel (with the disk slow here, 0.2 ms more a letter); a letter's rename into
-#: the output folder is then the only step they share. Removed when the batch ends.
-SCRATCH_PREFIX = ".~cg-w"
+#: The batch's folder inside the output folder (a random part follows), where each process
+#: makes its letters' temporary files in a folder of its own (``w`` and its process id):
+#: two workers making files in one folder contend for it in the system's kernel (with the
+#: disk slow here, 0.2 ms more a letter); a letter's rename into the output folder is then
+#: the only step they share. Removed when the batch ends (the next batch removes any left
+#: by a batch killed outright).
+SCRATCH_PREFIX = ".~cg-b"
 
 
 def _write_one(job: LetterJob) -> str:
     assert _RENDERER is not None and _OUTPUT is not None
     write_atomic(_OUTPUT / job.file, _RENDERER.render(job.provider, job.position),  # every file name was checked to stay in the folder before any letter (generate._check_before_writing)
-                 scratch=_OUTPUT / f"{SCRATCH_PREFIX}{os.getpid()}")  # fmt: skip
+                 scratch=_SCRATCH / f"w{os.getpid()}" if _SCRATCH is not None else None)  # fmt: skip
     return job.file
 
 
@@ -115,24 +119,29 @@ def run_jobs(
     the workers write the first letters (with one worker, after the letters)."""
     output = output.resolve()
     try:
-        _run(renderer, recipe, output, jobs, workers, progress, meanwhile)
+        scratch: Path | None = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=output))
+    except OSError:
+        scratch = None  # the temporary files beside the letters, then; a letter says what is wrong
+    try:
+        _run(renderer, recipe, output, scratch, jobs, workers, progress, meanwhile)
     finally:
-        remove_scratch(output)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
-def remove_scratch(output: Path) -> None:
-    """The processes' folders of temporary files (:data:`SCRATCH_PREFIX`): empty when a
-    batch ends; after a batch killed outright, they may hold a letter's temporary file."""
+def remove_stale_scratch(output: Path) -> None:
+    """The folders of temporary files of batches killed outright (:data:`SCRATCH_PREFIX`),
+    which may hold a letter's temporary file."""
     for folder in output.glob(SCRATCH_PREFIX + "*"):
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _run(
-    renderer: LetterRenderer, recipe: RendererRecipe, output: Path, jobs: Batch, workers: int,
-    progress: Callable[[int], None], meanwhile: Callable[[], None],
+    renderer: LetterRenderer, recipe: RendererRecipe, output: Path, scratch: Path | None, jobs: Batch,
+    workers: int, progress: Callable[[int], None], meanwhile: Callable[[], None],
 ) -> None:
     if workers <= 1 or len(jobs) < 8:
-        _use(renderer, output)
+        _use(renderer, output, scratch)
         for job in jobs:
             _write_one(job)
             progress(1)
@@ -141,12 +150,12 @@ def _run(
     global _JOBS
     ctx = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "fork":  # the workers inherit the renderer and the batch instead of preparing them
-        jobs = _first_of_each_kind(renderer, output, jobs, progress)
+        jobs = _first_of_each_kind(renderer, output, scratch, jobs, progress)
         _JOBS = jobs
         gc.freeze()  # the workers' collections leave the inherited objects (and pages) alone
-        init_args: tuple[RendererRecipe | None, Path | None] = (None, None)
+        init_args: tuple[RendererRecipe | None, Path | None, Path | None] = (None, None, None)
     else:
-        init_args = (recipe, output)
+        init_args = (recipe, output, scratch)
     size = max(1, min(32, len(jobs) // (workers * 8)))
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=init_args) as pool:
@@ -172,12 +181,13 @@ def _run(
         _JOBS = ()
 
 
-def _first_of_each_kind(renderer: LetterRenderer, output: Path, jobs: Batch, progress: Callable[[int], None]) -> Batch:
+def _first_of_each_kind(renderer: LetterRenderer, output: Path, scratch: Path | None, jobs: Batch,
+                        progress: Callable[[int], None]) -> Batch:  # fmt: skip
     """Before the workers are forked: the first letter of each tier and kind, written here
     so that what every such letter needs once (the clause texts compiled and parsed, the
     fixed parts rendered, the parts every letter shares compressed) is done once and
     inherited, not once in each worker. The other letters are left for the workers."""
-    _use(renderer, output)
+    _use(renderer, output, scratch)
     renderer.template.prepare_lean()
     first = sorted(jobs.first_of_each.values())
     for i in first:
@@ -194,4 +204,4 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), 8))
 
 
-__all__ = ["RendererRecipe", "SCRATCH_PREFIX", "START_METHOD", "default_workers", "remove_scratch", "run_jobs"]
+__all__ = ["RendererRecipe", "SCRATCH_PREFIX", "START_METHOD", "default_workers", "remove_stale_scratch", "run_jobs"]
