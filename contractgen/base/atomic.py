@@ -1,6 +1,7 @@
 """Output files written whole or not at all: each through a temporary file in its target
-folder (or a folder inside it), renamed into place, so an interrupted run leaves the old file or none, and a set
-of files (the overview's three) can be renamed only once all of them are made.
+folder (or a folder inside it), renamed into place, so an interrupted run leaves the old
+file or none, and a set of files (the overview's three) can be renamed only once all of
+them are made.
 """
 
 from __future__ import annotations

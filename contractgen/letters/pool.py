@@ -8,7 +8,9 @@ first letter of each tier and kind first, so what every such letter prepares onc
 (clause texts compiled and parsed, fixed parts, shared parts compressed) is done once.
 Elsewhere (Windows) each worker is spawned, prepares its own renderer from a
 :class:`RendererRecipe` and is sent its letters. Ctrl-C is the parent's: it stops
-handing out letters and waits for those in progress, so every letter is whole.
+handing out letters and waits for those in progress, so every letter is whole. Each
+process makes its letters' temporary files in a folder of its own, in the batch's folder
+inside the output folder (:data:`SCRATCH_PREFIX`), removed when the batch ends.
 """
 
 from __future__ import annotations
