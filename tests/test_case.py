@@ -193,6 +193,10 @@ def test_a_letters_run_warns_of_a_batch_never_recorded(workspace: Workspace, tmp
     assert again.warnings == [f"{tmp_path / 'run'} holds letters that were never recorded as sent; if they were, record them first with "
                               f"`contractgen case issued {tmp_path / 'run'}`, or write this run to another folder with -o"]
     assert not (workspace.root / ".contractgen").exists()  # reading an empty record creates nothing
+    odd = tmp_path / "Zoë & Co's letters"  # the command shown can be typed as it is
+    example(workspace, output=odd)
+    assert example(workspace, output=odd, force=True).warnings[0].endswith(
+        f"`contractgen case issued '{tmp_path}/Zoë & Co'\"'\"'s letters'`, or write this run to another folder with -o")
     record_issued(workspace, tmp_path / "run")
     assert example(workspace, output=tmp_path / "run", force=True, as_of=D(2026, 11, 27)).warnings == []
 

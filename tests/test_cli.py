@@ -223,6 +223,11 @@ def test_outside_a_workspace(tmp_path, monkeypatch):
         "error: elsewhere is not a contractgen workspace: it has no contractgen.yaml; create one with "
         "`contractgen init elsewhere`"
     ]
+    result = run_cli("--workspace", "Zoë & Co's <council>", "validate")  # the command shown can be typed as it is
+    assert stderr_lines(result) == [
+        "error: Zoë & Co's <council> is not a contractgen workspace: it has no contractgen.yaml; create one with "
+        "`contractgen init 'Zoë & Co'\"'\"'s <council>'`"
+    ]
 
 
 def test_a_workspace_is_found_from_a_subfolder(ws, monkeypatch):

@@ -10,6 +10,9 @@ Messages name the file, line and key, say what is wrong and how to fix it.
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +74,16 @@ def display_path(path: str | Path) -> str:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, OSError):
         return str(p)
+
+
+def display_argument(path: str | Path) -> str:
+    """:func:`display_path` as it can be typed after a command in the user's shell: quoted
+    when it holds a space, an ampersand, a quote or anything else the shell would read
+    (``'Zoë & Co/letters'``; on Windows ``"Zoë & Co\\letters"``)."""
+    shown = display_path(path)
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        return f'"{shown}"' if re.search(r"[^\w@%+=:,./\\-]", shown) else shown
+    return shlex.quote(shown)
 
 
 class ContractgenError(Exception):

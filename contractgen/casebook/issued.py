@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..base.environment import format_date
-from ..base.errors import CaseError, Location, Problem, display_path
+from ..base.errors import CaseError, Location, Problem, display_argument, display_path
 from ..base.untrusted import parse_xml, read_zip
 from ..dspt.case import CaseEvent, EventKind
 from ..library.workspace import Workspace
@@ -55,7 +55,7 @@ def unissued_batch(workspace: Workspace, folder: Path) -> str | None:
     if recorded:
         return None
     return (f"{display_path(folder)} holds letters that were never recorded as sent; if they were, record them "
-            f"first with `contractgen case issued {display_path(folder)}`, or write this run to another folder with -o")
+            f"first with `contractgen case issued {display_argument(folder)}`, or write this run to another folder with -o")
 
 
 @dataclass

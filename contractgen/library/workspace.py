@@ -18,6 +18,7 @@ from ..base.errors import (
     Problem,
     WorkspaceError,
     count_problems,
+    display_argument,
     display_path,
 )
 from ..base.schema import PlausibleDate, Strict, validate_model
@@ -118,7 +119,7 @@ def find_workspace(explicit: Path | None = None, start: Path | None = None) -> W
         if not (explicit / CONFIG_FILE).is_file():
             raise WorkspaceError(
                 f"{display_path(explicit)} is not a contractgen workspace: it has no {CONFIG_FILE}; "
-                f"create one with `contractgen init {explicit}`"
+                f"create one with `contractgen init {display_argument(explicit)}`"
             )
         return load_workspace(explicit)
     here = (start or Path.cwd()).resolve()
